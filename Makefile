@@ -1,0 +1,43 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11+ and make:
+#   make demo   — runs the Hangzhou example end to end
+#   make test   — lint, type-check and the whole test suite (what CI runs)
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+EXAMPLE := scenarios/hangzhou_example.xlsx
+
+.PHONY: demo test lint bench examples clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "quota-opt needs Python 3.11 or newer (python3.11+ on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/quota-opt validate $(EXAMPLE)
+	$(BIN)/quota-opt run $(EXAMPLE)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
+
+examples: $(VENV)/.installed
+	$(BIN)/python scripts/make_examples.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

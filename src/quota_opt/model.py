@@ -1,0 +1,452 @@
+"""The allocation model, built from prepared data only (no file access).
+
+The formulation is written once, as labelled blocks: variable blocks indexed by (project, year) or
+(district, year), and named constraint families whose `doc` cites the policy clause they implement.
+From these blocks the same model is emitted two ways:
+
+- `to_pyomo(form)`: a Pyomo `ConcreteModel` with one named `Var` per block and one named
+  `Constraint` per family (for inspection, export, and solving through `pyomo.contrib.solver`);
+- `Formulation.matrix()`: the sparse matrix in bulk, which `solve.py` hands straight to highspy
+  when the model is too large for Pyomo's per-constraint construction to be cheap.
+
+Both are tested to give the same optimum. `models/formulation.md` states exactly this mathematics.
+
+Variables exist only for eligible (project, year, source) combinations. Where a project can draw
+land only from its district's quota, that source is substituted (n = L·y) instead of getting a
+variable and a balance row; likewise energy for projects without access to the city pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quota_opt.prepare import TIE_BREAK, Prepared
+
+INF = float("inf")
+
+
+@dataclass
+class VarBlock:
+    """A block of variables: `keys[i]` indexes column `start + i`.
+
+    For (project, year) blocks `project` holds the candidate position and `year` the year position of
+    each column; for (district, year) blocks `district` and `year`.
+    """
+
+    name: str
+    symbol: str
+    doc: str
+    keys: list[tuple[Any, ...]]
+    lb: np.ndarray
+    ub: np.ndarray
+    integer: bool = False
+    project: np.ndarray | None = None
+    district: np.ndarray | None = None
+    year: np.ndarray | None = None
+    start: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.keys)
+
+    @property
+    def cols(self) -> np.ndarray:
+        return np.arange(self.start, self.start + self.size)
+
+
+@dataclass
+class ConBlock:
+    """A named constraint family: lb ≤ Σ val·x[col] ≤ ub for each row; `keys[i]` names row `start + i`.
+
+    Coefficients are triplets (row within the block, global column, value).
+    """
+
+    name: str
+    doc: str
+    keys: list[Any]
+    lb: np.ndarray
+    ub: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    val: np.ndarray
+    start: int = 0
+    kind: str = "resource"  # "resource" (a quota, pool, budget or capacity), "balance", "choice"
+
+    @property
+    def size(self) -> int:
+        return len(self.keys)
+
+
+@dataclass
+class Formulation:
+    """The whole MIP: maximise objective·x subject to the constraint blocks and variable bounds."""
+
+    prep: Prepared
+    variables: dict[str, VarBlock] = field(default_factory=dict)
+    constraints: dict[str, ConBlock] = field(default_factory=dict)
+    objective: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    elastic: bool = False
+
+    @property
+    def n_cols(self) -> int:
+        return sum(b.size for b in self.variables.values())
+
+    @property
+    def n_rows(self) -> int:
+        return sum(b.size for b in self.constraints.values())
+
+    @property
+    def n_nonzeros(self) -> int:
+        return sum(len(b.val) for b in self.constraints.values())
+
+    def var(self, name: str) -> VarBlock:
+        return self.variables[name]
+
+    def add_var(self, block: VarBlock) -> VarBlock:
+        block.start = self.n_cols
+        self.variables[block.name] = block
+        self.objective = np.concatenate([self.objective, np.zeros(block.size)])
+        return block
+
+    def add_con(self, block: ConBlock) -> ConBlock:
+        block.start = self.n_rows
+        self.constraints[block.name] = block
+        return block
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        lbs = [b.lb for b in self.variables.values()]
+        ubs = [b.ub for b in self.variables.values()]
+        return (np.concatenate(lbs) if lbs else np.zeros(0), np.concatenate(ubs) if ubs else np.zeros(0))
+
+    def integrality(self) -> np.ndarray:
+        return np.concatenate([np.full(b.size, b.integer) for b in self.variables.values()]) if self.variables else (
+            np.zeros(0, dtype=bool))
+
+    def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        blocks = list(self.constraints.values())
+        return (np.concatenate([b.lb for b in blocks]) if blocks else np.zeros(0),
+                np.concatenate([b.ub for b in blocks]) if blocks else np.zeros(0))
+
+    def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The constraint matrix in compressed-row form: (row starts, column indices, values)."""
+        blocks = list(self.constraints.values())
+        if not blocks:
+            return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0)
+        rows = np.concatenate([b.row + b.start for b in blocks])
+        cols = np.concatenate([b.col for b in blocks])
+        vals = np.concatenate([b.val for b in blocks])
+        order = np.lexsort((cols, rows))
+        rows, cols, vals = rows[order], cols[order], vals[order]
+        counts = np.bincount(rows, minlength=self.n_rows)
+        starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return starts, cols.astype(np.int32), vals.astype(float)
+
+    def col_names(self) -> list[str]:
+        return [f"{b.name}[{_key_text(k)}]" for b in self.variables.values() for k in b.keys]
+
+    def row_names(self) -> list[str]:
+        return [f"{b.name}[{_key_text(k)}]" for b in self.constraints.values() for k in b.keys]
+
+    def block_values(self, x: np.ndarray, name: str) -> np.ndarray:
+        b = self.variables.get(name)
+        return np.zeros(0) if b is None else x[b.start:b.start + b.size]
+
+
+def _key_text(key: Any) -> str:
+    return ",".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------------------------
+
+CLAUSE_ONCE = "五(一) 用地：a project is supplied all its land at once, in one year; 必保 projects must be supplied."
+CLAUSE_LAND_BALANCE = "五(一) 用地：a supplied project's land comes from the district quota, the provincial reward quota, revitalised stock land or a request to the province."
+CLAUSE_ENERGY_BALANCE = "五(二) 能耗：a supplied project's energy comes from its district's budget or the city pool."
+CLAUSE_DISTRICT_LAND = "五(一) 用地：districts allocate the province-issued new construction-land plan quota, plus the reward for stock land revitalised for major projects in the year before (存量盘活奖励)."
+CLAUSE_STOCK = "五(一) 存量盘活：stock land used cannot exceed the revitalisable stock the district has by then."
+CLAUSE_POOL = "五(一) 用地：the provincial major-industry reward quota (省重大产业奖励指标) goes to provincial major projects that may receive city-level support."
+CLAUSE_REQUEST = "五(一) 用地：where still short, the city requests quota from the province, up to the cap."
+CLAUSE_DISTRICT_ENERGY = "五(二) 能耗：each district grants energy quota from its own budget."
+CLAUSE_CITY_ENERGY = "五(二) 能耗：the city pools energy quota for major projects, who compete for it; misfits and first-report violators may not draw on it (三(一), 四(一))."
+CLAUSE_PLATFORM = "二(三) 产业平台：a platform hosts no more project land over the horizon than its capacity."
+
+
+def _pairs(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """All (candidate position, year position) pairs inside each candidate's supply window."""
+    c = prep.candidates
+    year_pos = {y: i for i, y in enumerate(prep.years)}
+    t0 = np.array([year_pos[int(y)] for y in c["window_first"]], dtype=np.int64)
+    t1 = np.array([year_pos[int(y)] for y in c["window_last"]], dtype=np.int64)
+    lens = t1 - t0 + 1
+    jj = np.repeat(np.arange(len(c)), lens)
+    within = np.arange(len(jj)) - np.repeat(np.cumsum(lens) - lens, lens)
+    tt = t0[jj] + within
+    return jj, tt
+
+
+def build_formulation(prep: Prepared, *, elastic: bool = False) -> Formulation:
+    """Build the allocation MIP from prepared data.
+
+    With `elastic=True`, every quota, pool, budget and capacity row and every mandatory-project row
+    gets a priced slack ("how much would this requirement have to give"), and the objective becomes
+    "give way as little as possible"; used to explain infeasible scenarios.
+    """
+    s = prep.scenario.settings
+    c = prep.candidates
+    years = prep.years
+    T, D = len(years), len(prep.districts)
+    d_of = np.array([prep.districts.index(d) for d in c["district_id"]], dtype=np.int64)
+    pids = list(c.index)
+    land = c["land_demand"].to_numpy(float)
+    energy = c["energy_demand"].to_numpy(float)
+    may_pool = c["may_pool"].to_numpy(bool)
+    may_stock = c["may_stock"].to_numpy(bool)
+    may_request = c["may_request"].to_numpy(bool)
+    may_city = c["may_city_energy"].to_numpy(bool)
+    earns = c["earns_reward"].to_numpy(bool)
+    has_alt = may_pool | may_stock | may_request
+    value = c["total_value"].to_numpy(float)
+    year_pos = {y: i for i, y in enumerate(years)}
+    t0 = np.array([year_pos[int(y)] for y in c["window_first"]], dtype=np.int64)
+
+    form = Formulation(prep=prep, elastic=elastic)
+    jj, tt = _pairs(prep)
+    K = len(jj)
+
+    def pj_keys(mask: np.ndarray) -> list[tuple[Any, ...]]:
+        return [(pids[j], years[t]) for j, t in zip(jj[mask], tt[mask], strict=True)]
+
+    def pj_block(name: str, symbol: str, doc: str, mask: np.ndarray, integer: bool = False) -> VarBlock:
+        ub = np.ones(int(mask.sum())) if integer else land[jj[mask]] if name.startswith("land") else energy[jj[mask]]
+        return form.add_var(VarBlock(name, symbol, doc, pj_keys(mask), np.zeros(int(mask.sum())), ub.astype(float),
+                                     integer=integer, project=jj[mask], year=tt[mask]))
+
+    everything = np.ones(K, dtype=bool)
+    y = pj_block("supply", "y", "1 if the project is supplied its land in that year", everything, integer=True)
+    n = pj_block("land_district_quota", "n", "mu from the district's new-land quota", has_alt[jj])
+    p = pj_block("land_provincial_pool", "p", "mu from the provincial reward quota", may_pool[jj])
+    st = pj_block("land_stock", "s", "mu of revitalised stock land", may_stock[jj])
+    r = pj_block("land_province_request", "r", "mu requested from the province", may_request[jj])
+    ed = pj_block("energy_district", "e_d", "tce from the district energy budget", may_city[jj])
+    ec = pj_block("energy_city_pool", "e_c", "tce from the city energy pool", may_city[jj])
+    carry = None
+    if s.carryover_allowed:
+        dk = [(prep.districts[d], years[t]) for d in range(D) for t in range(T)]
+        carry = form.add_var(VarBlock("carry_over", "c", "unused district quota carried into the next year (mu)", dk,
+                                      np.zeros(D * T), np.full(D * T, INF),
+                                      district=np.repeat(np.arange(D), T), year=np.tile(np.arange(T), D)))
+
+    # objective: value of supply, discounted by deferral, less the request penalty and tie-breaks
+    discount = s.deferral_discount ** (tt - t0[jj])
+    obj = form.objective
+    obj[y.cols] = value[jj] * discount - np.where(has_alt[jj], 0.0, TIE_BREAK["land_district_quota"] * land[jj])
+    obj[n.cols] = -TIE_BREAK["land_district_quota"]
+    obj[p.cols] = -TIE_BREAK["land_provincial_pool"]
+    obj[st.cols] = -TIE_BREAK["land_stock"]
+    obj[r.cols] = -s.province_request_penalty
+    obj[ed.cols] = -TIE_BREAK["energy_district"]
+    obj[ec.cols] = -TIE_BREAK["energy_city_pool"]
+
+    # supply_once[j]: Σ_t y[j,t] ≤ 1, = 1 for mandatory projects
+    mandatory = c["mandatory"].to_numpy(bool)
+    form.add_con(ConBlock("supply_once", CLAUSE_ONCE, pids, np.where(mandatory, 1.0, 0.0), np.ones(len(pids)),
+                          jj.copy(), y.cols.copy(), np.ones(K), kind="choice"))
+
+    # land_balance[j,t]: n + p + s + r = L_j·y  (only projects with a source besides the district quota)
+    alt_pairs = np.flatnonzero(has_alt[jj])
+    pos_in_alt = np.full(K, -1)
+    pos_in_alt[alt_pairs] = np.arange(len(alt_pairs))
+    rows_, cols_, vals_ = [pos_in_alt[alt_pairs]], [y.cols[alt_pairs]], [-land[jj[alt_pairs]]]
+    for block, mask in ((n, has_alt), (p, may_pool), (st, may_stock), (r, may_request)):
+        sel = np.flatnonzero(mask[jj])
+        rows_.append(pos_in_alt[sel])
+        cols_.append(block.cols)
+        vals_.append(np.ones(block.size))
+    form.add_con(ConBlock("land_balance", CLAUSE_LAND_BALANCE, pj_keys(has_alt[jj]), np.zeros(len(alt_pairs)),
+                          np.zeros(len(alt_pairs)), np.concatenate(rows_), np.concatenate(cols_),
+                          np.concatenate(vals_), kind="balance"))
+
+    # energy_balance[j,t]: e_d + e_c = E_j·y  (only projects that may draw on the city pool)
+    city_pairs = np.flatnonzero(may_city[jj])
+    m = len(city_pairs)
+    form.add_con(ConBlock("energy_balance", CLAUSE_ENERGY_BALANCE, pj_keys(may_city[jj]), np.zeros(m), np.zeros(m),
+                          np.concatenate([np.arange(m), np.arange(m), np.arange(m)]),
+                          np.concatenate([ed.cols, ec.cols, y.cols[city_pairs]]),
+                          np.concatenate([np.ones(m), np.ones(m), -energy[jj[city_pairs]]]), kind="balance"))
+
+    dt_keys = [(prep.districts[d], years[t]) for d in range(D) for t in range(T)]
+
+    def dt_row(d: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return d * T + t
+
+    # district_land_quota[d,t]: district-quota land used + carry-out − carry-in − reward ≤ quota + reward credit
+    plain = np.flatnonzero(~has_alt[jj])
+    rows_ = [dt_row(d_of[jj[plain]], tt[plain]), dt_row(d_of[n.project], n.year)]
+    cols_ = [y.cols[plain], n.cols]
+    vals_ = [land[jj[plain]], np.ones(n.size)]
+    earning = earns[st.project] & (st.year + s.reward_lag_years < T)
+    if s.reward_ratio > 0 and earning.any():
+        rows_.append(dt_row(d_of[st.project[earning]], st.year[earning] + s.reward_lag_years))
+        cols_.append(st.cols[earning])
+        vals_.append(np.full(int(earning.sum()), -s.reward_ratio))
+    if carry is not None:
+        cd, ct = carry.district, carry.year
+        assert cd is not None and ct is not None
+        rows_.append(dt_row(cd, ct))
+        cols_.append(carry.cols)
+        vals_.append(np.ones(carry.size))
+        nxt = ct + 1 < T
+        rows_.append(dt_row(cd[nxt], ct[nxt] + 1))
+        cols_.append(carry.cols[nxt])
+        vals_.append(-np.ones(int(nxt.sum())))
+    rhs = (prep.land_quota + prep.reward_credit).reshape(-1)
+    form.add_con(ConBlock("district_land_quota", CLAUSE_DISTRICT_LAND, dt_keys, np.full(D * T, -INF), rhs,
+                          np.concatenate(rows_), np.concatenate(cols_), np.concatenate(vals_)))
+
+    # stock_inventory[d,t]: Σ_{τ≤t} stock used ≤ initial stock + Σ_{τ≤t} (added − committed by actuals)
+    reps = T - st.year
+    sj = np.repeat(np.arange(st.size), reps)
+    later = np.arange(len(sj)) - np.repeat(np.cumsum(reps) - reps, reps)
+    srow = dt_row(d_of[st.project[sj]], st.year[sj] + later)
+    avail = prep.stock_initial[:, None] + np.cumsum(prep.stock_added - prep.stock_committed, axis=1)
+    form.add_con(ConBlock("stock_inventory", CLAUSE_STOCK, dt_keys, np.full(D * T, -INF), avail.reshape(-1),
+                          srow, st.cols[sj], np.ones(len(sj))))
+
+    # provincial_reward_pool[t], province_request_cap[t], city_energy_pool[t]
+    for name, clause, block, cap in (
+        ("provincial_reward_pool", CLAUSE_POOL, p, prep.provincial_pool),
+        ("province_request_cap", CLAUSE_REQUEST, r, prep.request_cap),
+    ):
+        assert block.year is not None
+        form.add_con(ConBlock(name, clause, list(years), np.full(T, -INF), cap.astype(float), block.year.copy(),
+                              block.cols, np.ones(block.size)))
+
+    # district_energy_budget[d,t]
+    plain_e = np.flatnonzero(~may_city[jj])
+    form.add_con(ConBlock("district_energy_budget", CLAUSE_DISTRICT_ENERGY, dt_keys, np.full(D * T, -INF),
+                          prep.energy_budget.reshape(-1),
+                          np.concatenate([dt_row(d_of[jj[plain_e]], tt[plain_e]), dt_row(d_of[ed.project], ed.year)]),
+                          np.concatenate([y.cols[plain_e], ed.cols]),
+                          np.concatenate([energy[jj[plain_e]], np.ones(ed.size)])))
+    assert ec.year is not None
+    form.add_con(ConBlock("city_energy_pool", CLAUSE_CITY_ENERGY, list(years), np.full(T, -INF),
+                          prep.city_energy_pool.astype(float), ec.year.copy(), ec.cols, np.ones(ec.size)))
+
+    # platform_land_capacity[k]
+    if prep.platform_capacity:
+        plats = [k for k in prep.platform_capacity if (c["platform_id"] == k).any()]
+        k_index = {k: i for i, k in enumerate(plats)}
+        plat_of = np.array([k_index.get(pl, -1) for pl in c["platform_id"]], dtype=np.int64)
+        on = plat_of[jj] >= 0
+        form.add_con(ConBlock("platform_land_capacity", CLAUSE_PLATFORM, plats, np.full(len(plats), -INF),
+                              np.array([prep.platform_capacity[k] for k in plats], dtype=float),
+                              plat_of[jj[on]], y.cols[on], land[jj[on]]))
+
+    if elastic:
+        _make_elastic(form)
+    return form
+
+
+# Slack prices in the elastic model: a mandatory project left unsupplied weighs far more than any
+# quota overshoot, so the report names the quota that must grow before it names a project to drop.
+ELASTIC_MANDATORY_PRICE = 1e4
+
+
+def _make_elastic(form: Formulation) -> None:
+    """Add a priced slack to each resource row and mandatory row; the objective becomes −Σ price·slack.
+
+    Land and energy overshoots are priced per unit relative to the row's own size, so that the
+    answer is "the smallest relative increase of quotas that lets every requirement hold".
+    """
+    form.objective[:] = 0.0
+    for name in list(form.constraints):
+        con = form.constraints[name]
+        if con.kind == "resource":
+            slack = form.add_var(VarBlock(f"over_{name}", "σ", f"overshoot of {name}", list(con.keys),
+                                          np.zeros(con.size), np.full(con.size, INF)))
+            con.row = np.concatenate([con.row, np.arange(con.size)])
+            con.col = np.concatenate([con.col, slack.cols])
+            con.val = np.concatenate([con.val, -np.ones(con.size)])
+            form.objective[slack.cols] = -1.0 / np.maximum(np.abs(np.where(np.isfinite(con.ub), con.ub, 1.0)), 1.0)
+        elif con.name == "supply_once":
+            slack = form.add_var(VarBlock("mandatory_unmet", "μ", "mandatory project not supplied", list(con.keys),
+                                          np.zeros(con.size), np.where(con.lb > 0, 1.0, 0.0)))
+            con.row = np.concatenate([con.row, np.arange(con.size)])
+            con.col = np.concatenate([con.col, slack.cols])
+            con.val = np.concatenate([con.val, np.ones(con.size)])
+            form.objective[slack.cols] = -ELASTIC_MANDATORY_PRICE
+
+
+# ---------------------------------------------------------------------------------------------
+# Pyomo
+# ---------------------------------------------------------------------------------------------
+
+
+def to_pyomo(form: Formulation) -> Any:
+    """The formulation as a Pyomo `ConcreteModel`: one named Var per block, one named Constraint per family.
+
+    Each component's `doc` carries its meaning and policy clause, so `model.pprint()` and the LP export
+    read like `models/formulation.md`. Column order is kept in `model._columns` (the VarData of each
+    column), so a solution can be mapped back to the formulation's vector.
+    """
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
+    m = pyo.ConcreteModel(name=f"quota_opt:{form.prep.scenario.settings.scenario_name}")
+    columns: list[Any] = []
+    for block in form.variables.values():
+        if block.size == 0:
+            continue
+        domain = pyo.Binary if block.integer else pyo.NonNegativeReals
+        bounds = {k: (float(lo), None if ub == INF else float(ub))
+                  for k, lo, ub in zip(block.keys, block.lb, block.ub, strict=True)}
+        var = pyo.Var(list(block.keys), domain=domain, bounds=lambda _m, *k, _b=bounds: _b[k], doc=block.doc,
+                      dense=True)
+        m.add_component(block.name, var)
+        columns.extend(var[k] for k in block.keys)
+    m._columns = columns
+
+    starts, idx, vals = form.matrix()
+    for con in form.constraints.values():
+        if con.size == 0:
+            continue
+
+        def rule(_m: Any, *key: Any, _con: ConBlock = con, _pos: dict[Any, int] | None = None) -> Any:
+            i = _pos[key if len(key) > 1 else key[0]] if _pos is not None else 0
+            gi = _con.start + i
+            a, b = starts[gi], starts[gi + 1]
+            lo = None if _con.lb[i] == -INF else float(_con.lb[i])
+            hi = None if _con.ub[i] == INF else float(_con.ub[i])
+            if a == b:
+                ok = (lo is None or lo <= 1e-9) and (hi is None or hi >= -1e-9)
+                return pyo.Constraint.Skip if ok else pyo.Constraint.Infeasible
+            expr = LinearExpression(constant=0.0, linear_coefs=[float(v) for v in vals[a:b]],
+                                    linear_vars=[columns[c] for c in idx[a:b]])
+            if lo is not None and hi is not None and lo == hi:
+                return expr == lo
+            return pyo.inequality(lo, expr, hi)
+
+        positions = {k: i for i, k in enumerate(con.keys)}
+        m.add_component(con.name, pyo.Constraint(list(con.keys), rule=lambda _m, *k, _r=rule, _p=positions: _r(
+            _m, *k, _pos=_p), doc=con.doc))
+
+    nz = np.flatnonzero(form.objective)
+    m.objective = pyo.Objective(
+        expr=LinearExpression(constant=0.0, linear_coefs=[float(form.objective[i]) for i in nz],
+                              linear_vars=[columns[i] for i in nz]),
+        sense=pyo.maximize,
+        doc="priority-weighted land supplied, discounted for deferral, less the province-request penalty",
+    )
+    return m
+
+
+def describe(form: Formulation) -> pd.DataFrame:
+    """One row per block: name, kind (variable/constraint), size, doc — for the summary and the docs."""
+    rows = [("variable", b.name, b.symbol, b.size, b.doc) for b in form.variables.values()]
+    rows += [("constraint", c.name, c.kind, c.size, c.doc) for c in form.constraints.values()]
+    return pd.DataFrame(rows, columns=["what", "name", "symbol_or_kind", "size", "doc"])

@@ -1,0 +1,371 @@
+"""From a validated Scenario to the model's data: derived figures, eligibility, scores, quota arrays.
+
+Everything the optimiser, the ranking rule and the explanations share is computed here, once:
+- per project: output and tax per mu (万元/亩), energy intensity (tce per 万元 of output), energy
+  efficiency (万元 of output per tce), whether it fits the layout guide (二(二), 三(一)), whether it
+  kept the first-report rule (四(一)), whether it is a major project, its supply window, and the
+  sources it may draw on;
+- eligibility before the model, with a reason code for every project that gets no variable;
+- the priority score and the value per supply year;
+- quota arrays per district and year, less what `actuals` already committed.
+
+No file access; pure data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quota_opt.errors import Problem, Severity
+from quota_opt.scenario import ROW, Scenario
+
+# Reason codes decided before the model (explain.py renders them in policy words).
+NOT_COMPLIANT = "not_compliant"
+NOT_APPROVABLE = "not_approvable"
+BELOW_OUTPUT_STANDARD = "below_output_standard"
+BELOW_TAX_STANDARD = "below_tax_standard"
+ABOVE_ENERGY_INTENSITY = "above_energy_intensity"
+OUTSIDE_WINDOW = "outside_window"
+EXCLUDED_MISFIT = "excluded_misfit"
+ALREADY_SUPPLIED = "already_supplied"
+
+PRE_MODEL_REASONS = (NOT_COMPLIANT, NOT_APPROVABLE, BELOW_OUTPUT_STANDARD, BELOW_TAX_STANDARD,
+                     ABOVE_ENERGY_INTENSITY, OUTSIDE_WINDOW, EXCLUDED_MISFIT, ALREADY_SUPPLIED)
+
+CRITERIA = ("investment", "output_per_mu", "tax_per_mu", "energy_efficiency", "platform_score")
+LAND_SOURCES = ("land_district_quota", "land_provincial_pool", "land_stock", "land_province_request")
+ENERGY_SOURCES = ("energy_district", "energy_city_pool")
+
+# Tie-break costs per mu / per tce, far below any score difference (a top-scored mu is worth 1):
+# among equally good plans, use revitalised stock land first (policy encourages 盘活存量), then the
+# district's own quota, then the provincial pool; the district energy budget before the city pool.
+TIE_BREAK = {
+    "land_stock": 0.0,
+    "land_district_quota": 1e-6,
+    "land_provincial_pool": 2e-6,
+    "energy_district": 0.0,
+    "energy_city_pool": 1e-9,
+}
+
+
+@dataclass
+class Prepared:
+    """The model's data. Arrays are indexed [district, year] in the order of `districts` and `years`."""
+
+    scenario: Scenario
+    years: list[int]
+    districts: list[str]
+    projects: pd.DataFrame  # every project, index project_id, derived columns and pre-model reason
+    candidates: pd.DataFrame  # the eligible projects (a view of `projects`), in input order
+    land_quota: np.ndarray  # new_land_quota less committed district-quota use (mu)
+    energy_budget: np.ndarray  # energy_budget less committed use (tce)
+    stock_added: np.ndarray  # stock land becoming revitalisable (mu)
+    stock_initial: np.ndarray  # per district (mu), less stock used by actuals before the base year? no: as given
+    stock_committed: np.ndarray  # stock land used by in-horizon actuals (mu), per district and year
+    provincial_pool: np.ndarray  # per year, less committed (mu)
+    city_energy_pool: np.ndarray  # per year, less committed (tce)
+    request_cap: np.ndarray  # per year, less committed (mu)
+    reward_credit: np.ndarray  # reward quota received from actuals' stock land (mu), per district and year
+    reward_beyond: dict[str, float]  # reward from actuals falling after the horizon, per district (mu)
+    platform_capacity: dict[str, float]  # remaining land capacity per platform (mu); absent = no limit
+    committed: pd.DataFrame  # actuals inside the horizon, per project: year and amount by source
+    past_actuals: pd.DataFrame  # actuals before the base year
+    issued: dict[str, np.ndarray] = field(default_factory=dict)  # quotas as issued, before commitments
+
+    @property
+    def n_years(self) -> int:
+        return len(self.years)
+
+    def year_index(self, year: int) -> int:
+        return self.years.index(year)
+
+    def district_index(self, district: str) -> int:
+        return self.districts.index(district)
+
+
+def _bool(series: pd.Series) -> pd.Series:
+    return series.fillna(False).astype(bool)
+
+
+def derive_projects(sc: Scenario) -> pd.DataFrame:
+    """Every project with its derived figures, eligibility, reason code and score.
+
+    Columns added: output_per_mu, tax_per_mu (万元/亩), energy_intensity (tce/万元),
+    energy_efficiency (万元/tce), platform_score (0–100), policy_weight, fits_layout, city_eligible,
+    major, window_first, window_last, eligible, reason_code, reason_params (dict), may_pool,
+    may_stock, may_request, may_city_energy, earns_reward, score (0–1 × policy weight).
+    """
+    s = sc.settings
+    p = sc.projects.copy()
+    p = p[~p["project_id"].duplicated()].set_index("project_id", drop=False)
+    land = p["land_demand"].astype(float)
+    output = p["annual_output"].astype(float)
+    energy = p["energy_demand"].astype(float)
+    p["output_per_mu"] = output / land
+    p["tax_per_mu"] = p["annual_tax"].astype(float) / land
+    p["energy_intensity"] = np.where(output > 0, energy / output.where(output > 0, 1.0), np.inf)
+    p.loc[(output <= 0) & (energy <= 0), "energy_intensity"] = 0.0
+    p["energy_efficiency"] = np.where(energy > 0, output / energy.where(energy > 0, 1.0), np.inf)
+
+    platforms = sc.platforms.drop_duplicates("platform_id").set_index("platform_id")
+    chains = sc.chains.drop_duplicates("chain_id").set_index("chain_id")
+    p["platform_score"] = p["platform_id"].map(platforms["evaluation_score"]).astype(float).fillna(0.0)
+    p["policy_weight"] = p["chain_id"].map(chains["policy_weight"]).astype(float).fillna(1.0)
+    key_chains = platforms["key_chains"].to_dict()
+    p["fits_layout"] = [c in key_chains.get(pl, ()) for pl, c in zip(p["platform_id"], p["chain_id"], strict=True)]
+    p["city_eligible"] = p["fits_layout"] & _bool(p["first_report_ok"])
+    p["major"] = (
+        _bool(p["provincial_major"]) | _bool(p["city_led"]) | (p["investment"].astype(float) >= s.major_investment_threshold)
+    )
+
+    first, last = s.base_year, s.last_year
+    p["window_first"] = p["earliest_year"].astype("Float64").fillna(first).astype(int).clip(lower=first)
+    p["window_last"] = p["latest_year"].astype("Float64").fillna(last).astype(int).clip(upper=last)
+
+    min_out = p["chain_id"].map(chains["min_output_per_mu"]).astype(float).fillna(0.0)
+    min_tax = p["chain_id"].map(chains["min_tax_per_mu"]).astype(float).fillna(0.0)
+    max_int = p["chain_id"].map(chains["max_energy_intensity"]).astype(float)
+
+    actual_ids = set(sc.actuals["project_id"].dropna())
+    codes: list[str | None] = []
+    params: list[dict[str, Any]] = []
+    for pid, row in p.iterrows():
+        code: str | None = None
+        par: dict[str, Any] = {}
+        if pid in actual_ids:
+            code = ALREADY_SUPPLIED
+        elif not row["compliant"]:
+            code = NOT_COMPLIANT
+        elif not row["approvable"]:
+            code = NOT_APPROVABLE
+        elif row["output_per_mu"] < min_out[pid] - 1e-9:
+            code, par = BELOW_OUTPUT_STANDARD, {"value": row["output_per_mu"], "threshold": min_out[pid]}
+        elif row["tax_per_mu"] < min_tax[pid] - 1e-9:
+            code, par = BELOW_TAX_STANDARD, {"value": row["tax_per_mu"], "threshold": min_tax[pid]}
+        elif not np.isnan(max_int[pid]) and row["energy_intensity"] > max_int[pid] + 1e-12:
+            code, par = ABOVE_ENERGY_INTENSITY, {"value": row["energy_intensity"], "threshold": max_int[pid]}
+        elif row["window_first"] > row["window_last"]:
+            code = OUTSIDE_WINDOW
+            par = {"earliest": row["earliest_year"], "latest": row["latest_year"], "first": first, "last": last}
+        elif s.misfit_policy == "exclude" and not row["city_eligible"]:
+            code = EXCLUDED_MISFIT
+            par = {"fits_layout": bool(row["fits_layout"]), "first_report_ok": bool(row["first_report_ok"])}
+        codes.append(code)
+        params.append(par)
+    p["reason_code"] = pd.Series(codes, index=p.index, dtype=object)
+    p["reason_params"] = pd.Series(params, index=p.index, dtype=object)
+    p["eligible"] = p["reason_code"].isna()
+
+    ce = p["city_eligible"]
+    p["may_pool"] = _bool(p["provincial_major"]) & ce
+    p["may_stock"] = _bool(p["stock_land_eligible"])
+    p["may_request"] = p["major"] & ce
+    p["may_city_energy"] = p["major"] & ce
+    p["earns_reward"] = p["major"] & ce
+    _score(p, sc)
+    return p
+
+
+def _ratio_to_best(values: pd.Series, mask: pd.Series) -> pd.Series:
+    """Each value as a share of the best eligible value (0–1). Infinite values (no energy use) count as best."""
+    finite = values[mask & np.isfinite(values)]
+    best = float(finite.max()) if len(finite) else 0.0
+    out = pd.Series(0.0, index=values.index)
+    if best > 0:
+        out = (values.clip(upper=best) / best).where(np.isfinite(values), 1.0)
+    else:
+        out = pd.Series(np.where(np.isfinite(values) & (values > 0), 1.0, 0.0), index=values.index)
+        out[~np.isfinite(values)] = 1.0
+    return out.clip(lower=0.0, upper=1.0).fillna(0.0)
+
+
+def _score(p: pd.DataFrame, sc: Scenario) -> None:
+    """score_j = policy_weight_j × Σ_k w_k·c_kj / Σ_k w_k, c_kj = criterion k as a share of the best eligible project.
+
+    Ratio-to-best (not min-max) keeps every eligible project worth something: with min-max, the
+    weakest project would score 0 and the optimiser would not care whether it is funded even when
+    quota lies idle.
+    """
+    weights = sc.settings.weights
+    total_w = sum(weights.values())
+    mask = p["eligible"]
+    raw = {
+        "investment": p["investment"].astype(float),
+        "output_per_mu": p["output_per_mu"].astype(float),
+        "tax_per_mu": p["tax_per_mu"].astype(float),
+        "energy_efficiency": p["energy_efficiency"].astype(float),
+        "platform_score": p["platform_score"].astype(float),
+    }
+    score = pd.Series(0.0, index=p.index)
+    for k in CRITERIA:
+        norm = _ratio_to_best(raw[k], mask)
+        p[f"crit_{k}"] = norm
+        score += weights[f"w_{k}"] * norm
+    p["score"] = (score / total_w if total_w > 0 else score) * p["policy_weight"]
+    if sc.settings.objective_mode == "weighted_totals":
+        # value per project = weighted share of candidate totals delivered, in mu-equivalents
+        land_total = float(p.loc[mask, "land_demand"].sum()) or 1.0
+        totals = {
+            "investment": p["investment"].astype(float),
+            "output_per_mu": p["annual_output"].astype(float),
+            "tax_per_mu": p["annual_tax"].astype(float),
+            "energy_efficiency": p["annual_output"].astype(float) * p["crit_energy_efficiency"],
+            "platform_score": p["land_demand"].astype(float) * p["platform_score"] / 100.0,
+        }
+        share = pd.Series(0.0, index=p.index)
+        for k in CRITERIA:
+            denom = float(totals[k][mask].sum())
+            if denom > 0:
+                share += weights[f"w_{k}"] * totals[k] / denom
+        share = share / total_w if total_w > 0 else share
+        p["total_value"] = share * land_total * p["policy_weight"]
+    else:
+        p["total_value"] = p["score"] * p["land_demand"].astype(float)
+
+
+def prepare(sc: Scenario) -> Prepared:
+    """Derive everything the model needs from a validated scenario."""
+    s = sc.settings
+    years = s.years
+    districts = [str(d) for d in sc.districts["district_id"].drop_duplicates()]
+    d_index = {d: i for i, d in enumerate(districts)}
+    t_index = {y: i for i, y in enumerate(years)}
+    D, T = len(districts), len(years)
+    projects = derive_projects(sc)
+
+    def grid(column: str) -> np.ndarray:
+        arr = np.zeros((D, T))
+        for d, y, v in zip(sc.district_quotas["district_id"], sc.district_quotas["year"],
+                           sc.district_quotas[column], strict=True):
+            if d in d_index and not pd.isna(y) and int(y) in t_index and not pd.isna(v):
+                arr[d_index[d], t_index[int(y)]] = float(v)
+        return arr
+
+    def per_year(column: str, default: float = 0.0) -> np.ndarray:
+        arr = np.full(T, np.nan)
+        for y, v in zip(sc.city_quotas["year"], sc.city_quotas[column], strict=True):
+            if not pd.isna(y) and int(y) in t_index and not pd.isna(v):
+                arr[t_index[int(y)]] = float(v)
+        return np.where(np.isnan(arr), default, arr)
+
+    land_quota = grid("new_land_quota")
+    energy_budget = grid("energy_budget")
+    stock_added = grid("stock_land_added")
+    stock_initial = np.array([float(v) if not pd.isna(v) else 0.0 for v in
+                              sc.districts.drop_duplicates("district_id")["stock_land_initial"]])
+    pool = per_year("provincial_reward_quota")
+    cpool = per_year("city_energy_pool")
+    cap = per_year("province_request_cap", default=s.province_request_cap)
+    issued = {"land_quota": land_quota.copy(), "energy_budget": energy_budget.copy(), "provincial_pool": pool.copy(),
+              "city_energy_pool": cpool.copy(), "request_cap": cap.copy()}
+
+    # actuals: inside the horizon they are fixed and consume quota; before it, they only earn rewards
+    act = sc.actuals.copy()
+    act = act[act["project_id"].isin(projects.index)]
+    act["district_id"] = act["project_id"].map(projects["district_id"])
+    act["earns_reward"] = act["project_id"].map(projects["earns_reward"]).astype(bool)
+    inside = act[act["year"].astype(int) >= s.base_year] if len(act) else act
+    past = act[act["year"].astype(int) < s.base_year] if len(act) else act
+    stock_committed = np.zeros((D, T))
+    for rec in inside.to_dict("records"):
+        di, ti = d_index[rec["district_id"]], t_index[int(rec["year"])]
+        land_quota[di, ti] -= float(rec["land_district_quota"])
+        energy_budget[di, ti] -= float(rec["energy_district"])
+        stock_committed[di, ti] += float(rec["land_stock"])
+        pool[ti] -= float(rec["land_provincial_pool"])
+        cpool[ti] -= float(rec["energy_city_pool"])
+        cap[ti] -= float(rec["land_province_request"])
+    reward_credit = np.zeros((D, T))
+    reward_beyond: dict[str, float] = {}
+    for rec in act.to_dict("records"):
+        if not rec["earns_reward"] or float(rec["land_stock"]) <= 0:
+            continue
+        target = int(rec["year"]) + s.reward_lag_years
+        amount = s.reward_ratio * float(rec["land_stock"])
+        if target in t_index:
+            reward_credit[d_index[rec["district_id"]], t_index[target]] += amount
+        elif target > s.last_year:
+            reward_beyond[rec["district_id"]] = reward_beyond.get(rec["district_id"], 0.0) + amount
+
+    capacity: dict[str, float] = {}
+    for pid, cap_k in zip(sc.platforms["platform_id"], sc.platforms["land_capacity"], strict=True):
+        if not pd.isna(cap_k):
+            used = float(projects.loc[projects.index.isin(inside["project_id"]) & (projects["platform_id"] == pid),
+                                      "land_demand"].sum())
+            capacity[str(pid)] = float(cap_k) - used
+
+    candidates = projects[projects["eligible"]]
+    return Prepared(
+        scenario=sc, years=years, districts=districts, projects=projects, candidates=candidates,
+        land_quota=land_quota, energy_budget=energy_budget, stock_added=stock_added, stock_initial=stock_initial,
+        stock_committed=stock_committed, provincial_pool=pool, city_energy_pool=cpool, request_cap=cap,
+        reward_credit=reward_credit, reward_beyond=reward_beyond, platform_capacity=capacity,
+        committed=inside.reset_index(drop=True), past_actuals=past.reset_index(drop=True), issued=issued,
+    )
+
+
+def supply_limits(prep: Prepared) -> pd.DataFrame:
+    """Per eligible project, the most land (mu) and energy (tce) any single year could possibly supply it.
+
+    An upper bound: the district quota (all of it, plus earlier years' when carry-over is allowed), all
+    rewards stock land could ever earn, the district's whole stock (if stock-eligible), the provincial
+    pool and the province request cap (if allowed), and the same for energy.
+    """
+    s = prep.scenario.settings
+    d_index = {d: i for i, d in enumerate(prep.districts)}
+    quota = np.cumsum(prep.land_quota, axis=1) if s.carryover_allowed else prep.land_quota
+    stock_total = prep.stock_initial + prep.stock_added.sum(axis=1)
+    rows = []
+    for pid, r in prep.candidates.iterrows():
+        di = d_index.get(r["district_id"])
+        if di is None:
+            continue
+        t0, t1 = prep.year_index(int(r["window_first"])), prep.year_index(int(r["window_last"]))
+        best_land = 0.0
+        best_energy = 0.0
+        for t in range(t0, t1 + 1):
+            land = quota[di, t] + prep.reward_credit[di, t] + s.reward_ratio * stock_total[di]
+            if r["may_stock"]:
+                land += stock_total[di]
+            if r["may_pool"]:
+                land += prep.provincial_pool[t]
+            if r["may_request"]:
+                land += prep.request_cap[t]
+            energy = prep.energy_budget[di, t] + (prep.city_energy_pool[t] if r["may_city_energy"] else 0.0)
+            best_land, best_energy = max(best_land, land), max(best_energy, energy)
+        rows.append((pid, best_land, best_energy))
+    return pd.DataFrame(rows, columns=["project_id", "land_limit", "energy_limit"]).set_index("project_id")
+
+
+def supply_limit_problems(sc: Scenario) -> list[Problem]:
+    """Warnings for projects nothing could ever supply; errors for mandatory projects that cannot be eligible."""
+    prep = prepare(sc)
+    problems: list[Problem] = []
+    limits = supply_limits(prep)
+    p = prep.projects
+    for pid, lim in limits.iterrows():
+        r = p.loc[pid]
+        if r["land_demand"] > lim["land_limit"] + 1e-6:
+            problems.append(Problem(Severity.WARNING, "project_too_large", sc.loc("projects", r[ROW], "land_demand"),
+                                    {"found": _fmt(r["land_demand"]), "limit": _fmt(lim["land_limit"])}))
+        if r["energy_demand"] > lim["energy_limit"] + 1e-6:
+            problems.append(Problem(Severity.WARNING, "project_energy_too_large",
+                                    sc.loc("projects", r[ROW], "energy_demand"),
+                                    {"found": _fmt(r["energy_demand"]), "limit": _fmt(lim["energy_limit"])}))
+    from quota_opt.explain import reason_text
+
+    for pid, r in p[p["mandatory"].astype(bool) & ~p["eligible"]].iterrows():
+        if r["reason_code"] == ALREADY_SUPPLIED:
+            continue
+        reason = {lang: reason_text(str(r["reason_code"]), r["reason_params"], lang) for lang in ("zh", "en")}
+        problems.append(Problem(Severity.ERROR, "mandatory_ineligible", sc.loc("projects", r[ROW], "mandatory"),
+                                {"reason": reason}))
+    return problems
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.1f}"

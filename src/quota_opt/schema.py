@@ -1,0 +1,581 @@
+"""The declarative schema of the scenario workbook.
+
+One table of sheets and columns (key, Chinese and English label, unit, type, bounds, default, help)
+drives the template writer, the reader, the validator and the generated documentation, so that they
+cannot drift apart. Nothing here touches a file.
+
+Policy references use the clause numbering of 《全市"一盘棋"产业链精准招商工作制度（试行）》 (Hangzhou, 2019).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class ColumnType(StrEnum):
+    """How a cell is read and checked."""
+
+    ID = "id"  # text identifier; numbers typed as ids are read as their text ("101" not 101.0)
+    TEXT = "text"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    YEAR = "year"
+    ID_LIST = "id_list"  # several ids in one cell, separated by , ， 、 ; ； or spaces
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed value of a CHOICE column: the canonical key and the words accepted for it."""
+
+    key: str
+    label_zh: str
+    label_en: str
+
+    def spellings(self) -> tuple[str, ...]:
+        return (self.key, self.label_zh, self.label_en)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet, or one parameter of the key-value `settings` sheet.
+
+    `minimum`/`maximum` bound the value (inclusive unless `*_exclusive`); `ref` names the
+    sheet whose id this column must match (`"districts"` means `districts.district_id`).
+    A column that is not `required` may be left blank and then takes `default`
+    (`None` means "no value", e.g. no platform land limit).
+    """
+
+    key: str
+    label_zh: str
+    label_en: str
+    type: ColumnType
+    unit_zh: str = ""
+    unit_en: str = ""
+    required: bool = False
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    minimum_exclusive: bool = False
+    ref: str | None = None
+    choices: tuple[Choice, ...] = ()
+    help_zh: str = ""
+    help_en: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def header(self, lang: str) -> str:
+        """The header written in a workbook: the Chinese label for zh, the key for en (DESIGN 3)."""
+        return self.label_zh if lang == "zh" else self.key
+
+    def unit(self, lang: str) -> str:
+        return self.unit_zh if lang == "zh" else self.unit_en
+
+    def help(self, lang: str) -> str:
+        return self.help_zh if lang == "zh" else self.help_en
+
+    def choice_for(self, text: str) -> Choice | None:
+        wanted = normalize_name(text)
+        for choice in self.choices:
+            if wanted in {normalize_name(s) for s in choice.spellings()}:
+                return choice
+        return None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of the scenario workbook.
+
+    `kind` is "table" (a header row and one record per row) or "keyvalue" (the settings sheet:
+    one parameter per row, its name in the first column and its value in the second).
+    `primary_key` lists the columns whose combination must be unique.
+    """
+
+    key: str
+    label_zh: str
+    label_en: str
+    columns: tuple[Column, ...]
+    kind: str = "table"
+    required: bool = True
+    primary_key: tuple[str, ...] = ()
+    help_zh: str = ""
+    help_en: str = ""
+    _by_key: dict[str, Column] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_key.update({c.key: c for c in self.columns})
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def name(self, lang: str) -> str:
+        """The sheet name written in a workbook: the Chinese label for zh, the key for en."""
+        return self.label_zh if lang == "zh" else self.key
+
+    def column(self, key: str) -> Column:
+        return self._by_key[key]
+
+    def has_column(self, key: str) -> bool:
+        return key in self._by_key
+
+    @property
+    def id_column(self) -> str | None:
+        """The single-column primary key, when the sheet has one (e.g. `district_id`)."""
+        return self.primary_key[0] if len(self.primary_key) == 1 else None
+
+
+# --------------------------------------------------------------------------------------------
+# Name matching: headers and sheet names are matched trimmed, case-insensitively, full-width and
+# half-width alike (NFKC), ignoring inner spaces and a trailing unit in brackets ("用地需求（亩）").
+# --------------------------------------------------------------------------------------------
+
+_UNIT_SUFFIX = re.compile(r"[\(\[（【][^\)\]）】]*[\)\]）】]\s*$")
+_SPACES = re.compile(r"[\s_\-]+")
+
+
+def normalize_name(text: object) -> str:
+    """Canonical form of a header, sheet name or choice word for matching."""
+    s = unicodedata.normalize("NFKC", str(text)).strip().casefold()
+    return _SPACES.sub("", s)
+
+
+def header_candidates(text: object) -> tuple[str, ...]:
+    """The normalized forms under which a header cell may match a column (with and without unit)."""
+    full = normalize_name(text)
+    stripped = normalize_name(_UNIT_SUFFIX.sub("", unicodedata.normalize("NFKC", str(text)).strip()))
+    return (full,) if stripped == full or not stripped else (full, stripped)
+
+
+def spellings(key: str, label_zh: str, label_en: str) -> set[str]:
+    return {normalize_name(key), normalize_name(label_zh), normalize_name(label_en)}
+
+
+# --------------------------------------------------------------------------------------------
+# Shared column builders
+# --------------------------------------------------------------------------------------------
+
+YES_WORDS = ("是", "y", "yes", "true", "1", "t", "对", "√", "✓")
+NO_WORDS = ("否", "n", "no", "false", "0", "f", "不", "×", "✗")
+
+
+def _id(key: str, zh: str, en: str, *, ref: str | None = None, required: bool = True, **kw: Any) -> Column:
+    return Column(key, zh, en, ColumnType.ID, required=required, ref=ref, **kw)
+
+
+# Upper sanity bounds: a cell beyond these is a typing error, not data (and would wreck the solver's
+# numerics). 1,000,000 mu is 667 km², larger than any district's annual plan; 100 million tce is
+# about the energy use of a whole province.
+MAX_MU = 1_000_000.0
+MAX_TCE = 100_000_000.0
+MAX_WANYUAN = 1e10
+
+
+def _mu(key: str, zh: str, en: str, **kw: Any) -> Column:
+    kw.setdefault("minimum", 0.0)
+    kw.setdefault("maximum", MAX_MU)
+    kw.setdefault("unit_zh", "亩")
+    kw.setdefault("unit_en", "mu")
+    return Column(key, zh, en, ColumnType.FLOAT, **kw)
+
+
+def _tce(key: str, zh: str, en: str, **kw: Any) -> Column:
+    kw.setdefault("minimum", 0.0)
+    kw.setdefault("maximum", MAX_TCE)
+    kw.setdefault("unit_zh", "吨标准煤")
+    kw.setdefault("unit_en", "tce")
+    return Column(key, zh, en, ColumnType.FLOAT, **kw)
+
+
+def _flag(key: str, zh: str, en: str, default: bool, help_zh: str, help_en: str) -> Column:
+    return Column(key, zh, en, ColumnType.BOOL, default=default, help_zh=help_zh, help_en=help_en)
+
+
+def _year(key: str, zh: str, en: str, **kw: Any) -> Column:
+    return Column(key, zh, en, ColumnType.YEAR, unit_zh="年", unit_en="year", minimum=1990, maximum=2100, **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# settings (参数设置): key-value parameters
+# --------------------------------------------------------------------------------------------
+
+OBJECTIVE_MODES = (
+    Choice("priority", "优先度加权供地", "priority-weighted land"),
+    Choice("weighted_totals", "加权总量", "weighted totals"),
+)
+MISFIT_POLICIES = (
+    Choice("district_only", "仅限区县资源", "district resources only"),
+    Choice("exclude", "排除", "exclude"),
+)
+
+WEIGHT_KEYS = ("w_investment", "w_output_per_mu", "w_tax_per_mu", "w_energy_efficiency", "w_platform_score")
+
+SETTINGS = Sheet(
+    "settings",
+    "参数设置",
+    "Settings",
+    kind="keyvalue",
+    help_zh="每行一个参数：第一列为参数名（中文名或英文键），第二列为取值。留空取默认值。",
+    help_en="One parameter per row: its name (key or label) in the first column, its value in the second. Blank takes the default.",
+    columns=(
+        Column("scenario_name", "方案名称", "Scenario name", ColumnType.TEXT, default="scenario",
+               help_zh="方案的名称，显示在结果中。", help_en="Name shown in the results."),
+        Column("base_year", "基准年度", "Base year", ColumnType.YEAR, required=True, minimum=1990, maximum=2100,
+               unit_zh="年", unit_en="year",
+               help_zh="规划的第一年。", help_en="First planning year."),
+        Column("horizon_years", "规划年数", "Planning horizon", ColumnType.INT, default=3, minimum=1, maximum=10,
+               unit_zh="年", unit_en="years",
+               help_zh="规划年度数（含基准年度）。", help_en="Number of planning years, base year included."),
+        Column("objective_mode", "目标模式", "Objective mode", ColumnType.CHOICE, default="priority",
+               choices=OBJECTIVE_MODES,
+               help_zh="优先度加权供地：按项目综合得分加权的供地亩数最大；加权总量：投资、产值、税收等总量占候选总量份额的加权和最大。",
+               help_en="priority: maximise land supplied, each mu weighted by its project's score; weighted_totals: maximise the weighted shares of candidate totals (investment, output, tax, ...) delivered."),
+        Column("w_investment", "权重：投资规模", "Weight: investment", ColumnType.FLOAT, default=0.30, minimum=0.0,
+               help_zh="五(一)：按投资规模优先保障。", help_en="Clause 5(1): priority by investment scale."),
+        Column("w_output_per_mu", "权重：亩均产值", "Weight: output per mu", ColumnType.FLOAT, default=0.30,
+               minimum=0.0, help_zh="五(一)：按亩均产值优先保障。", help_en="Clause 5(1): priority by output per mu."),
+        Column("w_tax_per_mu", "权重：亩均税收", "Weight: tax per mu", ColumnType.FLOAT, default=0.15, minimum=0.0,
+               help_zh="亩均税收。", help_en="Tax per mu."),
+        Column("w_energy_efficiency", "权重：能效", "Weight: energy efficiency", ColumnType.FLOAT, default=0.15,
+               minimum=0.0, help_zh="五(二)：能耗指标竞争性利用，按每吨标准煤产值。",
+               help_en="Clause 5(2): competitive use of energy quota, by output per tce."),
+        Column("w_platform_score", "权重：平台评价", "Weight: platform score", ColumnType.FLOAT, default=0.10,
+               minimum=0.0, help_zh="二(三)：产业平台评价作为项目选址的重要参考。",
+               help_en="Clause 2(3): platform evaluation guides project siting."),
+        Column("deferral_discount", "推迟折扣", "Deferral discount", ColumnType.FLOAT, default=0.9, minimum=0.0,
+               minimum_exclusive=True, maximum=1.0,
+               help_zh="项目每推迟一年供地，其价值乘以该系数（0–1）。",
+               help_en="Each year a project's supply is deferred multiplies its value by this factor (0–1]."),
+        Column("reward_ratio", "存量盘活奖励比例", "Stock-land reward ratio", ColumnType.FLOAT, default=0.5,
+               minimum=0.0, maximum=10.0,
+               help_zh="五(一)：重大产业项目每使用1亩盘活存量土地，次年奖励新增建设用地指标的亩数。",
+               help_en="Clause 5(1): mu of new quota rewarded per mu of revitalised stock land used by a major project."),
+        Column("reward_lag_years", "奖励滞后年数", "Reward lag", ColumnType.INT, default=1, minimum=0, maximum=5,
+               unit_zh="年", unit_en="years",
+               help_zh="五(一)：“在项目完成供地后下一年度”给予奖励，默认1年。",
+               help_en="Clause 5(1): the reward comes 'in the year after supply'; default 1."),
+        Column("major_investment_threshold", "重大项目投资门槛", "Major-project investment threshold",
+               ColumnType.FLOAT, default=10.0, minimum=0.0, unit_zh="亿元", unit_en="100M yuan",
+               help_zh="总投资达到该值（或为省重大产业项目、市级主谈项目）即为重大产业项目。",
+               help_en="A project with at least this investment (or provincial major, or city-led) is a major project."),
+        Column("misfit_policy", "不符合布局项目处理", "Layout-misfit policy", ColumnType.CHOICE,
+               default="district_only", choices=MISFIT_POLICIES,
+               help_zh="三(一)/四(一)：不符合《布局导引》或违反首报首谈的项目不得享受市级支持。仅限区县资源：只能使用本区县指标；排除：不参与分配。",
+               help_en="Clauses 3(1)/4(1): misfits and first-report violators get no city-level support. district_only: they may use their district's own quota; exclude: they are not allocated."),
+        _mu("province_request_cap", "向省争取指标年上限", "Province request cap", default=0.0,
+            help_zh="五(一)：每年最多可向省争取的新增建设用地指标（亩），可在市级年度指标表中逐年填写。",
+            help_en="Clause 5(1): mu per year that may be requested from the province; can be set per year in city_quotas."),
+        Column("province_request_penalty", "向省争取指标代价", "Province request penalty", ColumnType.FLOAT,
+               default=0.5, minimum=0.0, unit_zh="分/亩", unit_en="points/mu",
+               help_zh="每向省争取1亩指标在目标中扣除的分值（得分最高项目1亩记1分）。",
+               help_en="Objective points deducted per mu requested from the province (a mu for the top-scored project counts 1)."),
+        Column("carryover_allowed", "指标可结转", "Quota carry-over", ColumnType.BOOL, default=False,
+               help_zh="区县当年未用完的新增建设用地指标是否可结转下一年。",
+               help_en="Whether a district's unused new-land quota carries over to the next year."),
+        Column("time_limit_s", "求解时限", "Solver time limit", ColumnType.FLOAT, default=60.0, minimum=0.0,
+               minimum_exclusive=True, unit_zh="秒", unit_en="s",
+               help_zh="求解器最长运行时间。", help_en="Longest solver run time."),
+        Column("mip_gap", "最优性间隙", "MIP gap", ColumnType.FLOAT, default=0.001, minimum=0.0, maximum=1.0,
+               help_zh="相对最优性间隙（0.001 = 0.1%）。", help_en="Relative optimality gap (0.001 = 0.1%)."),
+        Column("threads", "线程数", "Threads", ColumnType.INT, default=0, minimum=0, maximum=256,
+               help_zh="求解器线程数，0为自动。", help_en="Solver threads; 0 = automatic."),
+    ),
+)
+
+# --------------------------------------------------------------------------------------------
+# Table sheets
+# --------------------------------------------------------------------------------------------
+
+DISTRICTS = Sheet(
+    "districts",
+    "区县",
+    "Districts",
+    primary_key=("district_id",),
+    help_zh="每行一个区、县（市）。",
+    help_en="One row per county-level district.",
+    columns=(
+        _id("district_id", "区县代码", "District id", help_zh="区县的唯一代码。", help_en="Unique district id."),
+        Column("name", "区县名称", "District name", ColumnType.TEXT, required=True),
+        _mu("stock_land_initial", "可盘活存量土地", "Revitalisable stock land", default=0.0,
+            help_zh="五(一)：基准年度初可盘活用于项目的存量建设用地。",
+            help_en="Clause 5(1): revitalisable stock construction land available at the start of the base year."),
+    ),
+)
+
+PLATFORMS = Sheet(
+    "platforms",
+    "产业平台",
+    "Platforms",
+    primary_key=("platform_id",),
+    help_zh="每行一个产业平台及其《布局导引》重点产业链。",
+    help_en="One row per industrial platform with its key chains from the layout guide.",
+    columns=(
+        _id("platform_id", "平台代码", "Platform id"),
+        Column("name", "平台名称", "Platform name", ColumnType.TEXT, required=True),
+        _id("district_id", "所属区县", "District", ref="districts"),
+        Column("key_chains", "重点产业链", "Key chains", ColumnType.ID_LIST, required=True, ref="chains",
+               help_zh="二(二)：《布局导引》确定的本平台重点产业链代码，多个用逗号或顿号分隔。",
+               help_en="Clause 2(2): chain ids the layout guide assigns to this platform, separated by commas."),
+        Column("evaluation_score", "平台评价得分", "Evaluation score", ColumnType.FLOAT, required=True,
+               minimum=0.0, maximum=100.0, unit_zh="分", unit_en="points",
+               help_zh="二(三)：年度产业平台综合评价得分（0–100）。",
+               help_en="Clause 2(3): yearly platform evaluation score (0–100)."),
+        _mu("land_capacity", "可用地容量", "Land capacity",
+            help_zh="规划期内平台可承接的项目用地上限，留空为不限。",
+            help_en="Most project land the platform can host over the horizon; blank = no limit."),
+    ),
+)
+
+CHAINS = Sheet(
+    "chains",
+    "产业链",
+    "Industry chains",
+    primary_key=("chain_id",),
+    help_zh="每行一条产业链及其“一链一策”准入标准。",
+    help_en="One row per industry chain with its entry standards (one chain, one policy).",
+    columns=(
+        _id("chain_id", "产业链代码", "Chain id"),
+        Column("name", "产业链名称", "Chain name", ColumnType.TEXT, required=True),
+        Column("min_output_per_mu", "亩均产值门槛", "Min output per mu", ColumnType.FLOAT, default=0.0,
+               minimum=0.0, unit_zh="万元/亩", unit_en="10k yuan/mu",
+               help_zh="三(一)：准入的最低亩均产值。", help_en="Clause 3(1): lowest output per mu admitted."),
+        Column("min_tax_per_mu", "亩均税收门槛", "Min tax per mu", ColumnType.FLOAT, default=0.0, minimum=0.0,
+               unit_zh="万元/亩", unit_en="10k yuan/mu",
+               help_zh="三(一)：准入的最低亩均税收。", help_en="Clause 3(1): lowest tax per mu admitted."),
+        Column("max_energy_intensity", "能耗强度上限", "Max energy intensity", ColumnType.FLOAT, minimum=0.0,
+               unit_zh="吨标准煤/万元", unit_en="tce/10k yuan",
+               help_zh="三(一)、五(二)：每万元产值的最大能耗，留空为不限。",
+               help_en="Clauses 3(1), 5(2): highest energy use per 10k yuan of output; blank = no limit."),
+        Column("policy_weight", "政策权重", "Policy weight", ColumnType.FLOAT, default=1.0, minimum=0.0,
+               minimum_exclusive=True, maximum=10.0,
+               help_zh="三(一)：“一链一策”对该链项目得分的倍数，默认1。",
+               help_en="Clause 3(1): multiplier on the score of this chain's projects; default 1."),
+    ),
+)
+
+DISTRICT_QUOTAS = Sheet(
+    "district_quotas",
+    "区县年度指标",
+    "District quotas",
+    primary_key=("year", "district_id"),
+    help_zh="每个区县每个规划年度一行。",
+    help_en="One row per district and planning year.",
+    columns=(
+        _year("year", "年度", "Year", required=True),
+        _id("district_id", "区县代码", "District id", ref="districts"),
+        _mu("new_land_quota", "新增建设用地计划指标", "New land quota", required=True,
+            help_zh="五(一)：省下达、区县可分配的新增建设用地计划指标。",
+            help_en="Clause 5(1): province-issued new construction-land plan quota the district allocates."),
+        _tce("energy_budget", "区县能耗指标", "Energy budget", required=True,
+             help_zh="区县可自行安排给新项目的年能耗指标。",
+             help_en="Annual energy consumption the district may grant to new projects."),
+        _mu("stock_land_added", "新增可盘活存量土地", "Stock land added", default=0.0,
+            help_zh="当年新变为可盘活的存量土地。", help_en="Stock land that becomes revitalisable that year."),
+    ),
+)
+
+CITY_QUOTAS = Sheet(
+    "city_quotas",
+    "市级年度指标",
+    "City quotas",
+    primary_key=("year",),
+    help_zh="每个规划年度一行。", help_en="One row per planning year.",
+    columns=(
+        _year("year", "年度", "Year", required=True),
+        _mu("provincial_reward_quota", "省重大产业奖励指标", "Provincial reward quota", default=0.0,
+            help_zh="五(一)：可用于省重大产业项目的省重大产业奖励指标。",
+            help_en="Clause 5(1): provincial major-industry reward quota for provincial major projects."),
+        _tce("city_energy_pool", "市级统筹能耗指标", "City energy pool", default=0.0,
+             help_zh="五(二)：市级统筹、供重大产业项目竞争性使用的能耗指标。",
+             help_en="Clause 5(2): energy quota pooled by the city for major projects to compete for."),
+        _mu("province_request_cap", "可向省争取指标上限", "Province request cap",
+            help_zh="五(一)：当年最多可向省争取的指标，留空取参数设置中的值。",
+            help_en="Clause 5(1): mu that may be requested from the province this year; blank takes the settings value."),
+    ),
+)
+
+PROJECTS = Sheet(
+    "projects",
+    "项目",
+    "Projects",
+    primary_key=("project_id",),
+    help_zh="每行一个候选重大产业项目。", help_en="One row per candidate industrial project.",
+    columns=(
+        _id("project_id", "项目编号", "Project id"),
+        Column("name", "项目名称", "Project name", ColumnType.TEXT, required=True),
+        _id("district_id", "区县代码", "District id", ref="districts"),
+        _id("platform_id", "平台代码", "Platform id", ref="platforms"),
+        _id("chain_id", "产业链代码", "Chain id", ref="chains"),
+        Column("investment", "总投资", "Investment", ColumnType.FLOAT, required=True, minimum=0.0,
+               minimum_exclusive=True, maximum=100_000.0, unit_zh="亿元", unit_en="100M yuan",
+               help_zh="五(一)：项目计划总投资。", help_en="Clause 5(1): planned total investment."),
+        _mu("land_demand", "用地需求", "Land demand", required=True, minimum_exclusive=True,
+            help_zh="项目需新供的建设用地。", help_en="Construction land the project needs."),
+        _flag("stock_land_eligible", "可用存量土地", "Stock land eligible", False,
+              "项目可否落在盘活的存量土地上。", "Whether the project can be sited on revitalised stock land."),
+        Column("annual_output", "达产年产值", "Annual output", ColumnType.FLOAT, required=True, minimum=0.0,
+               maximum=MAX_WANYUAN,
+               unit_zh="万元/年", unit_en="10k yuan/yr",
+               help_zh="达产后年产值，用于计算亩均产值。", help_en="Output at full production; gives output per mu."),
+        Column("annual_tax", "达产年税收", "Annual tax", ColumnType.FLOAT, required=True, minimum=0.0,
+               maximum=MAX_WANYUAN,
+               unit_zh="万元/年", unit_en="10k yuan/yr",
+               help_zh="达产后年税收，用于计算亩均税收。", help_en="Tax at full production; gives tax per mu."),
+        _tce("energy_demand", "年综合能耗", "Energy demand", required=True, unit_zh="吨标准煤/年",
+             unit_en="tce/yr", help_zh="五(二)：达产后年综合能耗，需由区县或市级统筹能耗指标保障。",
+             help_en="Clause 5(2): annual energy use at full production, to be covered by district or city energy quota."),
+        _flag("compliant", "合规", "Compliant", True,
+              "五(一)：项目是否合规（确保合规性是前提）。", "Clause 5(1): the project complies (a precondition)."),
+        _flag("approvable", "可批", "Approvable", True,
+              "五(一)：项目用地是否可批（确保可批性是前提）。", "Clause 5(1): the land can be approved (a precondition)."),
+        _flag("first_report_ok", "首报首谈合规", "First-report rule kept", True,
+              "四(一)：违反首报首谈规定的项目不得享受市级层面政策支持。",
+              "Clause 4(1): projects that broke the first-report rule get no city-level support."),
+        _flag("provincial_major", "省重大产业项目", "Provincial major project", False,
+              "五(一)：可申请省重大产业奖励指标。", "Clause 5(1): may draw the provincial reward quota."),
+        _flag("city_led", "市级主谈", "City-led", False,
+              "四(二)：由市投资促进局牵头主谈的重大项目，视为重大产业项目。",
+              "Clause 4(2): negotiated by the city; counted as a major project."),
+        _flag("mandatory", "必保", "Mandatory", False,
+              "必须在规划期内供地的项目。", "Must be supplied within the horizon."),
+        _year("earliest_year", "最早供地年度", "Earliest year",
+              help_zh="最早可供地年度，留空为基准年度。", help_en="Earliest supply year; blank = base year."),
+        _year("latest_year", "最晚供地年度", "Latest year",
+              help_zh="最晚可供地年度，留空为规划末年。", help_en="Latest supply year; blank = last planning year."),
+    ),
+)
+
+ACTUALS = Sheet(
+    "actuals",
+    "上年执行",
+    "Actuals",
+    required=False,
+    primary_key=("project_id",),
+    help_zh="已实际供地的项目（按来源）。基准年度之前的记录只计奖励；规划期内的记录固定为既成事实。",
+    help_en="Projects actually supplied, by source. Rows before the base year only earn rewards; rows inside the horizon are fixed.",
+    columns=(
+        _id("project_id", "项目编号", "Project id", ref="projects"),
+        _year("year", "供地年度", "Supply year", required=True),
+        _mu("land_district_quota", "使用区县指标", "Land: district quota", default=0.0),
+        _mu("land_provincial_pool", "使用省奖励指标", "Land: provincial pool", default=0.0),
+        _mu("land_stock", "使用存量土地", "Land: stock", default=0.0),
+        _mu("land_province_request", "向省争取指标", "Land: province request", default=0.0),
+        _tce("energy_district", "使用区县能耗", "Energy: district", default=0.0),
+        _tce("energy_city_pool", "使用市级能耗", "Energy: city pool", default=0.0),
+    ),
+)
+
+VARIANT_OPERATIONS = (
+    Choice("set", "设为", "set"),
+    Choice("scale", "乘以", "scale"),
+)
+
+VARIANTS = Sheet(
+    "variants",
+    "方案变体",
+    "Variants",
+    required=False,
+    primary_key=("variant", "target", "district_id", "year"),
+    help_zh="每行一项调整：对参数或指标列设值或按倍数缩放，可限定区县和年度。同名的多行构成一个方案变体。",
+    help_en="One override per row: set or scale a setting or a quota column, optionally for one district and/or year. Rows with the same name form one variant.",
+    columns=(
+        Column("variant", "变体名称", "Variant", ColumnType.TEXT, required=True),
+        Column("target", "调整对象", "Target", ColumnType.TEXT, required=True,
+               help_zh="参数键（如 reward_ratio）或“工作表.列”（如 city_quotas.city_energy_pool）。",
+               help_en="A settings key (e.g. reward_ratio) or sheet.column (e.g. city_quotas.city_energy_pool)."),
+        Column("operation", "操作", "Operation", ColumnType.CHOICE, default="set", choices=VARIANT_OPERATIONS),
+        Column("value", "取值", "Value", ColumnType.TEXT, required=True),
+        _id("district_id", "限定区县", "District filter", ref="districts", required=False),
+        _year("year", "限定年度", "Year filter"),
+        Column("note", "备注", "Note", ColumnType.TEXT, default=""),
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = (
+    SETTINGS,
+    DISTRICTS,
+    PLATFORMS,
+    CHAINS,
+    DISTRICT_QUOTAS,
+    CITY_QUOTAS,
+    PROJECTS,
+    ACTUALS,
+    VARIANTS,
+)
+SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
+
+INSTRUCTIONS_NAME = {"zh": "说明", "en": "Instructions"}
+IGNORED_SHEETS = {normalize_name(n) for n in (*INSTRUCTIONS_NAME.values(), "instructions", "readme")}
+
+
+_ID_SEPARATORS = re.compile(r"[,，、;；/\s]+")
+
+
+def split_ids(text: object) -> tuple[str, ...]:
+    """Split an id-list cell ("C01, C02、C03") into normalized ids."""
+    parts = _ID_SEPARATORS.split(unicodedata.normalize("NFKC", str(text)).strip())
+    return tuple(p for p in parts if p)
+
+
+def sheet(key: str) -> Sheet:
+    return SHEETS_BY_KEY[key]
+
+
+def find_sheet(name: str) -> Sheet | None:
+    """The schema sheet a workbook sheet name stands for (key, zh label or en label), if any."""
+    wanted = normalize_name(name)
+    for s in SHEETS:
+        if wanted in spellings(s.key, s.label_zh, s.label_en):
+            return s
+    return None
+
+
+def match_column(sheet_: Sheet, header: object) -> Column | None:
+    """The column a header cell names (key, zh label or en label; unit suffix allowed), if any."""
+    for candidate in header_candidates(header):
+        for col in sheet_.columns:
+            if candidate in spellings(col.key, col.label_zh, col.label_en):
+                return col
+    return None
+
+
+def iter_columns(sheets: Iterable[Sheet] = SHEETS) -> Iterable[tuple[Sheet, Column]]:
+    for s in sheets:
+        for c in s.columns:
+            yield s, c
+
+
+def reference_doc(lang: str = "en") -> str:
+    """The workbook reference as Markdown, generated from this schema (docs/workbook.md)."""
+    out: list[str] = []
+    title = "# 方案工作簿说明" if lang == "zh" else "# The scenario workbook"
+    out.append(title + "\n")
+    for s in SHEETS:
+        req = ("必需" if s.required else "可选") if lang == "zh" else ("required" if s.required else "optional")
+        out.append(f"## `{s.key}` — {s.label_zh} / {s.label_en} ({req})\n")
+        out.append((s.help_zh if lang == "zh" else s.help_en) + "\n")
+        head = "| 键 | 中文 | English | 单位 | 类型 | 必填 | 默认 | 范围 | 说明 |" if lang == "zh" else (
+            "| key | 中文 | English | unit | type | required | default | bounds | help |")
+        out.append(head)
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        for c in s.columns:
+            lo = "" if c.minimum is None else (("(" if c.minimum_exclusive else "[") + f"{c.minimum:g}")
+            hi = "" if c.maximum is None else f"{c.maximum:g}]"
+            bounds = f"{lo or '(-∞'}, {hi or '∞)'}" if (lo or hi) else ""
+            if c.choices:
+                bounds = " / ".join(ch.key for ch in c.choices)
+            if c.ref:
+                bounds = f"→ {c.ref}"
+            default = "" if c.default is None else str(c.default)
+            out.append(
+                f"| `{c.key}` | {c.label_zh} | {c.label_en} | {c.unit(lang)} | {c.type.value} | "
+                f"{'✓' if c.required else ''} | {default} | {bounds} | {c.help(lang)} |"
+            )
+        out.append("")
+    return "\n".join(out)

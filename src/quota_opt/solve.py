@@ -1,0 +1,414 @@
+"""Run HiGHS on a formulation and map every outcome onto the product's own small status enum.
+
+Two ways in, one answer out:
+- `pyomo`: the formulation as a Pyomo model, solved through Pyomo's current HiGHS interface
+  (`pyomo.contrib.solver`, `SolverFactory("highs")`);
+- `highs`: the same matrix passed to highspy in bulk, with a warm start from the ranking rule,
+  progress callbacks, and Ctrl-C/time-limit that keep the best allocation found.
+`auto` (the default) uses Pyomo up to `PYOMO_MAX_COLUMNS` columns and the bulk path above it,
+where Pyomo's per-constraint construction would dominate the run (see benchmarks/RESULTS.md).
+
+`fixed_lp(...)` fixes the supply decisions at a solution and re-solves the LP, for shadow prices.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from quota_opt.errors import SolveError
+from quota_opt.model import INF, Formulation, to_pyomo
+
+PYOMO_MAX_COLUMNS = 20_000
+
+
+class Status(StrEnum):
+    """What the solve achieved."""
+
+    OPTIMAL = "optimal"  # proven optimal within the requested gap
+    FEASIBLE = "feasible"  # stopped early (time limit, interrupt) with a solution; see gap
+    INFEASIBLE = "infeasible"  # the hard requirements cannot all hold
+    NO_SOLUTION = "no_solution"  # stopped before any solution was found
+    ERROR = "error"  # the solver failed
+
+
+@dataclass
+class Progress:
+    """One progress report during the MIP: seconds since start, incumbent, bound and relative gap."""
+
+    elapsed_s: float
+    objective: float | None
+    best_bound: float | None
+    gap: float | None
+
+
+@dataclass
+class SolveOptions:
+    time_limit_s: float = 60.0
+    mip_gap: float = 1e-3
+    threads: int = 0  # 0 = let HiGHS choose
+    backend: str = "auto"  # auto | pyomo | highs
+    warm_start: np.ndarray | None = None  # a feasible column vector (e.g. the ranking rule's)
+    progress: Callable[[Progress], None] | None = None
+    highs_options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Solution:
+    status: Status
+    termination: str  # the solver's own words, e.g. "time limit", "interrupted"
+    objective: float | None
+    best_bound: float | None
+    gap: float | None
+    x: np.ndarray | None
+    backend: str
+    solver_version: str
+    solve_seconds: float
+    log: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        return self.x is not None
+
+
+def solver_version() -> str:
+    import highspy
+
+    try:
+        return f"HiGHS {highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+    except AttributeError:  # older highspy
+        return "HiGHS"
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """(bound − objective) / |objective| for a maximisation, 0 when both agree; None when unknown."""
+    if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
+        return None
+    diff = max(bound - objective, 0.0)
+    if diff <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return diff / max(abs(objective), 1e-9)
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence the banner highspy prints on construction (it writes to the C-level stdout)."""
+    try:
+        fd = os.dup(1)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
+
+
+def new_highs() -> Any:
+    import highspy
+
+    import sys
+
+    sys.stdout.flush()
+    with _quiet_stdout():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def choose_backend(form: Formulation, backend: str) -> str:
+    if backend not in ("auto", "pyomo", "highs"):
+        raise SolveError(f"unknown backend {backend!r}; use auto, pyomo or highs")
+    if backend == "auto":
+        return "pyomo" if form.n_cols <= PYOMO_MAX_COLUMNS else "highs"
+    return backend
+
+
+def solve(form: Formulation, options: SolveOptions | None = None) -> Solution:
+    """Solve the MIP (maximisation). Returns a Solution for every outcome; raises SolveError only on misuse."""
+    options = options or SolveOptions()
+    backend = choose_backend(form, options.backend)
+    if form.n_cols == 0:
+        return Solution(Status.OPTIMAL, "empty model", 0.0, 0.0, 0.0, np.zeros(0), backend, solver_version(), 0.0)
+    if backend == "pyomo":
+        return _solve_pyomo(form, options)
+    return _solve_highs(form, options)
+
+
+# --------------------------------------------------------------------------------------------
+# highspy, in bulk
+# --------------------------------------------------------------------------------------------
+
+
+def load_highs(form: Formulation, *, integer: bool = True, names: bool = False) -> Any:
+    """A highspy `Highs` holding the formulation (maximise), optionally with column and row names."""
+    import highspy
+
+    h = new_highs()
+    lp = highspy.HighsLp()
+    lp.num_col_ = form.n_cols
+    lp.num_row_ = form.n_rows
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = form.objective.astype(float)
+    lo, hi = form.bounds()
+    lp.col_lower_ = lo
+    lp.col_upper_ = np.where(np.isinf(hi), highspy.kHighsInf, hi)
+    rlo, rhi = form.row_bounds()
+    lp.row_lower_ = np.where(np.isinf(rlo), -highspy.kHighsInf, rlo)
+    lp.row_upper_ = np.where(np.isinf(rhi), highspy.kHighsInf, rhi)
+    starts, idx, vals = form.matrix()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = form.n_cols
+    lp.a_matrix_.num_row_ = form.n_rows
+    lp.a_matrix_.start_ = starts.astype(np.int32)
+    lp.a_matrix_.index_ = idx
+    lp.a_matrix_.value_ = vals
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+                           for v in form.integrality()]
+    if names:
+        lp.col_names_ = form.col_names()
+        lp.row_names_ = form.row_names()
+    status = h.passModel(lp)
+    if status != highspy.HighsStatus.kOk:
+        raise SolveError(f"HiGHS did not accept the model ({status})")
+    return h
+
+
+def _apply_options(h: Any, options: SolveOptions) -> None:
+    h.setOptionValue("time_limit", float(options.time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    if options.threads:
+        h.setOptionValue("threads", int(options.threads))
+    for key, value in options.highs_options.items():
+        h.setOptionValue(key, value)
+
+
+def _solve_highs(form: Formulation, options: SolveOptions) -> Solution:
+    import highspy
+
+    h = load_highs(form)
+    _apply_options(h, options)
+    if options.warm_start is not None and len(options.warm_start) == form.n_cols:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(map(float, options.warm_start))
+        sol.value_valid = True
+        h.setSolution(sol)
+    start = time.perf_counter()
+    if options.progress is not None:
+        report = options.progress
+        last = [0.0]
+
+        def on_event(e: Any) -> None:
+            now = time.perf_counter() - start
+            if now - last[0] < 0.5 and e.callback_type != highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution:
+                return
+            last[0] = now
+            out = e.data_out
+            obj, bound = out.mip_primal_bound, out.mip_dual_bound
+            obj = obj if math.isfinite(obj) and abs(obj) < 1e30 else None
+            bound = bound if math.isfinite(bound) and abs(bound) < 1e30 else None
+            report(Progress(now, obj, bound, relative_gap(obj, bound)))
+
+        h.cbMipImprovingSolution.subscribe(on_event)
+        h.cbMipInterrupt.subscribe(on_event)
+    h.HandleKeyboardInterrupt = True
+    try:
+        h.run()
+    except KeyboardInterrupt:  # highspy re-raises after cancelling; the incumbent is still there
+        pass
+    elapsed = time.perf_counter() - start
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_sol = info.primal_solution_status == 2
+    x = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
+    obj = float(info.objective_function_value) if has_sol else None
+    bound = float(info.mip_dual_bound) if info.mip_node_count >= 0 else obj
+    if bound is not None and (not math.isfinite(bound) or abs(bound) >= 1e30):
+        bound = None
+    return _classify(form, str(status).split(".")[-1], has_sol, x, obj, bound, "highspy (bulk)", elapsed, "")
+
+
+def _classify(form: Formulation, status_name: str, has_sol: bool, x: np.ndarray | None, obj: float | None,
+              bound: float | None, backend: str, elapsed: float, log: str) -> Solution:
+    words = {
+        "kOptimal": "optimal", "kInfeasible": "infeasible", "kTimeLimit": "time limit",
+        "kInterrupt": "interrupted", "kHighsInterrupt": "interrupted", "kUnboundedOrInfeasible": "infeasible",
+        "kIterationLimit": "iteration limit", "kSolutionLimit": "solution limit", "kMemoryLimit": "memory limit",
+        "kObjectiveBound": "objective bound", "kObjectiveTarget": "objective target", "kModelEmpty": "empty model",
+    }
+    termination = words.get(status_name, status_name)
+    if status_name == "kOptimal" and has_sol:
+        st = Status.OPTIMAL
+        if bound is None:
+            bound = obj
+    elif status_name in ("kInfeasible", "kUnboundedOrInfeasible"):
+        st, x, obj = Status.INFEASIBLE, None, None
+    elif has_sol:
+        st = Status.FEASIBLE
+    elif status_name in ("kTimeLimit", "kInterrupt", "kHighsInterrupt", "kIterationLimit", "kSolutionLimit",
+                         "kMemoryLimit"):
+        st = Status.NO_SOLUTION
+    else:
+        st = Status.ERROR
+    if x is not None:
+        x = _clean(form, x)
+    return Solution(st, termination, obj, bound, relative_gap(obj, bound) if st in (Status.OPTIMAL, Status.FEASIBLE)
+                    else None, x, backend, solver_version(), elapsed, log)
+
+
+def _clean(form: Formulation, x: np.ndarray) -> np.ndarray:
+    """Round integer columns and clip tiny negatives, so that reports show 0 and 1, not 0.9999999."""
+    x = x.copy()
+    ints = form.integrality()
+    x[ints] = np.round(x[ints])
+    x[np.abs(x) < 1e-7] = 0.0
+    return x
+
+
+# --------------------------------------------------------------------------------------------
+# Pyomo's HiGHS interface
+# --------------------------------------------------------------------------------------------
+
+_LOG_LINE = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)%?")
+
+
+class _LogStream(io.TextIOBase):
+    """A text stream fed with the HiGHS log: keeps it and turns MIP progress lines into Progress reports."""
+
+    def __init__(self, start: float, report: Callable[[Progress], None] | None):
+        self.start = start
+        self.report = report
+        self.parts: list[str] = []
+        self._buffer = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        if self.report is not None:
+            self._buffer += text
+            *lines, self._buffer = self._buffer.split("\n")
+            for line in lines:
+                self._parse(line)
+        return len(text)
+
+    def _parse(self, line: str) -> None:
+        m = _LOG_LINE.match(line)
+        if not m or self.report is None:
+            return
+        try:
+            bound, obj = float(m.group(1)), float(m.group(2))
+        except ValueError:
+            return
+        obj_v = obj if math.isfinite(obj) else None
+        bound_v = bound if math.isfinite(bound) else None
+        self.report(Progress(time.perf_counter() - self.start, obj_v, bound_v, relative_gap(obj_v, bound_v)))
+
+    def getvalue(self) -> str:
+        return "".join(self.parts)
+
+
+def _solve_pyomo(form: Formulation, options: SolveOptions) -> Solution:
+    from pyomo.contrib.solver.common.factory import SolverFactory
+    from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+
+    model = to_pyomo(form)
+    opt = SolverFactory("highs")
+    start = time.perf_counter()
+    stream = _LogStream(start, options.progress)
+    solver_options = {k: v for k, v in options.highs_options.items()}
+    with _quiet_stdout():
+        results = opt.solve(
+            model,
+            tee=[stream],
+            time_limit=float(options.time_limit_s),
+            rel_gap=float(options.mip_gap),
+            threads=int(options.threads) if options.threads else None,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            solver_options=solver_options,
+        )
+    elapsed = time.perf_counter() - start
+    tc = results.termination_condition
+    has_sol = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
+    x = None
+    if has_sol:
+        primals = results.solution_loader.get_vars(model._columns)
+        x = np.array([primals[v] if v in primals else (v.value or 0.0) for v in model._columns], dtype=float)
+    obj = float(results.incumbent_objective) if has_sol and results.incumbent_objective is not None else None
+    bound = results.objective_bound
+    bound = float(bound) if bound is not None and math.isfinite(bound) else None
+    status_name = {
+        TerminationCondition.convergenceCriteriaSatisfied: "kOptimal",
+        TerminationCondition.provenInfeasible: "kInfeasible",
+        TerminationCondition.infeasibleOrUnbounded: "kUnboundedOrInfeasible",
+        TerminationCondition.maxTimeLimit: "kTimeLimit",
+        TerminationCondition.iterationLimit: "kIterationLimit",
+        TerminationCondition.interrupted: "kInterrupt",
+    }.get(tc, str(tc))
+    return _classify(form, status_name, has_sol, x, obj, bound, "pyomo.contrib.solver (highs)", elapsed,
+                     stream.getvalue())
+
+
+# --------------------------------------------------------------------------------------------
+# The LP at a fixed selection, for shadow prices
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FixedLP:
+    """The LP with every supply decision fixed at a solution: its objective, primal vector and row duals."""
+
+    objective: float
+    x: np.ndarray
+    row_dual: np.ndarray
+
+
+def fixed_lp(form: Formulation, x: np.ndarray, *, rhs_change: dict[int, float] | None = None) -> FixedLP | None:
+    """Fix the integer columns at `x`, relax integrality, re-solve the LP; None if it is infeasible.
+
+    `rhs_change` adds amounts to row upper bounds (row index → delta), for finite-difference checks.
+    Row duals are in objective points per unit of the row (per mu or per tce).
+    """
+    h = load_highs(form, integer=False)
+    ints = np.flatnonzero(form.integrality())
+    if len(ints):
+        vals = np.round(x[ints]).astype(float)
+        h.changeColsBounds(len(ints), ints.astype(np.int32), vals, vals)
+    if rhs_change:
+        rlo, rhi = form.row_bounds()
+        for i, delta in rhs_change.items():
+            h.changeRowBounds(int(i), float(rlo[i]) if math.isfinite(rlo[i]) else -INF, float(rhi[i] + delta))
+    h.run()
+    status = str(h.getModelStatus()).split(".")[-1]
+    if status != "kOptimal":
+        return None
+    sol = h.getSolution()
+    return FixedLP(float(h.getInfo().objective_function_value), np.asarray(sol.col_value, dtype=float),
+                   np.asarray(sol.row_dual, dtype=float))
+
+
+def write_model(form: Formulation, path: str | Path) -> Path:
+    """Export the model as MPS or LP (by the file's suffix), with readable column and row names."""
+    path = Path(path)
+    if path.suffix.lower() not in (".mps", ".lp"):
+        raise SolveError(f"--write-model takes a .mps or .lp file, got {path.name}")
+    h = load_highs(form, names=True)
+    h.writeModel(str(path))
+    return path
