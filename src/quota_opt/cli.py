@@ -174,6 +174,152 @@ def reading_progress(file: Path, lang: str) -> Iterator[Callable[[int], None] | 
         yield update
 
 
+def default_output(file: Path, suffix: str = "_results") -> Path:
+    """`<input>_results.xlsx` beside the input."""
+    return file.with_name(f"{file.stem}{suffix}.xlsx")
+
+
+def load_scenario(file: Path, lang: str, variant: str | None = None) -> Any:
+    """Read and validate a workbook (printing warnings), optionally applying a variant."""
+    from quota_opt.validate import validate_workbook
+
+    with reading_progress(file, lang) as progress:
+        report = validate_workbook(file, progress=progress)
+    if not report.ok or report.scenario is None:
+        raise InputError(report.problems)
+    if report.warnings:
+        print_problems(report.warnings, lang)
+    scenario = report.scenario
+    if variant:
+        from quota_opt.variants import apply_variant
+
+        scenario = apply_variant(scenario, variant)
+    return scenario
+
+
+class SolveDisplay:
+    """Stage lines on stderr, and the solver's gap as it improves when the solve takes more than a moment."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.status: Any = None
+        self.started = 0.0
+
+    def stage(self, name: str) -> None:
+        import time
+
+        words = {"prepare": ("准备数据", "Preparing data"), "build": ("建立模型", "Building the model"),
+                 "solve": ("求解", "Solving"), "polish": ("整理方案", "Polishing the allocation"),
+                 "explain": ("生成解释", "Explaining")}
+        zh, en = words.get(name, (name, name))
+        self.stop()
+        err.print(f"[dim]▸ {t(self.lang, zh, en)}…[/]", markup=True)
+        if name == "solve" and err.is_terminal:
+            self.started = time.perf_counter()
+            self.status = err.status(t(self.lang, "求解中…", "Solving…"))
+            self.status.start()
+
+    def progress(self, p: Any) -> None:
+        if self.status is None or p.objective is None:
+            return
+        gap = "—" if p.gap is None else f"{p.gap:.3%}"
+        bound = "—" if p.best_bound is None else f"{p.best_bound:,.2f}"
+        self.status.update(t(self.lang, f"求解中 {p.elapsed_s:5.1f}s  目标 {p.objective:,.2f}  上界 {bound}  间隙 {gap}",
+                             f"Solving {p.elapsed_s:5.1f}s  objective {p.objective:,.2f}  bound {bound}  gap {gap}"))
+
+    def stop(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+
+def print_run_summary(result: Any, path: Path | None, lang: str) -> None:
+    from rich.table import Table
+
+    from quota_opt.outputs import SUMMARY_ROWS
+
+    rows = result.summary(lang)
+    table = Table(title=t(lang, "分配结果概览", "Allocation summary"), show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    keys = ["status", "objective", "gap", "value_vs_ranking_rule", "projects_selected", "selected_share",
+            "investment_selected", "average_output_per_mu", "land_selected", "land_district_quota_total",
+            "land_provincial_pool_total", "land_stock_total", "mu_to_request", "energy_district_total",
+            "energy_city_pool_total", "reward_next_plan"]
+    for key in keys:
+        if key not in rows or rows[key] is None:
+            continue
+        zh, _en, fmt = SUMMARY_ROWS[key]
+        v = rows[key]
+        if isinstance(v, float):
+            v = f"{v:.2%}" if fmt and "%" in fmt else f"{v:,.2f}"
+        table.add_row(zh if lang == "zh" else key.replace("_", " "), str(v))
+    out.print(table)
+    if path is not None:
+        out.print(t(lang, f"结果已写出：{path}", f"Results written: {path}"))
+
+
+@app.command()
+@guarded
+def run(
+    file: Annotated[Path, typer.Argument(help="Scenario workbook (.xlsx).")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Results workbook (default: <input>_results.xlsx).")] = None,
+    lang: LangOpt = Lang.zh,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit in seconds (default: settings).")] = None,
+    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", help="Solver threads, 0 = automatic (default: settings).")] = None,
+    write_model: Annotated[Path | None, typer.Option("--write-model", help="Also export the model as .mps or .lp.")] = None,
+    variant: Annotated[str | None, typer.Option("--variant", help="Run this variant from the variants sheet.")] = None,
+    backend: Annotated[str, typer.Option("--backend", help="auto, pyomo (pyomo.contrib.solver) or highs (bulk).")] = "auto",
+) -> None:
+    """Read, validate, build, solve and write the results workbook.
+
+    Exit 0 when an allocation was written (optimal, or the best found within the time limit),
+    1 on input errors, 3 when the scenario is infeasible (the workbook then explains why).
+    """
+    import time
+
+    from quota_opt.io.write import write_results
+    from quota_opt.run import RunOptions, run_scenario
+    from quota_opt.solve import Status
+
+    t0 = time.perf_counter()
+    scenario = load_scenario(file, lang.value, variant)
+    read_s = time.perf_counter() - t0
+    display = SolveDisplay(lang.value)
+    options = RunOptions(time_limit_s=time_limit, mip_gap=gap, threads=threads, backend=backend,
+                         progress=display.progress, on_stage=display.stage)
+    try:
+        result = run_scenario(scenario, options, variant=variant)
+    finally:
+        display.stop()
+    result.timings["read"] = read_s
+    if write_model is not None:
+        from quota_opt.solve import write_model as export
+
+        export(result.form, write_model)
+        out.print(t(lang, f"模型已导出：{write_model}", f"Model exported: {write_model}"))
+    target = output or default_output(file)
+    t0 = time.perf_counter()
+    path = write_results(result, target, lang.value)
+    result.timings["write"] = time.perf_counter() - t0
+    sol = result.solution
+    if sol.status == Status.INFEASIBLE:
+        err.print(f"[bold red]{result.infeasibility.render(lang.value)}[/]", markup=True)
+        out.print(t(lang, f"不可行原因已写入：{path}", f"Infeasibility report written: {path}"))
+        raise typer.Exit(3)
+    if not result.ok:
+        err.print(t(lang, f"[red]求解未得到可行方案：{sol.termination}[/]",
+                    f"[red]The solver found no allocation: {sol.termination}[/]"), markup=True)
+        raise typer.Exit(2)
+    if sol.status == Status.FEASIBLE:
+        gap_text = "—" if sol.gap is None else f"{sol.gap:.3%}"
+        err.print(t(lang, f"[yellow]求解在 {sol.termination} 时停止，已保留当前最好方案（间隙 {gap_text}）。[/]",
+                    f"[yellow]The solve stopped ({sol.termination}); the best allocation found is kept "
+                    f"(gap {gap_text}).[/]"), markup=True)
+    print_run_summary(result, path, lang.value)
+
+
 def main() -> None:
     """Entry point of the `quota-opt` command."""
     try:

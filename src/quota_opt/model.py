@@ -254,7 +254,7 @@ def build_formulation(prep: Prepared, *, elastic: bool = False) -> Formulation:
 
     # supply_once[j]: Σ_t y[j,t] ≤ 1, = 1 for mandatory projects
     mandatory = c["mandatory"].to_numpy(bool)
-    form.add_con(ConBlock("supply_once", CLAUSE_ONCE, pids, np.where(mandatory, 1.0, 0.0), np.ones(len(pids)),
+    form.add_con(ConBlock("supply_once", CLAUSE_ONCE, pids, np.where(mandatory, 1.0, -INF), np.ones(len(pids)),
                           jj.copy(), y.cols.copy(), np.ones(K), kind="choice"))
 
     # land_balance[j,t]: n + p + s + r = L_j·y  (only projects with a source besides the district quota)

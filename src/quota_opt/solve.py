@@ -180,13 +180,28 @@ def load_highs(form: Formulation, *, integer: bool = True, names: bool = False) 
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
                            for v in form.integrality()]
-    if names:
-        lp.col_names_ = form.col_names()
-        lp.row_names_ = form.row_names()
     status = h.passModel(lp)
     if status != highspy.HighsStatus.kOk:
         raise SolveError(f"HiGHS did not accept the model ({status})")
+    if names:  # names do not travel with passModel; LP/MPS allow only plain ASCII names
+        for i, name in enumerate(_file_names(form.col_names())):
+            h.passColName(i, name)
+        for i, name in enumerate(_file_names(form.row_names())):
+            h.passRowName(i, name)
     return h
+
+
+def _file_names(names: list[str]) -> list[str]:
+    """Names safe for LP and MPS files: "supply[P1,2026]" → "supply(P1,2026)", other characters → "_", unique."""
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(names):
+        safe = re.sub(r"[^A-Za-z0-9_().,]", "_", name.replace("[", "(").replace("]", ")"))
+        if safe in seen:
+            safe = f"{safe}_{i}"
+        seen.add(safe)
+        out.append(safe)
+    return out
 
 
 def _apply_options(h: Any, options: SolveOptions) -> None:

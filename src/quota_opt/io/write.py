@@ -1,0 +1,289 @@
+"""Write the results workbook (DESIGN 5): summary, allocation, districts, ledger, city, shadow prices,
+infeasibility (when there is one), validation warnings and charts.
+
+Headers and sheet names follow `outputs.py`: keys for `en`, Chinese labels for `zh`. Numbers are
+formatted (mu with one decimal, tce whole), columns sized, headers frozen. The file is written to a
+temporary name and renamed; if the folder or file cannot be written, the results are saved under a
+fallback name and `OutputError` says where.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from quota_opt.errors import OutputError, Problem
+from quota_opt.io.excel import (
+    ERROR_FILL,
+    GOOD_FILL,
+    MUTED_FILL,
+    WARNING_FILL,
+    WRAP,
+    display_width,
+    fix_properties,
+    save_atomic,
+    style_header,
+)
+from quota_opt.messages import check_lang, render_location, severity_word
+from quota_opt.outputs import (
+    ALLOCATION,
+    CHARTS,
+    CITY,
+    DISTRICTS,
+    INFEASIBILITY,
+    LEDGER,
+    SHADOW_PRICES,
+    SUMMARY,
+    SUMMARY_ROWS,
+    VALIDATION,
+    OutSheet,
+    status_word,
+    yes_no,
+)
+
+RUN_AT_KEY = "run_at"  # the one run-time field; everything else is a function of the inputs
+
+
+def _clean(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item") and not isinstance(value, str):
+        return value.item()
+    return value
+
+
+def write_table(wb: Workbook, sheet: OutSheet, df: pd.DataFrame, lang: str) -> Worksheet:
+    """Append a sheet with `sheet`'s columns (present in df) in order, formatted."""
+    ws = wb.create_sheet(sheet.name(lang))
+    cols = [c for c in sheet.columns if c.key in df.columns]
+    ws.append([c.header(lang) for c in cols])
+    for i in range(1, len(cols) + 1):
+        style_header(ws.cell(row=1, column=i))
+    data = [df[c.key].tolist() for c in cols]
+    for r in range(len(df)):
+        ws.append([_clean(col[r]) for col in data])
+    for i, c in enumerate(cols, start=1):
+        letter = get_column_letter(i)
+        if c.fmt and len(df):
+            for (cell,) in ws.iter_rows(min_row=2, max_row=len(df) + 1, min_col=i, max_col=i):
+                cell.number_format = c.fmt
+        if c.width:
+            width = c.width
+        else:
+            sample = [display_width(v) for v in df[c.key].head(100).tolist()]
+            width = max([display_width(c.header(lang)), *sample, 6]) + 2
+        ws.column_dimensions[letter].width = min(width, 60)
+        if c.width and c.width >= 40 and len(df):
+            for (cell,) in ws.iter_rows(min_row=2, max_row=len(df) + 1, min_col=i, max_col=i):
+                cell.alignment = WRAP
+    ws.freeze_panes = "B2" if sheet.key in ("allocation",) else "A2"
+    if len(df) and len(cols):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(df) + 1}"
+    return ws
+
+
+def _summary_sheet(wb: Workbook, rows: dict[str, Any], lang: str) -> None:
+    ws = wb.create_sheet(SUMMARY.name(lang))
+    ws.append([c.header(lang) for c in SUMMARY.columns])
+    for i in (1, 2):
+        style_header(ws.cell(row=1, column=i))
+    for key, (zh, _en, fmt) in SUMMARY_ROWS.items():
+        if key not in rows:
+            continue
+        ws.append([zh if lang == "zh" else key, _clean(rows[key])])
+        cell = ws.cell(row=ws.max_row, column=2)
+        if fmt and isinstance(cell.value, int | float):
+            cell.number_format = fmt
+        if key in ("objective_sentence",):
+            cell.alignment = WRAP
+        if key == "status":
+            cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 36
+    ws.column_dimensions["B"].width = 70
+    ws.freeze_panes = "A2"
+
+
+def allocation_frame(result: Any, lang: str) -> pd.DataFrame:
+    a = result.plan.allocation.copy()
+    for col in ("selected", "major", "city_eligible", "mandatory"):
+        a[col] = [yes_no(v, lang) for v in a[col]]
+    a["status"] = [status_word(v, lang) for v in a["status"]]
+    a["reason"] = a["reason_zh" if lang == "zh" else "reason_en"]
+    return a
+
+
+def _district_names(result: Any) -> dict[str, str]:
+    d = result.scenario.districts
+    return dict(zip(d["district_id"], d["name"], strict=True))
+
+
+def ledger_frame(result: Any) -> pd.DataFrame:
+    led = result.plan.ledger.copy()
+    led["district_name"] = led["district_id"].map(_district_names(result))
+    led["balance_check"] = (led["opening"] + led["issued"] + led["reward_received"] - led["used"] - led["lapsed"]
+                            - led["closing"]).round(6)
+    # which projects' stock land earned each reward
+    a = result.plan.allocation
+    earners = a[a["selected"] & (a["land_stock"] > 1e-9) & a["major"] & a["city_eligible"]]
+    sources = earners.groupby(["district_id", "year"])["project_id"].apply(lambda s: ", ".join(map(str, s)))
+    led["reward_sources"] = [sources.get((d, y), "") if r > 1e-9 else ""
+                             for d, y, r in zip(led["district_id"], led["year"], led["reward_earned"], strict=True)]
+    return led
+
+
+def _shadow_frame(result: Any, lang: str) -> pd.DataFrame:
+    sp = result.shadow.copy()
+    sp["quota"] = sp["quota_zh" if lang == "zh" else "quota_en"]
+    sp["unit"] = sp["unit_zh" if lang == "zh" else "unit_en"]
+    sp["reading"] = sp["reading_zh" if lang == "zh" else "reading_en"]
+    sp["slack"] = sp["slack"].where(sp["slack"].abs() > 1e-7, 0.0)
+    return sp
+
+
+def _validation_frame(problems: list[Problem], lang: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "severity": [severity_word(p, lang) for p in problems],
+        "location": [render_location(p.where, lang) for p in problems],
+        "message": [p.message(lang) for p in problems],
+    }, columns=["severity", "location", "message"])
+
+
+def _charts(wb: Workbook, result: Any, lang: str) -> None:
+    ws = wb.create_sheet(CHARTS.name(lang))
+    dy = result.plan.district_year
+    names = _district_names(result)
+    by_d = dy.groupby("district_id", sort=False)[["land_quota_used", "land_provincial_pool", "land_stock",
+                                                  "land_province_request", "energy_budget", "energy_district",
+                                                  "energy_city_pool"]].sum()
+    head_zh = ["区县", "区县指标", "省奖励指标", "存量土地", "向省争取", "区县能耗指标", "使用区县能耗", "使用市级能耗"]
+    head_en = ["district", "district quota", "provincial pool", "stock land", "province request", "energy budget",
+               "energy used: district", "energy used: city pool"]
+    ws.append(head_zh if lang == "zh" else head_en)
+    for i in range(1, 9):
+        style_header(ws.cell(row=1, column=i))
+    for d, r in by_d.iterrows():
+        ws.append([names.get(str(d), str(d)), *(round(float(v), 1) for v in r.tolist())])
+    n = len(by_d)
+    if n == 0:
+        return
+    cats = Reference(ws, min_col=1, min_row=2, max_row=n + 1)
+    land = BarChart()
+    land.type = "bar"
+    land.grouping = "stacked"
+    land.overlap = 100
+    land.title = "各区县供地来源（亩，规划期合计）" if lang == "zh" else "Land by district and source (mu, whole horizon)"
+    land.add_data(Reference(ws, min_col=2, max_col=5, min_row=1, max_row=n + 1), titles_from_data=True)
+    land.set_categories(cats)
+    land.height, land.width = max(8, 0.6 * n + 4), 18
+    ws.add_chart(land, "J2")
+    energy = BarChart()
+    energy.type = "bar"
+    energy.title = "各区县能耗指标与使用（吨标准煤）" if lang == "zh" else "Energy budget and use by district (tce)"
+    energy.add_data(Reference(ws, min_col=6, max_col=8, min_row=1, max_row=n + 1), titles_from_data=True)
+    energy.set_categories(cats)
+    energy.height, energy.width = max(8, 0.6 * n + 4), 18
+    ws.add_chart(energy, "J" + str(int(max(8, 0.6 * n + 4) * 2) + 4))
+    for i in range(1, 9):
+        ws.column_dimensions[get_column_letter(i)].width = 14
+
+
+def results_workbook(result: Any, lang: str = "zh", run_at: dt.datetime | None = None) -> Workbook:
+    """The results workbook of one run, in memory."""
+    check_lang(lang)
+    wb = Workbook()
+    wb.remove(wb.active)
+    rows = result.summary(lang)
+    rows[RUN_AT_KEY] = (run_at or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
+    _summary_sheet(wb, rows, lang)
+    if result.plan is not None:
+        write_table(wb, ALLOCATION, allocation_frame(result, lang), lang)
+        dy = result.plan.district_year.copy()
+        dy["district_name"] = dy["district_id"].map(_district_names(result))
+        write_table(wb, DISTRICTS, dy, lang)
+        write_table(wb, LEDGER, ledger_frame(result), lang)
+        write_table(wb, CITY, result.plan.city, lang)
+        if result.shadow is not None and len(result.shadow):
+            write_table(wb, SHADOW_PRICES, _shadow_frame(result, lang), lang)
+    if result.infeasibility is not None:
+        items = result.infeasibility.items
+        inf = pd.DataFrame({
+            "requirement": [it.requirement for it in items],
+            "district_id": [it.district_id for it in items],
+            "year": [it.year for it in items],
+            "shortfall": [it.shortfall for it in items],
+            "unit": [it.unit[0 if lang == "zh" else 1] for it in items],
+            "projects": [", ".join(it.projects) for it in items],
+            "message": [it.messages[lang] for it in items],
+        })
+        write_table(wb, INFEASIBILITY, inf, lang)
+    write_table(wb, VALIDATION, _validation_frame(result.scenario.warnings, lang), lang)
+    if result.plan is not None:
+        _charts(wb, result, lang)
+        _highlight(wb, lang)
+    fix_properties(wb, f"quota-opt results: {result.scenario.settings.scenario_name}")
+    return wb
+
+
+def _highlight(wb: Workbook, lang: str) -> None:
+    """Colour the allocation's decision column: supplied green, left out grey, ineligible light red."""
+    ws = wb[ALLOCATION.name(lang)]
+    headers = [c.value for c in ws[1]]
+    try:
+        sel_col = headers.index(ALLOCATION.column("selected").header(lang)) + 1
+        code_col = headers.index(ALLOCATION.column("reason_code").header(lang)) + 1
+    except ValueError:
+        return
+    yes = yes_no(True, lang)
+    pre = {"not_compliant", "not_approvable", "below_output_standard", "below_tax_standard", "above_energy_intensity",
+           "outside_window", "excluded_misfit"}
+    for row in ws.iter_rows(min_row=2):
+        cell = row[sel_col - 1]
+        code = row[code_col - 1].value
+        cell.fill = GOOD_FILL if cell.value == yes else (ERROR_FILL if code in pre else MUTED_FILL)
+    _ = WARNING_FILL
+
+
+def fallback_paths(path: Path) -> list[Path]:
+    """Where to save results when `path` cannot be written: beside it under another name, then the
+    working folder, then the system temporary folder."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = f"{path.stem}-{stamp}{path.suffix or '.xlsx'}"
+    return [path.with_name(name), Path.cwd() / name, Path(tempfile.gettempdir()) / name]
+
+
+def save_results(wb: Workbook, path: str | Path, *, protect: Path | None = None) -> Path:
+    """Save atomically; on failure save under a fallback name and raise OutputError naming it."""
+    path = Path(path)
+    try:
+        return save_atomic(wb, path, protect=protect)
+    except OSError as first:
+        for alt in fallback_paths(path):
+            try:
+                saved = save_atomic(wb, alt, protect=protect)
+            except OSError:
+                continue
+            raise OutputError(f"could not write {path} ({first.strerror or first}); results saved to {saved}") from first
+        raise OutputError(f"could not write {path} ({first.strerror or first}) nor any fallback location") from first
+
+
+def write_results(result: Any, path: str | Path, lang: str = "zh", run_at: dt.datetime | None = None) -> Path:
+    """Write the results workbook of a run; never overwrites the input workbook."""
+    wb = results_workbook(result, lang, run_at)
+    return save_results(wb, path, protect=result.scenario.source_path)

@@ -1,0 +1,253 @@
+"""The declarative schema of the results workbook: sheet and column keys, Chinese and English labels, units, formats.
+
+With `--lang en` every sheet name and header is the key; with `--lang zh` the Chinese label. The
+writer, the comparison workbook and the tests that read results back all use this one table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MU = "#,##0.0"
+TCE = "#,##0"
+MONEY = "#,##0.00"
+SHARE = "0.0%"
+SCORE = "0.0000"
+INT = "0"
+TEXT = "@"
+
+
+@dataclass(frozen=True)
+class OutCol:
+    key: str
+    label_zh: str
+    label_en: str
+    fmt: str | None = None
+    unit_zh: str = ""
+    unit_en: str = ""
+    width: int | None = None
+
+    def header(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.key
+
+
+@dataclass(frozen=True)
+class OutSheet:
+    key: str
+    label_zh: str
+    label_en: str
+    columns: tuple[OutCol, ...] = ()
+
+    def name(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.key
+
+    def column(self, key: str) -> OutCol:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+
+def _mu(key: str, zh: str, en: str) -> OutCol:
+    return OutCol(key, zh, en, MU, "亩", "mu")
+
+
+def _tce(key: str, zh: str, en: str) -> OutCol:
+    return OutCol(key, zh, en, TCE, "吨标准煤", "tce")
+
+
+LAND_SOURCE_COLS = (
+    _mu("land_district_quota", "区县指标(亩)", "Land: district quota"),
+    _mu("land_provincial_pool", "省奖励指标(亩)", "Land: provincial pool"),
+    _mu("land_stock", "存量土地(亩)", "Land: stock"),
+    _mu("land_province_request", "向省争取(亩)", "Land: province request"),
+)
+ENERGY_SOURCE_COLS = (
+    _tce("energy_district", "区县能耗(吨标准煤)", "Energy: district"),
+    _tce("energy_city_pool", "市级能耗(吨标准煤)", "Energy: city pool"),
+)
+
+ALLOCATION = OutSheet("allocation", "项目分配", "Allocation", (
+    OutCol("project_id", "项目编号", "Project id", TEXT, width=10),
+    OutCol("name", "项目名称", "Project name", TEXT, width=30),
+    OutCol("district_id", "区县代码", "District id", TEXT),
+    OutCol("platform_id", "平台代码", "Platform id", TEXT),
+    OutCol("chain_id", "产业链代码", "Chain id", TEXT),
+    OutCol("selected", "是否安排", "Selected", TEXT),
+    OutCol("year", "供地年度", "Year", INT),
+    *LAND_SOURCE_COLS,
+    *ENERGY_SOURCE_COLS,
+    _mu("land_demand", "用地需求(亩)", "Land demand"),
+    _tce("energy_demand", "年综合能耗(吨标准煤)", "Energy demand"),
+    OutCol("investment", "总投资(亿元)", "Investment", MONEY, "亿元", "100M yuan"),
+    OutCol("output_per_mu", "亩均产值(万元/亩)", "Output per mu", MONEY, "万元/亩", "10k yuan/mu"),
+    OutCol("tax_per_mu", "亩均税收(万元/亩)", "Tax per mu", MONEY, "万元/亩", "10k yuan/mu"),
+    OutCol("score", "综合得分", "Score", SCORE),
+    OutCol("major", "重大产业项目", "Major project", TEXT),
+    OutCol("city_eligible", "可享市级支持", "City-eligible", TEXT),
+    OutCol("mandatory", "必保", "Mandatory", TEXT),
+    OutCol("status", "状态", "Status", TEXT),
+    OutCol("reason_code", "原因代码", "Reason code", TEXT, width=22),
+    OutCol("reason", "说明", "Reason", TEXT, width=90),
+))
+
+DISTRICTS = OutSheet("districts", "区县汇总", "Districts", (
+    OutCol("district_id", "区县代码", "District id", TEXT),
+    OutCol("district_name", "区县名称", "District name", TEXT),
+    OutCol("year", "年度", "Year", INT),
+    _mu("land_quota_issued", "下达指标(亩)", "Quota issued"),
+    _mu("reward_received", "存量奖励(亩)", "Reward received"),
+    _mu("land_quota_used", "使用区县指标(亩)", "Quota used"),
+    OutCol("land_utilisation", "指标使用率", "Quota utilisation", SHARE),
+    _mu("stock_available", "可用存量(亩)", "Stock available"),
+    _mu("land_stock", "使用存量(亩)", "Stock used"),
+    _mu("land_provincial_pool", "使用省奖励指标(亩)", "Provincial pool used"),
+    _mu("land_province_request", "向省争取(亩)", "Province request"),
+    _tce("energy_budget", "区县能耗指标(吨标准煤)", "Energy budget"),
+    _tce("energy_district", "使用区县能耗(吨标准煤)", "Energy used: district"),
+    OutCol("energy_utilisation", "能耗指标使用率", "Energy utilisation", SHARE),
+    _tce("energy_city_pool", "使用市级能耗(吨标准煤)", "Energy used: city pool"),
+    OutCol("projects_supplied", "安排项目数", "Projects supplied", INT),
+    _mu("land_supplied", "供地合计(亩)", "Land supplied"),
+))
+
+LEDGER = OutSheet("ledger", "指标台账", "Quota ledger", (
+    OutCol("district_id", "区县代码", "District id", TEXT),
+    OutCol("district_name", "区县名称", "District name", TEXT),
+    OutCol("year", "年度", "Year", INT),
+    _mu("opening", "期初结余(亩)", "Opening"),
+    _mu("issued", "下达指标(亩)", "Issued"),
+    _mu("reward_received", "收到奖励(亩)", "Reward received"),
+    _mu("used", "使用(亩)", "Used"),
+    _mu("lapsed", "作废(亩)", "Lapsed"),
+    _mu("closing", "期末结转(亩)", "Closing"),
+    _mu("reward_earned", "当年产生奖励(亩)", "Reward earned"),
+    OutCol("reward_for_year", "奖励到账年度", "Reward for year", INT),
+    OutCol("reward_sources", "奖励来源项目", "Reward from projects", TEXT, width=40),
+    _mu("stock_opening", "存量期初(亩)", "Stock opening"),
+    _mu("stock_added", "存量新增(亩)", "Stock added"),
+    _mu("stock_used", "存量使用(亩)", "Stock used"),
+    _mu("stock_closing", "存量期末(亩)", "Stock closing"),
+    OutCol("balance_check", "平衡校验", "Balance check", MU),
+))
+
+CITY = OutSheet("city", "市级指标", "City quotas", (
+    OutCol("year", "年度", "Year", INT),
+    _mu("provincial_reward_quota", "省重大产业奖励指标(亩)", "Provincial reward quota"),
+    _mu("provincial_pool_used", "已使用(亩)", "Provincial pool used"),
+    _mu("province_request_cap", "可向省争取上限(亩)", "Province request cap"),
+    _mu("province_request", "需向省争取(亩)", "To request from the province"),
+    _tce("city_energy_pool", "市级统筹能耗(吨标准煤)", "City energy pool"),
+    _tce("city_energy_pool_used", "已使用(吨标准煤)", "City energy pool used"),
+))
+
+SHADOW_PRICES = OutSheet("shadow_prices", "影子价格", "Shadow prices", (
+    OutCol("constraint", "约束", "Constraint", TEXT, width=24),
+    OutCol("quota", "指标", "Quota", TEXT, width=24),
+    OutCol("district_id", "区县代码", "District id", TEXT),
+    OutCol("year", "年度", "Year", INT),
+    OutCol("unit", "单位", "Unit", TEXT),
+    OutCol("limit", "额度", "Limit", MU),
+    OutCol("used", "已用", "Used", MU),
+    OutCol("slack", "剩余", "Slack", MU),
+    OutCol("shadow_price", "影子价格(选定方案)", "Shadow price (fixed selection)", SCORE),
+    OutCol("marginal_value", "边际价值", "Marginal value", SCORE),
+    OutCol("marginal_project", "边际项目", "Marginal project", TEXT),
+    OutCol("reading", "解读", "Reading", TEXT, width=90),
+))
+
+VALIDATION = OutSheet("validation", "校验提示", "Validation", (
+    OutCol("severity", "级别", "Severity", TEXT),
+    OutCol("location", "位置", "Location", TEXT, width=30),
+    OutCol("message", "说明", "Message", TEXT, width=110),
+))
+
+SUMMARY = OutSheet("summary", "概览", "Summary", (
+    OutCol("key", "指标", "Key", TEXT, width=36),
+    OutCol("value", "值", "Value", None, width=40),
+))
+
+CHARTS = OutSheet("charts", "图表", "Charts")
+
+INFEASIBILITY = OutSheet("infeasibility", "不可行原因", "Infeasibility", (
+    OutCol("requirement", "需让步的要求", "Requirement", TEXT, width=30),
+    OutCol("district_id", "区县代码", "District id", TEXT),
+    OutCol("year", "年度", "Year", INT),
+    OutCol("shortfall", "缺口", "Shortfall", MU),
+    OutCol("unit", "单位", "Unit", TEXT),
+    OutCol("projects", "涉及必保项目", "Mandatory projects involved", TEXT, width=30),
+    OutCol("message", "说明", "Message", TEXT, width=100),
+))
+
+# Summary rows: key -> (zh label, en label, number format)
+SUMMARY_ROWS: dict[str, tuple[str, str, str | None]] = {
+    "scenario_name": ("方案名称", "Scenario name", None),
+    "variant": ("方案变体", "Variant", None),
+    "status": ("求解状态", "Status", None),
+    "termination": ("终止原因", "Termination", None),
+    "objective": ("目标值", "Objective", "#,##0.000"),
+    "best_bound": ("最优上界", "Best bound", "#,##0.000"),
+    "gap": ("最优性间隙", "Gap", "0.000%"),
+    "greedy_objective": ("排序法目标值", "Ranking-rule objective", "#,##0.000"),
+    "value_vs_ranking_rule": ("相对排序法提升", "Value versus the ranking rule", "0.00%"),
+    "greedy_projects_selected": ("排序法安排项目数", "Ranking-rule projects selected", INT),
+    "projects_total": ("项目总数", "Projects", INT),
+    "projects_eligible": ("具备资格项目数", "Eligible projects", INT),
+    "projects_selected": ("安排项目数", "Projects selected", INT),
+    "selected_share": ("安排比例(占具备资格项目)", "Share selected (of eligible)", SHARE),
+    "mandatory_selected": ("已安排必保项目数", "Mandatory projects selected", INT),
+    "investment_selected": ("安排项目总投资(亿元)", "Investment selected (100M yuan)", MONEY),
+    "output_selected": ("安排项目年产值(万元)", "Annual output selected (10k yuan)", "#,##0"),
+    "tax_selected": ("安排项目年税收(万元)", "Annual tax selected (10k yuan)", "#,##0"),
+    "land_selected": ("供地合计(亩)", "Land supplied (mu)", MU),
+    "energy_selected": ("能耗合计(吨标准煤)", "Energy granted (tce)", TCE),
+    "average_output_per_mu": ("平均亩均产值(万元/亩)", "Average output per mu (10k yuan/mu)", MONEY),
+    "average_tax_per_mu": ("平均亩均税收(万元/亩)", "Average tax per mu (10k yuan/mu)", MONEY),
+    "land_district_quota_total": ("用地：区县指标(亩)", "Land from district quota (mu)", MU),
+    "land_provincial_pool_total": ("用地：省奖励指标(亩)", "Land from provincial pool (mu)", MU),
+    "land_stock_total": ("用地：存量土地(亩)", "Land from stock (mu)", MU),
+    "land_province_request_total": ("用地：向省争取(亩)", "Land requested from province (mu)", MU),
+    "energy_district_total": ("能耗：区县指标(吨标准煤)", "Energy from district budgets (tce)", TCE),
+    "energy_city_pool_total": ("能耗：市级统筹(吨标准煤)", "Energy from city pool (tce)", TCE),
+    "district_quota_utilisation": ("区县指标使用率", "District quota utilisation", SHARE),
+    "district_energy_utilisation": ("区县能耗指标使用率", "District energy utilisation", SHARE),
+    "mu_to_request": ("需向省争取指标(亩)", "Mu to request from the province", MU),
+    "reward_next_plan": ("结转下一规划期的存量奖励(亩)", "Stock reward for the next plan (mu)", MU),
+    "objective_sentence": ("目标说明", "What the objective means", None),
+    "time_read_s": ("读取用时(秒)", "Read time (s)", "0.000"),
+    "time_build_s": ("建模用时(秒)", "Build time (s)", "0.000"),
+    "time_solve_s": ("求解用时(秒)", "Solve time (s)", "0.000"),
+    "time_explain_s": ("解释用时(秒)", "Explain time (s)", "0.000"),
+    "time_write_s": ("写出用时(秒)", "Write time (s)", "0.000"),
+    "model_columns": ("变量数", "Variables", INT),
+    "model_rows": ("约束数", "Constraints", INT),
+    "backend": ("求解接口", "Solver interface", None),
+    "solver": ("求解器", "Solver", None),
+    "quota_opt_version": ("quota-opt 版本", "quota-opt version", None),
+    "pyomo_version": ("Pyomo 版本", "Pyomo version", None),
+    "python_version": ("Python 版本", "Python version", None),
+    "input_file": ("输入文件", "Input file", None),
+    "input_sha256": ("输入文件 SHA-256", "Input SHA-256", None),
+    "run_at": ("运行时间", "Run at", None),
+}
+
+RESULT_SHEETS = (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY, SHADOW_PRICES, INFEASIBILITY, VALIDATION, CHARTS)
+
+
+def status_word(status: str, lang: str) -> str:
+    words = {
+        "selected": ("已安排", "selected"),
+        "actual": ("已供地（执行）", "supplied (actual)"),
+        "not_selected": ("未安排", "not selected"),
+        "optimal": ("最优", "optimal"),
+        "feasible": ("可行（未证明最优）", "feasible (not proven optimal)"),
+        "infeasible": ("不可行", "infeasible"),
+        "no_solution": ("无解", "no solution"),
+        "error": ("错误", "error"),
+    }
+    zh, en = words.get(status, (status, status))
+    return zh if lang == "zh" else en
+
+
+def yes_no(value: object, lang: str) -> str:
+    return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")

@@ -1,0 +1,299 @@
+"""Why each project got what it got, decided from the solved plan.
+
+Pre-model reasons (not compliant, below the chain's standard, ...) come from `prepare`. For an
+eligible project the optimiser did not select, we look at what was left of every source it may
+draw on, in every year of its window, after the plan:
+- it fits nowhere: the source that is short in the year closest to fitting is the binding quota;
+  we name it (district, year), the amount left, and the score the project would have needed (the
+  lowest score among the projects that quota funded);
+- a layout misfit or first-report violator that would fit with city-level resources gets the
+  policy reason (三(一), 四(一)): its district's own quota or budget was not enough;
+- it fits only with a request to the province: the request penalty outweighed its value;
+- it fits outright: left out within the solver's optimality tolerance (gap).
+A selected project says what funded it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quota_opt.explain import reason_text
+from quota_opt.model import Formulation
+from quota_opt.results import Plan
+
+_TOL = 1e-6
+
+# reason codes decided after the model
+OUTCOMPETED = "outcompeted"
+MISFIT_DISTRICT_SHORT = "misfit_district_short"
+PLATFORM_FULL = "platform_full"
+REQUEST_NOT_WORTH = "request_not_worth"
+WITHIN_GAP = "within_gap"
+SELECTED = "selected"
+ACTUAL = "actual"
+
+QUOTA_NAMES = {
+    "district_land_quota": ("区县新增建设用地计划指标", "district new-land quota"),
+    "stock": ("可盘活存量土地", "revitalisable stock land"),
+    "provincial_pool": ("省重大产业奖励指标", "provincial reward quota"),
+    "province_request": ("向省争取指标上限", "province request cap"),
+    "district_energy": ("区县能耗指标", "district energy budget"),
+    "city_energy_pool": ("市级统筹能耗指标", "city energy pool"),
+    "platform": ("平台用地容量", "platform land capacity"),
+}
+
+POST_REASONS: dict[str, tuple[str, str]] = {
+    OUTCOMPETED: (
+        "竞争未获安排：{year}年{where}{quota}仅剩 {left}{unit}，不足项目所需 {need}{unit}；该指标已安排给得分更高的项目"
+        "（最低入选得分 {needed:.4f}，{marginal}；本项目得分 {score:.4f}）。五(一)：按投资规模、亩均产值等因素优先保障。",
+        "Out-competed: in {year} the {where}{quota} had only {left} {unit} left, short of the {need} {unit} needed; "
+        "it went to higher-scored projects (lowest funded score {needed:.4f}, {marginal}; this project {score:.4f}). "
+        "Clause 5(1): priority by investment scale, output per mu and similar.",
+    ),
+    MISFIT_DISTRICT_SHORT: (
+        "{why}，不能使用市级统筹资源（省奖励指标、向省争取、市级能耗；三(一)、四(一)），而{where}{year}年可用的{quota}仅剩 "
+        "{left}{unit}，不足项目所需 {need}{unit}。",
+        "{why}, so it may not draw on city-level resources (provincial pool, province request, city energy pool; "
+        "clauses 3(1), 4(1)), and the {where}{quota} left in {year} was only {left} {unit}, short of the {need} {unit} needed.",
+    ),
+    PLATFORM_FULL: (
+        "平台 {platform} 的用地容量仅剩 {left} 亩，不足项目所需 {need} 亩（二(三)）。",
+        "Platform {platform} had only {left} mu of capacity left, short of the {need} mu needed (clause 2(3)).",
+    ),
+    REQUEST_NOT_WORTH: (
+        "只有向省争取 {request} 亩指标才能安排，按参数设置每亩代价 {penalty} 分，高于项目价值（五(一)：向省争取为最后手段）。",
+        "It could be supplied only by requesting {request} mu from the province, at a penalty of {penalty} points per mu, "
+        "more than the project is worth (clause 5(1): a request to the province is the last resort).",
+    ),
+    WITHIN_GAP: (
+        "资源尚有余量，但在求解精度（最优性间隙 {gap}）范围内未被安排；可缩小最优性间隙后重新求解。",
+        "Resources were left, but it was left out within the solver's optimality tolerance (gap {gap}); "
+        "solve with a smaller gap to settle it.",
+    ),
+    SELECTED: (
+        "{year}年供地 {land_fmt} 亩：{sources}。能耗 {energy_fmt} 吨标准煤：{esources}。",
+        "Supplied {land_fmt} mu in {year}: {sources}. Energy {energy_fmt} tce: {esources}.",
+    ),
+    ACTUAL: (
+        "已于{year}年实际供地 {land_fmt} 亩（执行数据，固定）：{sources}。",
+        "Actually supplied {land_fmt} mu in {year} (actuals, fixed): {sources}.",
+    ),
+}
+
+SOURCE_WORDS = {
+    "land_district_quota": ("区县指标", "district quota"),
+    "land_provincial_pool": ("省奖励指标", "provincial pool"),
+    "land_stock": ("存量土地", "stock land"),
+    "land_province_request": ("向省争取", "province request"),
+    "energy_district": ("区县能耗", "district budget"),
+    "energy_city_pool": ("市级统筹能耗", "city pool"),
+}
+
+
+def _fmt(x: float, digits: int = 1) -> str:
+    return f"{x:,.{digits}f}"
+
+
+@dataclass
+class Headroom:
+    """What each source had left after the plan, per district and year (mu or tce)."""
+
+    district_land: np.ndarray
+    stock: np.ndarray
+    pool: np.ndarray
+    request: np.ndarray
+    district_energy: np.ndarray
+    city_energy: np.ndarray
+    platform: dict[str, float]
+
+
+def headroom(plan: Plan, form: Formulation) -> Headroom:
+    prep = form.prep
+    D, T = len(prep.districts), len(prep.years)
+    led = plan.ledger
+    left_land = (led["lapsed"] + led["closing"]).to_numpy().reshape(D, T)
+    if prep.scenario.settings.carryover_allowed:
+        # quota left at t may still be needed later: only the least slack from t on is truly free
+        cum_free = np.cumsum(led["lapsed"].to_numpy().reshape(D, T), axis=1) + led["closing"].to_numpy().reshape(D, T)
+        left_land = np.minimum.accumulate(cum_free[:, ::-1], axis=1)[:, ::-1]
+    avail = prep.stock_initial[:, None] + np.cumsum(prep.stock_added, axis=1)
+    used = np.cumsum(led["stock_used"].to_numpy().reshape(D, T), axis=1)
+    stock_free = np.minimum.accumulate((avail - used)[:, ::-1], axis=1)[:, ::-1]
+    city = plan.city
+    dy = plan.district_year
+    energy_left = (dy["energy_budget"] - dy["energy_district"]).to_numpy().reshape(D, T)
+    a = plan.allocation
+    platform_left = {}
+    for k, cap in prep.platform_capacity.items():
+        on = a[(a["platform_id"] == k) & (a["status"] == "selected")]
+        platform_left[k] = cap - float(on["land_demand"].sum())
+    return Headroom(
+        district_land=np.maximum(left_land, 0.0),
+        stock=np.maximum(stock_free, 0.0),
+        pool=np.maximum((city["provincial_reward_quota"] - city["provincial_pool_used"]).to_numpy(), 0.0),
+        request=np.maximum((city["province_request_cap"] - city["province_request"]).to_numpy(), 0.0),
+        district_energy=np.maximum(energy_left, 0.0),
+        city_energy=np.maximum((city["city_energy_pool"] - city["city_energy_pool_used"]).to_numpy(), 0.0),
+        platform=platform_left,
+    )
+
+
+def assign_reasons(*, result_plan: Plan, form: Formulation, x: np.ndarray, gap: float | None = None) -> None:
+    """Fill `reason_code`, `reason_zh` and `reason_en` of every project in the plan's allocation (in place)."""
+    plan = result_plan
+    prep = form.prep
+    a = plan.allocation
+    room = headroom(plan, form)
+    d_index = {d: i for i, d in enumerate(prep.districts)}
+    codes: list[str] = []
+    zh: list[str] = []
+    en: list[str] = []
+    details: list[dict[str, Any]] = []
+    selected = a[a["status"] == "selected"]
+    for rec in a.to_dict("records"):
+        if rec["status"] == "actual":
+            code, params = ACTUAL, _funded_params(rec)
+        elif rec["status"] == "selected":
+            code, params = SELECTED, _funded_params(rec)
+        elif not rec["eligible"]:
+            code, params = str(rec["reason_code"]), dict(rec["reason_params"] or {})
+            if code == "already_supplied":
+                params["year"] = rec["year"]
+        else:
+            code, params = _why_not(rec, prep, room, d_index, selected, gap)
+        codes.append(code)
+        details.append(params)
+        zh.append(render_reason(code, params, "zh"))
+        en.append(render_reason(code, params, "en"))
+    a["reason_code"] = codes
+    a["reason_params"] = details
+    a["reason_zh"] = zh
+    a["reason_en"] = en
+
+
+def render_reason(code: str, params: dict[str, Any], lang: str) -> str:
+    if code in POST_REASONS:
+        zh, en = POST_REASONS[code]
+        fill = dict(params)
+        for k in ("quota", "where", "why"):
+            if isinstance(fill.get(k), dict):
+                fill[k] = fill[k][lang]
+        if code in (SELECTED, ACTUAL):
+            fill["sources"] = _source_text(params.get("land", {}), lang) or ("—" if lang == "zh" else "none")
+            fill["esources"] = _source_text(params.get("energy_parts", {}), lang, digits=0) or (
+                "无" if lang == "zh" else "none")
+        if code in (OUTCOMPETED, MISFIT_DISTRICT_SHORT):
+            fill["marginal"] = fill.get("marginal_zh" if lang == "zh" else "marginal_en", "")
+        return (zh if lang == "zh" else en).format(**fill)
+    return reason_text(code, params, lang)
+
+
+def _source_text(parts: dict[str, float], lang: str, digits: int = 1) -> str:
+    sep = "、" if lang == "zh" else ", "
+    unit = (" 亩" if digits else " 吨标准煤") if lang == "zh" else (" mu" if digits else " tce")
+    items = [f"{SOURCE_WORDS[k][0 if lang == 'zh' else 1]} {_fmt(v, digits)}{unit}" for k, v in parts.items() if v > _TOL]
+    return sep.join(items)
+
+
+def _funded_params(rec: dict[str, Any]) -> dict[str, Any]:
+    land = {k: float(rec[k]) for k in ("land_district_quota", "land_provincial_pool", "land_stock",
+                                       "land_province_request")}
+    energy = {k: float(rec[k]) for k in ("energy_district", "energy_city_pool")}
+    return {"year": int(rec["year"]) if not pd.isna(rec["year"]) else "—", "land": land, "energy_parts": energy,
+            "land_fmt": _fmt(sum(land.values())), "energy_fmt": _fmt(sum(energy.values()), 0)}
+
+
+def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, int], selected: pd.DataFrame,
+             gap: float | None) -> tuple[str, dict[str, Any]]:
+    d = d_index[rec["district_id"]]
+    years = prep.years
+    cand = prep.candidates.loc[rec["project_id"]]
+    t0, t1 = years.index(int(cand["window_first"])), years.index(int(cand["window_last"]))
+    land, energy = float(rec["land_demand"]), float(rec["energy_demand"])
+    plat = rec["platform_id"]
+    if plat in room.platform and room.platform[plat] + _TOL < land:
+        return PLATFORM_FULL, {"platform": plat, "left": _fmt(room.platform[plat]), "need": _fmt(land)}
+    best: tuple[float, dict[str, Any]] | None = None
+    fits_with_request = None
+    for t in range(t0, t1 + 1):
+        own = room.district_land[d, t] + (room.stock[d, t] if cand["may_stock"] else 0.0)
+        city_land = (room.pool[t] if cand["may_pool"] else 0.0)
+        request = room.request[t] if cand["may_request"] else 0.0
+        e_own = room.district_energy[d, t]
+        e_city = room.city_energy[t] if cand["may_city_energy"] else 0.0
+        land_ok = own + city_land + _TOL >= land
+        land_ok_req = own + city_land + request + _TOL >= land
+        energy_ok = e_own + e_city + _TOL >= energy
+        if land_ok and energy_ok:
+            return WITHIN_GAP, {"gap": "—" if gap is None else f"{gap:.3%}"}
+        if land_ok_req and energy_ok and fits_with_request is None:
+            fits_with_request = land - own - city_land
+        # how close to fitting: the smaller relative shortfall wins
+        land_short = max(0.0, land - (own + city_land + request)) / max(land, _TOL)
+        energy_short = max(0.0, energy - (e_own + e_city)) / max(energy, _TOL) if energy > 0 else 0.0
+        closeness = land_short + energy_short
+        if land_short >= energy_short:
+            info = {"t": t, "kind": "land", "quota_key": "district_land_quota", "left": own + city_land + request,
+                    "need": land}
+        else:
+            quota = "city_energy_pool" if cand["may_city_energy"] and e_own < _TOL else "district_energy"
+            info = {"t": t, "kind": "energy", "quota_key": quota, "left": e_own + e_city, "need": energy}
+        if best is None or closeness < best[0]:
+            best = (closeness, info)
+    if fits_with_request is not None:
+        return REQUEST_NOT_WORTH, {"request": _fmt(fits_with_request),
+                                   "penalty": f"{prep.scenario.settings.province_request_penalty:g}"}
+    assert best is not None
+    info = best[1]
+    t = info["t"]
+    unit = {"zh": "亩", "en": "mu"} if info["kind"] == "land" else {"zh": "吨标准煤", "en": "tce"}
+    district_name = _district_name(prep, rec["district_id"])
+    city_level = info["quota_key"] == "city_energy_pool"
+    where = {"zh": "" if city_level else district_name, "en": "" if city_level else f"{rec['district_id']} "}
+    competitors = selected[(selected["year"] == years[t])]
+    if not city_level:
+        competitors = competitors[competitors["district_id"] == rec["district_id"]]
+    used_col = "energy_district" if info["quota_key"] == "district_energy" else (
+        "energy_city_pool" if city_level else "land_district_quota")
+    competitors = competitors[competitors[used_col] > _TOL]
+    if len(competitors):
+        low = competitors.sort_values(["score", "project_id"]).iloc[0]
+        needed = float(low["score"])
+        marginal_zh = f"项目 {low['project_id']}"
+        marginal_en = f"project {low['project_id']}"
+    else:
+        needed = float("nan")
+        marginal_zh, marginal_en = "无竞争项目", "no competing project"
+    params = {
+        "year": years[t], "where": where, "quota": {k: v for k, v in zip(("zh", "en"), QUOTA_NAMES[info["quota_key"]],
+                                                                           strict=True)},
+        "left": _fmt(info["left"], 1 if info["kind"] == "land" else 0),
+        "need": _fmt(info["need"], 1 if info["kind"] == "land" else 0),
+        "unit": unit, "needed": needed, "score": float(rec["score"]),
+        "marginal_zh": marginal_zh, "marginal_en": marginal_en, "binding": info["quota_key"],
+        "district_id": None if city_level else rec["district_id"],
+    }
+    if not rec["city_eligible"]:
+        params["why"] = {lang: _misfit_clause(bool(rec["fits_layout"]), bool(cand["first_report_ok"]), lang)
+                         for lang in ("zh", "en")}
+        return MISFIT_DISTRICT_SHORT, params
+    return OUTCOMPETED, params
+
+
+def _misfit_clause(fits: bool, first_ok: bool, lang: str) -> str:
+    parts = []
+    if not fits:
+        parts.append("项目不符合《布局导引》" if lang == "zh" else "The project does not fit the layout guide")
+    if not first_ok:
+        parts.append("项目违反首报首谈规定" if lang == "zh" else "the project broke the first-report rule")
+    return ("、" if lang == "zh" else " and ").join(parts)
+
+
+def _district_name(prep: Any, district_id: str) -> str:
+    d = prep.scenario.districts
+    names = dict(zip(d["district_id"], d["name"], strict=True))
+    return str(names.get(district_id, district_id))

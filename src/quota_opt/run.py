@@ -1,0 +1,206 @@
+"""One scenario, end to end in memory: prepare → build → ranking rule → solve → polish → explain.
+
+`run_scenario` never touches files (reading and writing are the CLI's and `io`'s business), so
+the same call serves the command line, the notebook, comparisons and sweeps.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quota_opt.greedy import GreedyResult, ranking_rule
+from quota_opt.model import Formulation, build_formulation
+from quota_opt.prepare import Prepared, prepare
+from quota_opt.results import Plan, interpret, kpis
+from quota_opt.scenario import Scenario
+from quota_opt.solve import Progress, Solution, SolveOptions, Status, fixed_lp, solve, solver_version
+
+OBJECTIVE_SENTENCE = {
+    "priority": (
+        "方案尽可能多地供地，每亩按获得该亩的项目的综合得分计（投资规模、亩均产值、亩均税收、能效和平台评价按参数加权，"
+        "再乘以产业链政策权重），推迟一年供地的亩数打折计算，向省争取的每亩扣减代价。",
+        "The plan supplies as much land as it can, each mu counted at the score of the project that receives it "
+        "(investment, output per mu, tax per mu, energy efficiency and platform score, weighted as in the settings, "
+        "times the chain's policy weight); a mu supplied a year later counts a little less, and each mu requested "
+        "from the province costs a penalty.",
+    ),
+    "weighted_totals": (
+        "方案使安排项目的总投资、总产值、总税收、能效加权产值和平台加权用地占全部候选项目合计的份额（按参数加权）最大，"
+        "推迟供地打折，向省争取的每亩扣减代价。",
+        "The plan maximises the weighted shares of the candidates' total investment, output, tax, "
+        "energy-efficient output and well-rated platform land that it delivers; deferral is discounted and "
+        "each mu requested from the province costs a penalty.",
+    ),
+}
+
+
+@dataclass
+class RunOptions:
+    """How to solve. None means: take it from the scenario's settings."""
+
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+    threads: int | None = None
+    backend: str = "auto"
+    warm_start: bool = True
+    shadow_prices: bool = True
+    progress: Callable[[Progress], None] | None = None
+    on_stage: Callable[[str], None] | None = None
+    highs_options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    prep: Prepared
+    form: Formulation
+    greedy: GreedyResult
+    solution: Solution
+    plan: Plan | None
+    kpis: dict[str, Any]
+    timings: dict[str, float]
+    shadow: pd.DataFrame | None = None
+    infeasibility: Any = None  # quota_opt.infeasible.Conflicts when the scenario is infeasible
+    variant: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.solution.status in (Status.OPTIMAL, Status.FEASIBLE) and self.plan is not None
+
+    def summary(self, lang: str = "zh") -> dict[str, Any]:
+        """The `summary` sheet's rows (key → value)."""
+        import pyomo.version
+
+        from quota_opt import __version__
+
+        sol = self.solution
+        s = self.scenario.settings
+        greedy_obj = self.greedy.objective if self.greedy.feasible else None
+        obj = sol.objective
+        value_vs = None
+        if obj is not None and greedy_obj is not None and abs(greedy_obj) > 1e-9:
+            value_vs = (obj - greedy_obj) / abs(greedy_obj)
+        greedy_selected = int(np.round(self.form.block_values(self.greedy.x, "supply").sum()))
+        sentence = OBJECTIVE_SENTENCE[s.objective_mode][0 if lang == "zh" else 1]
+        from quota_opt.outputs import status_word
+
+        rows: dict[str, Any] = {
+            "scenario_name": s.scenario_name,
+            "variant": self.variant or "",
+            "status": status_word(sol.status.value, lang),
+            "termination": sol.termination,
+            "objective": obj,
+            "best_bound": sol.best_bound,
+            "gap": sol.gap,
+            "greedy_objective": greedy_obj,
+            "value_vs_ranking_rule": value_vs,
+            "greedy_projects_selected": greedy_selected,
+            **self.kpis,
+            "objective_sentence": sentence,
+            "time_read_s": self.timings.get("read", 0.0),
+            "time_build_s": self.timings.get("prepare", 0.0) + self.timings.get("build", 0.0),
+            "time_solve_s": self.timings.get("solve", 0.0) + self.timings.get("polish", 0.0),
+            "time_explain_s": self.timings.get("explain", 0.0),
+            "time_write_s": self.timings.get("write", 0.0),
+            "model_columns": self.form.n_cols,
+            "model_rows": self.form.n_rows,
+            "backend": sol.backend,
+            "solver": sol.solver_version,
+            "quota_opt_version": __version__,
+            "pyomo_version": pyomo.version.version,
+            "python_version": platform.python_version(),
+            "input_file": self.scenario.source_path.name if self.scenario.source_path else "",
+            "input_sha256": self.scenario.source_sha256 or "",
+        }
+        return rows
+
+
+def solve_options(scenario: Scenario, options: RunOptions, warm: np.ndarray | None) -> SolveOptions:
+    s = scenario.settings
+    return SolveOptions(
+        time_limit_s=options.time_limit_s if options.time_limit_s is not None else s.time_limit_s,
+        mip_gap=options.mip_gap if options.mip_gap is not None else s.mip_gap,
+        threads=options.threads if options.threads is not None else s.threads,
+        backend=options.backend,
+        warm_start=warm,
+        progress=options.progress,
+        highs_options=options.highs_options,
+    )
+
+
+def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, variant: str | None = None) -> RunResult:
+    """Allocate one validated scenario. Returns a RunResult whatever the solver's outcome.
+
+    On an infeasible scenario the result carries `infeasibility` (the elastic re-solve's findings)
+    and no plan; on a time limit or interrupt it carries the best plan found, with its gap.
+    """
+    options = options or RunOptions()
+    timings: dict[str, float] = {}
+
+    def stage(name: str) -> None:
+        if options.on_stage is not None:
+            options.on_stage(name)
+
+    t0 = time.perf_counter()
+    stage("prepare")
+    prep = prepare(scenario)
+    timings["prepare"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stage("build")
+    form = build_formulation(prep)
+    greedy = ranking_rule(form)
+    timings["build"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stage("solve")
+    warm = greedy.x if (options.warm_start and greedy.feasible) else None
+    solution = solve(form, solve_options(scenario, options, warm))
+    timings["solve"] = time.perf_counter() - t0
+    result = RunResult(scenario=scenario, prep=prep, form=form, greedy=greedy, solution=solution, plan=None,
+                       kpis={}, timings=timings, variant=variant)
+    if solution.status == Status.INFEASIBLE:
+        t0 = time.perf_counter()
+        stage("explain")
+        from quota_opt.infeasible import diagnose
+
+        result.infeasibility = diagnose(prep, solve_options(scenario, options, None))
+        timings["explain"] = time.perf_counter() - t0
+        return result
+    if solution.x is None:
+        return result
+    t0 = time.perf_counter()
+    stage("polish")
+    # Among allocations with the same selection, report the one the tie-breaks prefer, whichever
+    # path solved the MIP: the LP at the fixed selection gives a canonical source split.
+    polished = fixed_lp(form, solution.x)
+    x = solution.x if polished is None else _clean(polished.x, solution.x, form)
+    solution.x = x
+    timings["polish"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stage("explain")
+    plan = interpret(form, x)
+    from quota_opt.reasons import assign_reasons
+
+    assign_reasons(result_plan=plan, form=form, x=x)
+    result.plan = plan
+    result.kpis = kpis(plan)
+    if options.shadow_prices:
+        from quota_opt.shadow import shadow_prices
+
+        result.shadow = shadow_prices(form, x)
+    timings["explain"] = time.perf_counter() - t0
+    return result
+
+
+def _clean(x_lp: np.ndarray, x_mip: np.ndarray, form: Formulation) -> np.ndarray:
+    x = x_lp.copy()
+    ints = form.integrality()
+    x[ints] = np.round(x_mip[ints])
+    x[np.abs(x) < 1e-7] = 0.0
+    return x

@@ -1,0 +1,185 @@
+"""Shadow prices of every quota, pool, budget and capacity, in objective points per mu or per tce.
+
+Two readings, both from an LP re-solve at the solution (HiGHS duals):
+- `shadow_price`: every supply decision fixed as chosen (DESIGN 5). One more mu can then only change
+  where land comes from, so this is non-zero when it would replace a costlier source (a request to the
+  province saves its penalty) or earn a stock reward.
+- `marginal_value`: the chosen projects fixed, the projects left out allowed to take a fraction. One
+  more mu goes to the best project left out, so this is about that project's score per mu (after the
+  deferral discount): "what one more mu of this quota is worth", naming that marginal project.
+Both are checked against finite differences in the tests (add one unit, re-solve the same LP).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quota_opt.model import INF, Formulation
+from quota_opt.solve import load_highs
+
+NOISE = 1e-5
+
+UNITS = {
+    "district_land_quota": ("亩", "mu"),
+    "stock_inventory": ("亩", "mu"),
+    "provincial_reward_pool": ("亩", "mu"),
+    "province_request_cap": ("亩", "mu"),
+    "platform_land_capacity": ("亩", "mu"),
+    "district_energy_budget": ("吨标准煤", "tce"),
+    "city_energy_pool": ("吨标准煤", "tce"),
+}
+QUOTA_LABELS = {
+    "district_land_quota": ("区县新增建设用地指标", "district new-land quota"),
+    "stock_inventory": ("可盘活存量土地", "revitalisable stock land"),
+    "provincial_reward_pool": ("省重大产业奖励指标", "provincial reward quota"),
+    "province_request_cap": ("向省争取指标上限", "province request cap"),
+    "platform_land_capacity": ("平台用地容量", "platform land capacity"),
+    "district_energy_budget": ("区县能耗指标", "district energy budget"),
+    "city_energy_pool": ("市级统筹能耗指标", "city energy pool"),
+}
+
+
+def relaxed_lp(form: Formulation, x: np.ndarray, *, mode: str, rhs_change: dict[int, float] | None = None
+               ) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """Solve the LP at solution `x`: mode "fixed" fixes every supply decision; "marginal" fixes only the
+    selected projects (at 1 in their year, 0 in others) and lets the others take a fraction.
+
+    Returns (objective, primal x, row duals as "objective gained per unit more of the row's limit"),
+    or None when the LP has no optimum. `rhs_change` adds to row upper bounds (finite differences).
+    """
+    h = load_highs(form, integer=False)
+    y = form.var("supply")
+    yv = x[y.start:y.start + y.size]
+    assert y.project is not None
+    chosen = np.zeros(len(form.prep.candidates), dtype=bool)
+    chosen[y.project[yv > 0.5]] = True
+    if mode == "fixed":
+        fix = np.ones(y.size, dtype=bool)
+    elif mode == "marginal":
+        fix = chosen[y.project]
+    else:
+        raise ValueError(mode)
+    cols = (y.start + np.flatnonzero(fix)).astype(np.int32)
+    if len(cols):
+        vals = np.round(yv[fix]).astype(float)
+        h.changeColsBounds(len(cols), cols, vals, vals)
+    if rhs_change:
+        rlo, rhi = form.row_bounds()
+        for i, delta in rhs_change.items():
+            h.changeRowBounds(int(i), float(rlo[i]) if np.isfinite(rlo[i]) else -INF, float(rhi[i] + delta))
+    h.run()
+    if str(h.getModelStatus()).split(".")[-1] != "kOptimal":
+        return None
+    sol = h.getSolution()
+    duals = np.asarray(sol.row_dual, dtype=float)
+    # HiGHS reports duals of a maximisation with the sign of the minimisation of −objective;
+    # we want "gain per unit more limit", which is ≥ 0 for a ≤ row.
+    gain = np.abs(duals)
+    gain[gain < NOISE] = 0.0  # tie-break costs (≤ 2e-6 per unit) are not value
+    return float(h.getInfo().objective_function_value), np.asarray(sol.col_value, dtype=float), gain
+
+
+def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
+    """One row per quota/pool/budget/capacity row with limit, used, slack and both shadow prices."""
+    prep = form.prep
+    fixed = relaxed_lp(form, x, mode="fixed")
+    marginal = relaxed_lp(form, x, mode="marginal")
+    _, rhi = form.row_bounds()
+    starts, idx, vals = form.matrix()
+    row_of = np.repeat(np.arange(form.n_rows), np.diff(starts))
+    activity = np.bincount(row_of, weights=vals * x[idx], minlength=form.n_rows)
+    names = dict(zip(prep.scenario.districts["district_id"], prep.scenario.districts["name"], strict=True))
+    rows: list[dict[str, Any]] = []
+    marg_x = marginal[1] if marginal else None
+    for con in form.constraints.values():
+        if con.kind != "resource" or con.size == 0:
+            continue
+        for i, key in enumerate(con.keys):
+            gi = con.start + i
+            district, year = _split_key(con.name, key)
+            slack = float(rhi[gi] - activity[gi]) if np.isfinite(rhi[gi]) else float("inf")
+            limit = float(rhi[gi])
+            sp = float(fixed[2][gi]) if fixed else float("nan")
+            mv = float(marginal[2][gi]) if marginal else float("nan")
+            project = _marginal_project(form, con.name, district, year, marg_x, x) if mv > 0 else ""
+            rows.append({
+                "constraint": con.name, "quota_zh": QUOTA_LABELS[con.name][0], "quota_en": QUOTA_LABELS[con.name][1],
+                "district_id": district if con.name != "platform_land_capacity" else key,
+                "district_name": names.get(district, "") if district else "",
+                "year": year, "unit_zh": UNITS[con.name][0], "unit_en": UNITS[con.name][1],
+                "limit": limit, "used": limit - slack if np.isfinite(slack) else float("nan"),
+                "slack": slack, "shadow_price": sp, "marginal_value": mv, "marginal_project": project,
+                "row": gi,
+            })
+    for r in rows:
+        r["reading_zh"], r["reading_en"] = reading(r, "zh"), reading(r, "en")
+    return pd.DataFrame(rows)
+
+
+def _split_key(name: str, key: Any) -> tuple[str | None, int | None]:
+    if name in ("district_land_quota", "stock_inventory", "district_energy_budget"):
+        return str(key[0]), int(key[1])
+    if name == "platform_land_capacity":
+        return None, None
+    return None, int(key)
+
+
+def _marginal_project(form: Formulation, name: str, district: str | None, year: int | None,
+                      marg_x: np.ndarray | None, x: np.ndarray) -> str:
+    """The left-out project taking the largest fraction in the marginal LP that this row constrains."""
+    if marg_x is None:
+        return ""
+    prep = form.prep
+    y = form.var("supply")
+    assert y.project is not None and y.year is not None
+    frac = marg_x[y.start:y.start + y.size]
+    chosen = x[y.start:y.start + y.size] > 0.5
+    c = prep.candidates
+    mask = (frac > 1e-6) & (frac < 1 - 1e-6) & ~chosen
+    if year is not None:
+        mask &= y.year == prep.year_index(year)
+    if district is not None:
+        mask &= c["district_id"].to_numpy()[y.project] == district
+    if name in ("provincial_reward_pool",):
+        mask &= c["may_pool"].to_numpy(bool)[y.project]
+    if name in ("city_energy_pool", "province_request_cap"):
+        mask &= c["may_city_energy"].to_numpy(bool)[y.project]
+    if name == "stock_inventory":
+        mask &= c["may_stock"].to_numpy(bool)[y.project]
+    if not mask.any():
+        return ""
+    best = np.flatnonzero(mask)[np.argmax(frac[mask])]
+    return str(c.index[y.project[best]])
+
+
+def reading(r: dict[str, Any], lang: str) -> str:
+    """A plain-words reading of one shadow-price row."""
+    zh = lang == "zh"
+    who = (r.get("district_name") or r.get("district_id") or "") if r["constraint"] != "platform_land_capacity" else (
+        f"平台 {r['district_id']}" if zh else f"platform {r['district_id']}")
+    when = (f"{r['year']}年" if zh else f"in {r['year']}") if r.get("year") is not None else ""
+    quota = r["quota_zh"] if zh else r["quota_en"]
+    unit = r["unit_zh"] if zh else r["unit_en"]
+    mv, sp, slack = r["marginal_value"], r["shadow_price"], r["slack"]
+    if mv > 1e-9:
+        proj = r.get("marginal_project") or ""
+        if zh:
+            text = f"{who}{when}{quota}每增加 1 {unit}，目标值约增加 {mv:.4f}"
+            text += f"（约为未安排项目 {proj} 每{unit}的得分）。" if proj else "。"
+            if sp > 1e-9:
+                text += f"在当前入选项目不变时，每增加 1 {unit}可增加 {sp:.4f}（替换较贵的来源）。"
+        else:
+            place = " ".join(p for p in (who, when) if p)
+            text = f"One more {unit} of {quota} ({place}) is worth about {mv:.4f} of objective"
+            text += f", roughly the score per {unit} of project {proj}, which was left out." if proj else "."
+            if sp > 1e-9:
+                text += f" With the selection unchanged it is worth {sp:.4f} (it replaces a costlier source)."
+        return text
+    if np.isfinite(slack) and slack > 1e-6:
+        return (f"{who}{when}{quota}未用完，剩余 {slack:,.1f} {unit}，增加额度没有价值。" if zh else
+                f"{quota.capitalize()} ({who} {when}) is slack: {slack:,.1f} {unit} left over; more is worth nothing.")
+    return (f"{who}{when}{quota}恰好用完，但增加额度不会改变结果。" if zh else
+            f"{quota.capitalize()} ({who} {when}) is fully used, but more of it would not change the result.")
