@@ -53,3 +53,53 @@ def tiny(projects: list[dict[str, Any]], *, districts: list[dict[str, Any]] | No
         "districts": districts, "platforms": platforms, "chains": chains, "district_quotas": dq,
         "city_quotas": cq, "projects": projects, "actuals": actuals or [],
     })
+
+
+def random_small(seed: int) -> Scenario:
+    """A random small scenario (1–3 districts, 1–3 years, 2–9 projects) with every feature switched on
+    somewhere: misfits, first-report violators, provincial majors, stock land and rewards, mandatory
+    projects (kept feasible by giving them generous quota), windows, platform capacities, carry-over."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n_d, n_y, n_p = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(2, 10))
+    ds = [f"D{i}" for i in range(n_d)]
+    years = list(range(2026, 2026 + n_y))
+    districts = [{"district_id": d, "name": f"区{d}", "stock_land_initial": float(rng.choice([0, 40, 120]))}
+                 for d in ds]
+    platforms = [{"platform_id": f"P{d}", "name": f"平台{d}", "district_id": d, "key_chains": "C1, C2",
+                  "evaluation_score": float(rng.integers(50, 95)),
+                  "land_capacity": float(rng.choice([np.nan, 300])) } for d in ds]
+    chains = [{"chain_id": c, "name": f"链{c}", "min_output_per_mu": 0.0 if c == "C1" else float(rng.choice([0, 50])),
+               "policy_weight": float(rng.choice([1.0, 1.2]))} for c in ("C1", "C2", "C3")]
+    projects = []
+    for i in range(n_p):
+        d = str(rng.choice(ds))
+        land = float(rng.integers(10, 120))
+        e0 = int(rng.integers(0, n_y))
+        mandatory = bool(rng.random() < 0.1)
+        projects.append(project(
+            f"J{i}", land, district=d, chain="C1" if mandatory else str(rng.choice(["C1", "C2", "C3"])),
+            investment=float(rng.uniform(1, 30)), output=land * float(rng.uniform(30, 400)),
+            tax=land * float(rng.uniform(2, 40)), energy=float(rng.choice([0, rng.uniform(50, 800)])),
+            stock_land_eligible=bool(rng.random() < 0.4), provincial_major=bool(rng.random() < 0.25),
+            city_led=bool(rng.random() < 0.1), first_report_ok=mandatory or bool(rng.random() > 0.1),
+            compliant=mandatory or bool(rng.random() > 0.05), mandatory=mandatory,
+            earliest_year=years[0] if mandatory else years[e0], latest_year=years[-1]))
+    quotas = {(d, y): {"new_land_quota": float(rng.integers(0, 150)), "energy_budget": float(rng.integers(0, 1500)),
+                       "stock_land_added": float(rng.choice([0, 30]))} for d in ds for y in years}
+    for pr in projects:  # mandatory projects get room of their own so the scenario stays feasible
+        if pr["mandatory"]:
+            q = quotas[(pr["district_id"], years[0])]
+            q["new_land_quota"] += pr["land_demand"]
+            q["energy_budget"] += pr["energy_demand"]
+    city = {y: {"provincial_reward_quota": float(rng.choice([0, 60])), "city_energy_pool": float(rng.choice([0, 500])),
+                "province_request_cap": float(rng.choice([0, 50]))} for y in years}
+    for pl in platforms:  # capacity must leave room for the mandatory projects
+        need = sum(pr["land_demand"] for pr in projects if pr["mandatory"] and pr["platform_id"] == pl["platform_id"])
+        if not np.isnan(pl["land_capacity"]):
+            pl["land_capacity"] += need
+    return tiny(projects, districts=districts, platforms=platforms, chains=chains, quotas=quotas, city=city,
+                horizon_years=n_y, reward_ratio=float(rng.choice([0.0, 0.5, 1.0])),
+                carryover_allowed=bool(rng.random() < 0.3), misfit_policy=str(rng.choice(["district_only", "exclude"])),
+                province_request_penalty=float(rng.choice([0.1, 0.5])), deferral_discount=float(rng.uniform(0.7, 1.0)))

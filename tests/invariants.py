@@ -1,0 +1,169 @@
+"""Check an allocation from the workbooks alone: the scenario workbook and an `--lang en` results workbook.
+
+Nothing here imports the model: eligibility, source rules and rewards are recomputed from the
+input sheets with plain pandas, so a bug in the model cannot hide behind the same bug here.
+`check_results(scenario_path, results_path)` returns a list of violations (empty when all hold).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from quota_opt.validate import read_scenario
+
+TOL = 1e-4
+
+
+def read_sheet(path: Path, sheet: str) -> pd.DataFrame:
+    return pd.read_excel(path, sheet_name=sheet, engine="openpyxl")
+
+
+def read_summary(path: Path) -> dict[str, object]:
+    df = read_sheet(path, "summary")
+    return dict(zip(df["key"], df["value"], strict=True))
+
+
+def _num(x: object) -> float:
+    return 0.0 if x is None or (isinstance(x, float) and np.isnan(x)) else float(x)  # type: ignore[arg-type]
+
+
+def check_results(scenario_path: Path, results_path: Path) -> list[str]:
+    sc = read_scenario(scenario_path)
+    s = sc.settings
+    years = s.years
+    bad: list[str] = []
+    alloc = read_sheet(results_path, "allocation")
+    ledger = read_sheet(results_path, "ledger")
+    summary = read_summary(results_path)
+    p = sc.projects.set_index("project_id")
+    plats = sc.platforms.set_index("platform_id")
+    chains = sc.chains.set_index("chain_id")
+    alloc["project_id"] = alloc["project_id"].astype(str)
+    a = alloc.set_index("project_id")
+    land_cols = ["land_district_quota", "land_provincial_pool", "land_stock", "land_province_request"]
+    energy_cols = ["energy_district", "energy_city_pool"]
+    for c in land_cols + energy_cols:
+        a[c] = a[c].fillna(0.0)
+
+    # each project once
+    if not a.index.is_unique or set(a.index) != set(p.index):
+        bad.append("allocation does not list every project exactly once")
+    actual_ids = set(sc.actuals["project_id"])
+    sel = a[a["selected"] == "yes"]
+    for pid, r in a.iterrows():
+        demand, energy = float(p.at[pid, "land_demand"]), float(p.at[pid, "energy_demand"])
+        land = sum(float(r[c]) for c in land_cols)
+        en = sum(float(r[c]) for c in energy_cols)
+        if r["selected"] == "yes":
+            if abs(land - demand) > TOL * max(1.0, demand):
+                bad.append(f"{pid}: land by source {land} ≠ demand {demand}")
+            if abs(en - energy) > TOL * max(1.0, energy):
+                bad.append(f"{pid}: energy by source {en} ≠ demand {energy}")
+            if pid not in actual_ids and int(r["year"]) not in years:
+                bad.append(f"{pid}: supply year {r['year']} outside the horizon")
+        elif land > TOL or en > TOL:
+            bad.append(f"{pid}: not selected but has land {land} / energy {en}")
+
+    # eligibility and source rules, recomputed from the inputs
+    for pid in sel.index:
+        if pid in actual_ids:
+            continue
+        r, q = a.loc[pid], p.loc[pid]
+        chain = chains.loc[q["chain_id"]]
+        out_mu = q["annual_output"] / q["land_demand"]
+        tax_mu = q["annual_tax"] / q["land_demand"]
+        intensity = q["energy_demand"] / q["annual_output"] if q["annual_output"] > 0 else np.inf
+        fits = q["chain_id"] in plats.at[q["platform_id"], "key_chains"]
+        city_ok = fits and bool(q["first_report_ok"])
+        major = bool(q["provincial_major"]) or bool(q["city_led"]) or q["investment"] >= s.major_investment_threshold
+        first = max(s.base_year, int(q["earliest_year"]) if not pd.isna(q["earliest_year"]) else s.base_year)
+        last = min(s.last_year, int(q["latest_year"]) if not pd.isna(q["latest_year"]) else s.last_year)
+        eligible = (bool(q["compliant"]) and bool(q["approvable"]) and out_mu >= chain["min_output_per_mu"] - 1e-9
+                    and tax_mu >= chain["min_tax_per_mu"] - 1e-9
+                    and (pd.isna(chain["max_energy_intensity"]) or intensity <= chain["max_energy_intensity"] + 1e-12)
+                    and first <= int(r["year"]) <= last and (s.misfit_policy != "exclude" or city_ok))
+        if not eligible:
+            bad.append(f"{pid}: selected but not eligible")
+        if r["land_provincial_pool"] > TOL and not (q["provincial_major"] and city_ok):
+            bad.append(f"{pid}: uses the provincial pool without being a city-eligible provincial major")
+        if r["land_province_request"] > TOL and not (major and city_ok):
+            bad.append(f"{pid}: requests from the province without being a city-eligible major project")
+        if r["energy_city_pool"] > TOL and not (major and city_ok):
+            bad.append(f"{pid}: uses the city energy pool without being a city-eligible major project")
+        if r["land_stock"] > TOL and not q["stock_land_eligible"]:
+            bad.append(f"{pid}: uses stock land without being stock-eligible")
+
+    # per district-year limits
+    sel_in = sel[sel["year"].isin(years)].copy()
+    sel_in["district_id"] = [p.at[i, "district_id"] for i in sel_in.index]
+    by_dy = sel_in.groupby(["district_id", "year"])[land_cols + energy_cols].sum()
+    dq = sc.district_quotas.set_index(["district_id", "year"])
+    led = ledger.set_index(["district_id", "year"])
+    ratio, lag = s.reward_ratio, s.reward_lag_years
+    earners = sel.copy()
+    earners["district_id"] = [p.at[i, "district_id"] for i in earners.index]
+    earners["earns"] = [
+        (bool(p.at[i, "provincial_major"]) or bool(p.at[i, "city_led"])
+         or p.at[i, "investment"] >= s.major_investment_threshold)
+        and p.at[i, "chain_id"] in plats.at[p.at[i, "platform_id"], "key_chains"] and bool(p.at[i, "first_report_ok"])
+        for i in earners.index
+    ]
+    for d in sc.districts["district_id"]:
+        stock_avail = float(sc.districts.set_index("district_id").at[d, "stock_land_initial"])
+        stock_used = 0.0
+        for y in years:
+            used = by_dy.loc[(d, y)] if (d, y) in by_dy.index else pd.Series(0.0, index=land_cols + energy_cols)
+            lrow = led.loc[(d, y)]
+            issued = float(dq.at[(d, y), "new_land_quota"])
+            if abs(float(lrow["issued"]) - issued) > TOL:
+                bad.append(f"{d} {y}: ledger issued {lrow['issued']} ≠ quota {issued}")
+            expected_reward = ratio * float(earners[(earners["district_id"] == d) & (earners["earns"])
+                                                    & (earners["year"] == y - lag)]["land_stock"].sum())
+            if abs(float(lrow["reward_received"]) - expected_reward) > 1e-3:
+                bad.append(f"{d} {y}: reward received {lrow['reward_received']} ≠ {ratio} × stock used in {y - lag}")
+            avail = float(lrow["opening"]) + issued + float(lrow["reward_received"])
+            if float(used["land_district_quota"]) > avail + 1e-3:
+                bad.append(f"{d} {y}: district quota overspent ({used['land_district_quota']} > {avail})")
+            if abs(float(lrow["used"]) - float(used["land_district_quota"])) > 1e-3:
+                bad.append(f"{d} {y}: ledger used {lrow['used']} ≠ allocation {used['land_district_quota']}")
+            balance = (float(lrow["opening"]) + issued + float(lrow["reward_received"]) - float(lrow["used"])
+                       - float(lrow["lapsed"]) - float(lrow["closing"]))
+            if abs(balance) > 1e-3:
+                bad.append(f"{d} {y}: ledger does not balance ({balance})")
+            stock_avail += float(dq.at[(d, y), "stock_land_added"])
+            stock_used += float(used["land_stock"])
+            if stock_used > stock_avail + 1e-3:
+                bad.append(f"{d} {y}: stock land overspent ({stock_used} > {stock_avail})")
+            budget = float(dq.at[(d, y), "energy_budget"])
+            if float(used["energy_district"]) > budget + 1e-3:
+                bad.append(f"{d} {y}: district energy overspent ({used['energy_district']} > {budget})")
+    cq = sc.city_quotas.set_index("year")
+    by_y = sel_in.groupby("year")[land_cols + energy_cols].sum()
+    for y in years:
+        used = by_y.loc[y] if y in by_y.index else pd.Series(0.0, index=land_cols + energy_cols)
+        pool = _num(cq.at[y, "provincial_reward_quota"]) if y in cq.index else 0.0
+        cap = cq.at[y, "province_request_cap"] if y in cq.index else np.nan
+        cap = s.province_request_cap if pd.isna(cap) else float(cap)
+        epool = _num(cq.at[y, "city_energy_pool"]) if y in cq.index else 0.0
+        if float(used["land_provincial_pool"]) > pool + 1e-3:
+            bad.append(f"{y}: provincial pool overspent")
+        if float(used["land_province_request"]) > cap + 1e-3:
+            bad.append(f"{y}: province request over its cap")
+        if float(used["energy_city_pool"]) > epool + 1e-3:
+            bad.append(f"{y}: city energy pool overspent")
+    for k, cap in plats["land_capacity"].dropna().items():
+        on = [i for i in sel.index if p.at[i, "platform_id"] == k]
+        if float(p.loc[on, "land_demand"].sum()) > float(cap) + 1e-3:
+            bad.append(f"platform {k}: land capacity exceeded")
+    for pid in p.index[p["mandatory"]]:
+        if a.at[pid, "selected"] != "yes":
+            bad.append(f"{pid}: mandatory but not selected")
+
+    obj, greedy = summary.get("objective"), summary.get("greedy_objective")
+    if obj is not None and greedy is not None and not pd.isna(greedy) and float(obj) < float(greedy) - 1e-6 * max(
+            1.0, abs(float(greedy))):
+        bad.append(f"objective {obj} below the ranking rule's {greedy}")
+    return bad

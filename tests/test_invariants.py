@@ -1,0 +1,50 @@
+"""Invariants on random scenarios, checked from the written workbooks alone (tests/invariants.py).
+
+For every random scenario: no source over its limit in any district-year, every selected project fully
+supplied exactly once, no ineligible project selected, rewards equal to reward_ratio × stock land used
+by major projects the year before, the ledger balances, and the optimum is never below the ranking
+rule. Both solve paths must reach the same objective (within the MIP gap).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builders import random_small
+from invariants import check_results
+from quota_opt.io.template import write_scenario
+from quota_opt.io.write import write_results
+from quota_opt.run import RunOptions, run_scenario
+from quota_opt.solve import Status
+from quota_opt.validate import check_scenario, read_scenario
+
+
+def run_and_check(seed: int, folder: Path) -> None:
+    sc = random_small(seed)
+    errors = [p for p in check_scenario(sc) if p.is_error]
+    assert not errors, [p.message("en") for p in errors]
+    path = write_scenario(sc, folder / f"s{seed}.xlsx", "en")
+    scenario = read_scenario(path)
+    result = run_scenario(scenario, RunOptions(backend="highs", mip_gap=1e-7))
+    assert result.solution.status is Status.OPTIMAL, result.solution.termination
+    out = write_results(result, folder / f"s{seed}_results.xlsx", "en")
+    violations = check_results(path, out)
+    assert not violations, violations
+    other = run_scenario(scenario, RunOptions(backend="pyomo", mip_gap=1e-7, shadow_prices=False))
+    assert other.solution.objective == pytest.approx(result.solution.objective, rel=1e-6, abs=1e-4)
+    assert result.solution.objective >= result.greedy.objective - 1e-6
+
+
+@settings(max_examples=100)  # each example solves twice and writes two workbooks
+@given(seed=st.integers(min_value=0, max_value=2**31 - 1))
+def test_invariants_hold_on_random_scenarios(seed: int, tmp_path_factory: pytest.TempPathFactory) -> None:
+    run_and_check(seed, tmp_path_factory.mktemp("inv"))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_invariants_fixed_seeds(seed: int, tmp_path: Path) -> None:
+    run_and_check(seed, tmp_path)
