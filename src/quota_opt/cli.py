@@ -320,6 +320,116 @@ def run(
     print_run_summary(result, path, lang.value)
 
 
+def is_results_workbook(file: Path) -> bool:
+    """True when the file looks like a results workbook (summary and allocation sheets)."""
+    import warnings
+
+    import openpyxl
+
+    from quota_opt.outputs import ALLOCATION, SUMMARY
+    from quota_opt.schema import normalize_name
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(file, read_only=True)
+        names = {normalize_name(n) for n in wb.sheetnames}
+        wb.close()
+    except Exception:
+        return False
+    wanted = [{normalize_name(s.key), normalize_name(s.label_zh)} for s in (SUMMARY, ALLOCATION)]
+    return all(names & w for w in wanted)
+
+
+def scenario_of_results(results: Any, scenario_opt: Path | None, lang: str) -> Path:
+    from quota_opt.errors import QuotaOptError
+    from quota_opt.io.results_read import find_scenario_for
+
+    path = scenario_opt or find_scenario_for(results)
+    if path is None:
+        raise QuotaOptError(t(lang, f"找不到结果 {results.path.name} 对应的方案工作簿（{results.summary.get('input_file')}），"
+                                    "请用 --scenario 指定。",
+                              f"cannot find the scenario workbook of {results.path.name} "
+                              f"({results.summary.get('input_file')}); pass it with --scenario."))
+    return path
+
+
+@app.command()
+@guarded
+def explain(
+    file: Annotated[Path, typer.Argument(help="A scenario workbook or a results workbook.")],
+    project_id: Annotated[str, typer.Argument(help="The project to explain.")],
+    lang: LangOpt = Lang.zh,
+    scenario: Annotated[Path | None, typer.Option("--scenario", help="The scenario, when FILE is a results workbook not beside it.")] = None,
+    variant: Annotated[str | None, typer.Option("--variant", help="Explain within this variant.")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per re-solve (s).")] = None,
+) -> None:
+    """Why one project got what it got, and the smallest change that would flip the decision.
+
+    The thresholds (score, land demand, its binding quota) are found by re-solving the allocation.
+    """
+    from rich.table import Table
+
+    from quota_opt.run import RunOptions
+    from quota_opt.whatif import explain_project
+
+    if is_results_workbook(file):
+        from quota_opt.io.results_read import read_results
+
+        results = read_results(file)
+        variant = variant or (results.summary.get("variant") or None)
+        file = scenario_of_results(results, scenario, lang.value)
+    sc = load_scenario(file, lang.value, variant)
+    with err.status(t(lang, "正在重新求解以寻找临界值…", "Re-solving to find the thresholds…")):
+        ex = explain_project(sc, project_id, RunOptions(time_limit_s=time_limit, shadow_prices=False))
+    r = ex.row
+    out.print(f"[bold]{project_id}[/] {r['name']}  ({r['district_id']}, {r['chain_id']})", markup=True)
+    facts = t(lang, f"得分 {r['score']:.4f}，用地 {r['land_demand']:,.1f} 亩，能耗 {r['energy_demand']:,.0f} 吨标准煤，"
+                    f"{'已安排' if ex.selected else '未安排'}",
+              f"score {r['score']:.4f}, land {r['land_demand']:,.1f} mu, energy {r['energy_demand']:,.0f} tce, "
+              f"{'selected' if ex.selected else 'not selected'}")
+    out.print(facts)
+    out.print(ex.reason[lang.value])
+    if ex.thresholds:
+        table = Table(title=t(lang, "改变决定的最小变化（重新求解得出）", "Smallest change that flips the decision (re-solved)"))
+        for head in (t(lang, "因素", "factor"), t(lang, "当前", "now"), t(lang, "临界值", "flips at"), t(lang, "含义", "meaning")):
+            table.add_column(head)
+        for th in ex.thresholds:
+            flip = t(lang, "范围内不会改变", "no flip in range") if th.flip_at is None else f"{th.flip_at:,.4g}"
+            table.add_row(th.label[lang.value], f"{th.current:,.4g} {th.unit[lang.value]}", f"{flip} {th.unit[lang.value]}",
+                          th.note.get(lang.value, ""))
+        out.print(table)
+        out.print(t(lang, f"共重新求解 {ex.solves} 次。", f"{ex.solves} re-solves."))
+
+
+@app.command()
+@guarded
+def rollover(
+    results_file: Annotated[Path, typer.Argument(help="The adopted plan: a results workbook.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Next year's scenario workbook to write.")],
+    year: Annotated[int, typer.Option("--year", help="The year whose supply is now fact (usually the base year).")],
+    lang: LangOpt = Lang.zh,
+    scenario: Annotated[Path | None, typer.Option("--scenario", help="The plan's scenario, when not beside the results.")] = None,
+) -> None:
+    """Write next year's scenario: the plan's supply up to YEAR becomes actuals, the base year advances."""
+    from quota_opt.io.results_read import read_results
+    from quota_opt.io.template import write_scenario
+    from quota_opt.rollover import rollover as roll
+
+    results = read_results(results_file)
+    sc = load_scenario(scenario_of_results(results, scenario, lang.value), lang.value)
+    nxt, note = roll(sc, results.allocation, results.ledger, year)
+    path = write_scenario(nxt, output, lang.value)
+    out.print(t(lang, f"已写出 {note.new_base_year} 年方案：{path}", f"Scenario for {note.new_base_year} written: {path}"))
+    out.print(t(lang, f"记为执行数据的项目：{len(note.recorded)} 个；已完成并移出：{len(note.dropped)} 个。",
+                f"Projects recorded as actuals: {len(note.recorded)}; completed and removed: {len(note.dropped)}."))
+    if note.copied_years:
+        years = ", ".join(map(str, note.copied_years))
+        err.print(t(lang, f"[yellow]{years} 年的指标暂按最后一年复制，请填入实际下达数。[/]",
+                    f"[yellow]Quotas for {years} were copied from the last year; replace them with the real figures.[/]"),
+                  markup=True)
+
+
 def main() -> None:
     """Entry point of the `quota-opt` command."""
     try:

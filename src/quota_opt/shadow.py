@@ -93,7 +93,6 @@ def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
     activity = np.bincount(row_of, weights=vals * x[idx], minlength=form.n_rows)
     names = dict(zip(prep.scenario.districts["district_id"], prep.scenario.districts["name"], strict=True))
     rows: list[dict[str, Any]] = []
-    marg_x = marginal[1] if marginal else None
     for con in form.constraints.values():
         if con.kind != "resource" or con.size == 0:
             continue
@@ -104,7 +103,8 @@ def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
             limit = float(rhi[gi])
             sp = float(fixed[2][gi]) if fixed else float("nan")
             mv = float(marginal[2][gi]) if marginal else float("nan")
-            project = _marginal_project(form, con.name, district, year, marg_x, x) if mv > 0 else ""
+            key_d = str(key) if con.name == "platform_land_capacity" else district
+            project = _marginal_project(form, con.name, key_d, year, mv, x) if mv > 0 else ""
             rows.append({
                 "constraint": con.name, "quota_zh": QUOTA_LABELS[con.name][0], "quota_en": QUOTA_LABELS[con.name][1],
                 "district_id": district if con.name != "platform_land_capacity" else key,
@@ -127,32 +127,38 @@ def _split_key(name: str, key: Any) -> tuple[str | None, int | None]:
     return None, int(key)
 
 
-def _marginal_project(form: Formulation, name: str, district: str | None, year: int | None,
-                      marg_x: np.ndarray | None, x: np.ndarray) -> str:
-    """The left-out project taking the largest fraction in the marginal LP that this row constrains."""
-    if marg_x is None:
-        return ""
+def _marginal_project(form: Formulation, name: str, district: str | None, year: int | None, value: float,
+                      x: np.ndarray) -> str:
+    """The left-out project this row holds back: among the projects it constrains that were not selected, the one
+    whose value per unit (per mu, or per tce for energy rows) in that year is closest to the row's marginal value
+    (within 5%). Empty when none matches: the value then arises through rewards or carry-over."""
     prep = form.prep
     y = form.var("supply")
     assert y.project is not None and y.year is not None
-    frac = marg_x[y.start:y.start + y.size]
-    chosen = x[y.start:y.start + y.size] > 0.5
     c = prep.candidates
-    mask = (frac > 1e-6) & (frac < 1 - 1e-6) & ~chosen
+    chosen = np.zeros(len(c), dtype=bool)
+    chosen[y.project[x[y.start:y.start + y.size] > 0.5]] = True
+    mask = ~chosen[y.project]
     if year is not None:
         mask &= y.year == prep.year_index(year)
-    if district is not None:
+    if district is not None and name != "platform_land_capacity":
         mask &= c["district_id"].to_numpy()[y.project] == district
-    if name in ("provincial_reward_pool",):
-        mask &= c["may_pool"].to_numpy(bool)[y.project]
-    if name in ("city_energy_pool", "province_request_cap"):
-        mask &= c["may_city_energy"].to_numpy(bool)[y.project]
-    if name == "stock_inventory":
-        mask &= c["may_stock"].to_numpy(bool)[y.project]
+    access = {"provincial_reward_pool": "may_pool", "city_energy_pool": "may_city_energy",
+              "province_request_cap": "may_request", "stock_inventory": "may_stock"}
+    if name in access:
+        mask &= c[access[name]].to_numpy(bool)[y.project]
+    if name == "platform_land_capacity":
+        mask &= c["platform_id"].to_numpy()[y.project] == district
+    energy = name in ("district_energy_budget", "city_energy_pool")
+    size = c["energy_demand" if energy else "land_demand"].to_numpy(float)[y.project]
+    mask &= size > 0
     if not mask.any():
         return ""
-    best = np.flatnonzero(mask)[np.argmax(frac[mask])]
-    return str(c.index[y.project[best]])
+    per_unit = form.objective[y.start:y.start + y.size][mask] / size[mask]
+    best = int(np.argmin(np.abs(per_unit - value)))
+    if abs(per_unit[best] - value) > 0.05 * max(value, 1e-9):
+        return ""
+    return str(c.index[y.project[np.flatnonzero(mask)[best]]])
 
 
 def reading(r: dict[str, Any], lang: str) -> str:

@@ -1,0 +1,99 @@
+"""Annual re-planning: from an adopted plan to next year's scenario workbook.
+
+`rollover(scenario, allocation, ledger, year)` returns the scenario for base year `year + 1`:
+- every project the plan supplies in `year` or before becomes an `actuals` row (its sources as planned);
+  older actuals are kept while their stock-land reward still falls in the new horizon, then dropped
+  together with their project;
+- projects not yet supplied stay as candidates (their windows unchanged);
+- stock land: the new initial stock is the old one plus what was added, less what was used, up to `year`;
+- quotas: rows of years after `year` are kept; a new last year copies the old last year's figures
+  (`RolloverNote` lists them so the bureau replaces them with the real ones); with carry-over, quota
+  unused at the end of `year` is added to the new base year's quota;
+- settings: base year advanced, everything else unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from quota_opt.errors import InputError, Location, Problem, Severity
+from quota_opt.scenario import ROW, Scenario
+
+LAND = ["land_district_quota", "land_provincial_pool", "land_stock", "land_province_request"]
+ENERGY = ["energy_district", "energy_city_pool"]
+
+
+@dataclass
+class RolloverNote:
+    new_base_year: int
+    recorded: list[str] = field(default_factory=list)  # projects turned into actuals
+    dropped: list[str] = field(default_factory=list)  # supplied projects whose rewards are all realised
+    copied_years: list[int] = field(default_factory=list)  # quota years copied from the last known year
+    carried: dict[str, float] = field(default_factory=dict)  # mu of quota carried into the new base year
+
+
+def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame, year: int
+             ) -> tuple[Scenario, RolloverNote]:
+    """Next year's scenario from an adopted plan (`allocation` and `ledger` as in `Plan` or a results workbook)."""
+    s = scenario.settings
+    if year not in s.years:
+        raise InputError([Problem(Severity.ERROR, "year_outside_horizon", Location(sheet="settings", column="base_year"),
+                                  {"found": year, "first": s.base_year, "last": s.last_year})])
+    new_base = year + 1
+    note = RolloverNote(new_base)
+    a = allocation
+    supplied = a[a["selected"] & a["year"].notna() & (a["year"].astype("Int64") <= year)]
+    new_rows = supplied[supplied["status"] == "selected"]
+    note.recorded = list(new_rows["project_id"])
+    actuals = pd.concat([scenario.actuals.drop(columns=[ROW]),
+                         new_rows[["project_id", "year", *LAND, *ENERGY]]], ignore_index=True)
+    actuals["year"] = actuals["year"].astype(int)
+    # keep actuals whose reward still lands in the new horizon; drop the rest with their projects
+    keep = actuals["year"] + s.reward_lag_years >= new_base
+    note.dropped = sorted(set(actuals.loc[~keep, "project_id"]))
+    actuals = actuals[keep]
+    projects = scenario.projects[~scenario.projects["project_id"].isin(note.dropped)].drop(columns=[ROW])
+
+    # stock land
+    used = a[a["selected"] & a["year"].notna()].copy()
+    used = used[used["year"].astype(int).between(s.base_year, year)]
+    used_by_d = used.groupby("district_id")["land_stock"].sum()
+    dq = scenario.district_quotas
+    added = dq[dq["year"].astype(int) <= year].groupby("district_id")["stock_land_added"].sum()
+    districts = scenario.districts.drop(columns=[ROW]).copy()
+    districts["stock_land_initial"] = [
+        max(0.0, float(v) + float(added.get(d, 0.0)) - float(used_by_d.get(d, 0.0)))
+        for d, v in zip(districts["district_id"], districts["stock_land_initial"], strict=True)
+    ]
+
+    # quotas: keep later years, extend to the new horizon by copying the last known year
+    new_years = list(range(new_base, new_base + s.horizon_years))
+    dq_new = dq[dq["year"].astype(int) >= new_base].drop(columns=[ROW])
+    cq = scenario.city_quotas
+    cq_new = cq[cq["year"].astype(int) >= new_base].drop(columns=[ROW])
+    last_dq = dq[dq["year"].astype(int) == s.last_year].drop(columns=[ROW])
+    last_cq = cq[cq["year"].astype(int) == s.last_year].drop(columns=[ROW])
+    for y in new_years:
+        if y not in set(dq_new["year"].astype(int)):
+            dq_new = pd.concat([dq_new, last_dq.assign(year=y)], ignore_index=True)
+            note.copied_years.append(y)
+        if y not in set(cq_new["year"].astype(int)):
+            cq_new = pd.concat([cq_new, last_cq.assign(year=y)], ignore_index=True)
+    if s.carryover_allowed:
+        led = ledger
+        closing = led[led["year"] == year].set_index("district_id")["closing"]
+        for d, amount in closing.items():
+            if amount > 1e-9:
+                mask = (dq_new["district_id"] == d) & (dq_new["year"].astype(int) == new_base)
+                dq_new.loc[mask, "new_land_quota"] = dq_new.loc[mask, "new_land_quota"].astype(float) + float(amount)
+                note.carried[str(d)] = float(amount)
+    settings = s.replace(base_year=new_base)
+    tables = {
+        "districts": districts, "platforms": scenario.platforms.drop(columns=[ROW]),
+        "chains": scenario.chains.drop(columns=[ROW]), "district_quotas": dq_new.sort_values(["year", "district_id"]),
+        "city_quotas": cq_new.sort_values("year"), "projects": projects, "actuals": actuals,
+        "variants": scenario.variants.drop(columns=[ROW]),
+    }
+    return Scenario.from_tables(settings, {k: v.reset_index(drop=True) for k, v in tables.items()}), note

@@ -1,0 +1,207 @@
+"""`quota-opt explain`: for one project, why it got what it got, and the smallest change that flips it.
+
+The thresholds are found by re-solving, not guessed: each is a coarse scan then a bisection over one
+quantity, with a full MIP solve at every step (warm-started from the base solution):
+- score: the multiplier on the project's value at which it would be selected (or dropped);
+- land demand: the land demand (same output and tax, so per-mu figures rise) at which it would be
+  selected, or the increase at which it would be dropped;
+- quota: how much more of its binding quota (district land, energy, or pool, in its year) would get it
+  selected, or how much less would drop it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from quota_opt.errors import InputError, Location, Problem, Severity
+from quota_opt.model import Formulation, build_formulation
+from quota_opt.prepare import prepare
+from quota_opt.run import RunOptions, RunResult, run_scenario, solve_options
+from quota_opt.scenario import Scenario
+from quota_opt.solve import Status, solve
+
+GRID = 8  # coarse scan points per threshold
+STEPS = 7  # bisection steps inside the bracket: 2^-7 of 1/8 of the range, < 0.1%
+
+
+@dataclass
+class Threshold:
+    what: str  # "score", "land_demand", "quota"
+    label: dict[str, str]
+    current: float
+    flip_at: float | None  # None: no flip within the searched range
+    unit: dict[str, str]
+    note: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ProjectExplanation:
+    project_id: str
+    selected: bool
+    row: dict[str, Any]
+    reason: dict[str, str]
+    thresholds: list[Threshold]
+    solves: int
+
+
+def _selected_in(form: Formulation, x: np.ndarray, pid: str) -> bool:
+    y = form.var("supply")
+    assert y.project is not None
+    pos = list(form.prep.candidates.index).index(pid) if pid in form.prep.candidates.index else -1
+    if pos < 0:
+        return False
+    return bool((x[y.start:y.start + y.size][y.project == pos] > 0.5).any())
+
+
+def _first_flip(test: Callable[[float], bool], lo: float, hi: float, grid: int = GRID) -> float | None:
+    """The smallest change v in (lo, hi] with test(v) True: a coarse scan from `lo`, then bisection inside
+    the first bracket that flips. The decision need not be monotone (a smaller land demand can flip a
+    project in and a much smaller one out again), so the scan goes nearest-first. None: no flip found."""
+    prev = lo
+    for i in range(1, grid + 1):
+        v = lo + (hi - lo) * i / grid
+        if test(v):
+            a, b = prev, v
+            for _ in range(STEPS):
+                mid = (a + b) / 2
+                if test(mid):
+                    b = mid
+                else:
+                    a = mid
+            return b
+        prev = v
+    return None
+
+
+def explain_project(scenario: Scenario, project_id: str, options: RunOptions | None = None,
+                    base: RunResult | None = None) -> ProjectExplanation:
+    """Explain one project and search the thresholds that flip its decision (re-solving each time)."""
+    options = options or RunOptions()
+    if project_id not in set(scenario.projects["project_id"]):
+        raise InputError([Problem(Severity.ERROR, "unknown_reference", Location(sheet="projects", column="project_id"),
+                                  {"found": project_id, "ref": "projects", "ref_label": "项目"})])
+    base = base or run_scenario(scenario, options)
+    if base.plan is None:
+        raise InputError([])
+    alloc = base.plan.allocation.set_index("project_id")
+    row = alloc.loc[project_id].to_dict()
+    reason = {"zh": row["reason_zh"], "en": row["reason_en"]}
+    selected = bool(row["selected"])
+    counter = {"solves": 0}
+    thresholds: list[Threshold] = []
+    if row["status"] == "actual" or not row["eligible"]:
+        return ProjectExplanation(project_id, selected, row, reason, thresholds, 0)
+
+    sopts = solve_options(scenario, options, None)
+    sopts.progress = None
+    sopts.backend = "highs"
+
+    def selected_with(form: Formulation) -> bool:
+        counter["solves"] += 1
+        sol = solve(form, _with_warm(sopts, base.solution.x if base.solution.x is not None and
+                                     len(base.solution.x) == form.n_cols else None))
+        return sol.x is not None and sol.status in (Status.OPTIMAL, Status.FEASIBLE) and _selected_in(form, sol.x, project_id)
+
+    # 1. score multiplier
+    base_form = base.form
+    y = base_form.var("supply")
+    assert y.project is not None
+    pos = list(base_form.prep.candidates.index).index(project_id)
+    cols = y.start + np.flatnonzero(y.project == pos)
+
+    def with_multiplier(m: float) -> bool:
+        form = build_formulation(base_form.prep)
+        form.objective[cols] *= m
+        return selected_with(form)
+
+    score = float(row["score"])
+    if selected:
+        drop = _first_flip(lambda m: not with_multiplier(1.0 - m), 0.0, 0.99)
+        flip = None if drop is None else score * (1.0 - drop)
+        note = {"zh": "得分低于此值将被调出", "en": "below this score it would be dropped"}
+    else:
+        need = _first_flip(lambda m: with_multiplier(1.0 + m), 0.0, 8.0)
+        flip = None if need is None else score * (1.0 + need)
+        note = {"zh": "得分达到此值即可入选", "en": "at this score it would be selected"}
+    thresholds.append(Threshold("score", {"zh": "综合得分", "en": "score"}, score, flip, {"zh": "", "en": ""}, note))
+
+    # 2. land demand (same output and tax)
+    land = float(row["land_demand"])
+
+    def with_land(value: float) -> bool:
+        sc = scenario.copy()
+        sc.projects.loc[sc.projects["project_id"] == project_id, "land_demand"] = value
+        return selected_with(build_formulation(prepare(sc)))
+
+    if selected:
+        grow = _first_flip(lambda f: not with_land(land * (1.0 + f)), 0.0, 4.0)
+        flip = None if grow is None else land * (1.0 + grow)
+        note = {"zh": "用地需求超过此值将被调出", "en": "above this land demand it would be dropped"}
+    else:
+        shrink = _first_flip(lambda f: with_land(land * (1.0 - f)), 0.0, 0.99)
+        flip = None if shrink is None else land * (1.0 - shrink)
+        note = {"zh": "用地需求降至此值即可入选（产值、税收不变）",
+                "en": "at this land demand it would be selected (same output and tax)"}
+    thresholds.append(Threshold("land_demand", {"zh": "用地需求", "en": "land demand"}, land, flip,
+                                {"zh": "亩", "en": "mu"}, note))
+
+    # 3. the binding quota (district land quota of its district and year, or the one the reason names)
+    quota_row, quota_label, unit = _binding_row(base, row)
+    if quota_row is not None:
+        rlo, rhi = base_form.row_bounds()
+        current = float(rhi[quota_row])
+
+        def with_quota(delta: float) -> bool:
+            form = build_formulation(base_form.prep)
+            con = next(c for c in form.constraints.values() if c.start <= quota_row < c.start + c.size)
+            con.ub = con.ub.copy()
+            con.ub[quota_row - con.start] += delta
+            return selected_with(form)
+
+        demand = float(row["energy_demand"]) if unit["en"] == "tce" else land
+        if selected:
+            cut = _first_flip(lambda d: not with_quota(-d), 0.0, max(current, 0.0))
+            flip = None if cut is None else current - cut
+            note = {"zh": "该指标低于此值将被调出", "en": "below this quota it would be dropped"}
+        else:
+            add = _first_flip(lambda d: with_quota(d), 0.0, 2.0 * demand)
+            flip = None if add is None else current + add
+            note = {"zh": "该指标增至此值即可入选", "en": "at this quota it would be selected"}
+        thresholds.append(Threshold("quota", quota_label, current, flip, unit, note))
+    return ProjectExplanation(project_id, selected, row, reason, thresholds, counter["solves"])
+
+
+def _with_warm(opts: Any, warm: np.ndarray | None) -> Any:
+    from dataclasses import replace
+
+    return replace(opts, warm_start=warm)
+
+
+def _binding_row(base: RunResult, row: dict[str, Any]) -> tuple[int | None, dict[str, str], dict[str, str]]:
+    """The row of the quota that decides this project: its district-year land quota, or the one its reason names."""
+    form = base.form
+    params = row.get("reason_params") or {}
+    binding = params.get("binding")
+    year = int(row["year"]) if row.get("selected") and row.get("year") is not None else params.get("year")
+    if year is None:
+        year = int(form.prep.candidates.at[row["project_id"], "window_first"])
+    district = row["district_id"]
+    names = {
+        "district_land_quota": ("district_land_quota", (district, year), {"zh": f"{district} {year}年区县新增建设用地指标",
+                                                                           "en": f"{district} {year} district land quota"},
+                                {"zh": "亩", "en": "mu"}),
+        "district_energy": ("district_energy_budget", (district, year), {"zh": f"{district} {year}年区县能耗指标",
+                                                                          "en": f"{district} {year} district energy budget"},
+                            {"zh": "吨标准煤", "en": "tce"}),
+        "city_energy_pool": ("city_energy_pool", year, {"zh": f"{year}年市级统筹能耗指标",
+                                                        "en": f"{year} city energy pool"}, {"zh": "吨标准煤", "en": "tce"}),
+    }
+    family, key, label, unit = names.get(binding or "district_land_quota", names["district_land_quota"])
+    con = form.constraints.get(family)
+    if con is None or key not in con.keys:
+        return None, label, unit
+    return con.start + con.keys.index(key), label, unit

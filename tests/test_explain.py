@@ -1,0 +1,279 @@
+"""Explanations: a reason for every project, shadow prices, infeasibility in policy words, actuals, rollover, explain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from builders import project, random_small, tiny
+from quota_opt.cli import app
+from quota_opt.io.results_read import read_results
+from quota_opt.io.template import write_scenario
+from quota_opt.io.write import write_results
+from quota_opt.rollover import rollover
+from quota_opt.run import RunOptions, RunResult, run_scenario
+from quota_opt.scenario import Scenario
+from quota_opt.shadow import relaxed_lp
+from quota_opt.solve import Status
+from quota_opt.validate import check_scenario, read_scenario
+from quota_opt.whatif import explain_project
+
+INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
+                   "w_platform_score": 0.0}
+runner = CliRunner()
+
+
+def run(sc: Scenario) -> RunResult:
+    assert not [p for p in check_scenario(sc) if p.is_error]
+    return run_scenario(sc, RunOptions(backend="highs", mip_gap=1e-9))
+
+
+def reason_of(result: RunResult, pid: str) -> tuple[str, str, str]:
+    assert result.plan is not None
+    a = result.plan.allocation.set_index("project_id")
+    return a.at[pid, "reason_code"], a.at[pid, "reason_zh"], a.at[pid, "reason_en"]
+
+
+# --- one tiny workbook per reason code ------------------------------------------------------
+
+PLENTY = {("A", 2026): {"new_land_quota": 1000}}
+
+
+@pytest.mark.parametrize(("flags", "code", "zh_words", "en_words"), [
+    ({"compliant": False}, "not_compliant", "不合规", "not compliant"),
+    ({"approvable": False}, "not_approvable", "不可批", "cannot be approved"),
+    ({"tax": 50.0 * 2}, "below_tax_standard", "亩均税收 2.00", "below the chain's entry standard of 5.00"),
+    ({"energy": 50.0 * 100 * 0.5}, "above_energy_intensity", "能耗强度 0.50", "exceeds the chain's limit of 0.20"),
+    ({"earliest_year": 2030, "latest_year": 2031}, "outside_window", "2030", "outside the planning horizon"),
+])
+def test_pre_model_reasons(flags: dict, code: str, zh_words: str, en_words: str) -> None:
+    """Chain C1 asks ≥ 5 万元/亩 of tax and ≤ 0.2 tce per 万元 of output; the builder's default project
+    makes 100 万元/亩 of output and 10 of tax and uses no energy."""
+    chains = [{"chain_id": "C1", "name": "链一", "min_tax_per_mu": 5, "max_energy_intensity": 0.2}]
+    sc = tiny([project("X", 50, **flags), project("OK", 50)], chains=chains, quotas=PLENTY)
+    r = run(sc)
+    got, zh, en = reason_of(r, "X")
+    assert got == code
+    assert zh_words in zh and en_words in en
+    assert reason_of(r, "OK")[0] == "selected"
+
+
+def test_misfit_excluded_under_exclude_policy() -> None:
+    sc = tiny([project("M", 50, chain="C2"), project("V", 50, first_report_ok=False), project("OK", 50)],
+              chains=[{"chain_id": "C1", "name": "链一"}, {"chain_id": "C2", "name": "链二"}],
+              quotas=PLENTY, misfit_policy="exclude")
+    r = run(sc)
+    assert reason_of(r, "M")[0] == "excluded_misfit" and "布局导引" in reason_of(r, "M")[1]
+    assert reason_of(r, "V")[0] == "excluded_misfit" and "first-report rule" in reason_of(r, "V")[2]
+
+
+def test_platform_full() -> None:
+    """Platform capacity 80 mu: A (60 mu, higher score) fits, B (50 mu) would exceed it."""
+    platforms = [{"platform_id": "PA", "name": "平台", "district_id": "A", "key_chains": "C1", "evaluation_score": 80,
+                  "land_capacity": 80}]
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=5)], platforms=platforms, quotas=PLENTY,
+              **INVESTMENT_ONLY)
+    r = run(sc)
+    code, zh, en = reason_of(r, "B")
+    assert code == "platform_full" and "20.0 mu" in en and "平台 PA" in zh
+
+
+def test_request_not_worth_its_penalty() -> None:
+    """B (major, 0.5 score) could be supplied only by requesting 50 mu at 0.9 per mu > its 0.5 per mu."""
+    sc = tiny([project("A", 100, investment=20), project("B", 50, investment=10)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, city={2026: {"province_request_cap": 100}},
+              province_request_penalty=0.9, major_investment_threshold=5, **INVESTMENT_ONLY)
+    r = run(sc)
+    code, _zh, en = reason_of(r, "B")
+    assert code == "request_not_worth" and "requesting 50.0 mu" in en
+
+
+def test_selected_project_says_what_funded_it() -> None:
+    sc = tiny([project("P", 120, investment=12, provincial_major=True)], quotas={("A", 2026): {"new_land_quota": 50}},
+              city={2026: {"provincial_reward_quota": 100}}, **INVESTMENT_ONLY)
+    code, zh, en = reason_of(run(sc), "P")
+    assert code == "selected"
+    assert "区县指标 50.0 亩、省奖励指标 70.0 亩" in zh
+    assert "district quota 50.0 mu, provincial pool 70.0 mu" in en
+
+
+# --- shadow prices against finite differences -----------------------------------------------
+
+def _check_finite_differences(result: RunResult, mode: str, column: str) -> int:
+    assert result.shadow is not None and result.solution.x is not None
+    base = relaxed_lp(result.form, result.solution.x, mode=mode)
+    assert base is not None
+    checked = 0
+    for rec in result.shadow.to_dict("records"):
+        price = rec[column]
+        bumped = relaxed_lp(result.form, result.solution.x, mode=mode, rhs_change={rec["row"]: 1.0})
+        assert bumped is not None
+        diff = bumped[0] - base[0]
+        if price > 0:
+            assert diff == pytest.approx(price, rel=0.01), rec
+            checked += 1
+        else:
+            assert diff <= 1e-4 + 1e-4 * abs(base[0]), rec  # a zero price: one more unit adds (next to) nothing
+    return checked
+
+
+def test_marginal_value_matches_finite_difference() -> None:
+    """Quota 100 mu, A+C chosen (see the golden test); B (score 0.8 per mu) is the best project left out, so one
+    more mu of quota is worth 0.8 — B's score — and the finite difference agrees."""
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    r = run(sc)
+    assert r.shadow is not None
+    quota = r.shadow[r.shadow["constraint"] == "district_land_quota"].iloc[0]
+    assert quota["marginal_value"] == pytest.approx(0.8, rel=1e-5)  # less the 1e-6 tie-break
+    assert quota["marginal_project"] == "B"
+    assert "B" in quota["reading_en"] and "0.8000" in quota["reading_zh"]
+    assert _check_finite_differences(r, "marginal", "marginal_value") >= 1
+
+
+def test_fixed_selection_price_is_the_request_penalty_saved() -> None:
+    """Mandatory M takes 100 mu of quota and requests 50 at 0.5 per mu: with the selection fixed, one more mu of
+    district quota replaces one requested mu and is worth exactly the penalty, 0.5."""
+    sc = tiny([project("M", 150, investment=2, city_led=True, mandatory=True)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, city={2026: {"province_request_cap": 100}},
+              major_investment_threshold=20, province_request_penalty=0.5, **INVESTMENT_ONLY)
+    r = run(sc)
+    assert r.shadow is not None
+    quota = r.shadow[r.shadow["constraint"] == "district_land_quota"].iloc[0]
+    assert quota["shadow_price"] == pytest.approx(0.5, rel=1e-5)
+    assert _check_finite_differences(r, "fixed", "shadow_price") >= 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_shadow_prices_match_finite_differences_on_random_scenarios(seed: int) -> None:
+    r = run(random_small(seed))
+    _check_finite_differences(r, "marginal", "marginal_value")
+    _check_finite_differences(r, "fixed", "shadow_price")
+
+
+# --- infeasibility --------------------------------------------------------------------------
+
+def infeasible_scenario() -> Scenario:
+    """Mandatory M needs 300 mu in 2026; district A has 120 mu and nothing else may supply it."""
+    return tiny([project("M", 300, investment=20, mandatory=True), project("N", 40)],
+                quotas={("A", 2026): {"new_land_quota": 120}})
+
+
+def test_infeasible_report_names_project_district_and_shortfall(tmp_path: Path) -> None:
+    r = run(infeasible_scenario())
+    assert r.solution.status is Status.INFEASIBLE and r.plan is None
+    items = r.infeasibility.items
+    assert len(items) == 1
+    it = items[0]
+    assert (it.requirement, it.district_id, it.year, it.projects) == ("district_land_quota", "A", 2026, ["M"])
+    assert it.shortfall == pytest.approx(180)
+    assert "必保项目 M（用地 300.0 亩）" in it.messages["zh"] and "甲区2026年" in it.messages["zh"]
+    assert "仅 120.0 亩，缺口 180.0 亩" in it.messages["zh"]
+    assert "short by 180.0 mu" in it.messages["en"]
+
+
+def test_infeasible_cli_exits_3_and_writes_the_report(tmp_path: Path) -> None:
+    path = write_scenario(infeasible_scenario(), tmp_path / "inf.xlsx", "en")
+    res = runner.invoke(app, ["run", str(path), "--lang", "en"])
+    assert res.exit_code == 3, res.output
+    assert "short by 180.0 mu" in res.output
+    book = tmp_path / "inf_results.xlsx"
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    assert "infeasibility" in wb.sheetnames
+    ws = wb["infeasibility"]
+    assert [c.value for c in ws[1]][:4] == ["requirement", "district_id", "year", "shortfall"]
+    assert ws["D2"].value == pytest.approx(180)
+
+
+# --- actuals and rollover -------------------------------------------------------------------
+
+def test_actuals_fix_the_past_and_earn_rewards() -> None:
+    """X was supplied in 2025 from 40 mu of stock (major, city-eligible) → 0.5 × 40 = 20 mu of reward quota in 2026.
+    Z is fixed in 2026 using 30 of the district's 50 mu. Left: 50 − 30 + 20 = 40 mu for Y (40 mu): it fits exactly."""
+    sc = tiny([project("X", 40, investment=20, stock_land_eligible=True), project("Z", 30, investment=5),
+               project("Y", 40, investment=5)],
+              quotas={("A", 2026): {"new_land_quota": 50}}, reward_ratio=0.5,
+              actuals=[{"project_id": "X", "year": 2025, "land_stock": 40},
+                       {"project_id": "Z", "year": 2026, "land_district_quota": 30}])
+    r = run(sc)
+    assert r.plan is not None
+    a = r.plan.allocation.set_index("project_id")
+    assert a.at["X", "status"] == "actual" and a.at["Z", "status"] == "actual"
+    assert a.at["Y", "selected"] and a.at["Y", "land_district_quota"] == pytest.approx(40)
+    led = r.plan.ledger.iloc[0]
+    assert (led["issued"], led["reward_received"], led["used"]) == pytest.approx((50, 20, 70))
+    assert "actuals" in a.at["Z", "reason_en"]
+
+
+def test_rollover_of_a_plan_validates_and_runs(tmp_path: Path) -> None:
+    sc = random_small(3)
+    r = run(sc)
+    assert r.plan is not None
+    nxt, note = rollover(sc, r.plan.allocation, r.plan.ledger, sc.settings.base_year)
+    assert nxt.settings.base_year == sc.settings.base_year + 1
+    assert set(note.recorded) == set(r.plan.allocation.query("status == 'selected' and year == @sc.settings.base_year")
+                                     ["project_id"])
+    path = write_scenario(nxt, tmp_path / "next.xlsx", "zh")
+    again = read_scenario(path)  # validates
+    r2 = run(again)
+    assert r2.solution.status is Status.OPTIMAL and r2.plan is not None
+    recorded = r2.plan.allocation.set_index("project_id").loc[note.recorded]
+    assert (recorded["status"] == "actual").all()
+
+
+def test_rollover_cli_reads_the_adopted_results(tmp_path: Path) -> None:
+    sc = random_small(5)
+    path = write_scenario(sc, tmp_path / "plan.xlsx", "zh")
+    assert runner.invoke(app, ["run", str(path)]).exit_code == 0
+    book = read_results(tmp_path / "plan_results.xlsx")
+    assert book.lang == "zh" and book.summary["input_file"] == "plan.xlsx"
+    res = runner.invoke(app, ["rollover", str(tmp_path / "plan_results.xlsx"), "-o", str(tmp_path / "next.xlsx"),
+                              "--year", str(sc.settings.base_year)])
+    assert res.exit_code == 0, res.output
+    assert runner.invoke(app, ["validate", str(tmp_path / "next.xlsx")]).exit_code == 0
+
+
+# --- explain: thresholds found by re-solving ------------------------------------------------
+
+def test_explain_thresholds_by_hand() -> None:
+    """Quota 100 mu; A (60 mu, score 1.0), B (50 mu, 0.8), C (40 mu, 0.6); optimum A + C = 84, B left out.
+    - score: B + C (90 mu) beats A + C when 50·s + 24 > 84, i.e. s > 1.2 (A + B needs 110 mu);
+    - land demand: with L ≤ 40, A + B fits: 60 + 0.8·L > 84 when L > 30, so the largest demand that flips is 40;
+    - quota: with 110 mu, A + B = 100 > 84: the quota would need to be 110.
+    """
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    ex = explain_project(sc, "B", RunOptions(backend="highs", mip_gap=1e-9))
+    th = {t.what: t for t in ex.thresholds}
+    assert not ex.selected
+    assert th["score"].flip_at == pytest.approx(1.2, rel=0.01)
+    assert th["land_demand"].flip_at == pytest.approx(40, rel=0.01)
+    assert th["quota"].flip_at == pytest.approx(110, rel=0.01)
+
+
+def test_explain_cli_on_results_workbook(tmp_path: Path) -> None:
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    path = write_scenario(sc, tmp_path / "s.xlsx", "en")
+    assert runner.invoke(app, ["run", str(path), "--lang", "en"]).exit_code == 0
+    res = runner.invoke(app, ["explain", str(tmp_path / "s_results.xlsx"), "B", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert "Out-competed" in res.output and "1.2" in res.output
+
+
+def test_every_unselected_project_has_a_reason_on_random_scenarios(tmp_path: Path) -> None:
+    for seed in range(10):
+        r = run(random_small(seed))
+        assert r.plan is not None
+        a = r.plan.allocation
+        assert a["reason_zh"].str.len().min() > 5 and a["reason_en"].str.len().min() > 5
+        assert not a.loc[~a["selected"], "reason_code"].isin(["selected", "actual"]).any()
+        led = r.plan.ledger
+        balance = led["opening"] + led["issued"] + led["reward_received"] - led["used"] - led["lapsed"] - led["closing"]
+        assert np.abs(balance).max() < 1e-6
+        write_results(r, tmp_path / f"r{seed}.xlsx", "zh")
