@@ -54,7 +54,6 @@ class Conflicts:
 def diagnose(prep: Prepared, options: SolveOptions) -> Conflicts:
     form = build_formulation(prep, elastic=True)
     y = form.var("supply")
-    assert y.project is not None
     mandatory = prep.candidates["mandatory"].to_numpy(bool)
     y.ub = np.where(mandatory[y.project], 1.0, 0.0)  # only mandatory projects take part
     sol = solve(form, SolveOptions(time_limit_s=options.time_limit_s, mip_gap=1e-6, threads=options.threads,

@@ -44,9 +44,9 @@ class VarBlock:
     lb: np.ndarray
     ub: np.ndarray
     integer: bool = False
-    project: np.ndarray | None = None
-    district: np.ndarray | None = None
-    year: np.ndarray | None = None
+    project: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    district: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    year: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     start: int = 0
 
     @property
@@ -296,7 +296,6 @@ def build_formulation(prep: Prepared, *, elastic: bool = False) -> Formulation:
         vals_.append(np.full(int(earning.sum()), -s.reward_ratio))
     if carry is not None:
         cd, ct = carry.district, carry.year
-        assert cd is not None and ct is not None
         rows_.append(dt_row(cd, ct))
         cols_.append(carry.cols)
         vals_.append(np.ones(carry.size))
@@ -322,7 +321,6 @@ def build_formulation(prep: Prepared, *, elastic: bool = False) -> Formulation:
         ("provincial_reward_pool", CLAUSE_POOL, p, prep.provincial_pool),
         ("province_request_cap", CLAUSE_REQUEST, r, prep.request_cap),
     ):
-        assert block.year is not None
         form.add_con(ConBlock(name, clause, list(years), np.full(T, -INF), cap.astype(float), block.year.copy(),
                               block.cols, np.ones(block.size)))
 
@@ -333,7 +331,6 @@ def build_formulation(prep: Prepared, *, elastic: bool = False) -> Formulation:
                           np.concatenate([dt_row(d_of[jj[plain_e]], tt[plain_e]), dt_row(d_of[ed.project], ed.year)]),
                           np.concatenate([y.cols[plain_e], ed.cols]),
                           np.concatenate([energy[jj[plain_e]], np.ones(ed.size)])))
-    assert ec.year is not None
     form.add_con(ConBlock("city_energy_pool", CLAUSE_CITY_ENERGY, list(years), np.full(T, -INF),
                           prep.city_energy_pool.astype(float), ec.year.copy(), ec.cols, np.ones(ec.size)))
 

@@ -358,7 +358,7 @@ def supply_limit_problems(sc: Scenario) -> list[Problem]:
                                     {"found": _fmt(r["energy_demand"]), "limit": _fmt(lim["energy_limit"])}))
     from quota_opt.explain import reason_text
 
-    for pid, r in p[p["mandatory"].astype(bool) & ~p["eligible"]].iterrows():
+    for _, r in p[p["mandatory"].astype(bool) & ~p["eligible"]].iterrows():
         if r["reason_code"] == ALREADY_SUPPLIED:
             continue
         reason = {lang: reason_text(str(r["reason_code"]), r["reason_params"], lang) for lang in ("zh", "en")}

@@ -41,7 +41,6 @@ def supply_table(form: Formulation, x: np.ndarray) -> pd.DataFrame:
     """One row per candidate (project, year) pair with y and the amount from each source."""
     prep = form.prep
     y = form.var("supply")
-    assert y.project is not None and y.year is not None
     c = prep.candidates
     df = pd.DataFrame({"j": y.project, "t": y.year, "y": x[y.start:y.start + y.size]})
     land = c["land_demand"].to_numpy(float)
@@ -50,7 +49,6 @@ def supply_table(form: Formulation, x: np.ndarray) -> pd.DataFrame:
         df[name] = 0.0
         block = form.variables.get(name)
         if block is not None and block.size:
-            assert block.project is not None and block.year is not None
             vals = pd.Series(x[block.start:block.start + block.size],
                              index=pd.MultiIndex.from_arrays([block.project, block.year]))
             df[name] = vals.reindex(pd.MultiIndex.from_arrays([df["j"], df["t"]])).fillna(0.0).to_numpy()
@@ -68,7 +66,6 @@ def supply_table(form: Formulation, x: np.ndarray) -> pd.DataFrame:
 
 def interpret(form: Formulation, x: np.ndarray) -> Plan:
     prep = form.prep
-    s = prep.scenario.settings
     pairs = supply_table(form, x)
     chosen = pairs[pairs["y"] > 0.5].set_index("project_id")
     p = prep.projects
@@ -282,8 +279,8 @@ def kpis(plan: Plan) -> dict[str, Any]:
     available = float((dy["land_quota_issued"] + dy["reward_received"]).sum())
     return {
         "projects_total": len(a),
-        "projects_eligible": int(len(eligible)),
-        "projects_selected": int(len(sel)),
+        "projects_eligible": len(eligible),
+        "projects_selected": len(sel),
         "selected_share": len(sel) / len(eligible) if len(eligible) else 0.0,
         "investment_selected": float(sel["investment"].sum()),
         "output_selected": float(sel["annual_output"].sum()),

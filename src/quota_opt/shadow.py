@@ -53,7 +53,6 @@ def relaxed_lp(form: Formulation, x: np.ndarray, *, mode: str, rhs_change: dict[
     h = load_highs(form, integer=False)
     y = form.var("supply")
     yv = x[y.start:y.start + y.size]
-    assert y.project is not None
     chosen = np.zeros(len(form.prep.candidates), dtype=bool)
     chosen[y.project[yv > 0.5]] = True
     if mode == "fixed":
@@ -134,7 +133,6 @@ def _marginal_project(form: Formulation, name: str, district: str | None, year: 
     (within 5%). Empty when none matches: the value then arises through rewards or carry-over."""
     prep = form.prep
     y = form.var("supply")
-    assert y.project is not None and y.year is not None
     c = prep.candidates
     chosen = np.zeros(len(c), dtype=bool)
     chosen[y.project[x[y.start:y.start + y.size] > 0.5]] = True

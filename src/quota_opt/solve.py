@@ -119,9 +119,9 @@ def _quiet_stdout() -> Iterator[None]:
 
 
 def new_highs() -> Any:
-    import highspy
-
     import sys
+
+    import highspy
 
     sys.stdout.flush()
     with _quiet_stdout():
@@ -242,10 +242,8 @@ def _solve_highs(form: Formulation, options: SolveOptions) -> Solution:
         h.cbMipImprovingSolution.subscribe(on_event)
         h.cbMipInterrupt.subscribe(on_event)
     h.HandleKeyboardInterrupt = True
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # highspy cancels the solve; the incumbent is kept
         h.run()
-    except KeyboardInterrupt:  # highspy re-raises after cancelling; the incumbent is still there
-        pass
     elapsed = time.perf_counter() - start
     status = h.getModelStatus()
     info = h.getInfo()
@@ -365,7 +363,7 @@ def _solve_pyomo(form: Formulation, options: SolveOptions) -> Solution:
     x = None
     if has_sol:
         primals = results.solution_loader.get_vars(model._columns)
-        x = np.array([primals[v] if v in primals else (v.value or 0.0) for v in model._columns], dtype=float)
+        x = np.array([primals.get(v, v.value or 0.0) for v in model._columns], dtype=float)
     obj = float(results.incumbent_objective) if has_sol and results.incumbent_objective is not None else None
     bound = results.objective_bound
     bound = float(bound) if bound is not None and math.isfinite(bound) else None

@@ -108,7 +108,7 @@ def _apply_row(sc: Scenario, rec: dict[str, Any], problems: list[Problem]) -> No
         current = getattr(sc.settings, col.key)
         new = current * factor if op == "scale" else value
         if col.type is ColumnType.INT:
-            new = int(round(new))
+            new = round(new)
         checked = parse_cell(col, new, where, problems)
         if checked is not BAD:
             sc.settings = sc.settings.replace(**{col.key: checked})
@@ -126,7 +126,7 @@ def _apply_row(sc: Scenario, rec: dict[str, Any], problems: list[Problem]) -> No
             problems.append(Problem(Severity.ERROR, "variant_filter_not_applicable", sc.loc("variants", row, "year"),
                                     {"target": rec["target"]}))
             return
-        mask &= df["year"] == int(year)
+        mask &= df["year"] == int(str(year))
     column = df[col.key].astype(float)
     new_values = column[mask] * factor if op == "scale" else pd.Series(float(value), index=column[mask].index)
     for v in new_values:

@@ -50,7 +50,6 @@ class ProjectExplanation:
 
 def _selected_in(form: Formulation, x: np.ndarray, pid: str) -> bool:
     y = form.var("supply")
-    assert y.project is not None
     pos = list(form.prep.candidates.index).index(pid) if pid in form.prep.candidates.index else -1
     if pos < 0:
         return False
@@ -109,7 +108,6 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
     # 1. score multiplier
     base_form = base.form
     y = base_form.var("supply")
-    assert y.project is not None
     pos = list(base_form.prep.candidates.index).index(project_id)
     cols = y.start + np.flatnonzero(y.project == pos)
 
@@ -152,7 +150,7 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
     # 3. the binding quota (district land quota of its district and year, or the one the reason names)
     quota_row, quota_label, unit = _binding_row(base, row)
     if quota_row is not None:
-        rlo, rhi = base_form.row_bounds()
+        _, rhi = base_form.row_bounds()
         current = float(rhi[quota_row])
 
         def with_quota(delta: float) -> bool:
