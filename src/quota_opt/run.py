@@ -20,7 +20,7 @@ from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import Prepared, prepare
 from quota_opt.results import Plan, interpret, kpis
 from quota_opt.scenario import Scenario
-from quota_opt.solve import Progress, Solution, SolveOptions, Status, fixed_lp, solve, solver_version
+from quota_opt.solve import Progress, Solution, SolveOptions, Status, fixed_lp, solve
 
 OBJECTIVE_SENTENCE = {
     "priority": (

@@ -16,7 +16,16 @@ import pandas as pd
 
 from quota_opt.errors import InputError, Location, Problem, Severity
 from quota_opt.io.read import check_file
-from quota_opt.outputs import ALLOCATION, CITY, DISTRICTS, LEDGER, SUMMARY, SUMMARY_ROWS, OutSheet, status_word
+from quota_opt.outputs import (
+    ALLOCATION,
+    CITY,
+    DISTRICTS,
+    LEDGER,
+    SUMMARY,
+    SUMMARY_ROWS,
+    OutSheet,
+    status_word,
+)
 from quota_opt.schema import normalize_name
 
 

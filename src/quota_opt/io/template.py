@@ -19,8 +19,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from quota_opt.io.excel import WRAP, display_width, fix_properties, save_atomic, style_header
 from quota_opt.messages import check_lang
-from quota_opt.schema import INSTRUCTIONS_NAME, SETTINGS, SHEETS, SHEETS_BY_KEY, Column, ColumnType, Sheet
 from quota_opt.scenario import Scenario, Settings
+from quota_opt.schema import INSTRUCTIONS_NAME, SETTINGS, SHEETS, SHEETS_BY_KEY, Column, ColumnType, Sheet
 
 VALIDATION_ROWS = 2000  # drop-downs reach this far down in a blank template
 
