@@ -430,6 +430,28 @@ def rollover(
                   markup=True)
 
 
+@app.command()
+@guarded
+def generate(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Scenario workbook to write.")],
+    projects: Annotated[int, typer.Option("--projects", min=1, max=100_000, help="Number of candidate projects.")] = 120,
+    districts: Annotated[int, typer.Option("--districts", min=1, max=500, help="Number of districts.")] = 13,
+    years: Annotated[int, typer.Option("--years", min=1, max=10, help="Planning years.")] = 3,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same workbook.")] = 1,
+    base_year: Annotated[int, typer.Option("--base-year", help="First planning year.")] = 2026,
+    lang: LangOpt = Lang.zh,
+) -> None:
+    """Write a valid, realistic scenario workbook of any size (illustrative data, for trials and benchmarks)."""
+    from quota_opt.generate import generate_scenario
+    from quota_opt.io.template import write_scenario
+
+    sc = generate_scenario(projects=projects, districts=districts, years=years, seed=seed, base_year=base_year)
+    note = t(lang, "生成的示例数据（虚构），仅用于试算和性能测试。", "Generated illustrative data, for trials and benchmarks only.")
+    path = write_scenario(sc, output, lang.value, note=note)
+    out.print(t(lang, f"已生成 {projects} 个项目、{districts} 个区县、{years} 个年度：{path}",
+                f"Generated {projects} projects, {districts} districts, {years} years: {path}"))
+
+
 def main() -> None:
     """Entry point of the `quota-opt` command."""
     try:
