@@ -130,6 +130,19 @@ def new_highs() -> Any:
     return h
 
 
+_scheduler: dict[str, int | None] = {"threads": None}  # None: no solve yet in this process
+
+
+def ensure_scheduler(threads: int) -> None:
+    """HiGHS keeps one thread scheduler per process, sized by the first solve; a later solve asking for a
+    different thread count fails ("kNotset"). Reset the scheduler when the requested count changes."""
+    import highspy
+
+    if _scheduler["threads"] is not None and _scheduler["threads"] != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _scheduler["threads"] = threads
+
+
 def choose_backend(form: Formulation, backend: str) -> str:
     if backend not in ("auto", "pyomo", "highs"):
         raise SolveError(f"unknown backend {backend!r}; use auto, pyomo or highs")
@@ -144,6 +157,7 @@ def solve(form: Formulation, options: SolveOptions | None = None) -> Solution:
     backend = choose_backend(form, options.backend)
     if form.n_cols == 0:
         return Solution(Status.OPTIMAL, "empty model", 0.0, 0.0, 0.0, np.zeros(0), backend, solver_version(), 0.0)
+    ensure_scheduler(int(options.threads or 0))
     if backend == "pyomo":
         return _solve_pyomo(form, options)
     return _solve_highs(form, options)

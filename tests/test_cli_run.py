@@ -1,0 +1,108 @@
+"""The `run` and `template` commands through typer's runner, in both languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from builders import project, tiny
+from invariants import check_results
+from quota_opt.cli import app
+from quota_opt.io.template import write_scenario
+from quota_opt.outputs import ALLOCATION, DISTRICTS, LEDGER, SUMMARY, SUMMARY_ROWS
+
+runner = CliRunner()
+INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
+                   "w_platform_score": 0.0}
+
+
+def golden(tmp_path: Path, lang: str = "en") -> Path:
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    return write_scenario(sc, tmp_path / f"golden_{lang}.xlsx", lang)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_run_writes_results_beside_the_input(tmp_path: Path, lang: str) -> None:
+    path = golden(tmp_path, lang)
+    before = path.read_bytes()
+    res = runner.invoke(app, ["run", str(path), "--lang", lang])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / f"golden_{lang}_results.xlsx"
+    assert out.is_file() and path.read_bytes() == before
+    wb = openpyxl.load_workbook(out)
+    for sheet in (SUMMARY, ALLOCATION, DISTRICTS, LEDGER):
+        assert sheet.name(lang) in wb.sheetnames
+    summary = {r[0]: r[1] for r in wb[SUMMARY.name(lang)].iter_rows(min_row=2, values_only=True)}
+    key = SUMMARY_ROWS["objective"][0] if lang == "zh" else "objective"
+    assert summary[key] == pytest.approx(84, abs=1e-3)
+    assert ("分配结果概览" if lang == "zh" else "Allocation summary") in res.output
+    assert ws_headers(wb[ALLOCATION.name(lang)])[0] == ("项目编号" if lang == "zh" else "project_id")
+
+
+def ws_headers(ws: object) -> list[str]:
+    return [c.value for c in ws[1]]  # type: ignore[index]
+
+
+def test_run_en_results_pass_the_invariants(tmp_path: Path) -> None:
+    path = golden(tmp_path)
+    out = tmp_path / "out" / "r.xlsx"
+    assert runner.invoke(app, ["run", str(path), "-o", str(out), "--lang", "en"]).exit_code == 0
+    assert check_results(path, out) == []
+
+
+def test_run_options_and_model_export(tmp_path: Path) -> None:
+    path = golden(tmp_path)
+    for suffix in ("lp", "mps"):
+        model = tmp_path / f"m.{suffix}"
+        res = runner.invoke(app, ["run", str(path), "--lang", "en", "--time-limit", "5", "--gap", "0", "--threads", "1",
+                                  "--backend", "highs", "--write-model", str(model)])
+        assert res.exit_code == 0, res.output
+        text = model.read_text()
+        assert "supply(A,2026)" in text and "district_land_quota(A,2026)" in text
+
+
+def test_run_refuses_to_overwrite_the_input(tmp_path: Path) -> None:
+    path = golden(tmp_path)
+    before = path.read_bytes()
+    res = runner.invoke(app, ["run", str(path), "-o", str(path), "--lang", "en"])
+    assert res.exit_code != 0
+    assert path.read_bytes() == before
+    assert "Traceback" not in res.output
+
+
+def test_run_on_bad_input_lists_errors_and_exits_1(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["run", str(tmp_path / "missing.xlsx"), "--lang", "en"])
+    assert res.exit_code == 1
+    assert "does not exist" in res.output
+
+
+def test_unknown_variant_is_a_clear_error(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["run", str(golden(tmp_path)), "--variant", "nope", "--lang", "en"])
+    assert res.exit_code == 1
+    assert 'no variant named "nope"' in res.output
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_template_command(tmp_path: Path, lang: str) -> None:
+    out = tmp_path / "t.xlsx"
+    res = runner.invoke(app, ["template", "-o", str(out), "--lang", lang])
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == ("说明" if lang == "zh" else "Instructions")
+    projects = wb["项目" if lang == "zh" else "projects"]
+    assert projects.freeze_panes == "A2"
+    assert projects["A1"].comment is not None
+    assert any("是,否" in str(dv.formula1) or "yes,no" in str(dv.formula1) for dv in projects.data_validations.dataValidation)
+
+
+def test_generate_command_writes_a_valid_workbook(tmp_path: Path) -> None:
+    pytest.importorskip("quota_opt.generate")
+    out = tmp_path / "g.xlsx"
+    res = runner.invoke(app, ["generate", "--projects", "40", "--districts", "4", "--years", "2", "--seed", "7",
+                              "-o", str(out), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert runner.invoke(app, ["validate", str(out), "--lang", "en"]).exit_code == 0
