@@ -2,12 +2,16 @@
 
 A message reads: where (sheet, Excel row, column label and key, cell), what was expected, what was
 found, and how to fix it, e.g.
-  项目(projects) 第12行，用地需求(land_demand)，单元格 G12：应为大于0的数，实际为 "abc"。
-  projects row 12, land_demand (Land demand), cell G12: expected a number > 0, got "abc".
+  工作表 项目(projects)，第12行，用地需求(land_demand)，单元格 G12：应为大于0的数，实际为 "abc"。
+  sheet projects, row 12, land_demand (Land demand), cell G12: expected a number > 0, got "abc".
+
+`workbook_doc()` renders docs/workbook.md from the schema, the coercions and these messages
+(`python -m quota_opt.messages > docs/workbook.md`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -23,84 +27,157 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-# code -> (zh, en). Templates use str.format with the problem's params plus `expected`/`found`
-# rendered for the language.
+# code -> (zh, en). Templates use str.format with the problem's params; `expected` is filled from the
+# column's type and bounds, `found` is quoted, and {zh, en} dict params are picked for the language.
 TEMPLATES: dict[str, tuple[str, str]] = {
     # files
     "file_not_found": ("找不到文件 {path}。请检查路径。", "file {path} does not exist. Check the path."),
-    "not_a_file": ("{path} 是文件夹，不是工作簿文件。", "{path} is a directory, not a workbook file."),
+    "not_a_file": ("{path} 是文件夹，不是工作簿文件。请给出 .xlsx 文件的路径。",
+                   "{path} is a directory, not a workbook file. Give the path of an .xlsx file."),
+    "not_regular_file": ("{path} 不是普通文件。请给出 .xlsx 文件的路径。",
+                         "{path} is not a regular file. Give the path of an .xlsx file."),
+    "empty_file": ("{path} 是空文件（0 字节）。请检查是否保存完整。", "{path} is empty (0 bytes). Check that it was saved."),
     "unsupported_format": (
         "{path} 是 {fmt} 文件，本工具只读取 Excel .xlsx 工作簿。请在 Excel 或 WPS 中“另存为” .xlsx 后重试。",
-        "{path} is a {fmt} file; only Excel .xlsx workbooks are read. Save it as .xlsx in Excel, WPS or LibreOffice and try again.",
+        "{path} is a {fmt} file; only Excel .xlsx workbooks are read. Save it as .xlsx in Excel, WPS or "
+        "LibreOffice and try again.",
     ),
     "corrupt_file": (
-        "{path} 无法作为 .xlsx 工作簿打开（文件损坏或不是 Excel 文件）：{detail}",
-        "{path} cannot be opened as an .xlsx workbook (damaged or not an Excel file): {detail}",
+        "{path} 无法作为 .xlsx 工作簿打开（文件损坏或不是 Excel 文件）：{detail}。请在 Excel 中打开并另存为 .xlsx。",
+        "{path} cannot be opened as an .xlsx workbook (damaged or not an Excel file): {detail}. Open it in Excel "
+        "and save it as .xlsx.",
     ),
     "encrypted_file": (
-        "{path} 设有打开密码，无法读取。请在 Excel 中取消密码（文件→信息→保护工作簿）后另存。",
-        "{path} is password-protected and cannot be read. Remove the password in Excel (File → Info → Protect Workbook) and save again.",
+        "{path} 设有打开密码，无法读取。请在 Excel 中取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后保存。",
+        "{path} is password-protected and cannot be read. Remove the password in Excel (File → Info → Protect "
+        "Workbook → Encrypt with Password, clear it) and save.",
     ),
-    "empty_workbook": ("工作簿中没有任何方案工作表。", "the workbook contains none of the scenario sheets."),
-    "unreadable_file": ("无法读取 {path}：{detail}", "cannot read {path}: {detail}"),
+    "ole_file": (
+        "{path} 不是 .xlsx 格式：它是设有打开密码的工作簿，或是改了扩展名的旧版 Excel 97-2003 (.xls) 文件。"
+        "请在 Excel 中取消密码（文件→信息→保护工作簿），或“另存为” .xlsx 后重试。",
+        "{path} is not in .xlsx format: it is either password-protected or an old Excel 97-2003 (.xls) file "
+        "renamed. Remove the password in Excel (File → Info → Protect Workbook) or save it as .xlsx, and try again.",
+    ),
+    "unreadable_file": ("无法读取 {path}：{detail}。", "cannot read {path}: {detail}."),
+    "empty_workbook": (
+        "工作簿中没有任何方案工作表（现有工作表：{found}）。应包含 参数设置(settings)、区县(districts)、项目(projects) "
+        "等工作表；可用 quota-opt template 生成模板。",
+        "the workbook contains none of the scenario sheets (sheets found: {found}). It needs settings, districts, "
+        "projects, ...; quota-opt template writes a blank one.",
+    ),
     # sheets
     "missing_sheet": (
         "缺少工作表。请添加名为“{label_zh}”或“{key}”的工作表（可用 quota-opt template 生成模板）。",
         'the sheet is missing. Add a sheet named "{key}" or "{label_zh}" (quota-opt template writes one).',
     ),
     "duplicate_sheet": (
-        "工作表“{other}”与本表表示同一张表（{key}），只能保留一张。",
-        'sheet "{other}" stands for the same table ({key}); keep only one.',
+        "工作表“{other}”与本表表示同一张表（{key}），无法确定读取哪一张。请删除或改名其中一张。",
+        'sheet "{other}" stands for the same table ({key}); it is unclear which to read. Delete or rename one.',
     ),
     "unknown_sheet": ("未识别的工作表，已忽略。", "unrecognised sheet, ignored."),
     "hidden_sheet": ("该工作表处于隐藏状态，仍按正常数据读取。", "this sheet is hidden; it is read like any other."),
-    "no_header": (
-        "找不到表头行。第1行应为列名（中文名或英文键）。",
-        "no header row found. Row 1 should hold the column names (labels or keys).",
+    "empty_sheet": (
+        "工作表为空。第1行应为列名（必需列：{columns}），从第2行起每行一条记录。",
+        "the sheet is empty. Row 1 should hold the column names (required: {columns}), one record per row below.",
     ),
+    "no_header": (
+        "前{rows}行中找不到表头行（至少要有两个可识别的列名）。请在第1行填写列名（中文名或英文键），必需列：{columns}。",
+        "no header row in the first {rows} rows (at least two recognisable column names are needed). Put the "
+        "column names (labels or keys) in row 1; required: {columns}.",
+    ),
+    "no_records": ("表中没有数据行。请在表头下方每行填写一条记录。",
+                   "the sheet has no data rows. Add one record per row below the header."),
+    "rows_above_header": (
+        "表头在第{header_row}行，其上方第{rows}行（标题等）已忽略。",
+        "the header is in row {header_row}; row(s) {rows} above it (a title?) are ignored.",
+    ),
+    "extra_header_row": ("该行与表头重复（第二行表头），已跳过。", "this row repeats the header (a second header row); skipped."),
     # columns
     "missing_column": (
-        "缺少必需列“{label_zh}”({key})。",
-        'the required column "{key}" ({label_en}) is missing.',
+        "缺少必需列“{label_zh}”({key})。请在表头行添加该列（中文名或英文键均可）。",
+        'the required column "{key}" ({label_en}) is missing. Add it to the header row (key or label).',
     ),
     "unknown_column": ("未识别的列“{header}”，已忽略。", 'unrecognised column "{header}", ignored.'),
     "duplicate_column": (
-        "列“{header}”与第 {other} 列表示同一列({key})，只读取第一列。",
-        'column "{header}" names the same column ({key}) as column {other}; only the first is read.',
+        "列名“{header}”与第 {other} 列“{other_header}”表示同一列，无法确定读取哪一列。请删除或改名其中一列。",
+        'header "{header}" names the same column as column {other} ("{other_header}"); it is unclear which to '
+        "read. Delete or rename one of them.",
     ),
+    "data_without_header": (
+        "第 {letter} 列有数据但没有列名（第一个在此），已忽略。如需读取请填写列名。",
+        "column {letter} has values but no header (the first is here); ignored. Give it a header if it should be read.",
+    ),
+    "merged_header": (
+        "合并单元格 {range} 跨越表头行。请取消合并：表头每列一个名称，数据从下一行开始。",
+        "merged cells {range} span the header row. Unmerge them: one name per column in the header, data below.",
+    ),
+    # rows
+    "totals_row_skipped": ("看起来是合计行（{found}），已跳过。", "looks like a totals row ({found}); skipped."),
+    "row_without_data": ("该行只在未识别的列中有内容，已忽略。", "this row has content only in unrecognised columns; ignored."),
     # cells
-    "required_blank": ("必填，但为空。", "required, but blank."),
+    "required_blank": ("必填，应为{expected}，实际为空。", "required: expected {expected}, got a blank cell."),
     "bad_value": ("应为{expected}，实际为 {found}。", "expected {expected}, got {found}."),
     "out_of_range": ("应为{expected}，实际为 {found}。", "expected {expected}, got {found}."),
+    "excel_error": (
+        "应为{expected}，实际为 Excel 错误值 {found}。请修正该单元格的公式或直接填写数值。",
+        "expected {expected}, got the Excel error {found}. Fix the cell's formula or type the value.",
+    ),
+    "date_in_number": (
+        "应为{expected}，实际为日期 {found}（该单元格为日期格式，存放的数字是 {serial}）。如本意是 {serial}，"
+        "请将单元格格式改为“常规”或“数值”。",
+        "expected {expected}, got the date {found} (the cell is formatted as a date; it holds the number {serial}). "
+        "If you meant {serial}, format the cell as General or Number.",
+    ),
     "coerced_number": (
         "将 {found} 读作数字 {value}。如不正确请改为纯数字。",
         "read {found} as the number {value}. Type a plain number if that is wrong.",
     ),
     "coerced_year": (
-        "该单元格为日期格式，将 {found} 读作年度 {value}。请改为纯数字年度。",
-        "the cell holds a date; read {found} as the year {value}. Type the year as a plain number.",
+        "该单元格为日期 {found}，读作年度 {value}。请改为纯数字年度。",
+        "the cell holds the date {found}; read as the year {value}. Type the year as a plain number.",
     ),
     "merged_cell": (
-        "位于合并单元格 {range} 中。请取消合并并在每行填写取值。",
-        "is inside merged cells {range}. Unmerge them and fill in each row.",
+        "位于合并单元格 {range} 中，无法确定取值属于哪一行或哪一列。请取消合并，在每个单元格分别填写。",
+        "is inside merged cells {range}, so it is unclear which row or column the value belongs to. Unmerge them "
+        "and fill in each cell.",
+    ),
+    "merged_fill_down": (
+        "合并单元格 {range}：第{first}行的值用于第{first}–{last}行。请核对；最好取消合并并逐行填写。",
+        "merged cells {range}: the value of row {first} is used for rows {first}–{last}. Check this; better "
+        "unmerge and fill in each row.",
     ),
     "formula_no_value": (
-        "是公式但没有计算结果（文件未经 Excel 保存）。请在 Excel 中打开并保存后重试，或改为数值。",
-        "holds a formula without a computed value (the file was not saved by Excel). Open and save it in Excel, or type the value.",
+        "是公式但没有计算结果（文件由不计算公式的程序保存）。请在 Excel 或 WPS 中打开并保存后重试，或直接填写数值。",
+        "holds a formula without a computed value (the file was saved by a program that does not calculate "
+        "formulas). Open it in Excel (or WPS) and save it, then validate again; or type the value.",
     ),
-    "totals_row_skipped": (
-        "看起来是合计行（{found}），已跳过。",
-        "looks like a totals row ({found}); skipped.",
+    "formula_values_used": (
+        "本列有 {count} 个公式单元格（第一个在此），读取的是 Excel 最后一次计算的结果。",
+        "this column holds {count} formula cell(s) (the first is here); the values Excel last calculated are used.",
     ),
     # settings
     "unknown_setting": ("未识别的参数“{found}”，已忽略。", 'unrecognised parameter "{found}", ignored.'),
     "duplicate_setting": (
-        "参数“{key}”重复出现（第一次在第 {other} 行），只读取第一次。",
-        'parameter "{key}" appears twice (first in row {other}); the first is used.',
+        "参数“{key}”重复出现（第一次在第 {other} 行），取值相同，只读取一次。",
+        'parameter "{key}" appears twice with the same value (first in row {other}).',
+    ),
+    "conflicting_setting": (
+        "参数“{key}”重复出现且取值不同（第一次在第 {other} 行），无法确定使用哪一个。请只保留一行。",
+        'parameter "{key}" appears again with a different value (first in row {other}); it is unclear which to '
+        "use. Keep only one row.",
+    ),
+    "missing_setting": (
+        "缺少该参数。请添加一行：第一列填写“{label_zh}”或“{key}”，第二列填写取值。",
+        'the parameter is missing. Add a row with "{key}" in column A and its value in column B.',
+    ),
+    "setting_without_name": (
+        "第二列有取值 {found}，但第一列没有参数名，已忽略。",
+        "the value {found} has no parameter name in column A; ignored.",
     ),
     "weights_all_zero": (
-        "五项权重（投资规模、亩均产值、亩均税收、能效、平台评价）不能全为0。",
-        "the five weights (investment, output per mu, tax per mu, energy efficiency, platform score) cannot all be 0.",
+        "五项权重（投资规模、亩均产值、亩均税收、能效、平台评价）不能全为0。请至少给一项正的权重。",
+        "the five weights (investment, output per mu, tax per mu, energy efficiency, platform score) cannot all "
+        "be 0. Give at least one a positive weight.",
     ),
     # records
     "duplicate_id": (
@@ -108,12 +185,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{key_text} appears twice (first in row {other}). Each id must be unique.",
     ),
     "unknown_reference": (
-        "“{found}”不在“{ref_label}”({ref})表中。请先在该表中添加，或更正代码。",
-        '"{found}" is not in the {ref} sheet. Add it there first, or correct the id.',
+        "“{found}”不在“{ref_label}”({ref})表中（现有：{known}）。请先在该表中添加，或更正代码。",
+        '"{found}" is not in the {ref} sheet (known: {known}). Add it there first, or correct the id.',
     ),
     "platform_district_mismatch": (
-        "平台 {platform} 属于区县 {platform_district}，与项目所在区县 {found} 不一致。",
-        "platform {platform} belongs to district {platform_district}, not to the project's district {found}.",
+        "平台 {platform} 属于区县 {platform_district}，与项目所在区县 {found} 不一致。请更正平台或区县。",
+        "platform {platform} belongs to district {platform_district}, not to the project's district {found}. "
+        "Correct the platform or the district.",
     ),
     "year_outside_horizon": (
         "年度 {found} 不在规划期 {first}–{last} 内，该行已忽略。",
@@ -123,133 +201,173 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "缺少区县 {district} 在 {year} 年的指标行。请为每个区县、每个规划年度各填一行。",
         "no quota row for district {district} in {year}. Add one row per district and planning year.",
     ),
-    "city_quota_missing": (
-        "缺少 {year} 年的市级指标行，按0计。",
-        "no city quota row for {year}; taken as 0.",
-    ),
+    "city_quota_missing": ("缺少 {year} 年的市级指标行，按0计。", "no city quota row for {year}; taken as 0."),
     "window_inverted": (
-        "最早供地年度 {earliest} 晚于最晚供地年度 {latest}。",
-        "earliest year {earliest} is after latest year {latest}.",
+        "最早供地年度 {earliest} 晚于最晚供地年度 {latest}。请更正其中之一。",
+        "earliest year {earliest} is after latest year {latest}. Correct one of them.",
     ),
     "window_outside_horizon": (
         "供地年度区间 {earliest}–{latest} 与规划期 {first}–{last} 无交集，该项目不会被安排。",
-        "the supply window {earliest}–{latest} misses the planning horizon {first}–{last}; the project cannot be scheduled.",
+        "the supply window {earliest}–{latest} misses the planning horizon {first}–{last}; the project cannot be "
+        "scheduled.",
     ),
     "project_too_large": (
         "用地需求 {found} 亩超过任何年度可能的供给上限（约 {limit} 亩），该项目无法安排。",
-        "land demand {found} mu exceeds anything that could ever supply it in one year (about {limit} mu); it cannot be scheduled.",
+        "land demand {found} mu exceeds anything that could ever supply it in one year (about {limit} mu); it "
+        "cannot be scheduled.",
     ),
     "project_energy_too_large": (
         "年综合能耗 {found} 吨标准煤超过任何年度可能的能耗指标上限（约 {limit}），该项目无法安排。",
-        "energy demand {found} tce exceeds any year's possible energy quota (about {limit} tce); it cannot be scheduled.",
+        "energy demand {found} tce exceeds any year's possible energy quota (about {limit} tce); it cannot be "
+        "scheduled.",
     ),
-    "mandatory_ineligible": (
-        "必保项目不具备分配资格：{reason}",
-        "mandatory project is not eligible: {reason}",
-    ),
+    "mandatory_ineligible": ("必保项目不具备分配资格：{reason}", "mandatory project is not eligible: {reason}"),
     "actual_land_mismatch": (
-        "各来源合计 {found} 亩，与项目用地需求 {expected} 亩不一致。",
-        "the sources add up to {found} mu, not the project's land demand of {expected} mu.",
+        "项目 {project} 各来源合计 {found} 亩，与其用地需求 {expected} 亩不一致。",
+        "the sources add up to {found} mu, not project {project}'s land demand of {expected} mu.",
     ),
     "actual_energy_mismatch": (
-        "能耗来源合计 {found}，与项目年综合能耗 {expected} 不一致。",
-        "the energy sources add up to {found} tce, not the project's energy demand of {expected} tce.",
+        "项目 {project} 能耗来源合计 {found} 吨标准煤，与其年综合能耗 {expected} 不一致。",
+        "the energy sources add up to {found} tce, not project {project}'s energy demand of {expected} tce.",
     ),
-    "actual_source_not_allowed": (
-        "项目不能使用该来源：{reason}",
-        "the project may not use this source: {reason}",
-    ),
+    "actual_source_not_allowed": ("项目不能使用该来源：{reason}", "the project may not use this source: {reason}"),
     "actual_year_after_horizon": (
-        "执行年度 {found} 晚于规划末年 {last}。",
+        "执行年度 {found} 晚于规划末年 {last}。规划期内的执行记录应在规划期内。",
         "the actual year {found} is after the last planning year {last}.",
     ),
     "variant_unknown_target": (
         "无法识别调整对象“{found}”。应为参数键（如 reward_ratio）或“工作表.列”（如 city_quotas.city_energy_pool）。",
-        'unknown target "{found}". Use a settings key (e.g. reward_ratio) or sheet.column (e.g. city_quotas.city_energy_pool).',
+        'unknown target "{found}". Use a settings key (e.g. reward_ratio) or sheet.column (e.g. '
+        "city_quotas.city_energy_pool).",
     ),
     "variant_bad_value": ("应为{expected}，实际为 {found}。", "expected {expected}, got {found}."),
     "variant_filter_not_applicable": (
         "“{target}”不分区县或年度，限定区县/年度无效。",
         '"{target}" has no district or year; the district/year filter does not apply.',
     ),
-    "variant_unknown": (
-        "没有名为“{found}”的方案变体。现有：{known}",
-        'there is no variant named "{found}". Known: {known}',
-    ),
+    "variant_unknown": ("没有名为“{found}”的方案变体。现有：{known}", 'there is no variant named "{found}". Known: {known}'),
 }
 
+# Codes whose `found` is a cell value, shown quoted ("abc", 12, TRUE, 2026-01-01, (blank)).
+_QUOTED = {"bad_value", "out_of_range", "coerced_number", "variant_bad_value", "setting_without_name", "excel_error",
+           "totals_row_skipped"}
+_MAX_SHOWN = 60  # characters of a cell value shown in a message
+_OWN_TEXT = {"expected", "reason", "columns", "code"}  # parameters written by the product, shown as they are
+_LIMITS = {"path": 300, "detail": 300, "key_text": 200}
 
-def _quote(value: Any) -> str:
-    if value is None:
-        return "（空）"
+
+def _clean(text: str, limit: int = 120) -> str:
+    """User text made safe to show: control characters escaped, long text cut (with its length)."""
+    out = "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+    if len(out) > limit:
+        return f"{out[:limit]}…({len(text)})"
+    return out
+
+
+def quote_value(value: Any, lang: str = "en") -> str:
+    """A cell value as a message shows it: "abc", 12, 0.5, TRUE, 2026-01-01, (blank)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "（空）" if lang == "zh" else "(blank)"
     if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return f"{int(value)}"
-    return repr(value) if not isinstance(value, int | float) else f"{value}"
+        return f'"{_clean(value.strip(), _MAX_SHOWN)}"'
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return f"{int(value)}"
+        return repr(value)
+    if isinstance(value, int):
+        return _clean(str(value), 30)
+    return _clean(str(value), _MAX_SHOWN)
 
 
 def _num(x: float | None) -> str:
     if x is None:
         return ""
-    return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
+    if float(x).is_integer():
+        return f"{int(x):,}" if abs(x) >= 10_000 else f"{int(x)}"
+    return f"{x:g}"
 
 
-def expected_phrase(column: Column, lang: str) -> str:
-    """What a valid cell of this column looks like, e.g. "大于0的数" / "a number > 0"."""
+# A maximum up to this is a real limit worth stating (a 0–100 score, a 0–1 share); larger ones are
+# sanity bounds against typing errors, mentioned only when a value exceeds them.
+_STATED_MAXIMUM = 1000.0
+
+
+def expected_phrase(column: Column, lang: str, *, full: bool = False) -> str:
+    """What a valid cell of this column looks like, e.g. "大于0的数" / "a number > 0".
+
+    `full` states the maximum even when it is only a sanity bound (for values above it).
+    """
     t = column.type
+    zh = lang == "zh"
     if t is ColumnType.BOOL:
-        return "是/否（是、否、Y、N、TRUE、FALSE、1、0）" if lang == "zh" else "yes/no (是, 否, Y, N, yes, no, TRUE, FALSE, 1, 0)"
+        return "是/否（是、否、Y、N、TRUE、FALSE、1、0）" if zh else "yes/no (是, 否, Y, N, yes, no, TRUE, FALSE, 1, 0)"
     if t is ColumnType.CHOICE:
-        opts = " / ".join(f"{c.key}（{c.label_zh}）" if lang == "zh" else c.key for c in column.choices)
-        return f"以下之一：{opts}" if lang == "zh" else f"one of: {opts}"
-    if t in (ColumnType.ID, ColumnType.TEXT):
-        return "非空文本" if lang == "zh" else "a non-blank text"
+        opts = " / ".join(f"{c.key}（{c.label_zh}）" if zh else c.key for c in column.choices)
+        return f"以下之一：{opts}" if zh else f"one of: {opts}"
+    if t is ColumnType.ID:
+        return "代码（文本或数字）" if zh else "an id (text or a number)"
+    if t is ColumnType.TEXT:
+        return "非空文本" if zh else "a non-blank text"
     if t is ColumnType.ID_LIST:
-        return "一个或多个代码，用逗号分隔" if lang == "zh" else "one or more ids separated by commas"
-    kind_zh = {"int": "整数", "year": "四位数年度", "float": "数"}[t.value]
-    kind_en = {"int": "a whole number", "year": "a four-digit year", "float": "a number"}[t.value]
+        return "一个或多个代码，用逗号或顿号分隔" if zh else "one or more ids separated by commas"
     lo, hi = column.minimum, column.maximum
     if t is ColumnType.YEAR:
-        return f"{kind_zh}（如 2026）" if lang == "zh" else f"{kind_en} (e.g. 2026)"
-    if lang == "zh":
+        lo_y, hi_y = _num(lo if lo is not None else 1990), _num(hi if hi is not None else 2100)
+        return f"{lo_y}至{hi_y}之间的四位数年度（如 2026）" if zh else f"a year from {lo_y} to {hi_y} (e.g. 2026)"
+    kind_zh = {"int": "整数", "float": "数"}[t.value]
+    kind_en = {"int": "a whole number", "float": "a number"}[t.value]
+    if hi is not None and not full and hi > _STATED_MAXIMUM:
+        hi = None
+    if zh:
         if lo is not None and hi is not None:
             left = "大于" if column.minimum_exclusive else "不小于"
             return f"{left}{_num(lo)}且不大于{_num(hi)}的{kind_zh}"
         if lo is not None:
             return f"{'大于' if column.minimum_exclusive else '不小于'}{_num(lo)}的{kind_zh}"
+        if hi is not None:
+            return f"不大于{_num(hi)}的{kind_zh}"
         return kind_zh
     if lo is not None and hi is not None:
         return f"{kind_en} {'>' if column.minimum_exclusive else '≥'} {_num(lo)} and ≤ {_num(hi)}"
     if lo is not None:
         return f"{kind_en} {'>' if column.minimum_exclusive else '≥'} {_num(lo)}"
+    if hi is not None:
+        return f"{kind_en} ≤ {_num(hi)}"
     return kind_en
 
 
 def render_location(where: Location, lang: str) -> str:
-    """"项目(projects) 第12行，用地需求(land_demand)，单元格 G12" / "projects row 12, land_demand (Land demand), cell G12"."""
+    """"工作表 项目(projects)，第12行，用地需求(land_demand)，单元格 G12" /
+    "sheet projects, row 12, land_demand (Land demand), cell G12"."""
     parts: list[str] = []
     sheet = SHEETS_BY_KEY.get(where.sheet or "")
+    zh = lang == "zh"
     if where.sheet or where.sheet_name:
-        shown = where.sheet_name or (sheet.name(lang) if sheet else where.sheet)
-        if lang == "zh":
-            key = f"({where.sheet})" if where.sheet and shown != where.sheet else ""
-            parts.append(f"工作表 {shown}{key}")
+        shown = _clean(where.sheet_name, 40) if where.sheet_name else (sheet.name(lang) if sheet else where.sheet)
+        if sheet is not None and shown != sheet.key:
+            extra = f"({sheet.key})" if zh else f" ({sheet.key})"
+        elif sheet is not None and zh:
+            extra = f"({sheet.label_zh})"
         else:
-            key = f" ({where.sheet})" if where.sheet and shown != where.sheet else ""
-            parts.append(f"sheet {shown}{key}")
+            extra = ""
+        parts.append(f"工作表 {shown}{extra}" if zh else f"sheet {shown}{extra}")
     if where.row is not None:
-        parts.append(f"第{where.row}行" if lang == "zh" else f"row {where.row}")
+        parts.append(f"第{where.row}行" if zh else f"row {where.row}")
     if where.column:
         col = sheet.column(where.column) if sheet and sheet.has_column(where.column) else None
         if col is not None:
-            parts.append(f"{col.label_zh}({col.key})" if lang == "zh" else f"{col.key} ({col.label_en})")
+            parts.append(f"{col.label_zh}({col.key})" if zh else f"{col.key} ({col.label_en})")
         else:
             parts.append(where.column)
     if where.cell:
-        parts.append(f"单元格 {where.cell}" if lang == "zh" else f"cell {where.cell}")
-    sep = "，" if lang == "zh" else ", "
-    return sep.join(parts)
+        parts.append(f"单元格 {where.cell}" if zh else f"cell {where.cell}")
+    return ("，" if zh else ", ").join(parts)
 
 
 def _column_of(where: Location) -> Column | None:
@@ -259,23 +377,32 @@ def _column_of(where: Location) -> Column | None:
     return None
 
 
+class _Params(dict[str, Any]):
+    """Format parameters that show a missing one as "?" instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
 def render_problem(problem: Problem, lang: str) -> str:
+    """The full message: location, then what was expected, what was found and how to fix it."""
     lang = check_lang(lang)
-    zh, en = TEMPLATES[problem.code]
+    zh, en = TEMPLATES.get(problem.code, ("{code}", "{code}"))
     template = zh if lang == "zh" else en
-    params = dict(problem.params)
-    col = _column_of(problem.where)
-    if "expected" not in params and col is not None:
-        params["expected"] = expected_phrase(col, lang)
-    elif isinstance(params.get("expected"), dict):
-        params["expected"] = params["expected"][lang]
+    params = _Params(problem.params)
+    params.setdefault("code", problem.code)
     for k, v in list(params.items()):
         if isinstance(v, dict) and set(v) == {"zh", "en"}:
             params[k] = v[lang]
-    if "found" in params and problem.code in {"bad_value", "out_of_range", "coerced_number", "coerced_year",
-                                               "variant_bad_value", "totals_row_skipped"}:
-        params["found"] = _quote(params["found"])
-    body = template.format(**params)
+    col = _column_of(problem.where)
+    if "expected" not in params:
+        params["expected"] = expected_phrase(col, lang, full=bool(params.get("too_large"))) if col else "?"
+    if problem.code in _QUOTED:
+        params["found"] = quote_value(problem.params.get("found"), lang)
+    for k, v in list(params.items()):
+        if isinstance(v, str) and k not in _OWN_TEXT and not (k == "found" and problem.code in _QUOTED):
+            params[k] = _clean(v, _LIMITS.get(k, 120))
+    body = template.format_map(params)
     where = render_location(problem.where, lang)
     if not where:
         return body
@@ -286,3 +413,63 @@ def severity_word(problem: Problem, lang: str) -> str:
     if problem.is_error:
         return "错误" if lang == "zh" else "error"
     return "提示" if lang == "zh" else "warning"
+
+
+# --------------------------------------------------------------------------------------------
+# docs/workbook.md
+# --------------------------------------------------------------------------------------------
+
+
+def _table_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def workbook_doc() -> str:
+    """docs/workbook.md: the workbook reference generated from the schema (en and zh), the coercions
+    that are read with a warning, the silent normalisations, and every input message."""
+    from quota_opt.schema import reference_doc
+    from quota_opt.validate import COERCIONS, SILENT_NORMALIZATIONS
+
+    def demote(md: str) -> str:
+        return "\n".join("#" + line if line.startswith("#") else line for line in md.splitlines())
+
+    out = [
+        "<!-- Generated from the schema and the message catalogue: python -m quota_opt.messages > docs/workbook.md."
+        " Do not edit by hand; tests/test_validate.py checks that it is up to date. -->",
+        "",
+        "# The scenario workbook · 方案工作簿",
+        "",
+        "One workbook is one scenario. Each sheet below may be named by its key or its Chinese label; each column "
+        "header may be the key or the label (trimmed, case- and full/half-width-insensitive, a unit suffix in "
+        "brackets allowed). `quota-opt template` writes a blank workbook; `quota-opt validate` checks one and "
+        "names every problem by sheet, Excel row and column.",
+        "",
+        "一个工作簿即一个方案。工作表名可用英文键或中文名，列名可用英文键或中文名（忽略首尾空格、大小写和全角/半角，可带括号单位）。"
+        "`quota-opt template` 生成空白模板，`quota-opt validate` 校验并逐项指出问题所在的工作表、行和列。",
+        "",
+        "## Awkward cells read with a warning · 读取时提示的自动转换",
+        "",
+        "Each of these is read, and reported as a warning (yellow in `validate --annotate`) so that it can be "
+        "checked. Anything else that does not fit its column is an error.",
+        "",
+        "| warning code | what is read | 说明 |",
+        "|---|---|---|",
+    ]
+    for code, zh_text, en_text in COERCIONS:
+        out.append(f"| `{code}` | {_table_cell(en_text)} | {_table_cell(zh_text)} |")
+    out += ["", "## Read silently · 不提示的规范化", "", "| | 说明 |", "|---|---|"]
+    for zh_text, en_text in SILENT_NORMALIZATIONS:
+        out.append(f"| {_table_cell(en_text)} | {_table_cell(zh_text)} |")
+    out += ["", "## Messages · 提示信息", "",
+            "Every message starts with where: sheet, Excel row, column (key and label) and cell.", "",
+            "| code | English | 中文 |", "|---|---|---|"]
+    for code, (zh_text, en_text) in TEMPLATES.items():
+        out.append(f"| `{code}` | {_table_cell(en_text)} | {_table_cell(zh_text)} |")
+    out += ["", demote(reference_doc("en")), "", demote(reference_doc("zh")), ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(workbook_doc())

@@ -175,6 +175,8 @@ def _id(key: str, zh: str, en: str, *, ref: str | None = None, required: bool = 
 MAX_MU = 1_000_000.0
 MAX_TCE = 100_000_000.0
 MAX_WANYUAN = 1e10
+MAX_PER_MU = 1_000_000.0  # 万元 per mu: 100 times the best industrial land in China
+MAX_WEIGHT = 1000.0  # weights are relative; 30/30/15/15/10 (percent points) is as good as 0.3/0.3/...
 
 
 def _mu(key: str, zh: str, en: str, **kw: Any) -> Column:
@@ -237,16 +239,18 @@ SETTINGS = Sheet(
                help_zh="优先度加权供地：按项目综合得分加权的供地亩数最大；加权总量：投资、产值、税收等总量占候选总量份额的加权和最大。",
                help_en="priority: maximise land supplied, each mu weighted by its project's score; weighted_totals: maximise the weighted shares of candidate totals (investment, output, tax, ...) delivered."),
         Column("w_investment", "权重：投资规模", "Weight: investment", ColumnType.FLOAT, default=0.30, minimum=0.0,
+               maximum=MAX_WEIGHT,
                help_zh="五(一)：按投资规模优先保障。", help_en="Clause 5(1): priority by investment scale."),
         Column("w_output_per_mu", "权重：亩均产值", "Weight: output per mu", ColumnType.FLOAT, default=0.30,
-               minimum=0.0, help_zh="五(一)：按亩均产值优先保障。", help_en="Clause 5(1): priority by output per mu."),
+               minimum=0.0, maximum=MAX_WEIGHT, help_zh="五(一)：按亩均产值优先保障。", help_en="Clause 5(1): priority by output per mu."),
         Column("w_tax_per_mu", "权重：亩均税收", "Weight: tax per mu", ColumnType.FLOAT, default=0.15, minimum=0.0,
+               maximum=MAX_WEIGHT,
                help_zh="亩均税收。", help_en="Tax per mu."),
         Column("w_energy_efficiency", "权重：能效", "Weight: energy efficiency", ColumnType.FLOAT, default=0.15,
-               minimum=0.0, help_zh="五(二)：能耗指标竞争性利用，按每吨标准煤产值。",
+               minimum=0.0, maximum=MAX_WEIGHT, help_zh="五(二)：能耗指标竞争性利用，按每吨标准煤产值。",
                help_en="Clause 5(2): competitive use of energy quota, by output per tce."),
         Column("w_platform_score", "权重：平台评价", "Weight: platform score", ColumnType.FLOAT, default=0.10,
-               minimum=0.0, help_zh="二(三)：产业平台评价作为项目选址的重要参考。",
+               minimum=0.0, maximum=MAX_WEIGHT, help_zh="二(三)：产业平台评价作为项目选址的重要参考。",
                help_en="Clause 2(3): platform evaluation guides project siting."),
         Column("deferral_discount", "推迟折扣", "Deferral discount", ColumnType.FLOAT, default=0.9, minimum=0.0,
                minimum_exclusive=True, maximum=1.0,
@@ -261,7 +265,7 @@ SETTINGS = Sheet(
                help_zh="五(一)：“在项目完成供地后下一年度”给予奖励，默认1年。",
                help_en="Clause 5(1): the reward comes 'in the year after supply'; default 1."),
         Column("major_investment_threshold", "重大项目投资门槛", "Major-project investment threshold",
-               ColumnType.FLOAT, default=10.0, minimum=0.0, unit_zh="亿元", unit_en="100M yuan",
+               ColumnType.FLOAT, default=10.0, minimum=0.0, maximum=100_000.0, unit_zh="亿元", unit_en="100M yuan",
                help_zh="总投资达到该值（或为省重大产业项目、市级主谈项目）即为重大产业项目。",
                help_en="A project with at least this investment (or provincial major, or city-led) is a major project."),
         Column("misfit_policy", "不符合布局项目处理", "Layout-misfit policy", ColumnType.CHOICE,
@@ -272,14 +276,14 @@ SETTINGS = Sheet(
             help_zh="五(一)：每年最多可向省争取的新增建设用地指标（亩），可在市级年度指标表中逐年填写。",
             help_en="Clause 5(1): mu per year that may be requested from the province; can be set per year in city_quotas."),
         Column("province_request_penalty", "向省争取指标代价", "Province request penalty", ColumnType.FLOAT,
-               default=0.5, minimum=0.0, unit_zh="分/亩", unit_en="points/mu",
+               default=0.5, minimum=0.0, maximum=1000.0, unit_zh="分/亩", unit_en="points/mu",
                help_zh="每向省争取1亩指标在目标中扣除的分值（得分最高项目1亩记1分）。",
                help_en="Objective points deducted per mu requested from the province (a mu for the top-scored project counts 1)."),
         Column("carryover_allowed", "指标可结转", "Quota carry-over", ColumnType.BOOL, default=False,
                help_zh="区县当年未用完的新增建设用地指标是否可结转下一年。",
                help_en="Whether a district's unused new-land quota carries over to the next year."),
         Column("time_limit_s", "求解时限", "Solver time limit", ColumnType.FLOAT, default=60.0, minimum=0.0,
-               minimum_exclusive=True, unit_zh="秒", unit_en="s",
+               minimum_exclusive=True, maximum=86_400.0, unit_zh="秒", unit_en="s",
                help_zh="求解器最长运行时间。", help_en="Longest solver run time."),
         Column("mip_gap", "最优性间隙", "MIP gap", ColumnType.FLOAT, default=0.001, minimum=0.0, maximum=1.0,
                help_zh="相对最优性间隙（0.001 = 0.1%）。", help_en="Relative optimality gap (0.001 = 0.1%)."),
@@ -343,13 +347,13 @@ CHAINS = Sheet(
         _id("chain_id", "产业链代码", "Chain id"),
         Column("name", "产业链名称", "Chain name", ColumnType.TEXT, required=True),
         Column("min_output_per_mu", "亩均产值门槛", "Min output per mu", ColumnType.FLOAT, default=0.0,
-               minimum=0.0, unit_zh="万元/亩", unit_en="10k yuan/mu",
+               minimum=0.0, maximum=MAX_PER_MU, unit_zh="万元/亩", unit_en="10k yuan/mu",
                help_zh="三(一)：准入的最低亩均产值。", help_en="Clause 3(1): lowest output per mu admitted."),
         Column("min_tax_per_mu", "亩均税收门槛", "Min tax per mu", ColumnType.FLOAT, default=0.0, minimum=0.0,
-               unit_zh="万元/亩", unit_en="10k yuan/mu",
+               maximum=MAX_PER_MU, unit_zh="万元/亩", unit_en="10k yuan/mu",
                help_zh="三(一)：准入的最低亩均税收。", help_en="Clause 3(1): lowest tax per mu admitted."),
         Column("max_energy_intensity", "能耗强度上限", "Max energy intensity", ColumnType.FLOAT, minimum=0.0,
-               unit_zh="吨标准煤/万元", unit_en="tce/10k yuan",
+               maximum=1000.0, unit_zh="吨标准煤/万元", unit_en="tce/10k yuan",
                help_zh="三(一)、五(二)：每万元产值的最大能耗，留空为不限。",
                help_en="Clauses 3(1), 5(2): highest energy use per 10k yuan of output; blank = no limit."),
         Column("policy_weight", "政策权重", "Policy weight", ColumnType.FLOAT, default=1.0, minimum=0.0,
@@ -511,7 +515,8 @@ SHEETS: tuple[Sheet, ...] = (
 SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
 
 INSTRUCTIONS_NAME = {"zh": "说明", "en": "Instructions"}
-IGNORED_SHEETS = {normalize_name(n) for n in (*INSTRUCTIONS_NAME.values(), "instructions", "readme")}
+IGNORED_SHEETS = {normalize_name(n) for n in (*INSTRUCTIONS_NAME.values(), "instructions", "readme",
+                                               "校验结果", "validation")}  # the last two: validate --annotate
 
 
 _ID_SEPARATORS = re.compile(r"[,，、;；/\s]+")

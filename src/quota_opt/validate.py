@@ -3,16 +3,19 @@
 Stage 1 (`parse_workbook`) turns the raw cells of each sheet into typed records, guided by the
 schema: it finds the header row, maps Chinese labels or English keys to columns, reads every cell
 by its column's type, and notes each problem with its sheet, Excel row and column. Some awkward
-inputs are read with a warning instead of an error, each one documented in `docs/workbook.md`:
-"１２０", "1,200" and "120亩" are numbers; a cell formatted as a date in a year column is read as
-its year; a totals row is skipped; a vertical merged range in one column is filled down.
+inputs are read with a warning instead of an error; each is listed in `COERCIONS` and documented
+in `docs/workbook.md`: "１２０", "1,200" and "120亩" are numbers; a date in a year column is read
+as its year; a totals row is skipped; a vertical merged range in one column is filled down; a title
+row above the header and a second (bilingual) header row are skipped; formulas give their last
+computed values.
 
 Stage 2 (`check_scenario`) checks the records against each other: unique ids, references to
 other sheets, platforms in the project's district, years inside the horizon, quotas for every
-district-year, projects that nothing could ever supply.
+district-year, actuals and variants, projects that nothing could ever supply. It runs on partial
+data too (cells that failed stage 1 are blank), so that one run reports every problem.
 
-`read_scenario(path)` runs both and returns a `Scenario`, or raises `InputError` with every
-error found (and the warnings beside them).
+`validate_workbook(path)` runs both and returns a `ValidationReport` (it never raises for anything
+in the file); `read_scenario(path)` returns the `Scenario` or raises `InputError` with every error.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from typing import Any
 import pandas as pd
 
 from quota_opt.errors import InputError, Location, Problem, Severity
-from quota_opt.io.read import RawSheet, RawWorkbook, column_letter, read_workbook
+from quota_opt.io.read import DEFAULT_EPOCH, RawSheet, RawWorkbook, column_letter, read_workbook
+from quota_opt.scenario import ROW, Scenario, Settings, SheetMeta, normalize_table
 from quota_opt.schema import (
     IGNORED_SHEETS,
     NO_WORDS,
@@ -37,6 +41,7 @@ from quota_opt.schema import (
     SHEETS,
     SHEETS_BY_KEY,
     WEIGHT_KEYS,
+    YES_WORDS,
     Column,
     ColumnType,
     Sheet,
@@ -45,17 +50,20 @@ from quota_opt.schema import (
     normalize_name,
     split_ids,
 )
-from quota_opt.schema import YES_WORDS as _YES
-from quota_opt.scenario import ROW, Scenario, Settings, SheetMeta, normalize_table
 
-_YES_SET = {normalize_name(w) for w in _YES}
+_YES_SET = {normalize_name(w) for w in YES_WORDS}
 _NO_SET = {normalize_name(w) for w in NO_WORDS}
-_TOTAL_WORDS = ("合计", "总计", "小计", "total", "totals", "sum", "subtotal", "grandtotal")
-_SETTINGS_HEADER_WORDS = {normalize_name(w) for w in ("参数", "参数名", "参数名称", "key", "parameter", "name",
-                                                      "setting", "settings", "项目", "名称")}
+# A totals row's label: Chinese words may carry a suffix ("合计（亩）", "小计-A区"); English ones stand alone.
+_TOTAL_WORDS_ZH = ("合计", "总计", "小计", "累计", "总和")
+_TOTAL_WORDS_EN = ("total", "totals", "sum", "subtotal", "grandtotal")
+_TOTAL_FORMULA = re.compile(r"^\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE|SUMIF|SUMIFS|SUMPRODUCT)\s*\(", re.IGNORECASE)
+_SETTINGS_HEADER_WORDS = {normalize_name(w) for w in (
+    "参数", "参数名", "参数名称", "键", "key", "parameter", "setting", "settings", "名称", "name", "项目")}
 _HEADER_SEARCH_ROWS = 10
+_EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",
+                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
 
-# Units a number may carry in its cell, per column unit (zh). The value is read as the number.
+# Units a number may carry in its cell, per column unit (zh). The number is read, the unit dropped.
 _UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "亩": ("亩", "mu"),
     "吨标准煤": ("吨标准煤", "吨标煤", "吨", "tce", "t"),
@@ -69,9 +77,56 @@ _UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "秒": ("秒", "s"),
     "分/亩": ("分/亩",),
 }
+_UNITS_NORMALIZED = {unit: {normalize_name(s) for s in spellings} for unit, spellings in _UNIT_SPELLINGS.items()}
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)(.*)$", re.IGNORECASE)
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])")
+_MINUS_SIGNS = str.maketrans({"−": "-", "–": "-", "﹣": "-", "－": "-"})
+
+# Every coercion that reads an awkward cell with a warning instead of an error (docs/workbook.md).
+COERCIONS: tuple[tuple[str, str, str], ...] = (
+    ("coerced_number",
+     "数字写成文本时：全角数字（“１２０”）、千分位逗号（“1,200”）、数字后带本列单位（“120亩”、“15亿元”、“2026年”）、"
+     "无单位列中的百分数（“90%” 读作 0.9），读取数字并提示。",
+     'Numbers typed as text: full-width digits ("１２０"), thousands separators ("1,200"), the column\'s own unit '
+     'after the number ("120亩", "15亿元", "2026年"), and percentages in unit-less columns ("90%" reads 0.9) '
+     "are read as the number, with a warning."),
+    ("coerced_year",
+     "年度列中的日期读作其年份（2027-03-01 → 2027）；年度被设成日期格式（显示为 1905-07-19）时读作原数字 2027。",
+     "A date in a year column is read as its year (2027-03-01 → 2027); a year typed into a date-formatted cell "
+     "(shown as 1905-07-19) is read back as the number typed, 2027."),
+    ("totals_row_skipped",
+     "合计行跳过：首个非空单元格为“合计”“总计”“小计”“Total”等且本行无其他代码或名称，或代码、名称为空而数值为 SUM/SUBTOTAL 公式。",
+     'Totals rows are skipped: the first non-blank cell says "合计", "总计", "小计", "Total", ... and the row has '
+     "no other id or name, or the ids and names are blank and the numbers are SUM/SUBTOTAL formulas."),
+    ("merged_fill_down",
+     "同一列中纵向合并的单元格，其值填入合并区域的每一行。跨列合并的单元格为错误。",
+     "Cells merged down one column give their value to every row of the range. Merges across columns are errors."),
+    ("formula_values_used",
+     "公式单元格读取 Excel 最后一次计算的结果（每列提示一次）。没有计算结果的公式为错误，需在 Excel 中打开并保存。",
+     "Formula cells are read as the value Excel last computed (one warning per column). A formula without a "
+     "computed value is an error: open and save the file in Excel."),
+    ("rows_above_header",
+     "表头不在第1行时（上方有标题行），取前10行中匹配列名最多的一行为表头，上方各行忽略。",
+     "When the header is not in row 1 (a title above it), the row among the first ten that names the most "
+     "columns is the header; the rows above it are ignored."),
+    ("extra_header_row",
+     "紧接表头的第二行表头（如中文名下再写英文键）跳过。",
+     "A second header row right below the header (e.g. keys below Chinese labels) is skipped."),
+)
+
+# Done silently (no warning), also documented: these lose no information.
+SILENT_NORMALIZATIONS: tuple[tuple[str, str], ...] = (
+    ("表头和工作表名去除首尾空格，不区分大小写和全角/半角，可带单位后缀（“用地需求（亩）”）。",
+     'Headers and sheet names are trimmed and matched regardless of case and full/half width; a unit suffix is '
+     'allowed ("用地需求（亩）", "land_demand (mu)").'),
+    ("空行忽略；只有未识别列有内容的行忽略并提示。",
+     "Blank rows are ignored; rows with content only in unrecognised columns are ignored with a warning."),
+    ("是/否列接受：是、否、Y、N、yes、no、TRUE、FALSE、1、0、对、不、√、×。",
+     "Yes/no cells accept 是, 否, Y, N, yes, no, TRUE, FALSE, 1, 0, 对, 不, √, ×."),
+    ("代码按文本读取：数字 101 读作 “101”；全角字符转为半角并去除首尾空格。",
+     'Ids are text: the number 101 reads "101"; full-width characters become half-width and ends are trimmed.'),
+    ("以文本形式保存的普通数字（“120”）直接读作数字。", 'Plain numbers stored as text ("120") are read as numbers.'),
+)
 
 
 @dataclass
@@ -94,6 +149,9 @@ class ValidationReport:
     def ok(self) -> bool:
         return not self.errors
 
+    def messages(self, lang: str = "zh") -> list[str]:
+        return [p.message(lang) for p in self.problems]
+
 
 # --------------------------------------------------------------------------------------------
 # Cells
@@ -103,8 +161,15 @@ class ValidationReport:
 class _Bad:
     """Marks a cell that could not be read (its problem is already recorded)."""
 
+    def __repr__(self) -> str:
+        return "BAD"
+
 
 BAD = _Bad()
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _text(value: Any) -> str:
@@ -112,53 +177,85 @@ def _text(value: Any) -> str:
 
 
 def _number_from_text(raw: str, column: Column) -> tuple[float | None, bool]:
-    """Read "１２０", "1,200", "120亩", "30%" as a number. Returns (number or None, was_coerced)."""
-    s = _text(raw)
-    coerced = s != raw.strip()
-    s = s.replace(" ", "")
-    if _THOUSANDS.match(s):
-        s = s.replace(",", "")
+    """Read "１２０", "1,200", "120亩", "90%" as a number. Returns (number or None, was_coerced)."""
+    stripped = raw.strip()
+    s = _text(raw).translate(_MINUS_SIGNS)
+    coerced = s != stripped
+    compact = re.sub(r"\s+", "", s)
+    if compact != s:
+        coerced = True
+        s = compact
+    m_thousands = _THOUSANDS.match(s)
+    if m_thousands:
+        s = m_thousands.group(0).replace(",", "") + s[m_thousands.end():]
         coerced = True
     m = _NUMBER.match(s)
     if not m:
         return None, False
-    number = float(m.group(1))
-    rest = m.group(2).strip()
+    try:
+        number = float(m.group(1))
+    except (ValueError, OverflowError):
+        return None, False
+    rest = m.group(2)
     if not rest:
         return number, coerced
-    if rest == "%" and not column.unit_zh:
+    if rest == "%" and not column.unit_zh and column.type is ColumnType.FLOAT:
         return number / 100.0, True
-    accepted = _UNIT_SPELLINGS.get(column.unit_zh, ())
-    if normalize_name(rest) in {normalize_name(u) for u in accepted}:
+    if normalize_name(rest) in _UNITS_NORMALIZED.get(column.unit_zh, ()):
         return number, True
     return None, False
 
 
-def parse_cell(column: Column, value: Any, where: Location, problems: list[Problem]) -> Any:
-    """Read one cell by its column's type. Returns the value, None for blank, or BAD (problem noted)."""
+def _as_datetime(value: dt.date) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+
+
+def _serial(moment: dt.datetime, epoch: dt.datetime = DEFAULT_EPOCH) -> float:
+    """The number Excel stores for a date-time (days since the epoch)."""
+    delta = moment - epoch
+    serial = delta.days + delta.seconds / 86400.0
+    if epoch == DEFAULT_EPOCH and serial < 61:  # Excel's phantom 29 Feb 1900
+        serial -= 1
+    return serial
+
+
+def _shown(number: float) -> int | float:
+    return int(number) if float(number).is_integer() and abs(number) < 1e15 else number
+
+
+def parse_cell(column: Column, value: Any, where: Location, problems: list[Problem],
+               epoch: dt.datetime = DEFAULT_EPOCH) -> Any:
+    """Read one cell by its column's type. Returns the value, None for blank, or BAD (problem noted).
+
+    Numbers come back as float (int for INT and YEAR columns), yes/no as bool, ids as text,
+    id lists as tuples of text, choices as their canonical key. Coercions add a warning.
+    """
 
     def bad(code: str = "bad_value", **params: Any) -> _Bad:
         params.setdefault("found", value)
         problems.append(Problem(Severity.ERROR, code, where, params))
         return BAD
 
-    def warn(code: str, **params: Any) -> None:
-        problems.append(Problem(Severity.WARNING, code, where, params))
-
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if _is_blank(value) or (isinstance(value, float) and math.isnan(value)):
         if column.required:
             problems.append(Problem(Severity.ERROR, "required_blank", where, {}))
             return BAD
         return None
+    if isinstance(value, str) and value.strip() in _EXCEL_ERRORS:
+        return bad("excel_error", found=value.strip())
     t = column.type
-    if t in (ColumnType.TEXT,):
-        if isinstance(value, dt.datetime | dt.date):
-            return value.isoformat()[:10]
-        if isinstance(value, float) and value.is_integer():
+    if t is ColumnType.TEXT:
+        if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+            return value.date().isoformat()
+        if isinstance(value, dt.date | dt.time):
+            return value.isoformat()
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         return str(value).strip()
     if t is ColumnType.ID:
-        if isinstance(value, bool) or isinstance(value, dt.datetime | dt.date):
+        if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
             return bad()
         if isinstance(value, float):
             if not math.isfinite(value):
@@ -168,8 +265,12 @@ def parse_cell(column: Column, value: Any, where: Location, problems: list[Probl
             return str(value)
         return _text(value)
     if t is ColumnType.ID_LIST:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
+        if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
+            return bad()
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return bad()
+            value = int(value) if value.is_integer() else value
         ids = split_ids(value)
         return ids if ids else bad()
     if t is ColumnType.BOOL:
@@ -177,50 +278,68 @@ def parse_cell(column: Column, value: Any, where: Location, problems: list[Probl
             return value
         if isinstance(value, int | float) and value in (0, 1):
             return bool(value)
-        word = normalize_name(value)
-        if word in _YES_SET:
-            return True
-        if word in _NO_SET:
-            return False
+        if isinstance(value, str):
+            word = normalize_name(value)
+            if word in _YES_SET:
+                return True
+            if word in _NO_SET:
+                return False
         return bad()
     if t is ColumnType.CHOICE:
-        choice = column.choice_for(str(value))
+        choice = column.choice_for(str(value)) if isinstance(value, str) else None
         return choice.key if choice else bad()
-    # numbers: FLOAT, INT, YEAR
+    return _parse_number(column, value, where, problems, bad, epoch)
+
+
+def _parse_number(column: Column, value: Any, where: Location, problems: list[Problem],
+                  bad: Callable[..., _Bad], epoch: dt.datetime) -> Any:
+    """FLOAT, INT and YEAR cells: type, finiteness, whole numbers, bounds."""
+    t = column.type
     number: float
-    if isinstance(value, bool):
+    if isinstance(value, bool | dt.time | dt.timedelta):
         return bad()
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.date):
+        moment = _as_datetime(value)
+        serial = _serial(moment, epoch)
         if t is not ColumnType.YEAR:
-            return bad()
-        moment = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
-        if 1990 <= moment.year <= 2100:
+            # a number in a date-formatted cell shows as a date: say which number it holds
+            return bad("date_in_number", found=moment.date().isoformat(), serial=_shown(round(serial, 6)))
+        first_year = column.minimum if column.minimum is not None else 1990
+        last_year = column.maximum if column.maximum is not None else 2100
+        if first_year <= moment.year <= last_year:
             number = float(moment.year)
-        else:  # a year typed into a date-formatted cell: 2026 shows as 1905-07-18
-            number = float((moment - _EXCEL_EPOCH).days)
-        warn("coerced_year", found=moment.date().isoformat(), value=int(number))
+        elif first_year <= serial <= last_year and float(serial).is_integer():
+            number = serial  # a year typed into a date-formatted cell: 2027 shows as 1905-07-19
+        else:
+            return bad("out_of_range", found=moment.date().isoformat())
+        problems.append(Problem(Severity.WARNING, "coerced_year", where,
+                                {"found": moment.date().isoformat(), "value": int(number)}))
     elif isinstance(value, int | float):
-        number = float(value)
-    else:
-        parsed, coerced = _number_from_text(str(value), column)
-        if parsed is None and t is ColumnType.YEAR:
-            col_year = Column(column.key, column.label_zh, column.label_en, ColumnType.FLOAT, unit_zh="年")
-            parsed, coerced = _number_from_text(str(value), col_year)
+        try:
+            number = float(value)
+        except OverflowError:
+            return bad("out_of_range", too_large=True)
+    elif isinstance(value, str):
+        parsed, coerced = _number_from_text(value, column)
         if parsed is None:
             return bad()
         number = parsed
         if coerced:
-            shown = int(number) if number.is_integer() else number
-            warn("coerced_number", found=str(value), value=shown)
+            if not math.isfinite(number):
+                return bad()
+            problems.append(Problem(Severity.WARNING, "coerced_number", where,
+                                    {"found": value.strip(), "value": _shown(number)}))
+    else:
+        return bad()
     if not math.isfinite(number):
         return bad()
-    if t in (ColumnType.INT, ColumnType.YEAR) and not float(number).is_integer():
+    if t in (ColumnType.INT, ColumnType.YEAR) and not number.is_integer():
         return bad()
     lo, hi = column.minimum, column.maximum
     if lo is not None and (number < lo or (column.minimum_exclusive and number <= lo)):
         return bad("out_of_range")
     if hi is not None and number > hi:
-        return bad("out_of_range")
+        return bad("out_of_range", too_large=True)
     return int(number) if t in (ColumnType.INT, ColumnType.YEAR) else number
 
 
@@ -235,6 +354,11 @@ class _Parsed:
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     meta: dict[str, SheetMeta] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    found: dict[str, RawSheet] = field(default_factory=dict)  # schema sheet key → the sheet read for it
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
 
 
 def _loc(sheet: Sheet, raw: RawSheet, row: int | None, column: Column | None = None,
@@ -244,85 +368,117 @@ def _loc(sheet: Sheet, raw: RawSheet, row: int | None, column: Column | None = N
                     header=header, cell=cell)
 
 
-def _find_header(sheet: Sheet, raw: RawSheet) -> int | None:
-    """Index in raw.rows of the header row: the first of the top rows that names enough columns."""
-    need = min(2, len(sheet.columns))
-    for i, (_, values) in enumerate(raw.rows[:_HEADER_SEARCH_ROWS]):
-        matched = {c.key for v in values if v is not None and (c := match_column(sheet, v)) is not None}
-        if len(matched) >= need:
-            return i
-    return None
+def _header_text(value: Any) -> str:
+    text = str(value).strip()
+    return text if len(text) <= 80 else text[:80] + "…"
 
 
-def _is_totals_row(values: tuple[Any, ...]) -> str | None:
+def _matched_columns(sheet: Sheet, values: tuple[Any, ...]) -> set[str]:
+    found: set[str] = set()
     for v in values:
-        if v is None or (isinstance(v, str) and not v.strip()):
+        if _is_blank(v) or not isinstance(v, str | int | float) or isinstance(v, bool):
             continue
-        if isinstance(v, str):
-            word = normalize_name(v)
-            if any(word.startswith(w) for w in _TOTAL_WORDS):
-                return str(v).strip()
+        if isinstance(v, str) and len(v) > 200:
+            continue
+        col = match_column(sheet, v)
+        if col is not None:
+            found.add(col.key)
+    return found
+
+
+def _find_header(sheet: Sheet, raw: RawSheet) -> int | None:
+    """Index in raw.rows of the header row: among the first rows, the one naming the most columns
+    (at least two, or the only one for a one-column sheet); the earliest on a tie."""
+    need = min(2, len(sheet.columns))
+    best, best_count = None, 0
+    for i, (_, values) in enumerate(raw.rows[:_HEADER_SEARCH_ROWS]):
+        count = len(_matched_columns(sheet, values))
+        if count >= need and count > best_count:
+            best, best_count = i, count
+    return best
+
+
+def _total_label(value: Any) -> str | None:
+    if not isinstance(value, str):
         return None
+    word = normalize_name(value).rstrip(":：")
+    if any(word.startswith(w) for w in _TOTAL_WORDS_ZH):
+        return value.strip()
+    if word in _TOTAL_WORDS_EN or re.fullmatch(r"(?:grand)?(?:sub)?totals?[\(（:：].*", word):
+        return value.strip()
     return None
 
 
-def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed) -> None:
+_LABEL_TYPES = (ColumnType.ID, ColumnType.TEXT, ColumnType.ID_LIST, ColumnType.CHOICE)
+
+
+def _totals_row(sheet: Sheet, row_number: int, values: tuple[Any, ...], columns: dict[str, tuple[int, str]],
+                formulas_by_row: dict[int, list[str]]) -> str | None:
+    """The label of a totals row ("合计", or "SUM(…)" for an unlabelled row of sums), or None for a record."""
+    label_cells = [(idx, values[idx - 1]) for key, (idx, _) in columns.items()
+                   if sheet.column(key).type in _LABEL_TYPES and idx - 1 < len(values)
+                   and not _is_blank(values[idx - 1])]
+    first = next(((i, v) for i, v in enumerate(values, start=1) if not _is_blank(v)), None)
+    if first is not None:
+        label = _total_label(first[1])
+        if label is not None and all(idx == first[0] for idx, _ in label_cells):
+            return label
+    if not label_cells:
+        for formula in formulas_by_row.get(row_number, ()):
+            if _TOTAL_FORMULA.match(formula):
+                return f"={formula.strip()}"
+    return None
+
+
+def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) -> None:
     problems = out.problems
     meta = SheetMeta(name=raw.name)
     out.meta[sheet.key] = meta
     records: list[dict[str, Any]] = []
     out.tables[sheet.key] = records
     if not raw.rows:
-        # an empty optional sheet is fine; an empty required sheet lacks its columns
         if sheet.required:
-            for col in sheet.columns:
-                if col.required:
-                    problems.append(Problem(Severity.ERROR, "missing_column", _loc(sheet, raw, None),
-                                            {"key": col.key, "label_zh": col.label_zh, "label_en": col.label_en}))
+            problems.append(Problem(Severity.ERROR, "empty_sheet", _loc(sheet, raw, None),
+                                    {"columns": _required_list(sheet)}))
         return
     header_at = _find_header(sheet, raw)
     if header_at is None:
-        problems.append(Problem(Severity.ERROR, "no_header", _loc(sheet, raw, raw.rows[0][0]), {}))
+        problems.append(Problem(Severity.ERROR, "no_header", _loc(sheet, raw, raw.rows[0][0]),
+                                {"columns": _required_list(sheet), "rows": _HEADER_SEARCH_ROWS}))
         return
     header_row, header_values = raw.rows[header_at]
-    for col_index, value in enumerate(header_values, start=1):
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue
-        col = match_column(sheet, value)
-        text = str(value).strip()
-        if col is None:
-            problems.append(Problem(Severity.WARNING, "unknown_column",
-                                    _loc(sheet, raw, header_row, None, col_index), {"header": text}))
-        elif col.key in meta.columns:
-            problems.append(Problem(Severity.WARNING, "duplicate_column", _loc(sheet, raw, header_row, col, col_index),
-                                    {"header": text, "key": col.key,
-                                     "other": column_letter(meta.columns[col.key][0])}))
-        else:
-            meta.columns[col.key] = (col_index, text)
+    if header_at > 0:
+        first, last = raw.rows[0][0], raw.rows[header_at - 1][0]
+        problems.append(Problem(Severity.WARNING, "rows_above_header", _loc(sheet, raw, header_row),
+                                {"header_row": header_row, "rows": str(first) if first == last else f"{first}–{last}"}))
+    _map_header(sheet, raw, header_row, header_values, meta, problems)
     for col in sheet.columns:
         if col.required and col.key not in meta.columns:
             problems.append(Problem(Severity.ERROR, "missing_column", _loc(sheet, raw, header_row),
                                     {"key": col.key, "label_zh": col.label_zh, "label_en": col.label_en}))
-    # merged ranges below the header: a range down one column is filled down (warned); others are errors
-    fill_down: dict[tuple[int, int], tuple[int, int]] = {}
-    used_columns = {idx: sheet.column(key) for key, (idx, _) in meta.columns.items()}
-    for r1, c1, r2, c2 in raw.merged:
-        if r2 <= header_row:
+    used = {idx: sheet.column(key) for key, (idx, _) in meta.columns.items()}
+    fill_down = _merged_ranges(sheet, raw, header_row, used, problems)
+    by_row = dict(raw.rows)
+    body = raw.rows[header_at + 1:]
+    if body and len(_matched_columns(sheet, body[0][1])) >= max(2, (len(meta.columns) + 1) // 2):
+        problems.append(Problem(Severity.WARNING, "extra_header_row", _loc(sheet, raw, body[0][0]), {}))
+        body = body[1:]
+    formulas_by_row: dict[int, list[str]] = {}
+    for (r, _c), formula in raw.formulas.items():
+        formulas_by_row.setdefault(r, []).append(formula)
+    unlabelled: dict[int, int] = {}  # column index without a header → first row with a value there
+    formula_columns: dict[str, list[int]] = {}
+    for row_number, values in body:
+        for i, v in enumerate(values, start=1):
+            if i not in used and i not in unlabelled and not _is_blank(v) and not _is_header_cell(header_values, i):
+                unlabelled[i] = row_number
+        if all(_is_blank(values[idx - 1]) if idx - 1 < len(values) else True for idx in used) and not any(
+            (row_number, idx) in raw.formula_no_value or (row_number, idx) in fill_down for idx in used
+        ):
+            if used:
+                problems.append(Problem(Severity.WARNING, "row_without_data", _loc(sheet, raw, row_number), {}))
             continue
-        touched = [c for c in range(c1, c2 + 1) if c in used_columns]
-        if not touched:
-            continue
-        span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
-        col = used_columns[touched[0]]
-        if c1 == c2:
-            problems.append(Problem(Severity.WARNING, "merged_cell", _loc(sheet, raw, r1, col, c1), {"range": span}))
-            for r in range(max(r1, header_row + 1) + 1, r2 + 1):
-                fill_down[(r, c1)] = (r1, c1)
-        else:
-            problems.append(Problem(Severity.ERROR, "merged_cell", _loc(sheet, raw, r1, col, c1), {"range": span}))
-    by_row = {r: values for r, values in raw.rows}
-    for row_number, values in raw.rows[header_at + 1:]:
-        total = _is_totals_row(values)
+        total = _totals_row(sheet, row_number, values, meta.columns, formulas_by_row)
         if total is not None:
             problems.append(Problem(Severity.WARNING, "totals_row_skipped", _loc(sheet, raw, row_number),
                                     {"found": total}))
@@ -335,58 +491,152 @@ def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed) -> None:
                 problems.append(Problem(Severity.ERROR, "formula_no_value", where, {}))
                 record[key] = BAD
                 continue
+            if (row_number, col_index) in raw.formulas:
+                formula_columns.setdefault(key, []).append(row_number)
             source = fill_down.get((row_number, col_index))
-            src_values = by_row.get(source[0], ()) if source else values
+            src_values = by_row.get(source, ()) if source is not None else values
             value = src_values[col_index - 1] if col_index - 1 < len(src_values) else None
-            record[key] = parse_cell(col, value, where, problems)
+            record[key] = parse_cell(col, value, where, problems, epoch)
         records.append(record)
+    for key, rows in formula_columns.items():
+        col_index, header = meta.columns[key]
+        problems.append(Problem(Severity.WARNING, "formula_values_used",
+                                _loc(sheet, raw, rows[0], sheet.column(key), col_index, header),
+                                {"count": len(rows)}))
+    for col_index, row_number in sorted(unlabelled.items()):
+        problems.append(Problem(Severity.WARNING, "data_without_header",
+                                _loc(sheet, raw, row_number, None, col_index), {"letter": column_letter(col_index)}))
+    if sheet.required and not records and sheet.key in ("districts", "projects") and meta.columns:
+        problems.append(Problem(Severity.ERROR, "no_records", _loc(sheet, raw, header_row), {}))
 
 
-def _parse_settings(raw: RawSheet, out: _Parsed) -> None:
+def _is_header_cell(header_values: tuple[Any, ...], index: int) -> bool:
+    return index - 1 < len(header_values) and not _is_blank(header_values[index - 1])
+
+
+def _required_list(sheet: Sheet) -> dict[str, str]:
+    cols = [c for c in sheet.columns if c.required] or list(sheet.columns)
+    return {"zh": "、".join(f"{c.label_zh}({c.key})" for c in cols), "en": ", ".join(c.key for c in cols)}
+
+
+def _map_header(sheet: Sheet, raw: RawSheet, header_row: int, header_values: tuple[Any, ...], meta: SheetMeta,
+                problems: list[Problem]) -> None:
+    """Map each header cell to its column; note unknown and duplicate headers."""
+    for col_index, value in enumerate(header_values, start=1):
+        if _is_blank(value):
+            continue
+        col = match_column(sheet, value) if isinstance(value, str | int | float) else None
+        text = _header_text(value)
+        if col is None:
+            problems.append(Problem(Severity.WARNING, "unknown_column",
+                                    _loc(sheet, raw, header_row, None, col_index), {"header": text}))
+        elif col.key in meta.columns:
+            first_index, first_text = meta.columns[col.key]
+            problems.append(Problem(Severity.ERROR, "duplicate_column", _loc(sheet, raw, header_row, col, col_index),
+                                    {"header": text, "other_header": first_text,
+                                     "other": column_letter(first_index)}))
+        else:
+            meta.columns[col.key] = (col_index, text)
+
+
+def _merged_ranges(sheet: Sheet, raw: RawSheet, header_row: int, used: dict[int, Column],
+                   problems: list[Problem]) -> dict[tuple[int, int], int]:
+    """Merged ranges below the header: one column → filled down (warned); across columns or the header → error.
+
+    Returns {(row, col): row of the value} for the filled-down cells.
+    """
+    fill_down: dict[tuple[int, int], int] = {}
+    for r1, c1, r2, c2 in raw.merged:
+        if r2 < header_row:
+            continue
+        touched = [c for c in range(c1, c2 + 1) if c in used]
+        if not touched:
+            continue
+        span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
+        col = used[touched[0]]
+        if r1 <= header_row:
+            if r2 > header_row or c1 != c2:
+                problems.append(Problem(Severity.ERROR, "merged_header", _loc(sheet, raw, header_row, col, touched[0]),
+                                        {"range": span}))
+            continue
+        if c1 == c2:
+            problems.append(Problem(Severity.WARNING, "merged_fill_down", _loc(sheet, raw, r1, col, c1),
+                                    {"range": span, "first": r1, "last": r2}))
+            for r in range(r1 + 1, r2 + 1):
+                fill_down[(r, c1)] = r1
+        else:
+            problems.append(Problem(Severity.ERROR, "merged_cell", _loc(sheet, raw, r1, col, touched[0]),
+                                    {"range": span}))
+    return fill_down
+
+
+def _parse_settings(raw: RawSheet, out: _Parsed, epoch: dt.datetime) -> None:
+    """The key-value settings sheet: parameter name in column A, value in column B."""
     sheet = SETTINGS
     meta = SheetMeta(name=raw.name)
     out.meta[sheet.key] = meta
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, Any]] = {}
+    merged_rows: dict[int, str] = {}
+    for r1, c1, r2, c2 in raw.merged:
+        # a value merged across B:D is harmless; a merge down column A or B gives one value to several rows
+        if c1 <= 2 and (r1 != r2 or c1 == 1):
+            span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
+            for r in range(r1, r2 + 1):
+                merged_rows.setdefault(r, span)
     for row_number, values in raw.rows:
         name = values[0] if values else None
         value = values[1] if len(values) > 1 else None
-        if name is None or (isinstance(name, str) and not name.strip()):
+        if _is_blank(name):
+            if not _is_blank(value) and row_number not in merged_rows:
+                out.problems.append(Problem(Severity.WARNING, "setting_without_name",
+                                            _loc(sheet, raw, row_number, None, 2), {"found": value}))
             continue
-        col = match_column(sheet, name)
+        col = match_column(sheet, name) if isinstance(name, str | int | float) else None
         if col is None:
             if normalize_name(name) not in _SETTINGS_HEADER_WORDS:
                 out.problems.append(Problem(Severity.WARNING, "unknown_setting", _loc(sheet, raw, row_number, None, 1),
-                                            {"found": str(name).strip()}))
+                                            {"found": _header_text(name)}))
             continue
-        where = _loc(sheet, raw, row_number, col, 2, str(name).strip())
-        if col.key in seen:
-            out.problems.append(Problem(Severity.WARNING, "duplicate_setting", where,
-                                        {"key": col.key, "other": seen[col.key]}))
+        where = _loc(sheet, raw, row_number, col, 2, _header_text(name))
+        if row_number in merged_rows:
+            out.problems.append(Problem(Severity.ERROR, "merged_cell", where, {"range": merged_rows[row_number]}))
+            seen.setdefault(col.key, (row_number, BAD))
             continue
-        seen[col.key] = row_number
-        meta.columns[col.key] = (2, str(name).strip())
         if (row_number, 2) in raw.formula_no_value:
             out.problems.append(Problem(Severity.ERROR, "formula_no_value", where, {}))
+            seen.setdefault(col.key, (row_number, BAD))
             continue
-        parsed = parse_cell(col, value, where, out.problems)
+        scratch: list[Problem] = []
+        parsed = parse_cell(col, value, where, scratch, epoch)
+        if col.key in seen:
+            first_row, first_value = seen[col.key]
+            same = parsed is not BAD and first_value is not BAD and parsed == first_value
+            out.problems.append(Problem(Severity.WARNING if same else Severity.ERROR,
+                                        "duplicate_setting" if same else "conflicting_setting", where,
+                                        {"key": col.key, "other": first_row}))
+            continue
+        out.problems.extend(scratch)
+        seen[col.key] = (row_number, parsed)
+        meta.columns.setdefault(col.key, (2, _header_text(name)))
         if parsed is not BAD and parsed is not None:
             out.settings[col.key] = parsed
-        elif parsed is None:
-            out.settings.setdefault(col.key, None)
     for col in sheet.columns:
         if col.required and col.key not in seen:
-            out.problems.append(Problem(Severity.ERROR, "required_blank",
-                                        Location(sheet=sheet.key, sheet_name=raw.name, column=col.key), {}))
-    per_row = [out.settings.get(k) for k in WEIGHT_KEYS]
-    weights = [v if v is not None else SETTINGS.column(k).default for k, v in zip(WEIGHT_KEYS, per_row, strict=True)]
+            out.problems.append(Problem(Severity.ERROR, "missing_setting",
+                                        Location(sheet=sheet.key, sheet_name=raw.name, column=col.key),
+                                        {"key": col.key, "label_zh": col.label_zh}))
+    weights = [out.settings.get(k, SETTINGS.column(k).default) for k in WEIGHT_KEYS]
     if all(w == 0 for w in weights):
-        out.problems.append(Problem(Severity.ERROR, "weights_all_zero", Location(sheet=sheet.key, sheet_name=raw.name), {}))
+        rows = [seen[k][0] for k in WEIGHT_KEYS if k in seen]
+        weight_row = min(rows) if rows else None
+        out.problems.append(Problem(Severity.ERROR, "weights_all_zero",
+                                    _loc(sheet, raw, weight_row, None, 2 if weight_row else None), {}))
 
 
 def parse_workbook(raw: RawWorkbook) -> _Parsed:
     """Stage 1: typed records per sheet, with every cell-level problem noted."""
     out = _Parsed()
-    found: dict[str, RawSheet] = {}
+    found = out.found
     for raw_sheet in raw.sheets:
         sch = find_sheet(raw_sheet.name)
         if sch is None:
@@ -404,19 +654,20 @@ def parse_workbook(raw: RawWorkbook) -> _Parsed:
             out.problems.append(Problem(Severity.WARNING, "hidden_sheet",
                                         Location(sheet=sch.key, sheet_name=raw_sheet.name), {}))
     if not found:
-        out.problems.append(Problem(Severity.ERROR, "empty_workbook", Location(), {}))
+        names = ", ".join(f'"{s.name}"' for s in raw.sheets[:10]) or "—"
+        out.problems.append(Problem(Severity.ERROR, "empty_workbook", Location(), {"found": names}))
         return out
     for sch in SHEETS:
-        raw_sheet = found.get(sch.key)
-        if raw_sheet is None:
+        sheet_read = found.get(sch.key)
+        if sheet_read is None:
             if sch.required:
                 out.problems.append(Problem(Severity.ERROR, "missing_sheet", Location(sheet=sch.key),
                                             {"key": sch.key, "label_zh": sch.label_zh}))
             continue
         if sch.kind == "keyvalue":
-            _parse_settings(raw_sheet, out)
+            _parse_settings(sheet_read, out, raw.epoch)
         else:
-            _parse_table(sch, raw_sheet, out)
+            _parse_table(sch, sheet_read, out, raw.epoch)
     return out
 
 
@@ -434,104 +685,73 @@ def _warn(problems: list[Problem], code: str, where: Location, **params: Any) ->
 
 
 def _present(v: Any) -> bool:
-    return v is not None and v is not BAD and not (isinstance(v, float) and math.isnan(v)) and v is not pd.NA
+    if v is None or v is BAD or v is pd.NA:
+        return False
+    return not (isinstance(v, float) and math.isnan(v))
 
 
 def _key_text(sheet: Sheet, keys: Iterable[str], values: Iterable[Any]) -> dict[str, str]:
-    pairs = list(zip(keys, values, strict=True))
-    zh = "、".join(f"{sheet.column(k).label_zh} {v}" for k, v in pairs if _present(v))
-    en = ", ".join(f"{k} {v}" for k, v in pairs if _present(v))
+    pairs = [(k, v) for k, v in zip(keys, values, strict=True) if _present(v)]
+    zh = "、".join(f"{sheet.column(k).label_zh} {v}" for k, v in pairs)
+    en = ", ".join(f"{k} {v}" for k, v in pairs)
     return {"zh": zh, "en": en}
 
 
-def check_scenario(sc: Scenario) -> list[Problem]:
-    """Stage 2: checks between records and sheets. Robust to blanks left by stage-1 errors."""
+def _known_preview(ids: set[str]) -> str:
+    shown = sorted(ids)[:8]
+    text = ", ".join(shown) if shown else "—"
+    return text + (", …" if len(ids) > len(shown) else "")
+
+
+def check_scenario(sc: Scenario, *, records_sound: bool = True) -> list[Problem]:
+    """Stage 2: checks between records and sheets.
+
+    Works on partial data: cells that failed stage 1 are blank here and are skipped. Checks that
+    need sound records (actuals against their project, variants, supply limits) run only when
+    `records_sound` (no stage-1 errors) and no error was found before them.
+    """
     problems: list[Problem] = []
     s = sc.settings
-    # unique keys
-    for sch in SHEETS:
-        if sch.kind != "table" or not sch.primary_key:
-            continue
-        df = sc.table(sch.key)
-        first: dict[tuple[Any, ...], Any] = {}
-        required_keys = [k for k in sch.primary_key if sch.column(k).required]
-        for rec in df[[*sch.primary_key, ROW]].itertuples(index=False, name=None):
-            key, row = tuple(rec[:-1]), rec[-1]
-            if not all(_present(key[sch.primary_key.index(k)]) for k in required_keys):
-                continue
-            norm = tuple(None if not _present(v) else v for v in key)
-            if norm in first:
-                col = required_keys[0] if len(sch.primary_key) == 1 else sch.primary_key[0]
-                _err(problems, "duplicate_id", sc.loc(sch.key, row, col),
-                     key_text=_key_text(sch, sch.primary_key, key), other=first[norm])
-            else:
-                first[norm] = row
-    # references
+    _check_unique(sc, problems)
     ids = {
-        "districts": set(sc.districts["district_id"].dropna()),
-        "platforms": set(sc.platforms["platform_id"].dropna()),
-        "chains": set(sc.chains["chain_id"].dropna()),
-        "projects": set(sc.projects["project_id"].dropna()),
+        "districts": {v for v in sc.districts["district_id"] if _present(v)},
+        "platforms": {v for v in sc.platforms["platform_id"] if _present(v)},
+        "chains": {v for v in sc.chains["chain_id"] if _present(v)},
+        "projects": {v for v in sc.projects["project_id"] if _present(v)},
     }
+    present_sheets = set(sc.meta) if sc.meta else {s_.key for s_ in SHEETS}
     for sch in SHEETS:
-        if sch.kind != "table":
+        if sch.kind != "table" or (sc.meta and sch.key not in sc.meta):
             continue
         df = sc.table(sch.key)
         for col in sch.columns:
-            if not col.ref or col.ref not in ids or col.key not in df.columns:
+            if not col.ref or col.ref not in ids or col.ref not in present_sheets:
                 continue
             known = ids[col.ref]
-            ref_sheet = SHEETS_BY_KEY[col.ref]
             for value, row in zip(df[col.key], df[ROW], strict=True):
-                values = value if col.type is ColumnType.ID_LIST else (value,)
-                for v in values:
+                values = value if col.type is ColumnType.ID_LIST and isinstance(value, tuple) else (value,)
+                for v in dict.fromkeys(values):
                     if _present(v) and v not in known:
                         _err(problems, "unknown_reference", sc.loc(sch.key, row, col.key), found=v, ref=col.ref,
-                             ref_label=ref_sheet.label_zh)
-    platform_district = dict(zip(sc.platforms["platform_id"], sc.platforms["district_id"], strict=True))
+                             ref_label=SHEETS_BY_KEY[col.ref].label_zh, known=_known_preview(known))
+    platform_district: dict[Any, Any] = {}
+    for pid, did in zip(sc.platforms["platform_id"], sc.platforms["district_id"], strict=True):
+        if _present(pid):
+            platform_district.setdefault(pid, did)
     for pid, did, row in zip(sc.projects["platform_id"], sc.projects["district_id"], sc.projects[ROW], strict=True):
-        pd_ = platform_district.get(pid)
-        if _present(pid) and _present(did) and _present(pd_) and pd_ != did:
+        home = platform_district.get(pid) if _present(pid) else None
+        if _present(did) and did in ids["districts"] and _present(home) and home != did:
             _err(problems, "platform_district_mismatch", sc.loc("projects", row, "platform_id"),
-                 platform=pid, platform_district=pd_, found=did)
+                 platform=pid, platform_district=home, found=did)
     if not isinstance(s.base_year, int) or s.base_year <= 0:
+        return problems  # no usable base year (its problem is reported): nothing to check years against
+    _check_years(sc, ids["districts"], problems)
+    if not records_sound or any(p.is_error for p in problems):
         return problems
-    first_year, last_year = s.base_year, s.last_year
-    horizon = set(s.years)
-    # quota rows
-    for key in ("district_quotas", "city_quotas"):
-        df = sc.table(key)
-        for year, row in zip(df["year"], df[ROW], strict=True):
-            if _present(year) and int(year) not in horizon:
-                _warn(problems, "year_outside_horizon", sc.loc(key, row, "year"), found=int(year),
-                      first=first_year, last=last_year)
-    have = {(int(y), d) for y, d in zip(sc.district_quotas["year"], sc.district_quotas["district_id"], strict=True)
-            if _present(y) and _present(d)}
-    dq_meta = sc.meta.get("district_quotas")
-    for d in sorted(ids["districts"]):
-        for y in s.years:
-            if (y, d) not in have:
-                _err(problems, "quota_missing", Location(sheet="district_quotas",
-                                                         sheet_name=dq_meta.name if dq_meta else None),
-                     district=d, year=y)
-    city_years = {int(y) for y in sc.city_quotas["year"] if _present(y)}
-    cq_meta = sc.meta.get("city_quotas")
-    for y in s.years:
-        if y not in city_years:
-            _warn(problems, "city_quota_missing", Location(sheet="city_quotas",
-                                                           sheet_name=cq_meta.name if cq_meta else None), year=y)
-    # project windows
-    for rec in sc.projects[["earliest_year", "latest_year", ROW]].itertuples(index=False, name=None):
-        earliest, latest, row = rec
-        e = int(earliest) if _present(earliest) else first_year
-        la = int(latest) if _present(latest) else last_year
-        if e > la:
-            _err(problems, "window_inverted", sc.loc("projects", row, "earliest_year"), earliest=e, latest=la)
-        elif max(e, first_year) > min(la, last_year):
-            _warn(problems, "window_outside_horizon", sc.loc("projects", row, "earliest_year"),
-                  earliest=e, latest=la, first=first_year, last=last_year)
-    # actuals
     _check_actuals(sc, problems)
+    from quota_opt.variants import check_variants
+
+    problems.extend(check_variants(sc))
     if any(p.is_error for p in problems):
         return problems
     # supply limits and mandatory projects need the derived data; only when the records are sound
@@ -541,30 +761,90 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     return problems
 
 
+def _check_unique(sc: Scenario, problems: list[Problem]) -> None:
+    for sch in SHEETS:
+        if sch.kind != "table" or not sch.primary_key:
+            continue
+        df = sc.table(sch.key)
+        first: dict[tuple[Any, ...], Any] = {}
+        required_keys = [k for k in sch.primary_key if sch.column(k).required]
+        at = {k: i for i, k in enumerate(sch.primary_key)}
+        for rec in df[[*sch.primary_key, ROW]].itertuples(index=False, name=None):
+            key, row = tuple(rec[:-1]), rec[-1]
+            if not all(_present(key[at[k]]) for k in required_keys):
+                continue
+            norm = tuple(v if _present(v) else None for v in key)
+            if norm in first:
+                column = sch.primary_key[0] if len(sch.primary_key) == 1 else required_keys[0]
+                _err(problems, "duplicate_id", sc.loc(sch.key, row, column),
+                     key_text=_key_text(sch, sch.primary_key, key), other=first[norm])
+            else:
+                first[norm] = row
+
+
+def _check_years(sc: Scenario, districts: set[str], problems: list[Problem]) -> None:
+    s = sc.settings
+    first_year, last_year = s.base_year, s.last_year
+    horizon = set(s.years)
+    for key in ("district_quotas", "city_quotas"):
+        df = sc.table(key)
+        for year, row in zip(df["year"], df[ROW], strict=True):
+            if _present(year) and int(year) not in horizon:
+                _warn(problems, "year_outside_horizon", sc.loc(key, row, "year"), found=int(year),
+                      first=first_year, last=last_year)
+    dq_meta = sc.meta.get("district_quotas")
+    if dq_meta is not None or not sc.meta:
+        dq = sc.district_quotas
+        have = {(int(y), d) for y, d in zip(dq["year"], dq["district_id"], strict=True) if _present(y) and _present(d)}
+        for d in sorted(districts):
+            for y in s.years:
+                if (y, d) not in have:
+                    _err(problems, "quota_missing", Location(sheet="district_quotas",
+                                                             sheet_name=dq_meta.name if dq_meta else None),
+                         district=d, year=y)
+    cq_meta = sc.meta.get("city_quotas")
+    if cq_meta is not None or not sc.meta:
+        city_years = {int(y) for y in sc.city_quotas["year"] if _present(y)}
+        for y in s.years:
+            if y not in city_years:
+                _warn(problems, "city_quota_missing",
+                      Location(sheet="city_quotas", sheet_name=cq_meta.name if cq_meta else None), year=y)
+    for earliest, latest, row in sc.projects[["earliest_year", "latest_year", ROW]].itertuples(index=False, name=None):
+        e = int(earliest) if _present(earliest) else first_year
+        la = int(latest) if _present(latest) else last_year
+        if e > la:
+            _err(problems, "window_inverted", sc.loc("projects", row, "earliest_year"), earliest=e, latest=la)
+        elif max(e, first_year) > min(la, last_year):
+            column = "earliest_year" if e > last_year else "latest_year"
+            _warn(problems, "window_outside_horizon", sc.loc("projects", row, column),
+                  earliest=e, latest=la, first=first_year, last=last_year)
+    for year, row in zip(sc.actuals["year"], sc.actuals[ROW], strict=True):
+        if _present(year) and int(year) > last_year:
+            _err(problems, "actual_year_after_horizon", sc.loc("actuals", row, "year"), found=int(year),
+                 last=last_year)
+
+
 def _check_actuals(sc: Scenario, problems: list[Problem]) -> None:
+    """Each actuals row supplies its project's whole land and energy demand."""
     if sc.actuals.empty:
         return
-    proj = sc.projects.set_index("project_id", drop=False)
-    proj = proj[~proj.index.duplicated()]
+    proj = sc.projects.drop_duplicates("project_id").set_index("project_id", drop=False)
     land_cols = ["land_district_quota", "land_provincial_pool", "land_stock", "land_province_request"]
     energy_cols = ["energy_district", "energy_city_pool"]
     for rec in sc.actuals.to_dict("records"):
         pid, row = rec["project_id"], rec[ROW]
         if not _present(pid) or pid not in proj.index:
             continue
-        if _present(rec["year"]) and int(rec["year"]) > sc.settings.last_year:
-            _err(problems, "actual_year_after_horizon", sc.loc("actuals", row, "year"), found=int(rec["year"]),
-                 last=sc.settings.last_year)
         land = sum(float(rec[c]) for c in land_cols if _present(rec[c]))
-        demand = float(proj.at[pid, "land_demand"]) if _present(proj.at[pid, "land_demand"]) else None
-        if demand is not None and abs(land - demand) > 0.01 + 1e-6 * demand:
+        demand = proj.at[pid, "land_demand"]
+        if _present(demand) and abs(land - float(demand)) > 0.01 + 1e-6 * float(demand):
             _err(problems, "actual_land_mismatch", sc.loc("actuals", row, "land_district_quota"),
-                 found=round(land, 2), expected=round(demand, 2))
+                 found=_shown(round(land, 2)), expected=_shown(round(float(demand), 2)), project=pid)
         energy = sum(float(rec[c]) for c in energy_cols if _present(rec[c]))
-        e_demand = float(proj.at[pid, "energy_demand"]) if _present(proj.at[pid, "energy_demand"]) else None
-        if e_demand is not None and abs(energy - e_demand) > 0.5 + 1e-6 * e_demand:
+        e_demand = proj.at[pid, "energy_demand"]
+        if _present(e_demand) and abs(energy - float(e_demand)) > 0.5 + 1e-6 * float(e_demand):
             _err(problems, "actual_energy_mismatch", sc.loc("actuals", row, "energy_district"),
-                 found=round(energy, 1), expected=round(e_demand, 1))
+                 found=_shown(round(energy, 1)), expected=_shown(round(float(e_demand), 1)), project=pid)
 
 
 # --------------------------------------------------------------------------------------------
@@ -573,10 +853,9 @@ def _check_actuals(sc: Scenario, problems: list[Problem]) -> None:
 
 
 def scenario_from_parsed(parsed: _Parsed, raw: RawWorkbook | None = None) -> Scenario:
-    """A Scenario from stage-1 records (cells that could not be read become blanks)."""
-    settings_values = {k: v for k, v in parsed.settings.items() if v is not None}
-    if "base_year" not in settings_values:
-        settings_values["base_year"] = 0
+    """A Scenario from stage-1 records (cells that could not be read become blanks, then defaults)."""
+    settings_values = {k: v for k, v in parsed.settings.items() if v is not None and v is not BAD}
+    settings_values.setdefault("base_year", 0)
     settings = Settings(**settings_values)
     frames = {}
     for sch in SHEETS:
@@ -589,10 +868,10 @@ def scenario_from_parsed(parsed: _Parsed, raw: RawWorkbook | None = None) -> Sce
 
 
 def validate_workbook(path: str | Path, progress: Callable[[int], None] | None = None) -> ValidationReport:
-    """Read and check a scenario workbook; never raises for problems in the workbook itself.
+    """Read and check a scenario workbook; never raises for anything in the file itself.
 
-    Returns every problem found (errors and warnings) and, when there are no errors, the Scenario.
-    A file that cannot be opened gives a report with that one error.
+    Returns every problem found (errors and warnings, in sheet and row order) and, when there are
+    no errors, the Scenario. A file that cannot be opened gives a report with that one error.
     """
     path = Path(path)
     try:
@@ -601,12 +880,11 @@ def validate_workbook(path: str | Path, progress: Callable[[int], None] | None =
         return ValidationReport(problems=exc.problems, path=path)
     parsed = parse_workbook(raw)
     problems = list(parsed.problems)
-    if not any(p.code in ("empty_workbook", "missing_sheet") and p.is_error for p in problems) or parsed.tables:
+    scenario = None
+    if parsed.found:
         scenario = scenario_from_parsed(parsed, raw)
-        problems.extend(check_scenario(scenario))
-    else:
-        scenario = None
-    report = ValidationReport(problems=_dedupe(problems), path=path)
+        problems.extend(check_scenario(scenario, records_sound=not parsed.has_errors))
+    report = ValidationReport(problems=_ordered(_dedupe(problems)), path=path)
     if report.ok and scenario is not None:
         scenario.warnings = report.warnings
         report.scenario = scenario
@@ -614,6 +892,7 @@ def validate_workbook(path: str | Path, progress: Callable[[int], None] | None =
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
+    """Drop exact repeats (same code, place and parameters), keeping the first."""
     seen: set[tuple[Any, ...]] = set()
     out = []
     for p in problems:
@@ -622,6 +901,27 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
             seen.add(key)
             out.append(p)
     return out
+
+
+_SHEET_ORDER = {s.key: i for i, s in enumerate(SHEETS)}
+
+
+def _ordered(problems: list[Problem]) -> list[Problem]:
+    """Problems in reading order: the file, then sheet by sheet (schema order), row by row, column by column."""
+
+    def key(p: Problem) -> tuple[int, int, int, int]:
+        w = p.where
+        if w.sheet is None and w.sheet_name is None:
+            return (-1, 0, 0, 0)
+        sheet_pos = _SHEET_ORDER.get(w.sheet or "", len(_SHEET_ORDER))
+        col = 0
+        if w.cell:
+            letters = "".join(ch for ch in w.cell if ch.isalpha())
+            for ch in letters:
+                col = col * 26 + (ord(ch) - 64)
+        return (sheet_pos, 0 if w.row is None else 1, w.row or 0, col)
+
+    return sorted(problems, key=key)
 
 
 def read_scenario(path: str | Path, progress: Callable[[int], None] | None = None) -> Scenario:

@@ -2,14 +2,18 @@
 
 This is the only place that opens input workbooks. It never writes to the file. It reads cached
 values (what Excel shows), and also reports what a value-only read would hide: merged ranges,
-formulas that have no computed value, hidden sheets. Files that are not .xlsx workbooks (.xls,
-.csv, .ods, password-protected, damaged, missing, a directory) become one clear `Problem`.
+formulas (with or without a computed value), hidden sheets. Files that are not .xlsx workbooks
+(.xls, .csv, .ods, HTML saved as .xls, password-protected, damaged, empty, missing, a directory)
+become one clear `Problem`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import re
+import stat
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -19,16 +23,32 @@ from typing import Any
 
 from quota_opt.errors import InputError, Location, Problem, Severity
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and password-protected .xlsx
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc and password-protected .xlsx
 _ZIP_MAGIC = b"PK\x03\x04"
+# An encrypted OOXML file is an OLE2 container with these streams (names stored in UTF-16LE).
+_ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
 _FORMATS = {".xls": "Excel 97-2003 (.xls)", ".csv": "CSV", ".ods": "OpenDocument (.ods)",
-            ".xlsb": "Excel binary (.xlsb)", ".numbers": "Numbers", ".txt": "text", ".json": "JSON"}
+            ".xlsb": "Excel binary (.xlsb)", ".numbers": "Numbers", ".txt": "text", ".json": "JSON",
+            ".et": "WPS (.et)", ".tsv": "TSV"}
+_FORMAT_NAMES = {
+    "xls": "Excel 97-2003 (.xls)",
+    "html": "HTML (a web page saved with an Excel name)",
+    "text": "text/CSV",
+    "ods": "OpenDocument (.ods)",
+    "xlsb": "Excel binary (.xlsb)",
+}
 
-_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
-# a cell whose formula has no cached value: <c r="D10"><f>..</f></c> or <c r="D10"><f/><v/></c>
-_FORMULA_NO_VALUE = re.compile(
-    rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+# Element names may carry a namespace prefix (<x:c>) in files written by some tools.
+_P = rb"(?:\w+:)?"
+_MERGE = re.compile(rb"<" + _P + rb'mergeCell\b[^>]*?\bref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
+# every formula cell: <c r="D10" ...><f ...>text</f><v>cached</v></c>; shared-formula children are <f .../>
+_FORMULA = re.compile(
+    rb"<" + _P + rb'c\b([^>]*?\br="([A-Z]+)(\d+)"[^>]*)>\s*<' + _P + rb"f\b[^>]*?(?:/>|>([^<]*)</" + _P + rb"f>)"
+    rb"\s*(?:<" + _P + rb"v\s*/>|<" + _P + rb"v>([^<]*)</" + _P + rb"v>)?"
 )
+_STRING_RESULT = re.compile(rb'\bt="str"')  # a formula whose cached result is text (possibly "")
+
+DEFAULT_EPOCH = dt.datetime(1899, 12, 30)
 
 
 def column_letter(index: int) -> str:
@@ -52,9 +72,10 @@ def column_index(letters: str) -> int:
 class RawSheet:
     """One worksheet as read: its name, whether it is hidden, and its non-blank rows.
 
-    `rows` holds (Excel row number, cell values) for every row with at least one non-blank cell.
-    `merged` lists merged ranges as (min_row, min_col, max_row, max_col) and `formula_no_value`
-    the (row, col) of formulas without a cached value.
+    `rows` holds (Excel row number, cell values) for every row with at least one non-blank cell
+    (or a formula without a value). `merged` lists merged ranges as (min_row, min_col, max_row,
+    max_col); `formulas` maps the (row, col) of every formula cell to its text ("" for the
+    followers of a shared formula); `formula_no_value` holds those without a cached value.
     """
 
     name: str
@@ -62,6 +83,7 @@ class RawSheet:
     rows: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     formula_no_value: set[tuple[int, int]] = field(default_factory=set)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,6 +91,7 @@ class RawWorkbook:
     path: Path
     sha256: str
     sheets: list[RawSheet]
+    epoch: dt.datetime = DEFAULT_EPOCH  # the workbook's date system (1900, or 1904 for old Mac files)
 
 
 def _file_problem(code: str, path: Path, **params: Any) -> InputError:
@@ -79,82 +102,145 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _sniff_text(data: bytes) -> str | None:
+    """"html" or "text" when the bytes look like a web page or a text file, else None."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf\xff\xfe\xfe\xff \t\r\n\x00")
+    if head[:1] == b"<":
+        lowered = head[:512].lower().replace(b"\x00", b"")
+        if b"<html" in lowered or b"<!doctype" in lowered or b"<table" in lowered or b"<?xml" in lowered:
+            return "html"
+    sample = data[:4096]
+    if not sample:
+        return None
+    for encoding in ("utf-8", "utf-16", "gb18030"):
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+        if printable >= 0.95 * len(text):
+            return "text"
+    return None
+
+
 def check_file(path: Path) -> bytes:
     """Return the file's bytes after checking it exists and looks like an .xlsx; raise InputError otherwise."""
-    if not path.exists():
-        raise _file_problem("file_not_found", path)
-    if path.is_dir():
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise _file_problem("file_not_found", path) from None
+    except OSError as exc:
+        raise _file_problem("unreadable_file", path, detail=exc.strerror or str(exc)) from None
+    if stat.S_ISDIR(st.st_mode):
         raise _file_problem("not_a_file", path)
+    if not stat.S_ISREG(st.st_mode):
+        raise _file_problem("not_regular_file", path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise _file_problem("unreadable_file", path, detail=exc.strerror or str(exc)) from exc
+        raise _file_problem("unreadable_file", path, detail=exc.strerror or str(exc)) from None
     suffix = path.suffix.lower()
+    if not data:
+        raise _file_problem("empty_file", path)
     if data[:8] == _OLE_MAGIC:
+        if all(name in data for name in _ENCRYPTION_STREAMS):
+            raise _file_problem("encrypted_file", path)
         if suffix == ".xls":
-            raise _file_problem("unsupported_format", path, fmt=_FORMATS[".xls"])
-        raise _file_problem("encrypted_file", path)
+            raise _file_problem("unsupported_format", path, fmt=_FORMAT_NAMES["xls"])
+        raise _file_problem("ole_file", path)  # an .xls renamed, or an encrypted file we cannot tell apart
     if data[:4] != _ZIP_MAGIC:
+        sniffed = _sniff_text(data)
+        if sniffed is not None:
+            raise _file_problem("unsupported_format", path, fmt=_FORMAT_NAMES[sniffed])
         if suffix in _FORMATS:
             raise _file_problem("unsupported_format", path, fmt=_FORMATS[suffix])
         raise _file_problem("corrupt_file", path, detail="not a zip container")
-    if suffix in (".ods", ".numbers"):
-        raise _file_problem("unsupported_format", path, fmt=_FORMATS[suffix])
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise _file_problem("corrupt_file", path, detail=str(exc) or type(exc).__name__) from None
+    if b"opendocument" in mimetype or suffix in (".ods", ".numbers"):
+        raise _file_problem("unsupported_format", path, fmt=_FORMATS.get(suffix, _FORMAT_NAMES["ods"]))
+    if "xl/workbook.bin" in names:
+        raise _file_problem("unsupported_format", path, fmt=_FORMAT_NAMES["xlsb"])
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise _file_problem("corrupt_file", path, detail="the zip archive holds no Excel workbook")
     return data
 
 
 def read_workbook(path: str | Path, progress: Callable[[int], None] | None = None) -> RawWorkbook:
     """Read every sheet of an .xlsx file (values as Excel shows them) without modifying it.
 
-    `progress`, when given, is called with the number of rows read so far (every 1,000 rows).
-    Raises `InputError` with one problem when the file cannot be read as a workbook.
+    `progress`, when given, is called with the number of rows read so far (every 1,000 rows, and
+    once at the end). Raises `InputError` with one problem when the file cannot be read as a workbook.
     """
     import openpyxl  # imported here so that `quota-opt --help` stays fast
 
     path = Path(path)
     data = check_file(path)
     digest = hashlib.sha256(data).hexdigest()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about data validation / unknown extensions
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except zipfile.BadZipFile as exc:
-        raise _file_problem("corrupt_file", path, detail=str(exc)) from exc
-    except KeyError as exc:
-        raise _file_problem("corrupt_file", path, detail=f"missing part {exc}") from exc
-    except Exception as exc:  # openpyxl raises many kinds on damaged files
-        raise _file_problem("corrupt_file", path, detail=f"{type(exc).__name__}: {exc}") from exc
     sheets: list[RawSheet] = []
     count = 0
-    try:
-        for ws in wb.worksheets:
-            raw = RawSheet(name=str(ws.title), hidden=getattr(ws, "sheet_state", "visible") != "visible")
-            xml = _sheet_xml(wb, ws)
-            if xml:
-                raw.merged = [
-                    (int(r1), column_index(c1.decode()), int(r2), column_index(c2.decode()))
-                    for c1, r1, c2, r2 in _MERGE.findall(xml)
-                ]
-                if b"<f" in xml:
-                    raw.formula_no_value = {
-                        (int(r), column_index(c.decode())) for c, r in _FORMULA_NO_VALUE.findall(xml)
-                    }
-            if hasattr(ws, "reset_dimensions"):
-                ws.reset_dimensions()  # the stored dimension is often wrong in files from other tools
-            for row_number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-                if values and not all(_blank(v) for v in values):
-                    raw.rows.append((row_number, tuple(values)))
-                    count += 1
-                    if progress is not None and count % 1000 == 0:
-                        progress(count)
-            sheets.append(raw)
-    except Exception as exc:
-        raise _file_problem("corrupt_file", path, detail=f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        wb.close()
+    with warnings.catch_warnings():
+        # openpyxl warns about data validation, unknown extensions and dates out of range (read as #VALUE!)
+        warnings.simplefilter("ignore")
+        try:
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds on damaged files
+            raise _file_problem("corrupt_file", path, detail=_detail(exc)) from None
+        try:
+            epoch = getattr(wb, "epoch", DEFAULT_EPOCH)
+            for ws in wb.worksheets:
+                raw = RawSheet(name=str(ws.title), hidden=getattr(ws, "sheet_state", "visible") != "visible")
+                _scan_xml(raw, _sheet_xml(wb, ws))
+                keep = {r for r, _ in raw.formula_no_value}
+                if hasattr(ws, "reset_dimensions"):
+                    ws.reset_dimensions()  # the stored dimension is often wrong in files from other tools
+                for row_number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+                    if values and (row_number in keep or not all(_blank(v) for v in values)):
+                        raw.rows.append((row_number, tuple(values)))
+                        count += 1
+                        if progress is not None and count % 1000 == 0:
+                            progress(count)
+                sheets.append(raw)
+        except Exception as exc:
+            raise _file_problem("corrupt_file", path, detail=_detail(exc)) from None
+        finally:
+            wb.close()
     if progress is not None:
         progress(count)
-    return RawWorkbook(path=path, sha256=digest, sheets=sheets)
+    return RawWorkbook(path=path, sha256=digest, sheets=sheets,
+                       epoch=epoch if isinstance(epoch, dt.datetime) else DEFAULT_EPOCH)
+
+
+def _detail(exc: BaseException) -> str:
+    text = str(exc)
+    if len(text) > 200:
+        text = text[:200] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _scan_xml(raw: RawSheet, xml: bytes) -> None:
+    """Merged ranges and formula cells, from the worksheet XML (a value-only read hides both)."""
+    if not xml:
+        return
+    if b"mergeCell" in xml:
+        for c1, r1, c2, r2 in _MERGE.findall(xml):
+            first_row, first_col = int(r1), column_index(c1.decode())
+            last_row = int(r2) if r2 else first_row
+            last_col = column_index(c2.decode()) if c2 else first_col
+            if (first_row, first_col) != (last_row, last_col):
+                raw.merged.append((min(first_row, last_row), min(first_col, last_col),
+                                   max(first_row, last_row), max(first_col, last_col)))
+    if b"<f" in xml or b":f" in xml:
+        for attrs, letters, row, text, cached in _FORMULA.findall(xml):
+            at = (int(row), column_index(letters.decode()))
+            raw.formulas[at] = text.decode("utf-8", "replace")
+            if not cached.strip() and not _STRING_RESULT.search(attrs):
+                raw.formula_no_value.add(at)
 
 
 def _sheet_xml(wb: Any, ws: Any) -> bytes:
@@ -165,5 +251,5 @@ def _sheet_xml(wb: Any, ws: Any) -> bytes:
         return b""
     try:
         return bytes(archive.read(part))
-    except (KeyError, OSError):
+    except (KeyError, OSError, zipfile.BadZipFile):
         return b""
