@@ -1,0 +1,34 @@
+"""The corpus's outcome table: every case's name and what the validator did with it, printed at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+_OUTCOMES: dict[str, tuple[str, str]] = {}  # case name → (outcome, detail), filled by the corpus tests
+
+_LABELS = {"error": "error as expected", "warning": "warned coercion", "accepted": "accepted as is"}
+
+
+@pytest.fixture
+def corpus_record() -> Callable[[str, str, str], None]:
+    """Record one corpus case's outcome for the summary table."""
+
+    def record(name: str, outcome: str, detail: str) -> None:
+        _OUTCOMES[name] = (outcome, detail)
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _OUTCOMES:
+        return
+    counts = {k: sum(1 for o, _ in _OUTCOMES.values() if o == k) for k in _LABELS}
+    tr = terminalreporter
+    tr.section("workbook corpus")
+    tr.write_line(f"corpus: {len(_OUTCOMES)} workbooks, {counts['error']} errors as expected, "
+                  f"{counts['warning']} warned coercions, {counts['accepted']} accepted as is")
+    width = max(len(n) for n in _OUTCOMES)
+    for name, (outcome, detail) in _OUTCOMES.items():
+        tr.write_line(f"  {name:<{width}}  {_LABELS.get(outcome, outcome):<18}  {detail}")
