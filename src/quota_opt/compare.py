@@ -1,0 +1,758 @@
+"""Compare allocation alternatives: run several cases (in parallel), line their results up against the first.
+
+A *case* is one scenario to solve (a workbook, one of its variants, or a point of a settings sweep);
+a case can also be a results workbook already written, read back instead of solved. The first case
+is the base: the comparison shows every other case's KPIs with their differences against it, the
+projects whose decision changes, and land and energy per district and year side by side.
+
+    cases = variant_cases(read_scenario("scenarios/hangzhou_example.xlsx"), "all")
+    results = run_cases(cases, workers=2)          # or dask="local" / dask="tcp://host:8786"
+    write_comparison(results, "comparison.xlsx", "zh")
+
+Parallel runs: each case is solved in its own worker process (`concurrent.futures` with the
+"forkserver" start method where the platform has it, else "spawn": HiGHS's threads do not survive
+a plain fork), or as a task on a Dask distributed cluster. Every solve uses HiGHS with one thread
+(`SolveSettings.threads`), in-process runs included, so a case gives the same numbers whether it
+runs alone, beside others or on Dask (HiGHS is deterministic for the same model and options; a
+time limit that cuts a solve short is the exception). A worker returns a small `CaseResult`
+(summary numbers, allocation and district-year tables), never the Pyomo model. A case that fails
+(an exception, an infeasible scenario, no solution within the time limit) comes back as a
+`CaseResult` with that status and its message; the other cases are not affected.
+
+No file is opened here except through `quota_opt.io`; the workbook itself is `io/compare_write.py`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from quota_opt.errors import InputError, QuotaOptError
+from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES
+from quota_opt.scenario import Scenario
+from quota_opt.sweep import Param, SweepError, pareto, point_label, sweep_grid
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+__all__ = [
+    "COMPARED_KPIS",
+    "Case",
+    "CaseResult",
+    "SolveSettings",
+    "Tradeoff",
+    "case_from_results",
+    "cases_frame",
+    "comparison_workbook",
+    "decision_frame",
+    "default_workers",
+    "district_frame",
+    "kpi_frame",
+    "pareto",
+    "run_case",
+    "run_cases",
+    "sweep_cases",
+    "sweep_grid",
+    "variant_cases",
+    "write_comparison",
+]
+
+OK_STATUSES = ("optimal", "feasible")
+
+# The KPIs lined up in the comparison, in order (keys of the summary sheet, outputs.SUMMARY_ROWS).
+COMPARED_KPIS: tuple[str, ...] = (
+    "objective", "gap", "value_vs_ranking_rule", "projects_eligible", "projects_selected", "selected_share",
+    "mandatory_selected", "investment_selected", "output_selected", "tax_selected", "land_selected",
+    "energy_selected", "average_output_per_mu", "average_tax_per_mu", "land_district_quota_total",
+    "land_provincial_pool_total", "land_stock_total", "mu_to_request", "energy_district_total",
+    "energy_city_pool_total", "district_quota_utilisation", "district_energy_utilisation", "reward_next_plan",
+)
+# The few shown in the cases overview and charted.
+HEADLINE_KPIS: tuple[str, ...] = (
+    "objective", "projects_selected", "investment_selected", "average_output_per_mu", "land_selected",
+    "energy_selected", "mu_to_request",
+)
+
+ALLOCATION_COLUMNS = ("project_id", "name", "district_id", "selected", "year", *LAND_SOURCES, *ENERGY_SOURCES,
+                      "land_demand", "energy_demand", "investment", "score", "reason_code")
+DISTRICT_YEAR_COLUMNS = ("district_id", "district_name", "year", "land_quota_issued", "reward_received",
+                         "land_quota_used", "land_stock", "land_provincial_pool", "land_province_request",
+                         "land_supplied", "energy_budget", "energy_district", "energy_city_pool")
+
+
+# --------------------------------------------------------------------------------------------
+# Cases and their results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SolveSettings:
+    """How every case is solved. None takes the scenario's settings. One HiGHS thread per case by default,
+    so that results do not depend on how many cases run at once."""
+
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+    threads: int = 1
+    backend: str = "auto"
+
+
+@dataclass
+class Case:
+    """One alternative to solve: a validated scenario and how to label it.
+
+    `params` holds the settings a sweep changed (key → value); `check` re-runs the cross-sheet checks
+    before solving (a sweep point may, say, lengthen the horizon past the quota tables).
+    """
+
+    name: str
+    scenario: Scenario
+    source: str = ""
+    variant: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    check: bool = False
+
+
+@dataclass
+class CaseResult:
+    """What a case came to, small enough to send between processes.
+
+    status: "optimal", "feasible" (stopped early, with a gap), "infeasible", "no_solution" or "error".
+    summary: the summary sheet's rows (keys of outputs.SUMMARY_ROWS; status as its key). Empty when
+      the case failed before solving.
+    allocation: one row per project (ALLOCATION_COLUMNS): selected, year, land by source (mu), energy by
+      source (tce). district_year: one row per district and year (DISTRICT_YEAR_COLUMNS), mu and tce.
+    message: why a case failed or stopped early, {"zh": ..., "en": ...}; empty when optimal.
+    kind: "run" (solved here) or "results" (read from a results workbook).
+    """
+
+    name: str
+    status: str
+    summary: dict[str, Any] = field(default_factory=dict)
+    allocation: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ALLOCATION_COLUMNS)))
+    district_year: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(DISTRICT_YEAR_COLUMNS)))
+    message: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+    variant: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+    kind: str = "run"
+
+    @property
+    def ok(self) -> bool:
+        return self.status in OK_STATUSES
+
+    def kpi(self, key: str) -> float | None:
+        """A numeric summary value, or None when the case has none (failed, or not a number)."""
+        v = self.summary.get(key)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)):
+            return None
+        return float(v)
+
+    def describe(self, lang: str = "zh") -> str:
+        return self.message.get(lang) or self.message.get("en", "")
+
+
+_SOLVE_LOCK = threading.Lock()  # one solve at a time per process (a Dask worker may run several threads)
+
+
+def run_case(case: Case, solve: SolveSettings | None = None) -> CaseResult:
+    """Solve one case and boil its result down to a CaseResult. Never raises for a failing case
+    (except KeyboardInterrupt): the failure becomes the result's status and message."""
+    from quota_opt.run import RunOptions, run_scenario
+
+    solve = solve or SolveSettings()
+    t0 = time.perf_counter()
+    try:
+        if not isinstance(case.scenario, Scenario):
+            raise QuotaOptError(f"case {case.name!r} has no scenario to solve")
+        if case.check:
+            from quota_opt.validate import check_scenario
+
+            errors = [p for p in check_scenario(case.scenario) if p.is_error]
+            if errors:
+                raise InputError(errors)
+        options = RunOptions(time_limit_s=solve.time_limit_s, mip_gap=solve.mip_gap, threads=solve.threads,
+                             backend=solve.backend, shadow_prices=False)
+        with _SOLVE_LOCK:
+            result = run_scenario(case.scenario, options, variant=case.variant)
+        return _from_run(case, result, time.perf_counter() - t0)
+    except Exception as exc:
+        return failed(case, exc, time.perf_counter() - t0)
+
+
+def failed(case: Case, exc: BaseException, elapsed_s: float = 0.0) -> CaseResult:
+    """A CaseResult for a case that raised `exc`: status "error", the error as its message."""
+    if isinstance(exc, QuotaOptError):
+        message = {lang: exc.report(lang) or type(exc).__name__ for lang in ("zh", "en")}
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+        message = {"zh": text, "en": text}
+    return CaseResult(name=case.name, status="error", message=message, source=case.source, variant=case.variant,
+                      params=dict(case.params), elapsed_s=elapsed_s)
+
+
+def _from_run(case: Case, result: Any, elapsed_s: float) -> CaseResult:
+    sol = result.solution
+    status = sol.status.value
+    summary = result.summary("en")
+    summary["status"] = status
+    summary.pop("objective_sentence", None)
+    message: dict[str, str] = {}
+    if status == "feasible":
+        gap = "—" if sol.gap is None else f"{sol.gap:.3%}"
+        message = {"zh": f"求解提前停止（{sol.termination}），保留当前最好方案，间隙 {gap}",
+                   "en": f"the solve stopped early ({sol.termination}); best allocation found kept, gap {gap}"}
+    elif status == "infeasible" and result.infeasibility is not None:
+        message = {lang: result.infeasibility.render(lang) for lang in ("zh", "en")}
+    elif status != "optimal":
+        message = {"zh": f"未得到可行方案：{sol.termination}", "en": f"no allocation found: {sol.termination}"}
+    out = CaseResult(name=case.name, status=status, summary=summary, message=message, source=case.source,
+                     variant=case.variant, params=dict(case.params), elapsed_s=elapsed_s)
+    if result.plan is not None:
+        plan = result.plan
+        out.allocation = plan.allocation[list(ALLOCATION_COLUMNS)].reset_index(drop=True)
+        dy = plan.district_year.copy()
+        names = dict(zip(result.scenario.districts["district_id"], result.scenario.districts["name"], strict=True))
+        dy["district_name"] = dy["district_id"].map(names)
+        out.district_year = dy[list(DISTRICT_YEAR_COLUMNS)].reset_index(drop=True)
+    return out
+
+
+def case_from_results(path: str | Path, name: str | None = None) -> CaseResult:
+    """A case read from a results workbook (written by `quota-opt run`, in zh or en) instead of solved."""
+    from quota_opt.io.results_read import read_results
+    from quota_opt.outputs import status_word
+
+    book = read_results(path)
+    summary = dict(book.summary)
+    words = {status_word(k, lang): k for k in ("optimal", "feasible", "infeasible", "no_solution", "error")
+             for lang in ("zh", "en")}
+    status = words.get(str(summary.get("status", "")), str(summary.get("status") or "optimal"))
+    summary["status"] = status
+    for key, value in list(summary.items()):
+        if isinstance(value, str) and key not in ("status",):
+            with suppress(ValueError):
+                summary[key] = float(value.replace(",", "")) if value.strip() else value
+    alloc = book.allocation.copy()
+    for col in ALLOCATION_COLUMNS:
+        if col not in alloc.columns:
+            alloc[col] = None if col in ("name", "district_id", "reason_code") else 0.0
+    dy = book.districts.copy()
+    for col in DISTRICT_YEAR_COLUMNS:
+        if col not in dy.columns:
+            dy[col] = None
+        elif col not in ("district_id", "district_name"):
+            dy[col] = pd.to_numeric(dy[col], errors="coerce")
+    if len(dy):
+        dy["district_id"] = dy["district_id"].astype(str)
+        dy["year"] = dy["year"].astype("Int64")
+    variant = summary.get("variant") or None
+    return CaseResult(name=name or book.path.stem, status=status, summary=summary,
+                      allocation=alloc[list(ALLOCATION_COLUMNS)].reset_index(drop=True),
+                      district_year=dy[list(DISTRICT_YEAR_COLUMNS)].reset_index(drop=True),
+                      source=book.path.name, variant=str(variant) if variant else None, kind="results")
+
+
+def variant_cases(scenario: Scenario, which: str | Sequence[str] = "all", *, base_name: str | None = None,
+                  lang: str = "zh") -> list[Case]:
+    """The base case first, then each variant of the scenario's variants sheet (`"all"`, a comma list or names).
+
+    Raises InputError for an unknown variant name or a bad override (naming the variants sheet's row).
+    """
+    from quota_opt.variants import apply_variant, variant_names
+
+    names = variant_names(scenario) if which == "all" else (
+        [n.strip() for n in which.split(",") if n.strip()] if isinstance(which, str) else list(which))
+    source = scenario.source_path.name if scenario.source_path else ""
+    base = Case(base_name or ("基准方案" if lang == "zh" else "base"), scenario, source=source)
+    return [base, *(Case(n, apply_variant(scenario, n), source=source, variant=n) for n in names)]
+
+
+def sweep_cases(scenario: Scenario, params: Sequence[Param] | dict[str, Sequence[Any]]) -> list[Case]:
+    """One case per point of the settings grid (the full cross product, first parameter slowest).
+
+    Each case is a copy of `scenario` with its settings replaced; values given as Params were checked
+    against the schema already. The cross-sheet checks run again in the worker before solving.
+    """
+    grid = sweep_grid(params)
+    if not grid:
+        raise SweepError([("没有要扫描的参数（用 --param 指定）", "nothing to sweep (give at least one --param)")])
+    cases = []
+    for point in grid:
+        sc = scenario.copy()
+        label = point_label(point)
+        sc.settings = sc.settings.replace(**point, scenario_name=f"{scenario.settings.scenario_name} · {label}")
+        cases.append(Case(label, sc, source=scenario.source_path.name if scenario.source_path else "",
+                          params=dict(point), check=True))
+    return cases
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Names made unique by numbering repeats: a, a (2), a (3)."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Running cases: in-process, in worker processes, or on Dask
+# --------------------------------------------------------------------------------------------
+
+Progress = Callable[[int, int, CaseResult], None]  # (done, total, the result just finished)
+
+
+def default_workers() -> int:
+    """The cores this process may use (os.process_cpu_count on 3.13+, the affinity mask, or cpu_count)."""
+    count = getattr(os, "process_cpu_count", None)
+    if count is not None:
+        n = count()
+    elif hasattr(os, "sched_getaffinity"):
+        n = len(os.sched_getaffinity(0))
+    else:
+        n = os.cpu_count()
+    return max(1, int(n or 1))
+
+
+def run_cases(cases: Sequence[Case | CaseResult], *, workers: int | None = None, dask: str | None = None,
+              solve: SolveSettings | None = None, progress: Progress | None = None) -> list[CaseResult]:
+    """Solve every Case (CaseResults, e.g. read from results workbooks, pass through) and return the
+    results in the order given.
+
+    workers: worker processes (default: the cores available); 1 solves in this process, one case after
+      the other. dask: "local" for a LocalCluster of `workers` single-threaded processes, or a scheduler
+      address ("tcp://host:8786"; quota-opt must be installed on its workers). progress(done, total,
+      result) is called as each case finishes. Case names are made unique.
+    """
+    if workers is not None and workers < 1:
+        raise QuotaOptError(f"workers must be at least 1, not {workers}")
+    solve = solve or SolveSettings()
+    names = unique_names([c.name for c in cases])
+    out: list[CaseResult | None] = []
+    todo: list[tuple[int, Case]] = []
+    for i, (c, name) in enumerate(zip(cases, names, strict=True)):
+        c = replace(c, name=name)  # a renamed copy: the caller's objects are left as they were
+        if isinstance(c, CaseResult):
+            out.append(c)
+        else:
+            out.append(None)
+            todo.append((i, c))
+    total = len(todo)
+    done = 0
+
+    def finish(i: int, result: CaseResult) -> None:
+        nonlocal done
+        out[i] = result
+        done += 1
+        if progress is not None:
+            progress(done, total, result)
+
+    n = max(1, min(workers or default_workers(), total or 1))
+    if total and dask:
+        _run_dask(todo, dask, workers or default_workers(), solve, finish)
+    elif total and n == 1:
+        for i, c in todo:
+            finish(i, run_case(c, solve))
+    elif total:
+        _run_pool(todo, n, solve, finish)
+    return [r for r in out if r is not None]
+
+
+def _context() -> Any:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _run_pool(todo: list[tuple[int, Case]], n: int, solve: SolveSettings,
+              finish: Callable[[int, CaseResult], None]) -> None:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=_context())
+    try:
+        futures = {pool.submit(run_case, c, solve): (i, c) for i, c in todo}
+        for fut in as_completed(futures):
+            i, c = futures[fut]
+            try:
+                result = fut.result()
+            except Exception as exc:  # the worker died or the result could not be sent back
+                result = failed(c, exc)
+            finish(i, result)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _run_dask(todo: list[tuple[int, Case]], address: str, n: int, solve: SolveSettings,
+              finish: Callable[[int, CaseResult], None]) -> None:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise QuotaOptError("--dask needs Dask distributed: pip install 'quota-opt[dask]'") from None
+    with _dask_client(address, n, Client, LocalCluster) as client:
+        futures = []
+        cases_by_key = {}
+        for i, c in todo:
+            fut = client.submit(run_case, c, solve, pure=False)
+            futures.append(fut)
+            cases_by_key[fut.key] = (i, c)
+        for fut in as_completed(futures):
+            i, c = cases_by_key[fut.key]
+            try:
+                result = fut.result()
+            except Exception as exc:  # the worker died, or the task could not be run there
+                result = failed(c, exc)
+            finish(i, result)
+
+
+@contextmanager
+def _dask_client(address: str, n: int, client_cls: Any, cluster_cls: Any) -> Iterator[Any]:
+    import logging
+
+    if address == "local":
+        cluster = cluster_cls(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                              silence_logs=logging.ERROR)
+        try:
+            with client_cls(cluster) as client:
+                yield client
+        finally:
+            cluster.close()
+    else:
+        try:
+            client = client_cls(address, timeout="20s")
+        except OSError as exc:
+            raise QuotaOptError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        with client:
+            yield client
+
+
+# --------------------------------------------------------------------------------------------
+# The comparison tables (pure pandas; `io.compare_write` turns them into a workbook)
+# --------------------------------------------------------------------------------------------
+
+
+def _delta(value: float | None, base: float | None) -> tuple[float | None, float | None]:
+    if value is None or base is None:
+        return None, None
+    d = value - base
+    if abs(d) <= 1e-9 * max(1.0, abs(base), abs(value)):
+        d = 0.0
+    return d, (d / abs(base) if abs(base) > 1e-12 else (0.0 if d == 0 else None))
+
+
+def kpi_frame(results: Sequence[CaseResult]) -> pd.DataFrame:
+    """KPIs side by side: index the KPI keys (COMPARED_KPIS), columns (case, part) with part "value" for
+    every case and "delta" (value − base) and "delta_pct" (delta / |base|, a fraction) for the others."""
+    cols: dict[tuple[str, str], list[Any]] = {}
+    base = results[0] if results else None
+    for k, r in enumerate(results):
+        values = [r.kpi(key) for key in COMPARED_KPIS]
+        cols[(r.name, "value")] = values
+        if k == 0 or base is None:
+            continue
+        deltas = [_delta(v, base.kpi(key)) for v, key in zip(values, COMPARED_KPIS, strict=True)]
+        cols[(r.name, "delta")] = [d for d, _ in deltas]
+        cols[(r.name, "delta_pct")] = [p for _, p in deltas]
+    df = pd.DataFrame(cols, index=pd.Index(COMPARED_KPIS, name="kpi"), dtype=object)
+    df.columns = pd.MultiIndex.from_tuples(list(cols), names=["case", "part"])
+    return df
+
+
+SOURCE_WORDS = {
+    "land_district_quota": ("区县指标", "district quota"),
+    "land_provincial_pool": ("省奖励", "provincial pool"),
+    "land_stock": ("存量", "stock"),
+    "land_province_request": ("向省争取", "province request"),
+    "energy_district": ("区县能耗", "district energy"),
+    "energy_city_pool": ("市级能耗", "city pool"),
+}
+CHANGE_ORDER = {"selection": 0, "year": 1, "sources": 2, "": 3}
+_DECISION_DTYPES = {"selected": "boolean", "year": "Int64"}
+
+
+def _amount(v: float) -> str:
+    return f"{v:,.0f}" if abs(v - round(v)) < 0.05 else f"{v:,.1f}"
+
+
+def sources_text(row: dict[str, Any], lang: str) -> str:
+    """"district quota 40 + stock 20 mu; city pool 300 tce" / "区县指标40+存量20亩；市级能耗300吨标准煤"."""
+    zh = lang == "zh"
+    parts = []
+    for group, unit in ((LAND_SOURCES, ("亩", " mu")), (ENERGY_SOURCES, ("吨标准煤", " tce"))):
+        items = [(SOURCE_WORDS[s][0 if zh else 1], float(row.get(s) or 0.0)) for s in group]
+        items = [(w, v) for w, v in items if v > 1e-6]
+        if items:
+            joined = ("+" if zh else " + ").join(f"{w}{_amount(v)}" if zh else f"{w} {_amount(v)}" for w, v in items)
+            parts.append(joined + unit[0 if zh else 1])
+    return ("；" if zh else "; ").join(parts)
+
+
+def _decision(row: dict[str, Any] | None) -> tuple[Any, Any, tuple[float, ...]]:
+    if row is None:
+        return (None, None, ())
+    sel = bool(row.get("selected"))
+    year = row.get("year")
+    year = int(year) if sel and year is not None and not pd.isna(year) else None
+    sources = tuple(round(float(row.get(s) or 0.0), 4) for s in (*LAND_SOURCES, *ENERGY_SOURCES)) if sel else ()
+    return (sel, year, sources)
+
+
+def decision_frame(results: Sequence[CaseResult], lang: str = "zh") -> pd.DataFrame:
+    """The project decision matrix: one row per project, columns ("", project_id / name / district_id /
+    change) and (case, selected / year / sources). `change` is "selection" (selected in one case, not in
+    another), "year", "sources" or "" (same everywhere); changed projects come first, then input order.
+    Failed cases show blanks and do not count as changes."""
+    rows: dict[str, dict[str, Any]] = {}
+    per_case: list[dict[str, dict[str, Any]]] = []
+    for r in results:
+        recs = {str(rec["project_id"]): rec for rec in r.allocation.to_dict("records")} if r.ok else {}
+        per_case.append(recs)
+        for pid, rec in recs.items():
+            rows.setdefault(pid, {"name": rec.get("name"), "district_id": rec.get("district_id")})
+    data: dict[tuple[str, str], list[Any]] = {("", k): [] for k in ("project_id", "name", "district_id", "change")}
+    for r in results:
+        for part in ("selected", "year", "sources"):
+            data[(r.name, part)] = []
+    order = []
+    for pos, (pid, info) in enumerate(rows.items()):
+        decisions = [_decision(recs.get(pid)) for r, recs in zip(results, per_case, strict=True) if r.ok]
+        change = ""
+        if len({d[0] for d in decisions}) > 1:
+            change = "selection"
+        elif len({d[1] for d in decisions}) > 1:
+            change = "year"
+        elif len({d[2] for d in decisions}) > 1:
+            change = "sources"
+        order.append((CHANGE_ORDER[change], pos))
+        data[("", "project_id")].append(pid)
+        data[("", "name")].append(info["name"])
+        data[("", "district_id")].append(info["district_id"])
+        data[("", "change")].append(change)
+        for r, recs in zip(results, per_case, strict=True):
+            rec = recs.get(pid)
+            sel, year, _ = _decision(rec)
+            data[(r.name, "selected")].append(sel)
+            data[(r.name, "year")].append(year)
+            data[(r.name, "sources")].append(sources_text(rec, lang) if rec is not None and sel else "")
+    df = pd.DataFrame({k: pd.Series(v, dtype=_DECISION_DTYPES.get(k[1], object)) for k, v in data.items()})
+    df.columns = pd.MultiIndex.from_tuples(list(data), names=["case", "part"])
+    ranked = sorted(range(len(order)), key=lambda k: order[k])
+    return df.iloc[ranked].reset_index(drop=True)
+
+
+def changed_projects(results: Sequence[CaseResult]) -> list[int | None]:
+    """Per case: how many projects' selection or year differ from the base case (None for a failed case)."""
+    if not results or not results[0].ok:
+        return [None] * len(results)
+    base = {str(r["project_id"]): _decision(r)[:2] for r in results[0].allocation.to_dict("records")}
+    out: list[int | None] = []
+    for r in results:
+        if not r.ok:
+            out.append(None)
+            continue
+        mine = {str(x["project_id"]): _decision(x)[:2] for x in r.allocation.to_dict("records")}
+        keys = set(base) | set(mine)
+        out.append(sum(base.get(k, (None, None)) != mine.get(k, (None, None)) for k in keys))
+    return out
+
+
+def district_frame(results: Sequence[CaseResult]) -> pd.DataFrame:
+    """Land supplied (mu, all sources) and energy granted (tce, district budget + city pool) per district and
+    year, side by side: columns ("", district_id / district_name / year) and (case, land / energy)."""
+    keys: dict[tuple[str, int], str] = {}
+    per_case = []
+    for r in results:
+        table: dict[tuple[str, int], tuple[float, float]] = {}
+        if r.ok and len(r.district_year):
+            for rec in r.district_year.to_dict("records"):
+                key = (str(rec["district_id"]), int(rec["year"]))
+                keys.setdefault(key, str(rec.get("district_name") or rec["district_id"]))
+                land = float(rec.get("land_supplied") or 0.0)
+                energy = float(rec.get("energy_district") or 0.0) + float(rec.get("energy_city_pool") or 0.0)
+                table[key] = (land, energy)
+        per_case.append(table)
+    data: dict[tuple[str, str], list[Any]] = {("", "district_id"): [], ("", "district_name"): [], ("", "year"): []}
+    for r in results:
+        data[(r.name, "land")] = []
+        data[(r.name, "energy")] = []
+    for (d, y), name in keys.items():
+        data[("", "district_id")].append(d)
+        data[("", "district_name")].append(name)
+        data[("", "year")].append(y)
+        for r, table in zip(results, per_case, strict=True):
+            pair = table.get((d, y)) if r.ok else None
+            data[(r.name, "land")].append(None if pair is None else pair[0])
+            data[(r.name, "energy")].append(None if pair is None else pair[1])
+    df = pd.DataFrame(data)
+    df.columns = pd.MultiIndex.from_tuples(list(data), names=["case", "part"])
+    return df
+
+
+@dataclass(frozen=True)
+class Tradeoff:
+    """Two KPIs to trade off in a sweep (keys of COMPARED_KPIS), each maximised unless said otherwise."""
+
+    x: str = "investment_selected"
+    y: str = "average_output_per_mu"
+    maximize_x: bool = True
+    maximize_y: bool = True
+
+    @classmethod
+    def parse(cls, x: str, y: str) -> Tradeoff:
+        """From CLI keys; a leading "-" minimises (e.g. "-mu_to_request"). Raises SweepError for unknown keys."""
+        lines = []
+        keys = []
+        for text in (x, y):
+            key = text.strip().lstrip("-")
+            if key not in COMPARED_KPIS:
+                lines.append((f"未知指标 “{key}”；可用：{', '.join(COMPARED_KPIS)}",
+                              f"unknown KPI {key!r}; use one of: {', '.join(COMPARED_KPIS)}"))
+            keys.append((key, not text.strip().startswith("-")))
+        if lines:
+            raise SweepError(lines)
+        return cls(keys[0][0], keys[1][0], keys[0][1], keys[1][1])
+
+    def front(self, results: Sequence[CaseResult]) -> list[bool]:
+        """Which cases are non-dominated on (x, y); failed cases never are."""
+        points: list[tuple[float, float] | None] = []
+        for r in results:
+            x, y = r.kpi(self.x), r.kpi(self.y)
+            points.append((x, y) if r.ok and x is not None and y is not None else None)
+        return pareto(points, (self.maximize_x, self.maximize_y))
+
+
+def cases_frame(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tradeoff | None = None) -> pd.DataFrame:
+    """One row per case: name, kind, source, variant, swept settings, status, message, projects whose decision
+    changed against the base, headline KPIs, non-dominated (with a trade-off) and solve time (s)."""
+    params = list(dict.fromkeys(k for r in results for k in r.params))
+    changed = changed_projects(results)
+    front = tradeoff.front(results) if tradeoff else None
+    kpis = list(dict.fromkeys([*HEADLINE_KPIS, *((tradeoff.x, tradeoff.y) if tradeoff else ())]))
+    rows = []
+    for k, r in enumerate(results):
+        row: dict[str, Any] = {"case": r.name, "kind": r.kind, "source": r.source, "variant": r.variant or ""}
+        row.update({p: r.params.get(p) for p in params})
+        row.update({"status": r.status, "message": r.describe(lang), "projects_changed": changed[k]})
+        row.update({key: r.kpi(key) for key in kpis})
+        if front is not None:
+            row["non_dominated"] = front[k]
+        row["elapsed_s"] = r.elapsed_s if r.kind == "run" else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison_workbook(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tradeoff | None = None) -> Workbook:
+    """The comparison workbook in memory: cases, KPIs with differences, decisions, districts, trade-off, charts."""
+    from quota_opt.io.compare_write import comparison_workbook as build
+
+    if not results:
+        raise QuotaOptError("nothing to compare")
+    return build(results, lang, tradeoff)
+
+
+def write_comparison(results: Sequence[CaseResult], path: str | Path, lang: str = "zh", *,
+                     tradeoff: Tradeoff | None = None, protect: Path | None = None) -> Path:
+    """Write the comparison workbook atomically (temporary file, then rename); on failure it is saved under
+    a fallback name and OutputError says where. Never overwrites `protect` (an input workbook)."""
+    from quota_opt.io.write import save_results
+
+    return save_results(comparison_workbook(results, lang, tradeoff), path, protect=protect)
+
+
+# --------------------------------------------------------------------------------------------
+# Progress for the command line and notebooks
+# --------------------------------------------------------------------------------------------
+
+
+class ProgressBar:
+    """A rich progress bar for `run_cases(progress=...)`: cases done of total, elapsed and time left.
+
+    On a console that is not a terminal (a log, CI) it prints one line per finished case instead.
+    """
+
+    def __init__(self, total: int, lang: str = "zh", console: Any = None):
+        from rich.console import Console
+
+        self.total = total
+        self.lang = lang
+        self.console = console or Console(stderr=True, highlight=False)
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        if self.console.is_terminal and self.total:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("·"), TimeRemainingColumn(), console=self.console)
+            self._bar.start()
+            self._task = self._bar.add_task("求解方案" if self.lang == "zh" else "Solving cases", total=self.total)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def __call__(self, done: int, total: int, result: CaseResult) -> None:
+        from quota_opt.outputs import status_word
+
+        word = status_word(result.status, self.lang)
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done)
+            if not result.ok:
+                self._bar.console.print(f"[yellow]! {result.name}: {word}[/]", markup=True)
+            return
+        self.console.print(f"[{done}/{total}] {result.name}: {word} ({result.elapsed_s:.1f} s)", markup=False)
+
+
+def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tradeoff | None = None) -> Any:
+    """A rich Table of the cases: status, decisions changed against the base, headline KPIs (and the
+    non-dominated mark in a sweep), for the terminal."""
+    from rich.table import Table
+
+    from quota_opt.outputs import SUMMARY_ROWS, status_word
+
+    zh = lang == "zh"
+    keys = ["objective", "projects_selected", "investment_selected", "average_output_per_mu", "mu_to_request"]
+    if tradeoff is not None:
+        keys += [k for k in (tradeoff.x, tradeoff.y) if k not in keys]
+    table = Table(title="方案比较" if zh else "Comparison", title_justify="left")
+    table.add_column("方案" if zh else "case")
+    table.add_column("状态" if zh else "status")
+    table.add_column("决定改变" if zh else "changed", justify="right")
+    for key in keys:
+        table.add_column(SUMMARY_ROWS[key][0] if zh else key.replace("_", " "), justify="right")
+    if tradeoff is not None:
+        table.add_column("非劣解" if zh else "non-dominated", justify="center")
+    changed = changed_projects(results)
+    front = tradeoff.front(results) if tradeoff is not None else None
+    for k, r in enumerate(results):
+        cells = [r.name, status_word(r.status, lang) if r.ok else f"[red]{status_word(r.status, lang)}[/]",
+                 "" if changed[k] is None else str(changed[k])]
+        for key in keys:
+            v = r.kpi(key)
+            cells.append("" if v is None else (f"{v:,.0f}" if key == "projects_selected" else f"{v:,.2f}"))
+        if front is not None:
+            cells.append("★" if front[k] else "")
+        table.add_row(*cells)
+    return table

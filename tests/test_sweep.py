@@ -1,0 +1,198 @@
+"""Sweeps: the value specs, the grid, the non-dominated set, identical numbers whatever runs the points
+(one process, a pool of workers, a local Dask cluster), failing points reported, and the command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from builders import project, random_small, tiny
+from quota_opt import compare as cmp
+from quota_opt.cli import app
+from quota_opt.compare import COMPARED_KPIS
+from quota_opt.io.compare_write import CASES, TRADEOFF
+from quota_opt.io.template import write_scenario
+from quota_opt.sweep import SweepError, float_range, pareto, parse_param, parse_params, sweep_grid
+
+runner = CliRunner()
+INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
+                   "w_platform_score": 0.0}
+
+
+# --------------------------------------------------------------------------------------------
+# specs, grid, Pareto
+# --------------------------------------------------------------------------------------------
+
+
+def test_float_range_includes_stop_within_tolerance() -> None:
+    values = float_range(0, 1, 0.1)
+    assert len(values) == 11 and values[3] == 0.3 and values[-1] == 1.0
+    assert float_range(0, 1, 0.3) == [0.0, 0.3, 0.6, 0.9]
+    assert float_range(1, 0, -0.5) == [1.0, 0.5, 0.0]
+    assert float_range(2, 2, 1) == [2.0]
+    for bad in ((0, 1, 0), (0, 1, -0.1)):
+        with pytest.raises(ValueError):
+            float_range(*bad)
+
+
+def test_parse_param_ranges_lists_labels_and_choices() -> None:
+    p = parse_param("w_output_per_mu=0:1:0.25")
+    assert p.key == "w_output_per_mu" and p.values == (0.0, 0.25, 0.5, 0.75, 1.0)
+    assert parse_param("存量盘活奖励比例 = 0.5, 1").values == (0.5, 1.0)  # the Chinese label works too
+    assert parse_param("horizon_years=1:3:1").values == (1, 2, 3)
+    assert parse_param("carryover_allowed=yes,否").values == (True, False)
+    assert parse_param("misfit_policy=exclude,district_only").values == ("exclude", "district_only")
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("deferral_discount=0.5:1.5:0.5", r"≤ 1, got 1\.5"),
+    ("reward_ratio=-1,1", r"≥ 0"),
+    ("horizon_years=1.5", r"whole number"),
+    ("w_output_per_mu=abc", r"got \"abc\""),
+    ("nonsense=1", r"unknown or unsweepable setting 'nonsense'"),
+    ("base_year=2027", r"unsweepable"),
+    ("misfit_policy=0:1:1", r"numeric setting"),
+    ("reward_ratio=1:0:0.5", r"moves away"),
+    ("reward_ratio", r"key=start:stop:step"),
+    ("reward_ratio=1,,2", r"empty item"),
+])
+def test_parse_param_refuses_bad_specs_clearly(text: str, match: str) -> None:
+    with pytest.raises(SweepError, match=match):
+        parse_param(text)
+
+
+def test_parse_params_reports_every_bad_param() -> None:
+    with pytest.raises(SweepError) as info:
+        parse_params(["deferral_discount=2", "nonsense=1", "reward_ratio=1"])
+    assert len(info.value.lines) == 2
+    assert "推迟折扣" in info.value.report("zh")
+
+
+def test_sweep_grid_is_the_full_cross_product() -> None:
+    grid = sweep_grid([parse_param("w_output_per_mu=0:1:0.5"), parse_param("reward_ratio=0.5,1")])
+    assert len(grid) == 6
+    assert grid[:3] == [{"w_output_per_mu": 0.0, "reward_ratio": 0.5}, {"w_output_per_mu": 0.0, "reward_ratio": 1.0},
+                        {"w_output_per_mu": 0.5, "reward_ratio": 0.5}]
+    with pytest.raises(SweepError, match="more than once"):
+        sweep_grid([parse_param("reward_ratio=1"), parse_param("reward_ratio=2")])
+
+
+def test_pareto_both_maximised() -> None:
+    points = [(1, 5), (2, 4), (2, 3), (0, 5), (3, 1), None, (3, 1)]
+    assert pareto(points) == [True, True, False, False, True, False, True]
+    assert pareto([(1, 1), (1, 1)]) == [True, True]  # equal points dominate neither
+    assert pareto([(1, 5), (2, 4)], maximize=(True, False)) == [False, True]
+    assert pareto([]) == []
+
+
+# --------------------------------------------------------------------------------------------
+# identical results whatever runs them
+# --------------------------------------------------------------------------------------------
+
+
+def three_points() -> list[cmp.Case]:
+    base = random_small(11)
+    return cmp.sweep_cases(base, [parse_param("w_output_per_mu=0:1:0.5")])
+
+
+def numbers(results: list[cmp.CaseResult]) -> list[tuple]:
+    """Everything a case came to, except run times."""
+    out = []
+    for r in results:
+        kpis = tuple(r.summary.get(k) for k in (*COMPARED_KPIS, "best_bound", "greedy_objective"))
+        out.append((r.name, r.status, kpis, r.allocation.to_json(), r.district_year.to_json()))
+    return out
+
+
+@pytest.fixture(scope="module")
+def sequential() -> list[cmp.CaseResult]:
+    results = cmp.run_cases(three_points(), workers=1)
+    assert [r.status for r in results] == ["optimal"] * 3
+    return results
+
+
+def test_sweep_points_are_distinct(sequential: list[cmp.CaseResult]) -> None:
+    assert [r.params for r in sequential] == [{"w_output_per_mu": v} for v in (0.0, 0.5, 1.0)]
+    assert sequential[0].summary["scenario_name"].endswith("w_output_per_mu=0")
+
+
+def test_sweep_in_worker_processes_gives_identical_numbers(sequential: list[cmp.CaseResult]) -> None:
+    seen = []
+    parallel = cmp.run_cases(three_points(), workers=2, progress=lambda d, n, r: seen.append((d, n)))
+    assert numbers(parallel) == numbers(sequential)
+    assert sorted(seen) == [(1, 3), (2, 3), (3, 3)]
+
+
+@pytest.mark.dask
+@pytest.mark.slow
+def test_sweep_on_a_local_dask_cluster_gives_identical_numbers(sequential: list[cmp.CaseResult]) -> None:
+    pytest.importorskip("distributed")
+    on_dask = cmp.run_cases(three_points(), workers=2, dask="local")
+    assert numbers(on_dask) == numbers(sequential)
+
+
+# --------------------------------------------------------------------------------------------
+# failures
+# --------------------------------------------------------------------------------------------
+
+
+def mandatory_needs_request():
+    """test_golden.test_mandatory_forces_request_to_province: M (mandatory, 150 mu) needs 50 mu requested
+    from the province on top of the 100 mu quota. With a request cap of 0 the scenario is infeasible."""
+    return tiny([project("M", 150, investment=2, city_led=True, mandatory=True), project("N", 100, investment=10)],
+                quotas={("A", 2026): {"new_land_quota": 100}}, city={2026: {"province_request_cap": 100}},
+                major_investment_threshold=20, province_request_penalty=0.5, **INVESTMENT_ONLY)
+
+
+def test_failing_points_are_reported_and_the_rest_complete(tmp_path: Path) -> None:
+    sc = mandatory_needs_request()
+    sc.city_quotas["province_request_cap"] = pd.Series([float("nan")], dtype="float64")  # the setting applies
+    cases = cmp.sweep_cases(sc, [parse_param("province_request_cap=0,50,100")])
+    cases += cmp.sweep_cases(sc, [parse_param("horizon_years=2")])  # no quota rows for 2027
+    results = cmp.run_cases(cases, workers=2)
+    assert [r.status for r in results] == ["infeasible", "optimal", "optimal", "error"]
+    assert "infeasible" in results[0].describe("en")
+    assert "2027" in results[3].describe("en")
+    assert results[1].kpi("objective") == pytest.approx(5, abs=1e-3)  # 30 − 0.5 × 50 (hand-worked in test_golden)
+    tradeoff = cmp.Tradeoff()
+    assert tradeoff.front(results)[0] is False and tradeoff.front(results)[3] is False
+    path = cmp.write_comparison(results, tmp_path / "sweep.xlsx", "en", tradeoff=tradeoff)
+    ws = openpyxl.load_workbook(path)[CASES.name("en")]
+    head = [c.value for c in ws[1]]
+    statuses = [ws.cell(row=r, column=head.index("status") + 1).value for r in range(2, 6)]
+    assert statuses == ["infeasible", "optimal", "optimal", "error"]
+    assert "province_request_cap" in head
+
+
+# --------------------------------------------------------------------------------------------
+# the command
+# --------------------------------------------------------------------------------------------
+
+
+def test_cli_sweep_writes_the_tradeoff(tmp_path: Path) -> None:
+    sc = mandatory_needs_request()
+    path = write_scenario(sc, tmp_path / "m.xlsx", "en")
+    res = runner.invoke(app, ["sweep", str(path), "--param", "province_request_penalty=0.1,0.5",
+                              "-p", "major_investment_threshold=1,20", "--lang", "en", "--workers", "2",
+                              "--y", "-mu_to_request"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "m_sweep.xlsx"
+    assert out.is_file() and "4 sweep points" in res.output
+    wb = openpyxl.load_workbook(out)
+    ws = wb[TRADEOFF.name("en")]
+    head = [c.value for c in ws[1]]
+    assert head[:5] == ["case", "province_request_penalty", "major_investment_threshold", "investment_selected",
+                        "mu_to_request"]
+    assert len(ws._charts) == 1 and ws.max_row == 5
+
+
+def test_cli_sweep_input_errors(tmp_path: Path) -> None:
+    path = write_scenario(mandatory_needs_request(), tmp_path / "m.xlsx", "en")
+    res = runner.invoke(app, ["sweep", str(path), "--param", "deferral_discount=0.5:1.5:0.5", "--lang", "en"])
+    assert res.exit_code == 1 and "deferral_discount" in res.output
+    res = runner.invoke(app, ["sweep", str(path), "--param", "reward_ratio=1", "--x", "nope", "--lang", "en"])
+    assert res.exit_code == 1 and "unknown KPI" in res.output
