@@ -452,6 +452,103 @@ def generate(
                 f"Generated {projects} projects, {districts} districts, {years} years: {path}"))
 
 
+@app.command()
+@guarded
+def compare(
+    files: Annotated[list[Path], typer.Argument(help="Scenario workbooks (solved) or results workbooks (read); the first is the base case.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Comparison workbook (default: <first>_comparison.xlsx).")] = None,
+    lang: LangOpt = Lang.zh,
+    variants: Annotated[str | None, typer.Option("--variants", help="Compare one workbook's base case with its variants: all, or name1,name2.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: the cores available); 1 solves one case after the other.")] = None,
+    dask: Annotated[str | None, typer.Option("--dask", help="Solve on a Dask cluster: a scheduler address (tcp://host:8786), or local.")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit per case in seconds (default: settings).")] = None,
+    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")] = None,
+) -> None:
+    """Compare alternatives: KPIs with their differences against the first (base) case, the projects whose
+    decision changes, land and energy per district and year, and charts, in one workbook.
+
+    Cases run in parallel, one HiGHS thread each, so the numbers are those of a run on its own. A case
+    that fails (infeasible, no solution, an error) is reported in the workbook and the others go on.
+    Exit 0 when the comparison was written, 1 on input errors, 2 when no case could be solved.
+    """
+    from quota_opt import compare as cmp
+
+    if variants is not None and len(files) != 1:
+        raise QuotaOptError(t(lang, "--variants 只能用于一个方案工作簿。", "--variants takes exactly one scenario workbook."))
+    cases: list[Any] = []
+    input_errors = False
+    for file in files:
+        try:
+            if is_results_workbook(file) and variants is None:
+                cases.append(cmp.case_from_results(file))
+            elif variants is not None:
+                cases.extend(cmp.variant_cases(load_scenario(file, lang.value), variants, lang=lang.value))
+            else:
+                cases.append(cmp.Case(file.stem, load_scenario(file, lang.value), source=file.name))
+        except InputError as exc:
+            err.print(f"[bold]{file}[/]", markup=True)
+            print_problems(exc.problems, lang.value)
+            input_errors = True
+    if input_errors:
+        raise typer.Exit(1)
+    solve = cmp.SolveSettings(time_limit_s=time_limit, mip_gap=gap)
+    with cmp.ProgressBar(sum(isinstance(c, cmp.Case) for c in cases), lang.value, err) as bar:
+        results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=bar)
+    path = cmp.write_comparison(results, output or default_output(files[0], "_comparison"), lang.value,
+                                protect=files[0])
+    out.print(cmp.summary_table(results, lang.value))
+    out.print(t(lang, f"比较结果已写出：{path}", f"Comparison written: {path}"))
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        err.print(t(lang, f"[yellow]未得到方案的情形（见工作簿）：{'、'.join(failed)}[/]",
+                    f"[yellow]Cases without an allocation (see the workbook): {', '.join(failed)}[/]"), markup=True)
+    if len(failed) == len(results):
+        raise typer.Exit(2)
+
+
+@app.command()
+@guarded
+def sweep(
+    file: Annotated[Path, typer.Argument(help="Scenario workbook (.xlsx).")],
+    param: Annotated[list[str], typer.Option("--param", "-p", help="A setting and its values: key=start:stop:step (stop included) or key=v1,v2. Repeat for a grid (every combination).")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Comparison workbook (default: <input>_sweep.xlsx).")] = None,
+    lang: LangOpt = Lang.zh,
+    variant: Annotated[str | None, typer.Option("--variant", help="Sweep around this variant from the variants sheet.")] = None,
+    x: Annotated[str, typer.Option("--x", help="KPI on the trade-off's x axis (maximised; -KEY minimises).")] = "investment_selected",
+    y: Annotated[str, typer.Option("--y", help="KPI on the trade-off's y axis (maximised; -KEY minimises).")] = "average_output_per_mu",
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: the cores available); 1 solves one point after the other.")] = None,
+    dask: Annotated[str | None, typer.Option("--dask", help="Solve on a Dask cluster: a scheduler address (tcp://host:8786), or local.")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit per point in seconds (default: settings).")] = None,
+    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")] = None,
+) -> None:
+    """Solve a grid of settings (e.g. --param w_output_per_mu=0:1:0.1) and compare the points: the comparison
+    workbook against the first point, plus the trade-off curve of two KPIs with its non-dominated points.
+
+    Values are checked against the settings' bounds before anything is solved. Exit 0 when the workbook
+    was written (failed points are reported in it), 1 on input errors, 2 when no point could be solved.
+    """
+    from quota_opt import compare as cmp
+    from quota_opt.sweep import parse_params
+
+    tradeoff = cmp.Tradeoff.parse(x, y)
+    params = parse_params(param)
+    cases = cmp.sweep_cases(load_scenario(file, lang.value, variant), params)
+    err.print(t(lang, f"共 {len(cases)} 个扫描点。", f"{len(cases)} sweep points."))
+    solve = cmp.SolveSettings(time_limit_s=time_limit, mip_gap=gap)
+    with cmp.ProgressBar(len(cases), lang.value, err) as bar:
+        results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=bar)
+    path = cmp.write_comparison(results, output or default_output(file, "_sweep"), lang.value, tradeoff=tradeoff,
+                                protect=file)
+    out.print(cmp.summary_table(results, lang.value, tradeoff))
+    out.print(t(lang, f"扫描结果已写出：{path}", f"Sweep written: {path}"))
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        err.print(t(lang, f"[yellow]未得到方案的扫描点（见工作簿）：{'、'.join(failed)}[/]",
+                    f"[yellow]Points without an allocation (see the workbook): {', '.join(failed)}[/]"), markup=True)
+    if len(failed) == len(results):
+        raise typer.Exit(2)
+
+
 def main() -> None:
     """Entry point of the `quota-opt` command."""
     try:
