@@ -51,6 +51,7 @@ __all__ = [
     "SolveSettings",
     "Tradeoff",
     "case_from_results",
+    "case_from_run",
     "cases_frame",
     "comparison_workbook",
     "decision_frame",
@@ -184,7 +185,8 @@ def run_case(case: Case, solve: SolveSettings | None = None) -> CaseResult:
                              backend=solve.backend, shadow_prices=False)
         with _SOLVE_LOCK:
             result = run_scenario(case.scenario, options, variant=case.variant)
-        return _from_run(case, result, time.perf_counter() - t0)
+        return case_from_run(result, case.name, source=case.source, params=case.params,
+                             elapsed_s=time.perf_counter() - t0)
     except Exception as exc:
         return failed(case, exc, time.perf_counter() - t0)
 
@@ -200,8 +202,15 @@ def failed(case: Case, exc: BaseException, elapsed_s: float = 0.0) -> CaseResult
                       params=dict(case.params), elapsed_s=elapsed_s)
 
 
-def _from_run(case: Case, result: Any, elapsed_s: float) -> CaseResult:
+def case_from_run(result: Any, name: str, *, source: str | None = None, params: dict[str, Any] | None = None,
+                  elapsed_s: float | None = None) -> CaseResult:
+    """A CaseResult from a RunResult already in hand (say, a notebook's base run), so that it need not be
+    solved again. `elapsed_s` defaults to the run's own prepare-to-explain time."""
     sol = result.solution
+    if source is None:
+        source = result.scenario.source_path.name if result.scenario.source_path else ""
+    if elapsed_s is None:
+        elapsed_s = float(sum(v for k, v in result.timings.items() if k not in ("read", "write")))
     status = sol.status.value
     summary = result.summary("en")
     summary["status"] = status
@@ -215,8 +224,8 @@ def _from_run(case: Case, result: Any, elapsed_s: float) -> CaseResult:
         message = {lang: result.infeasibility.render(lang) for lang in ("zh", "en")}
     elif status != "optimal":
         message = {"zh": f"未得到可行方案：{sol.termination}", "en": f"no allocation found: {sol.termination}"}
-    out = CaseResult(name=case.name, status=status, summary=summary, message=message, source=case.source,
-                     variant=case.variant, params=dict(case.params), elapsed_s=elapsed_s)
+    out = CaseResult(name=name, status=status, summary=summary, message=message, source=source,
+                     variant=result.variant, params=dict(params or {}), elapsed_s=elapsed_s)
     if result.plan is not None:
         plan = result.plan
         out.allocation = plan.allocation[list(ALLOCATION_COLUMNS)].reset_index(drop=True)
@@ -370,10 +379,15 @@ def run_cases(cases: Sequence[Case | CaseResult], *, workers: int | None = None,
 
 
 def _context() -> Any:
+    """forkserver where the platform has it (workers fork from a clean server process that has imported
+    quota-opt, Pyomo and highspy once, but never started a HiGHS thread), else spawn."""
     import multiprocessing
 
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["quota_opt.compare", "quota_opt.run"])  # no effect once the server runs
+    return ctx
 
 
 def _run_pool(todo: list[tuple[int, Case]], n: int, solve: SolveSettings,

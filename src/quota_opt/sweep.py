@@ -38,7 +38,8 @@ class SweepError(QuotaOptError):
         super().__init__(self.report("en"))
 
     def report(self, lang: str = "zh") -> str:
-        return "\n".join(f"- {zh if lang == 'zh' else en}" for zh, en in self.lines)
+        texts = [zh if lang == "zh" else en for zh, en in self.lines]
+        return texts[0] if len(texts) == 1 else "".join(f"\n  - {t}" for t in texts)
 
 
 @dataclass(frozen=True)
