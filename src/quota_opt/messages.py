@@ -447,6 +447,13 @@ def workbook_doc() -> str:
         "一个工作簿即一个方案。工作表名可用英文键或中文名，列名可用英文键或中文名（忽略首尾空格、大小写和全角/半角，可带括号单位）。"
         "`quota-opt template` 生成空白模板，`quota-opt validate` 校验并逐项指出问题所在的工作表、行和列。",
         "",
+        "Contents: the sheets and columns (English, then Chinese); awkward cells read with a warning; what is "
+        "normalised silently; every message the validator writes.",
+        "",
+        demote(reference_doc("en")),
+        "",
+        demote(reference_doc("zh")),
+        "",
         "## Awkward cells read with a warning · 读取时提示的自动转换",
         "",
         "Each of these is read, and reported as a warning (yellow in `validate --annotate`) so that it can be "
@@ -457,7 +464,7 @@ def workbook_doc() -> str:
     ]
     for code, zh_text, en_text in COERCIONS:
         out.append(f"| `{code}` | {_table_cell(en_text)} | {_table_cell(zh_text)} |")
-    out += ["", "## Read silently · 不提示的规范化", "", "| | 说明 |", "|---|---|"]
+    out += ["", "## Read silently · 不提示的规范化", "", "| rule | 说明 |", "|---|---|"]
     for zh_text, en_text in SILENT_NORMALIZATIONS:
         out.append(f"| {_table_cell(en_text)} | {_table_cell(zh_text)} |")
     out += ["", "## Messages · 提示信息", "",
@@ -465,7 +472,7 @@ def workbook_doc() -> str:
             "| code | English | 中文 |", "|---|---|---|"]
     for code, (zh_text, en_text) in TEMPLATES.items():
         out.append(f"| `{code}` | {_table_cell(en_text)} | {_table_cell(zh_text)} |")
-    out += ["", demote(reference_doc("en")), "", demote(reference_doc("zh")), ""]
+    out.append("")
     return "\n".join(out)
 
 

@@ -223,22 +223,27 @@ def _shown(number: float) -> int | float:
     return int(number) if float(number).is_integer() and abs(number) < 1e15 else number
 
 
-def parse_cell(column: Column, value: Any, where: Location, problems: list[Problem],
+def parse_cell(column: Column, value: Any, where: Location | Callable[[], Location], problems: list[Problem],
                epoch: dt.datetime = DEFAULT_EPOCH) -> Any:
     """Read one cell by its column's type. Returns the value, None for blank, or BAD (problem noted).
 
     Numbers come back as float (int for INT and YEAR columns), yes/no as bool, ids as text,
     id lists as tuples of text, choices as their canonical key. Coercions add a warning.
+    `where` is the cell's Location, or a callable making it when a problem needs it.
     """
+
+    def located() -> Location:
+        return where if isinstance(where, Location) else where()
 
     def bad(code: str = "bad_value", **params: Any) -> _Bad:
         params.setdefault("found", value)
-        problems.append(Problem(Severity.ERROR, code, where, params))
+        problems.append(Problem(Severity.ERROR, code, located(), params))
         return BAD
 
-    if _is_blank(value) or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, str) and not value.strip()) or (
+            isinstance(value, float) and math.isnan(value)):
         if column.required:
-            problems.append(Problem(Severity.ERROR, "required_blank", where, {}))
+            problems.append(Problem(Severity.ERROR, "required_blank", located(), {}))
             return BAD
         return None
     if isinstance(value, str) and value.strip() in _EXCEL_ERRORS:
@@ -288,10 +293,10 @@ def parse_cell(column: Column, value: Any, where: Location, problems: list[Probl
     if t is ColumnType.CHOICE:
         choice = column.choice_for(str(value)) if isinstance(value, str) else None
         return choice.key if choice else bad()
-    return _parse_number(column, value, where, problems, bad, epoch)
+    return _parse_number(column, value, located, problems, bad, epoch)
 
 
-def _parse_number(column: Column, value: Any, where: Location, problems: list[Problem],
+def _parse_number(column: Column, value: Any, where: Callable[[], Location], problems: list[Problem],
                   bad: Callable[..., _Bad], epoch: dt.datetime) -> Any:
     """FLOAT, INT and YEAR cells: type, finiteness, whole numbers, bounds."""
     t = column.type
@@ -312,7 +317,7 @@ def _parse_number(column: Column, value: Any, where: Location, problems: list[Pr
             number = serial  # a year typed into a date-formatted cell: 2027 shows as 1905-07-19
         else:
             return bad("out_of_range", found=moment.date().isoformat())
-        problems.append(Problem(Severity.WARNING, "coerced_year", where,
+        problems.append(Problem(Severity.WARNING, "coerced_year", where(),
                                 {"found": moment.date().isoformat(), "value": int(number)}))
     elif isinstance(value, int | float):
         try:
@@ -327,7 +332,7 @@ def _parse_number(column: Column, value: Any, where: Location, problems: list[Pr
         if coerced:
             if not math.isfinite(number):
                 return bad()
-            problems.append(Problem(Severity.WARNING, "coerced_number", where,
+            problems.append(Problem(Severity.WARNING, "coerced_number", where(),
                                     {"found": value.strip(), "value": _shown(number)}))
     else:
         return bad()
@@ -366,6 +371,18 @@ def _loc(sheet: Sheet, raw: RawSheet, row: int | None, column: Column | None = N
     cell = f"{column_letter(col_index)}{row}" if col_index and row else None
     return Location(sheet=sheet.key, sheet_name=raw.name, row=row, column=column.key if column else None,
                     header=header, cell=cell)
+
+
+class _LazyLocation:
+    """A cell's Location, made only when a problem needs it (most cells have none)."""
+
+    __slots__ = ("args",)
+
+    def __init__(self, *args: Any):
+        self.args = args
+
+    def __call__(self) -> Location:
+        return _loc(*self.args)
 
 
 def _header_text(value: Any) -> str:
@@ -415,14 +432,15 @@ _LABEL_TYPES = (ColumnType.ID, ColumnType.TEXT, ColumnType.ID_LIST, ColumnType.C
 def _totals_row(sheet: Sheet, row_number: int, values: tuple[Any, ...], columns: dict[str, tuple[int, str]],
                 formulas_by_row: dict[int, list[str]]) -> str | None:
     """The label of a totals row ("合计", or "SUM(…)" for an unlabelled row of sums), or None for a record."""
+    first = next(((i, v) for i, v in enumerate(values, start=1) if not _is_blank(v)), None)
+    label = _total_label(first[1]) if first is not None else None
+    if label is None and row_number not in formulas_by_row:
+        return None  # the common case, decided without looking at every column
     label_cells = [(idx, values[idx - 1]) for key, (idx, _) in columns.items()
                    if sheet.column(key).type in _LABEL_TYPES and idx - 1 < len(values)
                    and not _is_blank(values[idx - 1])]
-    first = next(((i, v) for i, v in enumerate(values, start=1) if not _is_blank(v)), None)
-    if first is not None:
-        label = _total_label(first[1])
-        if label is not None and all(idx == first[0] for idx, _ in label_cells):
-            return label
+    if first is not None and label is not None and all(idx == first[0] for idx, _ in label_cells):
+        return label
     if not label_cells:
         for formula in formulas_by_row.get(row_number, ()):
             if _TOTAL_FORMULA.match(formula):
@@ -468,9 +486,15 @@ def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) 
         formulas_by_row.setdefault(r, []).append(formula)
     unlabelled: dict[int, int] = {}  # column index without a header → first row with a value there
     formula_columns: dict[str, list[int]] = {}
+    columns = [(key, sheet.column(key), col_index, header) for key, (col_index, header) in meta.columns.items()]
+    free_by_width: dict[int, list[int]] = {}  # row length → column indexes with neither a known column nor a header
     for row_number, values in body:
-        for i, v in enumerate(values, start=1):
-            if i not in used and i not in unlabelled and not _is_blank(v) and not _is_header_cell(header_values, i):
+        free = free_by_width.get(len(values))
+        if free is None:
+            free = [i for i in range(1, len(values) + 1) if i not in used and not _is_header_cell(header_values, i)]
+            free_by_width[len(values)] = free
+        for i in free:
+            if i not in unlabelled and not _is_blank(values[i - 1]):
                 unlabelled[i] = row_number
         if all(_is_blank(values[idx - 1]) if idx - 1 < len(values) else True for idx in used) and not any(
             (row_number, idx) in raw.formula_no_value or (row_number, idx) in fill_down for idx in used
@@ -484,16 +508,15 @@ def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) 
                                     {"found": total}))
             continue
         record: dict[str, Any] = {ROW: row_number}
-        for key, (col_index, header) in meta.columns.items():
-            col = sheet.column(key)
-            where = _loc(sheet, raw, row_number, col, col_index, header)
-            if (row_number, col_index) in raw.formula_no_value:
-                problems.append(Problem(Severity.ERROR, "formula_no_value", where, {}))
-                record[key] = BAD
-                continue
-            if (row_number, col_index) in raw.formulas:
+        for key, col, col_index, header in columns:
+            where = _LazyLocation(sheet, raw, row_number, col, col_index, header)
+            if raw.formulas and (row_number, col_index) in raw.formulas:
+                if (row_number, col_index) in raw.formula_no_value:
+                    problems.append(Problem(Severity.ERROR, "formula_no_value", where(), {}))
+                    record[key] = BAD
+                    continue
                 formula_columns.setdefault(key, []).append(row_number)
-            source = fill_down.get((row_number, col_index))
+            source = fill_down.get((row_number, col_index)) if fill_down else None
             src_values = by_row.get(source, ()) if source is not None else values
             value = src_values[col_index - 1] if col_index - 1 < len(src_values) else None
             record[key] = parse_cell(col, value, where, problems, epoch)

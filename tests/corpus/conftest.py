@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 _OUTCOMES: dict[str, tuple[str, str]] = {}  # case name → (outcome, detail), filled by the corpus tests
+_MEASURES: dict[str, str] = {}  # what → measurement (the large-workbook test)
 
 _LABELS = {"error": "error as expected", "warning": "warned coercion", "accepted": "accepted as is"}
 
@@ -21,8 +22,23 @@ def corpus_record() -> Callable[[str, str, str], None]:
     return record
 
 
+@pytest.fixture
+def corpus_measure() -> Callable[[str, str], None]:
+    """Record a measurement (time, memory) for the summary."""
+
+    def record(what: str, text: str) -> None:
+        _MEASURES[what] = text
+
+    return record
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _OUTCOMES and not _MEASURES:
+        return
     if not _OUTCOMES:
+        terminalreporter.section("workbook corpus")
+        for what, text in _MEASURES.items():
+            terminalreporter.write_line(f"{what}: {text}")
         return
     counts = {k: sum(1 for o, _ in _OUTCOMES.values() if o == k) for k in _LABELS}
     tr = terminalreporter
@@ -32,3 +48,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     width = max(len(n) for n in _OUTCOMES)
     for name, (outcome, detail) in _OUTCOMES.items():
         tr.write_line(f"  {name:<{width}}  {_LABELS.get(outcome, outcome):<18}  {detail}")
+    for what, text in _MEASURES.items():
+        tr.write_line(f"{what}: {text}")

@@ -1,0 +1,480 @@
+"""The validator: one broken workbook per fault type, each with the exact message in both languages;
+cell parsing; partial scenarios; the message catalogue; --annotate; docs/workbook.md.
+
+Workbooks come from tests/corpus/workbooks.py: header in row 1, records from row 2 (projects J1..J4
+in rows 2..5), sheets and headers named by key ("en") or Chinese label ("zh").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from corpus.workbooks import base_data, build, delete_column, save, set_cell, settings_row, sheet_of
+from quota_opt.errors import InputError, Location, Problem, Severity
+from quota_opt.io.annotate import AnnotateError, annotate_workbook
+from quota_opt.io.excel import ERROR_FILL, WARNING_FILL
+from quota_opt.messages import TEMPLATES, expected_phrase, quote_value, render_location, workbook_doc
+from quota_opt.schema import PROJECTS, SETTINGS, Column, ColumnType
+from quota_opt.validate import (
+    BAD,
+    COERCIONS,
+    check_scenario,
+    parse_cell,
+    parse_workbook,
+    read_scenario,
+    scenario_from_parsed,
+    validate_workbook,
+)
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "workbook.md"
+
+Edit = Callable[[Workbook], None]
+
+
+def _make(tmp_path: Path, lang: str, edit: Edit | None = None, data: dict[str, Any] | None = None) -> Path:
+    wb = build(data, lang)
+    if edit is not None:
+        edit(wb)
+    return save(wb, tmp_path / f"book_{lang}.xlsx")
+
+
+def _set(sheet: str, row: int, column: str, value: Any) -> Edit:
+    return lambda wb: set_cell(wb, sheet, row, column, value)
+
+
+def _messages(path: Path, lang: str, code: str) -> list[str]:
+    report = validate_workbook(path)
+    return [p.message(lang) for p in report.problems if p.code == code]
+
+
+# --------------------------------------------------------------------------------------------
+# One fault per workbook: exact wording, zh on a Chinese workbook, en on an English one
+# --------------------------------------------------------------------------------------------
+
+FAULTS: list[tuple[str, str, Edit | None, Callable[[dict[str, Any]], None] | None, str, str]] = [
+    ("wrong_type", "bad_value", _set("projects", 3, "land_demand", "abc"), None,
+     '工作表 项目(projects)，第3行，用地需求(land_demand)，单元格 G3：应为大于0的数，实际为 "abc"。',
+     'sheet projects, row 3, land_demand (Land demand), cell G3: expected a number > 0, got "abc".'),
+    ("out_of_range", "out_of_range", _set("projects", 2, "land_demand", -5), None,
+     "工作表 项目(projects)，第2行，用地需求(land_demand)，单元格 G2：应为大于0的数，实际为 -5。",
+     "sheet projects, row 2, land_demand (Land demand), cell G2: expected a number > 0, got -5."),
+    ("above_sanity_bound", "out_of_range", _set("projects", 2, "energy_demand", 2e8), None,
+     "工作表 项目(projects)，第2行，年综合能耗(energy_demand)，单元格 K2：应为不小于0且不大于100,000,000的数，"
+     "实际为 200000000。",
+     "sheet projects, row 2, energy_demand (Energy demand), cell K2: expected a number ≥ 0 and ≤ 100,000,000, "
+     "got 200000000."),
+    ("bad_yes_no", "bad_value", _set("projects", 4, "mandatory", "maybe"), None,
+     '工作表 项目(projects)，第4行，必保(mandatory)，单元格 Q4：应为是/否（是、否、Y、N、TRUE、FALSE、1、0），实际为 "maybe"。',
+     'sheet projects, row 4, mandatory (Mandatory), cell Q4: expected yes/no (是, 否, Y, N, yes, no, TRUE, FALSE, 1, '
+     '0), got "maybe".'),
+    ("required_blank", "required_blank", _set("districts", 3, "name", None), None,
+     "工作表 区县(districts)，第3行，区县名称(name)，单元格 B3：必填，应为非空文本，实际为空。",
+     "sheet districts, row 3, name (District name), cell B3: required: expected a non-blank text, got a blank cell."),
+    ("settings_wrong_type", "bad_value", _set("settings", settings_row("base_year"), "base_year", "明年"), None,
+     '工作表 参数设置(settings)，第3行，基准年度(base_year)，单元格 B3：应为1990至2100之间的四位数年度（如 2026），实际为 "明年"。',
+     'sheet settings, row 3, base_year (Base year), cell B3: expected a year from 1990 to 2100 (e.g. 2026), got "明年".'),
+    ("duplicate_id", "duplicate_id", _set("projects", 5, "project_id", "J2"), None,
+     "工作表 项目(projects)，第5行，项目编号(project_id)，单元格 A5：项目编号 J2 重复（第一次出现在第 3 行）。每个编号只能出现一次。",
+     "sheet projects, row 5, project_id (Project id), cell A5: project_id J2 appears twice (first in row 3). "
+     "Each id must be unique."),
+    ("duplicate_quota_row", "duplicate_id", _set("district_quotas", 5, "year", 2026), None,
+     "工作表 区县年度指标(district_quotas)，第5行，年度(year)，单元格 A5：年度 2026、区县代码 B 重复（第一次出现在第 3 行）。"
+     "每个编号只能出现一次。",
+     "sheet district_quotas, row 5, year (Year), cell A5: year 2026, district_id B appears twice (first in row 3). "
+     "Each id must be unique."),
+    ("unknown_district", "unknown_reference", _set("projects", 3, "district_id", "C"), None,
+     "工作表 项目(projects)，第3行，区县代码(district_id)，单元格 C3：“C”不在“区县”(districts)表中（现有：A, B）。"
+     "请先在该表中添加，或更正代码。",
+     'sheet projects, row 3, district_id (District id), cell C3: "C" is not in the districts sheet (known: A, B). '
+     "Add it there first, or correct the id."),
+    ("unknown_platform", "unknown_reference", _set("projects", 2, "platform_id", "PX"), None,
+     "工作表 项目(projects)，第2行，平台代码(platform_id)，单元格 D2：“PX”不在“产业平台”(platforms)表中（现有：PA, PB）。"
+     "请先在该表中添加，或更正代码。",
+     'sheet projects, row 2, platform_id (Platform id), cell D2: "PX" is not in the platforms sheet (known: PA, PB). '
+     "Add it there first, or correct the id."),
+    ("unknown_chain", "unknown_reference", _set("projects", 4, "chain_id", "C7"), None,
+     "工作表 项目(projects)，第4行，产业链代码(chain_id)，单元格 E4：“C7”不在“产业链”(chains)表中（现有：C1, C2）。"
+     "请先在该表中添加，或更正代码。",
+     'sheet projects, row 4, chain_id (Chain id), cell E4: "C7" is not in the chains sheet (known: C1, C2). '
+     "Add it there first, or correct the id."),
+    ("platform_in_other_district", "platform_district_mismatch", _set("projects", 2, "platform_id", "PB"), None,
+     "工作表 项目(projects)，第2行，平台代码(platform_id)，单元格 D2：平台 PB 属于区县 B，与项目所在区县 A 不一致。请更正平台或区县。",
+     "sheet projects, row 2, platform_id (Platform id), cell D2: platform PB belongs to district B, not to the "
+     "project's district A. Correct the platform or the district."),
+    ("missing_column", "missing_column", lambda wb: delete_column(wb, "projects", "annual_tax"), None,
+     "工作表 项目(projects)，第1行：缺少必需列“达产年税收”(annual_tax)。请在表头行添加该列（中文名或英文键均可）。",
+     'sheet projects, row 1: the required column "annual_tax" (Annual tax) is missing. Add it to the header row '
+     "(key or label)."),
+    ("missing_sheet", "missing_sheet", lambda wb: wb.remove(sheet_of(wb, "platforms")), None,
+     "工作表 产业平台(platforms)：缺少工作表。请添加名为“产业平台”或“platforms”的工作表（可用 quota-opt template 生成模板）。",
+     'sheet platforms: the sheet is missing. Add a sheet named "platforms" or "产业平台" (quota-opt template writes one).'),
+    ("quota_missing", "quota_missing", None, lambda d: d["district_quotas"].pop(0),
+     "工作表 区县年度指标(district_quotas)：缺少区县 A 在 2026 年的指标行。请为每个区县、每个规划年度各填一行。",
+     "sheet district_quotas: no quota row for district A in 2026. Add one row per district and planning year."),
+    ("actual_after_horizon", "actual_year_after_horizon", None,
+     lambda d: d.__setitem__("actuals", [{"project_id": "J4", "year": 2029, "land_district_quota": 20,
+                                           "energy_district": 100}]),
+     "工作表 上年执行(actuals)，第2行，供地年度(year)，单元格 B2：执行年度 2029 晚于规划末年 2027。规划期内的执行记录应在规划期内。",
+     "sheet actuals, row 2, year (Supply year), cell B2: the actual year 2029 is after the last planning year 2027."),
+]
+
+WARNINGS: list[tuple[str, str, Edit | None, Callable[[dict[str, Any]], None] | None, str, str]] = [
+    ("unknown_column", "unknown_column", lambda wb: sheet_of(wb, "chains").cell(row=1, column=8, value="负责人"), None,
+     "工作表 产业链(chains)，第1行，单元格 H1：未识别的列“负责人”，已忽略。",
+     'sheet chains, row 1, cell H1: unrecognised column "负责人", ignored.'),
+    ("quota_year_outside_horizon", "year_outside_horizon", None,
+     lambda d: d["city_quotas"].append({"year": 2031, "provincial_reward_quota": 5}),
+     "工作表 市级年度指标(city_quotas)，第4行，年度(year)，单元格 A4：年度 2031 不在规划期 2026–2027 内，该行已忽略。",
+     "sheet city_quotas, row 4, year (Year), cell A4: year 2031 is outside the planning horizon 2026–2027; "
+     "the row is ignored."),
+    ("window_outside_horizon", "window_outside_horizon", _set("projects", 5, "earliest_year", 2030), None,
+     "工作表 项目(projects)，第5行，最早供地年度(earliest_year)，单元格 R5：供地年度区间 2030–2027 与规划期 2026–2027 无交集，"
+     "该项目不会被安排。",
+     "sheet projects, row 5, earliest_year (Earliest year), cell R5: earliest year 2030 is after latest year 2027. "
+     "Correct one of them."),
+    ("project_too_large", "project_energy_too_large", _set("projects", 3, "energy_demand", 90_000), None,
+     "工作表 项目(projects)，第3行，年综合能耗(energy_demand)，单元格 K3：年综合能耗 90,000.0 吨标准煤超过任何年度可能的能耗指标上限"
+     "（约 7,000.0），该项目无法安排。",
+     "sheet projects, row 3, energy_demand (Energy demand), cell K3: energy demand 90,000.0 tce exceeds any year's "
+     "possible energy quota (about 7,000.0 tce); it cannot be scheduled."),
+]
+
+
+def _fault_path(tmp_path: Path, lang: str, edit: Edit | None, change: Callable[[dict[str, Any]], None] | None) -> Path:
+    data = base_data()
+    if change is not None:
+        change(data)
+    return _make(tmp_path, lang, edit, data)
+
+
+@pytest.mark.parametrize(("name", "code", "edit", "change", "zh", "en"), FAULTS, ids=[f[0] for f in FAULTS])
+def test_fault_is_an_error_with_exact_wording(tmp_path: Path, name: str, code: str, edit: Edit | None,
+                                              change: Callable[[dict[str, Any]], None] | None, zh: str,
+                                              en: str) -> None:
+    zh_book = _fault_path(tmp_path, "zh", edit, change)
+    en_book = _fault_path(tmp_path, "en", edit, change)
+    report = validate_workbook(zh_book)
+    assert not report.ok and report.scenario is None
+    assert zh in [p.message("zh") for p in report.errors if p.code == code], report.messages("zh")
+    assert en in [p.message("en") for p in validate_workbook(en_book).errors if p.code == code]
+    with pytest.raises(InputError) as caught:
+        read_scenario(en_book)
+    assert en in caught.value.report("en")
+
+
+@pytest.mark.parametrize(("name", "code", "edit", "change", "zh", "en"), WARNINGS, ids=[f[0] for f in WARNINGS])
+def test_notice_is_a_warning_with_exact_wording(tmp_path: Path, name: str, code: str, edit: Edit | None,
+                                                change: Callable[[dict[str, Any]], None] | None, zh: str,
+                                                en: str) -> None:
+    if name == "window_outside_horizon":
+        # earliest 2030 with latest blank (= 2027) is inverted; with latest 2031 it only misses the horizon
+        inner = edit
+        assert inner is not None
+
+        def edit_both(wb: Workbook) -> None:
+            inner(wb)
+            set_cell(wb, "projects", 5, "latest_year", 2031)
+
+        edit = edit_both
+        zh = zh.replace("2030–2027", "2030–2031")
+        en = ("sheet projects, row 5, earliest_year (Earliest year), cell R5: the supply window 2030–2031 misses the "
+              "planning horizon 2026–2027; the project cannot be scheduled.")
+    zh_report = validate_workbook(_fault_path(tmp_path, "zh", edit, change))
+    en_report = validate_workbook(_fault_path(tmp_path, "en", edit, change))
+    assert zh_report.ok and en_report.ok, en_report.messages("en")
+    assert zh in [p.message("zh") for p in zh_report.warnings if p.code == code], zh_report.messages("zh")
+    assert en in [p.message("en") for p in en_report.warnings if p.code == code], en_report.messages("en")
+    assert en_report.scenario is not None and en_report.scenario.warnings == en_report.warnings
+
+
+def test_every_problem_is_collected_in_one_run(tmp_path: Path) -> None:
+    """Four faults on three sheets: all four reported, each at its place."""
+
+    def edit(wb: Workbook) -> None:
+        set_cell(wb, "projects", 2, "investment", "十二")
+        set_cell(wb, "projects", 3, "land_demand", -30)
+        set_cell(wb, "projects", 4, "district_id", "Q")
+        delete_column(wb, "chains", "name")
+
+    report = validate_workbook(_make(tmp_path, "en", edit))
+    where = {(p.code, p.where.sheet, p.where.row, p.where.column) for p in report.errors}
+    assert where == {("bad_value", "projects", 2, "investment"), ("out_of_range", "projects", 3, "land_demand"),
+                     ("unknown_reference", "projects", 4, "district_id"), ("missing_column", "chains", 1, None)}
+    rows = [(p.where.sheet, p.where.row) for p in report.errors]
+    assert rows == sorted(rows, key=lambda r: (["chains", "projects"].index(r[0]), r[1])), "reading order"
+
+
+def test_messages_read_in_the_language_of_the_reader(tmp_path: Path) -> None:
+    """A zh workbook read by an English reader: the tab name as found, then the key."""
+    path = _make(tmp_path, "zh", _set("projects", 3, "land_demand", "abc"))
+    (problem,) = validate_workbook(path).errors
+    assert problem.message("en") == ('sheet 项目 (projects), row 3, land_demand (Land demand), cell G3: '
+                                     'expected a number > 0, got "abc".')
+    en_book = _make(tmp_path, "en", _set("projects", 3, "land_demand", "abc"))
+    (problem,) = validate_workbook(en_book).errors
+    assert problem.message("zh") == '工作表 projects(项目)，第3行，用地需求(land_demand)，单元格 G3：应为大于0的数，实际为 "abc"。'
+
+
+# --------------------------------------------------------------------------------------------
+# Cell parsing
+# --------------------------------------------------------------------------------------------
+
+LAND = PROJECTS.column("land_demand")
+FLAG = PROJECTS.column("mandatory")
+YEAR = PROJECTS.column("earliest_year")
+HERE = Location(sheet="projects", row=7, column="land_demand", cell="G7")
+
+
+def _parse(column: Column, value: Any) -> tuple[Any, list[Problem]]:
+    problems: list[Problem] = []
+    return parse_cell(column, value, HERE, problems), problems
+
+
+@pytest.mark.parametrize("word", ["是", "Y", "y", "yes", "YES", " Yes ", "TRUE", "true", "1", "t", "对", "√", True, 1, 1.0])
+def test_yes_words(word: Any) -> None:
+    assert _parse(FLAG, word) == (True, [])
+
+
+@pytest.mark.parametrize("word", ["否", "N", "n", "no", "No", "FALSE", "false", "0", "f", "不", "×", False, 0, 0.0])
+def test_no_words(word: Any) -> None:
+    assert _parse(FLAG, word) == (False, [])
+
+
+@pytest.mark.parametrize(("text", "number"), [("１２０", 120.0), ("1,200", 1200.0), ("120亩", 120.0), ("120 亩", 120.0),
+                                              ("120mu", 120.0), ("1,234.5", 1234.5), ("1 200", 1200.0)])
+def test_numbers_read_from_text_with_a_warning(text: str, number: float) -> None:
+    value, problems = _parse(LAND, text)
+    assert value == number
+    assert [p.code for p in problems] == ["coerced_number"] and not problems[0].is_error
+
+
+@pytest.mark.parametrize("text", ["120", " 120 ", "1.5e2"])
+def test_plain_numbers_in_text_are_read_silently(text: str) -> None:
+    assert _parse(LAND, text)[0] == float(text)
+    assert _parse(LAND, text)[1] == []
+
+
+@pytest.mark.parametrize("text", ["1,2", "1,200,5", "120公顷", "12O", "abc", "1e400", "nan", "inf", "--5", "5%"])
+def test_text_that_is_not_a_number_is_an_error(text: str) -> None:
+    value, problems = _parse(LAND, text)
+    assert value is BAD
+    assert [p.code for p in problems] == ["bad_value"] and problems[0].is_error
+
+
+def test_percent_only_in_columns_without_a_unit() -> None:
+    discount = SETTINGS.column("deferral_discount")
+    assert _parse(discount, "90%")[0] == pytest.approx(0.9)
+    assert _parse(LAND, "90%")[0] is BAD
+
+
+def test_year_columns() -> None:
+    assert _parse(YEAR, 2027) == (2027, [])
+    assert _parse(YEAR, "2027") == (2027, [])
+    value, problems = _parse(YEAR, dt.datetime(2027, 6, 30))
+    assert value == 2027 and [p.code for p in problems] == ["coerced_year"]
+    value, problems = _parse(YEAR, dt.datetime(1905, 7, 19))  # 2027 typed into a date-formatted cell
+    assert value == 2027 and [p.code for p in problems] == ["coerced_year"]
+    assert _parse(YEAR, 2027.5)[0] is BAD
+    assert _parse(YEAR, dt.datetime(1950, 1, 1))[0] is BAD
+
+
+def test_dates_in_number_columns_name_the_number_they_hold() -> None:
+    value, (problem,) = _parse(LAND, dt.datetime(1900, 4, 29))
+    assert value is BAD and problem.code == "date_in_number" and problem.params["serial"] == 120
+    assert "If you meant 120, format the cell as General or Number" in problem.message("en")
+
+
+@pytest.mark.parametrize("value", [float("nan"), None, "", "   "])
+def test_blank_like_cells(value: Any) -> None:
+    assert _parse(PROJECTS.column("latest_year"), value) == (None, [])
+    result, problems = _parse(LAND, value)
+    assert result is BAD and [p.code for p in problems] == ["required_blank"]
+
+
+def test_ids_are_text() -> None:
+    pid = PROJECTS.column("project_id")
+    assert _parse(pid, 101) == ("101", [])
+    assert _parse(pid, 101.0) == ("101", [])
+    assert _parse(pid, " Ｊ１ ") == ("J1", [])
+    assert _parse(pid, True)[0] is BAD
+    assert _parse(pid, dt.datetime(2026, 1, 1))[0] is BAD
+    chains = Column("key_chains", "重点产业链", "Key chains", ColumnType.ID_LIST, required=True)
+    assert _parse(chains, "C1, C2、C3；C4") == (("C1", "C2", "C3", "C4"), [])
+    assert _parse(chains, 7) == (("7",), [])
+
+
+def test_excel_error_values() -> None:
+    value, (problem,) = _parse(LAND, "#N/A")
+    assert value is BAD and problem.code == "excel_error"
+    assert problem.message("en").endswith('got the Excel error "#N/A". Fix the cell\'s formula or type the value.')
+
+
+def test_too_large_integers_do_not_overflow() -> None:
+    value, (problem,) = _parse(LAND, 10**400)
+    assert value is BAD and problem.code == "out_of_range"
+
+
+# --------------------------------------------------------------------------------------------
+# Partial scenarios: stage 2 works on whatever stage 1 could read
+# --------------------------------------------------------------------------------------------
+
+
+def test_stage_two_runs_on_blanks_left_by_stage_one(tmp_path: Path) -> None:
+    """Every cell of the actuals and many of the projects unreadable: cross-sheet checks still run, no crash."""
+
+    def edit(wb: Workbook) -> None:
+        for row in range(2, 6):
+            for column in ("investment", "land_demand", "earliest_year"):
+                set_cell(wb, "projects", row, column, "??")
+            for column in ("platform_id", "district_id"):
+                set_cell(wb, "projects", row, column, True)  # not an id: unreadable
+        set_cell(wb, "projects", 3, "project_id", "J1")  # and one duplicate that stage 2 must still see
+
+    data = base_data()
+    data["actuals"] = [{"project_id": "J4", "year": "last year", "land_district_quota": "x"}]
+    report = validate_workbook(_make(tmp_path, "en", edit, data))
+    codes = {p.code for p in report.errors}
+    assert {"bad_value", "duplicate_id"} <= codes
+    assert "unknown_reference" not in codes  # unreadable cells are blanks for stage 2, not ids
+
+
+def test_check_scenario_on_a_scenario_built_in_code() -> None:
+    from builders import project, tiny
+
+    sc = tiny([project("P1", 10.0), project("P1", 5.0)])
+    assert [p.code for p in check_scenario(sc) if p.is_error] == ["duplicate_id"]
+
+
+def test_settings_sheet_faults(tmp_path: Path) -> None:
+    wb = build()
+    ws = sheet_of(wb, "settings")
+    ws.append(["horizon_years", 2])  # the same value again: a warning
+    ws.append([None, "stray value"])
+    ws.append(["参数", "值"])  # a repeated header row is not a parameter
+    report = validate_workbook(save(wb, tmp_path / "s.xlsx"))
+    assert report.ok
+    assert [p.code for p in report.warnings] == ["duplicate_setting", "setting_without_name"]
+    assert report.warnings[1].message("en") == ('sheet settings, row 15, cell B15: the value "stray value" has no '
+                                                "parameter name in column A; ignored.")
+
+
+def test_parse_workbook_and_scenario_from_parsed_keep_row_numbers(tmp_path: Path) -> None:
+    from quota_opt.io.read import read_workbook
+
+    raw = read_workbook(_make(tmp_path, "zh"))
+    parsed = parse_workbook(raw)
+    assert not parsed.has_errors
+    sc = scenario_from_parsed(parsed, raw)
+    assert list(sc.projects["_row"]) == [2, 3, 4, 5]
+    assert sc.meta["projects"].name == "项目" and sc.meta["projects"].columns["land_demand"][0] == 7
+
+
+# --------------------------------------------------------------------------------------------
+# The message catalogue
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_message_renders_in_both_languages_without_its_parameters() -> None:
+    for code in TEMPLATES:
+        problem = Problem(Severity.ERROR, code, Location(sheet="projects", row=3, column="land_demand", cell="G3"))
+        for lang in ("zh", "en"):
+            text = problem.message(lang)
+            assert text.startswith("工作表 项目(projects)，第3行" if lang == "zh" else "sheet projects, row 3")
+
+
+def test_unknown_codes_and_odd_values_do_not_break_rendering() -> None:
+    problem = Problem(Severity.ERROR, "no_such_code", Location(), {"found": object()})
+    assert problem.message("en") == "no_such_code"
+    assert quote_value("a\x00b\nc") == '"a\\x00b\\nc"'
+    assert quote_value(None, "zh") == "（空）" and quote_value(None, "en") == "(blank)"
+    assert quote_value(dt.datetime(2026, 1, 2)) == "2026-01-02"
+    assert quote_value(True) == "TRUE"
+    assert quote_value("长" * 100).endswith("…(100)\"")
+
+
+def test_expected_phrases() -> None:
+    assert expected_phrase(LAND, "en") == "a number > 0"
+    assert expected_phrase(LAND, "en", full=True) == "a number > 0 and ≤ 1,000,000"
+    assert expected_phrase(PROJECTS.column("investment"), "zh") == "大于0的数"
+    assert expected_phrase(SETTINGS.column("deferral_discount"), "zh") == "大于0且不大于1的数"
+    assert expected_phrase(SETTINGS.column("threads"), "en") == "a whole number ≥ 0 and ≤ 256"
+
+
+def test_location_without_a_sheet() -> None:
+    assert render_location(Location(), "en") == ""
+    assert render_location(Location(sheet_name="备注"), "zh") == "工作表 备注"
+
+
+# --------------------------------------------------------------------------------------------
+# --annotate
+# --------------------------------------------------------------------------------------------
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_annotate_marks_cells_and_never_touches_the_input(tmp_path: Path) -> None:
+    def edit(wb: Workbook) -> None:
+        set_cell(wb, "projects", 3, "land_demand", "abc")
+        set_cell(wb, "projects", 2, "land_demand", "６０")
+        ws = sheet_of(wb, "projects")
+        ws["C5"] = None
+        ws.merge_cells("C4:C5")
+        ws.append(["合计"])
+
+    source = _make(tmp_path, "zh", edit)
+    before = _sha(source)
+    report = validate_workbook(source)
+    out = annotate_workbook(source, report.problems, tmp_path / "marked.xlsx", "zh")
+    assert _sha(source) == before
+    wb = load_workbook(out)
+    assert wb.sheetnames[0] == "校验结果"
+    ws = wb["项目"]
+    assert ws["G3"].fill.fgColor.rgb == ERROR_FILL.fgColor.rgb
+    assert "应为大于0的数" in ws["G3"].comment.text
+    assert ws["G2"].fill.fgColor.rgb == WARNING_FILL.fgColor.rgb
+    assert ws["C4"].comment is not None  # the merged range's anchor
+    assert "合计" in ws["A6"].comment.text
+    listed = [row[2] for row in wb["校验结果"].iter_rows(min_row=2, values_only=True)]
+    assert listed == [p.message("zh") for p in report.problems]
+    # the annotated copy reads like the original (its extra sheet is ignored)
+    again = validate_workbook(out)
+    assert [p.code for p in again.problems] == [p.code for p in report.problems]
+
+
+def test_annotate_refuses_to_overwrite_the_input(tmp_path: Path) -> None:
+    source = _make(tmp_path, "en", _set("projects", 3, "land_demand", "abc"))
+    before = _sha(source)
+    with pytest.raises(AnnotateError) as caught:
+        annotate_workbook(source, validate_workbook(source).problems, source, "en")
+    assert "it is the workbook being validated" in caught.value.report("en")
+    assert "不能覆盖被校验的工作簿" in caught.value.report("zh")
+    assert _sha(source) == before
+
+
+# --------------------------------------------------------------------------------------------
+# docs/workbook.md
+# --------------------------------------------------------------------------------------------
+
+
+def test_workbook_doc_is_up_to_date() -> None:
+    assert DOC.is_file(), "write it with: python -m quota_opt.messages > docs/workbook.md"
+    assert DOC.read_text(encoding="utf-8") == workbook_doc(), (
+        "docs/workbook.md differs from the schema; regenerate: python -m quota_opt.messages > docs/workbook.md")
+
+
+def test_every_warned_coercion_is_documented() -> None:
+    doc = workbook_doc()
+    for code, zh_text, en_text in COERCIONS:
+        assert code in TEMPLATES
+        assert f"`{code}`" in doc and en_text.replace("|", "\\|") in doc and zh_text in doc
+    for column in PROJECTS.columns:
+        assert f"`{column.key}`" in doc and column.label_zh in doc
