@@ -52,6 +52,7 @@ def test_quickstart_notebook_executes(tmp_path: Path, monkeypatch: pytest.Monkey
 
     assert EXAMPLE.is_file(), f"{EXAMPLE.relative_to(ROOT)} is missing: build it with `make examples`"
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")  # jupyter_core's path migration warning otherwise
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the notebook writes its workbooks into a temporary folder
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # figures as outputs
     kernel = _this_interpreter_kernel(tmp_path, monkeypatch)
     nb = nbformat.read(NOTEBOOK, as_version=4)

@@ -43,6 +43,8 @@ from quota_opt.outputs import INT, MU, SUMMARY_ROWS, TCE, TEXT, OutCol, OutSheet
 from quota_opt.schema import SETTINGS
 
 DELTA_PCT = "+0.0%;-0.0%;0.0%"
+POINT_COLOUR = "4472C4"
+FRONT_COLOUR = "C00000"
 
 CASES = OutSheet("cases", "方案列表", "Cases", (
     OutCol("case", "方案", "Case", TEXT, width=30),
@@ -144,6 +146,12 @@ def _word(words: dict[str, tuple[str, str]], key: Any, lang: str) -> str:
 
 def _status_fill(status: str) -> Any:
     return GOOD_FILL if status == "optimal" else (WARNING_FILL if status == "feasible" else ERROR_FILL)
+
+
+def _show_axes(chart: Any) -> None:
+    """openpyxl 3.1 leaves `delete` unset on axes, and recent Excel then hides them."""
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
 
 
 def _width(ws: Worksheet, column: int, width: float) -> None:
@@ -370,36 +378,39 @@ def _tradeoff_sheet(wb: Workbook, results: Sequence[Any], lang: str, tradeoff: A
     ws.cell(row=1, column=base_col, value=kpi_label(tradeoff.x, lang))
     ws.cell(row=1, column=base_col + 1, value=_word(CHART_TITLES, "all_points", lang))
     for i, (x, y, _name, _nd) in enumerate(points, start=2):
-        ws.cell(row=i, column=base_col, value=x)
-        ws.cell(row=i, column=base_col + 1, value=y)
+        ws.cell(row=i, column=base_col, value=x).number_format = kpi_format(tradeoff.x) or "General"
+        ws.cell(row=i, column=base_col + 1, value=y).number_format = kpi_format(tradeoff.y) or "General"
     front_pts = sorted((p for p in points if p[3]), key=lambda p: (p[0], p[1]))
     fc = base_col + 3
     ws.cell(row=1, column=fc, value=kpi_label(tradeoff.x, lang))
     ws.cell(row=1, column=fc + 1, value=_word(CHART_TITLES, "front", lang))
     ws.cell(row=1, column=fc + 2, value=FRONT_HEAD[0 if lang == "zh" else 1])
     for i, (x, y, name, _nd) in enumerate(front_pts, start=2):
-        ws.cell(row=i, column=fc, value=x)
-        ws.cell(row=i, column=fc + 1, value=y)
+        ws.cell(row=i, column=fc, value=x).number_format = kpi_format(tradeoff.x) or "General"
+        ws.cell(row=i, column=fc + 1, value=y).number_format = kpi_format(tradeoff.y) or "General"
         ws.cell(row=i, column=fc + 2, value=name)
     for c in (base_col, base_col + 1, fc, fc + 1, fc + 2):
         style_header(ws.cell(row=1, column=c))
-        _width(ws, c, 14)
+        _width(ws, c, 16 if c != fc + 2 else 24)
     ws.freeze_panes = "B2"
     if not points:
         return
     chart = ScatterChart()
     chart.title = _word(CHART_TITLES, "tradeoff", lang)
     chart.style = 13
+    chart.scatterStyle = "lineMarker"
     chart.x_axis.title = kpi_title(tradeoff.x, lang)
     chart.y_axis.title = kpi_title(tradeoff.y, lang)
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
+    _show_axes(chart)
     xs = Reference(ws, min_col=base_col, min_row=2, max_row=len(points) + 1)
     ys = Reference(ws, min_col=base_col + 1, min_row=1, max_row=len(points) + 1)
     every = Series(ys, xs, title_from_data=True)
     every.marker.symbol = "circle"
     every.marker.size = 7
+    every.marker.graphicalProperties.solidFill = POINT_COLOUR
+    every.marker.graphicalProperties.line.solidFill = POINT_COLOUR
     every.graphicalProperties.line.noFill = True
+    every.smooth = False
     chart.series.append(every)
     if front_pts:
         fx = Reference(ws, min_col=fc, min_row=2, max_row=len(front_pts) + 1)
@@ -407,7 +418,11 @@ def _tradeoff_sheet(wb: Workbook, results: Sequence[Any], lang: str, tradeoff: A
         line = Series(fy, fx, title_from_data=True)
         line.marker.symbol = "diamond"
         line.marker.size = 9
+        line.marker.graphicalProperties.solidFill = FRONT_COLOUR
+        line.marker.graphicalProperties.line.solidFill = FRONT_COLOUR
+        line.graphicalProperties.line.solidFill = FRONT_COLOUR
         line.graphicalProperties.line.width = 20000
+        line.smooth = False
         chart.series.append(line)
     chart.height, chart.width = 10, 18
     ws.add_chart(chart, ws.cell(row=max(ws.max_row, len(results) + 1) + 3, column=1).coordinate)
@@ -433,6 +448,9 @@ def _charts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
             b = base.kpi(k) if base is not None else None
             index.append(round(100.0 * v / b, 2) if v is not None and b else None)
         ws.append([r.name, *values, None, r.name, *index])
+        for j, key in enumerate(CHARTED_KPIS, start=2):
+            ws.cell(row=ws.max_row, column=j).number_format = kpi_format(key) or "General"
+            ws.cell(row=ws.max_row, column=idx_col + j - 1).number_format = "0.0"
     for c in [*range(1, len(head) + 1), *range(idx_col, idx_col + len(head))]:
         style_header(ws.cell(row=1, column=c))
         _width(ws, c, 14)
@@ -462,6 +480,8 @@ def _charts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
                                  max_row=n_cases + 1), from_rows=True, titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=idx_col + 1, max_col=idx_col + len(CHARTED_KPIS), min_row=1))
         chart.height, chart.width = 9, 22
+        chart.y_axis.scaling.min = 0
+        _show_axes(chart)
         ws.add_chart(chart, f"{anchor_col}{y}")
         y += 20
     for k_i, key in enumerate(CHARTED_KPIS[:4]):
@@ -472,6 +492,8 @@ def _charts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
         chart.add_data(Reference(ws, min_col=2 + k_i, min_row=1, max_row=n_cases + 1), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n_cases + 1))
         chart.height, chart.width = 7.5, 11
+        chart.y_axis.scaling.min = 0
+        _show_axes(chart)
         col = anchor_col if k_i % 2 == 0 else get_column_letter(idx_col + len(head) + 8)
         ws.add_chart(chart, f"{col}{y}")
         if k_i % 2 == 1:
@@ -484,6 +506,9 @@ def _charts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
                       titles_from_data=True)
         land.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + n_d))
         land.height, land.width = max(9.0, 0.35 * n_d * min(n_cases, 4) + 4), 22
+        land.x_axis.scaling.orientation = "maxMin"  # districts top to bottom, in table order
+        land.y_axis.scaling.min = 0
+        _show_axes(land)
         ws.add_chart(land, f"{anchor_col}{y}")
 
 
