@@ -148,6 +148,21 @@ def _status_fill(status: str) -> Any:
     return GOOD_FILL if status == "optimal" else (WARNING_FILL if status == "feasible" else ERROR_FILL)
 
 
+def _safe(cell: Any) -> Any:
+    """Keep text that starts with "=" as text: openpyxl would store it as a formula (a project named "=1+1"
+    would show 2). Returns the cell."""
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
+def _append(ws: Worksheet, values: Sequence[Any]) -> None:
+    """`ws.append(values)` with every text kept as text (see `_safe`)."""
+    ws.append(list(values))
+    for cell in ws[ws.max_row]:
+        _safe(cell)
+
+
 def _show_axes(chart: Any) -> None:
     """openpyxl 3.1 leaves `delete` unset on axes, and recent Excel then hides them."""
     chart.x_axis.delete = False
@@ -184,7 +199,7 @@ def _cases_sheet(wb: Workbook, frame: pd.DataFrame, lang: str) -> None:
     order += [k for k, _, _ in columns if k in COMPARED_KPIS] + ["non_dominated", "elapsed_s"]
     by_key = {k: (h, f) for k, h, f in columns}
     order = [k for k in order if k in by_key]
-    ws.append([by_key[k][0] for k in order])
+    _append(ws, [by_key[k][0] for k in order])
     for i in range(1, len(order) + 1):
         style_header(ws.cell(row=1, column=i))
     for rec in frame.to_dict("records"):
@@ -200,7 +215,7 @@ def _cases_sheet(wb: Workbook, frame: pd.DataFrame, lang: str) -> None:
             elif isinstance(v, bool):
                 v = yes_no(v, lang)
             values.append(_clean(v))
-        ws.append(values)
+        _append(ws, values)
         ws.cell(row=ws.max_row, column=order.index("status") + 1).fill = _status_fill(str(rec.get("status")))
         if rec.get("non_dominated") and "non_dominated" in order:
             ws.cell(row=ws.max_row, column=order.index("non_dominated") + 1).fill = GOOD_FILL
@@ -232,19 +247,19 @@ def _side_by_side_header(ws: Worksheet, fixed: Sequence[OutCol], cases: list[str
     positions: dict[tuple[str, str], int] = {}
     col = 1
     for c in fixed:
-        ws.cell(row=1, column=col, value="")
-        ws.cell(row=2, column=col, value=c.header(lang))
+        _safe(ws.cell(row=1, column=col, value=""))
+        _safe(ws.cell(row=2, column=col, value=c.header(lang)))
         positions[("", c.key)] = col
         _width(ws, col, c.width or max(display_width(c.header(lang)) + 2, 10))
         col += 1
     for case in cases:
         first = col
         for part in parts[case]:
-            ws.cell(row=2, column=col, value=part.header(lang))
+            _safe(ws.cell(row=2, column=col, value=part.header(lang)))
             positions[(case, part.key)] = col
             _width(ws, col, part.width or max(display_width(part.header(lang)) + 2, 11))
             col += 1
-        ws.cell(row=1, column=first, value=case)
+        _safe(ws.cell(row=1, column=first, value=case))
         if col - 1 > first:
             ws.merge_cells(start_row=1, start_column=first, end_row=1, end_column=col - 1)
     for r in (1, 2):
@@ -262,20 +277,20 @@ def _kpis_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
     parts = {n: [KPI_PARTS[p] for p in ("value", "delta", "delta_pct") if (n, p) in frame.columns] for n in names}
     pos = _side_by_side_header(ws, KPIS.columns, names, parts, lang)
     # status and message first
-    ws.cell(row=3, column=1, value=STATUS_ROW.header(lang))
-    ws.cell(row=4, column=1, value=MESSAGE_ROW.header(lang))
+    _safe(ws.cell(row=3, column=1, value=STATUS_ROW.header(lang)))
+    _safe(ws.cell(row=4, column=1, value=MESSAGE_ROW.header(lang)))
     for r in results:
-        cell = ws.cell(row=3, column=pos[(r.name, "value")], value=status_word(r.status, lang))
+        cell = _safe(ws.cell(row=3, column=pos[(r.name, "value")], value=status_word(r.status, lang)))
         cell.fill = _status_fill(r.status)
-        ws.cell(row=4, column=pos[(r.name, "value")], value=r.describe(lang) or None).alignment = WRAP
+        _safe(ws.cell(row=4, column=pos[(r.name, "value")], value=r.describe(lang) or None)).alignment = WRAP
     for offset, key in enumerate(COMPARED_KPIS):
         row = 5 + offset
-        ws.cell(row=row, column=1, value=kpi_label(key, lang))
+        _safe(ws.cell(row=row, column=1, value=kpi_label(key, lang)))
         fmt = kpi_format(key)
         for r in results:
             for part in parts[r.name]:
                 v = frame.at[key, (r.name, part.key)]
-                cell = ws.cell(row=row, column=pos[(r.name, part.key)], value=_clean(v))
+                cell = _safe(ws.cell(row=row, column=pos[(r.name, part.key)], value=_clean(v)))
                 cell.number_format = part.fmt or fmt or "General"
                 if part.key == "delta" and v is not None and not pd.isna(v) and v != 0:
                     cell.fill = WARNING_FILL
@@ -299,7 +314,7 @@ def _decisions_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
         change = rec[("", "change")]
         for c in DECISIONS.columns:
             v = _word(CHANGE_WORDS, change, lang) if c.key == "change" else rec[("", c.key)]
-            cell = ws.cell(row=row, column=pos[("", c.key)], value=_clean(v))
+            cell = _safe(ws.cell(row=row, column=pos[("", c.key)], value=_clean(v)))
             if change == "selection":
                 cell.fill = WARNING_FILL
             elif change:
@@ -308,7 +323,7 @@ def _decisions_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
             for part in DECISION_PARTS.values():
                 v = rec[(n, part.key)]
                 shown = yes_no(v, lang) if part.key == "selected" and v is not None else v
-                cell = ws.cell(row=row, column=pos[(n, part.key)], value=_clean(shown) if shown != "" else None)
+                cell = _safe(ws.cell(row=row, column=pos[(n, part.key)], value=_clean(shown) if shown != "" else None))
                 if part.key == "selected" and v is not None:
                     cell.fill = GOOD_FILL if shown == yes else MUTED_FILL
                 if part.fmt and part.fmt != TEXT:
@@ -334,10 +349,10 @@ def _districts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
     for i, rec in enumerate(frame.to_dict("records")):
         row = 3 + i
         for c in DISTRICTS.columns:
-            ws.cell(row=row, column=pos[("", c.key)], value=_clean(rec[("", c.key)]))
+            _safe(ws.cell(row=row, column=pos[("", c.key)], value=_clean(rec[("", c.key)])))
         for n in names:
             for part in DISTRICT_PARTS.values():
-                cell = ws.cell(row=row, column=pos[(n, part.key)], value=_clean(rec[(n, part.key)]))
+                cell = _safe(ws.cell(row=row, column=pos[(n, part.key)], value=_clean(rec[(n, part.key)])))
                 cell.number_format = part.fmt or "General"
     ws.freeze_panes = ws.cell(row=3, column=len(DISTRICTS.columns) + 1).coordinate
 
@@ -353,14 +368,14 @@ def _tradeoff_sheet(wb: Workbook, results: Sequence[Any], lang: str, tradeoff: A
     params = list(dict.fromkeys(k for r in results for k in r.params))
     head = [TRADEOFF.column("case").header(lang), *(_setting_header(p, lang) for p in params),
             kpi_label(tradeoff.x, lang), kpi_label(tradeoff.y, lang), TRADEOFF.column("non_dominated").header(lang)]
-    ws.append(head)
+    _append(ws, head)
     for i in range(1, len(head) + 1):
         style_header(ws.cell(row=1, column=i))
     x_col, y_col = len(params) + 2, len(params) + 3
     points = []
     for r, nd in zip(results, front, strict=True):
         x, y = r.kpi(tradeoff.x), r.kpi(tradeoff.y)
-        ws.append([r.name, *(_clean(r.params.get(p)) for p in params), x if r.ok else None, y if r.ok else None,
+        _append(ws, [r.name, *(_clean(r.params.get(p)) for p in params), x if r.ok else None, y if r.ok else None,
                    yes_no(nd, lang) if r.ok else status_word(r.status, lang)])
         if nd:
             for c in range(1, len(head) + 1):
@@ -375,20 +390,20 @@ def _tradeoff_sheet(wb: Workbook, results: Sequence[Any], lang: str, tradeoff: A
         _width(ws, c, max(display_width(head[c - 1]) + 2, 12))
     # the chart reads the points that have numbers, and the front sorted by x, from tables to the right
     base_col = len(head) + 2
-    ws.cell(row=1, column=base_col, value=kpi_label(tradeoff.x, lang))
-    ws.cell(row=1, column=base_col + 1, value=_word(CHART_TITLES, "all_points", lang))
+    _safe(ws.cell(row=1, column=base_col, value=kpi_label(tradeoff.x, lang)))
+    _safe(ws.cell(row=1, column=base_col + 1, value=_word(CHART_TITLES, "all_points", lang)))
     for i, (x, y, _name, _nd) in enumerate(points, start=2):
-        ws.cell(row=i, column=base_col, value=x).number_format = kpi_format(tradeoff.x) or "General"
-        ws.cell(row=i, column=base_col + 1, value=y).number_format = kpi_format(tradeoff.y) or "General"
+        _safe(ws.cell(row=i, column=base_col, value=x)).number_format = kpi_format(tradeoff.x) or "General"
+        _safe(ws.cell(row=i, column=base_col + 1, value=y)).number_format = kpi_format(tradeoff.y) or "General"
     front_pts = sorted((p for p in points if p[3]), key=lambda p: (p[0], p[1]))
     fc = base_col + 3
-    ws.cell(row=1, column=fc, value=kpi_label(tradeoff.x, lang))
-    ws.cell(row=1, column=fc + 1, value=_word(CHART_TITLES, "front", lang))
-    ws.cell(row=1, column=fc + 2, value=FRONT_HEAD[0 if lang == "zh" else 1])
+    _safe(ws.cell(row=1, column=fc, value=kpi_label(tradeoff.x, lang)))
+    _safe(ws.cell(row=1, column=fc + 1, value=_word(CHART_TITLES, "front", lang)))
+    _safe(ws.cell(row=1, column=fc + 2, value=FRONT_HEAD[0 if lang == "zh" else 1]))
     for i, (x, y, name, _nd) in enumerate(front_pts, start=2):
-        ws.cell(row=i, column=fc, value=x).number_format = kpi_format(tradeoff.x) or "General"
-        ws.cell(row=i, column=fc + 1, value=y).number_format = kpi_format(tradeoff.y) or "General"
-        ws.cell(row=i, column=fc + 2, value=name)
+        _safe(ws.cell(row=i, column=fc, value=x)).number_format = kpi_format(tradeoff.x) or "General"
+        _safe(ws.cell(row=i, column=fc + 1, value=y)).number_format = kpi_format(tradeoff.y) or "General"
+        _safe(ws.cell(row=i, column=fc + 2, value=name))
     for c in (base_col, base_col + 1, fc, fc + 1, fc + 2):
         style_header(ws.cell(row=1, column=c))
         _width(ws, c, 16 if c != fc + 2 else 24)
@@ -439,7 +454,7 @@ def _charts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
     n_cases = len(ok)
     # table 1: headline KPIs per case; table 2 beside it: the same relative to the base (= 100)
     head = ["方案" if lang == "zh" else "case", *(kpi_title(k, lang) for k in CHARTED_KPIS)]
-    ws.append([*head, None, *head])
+    _append(ws, [*head, None, *head])
     idx_col = len(head) + 2
     for r in ok:
         values = [r.kpi(k) for k in CHARTED_KPIS]
@@ -447,7 +462,7 @@ def _charts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
         for k, v in zip(CHARTED_KPIS, values, strict=True):
             b = base.kpi(k) if base is not None else None
             index.append(round(100.0 * v / b, 2) if v is not None and b else None)
-        ws.append([r.name, *values, None, r.name, *index])
+        _append(ws, [r.name, *values, None, r.name, *index])
         for j, key in enumerate(CHARTED_KPIS, start=2):
             ws.cell(row=ws.max_row, column=j).number_format = kpi_format(key) or "General"
             ws.cell(row=ws.max_row, column=idx_col + j - 1).number_format = "0.0"
@@ -460,15 +475,15 @@ def _charts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
     by_district["district"] = frame[("", "district_name")].to_numpy()
     totals = by_district.groupby("district", sort=False).sum()
     start = n_cases + 4
-    ws.cell(row=start, column=1, value="区县" if lang == "zh" else "district")
+    _safe(ws.cell(row=start, column=1, value="区县" if lang == "zh" else "district"))
     for j, r in enumerate(ok, start=2):
-        ws.cell(row=start, column=j, value=r.name)
+        _safe(ws.cell(row=start, column=j, value=r.name))
     for c in range(1, n_cases + 2):
         style_header(ws.cell(row=start, column=c))
     for i, (district, row) in enumerate(totals.iterrows(), start=start + 1):
-        ws.cell(row=i, column=1, value=str(district))
+        _safe(ws.cell(row=i, column=1, value=str(district)))
         for j, r in enumerate(ok, start=2):
-            ws.cell(row=i, column=j, value=round(float(row[r.name]), 1))
+            _safe(ws.cell(row=i, column=j, value=round(float(row[r.name]), 1)))
     n_d = len(totals)
     anchor_col = get_column_letter(idx_col + len(head) + 1)
     y = 2
