@@ -239,3 +239,18 @@ def test_cli_compare_input_errors(tmp_path: Path) -> None:
     assert "nope" in res.output
     res = runner.invoke(app, ["compare", "--variants", "all", str(path), str(path), "--lang", "en"])
     assert res.exit_code == 1 and "exactly one" in res.output
+
+
+def test_case_from_run_matches_a_case_solved_by_run_cases(flip: list[cmp.CaseResult]) -> None:
+    mine = cmp.case_from_run(run_scenario(golden(100), RunOptions(threads=1, shadow_prices=False)), "mine")
+    assert mine.status == "optimal" and mine.name == "mine"
+    assert [mine.kpi(k) for k in cmp.COMPARED_KPIS] == [flip[0].kpi(k) for k in cmp.COMPARED_KPIS]
+    pd.testing.assert_frame_equal(mine.allocation, flip[0].allocation)
+
+
+def test_text_starting_with_equals_stays_text(tmp_path: Path) -> None:
+    sc = tiny([project("=1+1", 10, investment=3)], quotas={("A", 2026): {"new_land_quota": 100}})
+    results = cmp.run_cases([cmp.Case("=2*3", sc)], workers=1)
+    wb = openpyxl.load_workbook(cmp.write_comparison(results, tmp_path / "eq.xlsx", "en"))
+    assert (wb[CASES.name("en")]["A2"].value, wb[CASES.name("en")]["A2"].data_type) == ("=2*3", "s")
+    assert (wb[DECISIONS.name("en")]["A3"].value, wb[DECISIONS.name("en")]["A3"].data_type) == ("=1+1", "s")
