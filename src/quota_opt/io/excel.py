@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import time
+import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -37,6 +42,24 @@ def fix_properties(wb: Workbook, title: str) -> None:
     props.modified = FIXED_TIME
 
 
+def keep_text(cell: Any) -> Any:
+    """Store text that starts with "=" as text. openpyxl takes it for a formula, which a spreadsheet then
+    calculates (a project named "=1+1" would show 2) and our own reader rejects."""
+    if cell.data_type == "f" and isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def append_row(ws: Worksheet, values: Sequence[Any]) -> None:
+    """`ws.append(values)`, with text that starts with "=" kept as text (see `keep_text`)."""
+    ws.append(list(values))
+    if any(isinstance(v, str) and v.startswith("=") for v in values):
+        row = ws.max_row
+        for i, v in enumerate(values, start=1):
+            if isinstance(v, str) and v.startswith("="):
+                keep_text(ws.cell(row=row, column=i))
+
+
 def style_header(cell: Any) -> None:
     cell.fill = HEADER_FILL
     cell.font = HEADER_FONT
@@ -62,13 +85,43 @@ def save_atomic(wb: Workbook, path: str | Path, *, protect: Path | None = None) 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        _write(wb, tmp)
         os.replace(tmp, path)
     except BaseException:
         with _suppress():
             os.unlink(tmp)
         raise
     return path
+
+
+def _write(wb: Workbook, filename: str) -> None:
+    """`wb.save(filename)` without the time of saving: openpyxl's save stamps `modified` with the current
+    time and every zip member with the current time; here both come from the workbook's properties
+    (see `fix_properties`) and FIXED_TIME, so the same workbook saved twice gives the same bytes."""
+    with _FixedTimeZip(filename, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+
+
+_FIXED_TIMESTAMP = time.mktime(FIXED_TIME.timetuple())  # local time, as zip members record it
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip archive whose members are dated FIXED_TIME instead of the time they were written."""
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: int | None = None,
+                 compresslevel: int | None = None) -> None:
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            info = zipfile.ZipInfo(str(zinfo_or_arcname), date_time=FIXED_TIME.timetuple()[:6])
+            info.external_attr = 0o600 << 16  # as ZipFile.writestr does for a name
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data,
+                         self.compression if compress_type is None else compress_type,
+                         self.compresslevel if compresslevel is None else compresslevel)
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: int | None = None,
+              compresslevel: int | None = None) -> None:
+        os.utime(filename, (_FIXED_TIMESTAMP, _FIXED_TIMESTAMP))  # openpyxl's own temporary sheet file
+        super().write(filename, arcname, compress_type, compresslevel)
 
 
 class _suppress:

@@ -17,7 +17,15 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from quota_opt.io.excel import WRAP, display_width, fix_properties, save_atomic, style_header
+from quota_opt.io.excel import (
+    WRAP,
+    append_row,
+    display_width,
+    fix_properties,
+    keep_text,
+    save_atomic,
+    style_header,
+)
 from quota_opt.messages import check_lang
 from quota_opt.scenario import Scenario, Settings
 from quota_opt.schema import INSTRUCTIONS_NAME, SETTINGS, SHEETS, SHEETS_BY_KEY, Column, ColumnType, Sheet
@@ -92,7 +100,7 @@ def _write_settings(wb: Workbook, settings: Settings | None, lang: str) -> None:
     for r, col in enumerate(SETTINGS.columns, start=2):
         value = getattr(settings, col.key) if settings is not None else col.default
         ws.cell(row=r, column=1, value=col.header(lang))
-        ws.cell(row=r, column=2, value=cell_value(col, value, lang))
+        keep_text(ws.cell(row=r, column=2, value=cell_value(col, value, lang)))
         ws.cell(row=r, column=3, value=col.unit(lang))
         ws.cell(row=r, column=4, value=col.help(lang)).alignment = WRAP
         ws.cell(row=r, column=1).comment = _comment(col, lang)
@@ -118,7 +126,7 @@ def _write_table(wb: Workbook, sheet: Sheet, df: pd.DataFrame | None, lang: str)
         records = df[[c.key for c in cols]].to_dict("records")
         for rec in records:
             row = [cell_value(c, rec[c.key], lang) for c in cols]
-            ws.append(row)
+            append_row(ws, row)
         n = len(records)
         for i, c in enumerate(cols):
             sample = df[c.key].head(200)

@@ -29,6 +29,7 @@ from quota_opt.io.excel import (
     MUTED_FILL,
     WARNING_FILL,
     WRAP,
+    append_row,
     display_width,
     fix_properties,
     save_atomic,
@@ -78,7 +79,7 @@ def write_table(wb: Workbook, sheet: OutSheet, df: pd.DataFrame, lang: str) -> W
         style_header(ws.cell(row=1, column=i))
     data = [df[c.key].tolist() for c in cols]
     for r in range(len(df)):
-        ws.append([_clean(col[r]) for col in data])
+        append_row(ws, [_clean(col[r]) for col in data])
     for i, c in enumerate(cols, start=1):
         letter = get_column_letter(i)
         if c.fmt and len(df):
@@ -107,7 +108,7 @@ def _summary_sheet(wb: Workbook, rows: dict[str, Any], lang: str) -> None:
     for key, (zh, _en, fmt) in SUMMARY_ROWS.items():
         if key not in rows:
             continue
-        ws.append([zh if lang == "zh" else key, _clean(rows[key])])
+        append_row(ws, [zh if lang == "zh" else key, _clean(rows[key])])
         cell = ws.cell(row=ws.max_row, column=2)
         if fmt and isinstance(cell.value, int | float):
             cell.number_format = fmt
@@ -179,7 +180,7 @@ def _charts(wb: Workbook, result: Any, lang: str) -> None:
     for i in range(1, 9):
         style_header(ws.cell(row=1, column=i))
     for d, r in by_d.iterrows():
-        ws.append([names.get(str(d), str(d)), *(round(float(v), 1) for v in r.tolist())])
+        append_row(ws, [names.get(str(d), str(d)), *(round(float(v), 1) for v in r.tolist())])
     n = len(by_d)
     if n == 0:
         return
