@@ -11,7 +11,7 @@ it with its district and year and the mandatory projects that need it, e.g.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -83,8 +83,8 @@ def diagnose(prep: Prepared, options: SolveOptions) -> Conflicts:
 
 
 def _unmet(pid: str, prep: Prepared) -> Conflict:
-    conflict = Conflict("mandatory_unmet", prep.candidates.at[pid, "district_id"], None, 1.0, ("个", "project"),
-                        [pid])
+    district = cast(str, prep.candidates.at[pid, "district_id"])
+    conflict = Conflict("mandatory_unmet", district, None, 1.0, ("个", "project"), [pid])
     conflict.messages = {
         "zh": f"必保项目 {pid} 在规划期内无法安排，需取消其必保要求。",
         "en": f"Mandatory project {pid} cannot be supplied within the horizon; its mandatory status must be lifted.",
@@ -128,8 +128,9 @@ def _overshoot(family: str, key: Any, amount: float, form: Any, prep: Prepared, 
     label_zh, label_en = QUOTA_LABELS[family]
     dname = names.get(district or "", district or "")
     digits = 0 if energy else 1
-    plist_zh = "、".join(f"{p}（{'能耗' if energy else '用地'} {c.at[p, need_col]:,.{digits}f} {unit[0]}）" for p in involved)
-    plist_en = ", ".join(f"{p} ({c.at[p, need_col]:,.{digits}f} {unit[1]})" for p in involved)
+    need = {p: cast(float, c.at[p, need_col]) for p in involved}
+    plist_zh = "、".join(f"{p}（{'能耗' if energy else '用地'} {need[p]:,.{digits}f} {unit[0]}）" for p in involved)
+    plist_en = ", ".join(f"{p} ({need[p]:,.{digits}f} {unit[1]})" for p in involved)
     where_zh = (f"平台 {district} 的" if family == "platform_land_capacity" else f"{dname}{year}年" if district else
                 f"{year}年")
     where_en = (f"platform {district}'s" if family == "platform_land_capacity" else

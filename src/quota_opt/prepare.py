@@ -15,7 +15,7 @@ No file access; pure data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -133,7 +133,8 @@ def derive_projects(sc: Scenario) -> pd.DataFrame:
     actual_ids = set(sc.actuals["project_id"].dropna())
     codes: list[str | None] = []
     params: list[dict[str, Any]] = []
-    for pid, row in p.iterrows():
+    for index, row in p.iterrows():
+        pid = cast(str, index)
         code: str | None = None
         par: dict[str, Any] = {}
         if pid in actual_ids:
@@ -348,7 +349,7 @@ def supply_limit_problems(sc: Scenario) -> list[Problem]:
     limits = supply_limits(prep)
     p = prep.projects
     for pid, lim in limits.iterrows():
-        r = p.loc[pid]
+        r = cast("pd.Series[Any]", p.loc[cast(str, pid)])  # one row: the index is unique
         if r["land_demand"] > lim["land_limit"] + 1e-6:
             problems.append(Problem(Severity.WARNING, "project_too_large", sc.loc("projects", r[ROW], "land_demand"),
                                     {"found": _fmt(r["land_demand"]), "limit": _fmt(lim["land_limit"])}))

@@ -16,7 +16,7 @@ A selected project says what funded it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -154,7 +154,7 @@ def assign_reasons(*, result_plan: Plan, form: Formulation, x: np.ndarray, gap: 
     en: list[str] = []
     details: list[dict[str, Any]] = []
     selected = a[a["status"] == "selected"]
-    for rec in a.to_dict("records"):
+    for rec in cast(list[dict[str, Any]], a.to_dict("records")):
         if rec["status"] == "actual":
             code, params = ACTUAL, _funded_params(rec)
         elif rec["status"] == "selected":
@@ -170,7 +170,7 @@ def assign_reasons(*, result_plan: Plan, form: Formulation, x: np.ndarray, gap: 
         zh.append(render_reason(code, params, "zh"))
         en.append(render_reason(code, params, "en"))
     a["reason_code"] = codes
-    a["reason_params"] = details
+    a["reason_params"] = cast(list[Any], details)  # dicts, as an object column
     a["reason_zh"] = zh
     a["reason_en"] = en
 

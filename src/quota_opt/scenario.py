@@ -147,7 +147,10 @@ class Scenario:
             data = tables.get(s.key)
             df = pd.DataFrame(data) if data is not None else pd.DataFrame()
             frames[s.key] = normalize_table(s.key, df)
-        return cls(settings=settings, **frames)
+        return cls(settings=settings, districts=frames["districts"], platforms=frames["platforms"],
+                   chains=frames["chains"], district_quotas=frames["district_quotas"],
+                   city_quotas=frames["city_quotas"], projects=frames["projects"], actuals=frames["actuals"],
+                   variants=frames["variants"])
 
 
 def empty_table(sheet_key: str) -> pd.DataFrame:

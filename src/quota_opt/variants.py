@@ -11,7 +11,7 @@ schema's bounds; every problem names the variants sheet's row.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -50,7 +50,7 @@ def resolve_target(target: str) -> tuple[str, Column] | None:
 def check_variants(sc: Scenario) -> list[Problem]:
     """Problems with the variants sheet (unknown targets, bad values, filters that do not apply)."""
     problems: list[Problem] = []
-    for rec in sc.variants.to_dict("records"):
+    for rec in cast(list[dict[str, Any]], sc.variants.to_dict("records")):
         _apply_row(sc.copy(), rec, problems)
     return problems
 
@@ -63,7 +63,7 @@ def apply_variant(sc: Scenario, name: str) -> Scenario:
                                   {"found": name, "known": ", ".join(names) or "—"})])
     out = sc.copy()
     problems: list[Problem] = []
-    for rec in sc.variants[sc.variants["variant"] == name].to_dict("records"):
+    for rec in cast(list[dict[str, Any]], sc.variants[sc.variants["variant"] == name].to_dict("records")):
         _apply_row(out, rec, problems)
     errors = [p for p in problems if p.is_error]
     if errors:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -87,7 +87,7 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
     if base.plan is None:
         raise InputError([])
     alloc = base.plan.allocation.set_index("project_id")
-    row = alloc.loc[project_id].to_dict()
+    row = cast(dict[str, Any], alloc.loc[project_id].to_dict())
     reason = {"zh": row["reason_zh"], "en": row["reason_en"]}
     selected = bool(row["selected"])
     counter = {"solves": 0}
@@ -186,7 +186,7 @@ def _binding_row(base: RunResult, row: dict[str, Any]) -> tuple[int | None, dict
     binding = params.get("binding")
     year = int(row["year"]) if row.get("selected") and row.get("year") is not None else params.get("year")
     if year is None:
-        year = int(form.prep.candidates.at[row["project_id"], "window_first"])
+        year = int(cast(int, form.prep.candidates.at[row["project_id"], "window_first"]))
     district = row["district_id"]
     names = {
         "district_land_quota": ("district_land_quota", (district, year), {"zh": f"{district} {year}年区县新增建设用地指标",

@@ -18,7 +18,7 @@ Side-by-side sheets have two header rows: the case name above, what the column h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from openpyxl import Workbook
@@ -289,7 +289,7 @@ def _kpis_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
         fmt = kpi_format(key)
         for r in results:
             for part in parts[r.name]:
-                v = frame.at[key, (r.name, part.key)]
+                v = cast(float | None, frame.at[key, (r.name, part.key)])
                 cell = _safe(ws.cell(row=row, column=pos[(r.name, part.key)], value=_clean(v)))
                 cell.number_format = part.fmt or fmt or "General"
                 if part.key == "delta" and v is not None and not pd.isna(v) and v != 0:
