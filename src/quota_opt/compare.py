@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -532,10 +532,11 @@ def decision_frame(results: Sequence[CaseResult], lang: str = "zh") -> pd.DataFr
     rows: dict[str, dict[str, Any]] = {}
     per_case: list[dict[str, dict[str, Any]]] = []
     for r in results:
-        recs = {str(rec["project_id"]): rec for rec in r.allocation.to_dict("records")} if r.ok else {}
+        records = cast(list[dict[str, Any]], r.allocation.to_dict("records")) if r.ok else []
+        recs = {str(rec["project_id"]): rec for rec in records}
         per_case.append(recs)
-        for pid, rec in recs.items():
-            rows.setdefault(pid, {"name": rec.get("name"), "district_id": rec.get("district_id")})
+        for pid, first in recs.items():
+            rows.setdefault(pid, {"name": first.get("name"), "district_id": first.get("district_id")})
     data: dict[tuple[str, str], list[Any]] = {("", k): [] for k in ("project_id", "name", "district_id", "change")}
     for r in results:
         for part in ("selected", "year", "sources"):
@@ -571,13 +572,15 @@ def changed_projects(results: Sequence[CaseResult]) -> list[int | None]:
     """Per case: how many projects' selection or year differ from the base case (None for a failed case)."""
     if not results or not results[0].ok:
         return [None] * len(results)
-    base = {str(r["project_id"]): _decision(r)[:2] for r in results[0].allocation.to_dict("records")}
+    base_records = cast(list[dict[str, Any]], results[0].allocation.to_dict("records"))
+    base = {str(r["project_id"]): _decision(r)[:2] for r in base_records}
     out: list[int | None] = []
     for r in results:
         if not r.ok:
             out.append(None)
             continue
-        mine = {str(x["project_id"]): _decision(x)[:2] for x in r.allocation.to_dict("records")}
+        records = cast(list[dict[str, Any]], r.allocation.to_dict("records"))
+        mine = {str(x["project_id"]): _decision(x)[:2] for x in records}
         keys = set(base) | set(mine)
         out.append(sum(base.get(k, (None, None)) != mine.get(k, (None, None)) for k in keys))
     return out
@@ -739,33 +742,55 @@ class ProgressBar:
         self.console.print(f"[{done}/{total}] {result.name}: {word} ({result.elapsed_s:.1f} s)", markup=False)
 
 
+def _shown(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+SHORT_HEADS = {  # key -> (zh, en): compact column heads for the terminal
+    "objective": ("目标值", "objective"), "projects_selected": ("安排项目", "projects"),
+    "investment_selected": ("投资(亿元)", "investment"), "average_output_per_mu": ("亩均产值", "output/mu"),
+    "mu_to_request": ("向省争取(亩)", "request mu"), "land_selected": ("供地(亩)", "land mu"),
+    "energy_selected": ("能耗(吨)", "energy tce"), "average_tax_per_mu": ("亩均税收", "tax/mu"),
+}
+
+
 def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tradeoff | None = None) -> Any:
     """A rich Table of the cases: status, decisions changed against the base, headline KPIs (and the
     non-dominated mark in a sweep), for the terminal."""
     from rich.table import Table
 
-    from quota_opt.outputs import SUMMARY_ROWS, status_word
+    from quota_opt.outputs import status_word
 
     zh = lang == "zh"
     keys = ["objective", "projects_selected", "investment_selected", "average_output_per_mu", "mu_to_request"]
     if tradeoff is not None:
         keys += [k for k in (tradeoff.x, tradeoff.y) if k not in keys]
     table = Table(title="方案比较" if zh else "Comparison", title_justify="left")
-    table.add_column("方案" if zh else "case")
+    swept = list(dict.fromkeys(k for r in results for k in r.params))
+    if swept:  # a sweep: the values only, under the settings' keys
+        head = " · ".join(swept)
+        names = [" · ".join(_shown(r.params.get(k)) for k in swept) for r in results]
+    else:
+        head = "方案" if zh else "case"
+        names = [r.name for r in results]
+    table.add_column(head, overflow="fold", min_width=min(max(len(n) for n in [head, *names]), 24))
     table.add_column("状态" if zh else "status")
     table.add_column("决定改变" if zh else "changed", justify="right")
     for key in keys:
-        table.add_column(SUMMARY_ROWS[key][0] if zh else key.replace("_", " "), justify="right")
+        zh_head, en_head = SHORT_HEADS.get(key, (key, key))
+        table.add_column(zh_head if zh else en_head, justify="right")
     if tradeoff is not None:
-        table.add_column("非劣解" if zh else "non-dominated", justify="center")
+        table.add_column("非劣" if zh else "front", justify="center")
     changed = changed_projects(results)
     front = tradeoff.front(results) if tradeoff is not None else None
     for k, r in enumerate(results):
-        cells = [r.name, status_word(r.status, lang) if r.ok else f"[red]{status_word(r.status, lang)}[/]",
-                 "" if changed[k] is None else str(changed[k])]
+        word = status_word(r.status, lang) if r.status != "feasible" else ("可行" if zh else "feasible")
+        cells = [names[k], word if r.ok else f"[red]{word}[/]", "" if changed[k] is None else str(changed[k])]
         for key in keys:
             v = r.kpi(key)
-            cells.append("" if v is None else (f"{v:,.0f}" if key == "projects_selected" else f"{v:,.2f}"))
+            cells.append("" if v is None else (f"{v:,.0f}" if key == "projects_selected" else f"{v:,.1f}"))
         if front is not None:
             cells.append("★" if front[k] else "")
         table.add_row(*cells)

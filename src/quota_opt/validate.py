@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -46,8 +46,9 @@ from quota_opt.schema import (
     ColumnType,
     Sheet,
     find_sheet,
-    match_column,
+    header_candidates,
     normalize_name,
+    spellings,
     split_ids,
 )
 
@@ -373,6 +374,25 @@ def _loc(sheet: Sheet, raw: RawSheet, row: int | None, column: Column | None = N
                     header=header, cell=cell)
 
 
+_SPELLINGS: dict[str, dict[str, Column]] = {}  # sheet key → normalized header spelling → column
+
+
+def _match(sheet: Sheet, header: Any) -> Column | None:
+    """`schema.match_column`, with the spellings normalized once per sheet (headers are matched often)."""
+    index = _SPELLINGS.get(sheet.key)
+    if index is None:
+        index = {}
+        for col in sheet.columns:
+            for spelling in spellings(col.key, col.label_zh, col.label_en):
+                index.setdefault(spelling, col)
+        _SPELLINGS[sheet.key] = index
+    for candidate in header_candidates(header):
+        found = index.get(candidate)
+        if found is not None:
+            return found
+    return None
+
+
 class _LazyLocation:
     """A cell's Location, made only when a problem needs it (most cells have none)."""
 
@@ -397,7 +417,7 @@ def _matched_columns(sheet: Sheet, values: tuple[Any, ...]) -> set[str]:
             continue
         if isinstance(v, str) and len(v) > 200:
             continue
-        col = match_column(sheet, v)
+        col = _match(sheet, v)
         if col is not None:
             found.add(col.key)
     return found
@@ -548,7 +568,7 @@ def _map_header(sheet: Sheet, raw: RawSheet, header_row: int, header_values: tup
     for col_index, value in enumerate(header_values, start=1):
         if _is_blank(value):
             continue
-        col = match_column(sheet, value) if isinstance(value, str | int | float) else None
+        col = _match(sheet, value) if isinstance(value, str | int | float) else None
         text = _header_text(value)
         if col is None:
             problems.append(Problem(Severity.WARNING, "unknown_column",
@@ -614,7 +634,7 @@ def _parse_settings(raw: RawSheet, out: _Parsed, epoch: dt.datetime) -> None:
                 out.problems.append(Problem(Severity.WARNING, "setting_without_name",
                                             _loc(sheet, raw, row_number, None, 2), {"found": value}))
             continue
-        col = match_column(sheet, name) if isinstance(name, str | int | float) else None
+        col = _match(sheet, name) if isinstance(name, str | int | float) else None
         if col is None:
             if normalize_name(name) not in _SETTINGS_HEADER_WORDS:
                 out.problems.append(Problem(Severity.WARNING, "unknown_setting", _loc(sheet, raw, row_number, None, 1),
@@ -859,12 +879,12 @@ def _check_actuals(sc: Scenario, problems: list[Problem]) -> None:
         if not _present(pid) or pid not in proj.index:
             continue
         land = sum(float(rec[c]) for c in land_cols if _present(rec[c]))
-        demand = proj.at[pid, "land_demand"]
+        demand = cast(float, proj.at[pid, "land_demand"])
         if _present(demand) and abs(land - float(demand)) > 0.01 + 1e-6 * float(demand):
             _err(problems, "actual_land_mismatch", sc.loc("actuals", row, "land_district_quota"),
                  found=_shown(round(land, 2)), expected=_shown(round(float(demand), 2)), project=pid)
         energy = sum(float(rec[c]) for c in energy_cols if _present(rec[c]))
-        e_demand = proj.at[pid, "energy_demand"]
+        e_demand = cast(float, proj.at[pid, "energy_demand"])
         if _present(e_demand) and abs(energy - float(e_demand)) > 0.5 + 1e-6 * float(e_demand):
             _err(problems, "actual_energy_mismatch", sc.loc("actuals", row, "energy_district"),
                  found=_shown(round(energy, 1)), expected=_shown(round(float(e_demand), 1)), project=pid)
@@ -887,7 +907,10 @@ def scenario_from_parsed(parsed: _Parsed, raw: RawWorkbook | None = None) -> Sce
         records = [{k: (None if v is BAD else v) for k, v in r.items()} for r in parsed.tables.get(sch.key, [])]
         frames[sch.key] = normalize_table(sch.key, pd.DataFrame(records))
     return Scenario(settings=settings, meta=parsed.meta,
-                    source_path=raw.path if raw else None, source_sha256=raw.sha256 if raw else None, **frames)
+                    source_path=raw.path if raw else None, source_sha256=raw.sha256 if raw else None,
+                    districts=frames["districts"], platforms=frames["platforms"], chains=frames["chains"],
+                    district_quotas=frames["district_quotas"], city_quotas=frames["city_quotas"],
+                    projects=frames["projects"], actuals=frames["actuals"], variants=frames["variants"])
 
 
 def validate_workbook(path: str | Path, progress: Callable[[int], None] | None = None) -> ValidationReport:
