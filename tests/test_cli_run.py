@@ -100,9 +100,34 @@ def test_template_command(tmp_path: Path, lang: str) -> None:
 
 
 def test_generate_command_writes_a_valid_workbook(tmp_path: Path) -> None:
-    pytest.importorskip("quota_opt.generate")
     out = tmp_path / "g.xlsx"
     res = runner.invoke(app, ["generate", "--projects", "40", "--districts", "4", "--years", "2", "--seed", "7",
                               "-o", str(out), "--lang", "en"])
     assert res.exit_code == 0, res.output
     assert runner.invoke(app, ["validate", str(out), "--lang", "en"]).exit_code == 0
+
+
+def test_run_saves_under_a_fallback_name_when_the_output_cannot_be_written(tmp_path: Path) -> None:
+    """The output's folder is a file (cannot be created, even as root): the results are saved beside
+    the input under a fallback name, the run says where, and exits 4."""
+    path = golden(tmp_path)
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    res = runner.invoke(app, ["run", str(path), "-o", str(blocker / "out.xlsx"), "--lang", "en"])
+    assert res.exit_code == 4, res.output
+    assert "saved to" in res.output and "Traceback" not in res.output
+    saved = [p for p in tmp_path.glob("*.xlsx") if p.name not in (path.name,)]
+    assert len(saved) == 1 and saved[0].name.startswith("out")
+    assert check_results(path, saved[0]) == []
+
+
+def test_run_refuses_an_output_that_is_the_input_under_another_name(tmp_path: Path) -> None:
+    """A hard link to the input is the input: never written; the results go to a fallback name instead."""
+    path = golden(tmp_path, "zh")
+    link = tmp_path / "link.xlsx"
+    link.hardlink_to(path)
+    before = path.read_bytes()
+    res = runner.invoke(app, ["run", str(path), "-o", str(link), "--lang", "zh"])
+    assert res.exit_code == 4, res.output
+    assert path.read_bytes() == before
+    assert "输入工作簿" in res.output and "另存为" in res.output

@@ -73,14 +73,27 @@ def display_width(text: Any) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
 
 
+class InputProtected(OSError):
+    """The output path is the input workbook, which is never overwritten."""
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """True when `a` and `b` name the same file: the same path once resolved, or the same file by another
+    name (a hard link, or another spelling on a case-insensitive file system)."""
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
 def save_atomic(wb: Workbook, path: str | Path, *, protect: Path | None = None) -> Path:
     """Save to a temporary file beside `path`, then rename it into place.
 
     Never writes to `protect` (the input workbook). Raises OSError if the folder is not writable.
     """
     path = Path(path)
-    if protect is not None and path.resolve() == Path(protect).resolve():
-        raise OSError(f"refusing to overwrite the input workbook {path}")
+    if protect is not None and same_file(path, Path(protect)):
+        raise InputProtected(f"refusing to overwrite the input workbook {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
     os.close(fd)

@@ -29,6 +29,7 @@ from quota_opt.io.excel import (
     MUTED_FILL,
     WARNING_FILL,
     WRAP,
+    InputProtected,
     append_row,
     display_width,
     fix_properties,
@@ -261,27 +262,51 @@ def _highlight(wb: Workbook, lang: str) -> None:
     _ = WARNING_FILL
 
 
-def fallback_paths(path: Path) -> list[Path]:
-    """Where to save results when `path` cannot be written: beside it under another name, then the
-    working folder, then the system temporary folder."""
+def fallback_paths(path: Path, beside: Path | None = None) -> list[Path]:
+    """Where to save results when `path` cannot be written: beside it under another name, then beside
+    `beside` (the input workbook), then the working folder, then the system temporary folder."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     name = f"{path.stem}-{stamp}{path.suffix or '.xlsx'}"
-    return [path.with_name(name), Path.cwd() / name, Path(tempfile.gettempdir()) / name]
+    folders = [path.parent] + ([beside.parent] if beside is not None else []) + [Path.cwd(), Path(tempfile.gettempdir())]
+    return [folder / name for folder in dict.fromkeys(folders)]
+
+
+class ResultsNotWritten(OutputError):
+    """The results could not be written where asked; `saved` is where they were saved instead (None: nowhere)."""
+
+    def __init__(self, target: Path, reason: OSError, saved: Path | None):
+        self.target = target
+        self.saved = saved
+        self.protected = isinstance(reason, InputProtected)
+        self.reason = reason.strerror or str(reason)
+        super().__init__(self.report("en"))
+
+    def report(self, lang: str = "zh") -> str:
+        if lang == "zh":
+            why = "这是输入工作簿，不会被覆盖" if self.protected else self.reason
+            where = f"结果已另存为 {self.saved}" if self.saved else "也无法写入任何备用位置"
+            return f"无法写出 {self.target}（{why}）；{where}。"
+        why = "it is the input workbook, which is never overwritten" if self.protected else self.reason
+        where = f"the results were saved to {self.saved} instead" if self.saved else "nor to any fallback location"
+        return f"could not write {self.target} ({why}); {where}."
 
 
 def save_results(wb: Workbook, path: str | Path, *, protect: Path | None = None) -> Path:
-    """Save atomically; on failure save under a fallback name and raise OutputError naming it."""
+    """Save atomically; on failure save under a fallback name (never over an existing file) and raise
+    `ResultsNotWritten` naming it."""
     path = Path(path)
     try:
         return save_atomic(wb, path, protect=protect)
     except OSError as first:
-        for alt in fallback_paths(path):
+        for alt in fallback_paths(path, beside=protect):
+            if alt.exists():
+                continue
             try:
                 saved = save_atomic(wb, alt, protect=protect)
             except OSError:
                 continue
-            raise OutputError(f"could not write {path} ({first.strerror or first}); results saved to {saved}") from first
-        raise OutputError(f"could not write {path} ({first.strerror or first}) nor any fallback location") from first
+            raise ResultsNotWritten(path, first, saved) from first
+        raise ResultsNotWritten(path, first, None) from first
 
 
 def write_results(result: Any, path: str | Path, lang: str = "zh", run_at: dt.datetime | None = None) -> Path:
