@@ -36,7 +36,9 @@ def run_and_check(seed: int, folder: Path) -> None:
     assert not violations, violations
     other = run_scenario(scenario, RunOptions(backend="pyomo", mip_gap=1e-7, shadow_prices=False))
     assert other.solution.objective == pytest.approx(result.solution.objective, rel=1e-6, abs=1e-4)
-    assert result.solution.objective >= result.greedy.objective - 1e-6
+    # never worse than the ranking rule (it is the warm start), up to the solver's feasibility
+    # tolerance (1e-6 per variable, seen on the tie-break terms: 1.2e-6 on an objective of 154)
+    assert result.solution.objective >= result.greedy.objective - max(1e-5, 1e-7 * abs(result.greedy.objective))
 
 
 @settings(max_examples=100)  # each example solves twice and writes two workbooks

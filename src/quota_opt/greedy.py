@@ -11,6 +11,7 @@ Returns a column vector feasible for the formulation, so its objective is direct
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +34,14 @@ def _headroom(cum_avail: np.ndarray, cum_used: np.ndarray, t: int) -> float:
     return float(np.min(cum_avail[t:] - cum_used[t:]))
 
 
-def ranking_rule(form: Formulation) -> GreedyResult:
+def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
+                 first_year: Sequence[int] | None = None) -> GreedyResult:
+    """The ranking rule: mandatory projects first, then by value per mu, earliest fitting year.
+
+    `order` (candidate positions) and `first_year` (per candidate, the year position to try before the
+    others of its window) let a heuristic steer the same rule, e.g. by an LP solution (`heuristic.py`);
+    mandatory projects always come first.
+    """
     prep = form.prep
     s = prep.scenario.settings
     c = prep.candidates
@@ -60,11 +68,20 @@ def ranking_rule(form: Formulation) -> GreedyResult:
         return float(quota[d, t] - quota_used[d, t])
 
     per_mu = c["total_value"].to_numpy(float) / c["land_demand"].to_numpy(float)
-    order = sorted(range(len(c)), key=lambda j: (not bool(c["mandatory"].iat[j]), -per_mu[j], j))
+    mandatory = c["mandatory"].to_numpy(bool)
+    if order is None:
+        order = sorted(range(len(c)), key=lambda j: (not mandatory[j], -per_mu[j], j))
+    else:
+        order = [j for j in order if mandatory[j]] + [j for j in order if not mandatory[j]]
     unplaced: list[str] = []
+    cols = {k: c[k].to_numpy() for k in ("district_id", "land_demand", "energy_demand", "platform_id",
+                                         "window_first", "window_last", "may_stock", "may_pool", "may_request",
+                                         "may_city_energy", "earns_reward")}
+    pids = list(c.index)
     for j in order:
-        r = c.iloc[j]
-        pid = c.index[j]
+        r = {k: v[j] for k, v in cols.items()}
+        r["mandatory"] = mandatory[j]
+        pid = pids[j]
         d = d_index[r["district_id"]]
         land, energy = float(r["land_demand"]), float(r["energy_demand"])
         plat = r["platform_id"]
@@ -73,7 +90,13 @@ def ranking_rule(form: Formulation) -> GreedyResult:
                 unplaced.append(pid)
             continue
         placed = False
-        for t in range(year_pos[int(r["window_first"])], year_pos[int(r["window_last"])] + 1):
+        window = list(range(year_pos[int(r["window_first"])], year_pos[int(r["window_last"])] + 1))
+        if first_year is not None and first_year[j] in window:
+            window.remove(first_year[j])
+            window.insert(0, first_year[j])
+        for t in window:
+            if (pid, prep.years[t]) not in col["supply"]:  # a year it can never fit (model._pairs)
+                continue
             stock = max(0.0, _headroom(stock_avail[d], stock_used_cum[d], t)) if r["may_stock"] else 0.0
             district = max(0.0, quota_room(d, t))
             pool = max(0.0, pool_left[t]) if r["may_pool"] else 0.0

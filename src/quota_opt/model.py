@@ -176,8 +176,12 @@ CLAUSE_CITY_ENERGY = "五(二) 能耗：the city pools energy quota for major pr
 CLAUSE_PLATFORM = "二(三) 产业平台：a platform hosts no more project land over the horizon than its capacity."
 
 
-def _pairs(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """All (candidate position, year position) pairs inside each candidate's supply window."""
+def _pairs(prep: Prepared, prune: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The (candidate position, year position) pairs that get variables: inside each candidate's supply
+    window and, for projects that are not mandatory, only years in which the project could fit at all
+    (`year_limits`): a pair whose land or energy demand exceeds every source it may draw on that year can
+    never be chosen, and leaving it out keeps the LP relaxation from funding a fraction of it.
+    Mandatory projects keep every year, so that an infeasible scenario is still explained."""
     c = prep.candidates
     year_pos = {y: i for i, y in enumerate(prep.years)}
     t0 = np.array([year_pos[int(y)] for y in c["window_first"]], dtype=np.int64)
@@ -186,15 +190,53 @@ def _pairs(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
     jj = np.repeat(np.arange(len(c)), lens)
     within = np.arange(len(jj)) - np.repeat(np.cumsum(lens) - lens, lens)
     tt = t0[jj] + within
-    return jj, tt
+    if not prune:
+        return jj, tt
+    land_limit, energy_limit = year_limits(prep)
+    fits = (c["land_demand"].to_numpy(float)[jj] <= land_limit[jj, tt] + 1e-6) & (
+        c["energy_demand"].to_numpy(float)[jj] <= energy_limit[jj, tt] + 1e-6)
+    keep = fits | c["mandatory"].to_numpy(bool)[jj]
+    return jj[keep], tt[keep]
 
 
-def build_formulation(prep: Prepared, *, elastic: bool = False) -> Formulation:
+def year_limits(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate and year position, upper bounds on the land (mu) and energy (tce) it could be supplied
+    that year: its district's quota (with earlier years' when carry-over is allowed) and reward credit,
+    every reward the district's stock land could have earned by then, the district's stock available by
+    then (stock-eligible projects), the provincial pool and the request cap (when allowed), its platform's
+    remaining capacity; for energy its district's budget and the city pool (when allowed)."""
+    s = prep.scenario.settings
+    c = prep.candidates
+    T = len(prep.years)
+    d_index = {d: i for i, d in enumerate(prep.districts)}
+    d_of = np.array([d_index[d] for d in c["district_id"]], dtype=np.int64)
+    quota = prep.land_quota + prep.reward_credit
+    if s.carryover_allowed:
+        quota = np.cumsum(quota, axis=1)
+    stock = prep.stock_initial[:, None] + np.cumsum(prep.stock_added - prep.stock_committed, axis=1)
+    lag = int(s.reward_lag_years)
+    rewards = np.zeros_like(stock)
+    if lag < T:
+        rewards[:, lag:] = s.reward_ratio * np.maximum(stock[:, :T - lag], 0.0) if lag > 0 else \
+            s.reward_ratio * np.maximum(stock, 0.0)
+    land = (quota + rewards)[d_of] + np.where(c["may_stock"].to_numpy(bool)[:, None], np.maximum(stock[d_of], 0.0), 0.0)
+    land = land + np.where(c["may_pool"].to_numpy(bool)[:, None], prep.provincial_pool[None, :], 0.0)
+    land = land + np.where(c["may_request"].to_numpy(bool)[:, None], prep.request_cap[None, :], 0.0)
+    capacity = np.array([prep.platform_capacity.get(k, np.inf) for k in c["platform_id"]], dtype=float)
+    land = np.minimum(land, capacity[:, None])
+    energy = prep.energy_budget[d_of] + np.where(c["may_city_energy"].to_numpy(bool)[:, None],
+                                                 prep.city_energy_pool[None, :], 0.0)
+    return land, energy
+
+
+def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = True) -> Formulation:
     """Build the allocation MIP from prepared data.
 
     With `elastic=True`, every quota, pool, budget and capacity row and every mandatory-project row
     gets a priced slack ("how much would this requirement have to give"), and the objective becomes
-    "give way as little as possible"; used to explain infeasible scenarios.
+    "give way as little as possible"; used to explain infeasible scenarios (and then every year of every
+    window keeps its variable). `prune=False` keeps the years a project could never fit in (`_pairs`): the
+    plain formulation, for the benchmarks' naive baseline.
     """
     s = prep.scenario.settings
     c = prep.candidates
@@ -215,7 +257,7 @@ def build_formulation(prep: Prepared, *, elastic: bool = False) -> Formulation:
     t0 = np.array([year_pos[int(y)] for y in c["window_first"]], dtype=np.int64)
 
     form = Formulation(prep=prep, elastic=elastic)
-    jj, tt = _pairs(prep)
+    jj, tt = _pairs(prep, prune=prune and not elastic)
     K = len(jj)
 
     def pj_keys(mask: np.ndarray) -> list[tuple[Any, ...]]:

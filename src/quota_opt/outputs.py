@@ -191,6 +191,8 @@ SUMMARY_ROWS: dict[str, tuple[str, str, str | None]] = {
     "greedy_objective": ("排序法目标值", "Ranking-rule objective", "#,##0.000"),
     "value_vs_ranking_rule": ("相对排序法提升", "Value versus the ranking rule", "0.00%"),
     "greedy_projects_selected": ("排序法安排项目数", "Ranking-rule projects selected", INT),
+    "start_source": ("求解起点", "Solver started from", None),
+    "lp_bound": ("线性松弛上界", "LP relaxation bound", "#,##0.000"),
     "projects_total": ("项目总数", "Projects", INT),
     "projects_eligible": ("具备资格项目数", "Eligible projects", INT),
     "projects_selected": ("安排项目数", "Projects selected", INT),

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from quota_opt.greedy import GreedyResult, ranking_rule
+from quota_opt.heuristic import StartResult, starting_allocation
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import Prepared, prepare
 from quota_opt.results import Plan, interpret, kpis
@@ -67,6 +68,8 @@ class RunResult:
     kpis: dict[str, Any]
     timings: dict[str, float]
     shadow: pd.DataFrame | None = None
+    start_source: str = "ranking rule"  # which allocation the solver started from (heuristic.py)
+    lp_bound: float | None = None  # the LP relaxation's objective, when it was solved for the start
     infeasibility: Any = None  # quota_opt.infeasible.Conflicts when the scenario is infeasible
     variant: str | None = None
 
@@ -102,6 +105,8 @@ class RunResult:
             "greedy_objective": greedy_obj,
             "value_vs_ranking_rule": value_vs,
             "greedy_projects_selected": greedy_selected,
+            "start_source": START_WORDS.get(self.start_source, (self.start_source,) * 2)[0 if lang == "zh" else 1],
+            "lp_bound": self.lp_bound,
             **self.kpis,
             "objective_sentence": sentence,
             "time_read_s": self.timings.get("read", 0.0),
@@ -120,6 +125,14 @@ class RunResult:
             "input_sha256": self.scenario.source_sha256 or "",
         }
         return rows
+
+
+START_WORDS = {  # heuristic.StartResult.source, in the report's words
+    "ranking rule": ("排序法", "the ranking rule"),
+    "LP-guided": ("按线性松弛解排序的排序法", "the ranking rule ordered by the LP relaxation"),
+    "LP-fixed": ("固定线性松弛整数解后的子问题", "the LP relaxation's integral decisions, fixed"),
+}
+LP_SHARE = 0.25  # at most this share of the solve time goes to the LP relaxation behind the starting allocation
 
 
 def solve_options(scenario: Scenario, options: RunOptions, warm: np.ndarray | None) -> SolveOptions:
@@ -155,15 +168,25 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     t0 = time.perf_counter()
     stage("build")
     form = build_formulation(prep)
-    greedy = ranking_rule(form)
     timings["build"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     stage("solve")
-    warm = greedy.x if (options.warm_start and greedy.feasible) else None
-    solution = solve(form, solve_options(scenario, options, warm))
+    sopts = solve_options(scenario, options, None)
+    if options.warm_start:
+        # the ranking rule, and the rule steered by the LP relaxation when that is quick (heuristic.py)
+        start = starting_allocation(form, lp_time_limit_s=LP_SHARE * sopts.time_limit_s, threads=sopts.threads)
+        if start.best.feasible:
+            sopts.warm_start = start.best.x
+            sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t0), 1.0)
+    else:
+        rule = ranking_rule(form)
+        start = StartResult(best=rule, ranking=rule, lp_bound=None, lp_seconds=0.0, source="ranking rule")
+    greedy = start.ranking
+    solution = solve(form, sopts)
     timings["solve"] = time.perf_counter() - t0
     result = RunResult(scenario=scenario, prep=prep, form=form, greedy=greedy, solution=solution, plan=None,
-                       kpis={}, timings=timings, variant=variant)
+                       kpis={}, timings=timings, variant=variant, start_source=start.source,
+                       lp_bound=start.lp_bound)
     if solution.status == Status.INFEASIBLE:
         t0 = time.perf_counter()
         stage("explain")

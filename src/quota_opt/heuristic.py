@@ -1,0 +1,130 @@
+"""A starting allocation better than the ranking rule, guided by the LP relaxation.
+
+Large scenarios leave HiGHS little time beyond its root node, so the incumbent it starts from is the
+allocation it reports. The ranking rule ranks projects by value per mu alone; the LP relaxation also
+sees which quotas are scarce and which years and sources fit together. The heuristic:
+
+1. solves the LP relaxation (every `supply` variable in [0, 1]); its optimum is also a valid upper
+   bound on the best allocation;
+2. runs the ranking rule in the LP's order: projects the LP funds fully first, then by the share the
+   LP funds, each trying first the year in which the LP funds most of it;
+3. keeps the best of that and the plain ranking rule.
+
+Every candidate is a feasible point of the formulation (the ranking rule only places what fits),
+so the result is never worse than the ranking rule.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from quota_opt.greedy import GreedyResult, ranking_rule
+from quota_opt.model import Formulation
+
+
+@dataclass
+class StartResult:
+    best: GreedyResult  # the best starting allocation found (ranking rule or LP-guided)
+    ranking: GreedyResult  # the plain ranking rule (the baseline reported in `summary`)
+    lp_bound: float | None  # objective of the LP relaxation, an upper bound on any allocation
+    lp_seconds: float
+    source: str  # "ranking rule" or "LP-guided"
+
+
+def lp_relaxation(form: Formulation, time_limit_s: float, threads: int = 0) -> tuple[np.ndarray, float] | None:
+    """The LP relaxation's optimal column values and objective, or None when it was not solved in time."""
+    from quota_opt.solve import load_highs
+
+    h = load_highs(form, integer=False)
+    h.setOptionValue("time_limit", float(max(time_limit_s, 0.1)))
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    h.run()
+    if str(h.getModelStatus()).split(".")[-1] != "kOptimal":
+        return None
+    return np.asarray(h.getSolution().col_value, dtype=float), float(h.getInfo().objective_function_value)
+
+
+def lp_guided(form: Formulation, x_lp: np.ndarray) -> GreedyResult:
+    """The ranking rule steered by an LP solution: LP-funded share first, then value per mu; LP's year first."""
+    prep = form.prep
+    c = prep.candidates
+    supply = form.variables["supply"]
+    n = len(c)
+    y = np.asarray(x_lp[supply.start:supply.start + supply.size], dtype=float)
+    share = np.zeros(n)
+    np.add.at(share, supply.project, y)
+    # the year position in which the LP supplies most of each project
+    best_y = np.full(n, -1.0)
+    first_year = np.full(n, -1, dtype=np.int64)
+    for k in range(supply.size):
+        j = supply.project[k]
+        if y[k] > best_y[j] + 1e-9:
+            best_y[j] = y[k]
+            first_year[j] = supply.year[k]
+    per_mu = c["total_value"].to_numpy(float) / c["land_demand"].to_numpy(float)
+    # fully funded first (rounded, so LP noise does not reorder them), then by share, then value per mu
+    order = np.lexsort((np.arange(n), -per_mu, -np.round(share, 6)))
+    return ranking_rule(form, order=[int(j) for j in order], first_year=[int(t) for t in first_year])
+
+
+def lp_fixed(form: Formulation, x_lp: np.ndarray, time_limit_s: float, threads: int = 0,
+             warm: np.ndarray | None = None) -> GreedyResult | None:
+    """The allocation MIP with every `supply` decision the LP made integral held fixed ("RENS"): only the
+    projects the LP funds in part are decided, which HiGHS does quickly. When that leaves no feasible
+    allocation (a fixed project relied on a reward earned by a partly funded one), only the LP's zeros are
+    held fixed. None when neither finds an allocation in time."""
+    from quota_opt.solve import load_highs
+
+    supply = form.variables["supply"]
+    y = x_lp[supply.start:supply.start + supply.size]
+    lo, hi = form.bounds()
+    cols = supply.cols.astype(np.int32)
+    for fix_ones in (True, False):
+        h = load_highs(form)
+        new_lo = lo[cols].copy()
+        new_hi = hi[cols].copy()
+        new_hi[y <= 1e-6] = 0.0
+        if fix_ones:
+            new_lo[y >= 1 - 1e-6] = 1.0
+        h.changeColsBounds(len(cols), cols, new_lo, new_hi)
+        h.setOptionValue("time_limit", float(max(time_limit_s, 0.1)))
+        h.setOptionValue("mip_rel_gap", 1e-4)
+        if threads:
+            h.setOptionValue("threads", int(threads))
+        if warm is not None and np.all(warm[cols] >= new_lo - 1e-9) and np.all(warm[cols] <= new_hi + 1e-9):
+            import highspy
+
+            sol = highspy.HighsSolution()
+            sol.col_value = list(map(float, warm))
+            sol.value_valid = True
+            h.setSolution(sol)
+        h.run()
+        if h.getInfo().primal_solution_status == 2:
+            x = np.asarray(h.getSolution().col_value, dtype=float)
+            x[cols] = np.round(x[cols])
+            return GreedyResult(x=x, objective=float(form.objective @ x), feasible=True, unplaced_mandatory=[])
+    return None
+
+
+def starting_allocation(form: Formulation, *, lp_time_limit_s: float, fix_time_limit_s: float = 0.0,
+                        threads: int = 0) -> StartResult:
+    """The ranking rule and, when the LP relaxation solves within `lp_time_limit_s`, the LP-guided rule
+    and (given `fix_time_limit_s`) the LP-fixed MIP; the best of them."""
+    ranking = ranking_rule(form)
+    t0 = time.perf_counter()
+    relaxed = lp_relaxation(form, lp_time_limit_s, threads) if lp_time_limit_s > 0 else None
+    if relaxed is None:
+        return StartResult(ranking, ranking, None, time.perf_counter() - t0, "ranking rule")
+    x_lp, bound = relaxed
+    candidates = [(ranking, "ranking rule"), (lp_guided(form, x_lp), "LP-guided")]
+    if fix_time_limit_s > 0:
+        fixed = lp_fixed(form, x_lp, fix_time_limit_s, threads)
+        if fixed is not None:
+            candidates.append((fixed, "LP-fixed"))
+    feasible = [(g, name) for g, name in candidates if g.feasible]
+    best, source = max(feasible, key=lambda gn: gn[0].objective) if feasible else (ranking, "ranking rule")
+    return StartResult(best, ranking, bound, time.perf_counter() - t0, source)
