@@ -1,0 +1,221 @@
+"""The benchmark suite: `make bench` (or `python benchmarks/run.py [--only NAME ...] [--quick]`).
+
+For each size, a seeded scenario workbook is generated (`quota_opt.generate`), then, each in a fresh
+process so that peak memory is that run's own:
+
+- **quota-opt**: read, validate, build (prepare + formulation), solve (starting allocation + HiGHS),
+  explain (polish, reasons, shadow prices), write — each stage timed; peak memory (max RSS); objective,
+  best bound, gap, value versus the ranking rule;
+- **naive baseline**: the same formulation handed to HiGHS with its default settings — no starting
+  allocation, no options — with the same solve-time budget as quota-opt's solve stage.
+
+Results go to benchmarks/RESULTS.md (and benchmarks/results.json). Benchmarks are not tests: nothing
+here asserts a time. The machine's load is recorded beside the figures, because a busy machine slows
+every stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    projects: int
+    districts: int
+    years: int
+    budget_s: float  # end-to-end target: the solver's time limit is this less the other stages' share
+    solve_limit_s: float
+
+
+SUITE = (
+    Case("120x13x3", 120, 13, 3, 10, 7),
+    Case("300x13x3", 300, 13, 3, 10, 7),
+    Case("1000x13x5", 1000, 13, 5, 30, 25),
+    Case("1000x90x3", 1000, 90, 3, 30, 25),
+    Case("5000x90x5", 5000, 90, 5, 120, 100),
+)
+QUICK = ("120x13x3", "300x13x3")
+SEED = 1
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def child_quota_opt(path: Path, solve_limit_s: float) -> dict[str, Any]:
+    """One product run, stage by stage, in this (fresh) process."""
+    from quota_opt.io.read import read_workbook
+    from quota_opt.io.write import write_results
+    from quota_opt.run import RunOptions, run_scenario
+    from quota_opt.validate import validate_workbook
+
+    out: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    read_workbook(path)
+    out["read_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    report = validate_workbook(path)  # reads again: validate = this less the read above
+    out["validate_s"] = max(time.perf_counter() - t0 - out["read_s"], 0.0)
+    assert report.scenario is not None, report.messages("en")[:5]
+    result = run_scenario(report.scenario, RunOptions(time_limit_s=solve_limit_s, mip_gap=1e-4))
+    tm = result.timings
+    out["build_s"] = tm.get("prepare", 0.0) + tm.get("build", 0.0)
+    out["solve_s"] = tm.get("solve", 0.0)
+    out["explain_s"] = tm.get("polish", 0.0) + tm.get("explain", 0.0)
+    with tempfile.TemporaryDirectory() as folder:
+        t0 = time.perf_counter()
+        write_results(result, Path(folder) / "results.xlsx", "en")
+        out["write_s"] = time.perf_counter() - t0
+    sol = result.solution
+    out.update(
+        status=sol.status.value, objective=sol.objective, bound=sol.best_bound, gap=sol.gap,
+        ranking_rule=result.greedy.objective if result.greedy.feasible else None,
+        start=result.start_source, lp_bound=result.lp_bound,
+        cols=result.form.n_cols, rows=result.form.n_rows, peak_mb=peak_mb(),
+    )
+    out["total_s"] = sum(out[k] for k in ("read_s", "validate_s", "build_s", "solve_s", "explain_s", "write_s"))
+    return out
+
+
+def child_naive(path: Path, solve_limit_s: float) -> dict[str, Any]:
+    """The plain formulation (no years pruned), HiGHS defaults, no starting allocation, the same solve budget."""
+    from quota_opt.model import build_formulation
+    from quota_opt.prepare import prepare
+    from quota_opt.solve import SolveOptions, solve
+    from quota_opt.validate import read_scenario
+
+    form = build_formulation(prepare(read_scenario(path)), prune=False)
+    sol = solve(form, SolveOptions(time_limit_s=solve_limit_s, mip_gap=1e-4, backend="highs"))
+    return {"status": sol.status.value, "objective": sol.objective, "bound": sol.best_bound, "gap": sol.gap,
+            "solve_s": sol.solve_seconds, "peak_mb": peak_mb()}
+
+
+def run_child(kind: str, path: Path, solve_limit_s: float) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, __file__, "--child", kind, str(path), str(solve_limit_s)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:]}
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def machine() -> dict[str, Any]:
+    from quota_opt.solve import solver_version
+
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "highs": solver_version(), "date": time.strftime("%Y-%m-%d")}
+
+
+def pct(v: float | None) -> str:
+    return "—" if v is None else f"{100 * v:.2f}%"
+
+
+def num(v: float | None, digits: int = 1) -> str:
+    return "—" if v is None else f"{v:,.{digits}f}"
+
+
+def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`benchmarks/run.py`); do not edit by hand. Seeded generated scenarios",
+        f"(`quota-opt generate --seed {SEED}`). Machine: {info['cpu']}, {info['cores']} cores, Python {info['python']},",
+        f"HiGHS {info['highs']}; {info['date']}; load average at start {info.get('load', '?')}.",
+        "",
+        "Times in seconds. *solve* includes the starting allocation (ranking rule and LP relaxation).",
+        "*gap* = (bound − objective) / objective at the end of the time limit. *naive*: the plain formulation",
+        "(no pruned years) with HiGHS defaults and no starting allocation, given the same solve time.",
+        "",
+        "| size | cols × rows | read | validate | build | solve | explain | write | total | peak MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        q = r["quota_opt"]
+        if "error" in q:
+            lines.append(f"| {r['case']['name']} | error: {q['error']} |||||||||")
+            continue
+        lines.append(
+            f"| {r['case']['name']} | {q['cols']:,} × {q['rows']:,} | {q['read_s']:.2f} | {q['validate_s']:.2f} | "
+            f"{q['build_s']:.2f} | {q['solve_s']:.1f} | {q['explain_s']:.2f} | {q['write_s']:.2f} | "
+            f"{q['total_s']:.1f} | {q['peak_mb']:.0f} |")
+    lines += [
+        "",
+        "| size | objective | bound | gap | LP bound | started from | vs ranking rule | naive objective | naive gap |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        q, n = r["quota_opt"], r.get("naive", {})
+        if "error" in q:
+            continue
+        vs = None
+        if q.get("ranking_rule") and q.get("objective") is not None:
+            vs = (q["objective"] - q["ranking_rule"]) / abs(q["ranking_rule"])
+        lines.append(
+            f"| {r['case']['name']} | {num(q['objective'])} | {num(q['bound'])} | {pct(q['gap'])} | "
+            f"{num(q.get('lp_bound'))} | {q.get('start', '')} | {pct(vs)} | {num(n.get('objective'))} | "
+            f"{pct(n.get('gap'))} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", action="append", help="run only these sizes (names as in the table)")
+    ap.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
+    ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        kind, path, limit = args.child
+        fn = child_quota_opt if kind == "quota_opt" else child_naive
+        print(json.dumps(fn(Path(path), float(limit))))
+        return 0
+
+    from quota_opt.generate import generate_scenario
+    from quota_opt.io.template import write_scenario
+
+    names = set(args.only or (QUICK if args.quick else [c.name for c in SUITE]))
+    info = machine()
+    info["load"] = f"{os.getloadavg()[0]:.2f}"
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for case in SUITE:
+            if case.name not in names:
+                continue
+            path = Path(folder) / f"{case.name}.xlsx"
+            write_scenario(generate_scenario(case.projects, case.districts, case.years, seed=SEED), path, "en")
+            print(f"{case.name}: quota-opt …", flush=True)
+            row: dict[str, Any] = {"case": asdict(case), "quota_opt": run_child("quota_opt", path, case.solve_limit_s)}
+            print(f"  {row['quota_opt']}", flush=True)
+            if not args.no_naive:
+                print(f"{case.name}: naive …", flush=True)
+                row["naive"] = run_child("naive", path, row["quota_opt"].get("solve_s", case.solve_limit_s))
+                print(f"  {row['naive']}", flush=True)
+            rows.append(row)
+    args.out.write_text(render(rows, info), encoding="utf-8")
+    args.out.with_name("results.json").write_text(json.dumps({"machine": info, "rows": rows}, indent=1), "utf-8")
+    print(f"written {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
