@@ -211,6 +211,16 @@ def main() -> int:
                 row["naive"] = run_child("naive", path, row["quota_opt"].get("solve_s", case.solve_limit_s))
                 print(f"  {row['naive']}", flush=True)
             rows.append(row)
+    previous = args.out.with_name("results.json")
+    if args.only and previous.exists():  # a partial run keeps the other sizes' last figures
+        done = {r["case"]["name"] for r in rows}
+        old = {r["case"]["name"]: r for r in json.loads(previous.read_text("utf-8"))["rows"]}
+        for r in rows:  # --no-naive keeps the last naive figures, marked as such
+            if "naive" not in r and "naive" in old.get(r["case"]["name"], {}):
+                r["naive"] = {**old[r["case"]["name"]]["naive"], "earlier_run": True}
+        kept = [r for name, r in old.items() if name not in done]
+        order = [c.name for c in SUITE]
+        rows = sorted(kept + rows, key=lambda r: order.index(r["case"]["name"]))
     args.out.write_text(render(rows, info), encoding="utf-8")
     args.out.with_name("results.json").write_text(json.dumps({"machine": info, "rows": rows}, indent=1), "utf-8")
     print(f"written {args.out}")

@@ -13,7 +13,7 @@ import pytest
 from builders import project, random_small, tiny
 from quota_opt.generate import generate_scenario
 from quota_opt.greedy import ranking_rule
-from quota_opt.heuristic import lp_guided, lp_relaxation, starting_allocation
+from quota_opt.heuristic import district_split, lp_guided, lp_relaxation, starting_allocation
 from quota_opt.model import Formulation, build_formulation, year_limits
 from quota_opt.prepare import prepare
 from quota_opt.solve import SolveOptions, Status, solve
@@ -94,3 +94,26 @@ def test_lp_guided_beats_the_ranking_rule_on_a_generated_city() -> None:
     guided = lp_guided(form, relaxed[0])
     assert_feasible(form, guided.x)
     assert guided.objective > ranking_rule(form).objective
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_district_split_is_feasible(seed: int) -> None:
+    """Each district solved alone with the LP's share of the city pools: the union is feasible for the whole."""
+    form = build_formulation(prepare(random_small(seed)))
+    relaxed = lp_relaxation(form, 10)
+    if relaxed is None:
+        return
+    split = district_split(form, relaxed[0], 10)
+    if split is not None:
+        assert_feasible(form, split.x)
+        assert split.objective <= relaxed[1] + 1e-6
+
+
+def test_district_split_on_a_generated_city() -> None:
+    form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
+    relaxed = lp_relaxation(form, 60)
+    assert relaxed is not None
+    split = district_split(form, relaxed[0], 20)
+    assert split is not None
+    assert_feasible(form, split.x)
+    assert split.objective > ranking_rule(form).objective

@@ -8,7 +8,9 @@ sees which quotas are scarce and which years and sources fit together. The heuri
    bound on the best allocation;
 2. runs the ranking rule in the LP's order: projects the LP funds fully first, then by the share the
    LP funds, each trying first the year in which the LP funds most of it;
-3. keeps the best of that and the plain ranking rule.
+3. on large models (where HiGHS gets little beyond its root node), solves each district as its own MIP
+   with the city-level pools shared out as the LP shares them (`district_split`);
+4. keeps the best of these and the plain ranking rule.
 
 Every candidate is a feasible point of the formulation (the ranking rule only places what fits),
 so the result is never worse than the ranking rule.
@@ -111,9 +113,10 @@ def lp_fixed(form: Formulation, x_lp: np.ndarray, time_limit_s: float, threads: 
 
 
 def starting_allocation(form: Formulation, *, lp_time_limit_s: float, fix_time_limit_s: float = 0.0,
-                        threads: int = 0) -> StartResult:
-    """The ranking rule and, when the LP relaxation solves within `lp_time_limit_s`, the LP-guided rule
-    and (given `fix_time_limit_s`) the LP-fixed MIP; the best of them."""
+                        split_time_limit_s: float = 0.0, threads: int = 0) -> StartResult:
+    """The ranking rule and, when the LP relaxation solves within `lp_time_limit_s`, the LP-guided rule,
+    (given `fix_time_limit_s`) the LP-fixed MIP and (given `split_time_limit_s`) the district split;
+    the best of them."""
     ranking = ranking_rule(form)
     t0 = time.perf_counter()
     relaxed = lp_relaxation(form, lp_time_limit_s, threads) if lp_time_limit_s > 0 else None
@@ -125,6 +128,75 @@ def starting_allocation(form: Formulation, *, lp_time_limit_s: float, fix_time_l
         fixed = lp_fixed(form, x_lp, fix_time_limit_s, threads)
         if fixed is not None:
             candidates.append((fixed, "LP-fixed"))
+    if split_time_limit_s > 0:
+        split = district_split(form, x_lp, split_time_limit_s)
+        if split is not None:
+            candidates.append((split, "district split"))
     feasible = [(g, name) for g, name in candidates if g.feasible]
     best, source = max(feasible, key=lambda gn: gn[0].objective) if feasible else (ranking, "ranking rule")
     return StartResult(best, ranking, bound, time.perf_counter() - t0, source)
+
+
+def district_split(form: Formulation, x_lp: np.ndarray, time_limit_s: float, threads: int = 0) -> GreedyResult | None:
+    """Each district's allocation as its own small MIP, the city-level resources shared out as the LP
+    relaxation shares them.
+
+    Only three families of rows tie districts together: the provincial reward pool, the request cap and
+    the city energy pool. Give each district, for each year, exactly what the LP gives its projects of
+    each, and the rest of the model falls apart into one independent MIP per district (tens of projects
+    each), which HiGHS solves far better than the whole. The shares add up to the LP's use, so the
+    union is feasible for the whole model. None when a district's MIP finds no allocation in time (a
+    mandatory project that its share cannot carry).
+    """
+    import dataclasses
+
+    from quota_opt.model import build_formulation
+    from quota_opt.solve import load_highs
+
+    prep = form.prep
+    c = prep.candidates
+    T, D = len(prep.years), len(prep.districts)
+    d_index = {d: i for i, d in enumerate(prep.districts)}
+    d_of = np.array([d_index[d] for d in c["district_id"]], dtype=np.int64)
+    shares: dict[str, np.ndarray] = {}
+    for block, field_name in (("land_provincial_pool", "provincial_pool"), ("land_province_request", "request_cap"),
+                              ("energy_city_pool", "city_energy_pool")):
+        b = form.variables[block]
+        amounts = np.zeros((D, T))
+        np.add.at(amounts, (d_of[b.project], b.year), np.maximum(x_lp[b.cols], 0.0))
+        shares[field_name] = amounts
+    cols = {name: {k: b.start + i for i, k in enumerate(b.keys)} for name, b in form.variables.items()}
+    x = np.zeros(form.n_cols)
+    deadline = time.perf_counter() + time_limit_s
+    order = np.argsort(-np.bincount(d_of, minlength=D), kind="stable")  # the largest districts first
+    for k, di in enumerate(order):
+        mask = d_of == di
+        if not mask.any():
+            continue
+        rows = slice(int(di), int(di) + 1)
+        platforms = set(c.loc[mask, "platform_id"])
+        sub = dataclasses.replace(
+            prep, districts=[prep.districts[di]], candidates=c[mask],
+            land_quota=prep.land_quota[rows], energy_budget=prep.energy_budget[rows],
+            stock_added=prep.stock_added[rows], stock_initial=prep.stock_initial[rows],
+            stock_committed=prep.stock_committed[rows], reward_credit=prep.reward_credit[rows],
+            provincial_pool=shares["provincial_pool"][di], request_cap=shares["request_cap"][di],
+            city_energy_pool=shares["city_energy_pool"][di],
+            platform_capacity={p: v for p, v in prep.platform_capacity.items() if p in platforms})
+        f = build_formulation(sub)
+        h = load_highs(f)
+        left = max(deadline - time.perf_counter(), 0.0)
+        h.setOptionValue("time_limit", max(left / (len(order) - k), 0.05))
+        h.setOptionValue("mip_rel_gap", 1e-4)
+        h.run()
+        if h.getInfo().primal_solution_status != 2:
+            if c.loc[mask, "mandatory"].any():
+                return None
+            continue
+        xs = np.asarray(h.getSolution().col_value, dtype=float)
+        for name, b in f.variables.items():
+            target = cols[name]
+            for i, key in enumerate(b.keys):
+                x[target[key]] = xs[b.start + i]
+    x[form.variables["supply"].cols] = np.round(x[form.variables["supply"].cols])
+    return GreedyResult(x=x, objective=float(form.objective @ x), feasible=True, unplaced_mandatory=[])

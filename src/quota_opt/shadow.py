@@ -50,21 +50,7 @@ def relaxed_lp(form: Formulation, x: np.ndarray, *, mode: str, rhs_change: dict[
     Returns (objective, primal x, row duals as "objective gained per unit more of the row's limit"),
     or None when the LP has no optimum. `rhs_change` adds to row upper bounds (finite differences).
     """
-    h = load_highs(form, integer=False)
-    y = form.var("supply")
-    yv = x[y.start:y.start + y.size]
-    chosen = np.zeros(len(form.prep.candidates), dtype=bool)
-    chosen[y.project[yv > 0.5]] = True
-    if mode == "fixed":
-        fix = np.ones(y.size, dtype=bool)
-    elif mode == "marginal":
-        fix = chosen[y.project]
-    else:
-        raise ValueError(mode)
-    cols = (y.start + np.flatnonzero(fix)).astype(np.int32)
-    if len(cols):
-        vals = np.round(yv[fix]).astype(float)
-        h.changeColsBounds(len(cols), cols, vals, vals)
+    h = _relaxed_highs(form, x, mode)
     if rhs_change:
         rlo, rhi = form.row_bounds()
         for i, delta in rhs_change.items():
@@ -81,11 +67,61 @@ def relaxed_lp(form: Formulation, x: np.ndarray, *, mode: str, rhs_change: dict[
     return float(h.getInfo().objective_function_value), np.asarray(sol.col_value, dtype=float), gain
 
 
+ONE_MORE_UP_TO_COLUMNS = 20_000  # beyond this, the duals are reported as they are (re-solving each takes too long)
+
+
+def one_more_unit(form: Formulation, x: np.ndarray, mode: str, base: float, gains: np.ndarray) -> np.ndarray:
+    """What one more unit (mu or tce) of each row's limit is worth: the LP re-solved with that row's limit
+    raised by 1, for every row whose dual is not zero (a zero dual means one more unit adds nothing).
+
+    The dual is the value of the first small step only; it holds over a range of the limit that can be
+    shorter than one unit, and where the LP is degenerate it need not be the value of raising the limit
+    at all. The bureau asks what one more mu is worth, so that is what is reported."""
+    out = gains.copy()
+    h = _relaxed_highs(form, x, mode)
+    h.run()
+    rlo, rhi = form.row_bounds()
+    for i in np.flatnonzero(gains > 0):
+        lo = float(rlo[i]) if np.isfinite(rlo[i]) else -INF
+        h.changeRowBounds(int(i), lo, float(rhi[i] + 1.0))
+        h.run()
+        if str(h.getModelStatus()).split(".")[-1] == "kOptimal":
+            gain = float(h.getInfo().objective_function_value) - base
+            out[i] = gain if gain >= NOISE else 0.0
+        h.changeRowBounds(int(i), lo, float(rhi[i]))
+    return out
+
+
+def _relaxed_highs(form: Formulation, x: np.ndarray, mode: str) -> Any:
+    """The LP of `relaxed_lp`, loaded and not yet solved."""
+    h = load_highs(form, integer=False)
+    y = form.var("supply")
+    yv = x[y.start:y.start + y.size]
+    chosen = np.zeros(len(form.prep.candidates), dtype=bool)
+    chosen[y.project[yv > 0.5]] = True
+    if mode == "fixed":
+        fix = np.ones(y.size, dtype=bool)
+    elif mode == "marginal":
+        fix = chosen[y.project]
+    else:
+        raise ValueError(mode)
+    cols = (y.start + np.flatnonzero(fix)).astype(np.int32)
+    if len(cols):
+        vals = np.round(yv[fix]).astype(float)
+        h.changeColsBounds(len(cols), cols, vals, vals)
+    return h
+
+
 def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
     """One row per quota/pool/budget/capacity row with limit, used, slack and both shadow prices."""
     prep = form.prep
     fixed = relaxed_lp(form, x, mode="fixed")
     marginal = relaxed_lp(form, x, mode="marginal")
+    if form.n_cols <= ONE_MORE_UP_TO_COLUMNS:
+        if fixed is not None:
+            fixed = (fixed[0], fixed[1], one_more_unit(form, x, "fixed", fixed[0], fixed[2]))
+        if marginal is not None:
+            marginal = (marginal[0], marginal[1], one_more_unit(form, x, "marginal", marginal[0], marginal[2]))
     _, rhi = form.row_bounds()
     starts, idx, vals = form.matrix()
     row_of = np.repeat(np.arange(form.n_rows), np.diff(starts))
