@@ -117,3 +117,12 @@ def test_district_split_on_a_generated_city() -> None:
     assert split is not None
     assert_feasible(form, split.x)
     assert split.objective > ranking_rule(form).objective
+
+
+def test_the_lp_is_solved_whatever_thread_count_ran_before() -> None:
+    """HiGHS sizes one thread scheduler per process; the LP behind the start must still solve when an
+    earlier solve in the process used another thread count (it used to fail silently and fall back)."""
+    form = build_formulation(prepare(random_small(1)))
+    solve(form, SolveOptions(backend="highs", threads=0))
+    assert starting_allocation(form, lp_time_limit_s=5, threads=1).lp_bound is not None
+    assert starting_allocation(form, lp_time_limit_s=5, threads=0).lp_bound is not None

@@ -38,8 +38,9 @@ class StartResult:
 
 def lp_relaxation(form: Formulation, time_limit_s: float, threads: int = 0) -> tuple[np.ndarray, float] | None:
     """The LP relaxation's optimal column values and objective, or None when it was not solved in time."""
-    from quota_opt.solve import load_highs
+    from quota_opt.solve import ensure_scheduler, load_highs
 
+    ensure_scheduler(int(threads or 0))  # HiGHS fails a run whose thread count differs from its scheduler's
     h = load_highs(form, integer=False)
     h.setOptionValue("time_limit", float(max(time_limit_s, 0.1)))
     if threads:
@@ -73,50 +74,10 @@ def lp_guided(form: Formulation, x_lp: np.ndarray) -> GreedyResult:
     return ranking_rule(form, order=[int(j) for j in order], first_year=[int(t) for t in first_year])
 
 
-def lp_fixed(form: Formulation, x_lp: np.ndarray, time_limit_s: float, threads: int = 0,
-             warm: np.ndarray | None = None) -> GreedyResult | None:
-    """The allocation MIP with every `supply` decision the LP made integral held fixed ("RENS"): only the
-    projects the LP funds in part are decided, which HiGHS does quickly. When that leaves no feasible
-    allocation (a fixed project relied on a reward earned by a partly funded one), only the LP's zeros are
-    held fixed. None when neither finds an allocation in time."""
-    from quota_opt.solve import load_highs
-
-    supply = form.variables["supply"]
-    y = x_lp[supply.start:supply.start + supply.size]
-    lo, hi = form.bounds()
-    cols = supply.cols.astype(np.int32)
-    for fix_ones in (True, False):
-        h = load_highs(form)
-        new_lo = lo[cols].copy()
-        new_hi = hi[cols].copy()
-        new_hi[y <= 1e-6] = 0.0
-        if fix_ones:
-            new_lo[y >= 1 - 1e-6] = 1.0
-        h.changeColsBounds(len(cols), cols, new_lo, new_hi)
-        h.setOptionValue("time_limit", float(max(time_limit_s, 0.1)))
-        h.setOptionValue("mip_rel_gap", 1e-4)
-        if threads:
-            h.setOptionValue("threads", int(threads))
-        if warm is not None and np.all(warm[cols] >= new_lo - 1e-9) and np.all(warm[cols] <= new_hi + 1e-9):
-            import highspy
-
-            sol = highspy.HighsSolution()
-            sol.col_value = list(map(float, warm))
-            sol.value_valid = True
-            h.setSolution(sol)
-        h.run()
-        if h.getInfo().primal_solution_status == 2:
-            x = np.asarray(h.getSolution().col_value, dtype=float)
-            x[cols] = np.round(x[cols])
-            return GreedyResult(x=x, objective=float(form.objective @ x), feasible=True, unplaced_mandatory=[])
-    return None
-
-
-def starting_allocation(form: Formulation, *, lp_time_limit_s: float, fix_time_limit_s: float = 0.0,
-                        split_time_limit_s: float = 0.0, threads: int = 0) -> StartResult:
-    """The ranking rule and, when the LP relaxation solves within `lp_time_limit_s`, the LP-guided rule,
-    (given `fix_time_limit_s`) the LP-fixed MIP and (given `split_time_limit_s`) the district split;
-    the best of them."""
+def starting_allocation(form: Formulation, *, lp_time_limit_s: float, split_time_limit_s: float = 0.0,
+                        threads: int = 0) -> StartResult:
+    """The ranking rule and, when the LP relaxation solves within `lp_time_limit_s`, the LP-guided rule and
+    (given `split_time_limit_s`) the district split; the best of them."""
     ranking = ranking_rule(form)
     t0 = time.perf_counter()
     relaxed = lp_relaxation(form, lp_time_limit_s, threads) if lp_time_limit_s > 0 else None
@@ -124,12 +85,8 @@ def starting_allocation(form: Formulation, *, lp_time_limit_s: float, fix_time_l
         return StartResult(ranking, ranking, None, time.perf_counter() - t0, "ranking rule")
     x_lp, bound = relaxed
     candidates = [(ranking, "ranking rule"), (lp_guided(form, x_lp), "LP-guided")]
-    if fix_time_limit_s > 0:
-        fixed = lp_fixed(form, x_lp, fix_time_limit_s, threads)
-        if fixed is not None:
-            candidates.append((fixed, "LP-fixed"))
     if split_time_limit_s > 0:
-        split = district_split(form, x_lp, split_time_limit_s)
+        split = district_split(form, x_lp, split_time_limit_s, threads)
         if split is not None:
             candidates.append((split, "district split"))
     feasible = [(g, name) for g, name in candidates if g.feasible]
@@ -188,6 +145,8 @@ def district_split(form: Formulation, x_lp: np.ndarray, time_limit_s: float, thr
         left = max(deadline - time.perf_counter(), 0.0)
         h.setOptionValue("time_limit", max(left / (len(order) - k), 0.05))
         h.setOptionValue("mip_rel_gap", 1e-4)
+        if threads:  # the scheduler was sized for it by lp_relaxation
+            h.setOptionValue("threads", int(threads))
         h.run()
         if h.getInfo().primal_solution_status != 2:
             if c.loc[mask, "mandatory"].any():

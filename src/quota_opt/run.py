@@ -130,7 +130,6 @@ class RunResult:
 START_WORDS = {  # heuristic.StartResult.source, in the report's words
     "ranking rule": ("排序法", "the ranking rule"),
     "LP-guided": ("按线性松弛解排序的排序法", "the ranking rule ordered by the LP relaxation"),
-    "LP-fixed": ("固定线性松弛整数解后的子问题", "the LP relaxation's integral decisions, fixed"),
     "district split": ("按线性松弛分配市级指标后逐区求解", "each district solved alone, city pools shared as in the LP"),
 }
 LP_SHARE = 0.25  # at most this share of the solve time goes to the LP relaxation behind the starting allocation
