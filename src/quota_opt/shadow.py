@@ -54,7 +54,17 @@ def relaxed_lp(form: Formulation, x: np.ndarray, *, mode: str, rhs_change: dict[
     if rhs_change:
         rlo, rhi = form.row_bounds()
         for i, delta in rhs_change.items():
-            h.changeRowBounds(int(i), float(rlo[i]) if np.isfinite(rlo[i]) else -INF, float(rhi[i] + delta))
+            _set_limit(h, rlo, rhi, i, delta)
+    return _optimum(h)
+
+
+def _set_limit(h: Any, rlo: np.ndarray, rhi: np.ndarray, row: int, delta: float) -> None:
+    """Row `row`'s upper limit set to its own plus `delta`."""
+    h.changeRowBounds(int(row), float(rlo[row]) if np.isfinite(rlo[row]) else -INF, float(rhi[row] + delta))
+
+
+def _optimum(h: Any) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """Run `h`; (objective, primal x, gain per unit more of each row's limit), or None without an optimum."""
     h.run()
     if str(h.getModelStatus()).split(".")[-1] != "kOptimal":
         return None
@@ -70,26 +80,30 @@ def relaxed_lp(form: Formulation, x: np.ndarray, *, mode: str, rhs_change: dict[
 ONE_MORE_UP_TO_COLUMNS = 20_000  # beyond this, the duals are reported as they are (re-solving each takes too long)
 
 
-def one_more_unit(form: Formulation, x: np.ndarray, mode: str, base: float, gains: np.ndarray) -> np.ndarray:
-    """What one more unit (mu or tce) of each row's limit is worth: the LP re-solved with that row's limit
-    raised by 1, for every row whose dual is not zero (a zero dual means one more unit adds nothing).
+def _prices(form: Formulation, x: np.ndarray, mode: str) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """`relaxed_lp` at `x`, with each nonzero dual replaced by what one more unit (mu or tce) of that row's
+    limit is worth: the same LP re-solved, from its optimal basis, with the limit raised by 1 (a zero dual
+    means one more unit adds nothing).
 
     The dual is the value of the first small step only; it holds over a range of the limit that can be
     shorter than one unit, and where the LP is degenerate it need not be the value of raising the limit
-    at all. The bureau asks what one more mu is worth, so that is what is reported."""
-    out = gains.copy()
+    at all. The bureau asks what one more mu is worth, so that is what is reported; beyond
+    ONE_MORE_UP_TO_COLUMNS the duals stand."""
     h = _relaxed_highs(form, x, mode)
-    h.run()
+    solved = _optimum(h)
+    if solved is None or form.n_cols > ONE_MORE_UP_TO_COLUMNS:
+        return solved
+    base, primal, gains = solved
+    out = gains.copy()
     rlo, rhi = form.row_bounds()
-    for i in np.flatnonzero(gains > 0):
-        lo = float(rlo[i]) if np.isfinite(rlo[i]) else -INF
-        h.changeRowBounds(int(i), lo, float(rhi[i] + 1.0))
+    for i in map(int, np.flatnonzero(gains > 0)):
+        _set_limit(h, rlo, rhi, i, 1.0)
         h.run()
         if str(h.getModelStatus()).split(".")[-1] == "kOptimal":
             gain = float(h.getInfo().objective_function_value) - base
             out[i] = gain if gain >= NOISE else 0.0
-        h.changeRowBounds(int(i), lo, float(rhi[i]))
-    return out
+        _set_limit(h, rlo, rhi, i, 0.0)
+    return base, primal, out
 
 
 def _relaxed_highs(form: Formulation, x: np.ndarray, mode: str) -> Any:
@@ -115,13 +129,8 @@ def _relaxed_highs(form: Formulation, x: np.ndarray, mode: str) -> Any:
 def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
     """One row per quota/pool/budget/capacity row with limit, used, slack and both shadow prices."""
     prep = form.prep
-    fixed = relaxed_lp(form, x, mode="fixed")
-    marginal = relaxed_lp(form, x, mode="marginal")
-    if form.n_cols <= ONE_MORE_UP_TO_COLUMNS:
-        if fixed is not None:
-            fixed = (fixed[0], fixed[1], one_more_unit(form, x, "fixed", fixed[0], fixed[2]))
-        if marginal is not None:
-            marginal = (marginal[0], marginal[1], one_more_unit(form, x, "marginal", marginal[0], marginal[2]))
+    fixed = _prices(form, x, "fixed")
+    marginal = _prices(form, x, "marginal")
     _, rhi = form.row_bounds()
     starts, idx, vals = form.matrix()
     row_of = np.repeat(np.arange(form.n_rows), np.diff(starts))
