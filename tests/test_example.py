@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from invariants import check_results
+from prices import check_finite_differences
 from quota_opt.io.write import write_results
 from quota_opt.run import RunOptions, RunResult, run_scenario
 from quota_opt.solve import Status
 from quota_opt.validate import read_scenario
-from test_explain import _check_finite_differences
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "hangzhou_example.xlsx"
 
@@ -57,5 +57,5 @@ def test_every_project_left_out_has_a_reason_and_the_ledger_balances(solved: tup
 
 def test_example_shadow_prices_match_finite_differences(solved: tuple[RunResult, Path]) -> None:
     result, _ = solved
-    assert _check_finite_differences(result, "marginal", "marginal_value") >= 1
-    _check_finite_differences(result, "fixed", "shadow_price")
+    assert check_finite_differences(result, "marginal", "marginal_value") >= 1
+    check_finite_differences(result, "fixed", "shadow_price")

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from builders import project, random_small, tiny
+from prices import check_finite_differences
 from quota_opt.cli import app
 from quota_opt.io.results_read import read_results
 from quota_opt.io.template import write_scenario
@@ -16,7 +17,6 @@ from quota_opt.io.write import write_results
 from quota_opt.rollover import rollover
 from quota_opt.run import RunOptions, RunResult, run_scenario
 from quota_opt.scenario import Scenario
-from quota_opt.shadow import relaxed_lp
 from quota_opt.solve import Status
 from quota_opt.validate import check_scenario, read_scenario
 from quota_opt.whatif import explain_project
@@ -102,27 +102,6 @@ def test_selected_project_says_what_funded_it() -> None:
 
 # --- shadow prices against finite differences -----------------------------------------------
 
-def _check_finite_differences(result: RunResult, mode: str, column: str, step: float = 1.0) -> int:
-    """Each reported price against (objective with the row's limit raised by `step`) − (objective), / `step`.
-    A dual holds over a range of the limit; on a large scenario that range can be shorter than one unit,
-    so the example uses a smaller step."""
-    assert result.shadow is not None and result.solution.x is not None
-    base = relaxed_lp(result.form, result.solution.x, mode=mode)
-    assert base is not None
-    checked = 0
-    for rec in result.shadow.to_dict("records"):
-        price = rec[column]
-        bumped = relaxed_lp(result.form, result.solution.x, mode=mode, rhs_change={rec["row"]: step})
-        assert bumped is not None
-        diff = (bumped[0] - base[0]) / step
-        if price > 0:
-            assert diff == pytest.approx(price, rel=0.01), rec
-            checked += 1
-        else:
-            assert diff <= 1e-4 + 1e-4 * abs(base[0]), rec  # a zero price: one more unit adds (next to) nothing
-    return checked
-
-
 def test_marginal_value_matches_finite_difference() -> None:
     """Quota 100 mu, A+C chosen (see the golden test); B (score 0.8 per mu) is the best project left out, so one
     more mu of quota is worth 0.8 — B's score — and the finite difference agrees."""
@@ -134,7 +113,7 @@ def test_marginal_value_matches_finite_difference() -> None:
     assert quota["marginal_value"] == pytest.approx(0.8, rel=1e-5)  # less the 1e-6 tie-break
     assert quota["marginal_project"] == "B"
     assert "B" in quota["reading_en"] and "0.8000" in quota["reading_zh"]
-    assert _check_finite_differences(r, "marginal", "marginal_value") >= 1
+    assert check_finite_differences(r, "marginal", "marginal_value") >= 1
 
 
 def test_fixed_selection_price_is_the_request_penalty_saved() -> None:
@@ -147,14 +126,14 @@ def test_fixed_selection_price_is_the_request_penalty_saved() -> None:
     assert r.shadow is not None
     quota = r.shadow[r.shadow["constraint"] == "district_land_quota"].iloc[0]
     assert quota["shadow_price"] == pytest.approx(0.5, rel=1e-5)
-    assert _check_finite_differences(r, "fixed", "shadow_price") >= 1
+    assert check_finite_differences(r, "fixed", "shadow_price") >= 1
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_shadow_prices_match_finite_differences_on_random_scenarios(seed: int) -> None:
     r = run(random_small(seed))
-    _check_finite_differences(r, "marginal", "marginal_value")
-    _check_finite_differences(r, "fixed", "shadow_price")
+    check_finite_differences(r, "marginal", "marginal_value")
+    check_finite_differences(r, "fixed", "shadow_price")
 
 
 # --- infeasibility --------------------------------------------------------------------------
