@@ -496,14 +496,8 @@ def compare(
         results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=bar)
     path = cmp.write_comparison(results, output or default_output(files[0], "_comparison"), lang.value,
                                 protect=files[0])
-    out.print(cmp.summary_table(results, lang.value))
-    out.print(t(lang, f"比较结果已写出：{path}", f"Comparison written: {path}"))
-    failed = [r.name for r in results if not r.ok]
-    if failed:
-        err.print(t(lang, f"[yellow]未得到方案的情形（见工作簿）：{'、'.join(failed)}[/]",
-                    f"[yellow]Cases without an allocation (see the workbook): {', '.join(failed)}[/]"), markup=True)
-    if len(failed) == len(results):
-        raise typer.Exit(2)
+    _report_cases(results, path, lang, None, ("比较结果已写出", "Comparison written"),
+                  ("未得到方案的情形", "Cases without an allocation"))
 
 
 @app.command()
@@ -539,12 +533,22 @@ def sweep(
         results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=bar)
     path = cmp.write_comparison(results, output or default_output(file, "_sweep"), lang.value, tradeoff=tradeoff,
                                 protect=file)
+    _report_cases(results, path, lang, tradeoff, ("扫描结果已写出", "Sweep written"),
+                  ("未得到方案的扫描点", "Points without an allocation"))
+
+
+def _report_cases(results: list[Any], path: Path, lang: Lang, tradeoff: Any, written: tuple[str, str],
+                  failed_words: tuple[str, str]) -> None:
+    """The terminal end of `compare` and `sweep`: the cases' table, where the workbook went, the cases
+    without an allocation; exit 2 when no case has one."""
+    from quota_opt import compare as cmp
+
     out.print(cmp.summary_table(results, lang.value, tradeoff))
-    out.print(t(lang, f"扫描结果已写出：{path}", f"Sweep written: {path}"))
+    out.print(t(lang, f"{written[0]}：{path}", f"{written[1]}: {path}"))
     failed = [r.name for r in results if not r.ok]
     if failed:
-        err.print(t(lang, f"[yellow]未得到方案的扫描点（见工作簿）：{'、'.join(failed)}[/]",
-                    f"[yellow]Points without an allocation (see the workbook): {', '.join(failed)}[/]"), markup=True)
+        err.print(t(lang, f"[yellow]{failed_words[0]}（见工作簿）：{'、'.join(failed)}[/]",
+                    f"[yellow]{failed_words[1]} (see the workbook): {', '.join(failed)}[/]"), markup=True)
     if len(failed) == len(results):
         raise typer.Exit(2)
 

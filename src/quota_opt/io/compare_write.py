@@ -417,30 +417,30 @@ def _tradeoff_sheet(wb: Workbook, results: Sequence[Any], lang: str, tradeoff: A
     chart.x_axis.title = kpi_title(tradeoff.x, lang)
     chart.y_axis.title = kpi_title(tradeoff.y, lang)
     _show_axes(chart)
-    xs = Reference(ws, min_col=base_col, min_row=2, max_row=len(points) + 1)
-    ys = Reference(ws, min_col=base_col + 1, min_row=1, max_row=len(points) + 1)
-    every = Series(ys, xs, title_from_data=True)
-    every.marker.symbol = "circle"
-    every.marker.size = 7
-    every.marker.graphicalProperties.solidFill = POINT_COLOUR
-    every.marker.graphicalProperties.line.solidFill = POINT_COLOUR
-    every.graphicalProperties.line.noFill = True
-    every.smooth = False
-    chart.series.append(every)
-    if front_pts:
-        fx = Reference(ws, min_col=fc, min_row=2, max_row=len(front_pts) + 1)
-        fy = Reference(ws, min_col=fc + 1, min_row=1, max_row=len(front_pts) + 1)
-        line = Series(fy, fx, title_from_data=True)
-        line.marker.symbol = "diamond"
-        line.marker.size = 9
-        line.marker.graphicalProperties.solidFill = FRONT_COLOUR
-        line.marker.graphicalProperties.line.solidFill = FRONT_COLOUR
-        line.graphicalProperties.line.solidFill = FRONT_COLOUR
-        line.graphicalProperties.line.width = 20000
-        line.smooth = False
-        chart.series.append(line)
+    chart.series.append(_marked_series(ws, base_col, len(points), "circle", 7, POINT_COLOUR, line_width=None))
+    if front_pts:  # the non-dominated points, joined by a line
+        chart.series.append(_marked_series(ws, fc, len(front_pts), "diamond", 9, FRONT_COLOUR, line_width=20000))
     chart.height, chart.width = 10, 18
     ws.add_chart(chart, ws.cell(row=max(ws.max_row, len(results) + 1) + 3, column=1).coordinate)
+
+
+def _marked_series(ws: Any, col: int, n: int, symbol: str, size: int, colour: str, line_width: int | None) -> Series:
+    """A scatter series of x in column `col` and y (titled by its header) in `col + 1`, rows 2 to n + 1:
+    markers of `colour`, joined by a line of that colour when `line_width` is given, else unjoined."""
+    xs = Reference(ws, min_col=col, min_row=2, max_row=n + 1)
+    ys = Reference(ws, min_col=col + 1, min_row=1, max_row=n + 1)
+    series = Series(ys, xs, title_from_data=True)
+    series.marker.symbol = symbol
+    series.marker.size = size
+    series.marker.graphicalProperties.solidFill = colour
+    series.marker.graphicalProperties.line.solidFill = colour
+    if line_width is None:
+        series.graphicalProperties.line.noFill = True
+    else:
+        series.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.width = line_width
+    series.smooth = False
+    return series
 
 
 def _charts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
