@@ -153,7 +153,7 @@ def assign_reasons(*, result_plan: Plan, form: Formulation, x: np.ndarray, gap: 
     zh: list[str] = []
     en: list[str] = []
     details: list[dict[str, Any]] = []
-    selected = a[a["status"] == "selected"]
+    ctx = _Context.of(prep, a[a["status"] == "selected"])
     for rec in cast(list[dict[str, Any]], a.to_dict("records")):
         if rec["status"] == "actual":
             code, params = ACTUAL, _funded_params(rec)
@@ -164,7 +164,7 @@ def assign_reasons(*, result_plan: Plan, form: Formulation, x: np.ndarray, gap: 
             if code == "already_supplied":
                 params["year"] = rec["year"]
         else:
-            code, params = _why_not(rec, prep, room, d_index, selected, gap)
+            code, params = _why_not(rec, prep, room, d_index, ctx, gap)
         codes.append(code)
         details.append(params)
         zh.append(render_reason(code, params, "zh"))
@@ -207,11 +207,50 @@ def _funded_params(rec: dict[str, Any]) -> dict[str, Any]:
             "land_fmt": _fmt(sum(land.values())), "energy_fmt": _fmt(sum(energy.values()), 0)}
 
 
-def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, int], selected: pd.DataFrame,
+_CANDIDATE_FIELDS = ("window_first", "window_last", "may_stock", "may_pool", "may_request", "may_city_energy",
+                     "first_report_ok")
+
+
+@dataclass
+class _Context:
+    """Lookups shared by every unfunded project's reason: the candidates' fields by project, district names,
+    and the selected projects (lowest score first) as arrays."""
+
+    candidates: dict[Any, dict[str, Any]]
+    district_names: dict[str, str]
+    selected: dict[str, np.ndarray]
+    lowest: dict[tuple[int, str | None, str], tuple[float, str] | None]
+
+    @classmethod
+    def of(cls, prep: Any, selected: pd.DataFrame) -> _Context:
+        c = prep.candidates
+        d = prep.scenario.districts
+        s = selected.sort_values(["score", "project_id"])
+        cols = ("year", "district_id", "score", "project_id", "energy_district", "energy_city_pool",
+                "land_district_quota")
+        return cls(candidates=c[list(_CANDIDATE_FIELDS)].to_dict("index"),
+                   district_names={str(k): str(v) for k, v in zip(d["district_id"], d["name"], strict=True)},
+                   selected={k: s[k].to_numpy() for k in cols}, lowest={})
+
+    def lowest_funded(self, year: int, district: str | None, used_col: str) -> tuple[float, str] | None:
+        """(score, project id) of the lowest-scored selected project that drew on `used_col` in `year` (in
+        `district`, or anywhere when None); None when no project did."""
+        key = (year, district, used_col)
+        if key not in self.lowest:
+            s = self.selected
+            on = (s["year"] == year) & (s[used_col] > _TOL)
+            if district is not None:
+                on &= s["district_id"] == district
+            hit = np.flatnonzero(on)
+            self.lowest[key] = None if not len(hit) else (float(s["score"][hit[0]]), str(s["project_id"][hit[0]]))
+        return self.lowest[key]
+
+
+def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, int], ctx: _Context,
              gap: float | None) -> tuple[str, dict[str, Any]]:
     d = d_index[rec["district_id"]]
     years = prep.years
-    cand = prep.candidates.loc[rec["project_id"]]
+    cand = ctx.candidates[rec["project_id"]]
     t0, t1 = years.index(int(cand["window_first"])), years.index(int(cand["window_last"]))
     land, energy = float(rec["land_demand"]), float(rec["energy_demand"])
     plat = rec["platform_id"]
@@ -251,20 +290,16 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
     info = best[1]
     t = info["t"]
     unit = {"zh": "亩", "en": "mu"} if info["kind"] == "land" else {"zh": "吨标准煤", "en": "tce"}
-    district_name = _district_name(prep, rec["district_id"])
+    district_name = ctx.district_names.get(rec["district_id"], str(rec["district_id"]))
     city_level = info["quota_key"] == "city_energy_pool"
     where = {"zh": "" if city_level else district_name, "en": "" if city_level else f"{rec['district_id']} "}
-    competitors = selected[(selected["year"] == years[t])]
-    if not city_level:
-        competitors = competitors[competitors["district_id"] == rec["district_id"]]
     used_col = "energy_district" if info["quota_key"] == "district_energy" else (
         "energy_city_pool" if city_level else "land_district_quota")
-    competitors = competitors[competitors[used_col] > _TOL]
-    if len(competitors):
-        low = competitors.sort_values(["score", "project_id"]).iloc[0]
-        needed = float(low["score"])
-        marginal_zh = f"项目 {low['project_id']}"
-        marginal_en = f"project {low['project_id']}"
+    low = ctx.lowest_funded(years[t], None if city_level else rec["district_id"], used_col)
+    if low is not None:
+        needed = low[0]
+        marginal_zh = f"项目 {low[1]}"
+        marginal_en = f"project {low[1]}"
     else:
         needed = float("nan")
         marginal_zh, marginal_en = "无竞争项目", "no competing project"
@@ -291,9 +326,3 @@ def _misfit_clause(fits: bool, first_ok: bool, lang: str) -> str:
     if not first_ok:
         parts.append("项目违反首报首谈规定" if lang == "zh" else "the project broke the first-report rule")
     return ("、" if lang == "zh" else " and ").join(parts)
-
-
-def _district_name(prep: Any, district_id: str) -> str:
-    d = prep.scenario.districts
-    names = dict(zip(d["district_id"], d["name"], strict=True))
-    return str(names.get(district_id, district_id))

@@ -12,6 +12,7 @@ Both are checked against finite differences in the tests (add one unit, re-solve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -137,6 +138,7 @@ def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
     activity = np.bincount(row_of, weights=vals * x[idx], minlength=form.n_rows)
     names = dict(zip(prep.scenario.districts["district_id"], prep.scenario.districts["name"], strict=True))
     rows: list[dict[str, Any]] = []
+    supply = _SupplyColumns.of(form, x)
     for con in form.constraints.values():
         if con.kind != "resource" or con.size == 0:
             continue
@@ -148,7 +150,7 @@ def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
             sp = float(fixed[2][gi]) if fixed else float("nan")
             mv = float(marginal[2][gi]) if marginal else float("nan")
             key_d = str(key) if con.name == "platform_land_capacity" else district
-            project = _marginal_project(form, con.name, key_d, year, mv, x) if mv > 0 else ""
+            project = _marginal_project(supply, con.name, key_d, year, mv) if mv > 0 else ""
             rows.append({
                 "constraint": con.name, "quota_zh": QUOTA_LABELS[con.name][0], "quota_en": QUOTA_LABELS[con.name][1],
                 "district_id": district if con.name != "platform_land_capacity" else key,
@@ -171,37 +173,57 @@ def _split_key(name: str, key: Any) -> tuple[str | None, int | None]:
     return None, int(key)
 
 
-def _marginal_project(form: Formulation, name: str, district: str | None, year: int | None, value: float,
-                      x: np.ndarray) -> str:
+@dataclass
+class _SupplyColumns:
+    """The `supply` columns of the projects a solution left out, with what `_marginal_project` asks of each."""
+
+    year: np.ndarray  # calendar year
+    district: np.ndarray
+    platform: np.ndarray
+    access: dict[str, np.ndarray]  # row name → may the project draw on it
+    land: np.ndarray
+    energy: np.ndarray
+    value: np.ndarray  # objective coefficient
+    project_id: np.ndarray
+
+    @classmethod
+    def of(cls, form: Formulation, x: np.ndarray) -> _SupplyColumns:
+        c = form.prep.candidates
+        y = form.var("supply")
+        chosen = np.zeros(len(c), dtype=bool)
+        chosen[y.project[x[y.start:y.start + y.size] > 0.5]] = True
+        keep = ~chosen[y.project]
+        j = y.project[keep]
+        access = {"provincial_reward_pool": "may_pool", "city_energy_pool": "may_city_energy",
+                  "province_request_cap": "may_request", "stock_inventory": "may_stock"}
+        return cls(year=np.asarray(form.prep.years)[y.year[keep]], district=c["district_id"].to_numpy()[j], platform=c["platform_id"].to_numpy()[j],
+                   access={row: c[col].to_numpy(bool)[j] for row, col in access.items()},
+                   land=c["land_demand"].to_numpy(float)[j], energy=c["energy_demand"].to_numpy(float)[j],
+                   value=form.objective[y.start:y.start + y.size][keep], project_id=c.index.to_numpy()[j])
+
+
+def _marginal_project(cols: _SupplyColumns, name: str, key: str | None, year: int | None, value: float,
+                      ) -> str:
     """The left-out project this row holds back: among the projects it constrains that were not selected, the one
     whose value per unit (per mu, or per tce for energy rows) in that year is closest to the row's marginal value
-    (within 5%). Empty when none matches: the value then arises through rewards or carry-over."""
-    prep = form.prep
-    y = form.var("supply")
-    c = prep.candidates
-    chosen = np.zeros(len(c), dtype=bool)
-    chosen[y.project[x[y.start:y.start + y.size] > 0.5]] = True
-    mask = ~chosen[y.project]
+    (within 5%). Empty when none matches: the value then arises through rewards or carry-over. `key` is the
+    row's district, or its platform for platform rows."""
+    mask = np.ones(len(cols.year), dtype=bool)
     if year is not None:
-        mask &= y.year == prep.year_index(year)
-    if district is not None and name != "platform_land_capacity":
-        mask &= c["district_id"].to_numpy()[y.project] == district
-    access = {"provincial_reward_pool": "may_pool", "city_energy_pool": "may_city_energy",
-              "province_request_cap": "may_request", "stock_inventory": "may_stock"}
-    if name in access:
-        mask &= c[access[name]].to_numpy(bool)[y.project]
-    if name == "platform_land_capacity":
-        mask &= c["platform_id"].to_numpy()[y.project] == district
-    energy = name in ("district_energy_budget", "city_energy_pool")
-    size = c["energy_demand" if energy else "land_demand"].to_numpy(float)[y.project]
+        mask &= cols.year == year
+    if key is not None:
+        mask &= (cols.platform if name == "platform_land_capacity" else cols.district) == key
+    if name in cols.access:
+        mask &= cols.access[name]
+    size = cols.energy if name in ("district_energy_budget", "city_energy_pool") else cols.land
     mask &= size > 0
     if not mask.any():
         return ""
-    per_unit = form.objective[y.start:y.start + y.size][mask] / size[mask]
+    per_unit = cols.value[mask] / size[mask]
     best = int(np.argmin(np.abs(per_unit - value)))
     if abs(per_unit[best] - value) > 0.05 * max(value, 1e-9):
         return ""
-    return str(c.index[y.project[np.flatnonzero(mask)[best]]])
+    return str(cols.project_id[np.flatnonzero(mask)[best]])
 
 
 def reading(r: dict[str, Any], lang: str) -> str:
