@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -27,10 +27,11 @@ from quota_opt.io.excel import (
     ERROR_FILL,
     GOOD_FILL,
     MUTED_FILL,
-    WARNING_FILL,
     WRAP,
     InputProtected,
     append_row,
+    append_rows,
+    cell_style,
     display_width,
     fix_properties,
     save_atomic,
@@ -48,6 +49,7 @@ from quota_opt.outputs import (
     SUMMARY,
     SUMMARY_ROWS,
     VALIDATION,
+    OutCol,
     OutSheet,
     status_word,
     yes_no,
@@ -71,30 +73,58 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _cleaned(values: list[Any]) -> list[Any]:
+    """`_clean` on every value, with the common types (text, whole numbers, finite floats) passed straight."""
+    out = []
+    for v in values:
+        t = type(v)
+        if t is str or t is int or t is bool or (t is float and math.isfinite(v)):
+            out.append(v)
+        else:
+            out.append(_clean(v))
+    return out
+
+
+# Reason codes decided before the model: their projects never had a chance (light red, not grey).
+_PRE_MODEL_CODES = frozenset({"not_compliant", "not_approvable", "below_output_standard", "below_tax_standard",
+                              "above_energy_intensity", "outside_window", "excluded_misfit"})
+
+
+def _alignment(column: OutCol) -> Alignment | None:
+    """Long text columns wrap."""
+    return WRAP if column.width and column.width >= 40 else None
+
+
 def write_table(wb: Workbook, sheet: OutSheet, df: pd.DataFrame, lang: str) -> Worksheet:
-    """Append a sheet with `sheet`'s columns (present in df) in order, formatted."""
+    """Append a sheet with `sheet`'s columns (present in df) in order, formatted.
+
+    The rows are written with `append_rows` (the sheet in memory holds only the header). In the
+    allocation, the decision column is coloured: supplied green, left out grey, ineligible light red.
+    """
     ws = wb.create_sheet(sheet.name(lang))
     cols = [c for c in sheet.columns if c.key in df.columns]
     ws.append([c.header(lang) for c in cols])
     for i in range(1, len(cols) + 1):
         style_header(ws.cell(row=1, column=i))
-    data = [df[c.key].tolist() for c in cols]
-    for r in range(len(df)):
-        append_row(ws, [_clean(col[r]) for col in data])
+    values = [_cleaned(df[c.key].tolist()) for c in cols]
+    styles: list[int | list[int]] = []
     for i, c in enumerate(cols, start=1):
-        letter = get_column_letter(i)
-        if c.fmt and len(df):
-            for (cell,) in ws.iter_rows(min_row=2, max_row=len(df) + 1, min_col=i, max_col=i):
-                cell.number_format = c.fmt
+        styles.append(cell_style(ws, number_format=c.fmt, alignment=_alignment(c)))
         if c.width:
             width = c.width
         else:
             sample = [display_width(v) for v in df[c.key].head(100).tolist()]
             width = max([display_width(c.header(lang)), *sample, 6]) + 2
-        ws.column_dimensions[letter].width = min(width, 60)
-        if c.width and c.width >= 40 and len(df):
-            for (cell,) in ws.iter_rows(min_row=2, max_row=len(df) + 1, min_col=i, max_col=i):
-                cell.alignment = WRAP
+        ws.column_dimensions[get_column_letter(i)].width = min(width, 60)
+    keys = [c.key for c in cols]
+    if sheet.key == "allocation" and "selected" in keys and "reason_code" in keys:
+        at = keys.index("selected")
+        good, error, muted = (cell_style(ws, number_format=cols[at].fmt, alignment=_alignment(cols[at]), fill=fill)
+                              for fill in (GOOD_FILL, ERROR_FILL, MUTED_FILL))
+        yes = yes_no(True, lang)
+        styles[at] = [good if v == yes else (error if code in _PRE_MODEL_CODES else muted)
+                      for v, code in zip(values[at], values[keys.index("reason_code")], strict=True)]
+    append_rows(ws, values, styles)
     ws.freeze_panes = "B2" if sheet.key in ("allocation",) else "A2"
     if len(df) and len(cols):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(df) + 1}"
@@ -238,28 +268,8 @@ def results_workbook(result: Any, lang: str = "zh", run_at: dt.datetime | None =
     write_table(wb, VALIDATION, _validation_frame(result.scenario.warnings, lang), lang)
     if result.plan is not None:
         _charts(wb, result, lang)
-        _highlight(wb, lang)
     fix_properties(wb, f"quota-opt results: {result.scenario.settings.scenario_name}")
     return wb
-
-
-def _highlight(wb: Workbook, lang: str) -> None:
-    """Colour the allocation's decision column: supplied green, left out grey, ineligible light red."""
-    ws = wb[ALLOCATION.name(lang)]
-    headers = [c.value for c in ws[1]]
-    try:
-        sel_col = headers.index(ALLOCATION.column("selected").header(lang)) + 1
-        code_col = headers.index(ALLOCATION.column("reason_code").header(lang)) + 1
-    except ValueError:
-        return
-    yes = yes_no(True, lang)
-    pre = {"not_compliant", "not_approvable", "below_output_standard", "below_tax_standard", "above_energy_intensity",
-           "outside_window", "excluded_misfit"}
-    for row in ws.iter_rows(min_row=2):
-        cell = row[sel_col - 1]
-        code = row[code_col - 1].value
-        cell.fill = GOOD_FILL if cell.value == yes else (ERROR_FILL if code in pre else MUTED_FILL)
-    _ = WARNING_FILL
 
 
 def fallback_paths(path: Path, beside: Path | None = None) -> list[Path]:
