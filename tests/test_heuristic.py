@@ -91,7 +91,7 @@ def test_lp_guided_beats_the_ranking_rule_on_a_generated_city() -> None:
     form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
     relaxed = lp_relaxation(form, 60)
     assert relaxed is not None
-    guided = lp_guided(form, relaxed[0])
+    guided = lp_guided(form, relaxed.x)
     assert_feasible(form, guided.x)
     assert guided.objective > ranking_rule(form).objective
 
@@ -103,17 +103,17 @@ def test_district_split_is_feasible(seed: int) -> None:
     relaxed = lp_relaxation(form, 10)
     if relaxed is None:
         return
-    split = district_split(form, relaxed[0], 10)
+    split = district_split(form, relaxed.x, 10)
     if split is not None:
         assert_feasible(form, split.x)
-        assert split.objective <= relaxed[1] + 1e-6
+        assert split.objective <= relaxed.objective + 1e-6
 
 
 def test_district_split_on_a_generated_city() -> None:
     form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
     relaxed = lp_relaxation(form, 60)
     assert relaxed is not None
-    split = district_split(form, relaxed[0], 20)
+    split = district_split(form, relaxed.x, 20)
     assert split is not None
     assert_feasible(form, split.x)
     assert split.objective > ranking_rule(form).objective
@@ -126,3 +126,17 @@ def test_the_lp_is_solved_whatever_thread_count_ran_before() -> None:
     solve(form, SolveOptions(backend="highs", threads=0))
     assert starting_allocation(form, lp_time_limit_s=5, threads=1).lp_bound is not None
     assert starting_allocation(form, lp_time_limit_s=5, threads=0).lp_bound is not None
+
+
+def test_violation_measures_the_worst_broken_row() -> None:
+    """X (150 mu) and Y (100 mu) with 200 mu of quota: supplying both overspends the quota by 50 mu."""
+    sc = tiny([project("X", 150), project("Y", 100)], quotas={("A", 2026): {"new_land_quota": 200}})
+    form = build_formulation(prepare(sc))
+    rule = ranking_rule(form)
+    assert form.violation(rule.x) == 0.0
+    both = rule.x.copy()
+    both[form.var("supply").cols] = 1.0
+    assert form.violation(both) == pytest.approx(50.0)
+    half = rule.x.copy()
+    half[form.var("supply").cols[0]] = 0.5
+    assert form.violation(half) == pytest.approx(0.5)

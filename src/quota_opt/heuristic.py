@@ -28,16 +28,27 @@ from quota_opt.model import Formulation
 
 
 @dataclass
+class Relaxation:
+    """The LP relaxation's optimum: column values, objective (an upper bound on any allocation) and, per row,
+    the value of one more unit of its limit (|dual|, ≥ 0 for the ≤ rows of this maximisation)."""
+
+    x: np.ndarray
+    objective: float
+    row_gain: np.ndarray
+
+
+@dataclass
 class StartResult:
     best: GreedyResult  # the best starting allocation found (ranking rule or LP-guided)
     ranking: GreedyResult  # the plain ranking rule (the baseline reported in `summary`)
     lp_bound: float | None  # objective of the LP relaxation, an upper bound on any allocation
     lp_seconds: float
     source: str  # "ranking rule" or "LP-guided"
+    relaxation: Relaxation | None = None
 
 
-def lp_relaxation(form: Formulation, time_limit_s: float, threads: int = 0) -> tuple[np.ndarray, float] | None:
-    """The LP relaxation's optimal column values and objective, or None when it was not solved in time."""
+def lp_relaxation(form: Formulation, time_limit_s: float, threads: int = 0) -> Relaxation | None:
+    """The LP relaxation's optimum, or None when it was not solved in time."""
     from quota_opt.solve import ensure_scheduler, load_highs
 
     ensure_scheduler(int(threads or 0))  # HiGHS fails a run whose thread count differs from its scheduler's
@@ -48,7 +59,9 @@ def lp_relaxation(form: Formulation, time_limit_s: float, threads: int = 0) -> t
     h.run()
     if str(h.getModelStatus()).split(".")[-1] != "kOptimal":
         return None
-    return np.asarray(h.getSolution().col_value, dtype=float), float(h.getInfo().objective_function_value)
+    sol = h.getSolution()
+    return Relaxation(np.asarray(sol.col_value, dtype=float), float(h.getInfo().objective_function_value),
+                      np.abs(np.asarray(sol.row_dual, dtype=float)))
 
 
 def lp_guided(form: Formulation, x_lp: np.ndarray) -> GreedyResult:
@@ -83,7 +96,7 @@ def starting_allocation(form: Formulation, *, lp_time_limit_s: float, split_time
     relaxed = lp_relaxation(form, lp_time_limit_s, threads) if lp_time_limit_s > 0 else None
     if relaxed is None:
         return StartResult(ranking, ranking, None, time.perf_counter() - t0, "ranking rule")
-    x_lp, bound = relaxed
+    x_lp, bound = relaxed.x, relaxed.objective
     candidates = [(ranking, "ranking rule"), (lp_guided(form, x_lp), "LP-guided")]
     if split_time_limit_s > 0:
         split = district_split(form, x_lp, split_time_limit_s, threads)
@@ -91,71 +104,38 @@ def starting_allocation(form: Formulation, *, lp_time_limit_s: float, split_time
             candidates.append((split, "district split"))
     feasible = [(g, name) for g, name in candidates if g.feasible]
     best, source = max(feasible, key=lambda gn: gn[0].objective) if feasible else (ranking, "ranking rule")
-    return StartResult(best, ranking, bound, time.perf_counter() - t0, source)
+    return StartResult(best, ranking, bound, time.perf_counter() - t0, source, relaxed)
 
 
 def district_split(form: Formulation, x_lp: np.ndarray, time_limit_s: float, threads: int = 0) -> GreedyResult | None:
-    """Each district's allocation as its own small MIP, the city-level resources shared out as the LP
-    relaxation shares them.
-
-    Only three families of rows tie districts together: the provincial reward pool, the request cap and
-    the city energy pool. Give each district, for each year, exactly what the LP gives its projects of
-    each, and the rest of the model falls apart into one independent MIP per district (tens of projects
-    each), which HiGHS solves far better than the whole. The shares add up to the LP's use, so the
-    union is feasible for the whole model. None when a district's MIP finds no allocation in time (a
-    mandatory project that its share cannot carry).
+    """Each district's allocation as its own small MIP (decompose.py), the city-level resources shared out as
+    the LP relaxation shares them: each district gets, for each year, exactly what the LP gives its projects.
+    The shares add up to the LP's use, so the union is feasible for the whole model (checked: a platform
+    spanning districts could be overspent). None when a district's MIP finds no allocation in time (a
+    mandatory project that its share cannot carry) or the union is not feasible.
     """
-    import dataclasses
-
-    from quota_opt.model import build_formulation
-    from quota_opt.solve import load_highs
+    from quota_opt.decompose import COUPLING, district_of_candidates, district_parts, scatter, solve_parts
+    from quota_opt.solve import ensure_scheduler
 
     prep = form.prep
-    c = prep.candidates
-    T, D = len(prep.years), len(prep.districts)
-    d_index = {d: i for i, d in enumerate(prep.districts)}
-    d_of = np.array([d_index[d] for d in c["district_id"]], dtype=np.int64)
+    d_of = district_of_candidates(prep)
     shares: dict[str, np.ndarray] = {}
-    for block, field_name in (("land_provincial_pool", "provincial_pool"), ("land_province_request", "request_cap"),
-                              ("energy_city_pool", "city_energy_pool")):
-        b = form.variables[block]
-        amounts = np.zeros((D, T))
+    for field_name, block_name in COUPLING.values():
+        b = form.variables[block_name]
+        amounts = np.zeros((len(prep.districts), len(prep.years)))
         np.add.at(amounts, (d_of[b.project], b.year), np.maximum(x_lp[b.cols], 0.0))
         shares[field_name] = amounts
-    cols = {name: {k: b.start + i for i, k in enumerate(b.keys)} for name, b in form.variables.items()}
-    x = np.zeros(form.n_cols)
-    deadline = time.perf_counter() + time_limit_s
-    order = np.argsort(-np.bincount(d_of, minlength=D), kind="stable")  # the largest districts first
-    for k, di in enumerate(order):
-        mask = d_of == di
-        if not mask.any():
-            continue
-        rows = slice(int(di), int(di) + 1)
-        platforms = set(c.loc[mask, "platform_id"])
-        sub = dataclasses.replace(
-            prep, districts=[prep.districts[di]], candidates=c[mask],
-            land_quota=prep.land_quota[rows], energy_budget=prep.energy_budget[rows],
-            stock_added=prep.stock_added[rows], stock_initial=prep.stock_initial[rows],
-            stock_committed=prep.stock_committed[rows], reward_credit=prep.reward_credit[rows],
-            provincial_pool=shares["provincial_pool"][di], request_cap=shares["request_cap"][di],
-            city_energy_pool=shares["city_energy_pool"][di],
-            platform_capacity={p: v for p, v in prep.platform_capacity.items() if p in platforms})
-        f = build_formulation(sub)
-        h = load_highs(f)
-        left = max(deadline - time.perf_counter(), 0.0)
-        h.setOptionValue("time_limit", max(left / (len(order) - k), 0.05))
-        h.setOptionValue("mip_rel_gap", 1e-4)
-        if threads:  # the scheduler was sized for it by lp_relaxation
-            h.setOptionValue("threads", int(threads))
-        h.run()
-        if h.getInfo().primal_solution_status != 2:
-            if c.loc[mask, "mandatory"].any():
-                return None
-            continue
-        xs = np.asarray(h.getSolution().col_value, dtype=float)
-        for name, b in f.variables.items():
-            target = cols[name]
-            for i, key in enumerate(b.keys):
-                x[target[key]] = xs[b.start + i]
-    x[form.variables["supply"].cols] = np.round(x[form.variables["supply"].cols])
+    parts = district_parts(form, lambda di: {name: amounts[di] for name, amounts in shares.items()})
+    for part in parts:
+        part.load()
+    ensure_scheduler(1)  # one HiGHS thread per district MIP; the next solve re-sizes the scheduler as it needs
+    solve_parts(parts, time_limit_s, threads)
+    mandatory = prep.candidates["mandatory"].to_numpy(bool)
+    if any(part.x is None and mandatory[d_of == part.district].any() for part in parts):
+        return None
+    x = scatter(form, parts)
+    supply = form.variables["supply"].cols
+    x[supply] = np.round(x[supply])
+    if form.violation(x) > 1e-6:
+        return None
     return GreedyResult(x=x, objective=float(form.objective @ x), feasible=True, unplaced_mandatory=[])

@@ -145,6 +145,17 @@ class Formulation:
         starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         return starts, cols.astype(np.int32), vals.astype(float)
 
+    def violation(self, x: np.ndarray) -> float:
+        """The largest amount by which `x` breaks a row, a bound or integrality (0 for a feasible point)."""
+        starts, idx, vals = self.matrix()
+        row_of = np.repeat(np.arange(self.n_rows), np.diff(starts))
+        activity = np.bincount(row_of, weights=vals * x[idx], minlength=self.n_rows)
+        rlo, rhi = self.row_bounds()
+        lo, hi = self.bounds()
+        ints = self.integrality()
+        parts = [activity - rhi, rlo - activity, x - hi, lo - x, np.abs(x[ints] - np.round(x[ints]))]
+        return max([0.0] + [float(np.max(np.nan_to_num(p, nan=0.0, neginf=0.0))) for p in parts if len(p)])
+
     def col_names(self) -> list[str]:
         return [f"{b.name}[{_key_text(k)}]" for b in self.variables.values() for k in b.keys]
 

@@ -193,6 +193,7 @@ SUMMARY_ROWS: dict[str, tuple[str, str, str | None]] = {
     "greedy_projects_selected": ("排序法安排项目数", "Ranking-rule projects selected", INT),
     "start_source": ("求解起点", "Solver started from", None),
     "lp_bound": ("线性松弛上界", "LP relaxation bound", "#,##0.000"),
+    "district_bound": ("分区县拉格朗日上界", "District-by-district (Lagrangian) bound", "#,##0.000"),
     "projects_total": ("项目总数", "Projects", INT),
     "projects_eligible": ("具备资格项目数", "Eligible projects", INT),
     "projects_selected": ("安排项目数", "Projects selected", INT),

@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from quota_opt.decompose import BoundJob, workers
 from quota_opt.greedy import GreedyResult, ranking_rule
 from quota_opt.heuristic import StartResult, starting_allocation
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import Prepared, prepare
 from quota_opt.results import Plan, interpret, kpis
 from quota_opt.scenario import Scenario
-from quota_opt.solve import Progress, Solution, SolveOptions, Status, fixed_lp, solve
+from quota_opt.solve import Progress, Solution, SolveOptions, Status, fixed_lp, relative_gap, solve
 
 OBJECTIVE_SENTENCE = {
     "priority": (
@@ -51,6 +52,7 @@ class RunOptions:
     threads: int | None = None
     backend: str = "auto"
     warm_start: bool = True
+    district_bound: bool = True  # prove a tighter bound district by district beside the solve (decompose.py)
     shadow_prices: bool = True
     progress: Callable[[Progress], None] | None = None
     on_stage: Callable[[str], None] | None = None
@@ -70,6 +72,7 @@ class RunResult:
     shadow: pd.DataFrame | None = None
     start_source: str = "ranking rule"  # which allocation the solver started from (heuristic.py)
     lp_bound: float | None = None  # the LP relaxation's objective, when it was solved for the start
+    district_bound: float | None = None  # the Lagrangian bound proved district by district, when it was
     infeasibility: Any = None  # quota_opt.infeasible.Conflicts when the scenario is infeasible
     variant: str | None = None
 
@@ -107,6 +110,7 @@ class RunResult:
             "greedy_projects_selected": greedy_selected,
             "start_source": START_WORDS.get(self.start_source, (self.start_source,) * 2)[0 if lang == "zh" else 1],
             "lp_bound": self.lp_bound,
+            "district_bound": self.district_bound,
             **self.kpis,
             "objective_sentence": sentence,
             "time_read_s": self.timings.get("read", 0.0),
@@ -186,11 +190,21 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         rule = ranking_rule(form)
         start = StartResult(best=rule, ranking=rule, lp_bound=None, lp_seconds=0.0, source="ranking rule")
     greedy = start.ranking
+    job = None
+    if (options.district_bound and start.relaxation is not None and len(prep.districts) > 1
+            and workers(sopts.threads) > 1):
+        # on one core beside the solve, which keeps the other (HiGHS's branch and bound gains little from a second)
+        job = BoundJob(form, start.relaxation.row_gain, sopts.time_limit_s)
+        sopts.threads = 1
     solution = solve(form, sopts)
+    district_bound = None
+    if job is not None:
+        district_bound = job.result(cancel=solution.status != Status.FEASIBLE or solution.termination == "interrupted")
+        tighten(solution, district_bound)
     timings["solve"] = time.perf_counter() - t0
     result = RunResult(scenario=scenario, prep=prep, form=form, greedy=greedy, solution=solution, plan=None,
                        kpis={}, timings=timings, variant=variant, start_source=start.source,
-                       lp_bound=start.lp_bound)
+                       lp_bound=start.lp_bound, district_bound=district_bound)
     if solution.status == Status.INFEASIBLE:
         t0 = time.perf_counter()
         stage("explain")
@@ -223,6 +237,15 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         result.shadow = shadow_prices(form, x)
     timings["explain"] = time.perf_counter() - t0
     return result
+
+
+def tighten(solution: Solution, bound: float | None) -> None:
+    """Report the smaller of HiGHS's bound and `bound` (both valid), never below the objective."""
+    if bound is None or solution.objective is None:
+        return
+    best = bound if solution.best_bound is None else min(solution.best_bound, bound)
+    solution.best_bound = max(best, solution.objective)
+    solution.gap = relative_gap(solution.objective, solution.best_bound)
 
 
 def _clean(x_lp: np.ndarray, x_mip: np.ndarray, form: Formulation) -> np.ndarray:

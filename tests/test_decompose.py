@@ -1,0 +1,86 @@
+"""The model district by district (decompose.py): the district bound is a valid upper bound, worked by hand on a
+two-district city and checked against the proven optimum of random ones; a run reports the tighter bound."""
+
+from __future__ import annotations
+
+import pytest
+
+from builders import project, random_small, tiny
+from quota_opt.decompose import BoundJob, district_bound
+from quota_opt.heuristic import lp_relaxation
+from quota_opt.model import build_formulation
+from quota_opt.prepare import prepare
+from quota_opt.run import RunOptions, run_scenario
+from quota_opt.solve import SolveOptions, Status, solve
+
+
+def supply_value(form: object, pid: str) -> float:
+    y = form.var("supply")  # type: ignore[attr-defined]
+    return float(form.objective[y.start + [k[0] for k in y.keys].index(pid)])  # type: ignore[attr-defined]
+
+
+def two_districts() -> object:
+    """District A has 100 mu of its own quota and two 60-mu projects X1, X2 that may not use the provincial
+    pool; district B has no quota and two 40-mu provincial majors Y1, Y2, which may; the pool holds 50 mu."""
+    return tiny([project("X1", 60), project("X2", 60),
+                 project("Y1", 40, district="B", investment=3.0, provincial_major=True),
+                 project("Y2", 40, district="B", investment=3.0, provincial_major=True)],
+                districts=[{"district_id": "A", "name": "甲区"}, {"district_id": "B", "name": "乙区"}],
+                quotas={("A", 2026): {"new_land_quota": 100}}, city={2026: {"provincial_reward_quota": 50}})
+
+
+def test_the_district_bound_worked_by_hand() -> None:
+    """With v_X, v_Y the values of supplying one X and one Y:
+    - best allocation: one X (100 mu of quota fits one 60-mu project) and one Y (50 mu of pool fits one
+      40-mu project) = v_X + v_Y;
+    - LP relaxation: 100/60 of an X and 50/40 of a Y = (5/3)·v_X + (5/4)·v_Y; the pool's price is
+      λ = v_Y/40 per mu (one more mu of pool buys 1/40 more of a Y);
+    - district bound: λ·50 (the pool, paid back) + district A alone (one X: v_X; A does not touch the pool)
+      + district B alone with each pool mu charged λ (a Y is then worth v_Y − 40λ = 0) = (5/4)·v_Y + v_X:
+      below the LP by (2/3)·v_X, the integrality loss inside district A that the LP cannot see."""
+    form = build_formulation(prepare(two_districts()))  # type: ignore[arg-type]
+    v_x, v_y = supply_value(form, "X1"), supply_value(form, "Y1")
+    relaxed = lp_relaxation(form, 10)
+    assert relaxed is not None
+    assert relaxed.objective == pytest.approx(5 / 3 * v_x + 5 / 4 * v_y, rel=1e-6)
+    bound = district_bound(form, relaxed.row_gain, 10)
+    assert bound == pytest.approx(5 / 4 * v_y + v_x, rel=1e-6)
+    optimum = solve(form, SolveOptions(mip_gap=0, backend="highs"))
+    assert optimum.objective == pytest.approx(v_x + v_y, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_district_bound_is_never_below_the_optimum_nor_above_the_lp(seed: int) -> None:
+    form = build_formulation(prepare(random_small(seed)))
+    relaxed = lp_relaxation(form, 10)
+    optimum = solve(form, SolveOptions(mip_gap=0, backend="highs"))
+    if relaxed is None or optimum.status != Status.OPTIMAL:
+        return
+    bound = district_bound(form, relaxed.row_gain, 10)
+    assert bound is not None
+    scale = max(1.0, abs(optimum.objective or 0.0))
+    assert optimum.objective is not None and bound >= optimum.objective - 1e-6 * scale
+    assert bound <= relaxed.objective + 1e-6 * scale
+
+
+def test_a_run_reports_the_tighter_bound() -> None:
+    """The summary's best bound is the smaller of HiGHS's and the district bound, never below the objective."""
+    result = run_scenario(two_districts(), RunOptions(mip_gap=0, threads=2, shadow_prices=False))  # type: ignore[arg-type]
+    sol = result.solution
+    assert sol.status == Status.OPTIMAL and sol.objective is not None and sol.best_bound is not None
+    assert sol.best_bound >= sol.objective - 1e-9
+    if result.district_bound is not None:
+        assert sol.best_bound <= result.district_bound + 1e-9
+    assert result.summary("en")["district_bound"] == result.district_bound
+
+
+def test_a_bound_job_cancelled_ends_at_once() -> None:
+    import time
+
+    form = build_formulation(prepare(random_small(3)))
+    relaxed = lp_relaxation(form, 10)
+    assert relaxed is not None
+    job = BoundJob(form, relaxed.row_gain, 60)
+    t0 = time.perf_counter()
+    job.result(cancel=True)
+    assert time.perf_counter() - t0 < 30
