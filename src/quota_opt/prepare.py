@@ -15,7 +15,7 @@ No file access; pure data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -130,35 +130,7 @@ def derive_projects(sc: Scenario) -> pd.DataFrame:
     min_tax = p["chain_id"].map(chains["min_tax_per_mu"]).astype(float).fillna(0.0)
     max_int = p["chain_id"].map(chains["max_energy_intensity"]).astype(float)
 
-    actual_ids = set(sc.actuals["project_id"].dropna())
-    codes: list[str | None] = []
-    params: list[dict[str, Any]] = []
-    for index, row in p.iterrows():
-        pid = cast(str, index)
-        code: str | None = None
-        par: dict[str, Any] = {}
-        if pid in actual_ids:
-            code = ALREADY_SUPPLIED
-        elif not row["compliant"]:
-            code = NOT_COMPLIANT
-        elif not row["approvable"]:
-            code = NOT_APPROVABLE
-        elif row["output_per_mu"] < min_out[pid] - 1e-9:
-            code, par = BELOW_OUTPUT_STANDARD, {"value": row["output_per_mu"], "threshold": min_out[pid]}
-        elif row["tax_per_mu"] < min_tax[pid] - 1e-9:
-            code, par = BELOW_TAX_STANDARD, {"value": row["tax_per_mu"], "threshold": min_tax[pid]}
-        elif not np.isnan(max_int[pid]) and row["energy_intensity"] > max_int[pid] + 1e-12:
-            code, par = ABOVE_ENERGY_INTENSITY, {"value": row["energy_intensity"], "threshold": max_int[pid]}
-        elif row["window_first"] > row["window_last"]:
-            code = OUTSIDE_WINDOW
-            par = {"earliest": row["earliest_year"], "latest": row["latest_year"], "first": first, "last": last}
-        elif s.misfit_policy == "exclude" and not row["city_eligible"]:
-            code = EXCLUDED_MISFIT
-            par = {"fits_layout": bool(row["fits_layout"]), "first_report_ok": bool(row["first_report_ok"])}
-        codes.append(code)
-        params.append(par)
-    p["reason_code"] = pd.Series(codes, index=p.index, dtype=object)
-    p["reason_params"] = pd.Series(params, index=p.index, dtype=object)
+    p["reason_code"], p["reason_params"] = _pre_model_reasons(sc, p, min_out, min_tax, max_int)
     p["eligible"] = p["reason_code"].isna()
 
     ce = p["city_eligible"]
@@ -169,6 +141,52 @@ def derive_projects(sc: Scenario) -> pd.DataFrame:
     p["earns_reward"] = p["major"] & ce
     _score(p, sc)
     return p
+
+
+def _pre_model_reasons(sc: Scenario, p: pd.DataFrame, min_out: pd.Series, min_tax: pd.Series,
+                       max_int: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each project's reason code for getting no variable (None when eligible) and its parameters.
+
+    The first test a project fails decides, in this order: already supplied, not compliant, not
+    approvable, output or tax per mu below its chain's standard, energy intensity above it, no year in
+    the horizon, outside the layout guide when misfits are excluded.
+    """
+    s = sc.settings
+    first, last = s.base_year, s.last_year
+    output_per_mu = p["output_per_mu"].to_numpy(dtype=float)
+    tax_per_mu = p["tax_per_mu"].to_numpy(dtype=float)
+    intensity = p["energy_intensity"].to_numpy(dtype=float)
+    out_standard, tax_standard, int_standard = (x.to_numpy(dtype=float) for x in (min_out, min_tax, max_int))
+    earliest, latest = p["earliest_year"].tolist(), p["latest_year"].tolist()  # int or NA, as entered
+    tests = [
+        (ALREADY_SUPPLIED, p.index.isin(list(sc.actuals["project_id"].dropna()))),
+        (NOT_COMPLIANT, ~p["compliant"].to_numpy(dtype=bool)),
+        (NOT_APPROVABLE, ~p["approvable"].to_numpy(dtype=bool)),
+        (BELOW_OUTPUT_STANDARD, output_per_mu < out_standard - 1e-9),
+        (BELOW_TAX_STANDARD, tax_per_mu < tax_standard - 1e-9),
+        (ABOVE_ENERGY_INTENSITY, ~np.isnan(int_standard) & (intensity > int_standard + 1e-12)),
+        (OUTSIDE_WINDOW, p["window_first"].to_numpy() > p["window_last"].to_numpy()),
+        (EXCLUDED_MISFIT, np.full(len(p), s.misfit_policy == "exclude") & ~p["city_eligible"].to_numpy(dtype=bool)),
+    ]
+    codes: list[str | None] = [None] * len(p)
+    params: list[dict[str, Any]] = [{} for _ in range(len(p))]
+    undecided = np.ones(len(p), dtype=bool)
+    for code, failed in tests:
+        for i in np.flatnonzero(undecided & failed).tolist():
+            codes[i] = code
+            if code == BELOW_OUTPUT_STANDARD:
+                params[i] = {"value": float(output_per_mu[i]), "threshold": min_out.iloc[i]}
+            elif code == BELOW_TAX_STANDARD:
+                params[i] = {"value": float(tax_per_mu[i]), "threshold": min_tax.iloc[i]}
+            elif code == ABOVE_ENERGY_INTENSITY:
+                params[i] = {"value": float(intensity[i]), "threshold": max_int.iloc[i]}
+            elif code == OUTSIDE_WINDOW:
+                params[i] = {"earliest": earliest[i], "latest": latest[i], "first": first, "last": last}
+            elif code == EXCLUDED_MISFIT:
+                params[i] = {"fits_layout": bool(p["fits_layout"].iloc[i]),
+                             "first_report_ok": bool(p["first_report_ok"].iloc[i])}
+        undecided &= ~failed
+    return pd.Series(codes, index=p.index, dtype=object), pd.Series(params, index=p.index, dtype=object)
 
 
 def _ratio_to_best(values: pd.Series, mask: pd.Series) -> pd.Series:
@@ -318,28 +336,28 @@ def supply_limits(prep: Prepared) -> pd.DataFrame:
     """
     s = prep.scenario.settings
     d_index = {d: i for i, d in enumerate(prep.districts)}
+    t_index = {y: i for i, y in enumerate(prep.years)}
     quota = np.cumsum(prep.land_quota, axis=1) if s.carryover_allowed else prep.land_quota
     stock_total = prep.stock_initial + prep.stock_added.sum(axis=1)
-    rows = []
-    for pid, r in prep.candidates.iterrows():
-        di = d_index.get(r["district_id"])
-        if di is None:
-            continue
-        t0, t1 = prep.year_index(int(r["window_first"])), prep.year_index(int(r["window_last"]))
-        best_land = 0.0
-        best_energy = 0.0
-        for t in range(t0, t1 + 1):
-            land = quota[di, t] + prep.reward_credit[di, t] + s.reward_ratio * stock_total[di]
-            if r["may_stock"]:
-                land += stock_total[di]
-            if r["may_pool"]:
-                land += prep.provincial_pool[t]
-            if r["may_request"]:
-                land += prep.request_cap[t]
-            energy = prep.energy_budget[di, t] + (prep.city_energy_pool[t] if r["may_city_energy"] else 0.0)
-            best_land, best_energy = max(best_land, land), max(best_energy, energy)
-        rows.append((pid, best_land, best_energy))
-    return pd.DataFrame(rows, columns=["project_id", "land_limit", "energy_limit"]).set_index("project_id")
+    c = prep.candidates
+    district = np.array([d_index.get(d, -1) for d in c["district_id"]], dtype=int)
+    known = district >= 0
+    c, di = c[known], district[known]
+    t0 = np.array([t_index[int(y)] for y in c["window_first"]], dtype=int)
+    t1 = np.array([t_index[int(y)] for y in c["window_last"]], dtype=int)
+    # one row per project, one column per year, summed in the order of the sources
+    land = quota[di] + prep.reward_credit[di] + (s.reward_ratio * stock_total[di])[:, None]
+    land = np.where(c["may_stock"].to_numpy(dtype=bool)[:, None], land + stock_total[di][:, None], land)
+    land = np.where(c["may_pool"].to_numpy(dtype=bool)[:, None], land + prep.provincial_pool, land)
+    land = np.where(c["may_request"].to_numpy(dtype=bool)[:, None], land + prep.request_cap, land)
+    energy = prep.energy_budget[di] + np.where(c["may_city_energy"].to_numpy(dtype=bool)[:, None],
+                                               prep.city_energy_pool, 0.0)
+    years = np.arange(len(prep.years))
+    in_window = (years >= t0[:, None]) & (years <= t1[:, None])
+    return pd.DataFrame({
+        "land_limit": np.max(land, axis=1, where=in_window, initial=0.0),
+        "energy_limit": np.max(energy, axis=1, where=in_window, initial=0.0),
+    }, index=c.index.rename("project_id"))
 
 
 def supply_limit_problems(sc: Scenario) -> list[Problem]:
@@ -348,15 +366,18 @@ def supply_limit_problems(sc: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     limits = supply_limits(prep)
     p = prep.projects
-    for pid, lim in limits.iterrows():
-        r = cast("pd.Series[Any]", p.loc[cast(str, pid)])  # one row: the index is unique
-        if r["land_demand"] > lim["land_limit"] + 1e-6:
-            problems.append(Problem(Severity.WARNING, "project_too_large", sc.loc("projects", r[ROW], "land_demand"),
-                                    {"found": _fmt(r["land_demand"]), "limit": _fmt(lim["land_limit"])}))
-        if r["energy_demand"] > lim["energy_limit"] + 1e-6:
+    demand = p.loc[limits.index, ["land_demand", "energy_demand", ROW]]
+    too_large = (demand["land_demand"] > limits["land_limit"] + 1e-6).to_numpy()
+    too_much_energy = (demand["energy_demand"] > limits["energy_limit"] + 1e-6).to_numpy()
+    for i in np.flatnonzero(too_large | too_much_energy).tolist():
+        land, energy, row = demand.iloc[i].tolist()
+        if too_large[i]:
+            problems.append(Problem(Severity.WARNING, "project_too_large", sc.loc("projects", row, "land_demand"),
+                                    {"found": _fmt(land), "limit": _fmt(limits["land_limit"].iloc[i])}))
+        if too_much_energy[i]:
             problems.append(Problem(Severity.WARNING, "project_energy_too_large",
-                                    sc.loc("projects", r[ROW], "energy_demand"),
-                                    {"found": _fmt(r["energy_demand"]), "limit": _fmt(lim["energy_limit"])}))
+                                    sc.loc("projects", row, "energy_demand"),
+                                    {"found": _fmt(energy), "limit": _fmt(limits["energy_limit"].iloc[i])}))
     from quota_opt.explain import reason_text
 
     for _, r in p[p["mandatory"].astype(bool) & ~p["eligible"]].iterrows():
