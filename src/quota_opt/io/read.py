@@ -46,7 +46,27 @@ _FORMULA = re.compile(
     rb"<" + _P + rb'c\b([^>]*?\br="([A-Z]+)(\d+)"[^>]*)>\s*<' + _P + rb"f\b[^>]*?(?:/>|>([^<]*)</" + _P + rb"f>)"
     rb"\s*(?:<" + _P + rb"v\s*/>|<" + _P + rb"v>([^<]*)</" + _P + rb"v>)?"
 )
+_FORMULA_TAG = re.compile(rb"<" + _P + rb"f\b")  # <f> or <x:f>, not <formula1> (data validation lists)
 _STRING_RESULT = re.compile(rb'\bt="str"')  # a formula whose cached result is text (possibly "")
+
+# The cells of a sheet as Excel, LibreOffice, WPS and openpyxl write them: unprefixed elements, attributes in
+# their usual order, no space between elements, plain (not rich) inline text. Groups: row number, "/" of an
+# empty row; a cell's column letters, style, type, cached value, "<is>" when it has inline text, that text;
+# a character outside these. `_fast_rows` reads sheets
+# written so; anything else (rich text, pretty-printed XML, prefixes, ...) goes through openpyxl.
+_MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_TOKEN = re.compile(
+    rb'<row r="(\d+)"[^<>]*?(/?)>'
+    rb"|</row>"
+    rb'|<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="(\w+)")? ?'
+    rb"(?:/>|>(?:<f\b[^<>]*?(?:/>|>[^<]*</f>))?"
+    rb'(?:<v>([^<]*)</v>|<v ?/>|(<is>)(?:<t(?: xml:space="preserve")?>([^<]*)</t>|<t ?/>)</is>)?</c>)'
+    rb"|(\S)"  # anything else: the sheet is not written the usual way
+)
+_UNKNOWN_ENTITY = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
+_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters an XML parser rejects
 
 DEFAULT_EPOCH = dt.datetime(1899, 12, 30)
 
@@ -195,11 +215,15 @@ def read_workbook(path: str | Path, progress: Callable[[int], None] | None = Non
             epoch = getattr(wb, "epoch", DEFAULT_EPOCH)
             for ws in wb.worksheets:
                 raw = RawSheet(name=str(ws.title), hidden=getattr(ws, "sheet_state", "visible") != "visible")
-                _scan_xml(raw, _sheet_xml(wb, ws))
+                xml = _sheet_xml(wb, ws)
+                _scan_xml(raw, xml)
                 keep = {r for r, _ in raw.formula_no_value}
-                if hasattr(ws, "reset_dimensions"):
-                    ws.reset_dimensions()  # the stored dimension is often wrong in files from other tools
-                for row_number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+                rows = _fast_rows(xml, wb, ws)
+                if rows is None:
+                    if hasattr(ws, "reset_dimensions"):
+                        ws.reset_dimensions()  # the stored dimension is often wrong in files from other tools
+                    rows = ws.iter_rows(min_row=1, values_only=True)
+                for row_number, values in enumerate(rows, start=1):
                     if values and (row_number in keep or not all(_blank(v) for v in values)):
                         raw.rows.append((row_number, tuple(values)))
                         count += 1
@@ -235,12 +259,137 @@ def _scan_xml(raw: RawSheet, xml: bytes) -> None:
             if (first_row, first_col) != (last_row, last_col):
                 raw.merged.append((min(first_row, last_row), min(first_col, last_col),
                                    max(first_row, last_row), max(first_col, last_col)))
-    if b"<f" in xml or b":f" in xml:
+    if _FORMULA_TAG.search(xml):
         for attrs, letters, row, text, cached in _FORMULA.findall(xml):
             at = (int(row), column_index(letters.decode()))
             raw.formulas[at] = text.decode("utf-8", "replace")
             if not cached.strip() and not _STRING_RESULT.search(attrs):
                 raw.formula_no_value.add(at)
+
+
+def _fast_rows(xml: bytes, wb: Any, ws: Any) -> list[tuple[Any, ...]] | None:
+    """The sheet's rows as openpyxl's `iter_rows(values_only=True)` gives them (from row 1, a blank row as
+    (), each row as wide as its last cell), read straight from the XML when it is written the usual way
+    (see `_TOKEN`); None when it is not, or when the workbook lacks what openpyxl would use.
+
+    openpyxl reads some 10 µs per cell (1 s for 5,000 projects); this reads the same values ten times faster.
+    """
+    strings = getattr(ws, "_shared_strings", None)
+    date_formats = getattr(wb, "_date_formats", None)
+    timedelta_formats = getattr(wb, "_timedelta_formats", None)
+    epoch = getattr(wb, "epoch", None)
+    if strings is None or date_formats is None or timedelta_formats is None or epoch is None:
+        return None
+    head = xml[:1000].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<?xml"):
+        declaration = head[:head.find(b"?>")].lower()
+        if b"encoding" in declaration and not re.search(rb"encoding\s*=\s*[\"']utf-?8[\"']", declaration):
+            return None
+    start, end = xml.find(b"<sheetData>"), xml.find(b"</sheetData>")
+    root = xml[:max(xml.find(b"<sheetData"), 0)]
+    if _MAIN_NS not in root or xml.count(b"<sheetData") != 1:
+        return None
+    if start < 0 or end < start:
+        return [] if b"<sheetData/>" in xml else None
+    data = xml[start + len(b"<sheetData>"):end]
+    if b"<!" in data or b"<?" in data or b"xmlns" in data or _UNKNOWN_ENTITY.search(data) or _NOT_XML.search(data):
+        return None
+    return _assemble_rows(_TOKEN.findall(data), strings, date_formats, timedelta_formats, epoch)
+
+
+def _assemble_rows(tokens: list[tuple[bytes, ...]], strings: Any, date_formats: Any, timedelta_formats: Any,
+                   epoch: dt.datetime) -> list[tuple[Any, ...]] | None:
+    """Rows from `_TOKEN` matches, as openpyxl's read-only worksheet assembles them."""
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    rows: list[tuple[Any, ...]] = []
+    cells: list[tuple[int, Any]] | None = None  # (column, value) of the row being read
+    row_number = 0
+    columns: dict[bytes, int] = {}
+    for number, empty, letters, style, kind, cached, has_inline, inline, other in tokens:
+        if other:
+            return None
+        if number:  # <row>
+            if cells is not None:
+                return None
+            row_number = int(number)
+            if row_number < len(rows) + 1:
+                return None  # rows out of order: openpyxl drops them, leave that to it
+            rows.extend(() for _ in range(row_number - len(rows) - 1))
+            if empty:
+                rows.append(())
+            else:
+                cells = []
+            continue
+        if not letters:  # </row>
+            if cells is None:
+                return None
+            rows.append(_row_values(cells))
+            cells = None
+            continue
+        if cells is None:
+            return None
+        column = columns.get(letters)
+        if column is None:
+            column = columns[letters] = column_index(letters.decode())
+        t = kind.decode() if kind else "n"
+        value: Any = None
+        if t == "inlineStr":
+            value = _xml_text(inline) if has_inline else None
+        elif cached:
+            text = _xml_text(cached)
+            if t == "n":
+                value = float(text) if "." in text or "E" in text or "e" in text else int(text)
+                style_id = int(style) if style else 0
+                if style_id in date_formats:
+                    try:
+                        value = from_excel(value, epoch, timedelta=style_id in timedelta_formats)
+                    except (OverflowError, ValueError):
+                        value = "#VALUE!"  # as openpyxl reads a date out of range
+            elif t == "s":
+                value = strings[int(text)]
+            elif t == "b":
+                value = bool(int(text))
+            elif t == "d":
+                value = from_ISO8601(text)
+            else:  # "str" (text a formula gave), "e" (an error such as #N/A)
+                value = text
+        cells.append((column, value))
+    if cells is not None:
+        return None
+    return rows
+
+
+def _row_values(cells: list[tuple[int, Any]]) -> tuple[Any, ...]:
+    """A row's values by column, as wide as its last cell (openpyxl's rule)."""
+    if not cells:
+        return ()
+    width = cells[-1][0]
+    values: list[Any] = [None] * width
+    for column, value in cells:
+        if column <= width:
+            values[column - 1] = value
+    return tuple(values)
+
+
+def _xml_text(raw: bytes) -> str:
+    """Element text as an XML parser gives it: UTF-8, entities replaced, line ends as "\\n"."""
+    text = raw.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = _ENTITY.sub(_entity, text)
+    return text
+
+
+def _entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name[0] != "#":
+        return _NAMED_ENTITIES[name]
+    code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return chr(code)
+    raise ValueError(f"&{name}; is not a character XML allows")  # as an XML parser rejects it
 
 
 def _sheet_xml(wb: Any, ws: Any) -> bytes:
