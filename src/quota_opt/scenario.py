@@ -176,6 +176,11 @@ def normalize_table(sheet_key: str, df: pd.DataFrame) -> pd.DataFrame:
 def _missing(v: Any) -> bool:
     if v is None:
         return True
+    kind = type(v)
+    if kind is str or kind is bool or kind is int:  # the common cells, decided without pandas
+        return False
+    if kind is float:
+        return v != v  # NaN
     try:
         return bool(pd.isna(v))
     except (TypeError, ValueError):

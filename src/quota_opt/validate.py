@@ -901,10 +901,13 @@ def scenario_from_parsed(parsed: _Parsed, raw: RawWorkbook | None = None) -> Sce
     settings_values.setdefault("base_year", 0)
     settings = Settings(**settings_values)
     frames = {}
+    unreadable = parsed.has_errors  # a cell that could not be read (BAD) always comes with an error
     for sch in SHEETS:
         if sch.kind != "table":
             continue
-        records = [{k: (None if v is BAD else v) for k, v in r.items()} for r in parsed.tables.get(sch.key, [])]
+        records = parsed.tables.get(sch.key, [])
+        if unreadable:
+            records = [{k: (None if v is BAD else v) for k, v in r.items()} for r in records]
         frames[sch.key] = normalize_table(sch.key, pd.DataFrame(records))
     return Scenario(settings=settings, meta=parsed.meta,
                     source_path=raw.path if raw else None, source_sha256=raw.sha256 if raw else None,
