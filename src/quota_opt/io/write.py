@@ -237,7 +237,8 @@ def _charts(wb: Workbook, result: Any, lang: str) -> None:
 
 
 def results_workbook(result: Any, lang: str = "zh", run_at: dt.datetime | None = None) -> Workbook:
-    """The results workbook of one run, in memory."""
+    """The results workbook of one run, in memory. Save it with `save_results` (or `excel.save_atomic`): its
+    tables' rows are written at saving (`append_rows`), openpyxl's own `wb.save` would leave them out."""
     check_lang(lang)
     wb = Workbook()
     wb.remove(wb.active)
