@@ -129,14 +129,49 @@ def test_the_lp_is_solved_whatever_thread_count_ran_before() -> None:
 
 
 def test_violation_measures_the_worst_broken_row() -> None:
-    """X (150 mu) and Y (100 mu) with 200 mu of quota: supplying both overspends the quota by 50 mu."""
+    """X (150 mu) and Y (100 mu) with 200 mu of quota: supplying both overspends the quota by 50 mu, a quarter of
+    it (violations are relative to the row's size: its limit or its largest term)."""
     sc = tiny([project("X", 150), project("Y", 100)], quotas={("A", 2026): {"new_land_quota": 200}})
     form = build_formulation(prepare(sc))
     rule = ranking_rule(form)
     assert form.violation(rule.x) == 0.0
     both = rule.x.copy()
     both[form.var("supply").cols] = 1.0
-    assert form.violation(both) == pytest.approx(50.0)
+    assert form.violation(both) == pytest.approx(50.0 / 200.0)
     half = rule.x.copy()
     half[form.var("supply").cols[0]] = 0.5
     assert form.violation(half) == pytest.approx(0.5)
+
+
+def test_district_search_on_a_generated_city() -> None:
+    """The large-model search (here on 300 projects, to keep it quick): what it finds is feasible, and its
+    district bound is at least every allocation found and at most the LP bound."""
+    from quota_opt.heuristic import district_search
+
+    form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
+    relaxed = lp_relaxation(form, 60)
+    assert relaxed is not None
+    found, bound = district_search(form, relaxed, 8, threads=2)
+    assert {name for _, name in found} <= {"district neighbourhood", "district split"} and found
+    assert bound is not None and bound <= relaxed.objective + 1e-6
+    for allocation, _ in found:
+        assert_feasible(form, allocation.x)
+        assert allocation.objective <= bound + 1e-6
+
+
+def test_a_run_never_reports_less_than_its_start() -> None:
+    """A solve that stops before it has an allocation (or a worse one) reports the starting allocation."""
+    from quota_opt.run import keep_start
+    from quota_opt.solve import Solution
+
+    form = build_formulation(prepare(random_small(2)))
+    rule = ranking_rule(form)
+    assert rule.feasible
+    empty = Solution(Status.NO_SOLUTION, "time limit", None, None, None, None, "highspy (bulk)", "HiGHS", 1.0)
+    keep_start(empty, rule, form)
+    assert empty.status == Status.FEASIBLE and empty.objective == rule.objective
+    assert empty.x is not None and np.array_equal(empty.x, rule.x)
+    better = Solution(Status.FEASIBLE, "time limit", rule.objective + 1.0, None, None, rule.x, "highspy (bulk)",
+                      "HiGHS", 1.0)
+    keep_start(better, rule, form)
+    assert better.objective == rule.objective + 1.0

@@ -20,11 +20,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from quota_opt.greedy import GreedyResult, ranking_rule
 from quota_opt.model import Formulation
+
+if TYPE_CHECKING:
+    from quota_opt.decompose import Part
 
 
 @dataclass
@@ -43,8 +47,9 @@ class StartResult:
     ranking: GreedyResult  # the plain ranking rule (the baseline reported in `summary`)
     lp_bound: float | None  # objective of the LP relaxation, an upper bound on any allocation
     lp_seconds: float
-    source: str  # "ranking rule" or "LP-guided"
+    source: str  # "ranking rule", "LP-guided", "district neighbourhood" or "district split"
     relaxation: Relaxation | None = None
+    district_bound: float | None = None  # proved by the district search (large models), else None
 
 
 def lp_relaxation(form: Formulation, time_limit_s: float, threads: int = 0) -> Relaxation | None:
@@ -87,24 +92,130 @@ def lp_guided(form: Formulation, x_lp: np.ndarray) -> GreedyResult:
     return ranking_rule(form, order=[int(j) for j in order], first_year=[int(t) for t in first_year])
 
 
-def starting_allocation(form: Formulation, *, lp_time_limit_s: float, split_time_limit_s: float = 0.0,
+def starting_allocation(form: Formulation, *, lp_time_limit_s: float, search_time_limit_s: float = 0.0,
                         threads: int = 0) -> StartResult:
     """The ranking rule and, when the LP relaxation solves within `lp_time_limit_s`, the LP-guided rule and
-    (given `split_time_limit_s`) the district split; the best of them."""
+    (given `search_time_limit_s`, for large models) the district search; the best of them."""
     ranking = ranking_rule(form)
     t0 = time.perf_counter()
     relaxed = lp_relaxation(form, lp_time_limit_s, threads) if lp_time_limit_s > 0 else None
     if relaxed is None:
         return StartResult(ranking, ranking, None, time.perf_counter() - t0, "ranking rule")
-    x_lp, bound = relaxed.x, relaxed.objective
-    candidates = [(ranking, "ranking rule"), (lp_guided(form, x_lp), "LP-guided")]
-    if split_time_limit_s > 0:
-        split = district_split(form, x_lp, split_time_limit_s, threads)
-        if split is not None:
-            candidates.append((split, "district split"))
+    guided = lp_guided(form, relaxed.x)
+    candidates = [(ranking, "ranking rule"), (guided, "LP-guided")]
+    district_bound = None
+    if search_time_limit_s > 0:
+        fallback = max((g for g in (ranking, guided) if g.feasible), key=lambda g: g.objective, default=None)
+        found, district_bound = district_search(form, relaxed, search_time_limit_s, threads, fallback)
+        candidates += found
     feasible = [(g, name) for g, name in candidates if g.feasible]
     best, source = max(feasible, key=lambda gn: gn[0].objective) if feasible else (ranking, "ranking rule")
-    return StartResult(best, ranking, bound, time.perf_counter() - t0, source, relaxed)
+    return StartResult(best, ranking, relaxed.objective, time.perf_counter() - t0, source, relaxed, district_bound)
+
+
+SPLIT_SHARE = 0.5  # of the district search's time: the district split; the rest, the neighbourhood and the bound
+
+
+def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float, threads: int = 0,
+                    fallback: GreedyResult | None = None) -> tuple[list[tuple[GreedyResult, str]], float | None]:
+    """For models too large for HiGHS to get beyond its root node: allocations found district by district, and
+    the district bound (decompose.py).
+
+    1. The district split (`SPLIT_SHARE` of the time, every worker): each district alone with the LP's share
+       of the pools; put together, feasible.
+    2. Then side by side for the rest of the time: the *neighbourhood*, the whole model with each
+       project-year fixed where the LP and the split agree (in or out; the others free), started from the
+       split (or from `fallback`, when the split found nothing), on one HiGHS thread, so it can only improve
+       on its start; and the district bound's MIPs on the other workers (after the neighbourhood when there
+       is one worker).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from quota_opt.decompose import priced_parts, solve_parts, total_bound, workers
+    from quota_opt.solve import ensure_scheduler
+
+    deadline = time.perf_counter() + time_limit_s
+    n = workers(threads)
+    split = _split_parts(form, relaxed.x)  # loaded here: see decompose.Part.load
+    ensure_scheduler(1)  # one HiGHS thread per MIP; the next solve re-sizes the scheduler as it needs
+    solve_parts(split, SPLIT_SHARE * time_limit_s, threads)
+    joined = _join_split(form, split)
+    found = [(joined, "district split")] if joined is not None else []
+    start = joined if joined is not None else fallback
+    guides = [relaxed.x] + ([start.x] if start is not None else [])
+    near = _neighbourhood(form, guides, start=start.x if start is not None else None)
+    priced, paid_back = priced_parts(form, relaxed.row_gain)
+    left = max(deadline - time.perf_counter(), 0.1)
+    if n > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            job = pool.submit(solve_parts, priced, left, n - 1)
+            x = _run_neighbourhood(near, left)
+            job.result()
+    else:
+        x = _run_neighbourhood(near, 0.6 * left)
+        solve_parts(priced, max(deadline - time.perf_counter(), 0.1), 1)
+    if (allocation := as_allocation(form, x)) is not None:
+        found.append((allocation, "district neighbourhood"))
+    return found, total_bound(priced, paid_back)
+
+
+AGREE = 1e-6  # a value this close to 0 or 1 counts as out or in
+
+
+def _neighbourhood(form: Formulation, guides: list[np.ndarray], start: np.ndarray | None) -> Any:
+    """The whole model, loaded, with each project-year fixed out where every guide leaves it out, and in where
+    every guide supplies it fully; `start` (which must agree) as HiGHS's starting incumbent."""
+    import highspy
+
+    from quota_opt.solve import load_highs
+
+    y = form.variables["supply"]
+    values = np.array([g[y.cols] for g in guides])
+    h = load_highs(form)
+    for fixed, value in (((values < AGREE).all(axis=0), 0.0), ((values > 1 - AGREE).all(axis=0), 1.0)):
+        cols = y.cols[fixed].astype(np.int32)
+        if len(cols):
+            h.changeColsBounds(len(cols), cols, np.full(len(cols), value), np.full(len(cols), value))
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(map(float, start))
+        sol.value_valid = True
+        h.setSolution(sol)
+    return h
+
+
+def _run_neighbourhood(h: Any, time_limit_s: float) -> np.ndarray | None:
+    """Solve a loaded neighbourhood (one HiGHS thread); its column values, or None without a solution."""
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", 1e-4)
+    h.setOptionValue("threads", 1)
+    h.run()
+    if h.getInfo().primal_solution_status != 2:
+        return None
+    return np.asarray(h.getSolution().col_value, dtype=float)
+
+
+def as_allocation(form: Formulation, x: np.ndarray | None) -> GreedyResult | None:
+    """An allocation from a solver's column values: the integer columns rounded, the sources and carry-over
+    re-solved for that selection (`solve.fixed_lp`, so that rounding leaves no row off by a hair), checked
+    against every row; None if the selection has no feasible completion."""
+    from quota_opt.solve import fixed_lp
+
+    if x is None:
+        return None
+    completed = fixed_lp(form, x)
+    if completed is None:
+        return None
+    x = completed.x
+    ints = form.integrality()
+    x[ints] = np.round(x[ints])
+    x[np.abs(x) < 1e-9] = 0.0
+    if form.violation(x) > FEASIBLE_TOL:
+        return None
+    return GreedyResult(x=x, objective=float(form.objective @ x), feasible=True, unplaced_mandatory=[])
+
+
+FEASIBLE_TOL = 1e-6  # the largest violation accepted, relative to the row's size (Formulation.violation)
 
 
 def district_split(form: Formulation, x_lp: np.ndarray, time_limit_s: float, threads: int = 0) -> GreedyResult | None:
@@ -114,8 +225,18 @@ def district_split(form: Formulation, x_lp: np.ndarray, time_limit_s: float, thr
     spanning districts could be overspent). None when a district's MIP finds no allocation in time (a
     mandatory project that its share cannot carry) or the union is not feasible.
     """
-    from quota_opt.decompose import COUPLING, district_of_candidates, district_parts, scatter, solve_parts
+    from quota_opt.decompose import solve_parts
     from quota_opt.solve import ensure_scheduler
+
+    parts = _split_parts(form, x_lp)
+    ensure_scheduler(1)  # one HiGHS thread per district MIP; the next solve re-sizes the scheduler as it needs
+    solve_parts(parts, time_limit_s, threads)
+    return _join_split(form, parts)
+
+
+def _split_parts(form: Formulation, x_lp: np.ndarray) -> list[Part]:
+    """The district split's MIPs, loaded."""
+    from quota_opt.decompose import COUPLING, district_of_candidates, district_parts
 
     prep = form.prep
     d_of = district_of_candidates(prep)
@@ -128,14 +249,14 @@ def district_split(form: Formulation, x_lp: np.ndarray, time_limit_s: float, thr
     parts = district_parts(form, lambda di: {name: amounts[di] for name, amounts in shares.items()})
     for part in parts:
         part.load()
-    ensure_scheduler(1)  # one HiGHS thread per district MIP; the next solve re-sizes the scheduler as it needs
-    solve_parts(parts, time_limit_s, threads)
-    mandatory = prep.candidates["mandatory"].to_numpy(bool)
+    return parts
+
+
+def _join_split(form: Formulation, parts: list[Part]) -> GreedyResult | None:
+    from quota_opt.decompose import district_of_candidates, scatter
+
+    d_of = district_of_candidates(form.prep)
+    mandatory = form.prep.candidates["mandatory"].to_numpy(bool)
     if any(part.x is None and mandatory[d_of == part.district].any() for part in parts):
         return None
-    x = scatter(form, parts)
-    supply = form.variables["supply"].cols
-    x[supply] = np.round(x[supply])
-    if form.violation(x) > 1e-6:
-        return None
-    return GreedyResult(x=x, objective=float(form.objective @ x), feasible=True, unplaced_mandatory=[])
+    return as_allocation(form, scatter(form, parts))

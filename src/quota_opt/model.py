@@ -146,15 +146,25 @@ class Formulation:
         return starts, cols.astype(np.int32), vals.astype(float)
 
     def violation(self, x: np.ndarray) -> float:
-        """The largest amount by which `x` breaks a row, a bound or integrality (0 for a feasible point)."""
+        """The largest amount by which `x` breaks a row or a bound, relative to its size (the row's limit or the
+        largest term in it, at least 1), or integrality; 0 for a feasible point."""
         starts, idx, vals = self.matrix()
         row_of = np.repeat(np.arange(self.n_rows), np.diff(starts))
-        activity = np.bincount(row_of, weights=vals * x[idx], minlength=self.n_rows)
+        terms = vals * x[idx]
+        activity = np.bincount(row_of, weights=terms, minlength=self.n_rows)
+        largest = np.zeros(self.n_rows)
+        np.maximum.at(largest, row_of, np.abs(terms))
         rlo, rhi = self.row_bounds()
         lo, hi = self.bounds()
         ints = self.integrality()
-        parts = [activity - rhi, rlo - activity, x - hi, lo - x, np.abs(x[ints] - np.round(x[ints]))]
-        return max([0.0] + [float(np.max(np.nan_to_num(p, nan=0.0, neginf=0.0))) for p in parts if len(p)])
+
+        def over(amount: np.ndarray, limit: np.ndarray, size: np.ndarray) -> np.ndarray:
+            scale = np.maximum.reduce([np.ones_like(size), np.abs(np.nan_to_num(limit, posinf=0.0, neginf=0.0)), size])
+            return np.nan_to_num(amount, nan=0.0, neginf=0.0) / scale
+
+        parts = [over(activity - rhi, rhi, largest), over(rlo - activity, rlo, largest),
+                 over(x - hi, hi, np.abs(x)), over(lo - x, lo, np.abs(x)), np.abs(x[ints] - np.round(x[ints]))]
+        return max([0.0] + [float(np.max(p)) for p in parts if len(p)])
 
     def col_names(self) -> list[str]:
         return [f"{b.name}[{_key_text(k)}]" for b in self.variables.values() for k in b.keys]

@@ -135,10 +135,12 @@ START_WORDS = {  # heuristic.StartResult.source, in the report's words
     "ranking rule": ("排序法", "the ranking rule"),
     "LP-guided": ("按线性松弛解排序的排序法", "the ranking rule ordered by the LP relaxation"),
     "district split": ("按线性松弛分配市级指标后逐区求解", "each district solved alone, city pools shared as in the LP"),
+    "district neighbourhood": ("逐区按影子价格求解后在一致项目附近求解全市模型",
+                               "the whole city solved near what the districts, pools priced, and the LP agree on"),
 }
 LP_SHARE = 0.25  # at most this share of the solve time goes to the LP relaxation behind the starting allocation
-SPLIT_SHARE = 0.6  # and this share to the district split (measured at 5,000 projects: 0.3 → 42,074, 0.6 → 45,780), on models larger than
-SPLIT_FROM_COLUMNS = 20_000  # columns (measured: HiGHS stays at its root node within 100 s on 54,000 columns)
+SEARCH_SHARE = 0.9  # and this share to the district search, on models larger than
+SEARCH_FROM_COLUMNS = 20_000  # columns (measured: HiGHS stays at its root node within 100 s on 54,000 columns)
 JOB_SHARE = 0.9  # the district bound beside the MIP gets this share of the MIP's time, so that the MIP ends last
 
 
@@ -180,10 +182,11 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     stage("solve")
     sopts = solve_options(scenario, options, None)
     if options.warm_start:
-        # the ranking rule, and the rule steered by the LP relaxation when that is quick (heuristic.py)
-        large = form.n_cols > SPLIT_FROM_COLUMNS
+        # the ranking rule, the rule steered by the LP relaxation when that is quick, and on large models the
+        # district search (heuristic.py)
+        large = form.n_cols > SEARCH_FROM_COLUMNS
         start = starting_allocation(form, lp_time_limit_s=LP_SHARE * sopts.time_limit_s, threads=sopts.threads,
-                                    split_time_limit_s=SPLIT_SHARE * sopts.time_limit_s if large else 0.0)
+                                    search_time_limit_s=SEARCH_SHARE * sopts.time_limit_s if large else 0.0)
         if start.best.feasible:
             sopts.warm_start = start.best.x
             sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t0), 1.0)
@@ -192,18 +195,19 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         start = StartResult(best=rule, ranking=rule, lp_bound=None, lp_seconds=0.0, source="ranking rule")
     greedy = start.ranking
     job = None
-    if (options.district_bound and start.relaxation is not None and len(prep.districts) > 1
-            and workers(sopts.threads) > 1):
+    if (options.district_bound and start.relaxation is not None and start.district_bound is None
+            and len(prep.districts) > 1 and workers(sopts.threads) > 1):
         # on one core beside the solve, which keeps the other (HiGHS's branch and bound gains little from a second)
         t_job = time.perf_counter()
         job = BoundJob(form, start.relaxation.row_gain, JOB_SHARE * sopts.time_limit_s)  # ends before the MIP
         sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t_job), 1.0)
         sopts.threads = 1
     solution = solve(form, sopts)
-    district_bound = None
+    district_bound = start.district_bound
     if job is not None:
         district_bound = job.result(cancel=solution.status != Status.FEASIBLE or solution.termination == "interrupted")
-        tighten(solution, district_bound)
+    keep_start(solution, start.best if options.warm_start else None, form)
+    tighten(solution, district_bound)
     timings["solve"] = time.perf_counter() - t0
     result = RunResult(scenario=scenario, prep=prep, form=form, greedy=greedy, solution=solution, plan=None,
                        kpis={}, timings=timings, variant=variant, start_source=start.source,
@@ -240,6 +244,20 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         result.shadow = shadow_prices(form, x)
     timings["explain"] = time.perf_counter() - t0
     return result
+
+
+def keep_start(solution: Solution, start: GreedyResult | None, form: Formulation) -> None:
+    """When the solve ends without an allocation as good as its starting one (a time limit that came before
+    HiGHS took the start in, say), report the start: the run is never worse than where it began."""
+    if start is None or not start.feasible or solution.status not in (Status.FEASIBLE, Status.NO_SOLUTION):
+        return
+    if solution.objective is not None and solution.objective >= start.objective - 1e-9 * max(1.0, abs(start.objective)):
+        return
+    solution.x, solution.objective = start.x.copy(), start.objective
+    solution.status = Status.FEASIBLE
+    if solution.best_bound is not None and solution.best_bound < start.objective:
+        solution.best_bound = None  # a bound below a feasible allocation is not a bound
+    solution.gap = relative_gap(solution.objective, solution.best_bound)
 
 
 def tighten(solution: Solution, bound: float | None) -> None:

@@ -127,6 +127,8 @@ def new_highs() -> Any:
     with _quiet_stdout():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    if _scheduler["threads"]:  # a run left at the default would size the scheduler otherwise (ensure_scheduler)
+        h.setOptionValue("threads", int(_scheduler["threads"]))
     return h
 
 
@@ -134,8 +136,10 @@ _scheduler: dict[str, int | None] = {"threads": None}  # None: no solve yet in t
 
 
 def ensure_scheduler(threads: int) -> None:
-    """HiGHS keeps one thread scheduler per process, sized by the first solve; a later solve asking for a
-    different thread count fails ("kNotset"). Reset the scheduler when the requested count changes."""
+    """HiGHS keeps one thread scheduler per process, sized by the first run after it is (re)made, whatever that
+    run is (an LP too) and from whichever thread; a later run asking for a different thread count fails
+    ("kNotset"). Reset the scheduler when the requested count changes; every HiGHS made by `new_highs` after
+    this asks for the same count."""
     import highspy
 
     if _scheduler["threads"] is not None and _scheduler["threads"] != threads:
