@@ -8,12 +8,13 @@ sees which quotas are scarce and which years and sources fit together. The heuri
    bound on the best allocation;
 2. runs the ranking rule in the LP's order: projects the LP funds fully first, then by the share the
    LP funds, each trying first the year in which the LP funds most of it;
-3. on large models (where HiGHS gets little beyond its root node), solves each district as its own MIP
-   with the city-level pools shared out as the LP shares them (`district_split`);
+3. on large models (where HiGHS gets little beyond its root node), the district search: each district
+   as its own MIP with the city-level pools shared out as the LP shares them (`district_split`), then
+   the whole model near that allocation (`district_search`), which also proves the district bound;
 4. keeps the best of these and the plain ranking rule.
 
-Every candidate is a feasible point of the formulation (the ranking rule only places what fits),
-so the result is never worse than the ranking rule.
+Every candidate is a feasible point of the formulation (the ranking rule only places what fits; the
+others are checked row by row), so the result is never worse than the ranking rule.
 """
 
 from __future__ import annotations

@@ -89,7 +89,8 @@ def _prices(form: Formulation, x: np.ndarray, mode: str) -> tuple[float, np.ndar
     The dual is the value of the first small step only; it holds over a range of the limit that can be
     shorter than one unit, and where the LP is degenerate it need not be the value of raising the limit
     at all. The bureau asks what one more mu is worth, so that is what is reported; beyond
-    ONE_MORE_UP_TO_COLUMNS the duals stand."""
+    ONE_MORE_UP_TO_COLUMNS the duals stand. Only the rows the report shows (quotas, pools, budgets and
+    capacities) are re-solved; the balance and choice rows keep their duals."""
     h = _relaxed_highs(form, x, mode)
     solved = _optimum(h)
     if solved is None or form.n_cols > ONE_MORE_UP_TO_COLUMNS:
@@ -97,7 +98,11 @@ def _prices(form: Formulation, x: np.ndarray, mode: str) -> tuple[float, np.ndar
     base, primal, gains = solved
     out = gains.copy()
     rlo, rhi = form.row_bounds()
-    for i in map(int, np.flatnonzero(gains > 0)):
+    reported = np.zeros(form.n_rows, dtype=bool)
+    for con in form.constraints.values():
+        if con.kind == "resource":
+            reported[con.start:con.start + con.size] = True
+    for i in map(int, np.flatnonzero((gains > 0) & reported)):
         _set_limit(h, rlo, rhi, i, 1.0)
         h.run()
         if str(h.getModelStatus()).split(".")[-1] == "kOptimal":
