@@ -151,7 +151,8 @@ def test_district_search_on_a_generated_city() -> None:
     form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
     relaxed = lp_relaxation(form, 60)
     assert relaxed is not None
-    found, bound = district_search(form, relaxed, 8, threads=2)
+    found, bound, interrupted = district_search(form, relaxed, 8, threads=2)
+    assert not interrupted
     assert {name for _, name in found} <= {"district neighbourhood", "district split"} and found
     assert bound is not None and bound <= relaxed.objective + 1e-6
     for allocation, _ in found:
@@ -175,3 +176,63 @@ def test_a_run_never_reports_less_than_its_start() -> None:
                       "HiGHS", 1.0)
     keep_start(better, rule, form)
     assert better.objective == rule.objective + 1.0
+
+
+def _ctrl_c_in(seconds: float) -> None:
+    """A real Ctrl-C (SIGINT to this process) after `seconds`."""
+    import os
+    import signal
+    import threading
+
+    threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+
+
+def test_ctrl_c_during_the_district_search_keeps_what_was_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the districts are being solved ends the search at once with a feasible allocation (the
+    districts solved so far; the others empty) and no bound."""
+    import time
+
+    import quota_opt.heuristic as heuristic
+
+    form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
+    relaxed = lp_relaxation(form, 60)
+    assert relaxed is not None
+    split_parts = heuristic._split_parts
+
+    def then_ctrl_c(*args: object) -> object:  # the signal comes once the search is under way
+        parts = split_parts(*args)  # type: ignore[arg-type]
+        _ctrl_c_in(1.0)
+        return parts
+
+    monkeypatch.setattr(heuristic, "_split_parts", then_ctrl_c)
+    t0 = time.perf_counter()
+    found, bound, interrupted = heuristic.district_search(form, relaxed, 120, threads=2)
+    assert interrupted and bound is None
+    assert time.perf_counter() - t0 < 30  # not the 42 s the split had
+    for allocation, _ in found:
+        assert_feasible(form, allocation.x)
+
+
+def test_ctrl_c_during_a_large_run_reports_the_best_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run on a model treated as large, interrupted in its district search: the result is the best allocation
+    found so far, marked "interrupted", never below the ranking rule."""
+    import quota_opt.heuristic as heuristic
+    import quota_opt.run as run
+    from quota_opt.run import RunOptions, run_scenario
+
+    split_parts = heuristic._split_parts
+
+    def then_ctrl_c(*args: object) -> object:
+        parts = split_parts(*args)  # type: ignore[arg-type]
+        _ctrl_c_in(1.0)
+        return parts
+
+    monkeypatch.setattr(heuristic, "_split_parts", then_ctrl_c)
+    monkeypatch.setattr(run, "SEARCH_FROM_COLUMNS", 0)
+    result = run_scenario(generate_scenario(300, 13, 3, seed=1), RunOptions(time_limit_s=120, shadow_prices=False))
+    sol = result.solution
+    assert sol.termination == "interrupted" and sol.status == Status.FEASIBLE
+    assert result.plan is not None and sol.objective is not None
+    assert sol.objective >= result.greedy.objective - 1e-9
+    assert sol.x is not None
+    assert_feasible(result.form, sol.x)

@@ -173,7 +173,11 @@ def solve_parts(parts: list[Part], time_limit_s: float, threads: int = 0, mip_ga
         part.highs = None  # free it
 
     with ThreadPoolExecutor(max_workers=n) as pool:
-        list(pool.map(run, parts))
+        try:
+            list(pool.map(run, parts))
+        except KeyboardInterrupt:  # end the running district MIPs, skip the others, and let the caller know
+            stop()
+            raise
 
 
 def scatter(form: Formulation, parts: list[Part]) -> np.ndarray:

@@ -19,6 +19,7 @@ others are checked row by row), so the result is never worse than the ranking ru
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,7 @@ from quota_opt.greedy import GreedyResult, ranking_rule
 from quota_opt.model import Formulation
 
 if TYPE_CHECKING:
-    from quota_opt.decompose import Part
+    from quota_opt.decompose import Part, Stop
 
 
 @dataclass
@@ -51,6 +52,7 @@ class StartResult:
     source: str  # "ranking rule", "LP-guided", "district neighbourhood" or "district split"
     relaxation: Relaxation | None = None
     district_bound: float | None = None  # proved by the district search (large models), else None
+    interrupted: bool = False  # Ctrl-C came before the search ended: `best` is the best found until then
 
 
 def lp_relaxation(form: Formulation, time_limit_s: float, threads: int = 0) -> Relaxation | None:
@@ -96,22 +98,27 @@ def lp_guided(form: Formulation, x_lp: np.ndarray) -> GreedyResult:
 def starting_allocation(form: Formulation, *, lp_time_limit_s: float, search_time_limit_s: float = 0.0,
                         threads: int = 0) -> StartResult:
     """The ranking rule and, when the LP relaxation solves within `lp_time_limit_s`, the LP-guided rule and
-    (given `search_time_limit_s`, for large models) the district search; the best of them."""
+    (given `search_time_limit_s`, for large models) the district search; the best of them. Ctrl-C ends it with
+    the best found so far (`interrupted`)."""
     ranking = ranking_rule(form)
     t0 = time.perf_counter()
-    relaxed = lp_relaxation(form, lp_time_limit_s, threads) if lp_time_limit_s > 0 else None
+    try:
+        relaxed = lp_relaxation(form, lp_time_limit_s, threads) if lp_time_limit_s > 0 else None
+    except KeyboardInterrupt:  # the LP cannot be stopped midway: Python raises it once HiGHS returns
+        return StartResult(ranking, ranking, None, time.perf_counter() - t0, "ranking rule", interrupted=True)
     if relaxed is None:
         return StartResult(ranking, ranking, None, time.perf_counter() - t0, "ranking rule")
     guided = lp_guided(form, relaxed.x)
     candidates = [(ranking, "ranking rule"), (guided, "LP-guided")]
-    district_bound = None
+    district_bound, interrupted = None, False
     if search_time_limit_s > 0:
         fallback = max((g for g in (ranking, guided) if g.feasible), key=lambda g: g.objective, default=None)
-        found, district_bound = district_search(form, relaxed, search_time_limit_s, threads, fallback)
+        found, district_bound, interrupted = district_search(form, relaxed, search_time_limit_s, threads, fallback)
         candidates += found
     feasible = [(g, name) for g, name in candidates if g.feasible]
     best, source = max(feasible, key=lambda gn: gn[0].objective) if feasible else (ranking, "ranking rule")
-    return StartResult(best, ranking, relaxed.objective, time.perf_counter() - t0, source, relaxed, district_bound)
+    return StartResult(best, ranking, relaxed.objective, time.perf_counter() - t0, source, relaxed, district_bound,
+                       interrupted)
 
 
 SPLIT_SHARE = 0.35  # of the district search's time: the district split; the rest, the neighbourhood and the bound
@@ -120,7 +127,8 @@ SPLIT_SHARE = 0.35  # of the district search's time: the district split; the res
 
 
 def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float, threads: int = 0,
-                    fallback: GreedyResult | None = None) -> tuple[list[tuple[GreedyResult, str]], float | None]:
+                    fallback: GreedyResult | None = None,
+                    ) -> tuple[list[tuple[GreedyResult, str]], float | None, bool]:
     """For models too large for HiGHS to get beyond its root node: allocations found district by district, and
     the district bound (decompose.py).
 
@@ -131,19 +139,26 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
        split (or from `fallback`, when the split found nothing), on one HiGHS thread, so it can only improve
        on its start; and the district bound's MIPs on the other workers (after the neighbourhood when there
        is one worker).
+
+    Returns what it found, the district bound (None when not proved) and whether Ctrl-C ended it early (then
+    with what was found so far).
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from quota_opt.decompose import priced_parts, solve_parts, total_bound, workers
+    from quota_opt.decompose import Stop, priced_parts, solve_parts, total_bound, workers
     from quota_opt.solve import ensure_scheduler
 
     deadline = time.perf_counter() + time_limit_s
     n = workers(threads)
     split = _split_parts(form, relaxed.x)  # loaded here: see decompose.Part.load
     ensure_scheduler(1)  # one HiGHS thread per MIP; the next solve re-sizes the scheduler as it needs
-    solve_parts(split, SPLIT_SHARE * time_limit_s, threads)
+    stop = Stop()
+    with contextlib.suppress(KeyboardInterrupt):  # the districts solved so far, the others left empty, are still
+        solve_parts(split, SPLIT_SHARE * time_limit_s, threads, stop=stop)  # a feasible allocation
     joined = _join_split(form, split)
     found = [(joined, "district split")] if joined is not None else []
+    if stop.event.is_set():
+        return found, None, True
     start = joined if joined is not None else fallback
     guides = [relaxed.x] + ([start.x] if start is not None else [])
     near = _neighbourhood(form, guides, start=start.x if start is not None else None)
@@ -151,15 +166,19 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
     left = max(deadline - time.perf_counter(), 0.1)
     if n > 1:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            job = pool.submit(solve_parts, priced, left, n - 1)
-            x = _run_neighbourhood(near, left)
-            job.result()
+            job = pool.submit(solve_parts, priced, left, n - 1, stop=stop)
+            x = _run_neighbourhood(near, left, stop)
+            try:
+                job.result()
+            except KeyboardInterrupt:
+                stop()
     else:
-        x = _run_neighbourhood(near, 0.6 * left)
-        solve_parts(priced, max(deadline - time.perf_counter(), 0.1), 1)
+        x = _run_neighbourhood(near, 0.6 * left, stop)
+        if not stop.event.is_set():
+            solve_parts(priced, max(deadline - time.perf_counter(), 0.1), 1, stop=stop)
     if (allocation := as_allocation(form, x)) is not None:
         found.append((allocation, "district neighbourhood"))
-    return found, total_bound(priced, paid_back)
+    return found, total_bound(priced, paid_back), stop.event.is_set()
 
 
 AGREE = 1e-6  # a value this close to 0 or 1 counts as out or in
@@ -187,12 +206,17 @@ def _neighbourhood(form: Formulation, guides: list[np.ndarray], start: np.ndarra
     return h
 
 
-def _run_neighbourhood(h: Any, time_limit_s: float) -> np.ndarray | None:
-    """Solve a loaded neighbourhood (one HiGHS thread); its column values, or None without a solution."""
+def _run_neighbourhood(h: Any, time_limit_s: float, stop: Stop) -> np.ndarray | None:
+    """Solve a loaded neighbourhood (one HiGHS thread); its column values, or None without a solution. Ctrl-C
+    ends it with its best allocation so far and sets `stop` (which ends the district MIPs beside it)."""
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", 1e-4)
     h.setOptionValue("threads", 1)
-    h.run()
+    h.HandleKeyboardInterrupt = True
+    try:
+        h.run()
+    except KeyboardInterrupt:
+        stop()
     if h.getInfo().primal_solution_status != 2:
         return None
     return np.asarray(h.getSolution().col_value, dtype=float)

@@ -22,7 +22,16 @@ from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import Prepared, prepare
 from quota_opt.results import Plan, interpret, kpis
 from quota_opt.scenario import Scenario
-from quota_opt.solve import Progress, Solution, SolveOptions, Status, fixed_lp, relative_gap, solve
+from quota_opt.solve import (
+    Progress,
+    Solution,
+    SolveOptions,
+    Status,
+    fixed_lp,
+    relative_gap,
+    solve,
+    solver_version,
+)
 
 OBJECTIVE_SENTENCE = {
     "priority": (
@@ -196,13 +205,20 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     greedy = start.ranking
     job = None
     if (options.district_bound and start.relaxation is not None and start.district_bound is None
-            and len(prep.districts) > 1 and workers(sopts.threads) > 1):
+            and not start.interrupted and len(prep.districts) > 1 and workers(sopts.threads) > 1):
         # on one core beside the solve, which keeps the other (HiGHS's branch and bound gains little from a second)
         t_job = time.perf_counter()
         job = BoundJob(form, start.relaxation.row_gain, JOB_SHARE * sopts.time_limit_s)  # ends before the MIP
         sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t_job), 1.0)
         sopts.threads = 1
-    solution = solve(form, sopts)
+    if start.interrupted:  # Ctrl-C during the starting allocation: report the best found so far
+        solution = Solution(Status.FEASIBLE if start.best.feasible else Status.NO_SOLUTION, "interrupted",
+                            start.best.objective if start.best.feasible else None, start.lp_bound, None,
+                            start.best.x.copy() if start.best.feasible else None, "heuristic", solver_version(),
+                            time.perf_counter() - t0)
+        solution.gap = relative_gap(solution.objective, solution.best_bound)
+    else:
+        solution = solve(form, sopts)
     district_bound = start.district_bound
     if job is not None:
         district_bound = job.result(cancel=solution.status != Status.FEASIBLE or solution.termination == "interrupted")
