@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -187,6 +189,20 @@ def _ctrl_c_in(seconds: float) -> None:
     threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
 
 
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """Python's own Ctrl-C handler (KeyboardInterrupt) for the test: a process started in the background by a
+    shell without job control, as CI may be, inherits SIGINT ignored."""
+    import signal
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_during_the_district_search_keeps_what_was_found(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C while the districts are being solved ends the search at once with a feasible allocation (the
     districts solved so far; the others empty) and no bound."""
@@ -213,6 +229,7 @@ def test_ctrl_c_during_the_district_search_keeps_what_was_found(monkeypatch: pyt
         assert_feasible(form, allocation.x)
 
 
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_during_a_large_run_reports_the_best_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
     """A run on a model treated as large, interrupted in its district search: the result is the best allocation
     found so far, marked "interrupted", never below the ranking rule."""
@@ -236,3 +253,27 @@ def test_ctrl_c_during_a_large_run_reports_the_best_so_far(monkeypatch: pytest.M
     assert sol.objective >= result.greedy.objective - 1e-9
     assert sol.x is not None
     assert_feasible(result.form, sol.x)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
+@pytest.mark.parametrize("backend", ["pyomo", "highs"])
+def test_ctrl_c_during_the_solve_stops_it_at_once(backend: str) -> None:
+    """Ctrl-C during the MIP (a 60-s limit) stops HiGHS within seconds, keeping its best allocation: Python only
+    sees the signal between bytecodes, so the solve runs on a worker thread and Ctrl-C cancels it."""
+    import time
+
+    from quota_opt.run import RunOptions, run_scenario
+
+    def on_stage(name: str) -> None:
+        if name == "solve":
+            _ctrl_c_in(3.0)
+
+    t0 = time.perf_counter()
+    result = run_scenario(generate_scenario(300, 13, 3, seed=1),
+                          RunOptions(time_limit_s=60, mip_gap=0, backend=backend, shadow_prices=False,
+                                     on_stage=on_stage))
+    assert time.perf_counter() - t0 < 30
+    sol = result.solution
+    assert sol.termination == "interrupted" and sol.status == Status.FEASIBLE
+    assert result.plan is not None and sol.objective is not None
+    assert sol.objective >= result.greedy.objective - 1e-9

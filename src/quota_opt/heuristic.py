@@ -209,13 +209,13 @@ def _neighbourhood(form: Formulation, guides: list[np.ndarray], start: np.ndarra
 def _run_neighbourhood(h: Any, time_limit_s: float, stop: Stop) -> np.ndarray | None:
     """Solve a loaded neighbourhood (one HiGHS thread); its column values, or None without a solution. Ctrl-C
     ends it with its best allocation so far and sets `stop` (which ends the district MIPs beside it)."""
+    from quota_opt.solve import interruptible
+
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", 1e-4)
     h.setOptionValue("threads", 1)
-    h.HandleKeyboardInterrupt = True
-    try:
-        h.run()
-    except KeyboardInterrupt:
+    h.HandleUserInterrupt = True
+    if interruptible(h.run, h.cancelSolve)[1]:
         stop()
     if h.getInfo().primal_solution_status != 2:
         return None

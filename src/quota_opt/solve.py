@@ -18,12 +18,13 @@ import io
 import math
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -172,6 +173,40 @@ def solve(form: Formulation, options: SolveOptions | None = None) -> Solution:
 # --------------------------------------------------------------------------------------------
 
 
+T = TypeVar("T")
+
+
+def interruptible(run: Callable[[], T], cancel: Callable[[], None]) -> tuple[T, bool]:
+    """`run()` on a worker thread while this one waits, so that Ctrl-C calls `cancel()` (HiGHS then stops at once
+    and keeps its best allocation) instead of taking effect only when the solver returns at its time limit
+    (Python handles signals between bytecodes, never inside a long C++ call). Returns run's value and whether
+    Ctrl-C came. Off the main thread, which never sees Ctrl-C, it runs in place."""
+    if threading.current_thread() is not threading.main_thread():
+        return run(), False
+    box: dict[str, Any] = {}
+    done = threading.Event()  # not Thread.join: a join cut short by Ctrl-C can report a running thread ended
+
+    def work() -> None:
+        try:
+            box["value"] = run()
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="highs", daemon=True).start()
+    interrupted = False
+    while not done.is_set():
+        try:
+            done.wait(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            cancel()
+    if "error" in box:
+        raise box["error"]
+    return box["value"], interrupted
+
+
 def load_highs(form: Formulation, *, integer: bool = True, names: bool = False) -> Any:
     """A highspy `Highs` holding the formulation (maximise), optionally with column and row names."""
     import highspy
@@ -259,9 +294,8 @@ def _solve_highs(form: Formulation, options: SolveOptions) -> Solution:
 
         h.cbMipImprovingSolution.subscribe(on_event)
         h.cbMipInterrupt.subscribe(on_event)
-    h.HandleKeyboardInterrupt = True
-    with contextlib.suppress(KeyboardInterrupt):  # highspy cancels the solve; the incumbent is kept
-        h.run()
+    h.HandleUserInterrupt = True  # cancelSolve stops it; the incumbent is kept
+    interruptible(h.run, h.cancelSolve)
     elapsed = time.perf_counter() - start
     status = h.getModelStatus()
     info = h.getInfo()
@@ -364,8 +398,9 @@ def _solve_pyomo(form: Formulation, options: SolveOptions) -> Solution:
     start = time.perf_counter()
     stream = _LogStream(start, options.progress)
     solver_options = {k: v for k, v in options.highs_options.items()}
-    with _quiet_stdout():
-        results = opt.solve(
+
+    def run() -> Any:
+        return opt.solve(
             model,
             tee=[stream],
             time_limit=float(options.time_limit_s),
@@ -375,6 +410,14 @@ def _solve_pyomo(form: Formulation, options: SolveOptions) -> Solution:
             raise_exception_on_nonoptimal_result=False,
             solver_options=solver_options,
         )
+
+    def cancel() -> None:  # Pyomo's HiGHS handles user interrupts (HandleKeyboardInterrupt) on its own object
+        highs = getattr(opt, "_solver_model", None)
+        if highs is not None:
+            highs.cancelSolve()
+
+    with _quiet_stdout():
+        results, interrupted = interruptible(run, cancel)
     elapsed = time.perf_counter() - start
     tc = results.termination_condition
     has_sol = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
@@ -393,6 +436,8 @@ def _solve_pyomo(form: Formulation, options: SolveOptions) -> Solution:
         TerminationCondition.iterationLimit: "kIterationLimit",
         TerminationCondition.interrupted: "kInterrupt",
     }.get(tc, str(tc))
+    if interrupted and status_name != "kOptimal":  # Pyomo reports a cancelled HiGHS as "unknown"
+        status_name = "kInterrupt"
     return _classify(form, status_name, has_sol, x, obj, bound, "pyomo.contrib.solver (highs)", elapsed,
                      stream.getvalue())
 
