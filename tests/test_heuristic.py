@@ -171,12 +171,12 @@ def test_a_run_never_reports_less_than_its_start() -> None:
     rule = ranking_rule(form)
     assert rule.feasible
     empty = Solution(Status.NO_SOLUTION, "time limit", None, None, None, None, "highspy (bulk)", "HiGHS", 1.0)
-    keep_start(empty, rule, form)
+    keep_start(empty, rule)
     assert empty.status == Status.FEASIBLE and empty.objective == rule.objective
     assert empty.x is not None and np.array_equal(empty.x, rule.x)
     better = Solution(Status.FEASIBLE, "time limit", rule.objective + 1.0, None, None, rule.x, "highspy (bulk)",
                       "HiGHS", 1.0)
-    keep_start(better, rule, form)
+    keep_start(better, rule)
     assert better.objective == rule.objective + 1.0
 
 

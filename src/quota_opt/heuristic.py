@@ -187,9 +187,7 @@ AGREE = 1e-6  # a value this close to 0 or 1 counts as out or in
 def _neighbourhood(form: Formulation, guides: list[np.ndarray], start: np.ndarray | None) -> Any:
     """The whole model, loaded, with each project-year fixed out where every guide leaves it out, and in where
     every guide supplies it fully; `start` (which must agree) as HiGHS's starting incumbent."""
-    import highspy
-
-    from quota_opt.solve import load_highs
+    from quota_opt.solve import load_highs, set_start
 
     y = form.variables["supply"]
     values = np.array([g[y.cols] for g in guides])
@@ -199,10 +197,7 @@ def _neighbourhood(form: Formulation, guides: list[np.ndarray], start: np.ndarra
         if len(cols):
             h.changeColsBounds(len(cols), cols, np.full(len(cols), value), np.full(len(cols), value))
     if start is not None:
-        sol = highspy.HighsSolution()
-        sol.col_value = list(map(float, start))
-        sol.value_valid = True
-        h.setSolution(sol)
+        set_start(h, start)
     return h
 
 

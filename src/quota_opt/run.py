@@ -144,8 +144,8 @@ START_WORDS = {  # heuristic.StartResult.source, in the report's words
     "ranking rule": ("排序法", "the ranking rule"),
     "LP-guided": ("按线性松弛解排序的排序法", "the ranking rule ordered by the LP relaxation"),
     "district split": ("按线性松弛分配市级指标后逐区求解", "each district solved alone, city pools shared as in the LP"),
-    "district neighbourhood": ("逐区按影子价格求解后在一致项目附近求解全市模型",
-                               "the whole city solved near what the districts, pools priced, and the LP agree on"),
+    "district neighbourhood": ("固定线性松弛解与逐区求解结果一致的项目后求解全市模型",
+                               "the whole city solved with each project fixed where the LP and the district split agree"),
 }
 LP_SHARE = 0.25  # at most this share of the solve time goes to the LP relaxation behind the starting allocation
 SEARCH_SHARE = 0.9  # and this share to the district search, on models larger than
@@ -222,7 +222,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     district_bound = start.district_bound
     if job is not None:
         district_bound = job.result(cancel=solution.status != Status.FEASIBLE or solution.termination == "interrupted")
-    keep_start(solution, start.best if options.warm_start else None, form)
+    keep_start(solution, start.best if options.warm_start else None)
     tighten(solution, district_bound)
     timings["solve"] = time.perf_counter() - t0
     result = RunResult(scenario=scenario, prep=prep, form=form, greedy=greedy, solution=solution, plan=None,
@@ -262,7 +262,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     return result
 
 
-def keep_start(solution: Solution, start: GreedyResult | None, form: Formulation) -> None:
+def keep_start(solution: Solution, start: GreedyResult | None) -> None:
     """When the solve ends without an allocation as good as its starting one (a time limit that came before
     HiGHS took the start in, say), report the start: the run is never worse than where it began."""
     if start is None or not start.feasible or solution.status not in (Status.FEASIBLE, Status.NO_SOLUTION):

@@ -266,16 +266,23 @@ def _apply_options(h: Any, options: SolveOptions) -> None:
         h.setOptionValue(key, value)
 
 
+def set_start(h: Any, x: np.ndarray) -> None:
+    """Give a loaded HiGHS `x` (a full column vector) as its starting incumbent."""
+    import highspy
+
+    sol = highspy.HighsSolution()
+    sol.col_value = list(map(float, x))
+    sol.value_valid = True
+    h.setSolution(sol)
+
+
 def _solve_highs(form: Formulation, options: SolveOptions) -> Solution:
     import highspy
 
     h = load_highs(form)
     _apply_options(h, options)
     if options.warm_start is not None and len(options.warm_start) == form.n_cols:
-        sol = highspy.HighsSolution()
-        sol.col_value = list(map(float, options.warm_start))
-        sol.value_valid = True
-        h.setSolution(sol)
+        set_start(h, options.warm_start)
     start = time.perf_counter()
     if options.progress is not None:
         report = options.progress
