@@ -94,7 +94,7 @@ def _apply(wb: Workbook, edit: tuple[Any, ...]) -> None:
             ws.delete_rows(edit[2])
         elif kind == "insert_row":
             ws.insert_rows(edit[2])
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, AttributeError):  # AttributeError: a value into a merged cell
         pass  # openpyxl refused to write it: not an input an official could make
 
 
