@@ -141,7 +141,7 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
         f"(`quota-opt generate --seed {SEED}`). Machine: {info['cpu']}, {info['cores']} cores, Python {info['python']},",
         f"HiGHS {info['highs']}; {info['date']}; load average at start {info.get('load', '?')}.",
         "",
-        "Times in seconds. *solve* includes the starting allocation (ranking rule, LP relaxation and, over 20,000",
+        "Times in seconds. *solve* includes the starting allocation (ranking rule, LP relaxation and, over 5,000",
         "columns, the district search).",
         "*gap* = (bound − objective) / objective at the end of the time limit. *naive*: the plain formulation",
         "(no pruned years) with HiGHS defaults and no starting allocation, given the same solve time.",

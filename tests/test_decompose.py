@@ -3,15 +3,16 @@ two-district city and checked against the proven optimum of random ones; a run r
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from builders import project, random_small, tiny
-from quota_opt.decompose import BoundJob, district_bound
+from quota_opt.decompose import BoundJob, Combination, district_bound
 from quota_opt.heuristic import lp_relaxation
 from quota_opt.model import build_formulation
 from quota_opt.prepare import prepare
 from quota_opt.run import RunOptions, run_scenario
-from quota_opt.solve import SolveOptions, Status, solve
+from quota_opt.solve import SolveOptions, Status, fixed_lp, solve
 
 
 def supply_value(form: object, pid: str) -> float:
@@ -84,3 +85,52 @@ def test_a_bound_job_cancelled_ends_at_once() -> None:
     t0 = time.perf_counter()
     job.result(cancel=True)
     assert time.perf_counter() - t0 < 30
+
+
+def four_plus_two() -> object:
+    """Districts A and B, 40 mu of quota each, a provincial pool of 40 mu; six 40-mu projects: A1, A2 in A and
+    B1, B2 in B (investment 6 and 4), and the provincial majors PA in A (investment 9) and PB in B (8)."""
+    return tiny([project("A1", 40, investment=6.0), project("A2", 40, investment=4.0),
+                 project("B1", 40, district="B", investment=6.0), project("B2", 40, district="B", investment=4.0),
+                 project("PA", 40, investment=9.0, provincial_major=True),
+                 project("PB", 40, district="B", investment=8.0, provincial_major=True)],
+                districts=[{"district_id": "A", "name": "甲区"}, {"district_id": "B", "name": "乙区"}],
+                quotas={("A", 2026): {"new_land_quota": 40}, ("B", 2026): {"new_land_quota": 40}},
+                city={2026: {"provincial_reward_quota": 40}})
+
+
+def test_the_district_combination_worked_by_hand() -> None:
+    """Three whole allocations, each feasible, cut into plans at the district border:
+    - W1 = {A1, B2, PA}: A's plan {A1, PA} needs 40 mu of the pool (80 mu against A's 40), B's plan {B2};
+    - W2 = {A2, B1, PB}: A's plan {A2}; B's plan {B1, PB} needs 40 mu of the pool;
+    - W3 = {A1, B1}: A's plan {A1}; B's plan {B1}; no pool.
+    One plan per district: {A1, PA} with {B1, PB} is the best of each district but needs 80 mu of a 40-mu
+    pool; the best that fits is {A1, PA} + {B1} = v_A1 + v_PA + v_B1 (against {A1} + {B1, PB}, v_PB < v_PA),
+    better than every whole: W1 has B2 for B1, W2 has A2 for A1 and PB for PA, W3 lacks PA.
+    The combination is only as good as its plans: the optimum, PA (pool) + A1 (A's quota) + PB (B's quota)
+    = v_A1 + v_PA + v_PB, needs the plan {PB} for B, which no whole allocation had."""
+    form = build_formulation(prepare(four_plus_two()))  # type: ignore[arg-type]
+    v = {pid: supply_value(form, pid) for pid in ("A1", "A2", "B1", "B2", "PA", "PB")}
+    assert v["A1"] > v["A2"] and v["B1"] > v["B2"] and v["PA"] > v["PB"] > v["A1"]
+
+    def whole(*pids: str) -> np.ndarray:
+        y = form.var("supply")  # type: ignore[attr-defined]
+        x = np.zeros(form.n_cols)  # type: ignore[attr-defined]
+        x[[y.start + i for i, key in enumerate(y.keys) if key[0] in pids]] = 1.0
+        completed = fixed_lp(form, x)  # type: ignore[arg-type]
+        assert completed is not None
+        return completed.x
+
+    wholes = [whole("A1", "B2", "PA"), whole("A2", "B1", "PB"), whole("A1", "B1")]
+    combination = Combination(form)  # type: ignore[arg-type]
+    starts = [combination.add_whole(x) for x in wholes]
+    # the rows linking A and B: the provincial pool, the request cap and the city energy pool (both 0 here)
+    assert len(combination.plans) == 6 and list(combination.row_upper) == [40.0, 0.0, 0.0]
+    x = combination.solve(10, start=starts[0])
+    assert x is not None
+    tie_breaks = 1e-3  # the source tie-breaks: at most 2e-6 per mu on 120 mu
+    assert float(form.objective @ x) == pytest.approx(v["A1"] + v["PA"] + v["B1"], abs=tie_breaks)  # type: ignore[attr-defined]
+    assert form.violation(x) <= 1e-9  # type: ignore[attr-defined]
+    assert max(float(form.objective @ w) for w in wholes) < float(form.objective @ x) - 0.01  # type: ignore[attr-defined]
+    optimum = solve(form, SolveOptions(mip_gap=0, backend="highs"))  # type: ignore[arg-type]
+    assert optimum.objective == pytest.approx(v["A1"] + v["PA"] + v["PB"], abs=tie_breaks)

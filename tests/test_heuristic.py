@@ -146,8 +146,9 @@ def test_violation_measures_the_worst_broken_row() -> None:
 
 
 def test_district_search_on_a_generated_city() -> None:
-    """The large-model search (here on 300 projects, to keep it quick): what it finds is feasible, and its
-    district bound is at least every allocation found and at most the LP bound."""
+    """The large-model search (here on 300 projects, to keep it quick): what it finds is feasible, its district
+    bound is at least every allocation found and at most the LP bound, and the district combination is the
+    best of what it found."""
     from quota_opt.heuristic import district_search
 
     form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
@@ -155,11 +156,16 @@ def test_district_search_on_a_generated_city() -> None:
     assert relaxed is not None
     found, bound, interrupted = district_search(form, relaxed, 8, threads=2)
     assert not interrupted
-    assert {name for _, name in found} <= {"district neighbourhood", "district split"} and found
+    names = [name for _, name in found]
+    assert set(names) <= {"district neighbourhood", "district split", "district combination"} and found
     assert bound is not None and bound <= relaxed.objective + 1e-6
     for allocation, _ in found:
         assert_feasible(form, allocation.x)
         assert allocation.objective <= bound + 1e-6
+    # the combination starts from the best whole allocation found, so it is never worse
+    value = {name: allocation.objective for allocation, name in found}
+    assert "district combination" in value
+    assert value["district combination"] >= max(value.values()) - 1e-6 * abs(value["district combination"])
 
 
 def test_a_run_never_reports_less_than_its_start() -> None:

@@ -3,7 +3,7 @@
 Only three families of rows tie districts together: the provincial reward pool, the province request
 cap and the city energy pool (per year). Give each district its own amount of each and the model falls
 apart into one independent MIP per district (tens of projects each), which HiGHS solves far better
-than the whole. Two uses:
+than the whole. Three uses:
 
 - the **district split** (`heuristic.district_split`, a starting allocation): each district gets what the
   LP relaxation gives its projects, so the union of the districts' allocations is feasible for the whole;
@@ -16,7 +16,9 @@ than the whole. Two uses:
   because an allocation feasible for the whole is feasible for each district and uses at most b_t.
   Each district's maximum is itself bounded by its MIP's dual bound, so the sum is a valid upper bound
   at any time limit. With λ from the LP it is at least as tight as the LP bound, and often tighter than
-  the bound HiGHS proves on the whole model (measured in benchmarks/RESULTS.md).
+  the bound HiGHS proves on the whole model (measured in benchmarks/RESULTS.md);
+- the **district combination** (`Combination`): one district allocation per district, picked by a small MIP
+  from all those the other two (and the whole-model searches) found, within the rows linking districts.
 
 A platform whose projects lie in several districts also ties them together; each district keeps that
 platform's whole remaining capacity, which is a relaxation (fine for the bound) and may overspend it in
@@ -83,6 +85,7 @@ class Part:
     objective: float | None = None
     bound: float | None = None
     highs: Any = None  # the loaded model (`load`)
+    saved: list[np.ndarray] = dataclasses.field(default_factory=list)  # allocations found on the way (`keep`)
 
     def load(self) -> None:
         """Load the MIP into HiGHS. In the caller's thread: creating a HiGHS silences its banner by swapping the
@@ -139,11 +142,12 @@ class Stop:
 
 
 def solve_parts(parts: list[Part], time_limit_s: float, threads: int = 0, mip_gap: float = 1e-4,
-                stop: Stop | None = None) -> None:
+                stop: Stop | None = None, keep: bool = False) -> None:
     """Solve every part (in place), `workers(threads)` at a time, within `time_limit_s` in all: each part, when it
     starts, gets an equal share of the time its worker has left. The caller sizes HiGHS's scheduler for one
     thread (`solve.ensure_scheduler(1)`) and loads the parts (`Part.load`) before: each district MIP runs on one
-    HiGHS thread."""
+    HiGHS thread. With `keep`, each part also keeps every improving allocation HiGHS found (`Part.saved`), as
+    plans for the `Combination`."""
     n = workers(threads)
     deadline = time.perf_counter() + time_limit_s
     lock = threading.Lock()
@@ -158,6 +162,7 @@ def solve_parts(parts: list[Part], time_limit_s: float, threads: int = 0, mip_ga
         h.setOptionValue("time_limit", max(share, 0.05))
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         h.setOptionValue("threads", 1)
+        h.setOptionValue("mip_improving_solution_save", keep)
         if not stop.enter(h):
             return
         try:
@@ -168,6 +173,8 @@ def solve_parts(parts: list[Part], time_limit_s: float, threads: int = 0, mip_ga
         if info.primal_solution_status == 2:
             part.x = np.asarray(h.getSolution().col_value, dtype=float)
             part.objective = float(info.objective_function_value)
+        if keep:
+            part.saved = [np.asarray(sol.col_value, dtype=float) for sol in h.getSavedMipSolutions()]
         bound = float(info.mip_dual_bound)
         part.bound = bound if math.isfinite(bound) and abs(bound) < 1e30 else None
         part.highs = None  # free it
@@ -261,3 +268,158 @@ class BoundJob:
             self.stop()
         self._thread.join()
         return self.value
+
+
+class Combination:
+    """The *district combination*: one plan per district, picked by a small MIP (a restricted master problem).
+
+    A plan is one district's allocation, from wherever it was found: a district MIP of the split or of the bound
+    (with every improving allocation HiGHS met on the way), or a whole allocation cut at district borders. The
+    plans of different runs use different amounts of the city-level resources, so putting together the best
+    plan of each district seldom fits; this MIP picks one plan per district (a binary z per plan) to
+
+        maximise Σ value·z   subject to   Σ_{plans of d} z = 1 for each district d,
+                                          Σ use_r·z within the limits of every row r linking districts,
+
+    where the linking rows are the ones whose columns lie in more than one district: the three city-level
+    families (COUPLING) and a platform spanning districts. Its few hundred binaries solve in seconds, and a
+    whole allocation's plans (`add_whole`) are a feasible choice, given as the start, so the result is never
+    worse than the best whole allocation added. The result is then completed and checked like every other
+    candidate (`heuristic.as_allocation`).
+    """
+
+    def __init__(self, form: Formulation):
+        self.form = form
+        self.district = _column_districts(form)
+        self._position = {name: {key: block.start + i for i, key in enumerate(block.keys)}
+                          for name, block in form.variables.items()}
+        rows, cols, vals, lo, hi = _linking_rows(form, self.district)
+        self._link = (rows, cols, vals)
+        self.row_lower, self.row_upper = lo, hi
+        self.plans: list[tuple[int, np.ndarray, np.ndarray]] = []  # (district, whole-model columns, values)
+        self.value: list[float] = []
+        self.use: list[np.ndarray] = []
+        self._seen: dict[bytes, int] = {}
+
+    def columns_of(self, part_form: Formulation) -> np.ndarray:
+        """Each column of a district's formulation as a whole-model column (−1 when the whole model has none)."""
+        out = np.full(part_form.n_cols, -1, dtype=np.int64)
+        for name, block in part_form.variables.items():
+            position = self._position.get(name, {})
+            out[block.start:block.start + block.size] = [position.get(key, -1) for key in block.keys]
+        return out
+
+    def add_part(self, part: Part) -> None:
+        """A district MIP's allocations (its best and those saved on the way) as plans."""
+        where = self.columns_of(part.form)
+        for x in [part.x, *part.saved] if part.x is not None else part.saved:
+            nonzero = np.abs(x) > 1e-9
+            if (where[nonzero] < 0).any():  # a column the whole model does not have (cannot happen when pruned alike)
+                continue
+            self._add(part.district, where[nonzero], x[nonzero])
+
+    def add_whole(self, x: np.ndarray) -> list[int]:
+        """A whole allocation, one plan per district; the plans' positions."""
+        nonzero = np.flatnonzero(np.abs(x) > 1e-9)
+        district = self.district[nonzero]
+        return [self._add(int(d), nonzero[district == d], x[nonzero[district == d]])
+                for d in range(len(self.form.prep.districts))]
+
+    def _add(self, district: int, cols: np.ndarray, vals: np.ndarray) -> int:
+        key = np.int64(district).tobytes() + cols.astype(np.int64).tobytes() + np.round(vals, 6).tobytes()
+        if key in self._seen:
+            return self._seen[key]
+        rows, link_cols, link_vals = self._link
+        order = np.argsort(cols)
+        at = np.minimum(np.searchsorted(cols[order], link_cols), max(len(cols) - 1, 0))
+        hit = (cols[order][at] == link_cols) if len(cols) else np.zeros(len(link_cols), dtype=bool)
+        use = np.zeros(len(self.row_upper))
+        np.add.at(use, rows[hit], link_vals[hit] * vals[order][at[hit]])
+        self._seen[key] = len(self.plans)
+        self.plans.append((district, cols, vals))
+        self.value.append(float(self.form.objective[cols] @ vals))
+        self.use.append(use)
+        return len(self.plans) - 1
+
+    def solve(self, time_limit_s: float, start: list[int] | None = None) -> np.ndarray | None:
+        """The best choice of one plan per district found within `time_limit_s`, as whole-model column values
+        (None when no choice fits)."""
+        import highspy
+
+        from quota_opt.solve import new_highs, set_start
+
+        m = len(self.plans)
+        if m == 0:
+            return None
+        district = np.array([p[0] for p in self.plans])
+        inf = highspy.kHighsInf
+        h = new_highs()
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        h.addVars(m, np.zeros(m), np.ones(m))
+        h.changeColsCost(m, np.arange(m, dtype=np.int32), np.array(self.value))
+        h.changeColsIntegrality(m, np.arange(m, dtype=np.int32),
+                                np.full(m, highspy.HighsVarType.kInteger))
+        for d in np.unique(district):
+            cols = np.flatnonzero(district == d).astype(np.int32)
+            h.addRow(1.0, 1.0, len(cols), cols, np.ones(len(cols)))
+        use = np.array(self.use).T if self.use else np.zeros((0, m))
+        for r in range(use.shape[0]):
+            cols = np.flatnonzero(np.abs(use[r]) > 1e-12).astype(np.int32)
+            lo = -inf if np.isinf(self.row_lower[r]) else float(self.row_lower[r])
+            hi = inf if np.isinf(self.row_upper[r]) else float(self.row_upper[r])
+            h.addRow(lo, hi, len(cols), cols, use[r, cols])
+        h.setOptionValue("time_limit", max(float(time_limit_s), 0.1))
+        h.setOptionValue("mip_rel_gap", 1e-6)  # threads: as many as HiGHS's scheduler has (solve.new_highs)
+        if start is not None:
+            z = np.zeros(m)
+            z[start] = 1.0
+            set_start(h, z)
+        h.run()
+        if h.getInfo().primal_solution_status != 2:
+            return None
+        z = np.asarray(h.getSolution().col_value)
+        x = np.zeros(self.form.n_cols)
+        for k in np.flatnonzero(z > 0.5):
+            _, cols, vals = self.plans[k]
+            x[cols] = vals
+        return x
+
+
+def _column_districts(form: Formulation) -> np.ndarray:
+    """Each column's district position."""
+    d_of = district_of_candidates(form.prep)
+    out = np.zeros(form.n_cols, dtype=np.int64)
+    for block in form.variables.values():
+        out[block.cols] = d_of[block.project] if len(block.project) == block.size else block.district
+    return out
+
+
+def _linking_rows(form: Formulation, district: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rows whose columns lie in more than one district: their coefficients (row among them, column, value)
+    and limits."""
+    rows, cols, vals, lo, hi = [], [], [], [], []
+    count = 0
+    for con in form.constraints.values():
+        if not len(con.val):
+            continue
+        first = np.full(con.size, np.iinfo(np.int64).max)
+        last = np.full(con.size, -1)
+        np.minimum.at(first, con.row, district[con.col])
+        np.maximum.at(last, con.row, district[con.col])
+        linking = np.flatnonzero((last >= 0) & (first != last))
+        if not len(linking):
+            continue
+        new_index = np.full(con.size, -1)
+        new_index[linking] = count + np.arange(len(linking))
+        keep = new_index[con.row] >= 0
+        rows.append(new_index[con.row[keep]])
+        cols.append(con.col[keep])
+        vals.append(con.val[keep])
+        lo.append(con.lb[linking])
+        hi.append(con.ub[linking])
+        count += len(linking)
+    if not rows:
+        return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+    return (np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), np.concatenate(lo),
+            np.concatenate(hi))
