@@ -134,3 +134,35 @@ def test_the_district_combination_worked_by_hand() -> None:
     assert max(float(form.objective @ w) for w in wholes) < float(form.objective @ x) - 0.01  # type: ignore[attr-defined]
     optimum = solve(form, SolveOptions(mip_gap=0, backend="highs"))  # type: ignore[arg-type]
     assert optimum.objective == pytest.approx(v["A1"] + v["PA"] + v["PB"], abs=tie_breaks)
+
+
+def test_a_solve_stopped_short_is_recombined_with_the_district_allocations() -> None:
+    """A MIP that stopped at W1 = {A1, B2, PA} (a time limit, say) is recombined with the district bound's
+    district allocations. The LP fills the three 40-mu slots (A's quota, B's quota, the pool) with PA, PB and
+    A1 or B1, so the pool's price is λ = v_A1 / 40 = 0.9 per mu. District B alone, charged λ for the pool:
+    PB on B's quota (a plan no whole allocation had), B1 on the pool at no net gain. With A's {A1, PA} from W1
+    the combination reaches the optimum v_A1 + v_PA + v_PB; a second recombination finds nothing better."""
+    from quota_opt.decompose import priced_parts, solve_parts
+    from quota_opt.run import recombine
+    from quota_opt.solve import Solution, ensure_scheduler
+
+    form = build_formulation(prepare(four_plus_two()))  # type: ignore[arg-type]
+    v = {pid: supply_value(form, pid) for pid in ("A1", "B1", "B2", "PA", "PB")}
+    relaxed = lp_relaxation(form, 10)
+    assert relaxed is not None
+    pool = form.constraints["provincial_reward_pool"].start
+    assert relaxed.row_gain[pool] == pytest.approx(v["A1"] / 40, abs=1e-5)  # less the tie-breaks
+    y = form.var("supply")
+    x = np.zeros(form.n_cols)
+    x[[y.start + i for i, key in enumerate(y.keys) if key[0] in ("A1", "B2", "PA")]] = 1.0
+    completed = fixed_lp(form, x)
+    assert completed is not None
+    stopped = Solution(Status.FEASIBLE, "time limit", float(form.objective @ completed.x), relaxed.objective, None,
+                       completed.x, "highspy (bulk)", "HiGHS", 1.0)
+    parts, _ = priced_parts(form, relaxed.row_gain)
+    ensure_scheduler(1)
+    solve_parts(parts, 10, keep=True)
+    assert recombine(stopped, form, [], parts) == "district combination"
+    assert stopped.objective == pytest.approx(v["A1"] + v["PA"] + v["PB"], abs=1e-3)
+    assert stopped.x is not None and form.violation(stopped.x) <= 1e-9
+    assert recombine(stopped, form, [], parts) is None  # nothing better left

@@ -248,13 +248,14 @@ class BoundJob:
         parts, paid_back = priced_parts(form, row_gain)
         ensure_scheduler(1)  # before either solve starts: re-sizing it under a running HiGHS is not safe
         self.stop = Stop()
+        self.parts = parts  # once solved, with every improving allocation found (plans for a Combination)
         self.value: float | None = None
         self.error: Exception | None = None  # the bound is extra: a failure leaves it out of the report
         limit = max(time_limit_s - (time.perf_counter() - started), 0.1)
 
         def work() -> None:
             try:
-                solve_parts(parts, limit, threads=1, stop=self.stop)
+                solve_parts(parts, limit, threads=1, stop=self.stop, keep=True)
                 self.value = total_bound(parts, paid_back)
             except Exception as e:  # kept on the job, not raised in a background thread
                 self.error = e

