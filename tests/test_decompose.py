@@ -166,3 +166,27 @@ def test_a_solve_stopped_short_is_recombined_with_the_district_allocations() -> 
     assert stopped.objective == pytest.approx(v["A1"] + v["PA"] + v["PB"], abs=1e-3)
     assert stopped.x is not None and form.violation(stopped.x) <= 1e-9
     assert recombine(stopped, form, [], parts) is None  # nothing better left
+
+
+def test_the_combination_keeps_a_platform_spanning_districts_within_its_capacity() -> None:
+    """Platform PA (capacity 40 mu) has a 40-mu project in district A and one in district B, each district
+    with 40 mu of quota: each district alone may supply its project, not both. The platform's row is a
+    linking row; from the wholes {A1} and {B1} the combination picks one (the better, B1, investment 6)."""
+    platforms = [{"platform_id": "PA", "name": "平台A", "district_id": "A", "key_chains": "C1",
+                  "evaluation_score": 80, "land_capacity": 40}]
+    form = build_formulation(prepare(tiny(  # type: ignore[arg-type]
+        [project("A1", 40, platform="PA", investment=4.0), project("B1", 40, district="B", platform="PA",
+                                                                    investment=6.0)],
+        districts=[{"district_id": "A", "name": "甲区"}, {"district_id": "B", "name": "乙区"}],
+        quotas={("A", 2026): {"new_land_quota": 40}, ("B", 2026): {"new_land_quota": 40}},
+        platforms=platforms)))
+    y = form.var("supply")
+    combination = Combination(form)
+    for pid in ("A1", "B1"):
+        x = np.zeros(form.n_cols)
+        x[y.start + [key[0] for key in y.keys].index(pid)] = 1.0
+        combination.add_whole(x)
+    assert list(combination.row_upper) == [40.0]
+    x = combination.solve(10)
+    assert x is not None and form.violation(x) <= 1e-9
+    assert float(form.objective @ x) == pytest.approx(supply_value(form, "B1"))

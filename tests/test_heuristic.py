@@ -87,6 +87,24 @@ def test_starting_allocation_is_feasible_and_never_below_the_ranking_rule(seed: 
         assert start.best.objective <= start.lp_bound + 1e-6  # the LP relaxation bounds every allocation
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_the_district_search_is_feasible_on_random_cities(seed: int) -> None:
+    """The large-model search on small random cities (every feature somewhere): each allocation it finds,
+    the district combination's included, is feasible, and none is above the district bound."""
+    from quota_opt.heuristic import district_search
+
+    form = build_formulation(prepare(random_small(seed)))
+    relaxed = lp_relaxation(form, 10)
+    if relaxed is None:
+        return
+    found, bound, interrupted = district_search(form, relaxed, 5, threads=2, fallback=ranking_rule(form))
+    assert not interrupted
+    for allocation, _ in found:
+        assert_feasible(form, allocation.x)
+        if bound is not None:
+            assert allocation.objective <= bound + 1e-6 * max(1.0, abs(bound))
+
+
 def test_lp_guided_beats_the_ranking_rule_on_a_generated_city() -> None:
     """On a generated 300-project city the LP-guided rule finds a better allocation than the plain
     ranking rule (measured: about 6% better; any improvement passes), and it is feasible."""
