@@ -294,9 +294,9 @@ class Combination:
         self.district = _column_districts(form)
         self._position = {name: {key: block.start + i for i, key in enumerate(block.keys)}
                           for name, block in form.variables.items()}
-        rows, cols, vals, lo, hi = _linking_rows(form, self.district)
+        rows, cols, vals, lo, hi, self.rows = _linking_rows(form, self.district)
         self._link = (rows, cols, vals)
-        self.row_lower, self.row_upper = lo, hi
+        self.row_lower, self.row_upper = lo, hi  # and `rows`: their positions among the whole model's rows
         self.plans: list[tuple[int, np.ndarray, np.ndarray]] = []  # (district, whole-model columns, values)
         self.value: list[float] = []
         self.use: list[np.ndarray] = []
@@ -342,37 +342,44 @@ class Combination:
         self.use.append(use)
         return len(self.plans) - 1
 
-    def solve(self, time_limit_s: float, start: list[int] | None = None) -> np.ndarray | None:
-        """The best choice of one plan per district found within `time_limit_s`, as whole-model column values
-        (None when no choice fits)."""
+    def _master(self, integer: bool) -> Any:
+        """The master problem, loaded: one plan per district, within the linking rows (z binary or in [0, 1])."""
         import highspy
 
-        from quota_opt.solve import new_highs, set_start
+        from quota_opt.solve import new_highs
 
         m = len(self.plans)
-        if m == 0:
-            return None
         district = np.array([p[0] for p in self.plans])
         inf = highspy.kHighsInf
         h = new_highs()
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         h.addVars(m, np.zeros(m), np.ones(m))
         h.changeColsCost(m, np.arange(m, dtype=np.int32), np.array(self.value))
-        h.changeColsIntegrality(m, np.arange(m, dtype=np.int32),
-                                np.full(m, highspy.HighsVarType.kInteger))
+        if integer:
+            h.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.full(m, highspy.HighsVarType.kInteger))
         for d in np.unique(district):
             cols = np.flatnonzero(district == d).astype(np.int32)
             h.addRow(1.0, 1.0, len(cols), cols, np.ones(len(cols)))
-        use = np.array(self.use).T if self.use else np.zeros((0, m))
+        use = np.array(self.use).T
         for r in range(use.shape[0]):
             cols = np.flatnonzero(np.abs(use[r]) > 1e-12).astype(np.int32)
             lo = -inf if np.isinf(self.row_lower[r]) else float(self.row_lower[r])
             hi = inf if np.isinf(self.row_upper[r]) else float(self.row_upper[r])
             h.addRow(lo, hi, len(cols), cols, use[r, cols])
+        return h
+
+    def solve(self, time_limit_s: float, start: list[int] | None = None) -> np.ndarray | None:
+        """The best choice of one plan per district found within `time_limit_s`, as whole-model column values
+        (None when no choice fits)."""
+        from quota_opt.solve import set_start
+
+        if not self.plans:
+            return None
+        h = self._master(integer=True)
         h.setOptionValue("time_limit", max(float(time_limit_s), 0.1))
         h.setOptionValue("mip_rel_gap", 1e-6)  # threads: as many as HiGHS's scheduler has (solve.new_highs)
         if start is not None:
-            z = np.zeros(m)
+            z = np.zeros(len(self.plans))
             z[start] = 1.0
             set_start(h, z)
         h.run()
@@ -385,6 +392,60 @@ class Combination:
             x[cols] = vals
         return x
 
+    def prices(self) -> np.ndarray | None:
+        """The master's LP relaxation's value of one more unit of each linking row (≥ 0), in a whole-model row
+        vector (0 on the other rows): the prices of the next round of district MIPs (`price_rounds`). None when
+        the LP has no optimum (a district without a plan that fits)."""
+        if not self.plans:
+            return None
+        h = self._master(integer=False)
+        h.run()
+        if str(h.getModelStatus()).split(".")[-1] != "kOptimal":
+            return None
+        gain = np.zeros(self.form.n_rows)
+        n_districts = len({p[0] for p in self.plans})
+        gain[self.rows] = np.abs(np.asarray(h.getSolution().row_dual)[n_districts:])
+        return gain
+
+
+def price_rounds(form: Formulation, combination: Combination, row_gain: np.ndarray, deadline: float,
+                 threads: int = 0, stop: Stop | None = None) -> float | None:
+    """The district bound's MIPs, round after round until `deadline` (column generation): the first round
+    priced at `row_gain` (the LP relaxation's), each next at prices between those of the combination's LP
+    relaxation, which now holds every allocation the rounds found, and those of the best bound so far
+    (`SMOOTHING`; the combination's alone swing widely in the first rounds). Each round is a valid district
+    bound (any prices ≥ 0 give one); the smallest is returned. A round starts only when the last one's time
+    still fits; the rounds end when one adds no new plan.
+
+    Measured on 1,000 projects × 90 districts, one worker beside the neighbourhood: with a 60-s search, five
+    rounds; bound 9,721 after the first, 9,714.5 at best; combination 9,670 (gap 0.46%). With the benchmark's
+    22.5 s, two rounds and no gain in the bound; the second round's allocations still go to the combination.
+    Rounds on two workers with prices from the combination alone (an experiment, not this code) took the bound
+    from 9,720 to 9,687 in five rounds: better prices are the open question here."""
+    bound, last, best_gain = None, 0.0, row_gain
+    stop = stop or Stop()
+    while not stop.event.is_set():
+        left = deadline - time.perf_counter()
+        if left <= max(last, 0.1):
+            break
+        started = time.perf_counter()
+        parts, paid_back = priced_parts(form, row_gain)
+        solve_parts(parts, left - (time.perf_counter() - started), threads, stop=stop, keep=True)
+        last = time.perf_counter() - started
+        value = total_bound(parts, paid_back)
+        if value is not None and not stop.event.is_set() and (bound is None or value < bound):
+            bound, best_gain = value, row_gain
+        before = len(combination.plans)
+        for part in parts:
+            combination.add_part(part)
+        if len(combination.plans) == before or (prices := combination.prices()) is None:
+            break
+        row_gain = SMOOTHING * prices + (1 - SMOOTHING) * best_gain
+    return bound
+
+
+SMOOTHING = 0.5  # the next prices: this share of the combination's, the rest those of the best bound so far
+
 
 def _column_districts(form: Formulation) -> np.ndarray:
     """Each column's district position."""
@@ -396,10 +457,10 @@ def _column_districts(form: Formulation) -> np.ndarray:
 
 
 def _linking_rows(form: Formulation, district: np.ndarray,
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The rows whose columns lie in more than one district: their coefficients (row among them, column, value)
-    and limits."""
-    rows, cols, vals, lo, hi = [], [], [], [], []
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rows whose columns lie in more than one district: their coefficients (row among them, column, value),
+    limits, and positions among the whole model's rows."""
+    rows, cols, vals, lo, hi, where = [], [], [], [], [], []
     count = 0
     for con in form.constraints.values():
         if not len(con.val):
@@ -419,8 +480,10 @@ def _linking_rows(form: Formulation, district: np.ndarray,
         vals.append(con.val[keep])
         lo.append(con.lb[linking])
         hi.append(con.ub[linking])
+        where.append(con.start + linking)
         count += len(linking)
     if not rows:
-        return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+        return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0),
+                np.zeros(0, dtype=np.int64))
     return (np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), np.concatenate(lo),
-            np.concatenate(hi))
+            np.concatenate(hi), np.concatenate(where))

@@ -148,7 +148,7 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from quota_opt.decompose import Combination, Stop, priced_parts, solve_parts, total_bound, workers
+    from quota_opt.decompose import Combination, Stop, price_rounds, solve_parts, workers
     from quota_opt.solve import ensure_scheduler
 
     deadline = time.perf_counter() + time_limit_s
@@ -162,39 +162,41 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
     found = [(joined, "district split")] if joined is not None else []
     if stop.event.is_set():
         return found, None, True
+    combination = Combination(form)
+    for part in split:
+        combination.add_part(part)
+    for whole in (fallback, joined):
+        if whole is not None:
+            combination.add_whole(whole.x)
     start = joined if joined is not None else fallback
     guides = [relaxed.x] + ([start.x] if start is not None else [])
     near = _neighbourhood(form, guides, start=start.x if start is not None else None)
-    priced, paid_back = priced_parts(form, relaxed.row_gain)
-    left = max(deadline - COMBINE_SHARE * time_limit_s - time.perf_counter(), 0.1)
+    rounds_end = deadline - COMBINE_SHARE * time_limit_s
     if n > 1:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            job = pool.submit(solve_parts, priced, left, n - 1, stop=stop, keep=True)
-            x, passed = _run_neighbourhood(near, left, stop)
+            job = pool.submit(price_rounds, form, combination, relaxed.row_gain, rounds_end, n - 1, stop)
+            x, passed = _run_neighbourhood(near, max(rounds_end - time.perf_counter(), 0.1), stop)
             try:
-                job.result()
+                bound = job.result()
             except KeyboardInterrupt:
                 stop()
+                bound = None
     else:
-        x, passed = _run_neighbourhood(near, 0.6 * left, stop)
-        if not stop.event.is_set():
-            solve_parts(priced, max(deadline - COMBINE_SHARE * time_limit_s - time.perf_counter(), 0.1), 1,
-                        stop=stop, keep=True)
+        x, passed = _run_neighbourhood(near, 0.6 * max(rounds_end - time.perf_counter(), 0.1), stop)
+        bound = price_rounds(form, combination, relaxed.row_gain, rounds_end, 1, stop)
     if (allocation := as_allocation(form, x)) is not None:
         found.append((allocation, "district neighbourhood"))
-    if not stop.event.is_set():
-        combination = Combination(form)
-        for part in split + priced:
-            combination.add_part(part)
-        for y in passed:  # the neighbourhood's improving allocations on the way to its best
-            combination.add_whole(y)
-        wholes = [g for g in [fallback] + [g for g, _ in found] if g is not None]
-        plans = [combination.add_whole(g.x) for g in wholes]
-        best = plans[int(np.argmax([g.objective for g in wholes]))] if wholes else None
-        combined = combination.solve(max(deadline - time.perf_counter(), 0.1), start=best)
-        if (allocation := as_allocation(form, combined)) is not None:
-            found.append((allocation, "district combination"))
-    return found, total_bound(priced, paid_back), stop.event.is_set()
+    if stop.event.is_set():
+        return found, None, True
+    for y in passed:  # the neighbourhood's improving allocations on the way to its best
+        combination.add_whole(y)
+    wholes = [g for g in [fallback] + [g for g, _ in found] if g is not None]
+    plans = [combination.add_whole(g.x) for g in wholes]
+    best = plans[int(np.argmax([g.objective for g in wholes]))] if wholes else None
+    combined = combination.solve(max(deadline - time.perf_counter(), 0.1), start=best)
+    if (allocation := as_allocation(form, combined)) is not None:
+        found.append((allocation, "district combination"))
+    return found, bound, False
 
 
 COMBINE_SHARE = 0.03  # of the district search's time: the district combination (decompose.Combination), at the end

@@ -125,7 +125,7 @@ def new_highs() -> Any:
     import highspy
 
     sys.stdout.flush()
-    with _quiet_stdout():
+    with _creating, _quiet_stdout():  # one at a time: two threads swapping standard output could lose it for good
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     if _scheduler["threads"]:  # a run left at the default would size the scheduler otherwise (ensure_scheduler)
@@ -134,6 +134,7 @@ def new_highs() -> Any:
 
 
 _scheduler: dict[str, int | None] = {"threads": None}  # None: no solve yet in this process
+_creating = threading.Lock()
 
 
 def ensure_scheduler(threads: int) -> None:
