@@ -138,7 +138,8 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
     2. Then side by side: the *neighbourhood*, the whole model with each project-year fixed where the LP and
        the split agree (in or out; the others free), started from the split (or from `fallback`, when the
        split found nothing), on one HiGHS thread, so it can only improve on its start; and the district
-       bound's MIPs on the other workers (after the neighbourhood when there is one worker).
+       bound's MIPs on the other workers, round after round while a round fits (`decompose.price_rounds`;
+       after the neighbourhood when there is one worker).
     3. The last `COMBINE_SHARE` of the time: the *district combination* (`decompose.Combination`), one plan
        per district from every district allocation met above, within the rows linking districts; never
        worse than the best whole allocation found, its start.
