@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from quota_opt.greedy import GreedyResult
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import Prepared
 
@@ -190,15 +191,30 @@ def solve_parts(parts: list[Part], time_limit_s: float, threads: int = 0, mip_ga
 def scatter(form: Formulation, parts: list[Part]) -> np.ndarray:
     """The whole model's column vector from the parts' allocations (columns matched by block and key)."""
     x = np.zeros(form.n_cols)
-    for name, block in form.variables.items():
-        position = {k: block.start + i for i, k in enumerate(block.keys)}
-        for part in parts:
-            sub = part.form.variables.get(name)
-            if part.x is None or sub is None:
-                continue
-            for i, key in enumerate(sub.keys):
-                x[position[key]] = part.x[sub.start + i]
+    positions = column_positions(form)
+    for part in parts:
+        if part.x is None:
+            continue
+        where = whole_columns(positions, part.form)
+        if (where < 0).any():
+            raise KeyError(f"a column of district {part.district} is not in the whole model")
+        x[where] = part.x
     return x
+
+
+def column_positions(form: Formulation) -> dict[str, dict[Any, int]]:
+    """Each variable block's key → column position."""
+    return {name: {key: block.start + i for i, key in enumerate(block.keys)} for name, block in form.variables.items()}
+
+
+def whole_columns(positions: dict[str, dict[Any, int]], part_form: Formulation) -> np.ndarray:
+    """Each column of a district's formulation as a column of the whole model (`positions`, from
+    `column_positions`); −1 where the whole model has none."""
+    out = np.full(part_form.n_cols, -1, dtype=np.int64)
+    for name, block in part_form.variables.items():
+        position = positions.get(name, {})
+        out[block.start:block.start + block.size] = [position.get(key, -1) for key in block.keys]
+    return out
 
 
 def priced_parts(form: Formulation, row_gain: np.ndarray) -> tuple[list[Part], float]:
@@ -292,8 +308,7 @@ class Combination:
     def __init__(self, form: Formulation):
         self.form = form
         self.district = _column_districts(form)
-        self._position = {name: {key: block.start + i for i, key in enumerate(block.keys)}
-                          for name, block in form.variables.items()}
+        self._positions = column_positions(form)
         rows, cols, vals, lo, hi, self.rows = _linking_rows(form, self.district)
         self._link = (rows, cols, vals)
         self.row_lower, self.row_upper = lo, hi  # and `rows`: their positions among the whole model's rows
@@ -302,17 +317,9 @@ class Combination:
         self.use: list[np.ndarray] = []
         self._seen: dict[bytes, int] = {}
 
-    def columns_of(self, part_form: Formulation) -> np.ndarray:
-        """Each column of a district's formulation as a whole-model column (−1 when the whole model has none)."""
-        out = np.full(part_form.n_cols, -1, dtype=np.int64)
-        for name, block in part_form.variables.items():
-            position = self._position.get(name, {})
-            out[block.start:block.start + block.size] = [position.get(key, -1) for key in block.keys]
-        return out
-
     def add_part(self, part: Part) -> None:
         """A district MIP's allocations (its best and those saved on the way) as plans."""
-        where = self.columns_of(part.form)
+        where = whole_columns(self._positions, part.form)
         for x in [part.x, *part.saved] if part.x is not None else part.saved:
             nonzero = np.abs(x) > 1e-9
             if (where[nonzero] < 0).any():  # a column the whole model does not have (cannot happen when pruned alike)
@@ -391,6 +398,15 @@ class Combination:
             _, cols, vals = self.plans[k]
             x[cols] = vals
         return x
+
+    def improve(self, wholes: list[np.ndarray], time_limit_s: float) -> GreedyResult | None:
+        """Add `wholes` (whole allocations) as plans and solve, started from the best of them; the choice
+        completed and checked (`heuristic.as_allocation`), or None."""
+        from quota_opt.heuristic import as_allocation
+
+        plans = [self.add_whole(x) for x in wholes]
+        start = plans[int(np.argmax([self.form.objective @ x for x in wholes]))] if wholes else None
+        return as_allocation(self.form, self.solve(time_limit_s, start=start))
 
     def prices(self) -> np.ndarray | None:
         """The master's LP relaxation's value of one more unit of each linking row (≥ 0), in a whole-model row

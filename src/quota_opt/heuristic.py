@@ -191,11 +191,8 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
         return found, None, True
     for y in passed:  # the neighbourhood's improving allocations on the way to its best
         combination.add_whole(y)
-    wholes = [g for g in [fallback] + [g for g, _ in found] if g is not None]
-    plans = [combination.add_whole(g.x) for g in wholes]
-    best = plans[int(np.argmax([g.objective for g in wholes]))] if wholes else None
-    combined = combination.solve(max(deadline - time.perf_counter(), 0.1), start=best)
-    if (allocation := as_allocation(form, combined)) is not None:
+    wholes = [g.x for g in [fallback] + [g for g, _ in found] if g is not None]
+    if (allocation := combination.improve(wholes, max(deadline - time.perf_counter(), 0.1))) is not None:
         found.append((allocation, "district combination"))
     return found, bound, False
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from quota_opt.decompose import BoundJob, Combination, Part, workers
 from quota_opt.greedy import GreedyResult, ranking_rule
-from quota_opt.heuristic import StartResult, as_allocation, starting_allocation
+from quota_opt.heuristic import StartResult, starting_allocation
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import Prepared, prepare
 from quota_opt.results import Plan, interpret, kpis
@@ -296,10 +296,7 @@ def recombine(solution: Solution, form: Formulation, starts: list[GreedyResult],
     combination = Combination(form)
     for part in parts:
         combination.add_part(part)
-    for start in starts:
-        if start.feasible:
-            combination.add_whole(start.x)
-    found = as_allocation(form, combination.solve(RECOMBINE_LIMIT_S, start=combination.add_whole(solution.x)))
+    found = combination.improve([solution.x] + [start.x for start in starts if start.feasible], RECOMBINE_LIMIT_S)
     if found is None or found.objective <= solution.objective + 1e-9 * max(1.0, abs(solution.objective)):
         return None
     solution.x, solution.objective = found.x, found.objective
