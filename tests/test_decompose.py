@@ -190,3 +190,83 @@ def test_the_combination_keeps_a_platform_spanning_districts_within_its_capacity
     x = combination.solve(10)
     assert x is not None and form.violation(x) <= 1e-9
     assert float(form.objective @ x) == pytest.approx(supply_value(form, "B1"))
+
+
+def test_the_district_pairs_worked_by_hand() -> None:
+    """Two districts make one pair, the whole model: from W1 = {A1, B2, PA} the pair's MIP reaches the
+    optimum v_A1 + v_PA + v_PB (PA on the pool, A1 on A's quota, PB on B's), proves it, and the search ends
+    there, long before its time limit, since its only pair cannot improve any more."""
+    import time
+
+    from quota_opt.decompose import district_pairs
+
+    form = build_formulation(prepare(four_plus_two()))  # type: ignore[arg-type]
+    v = {pid: supply_value(form, pid) for pid in ("A1", "B2", "PA", "PB")}
+    y = form.var("supply")
+    x = np.zeros(form.n_cols)
+    x[[y.start + i for i, key in enumerate(y.keys) if key[0] in ("A1", "B2", "PA")]] = 1.0
+    completed = fixed_lp(form, x)
+    assert completed is not None
+    t0 = time.perf_counter()
+    found, interrupted = district_pairs(form, completed.x, 60)
+    assert time.perf_counter() - t0 < 30 and not interrupted
+    assert found is not None and form.violation(found) <= 1e-9
+    assert float(form.objective @ found) == pytest.approx(v["A1"] + v["PA"] + v["PB"], abs=1e-3)
+    assert district_pairs(form, found, 60) == (None, False)  # nothing better left
+
+
+def four_districts_one_pool() -> object:
+    """Districts A–D, 40 mu of quota each, a provincial pool of 40 mu; in each district a 40-mu project (A1 to D1,
+    investment 5, 4, 3, 2) and a 40-mu provincial major (PA to PD, investment 9, 8, 7, 6)."""
+    names = "ABCD"
+    projects = []
+    for i, d in enumerate(names):
+        projects += [project(f"{d}1", 40, district=d, investment=5.0 - i),
+                     project(f"P{d}", 40, district=d, investment=9.0 - i, provincial_major=True)]
+    return tiny(projects, districts=[{"district_id": d, "name": f"{d}区"} for d in names],
+                quotas={(d, 2026): {"new_land_quota": 40} for d in names},
+                city={2026: {"provincial_reward_quota": 40}})
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_district_pairs_side_by_side_share_the_pool(threads: int) -> None:
+    """From A1–D1 (each district's quota on its project, the pool unused): five 40-mu slots (four quotas, the
+    pool), and only the majors may use the pool, so the optimum is the four majors and the best of the others,
+    A1, with PA on the pool and A1 on A's quota: v_PA + v_PB + v_PC + v_PD + v_A1. Reaching it takes a pair with
+    A that may use the pool's whole slack; two pairs solved at once must not both spend it (in turn, one may)."""
+    from quota_opt.decompose import district_pairs
+
+    form = build_formulation(prepare(four_districts_one_pool()))  # type: ignore[arg-type]
+    v = {pid: supply_value(form, pid) for pid in ("A1", "PA", "PB", "PC", "PD")}
+    y = form.var("supply")
+    x = np.zeros(form.n_cols)
+    x[[y.start + i for i, key in enumerate(y.keys) if key[0].endswith("1")]] = 1.0
+    completed = fixed_lp(form, x)
+    assert completed is not None
+    found, _ = district_pairs(form, completed.x, 60, threads=threads)
+    assert found is not None and form.violation(found) <= 1e-9
+    assert float(form.objective @ found) == pytest.approx(sum(v.values()), abs=1e-3)
+
+
+def test_a_run_stopped_short_is_improved_by_district_pairs_and_says_so() -> None:
+    """A generated city of 300 projects (2,057 columns, more than run.PAIRS_FROM_COLUMNS) with 4 s: the MIP
+    stops short, the district pairs run after it, and whatever improved the MIP's allocation is named in the
+    summary, in both languages. The allocation is feasible and no worse than the ranking rule."""
+    from quota_opt.generate import generate_scenario
+    from quota_opt.run import PAIRS_FROM_COLUMNS, START_WORDS
+
+    result = run_scenario(generate_scenario(300, 13, 3, 1), RunOptions(time_limit_s=4, threads=2, shadow_prices=False))
+    assert result.form.n_cols > PAIRS_FROM_COLUMNS
+    sol = result.solution
+    assert sol.x is not None and sol.objective is not None and result.form.violation(sol.x) <= 1e-6
+    assert sol.objective >= result.greedy.objective - 1e-6
+    ways = result.improved_by.split(" + ") if result.improved_by else []
+    assert set(ways) <= {"district combination", "district pairs"}
+    for lang, i in (("zh", 0), ("en", 1)):
+        shown = result.summary(lang)["improved_by"]
+        assert all(START_WORDS[way][i] in shown for way in ways)
+    result.improved_by = "district combination + district pairs"
+    assert result.summary("zh")["improved_by"] == "；".join(START_WORDS[w][0] for w in ("district combination",
+                                                                                        "district pairs"))
+    assert result.summary("en")["improved_by"] == ("one plan per district, picked from those the district solves "
+                                                   "found; two districts at a time re-solved, the others fixed")

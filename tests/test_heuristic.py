@@ -315,3 +315,33 @@ def test_the_reported_objective_is_the_objective_of_the_allocation() -> None:
         assert sol.status == Status.OPTIMAL and sol.x is not None and sol.objective is not None
         assert sol.objective == pytest.approx(236.93380541386108, rel=1e-6)
         assert float(result.form.objective @ sol.x) == pytest.approx(sol.objective, rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
+def test_ctrl_c_during_the_district_pairs_keeps_the_best_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the district pairs improve the MIP's allocation (run.pairs) ends them within a step: the run
+    reports the best allocation so far, marked "interrupted", feasible and never below the ranking rule."""
+    import time
+
+    import quota_opt.decompose as decompose
+    from quota_opt.run import RunOptions, run_scenario
+
+    draw_pairs = decompose._draw_pairs
+    started: list[float] = []
+
+    def then_ctrl_c(*args: object) -> object:
+        if not started:
+            started.append(time.perf_counter())
+            _ctrl_c_in(0.5)
+        return draw_pairs(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(decompose, "_draw_pairs", then_ctrl_c)
+    result = run_scenario(generate_scenario(300, 13, 3, seed=1),
+                          RunOptions(time_limit_s=20, threads=2, shadow_prices=False))
+    assert started, "the pairs did not run"
+    assert time.perf_counter() - started[0] < 5  # not the 8 s they had
+    sol = result.solution
+    assert sol.termination == "interrupted" and sol.status == Status.FEASIBLE
+    assert sol.x is not None and sol.objective is not None
+    assert sol.objective >= result.greedy.objective - 1e-9
+    assert_feasible(result.form, sol.x)

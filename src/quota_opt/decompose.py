@@ -503,3 +503,139 @@ def _linking_rows(form: Formulation, district: np.ndarray,
                 np.zeros(0, dtype=np.int64))
     return (np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), np.concatenate(lo),
             np.concatenate(hi), np.concatenate(where))
+
+
+PAIR_LIMIT_S = 1.0  # each district pair's MIP (at 300 projects most prove their optimum well within it)
+GAIN = 1e-6  # a relative gain smaller than this is the tie-breaks' dust (prepare.TIE_BREAK), not a better allocation
+
+
+def district_losses(form: Formulation, parts: list[Part]) -> Callable[[np.ndarray], np.ndarray]:
+    """For the district bound's solved parts: a function giving, for an allocation, how far each district's share
+    of it is from the most its priced MIP could be worth (its bound less the priced value of its columns). A
+    district far from its best is the likeliest to gain from a new allocation (`district_pairs`)."""
+    positions = column_positions(form)
+    known = [(p.district, whole_columns(positions, p.form), p.form.objective, float(p.bound))
+             for p in parts if p.bound is not None]
+    n_districts = len(form.prep.districts)
+
+    def losses(x: np.ndarray) -> np.ndarray:
+        out = np.zeros(n_districts)
+        for district, where, cost, bound in known:
+            inside = where >= 0
+            out[district] = max(bound - float(cost[inside] @ x[where[inside]]), 0.0)
+        return out
+
+    return losses
+
+
+def district_pairs(form: Formulation, x: np.ndarray, time_limit_s: float, threads: int = 0,
+                   losses: Callable[[np.ndarray], np.ndarray] | None = None, seed: int = 0,
+                   ) -> tuple[np.ndarray | None, bool]:
+    """The *district pairs* neighbourhood: improve the allocation `x` two districts at a time.
+
+    Each step frees every column of two districts, fixes all the others at the allocation, and solves that
+    (a MIP of two districts, the rows linking districts included) from the allocation, on one HiGHS thread,
+    for at most `PAIR_LIMIT_S`; a better answer becomes the allocation. Two districts are the fewest that can
+    trade the city-level quotas between them. Pairs are drawn at random (`seed`), each district with weight
+    its loss (`losses`, from the district bound) when given; a pair whose MIP proved, with the whole slack of
+    the linking rows, that it cannot improve is not drawn again until the allocation changes. With several
+    workers (`workers(threads)`), as many pairs of distinct districts are solved at once, sharing the linking rows'
+    slack: in turn, one pair may use all of it and the others none (they may still trade between their two
+    districts), so that the changes, on disjoint columns, add up to a feasible allocation.
+
+    Returns the improved allocation (None when no step improved it) and whether Ctrl-C ended it.
+    """
+    from quota_opt.solve import ensure_scheduler, load_highs, set_start
+
+    district = _column_districts(form)
+    present = np.unique(district)
+    n = min(workers(threads), len(present) // 2)
+    if n < 1 or time_limit_s <= 0.05:
+        return None, False
+    deadline = time.perf_counter() + time_limit_s
+    ensure_scheduler(1)
+    solvers = [load_highs(form) for _ in range(n)]  # here, not in the workers: see Part.load
+    for h in solvers:
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("mip_rel_gap", 1e-4)
+    lo, hi = form.bounds()
+    all_cols = np.arange(form.n_cols, dtype=np.int32)
+    link_rows, link_cols, link_vals, link_lo, link_hi, link_where = _linking_rows(form, district)
+    rng = np.random.default_rng(seed)
+    best = np.asarray(x, dtype=float).copy()
+    improved, interrupted = False, False
+    proven: set[tuple[int, int]] = set()
+    stop = Stop()
+    steps = 0
+
+    def step(h: Any, pair: tuple[int, int], share: float, left: float) -> np.ndarray | None:
+        free = np.isin(district, pair)
+        h.changeColsBounds(form.n_cols, all_cols, np.where(free, lo, best), np.where(free, hi, best))
+        if n > 1 and len(link_where):
+            use = np.zeros(len(link_lo))
+            np.add.at(use, link_rows, link_vals * best[link_cols])
+            with np.errstate(invalid="ignore"):  # 0 · ∞ on an open side, which np.where then leaves open
+                up = np.where(np.isinf(link_hi), np.inf, use + share * np.maximum(link_hi - use, 0.0))
+                down = np.where(np.isinf(link_lo), -np.inf, use - share * np.maximum(use - link_lo, 0.0))
+            h.changeRowsBounds(len(link_where), link_where.astype(np.int32), down, up)
+        set_start(h, best)
+        h.setOptionValue("time_limit", max(min(PAIR_LIMIT_S, left), 0.05))
+        if not stop.enter(h):
+            return None
+        try:
+            h.run()
+        finally:
+            stop.leave(h)
+        if share == 1.0 and str(h.getModelStatus()).split(".")[-1] == "kOptimal":
+            proven.add(pair)
+        if h.getInfo().primal_solution_status != 2:
+            return None
+        value = np.asarray(h.getSolution().col_value, dtype=float)
+        before = float(form.objective @ best)
+        return value if float(form.objective @ value) - before > GAIN * max(1.0, abs(before)) else None
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        try:
+            while (left := deadline - time.perf_counter()) > 0.05:
+                weight = np.maximum(losses(best)[present] if losses is not None else np.ones(len(present)), 1e-6)
+                pairs = _draw_pairs(rng, present, weight, n, proven)
+                if not pairs:
+                    break  # every pair proved it cannot improve this allocation
+                lead = steps % len(pairs)  # the pair that may use the linking rows' slack this step
+                steps += 1
+                jobs = [pool.submit(step, solvers[i], pair, float(i == lead), left) for i, pair in enumerate(pairs)]
+                changed = [(pair, value) for pair, value in zip(pairs, [job.result() for job in jobs], strict=True)
+                           if value is not None]
+                for pair, value in changed:  # disjoint columns: each change is feasible with the others
+                    free = np.isin(district, pair)
+                    best[free] = value[free]
+                if changed:
+                    improved = True
+                    proven.clear()
+        except KeyboardInterrupt:  # the step under way is cancelled and dropped; the allocation so far stands
+            stop()
+            interrupted = True
+    return (best if improved else None), interrupted
+
+
+def _draw_pairs(rng: np.random.Generator, present: np.ndarray, weight: np.ndarray, n: int,
+                proven: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Up to `n` pairs of distinct districts from `present`, none in `proven`: the first district of each drawn
+    with probability ∝ `weight`, the second likewise among those it is not yet proven with."""
+    pairs: list[tuple[int, int]] = []
+    open_ = np.ones(len(present), dtype=bool)
+    while len(pairs) < n and open_.sum() >= 2:
+        p = weight * open_
+        i = int(rng.choice(len(present), p=p / p.sum()))
+        a = int(present[i])
+        partner = open_.copy()
+        partner[i] = False
+        partner &= np.array([(min(a, int(b)), max(a, int(b))) not in proven for b in present])
+        open_[i] = False  # drawn: paired now, or with no pair left to try
+        if not partner.any():
+            continue
+        q = weight * partner
+        j = int(rng.choice(len(present), p=q / q.sum()))
+        open_[j] = False
+        pairs.append((min(a, int(present[j])), max(a, int(present[j]))))
+    return pairs

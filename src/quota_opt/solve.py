@@ -133,7 +133,7 @@ def new_highs() -> Any:
     return h
 
 
-_scheduler: dict[str, int | None] = {"threads": None}  # None: no solve yet in this process
+_scheduler: dict[str, int | None] = {"threads": None}  # None: not yet sized through ensure_scheduler
 _creating = threading.Lock()
 
 
@@ -144,7 +144,7 @@ def ensure_scheduler(threads: int) -> None:
     this asks for the same count."""
     import highspy
 
-    if _scheduler["threads"] is not None and _scheduler["threads"] != threads:
+    if _scheduler["threads"] != threads:  # from None too: a HiGHS made before any call here may have sized it
         highspy.Highs.resetGlobalScheduler(True)
     _scheduler["threads"] = threads
 
