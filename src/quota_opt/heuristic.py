@@ -251,10 +251,7 @@ def as_allocation(form: Formulation, x: np.ndarray | None) -> GreedyResult | Non
     completed = fixed_lp(form, x)
     if completed is None:
         return None
-    x = completed.x
-    ints = form.integrality()
-    x[ints] = np.round(x[ints])
-    x[np.abs(x) < 1e-9] = 0.0
+    x = form.tidy(completed.x)
     if form.violation(x) > FEASIBLE_TOL:
         return None
     return GreedyResult(x=x, objective=float(form.objective @ x), feasible=True, unplaced_mandatory=[])

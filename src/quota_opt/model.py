@@ -81,6 +81,9 @@ class ConBlock:
         return len(self.keys)
 
 
+DUST = 1e-7  # a column value this close to 0 is 0 (solver round-off, far below any mu or tce that matters)
+
+
 @dataclass
 class Formulation:
     """The whole MIP: maximise objective·x subject to the constraint blocks and variable bounds."""
@@ -125,6 +128,16 @@ class Formulation:
     def integrality(self) -> np.ndarray:
         return np.concatenate([np.full(b.size, b.integer) for b in self.variables.values()]) if self.variables else (
             np.zeros(0, dtype=bool))
+
+    def tidy(self, x: np.ndarray, integers: np.ndarray | None = None) -> np.ndarray:
+        """A copy of `x` with the integer columns rounded (taken from `integers` when given, a solver's answer
+        whose continuous columns were re-solved into `x`) and values within `DUST` of 0 set to 0, so that
+        reports show 0 and 1, not 0.9999999 or 3e-12."""
+        out = np.array(x, dtype=float)
+        ints = self.integrality()
+        out[ints] = np.round((x if integers is None else integers)[ints])
+        out[np.abs(out) < DUST] = 0.0
+        return out
 
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         blocks = list(self.constraints.values())

@@ -266,7 +266,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     # Among allocations with the same selection, report the one the tie-breaks prefer, whichever
     # path solved the MIP: the LP at the fixed selection gives a canonical source split.
     polished = fixed_lp(form, solution.x)
-    x = solution.x if polished is None else _clean(polished.x, solution.x, form)
+    x = solution.x if polished is None else form.tidy(polished.x, integers=solution.x)
     solution.x = x
     timings["polish"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -347,11 +347,3 @@ def tighten(solution: Solution, bound: float | None) -> None:
     best = bound if solution.best_bound is None else min(solution.best_bound, bound)
     solution.best_bound = max(best, solution.objective)
     solution.gap = relative_gap(solution.objective, solution.best_bound)
-
-
-def _clean(x_lp: np.ndarray, x_mip: np.ndarray, form: Formulation) -> np.ndarray:
-    x = x_lp.copy()
-    ints = form.integrality()
-    x[ints] = np.round(x_mip[ints])
-    x[np.abs(x) < 1e-7] = 0.0
-    return x

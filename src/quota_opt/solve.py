@@ -348,18 +348,9 @@ def _classify(form: Formulation, status_name: str, has_sol: bool, x: np.ndarray 
     else:
         st = Status.ERROR
     if x is not None:
-        x = _clean(form, x)
+        x = form.tidy(x)
     return Solution(st, termination, obj, bound, relative_gap(obj, bound) if st in (Status.OPTIMAL, Status.FEASIBLE)
                     else None, x, backend, solver_version(), elapsed, log)
-
-
-def _clean(form: Formulation, x: np.ndarray) -> np.ndarray:
-    """Round integer columns and clip tiny negatives, so that reports show 0 and 1, not 0.9999999."""
-    x = x.copy()
-    ints = form.integrality()
-    x[ints] = np.round(x[ints])
-    x[np.abs(x) < 1e-7] = 0.0
-    return x
 
 
 # --------------------------------------------------------------------------------------------
