@@ -159,12 +159,14 @@ LP_SHARE = 0.25  # at most this share of the solve time goes to the LP relaxatio
 SEARCH_SHARE = 0.9  # and this share to the district search, on models larger than
 SEARCH_FROM_COLUMNS = 5_000  # columns (measured with 25 s: at 6,230 columns the search ends at 9,633 where the MIP
 # ended at 9,544, at 11,257 at 12,306 against 12,063; at 2,057 columns, with 7 s, the MIP is better: 4,244 against 4,173)
-PAIRS_SHARE = 0.4  # when the district bound runs beside the MIP on a model of more than PAIRS_FROM_COLUMNS, this
-# share of the MIP's time goes to the district pairs after it (run.pairs). Measured on 300 projects (2,057 columns),
-# 7 s, three runs each: 0.25 → 4,236 on average; 0.4 → 4,246; 0.55 → 4,247; without the pairs (and 1 s more)
-# 4,235 in five runs, from 4,213 to 4,265
-PAIRS_FROM_COLUMNS = 1_000  # on 120 projects (654 columns) the MIP proves its optimum in 6.5 s on one thread; cut
-# to 60% of 7 s it stops 0.41% short, and the pairs cannot prove anything
+DISTRICTS_FROM_COLUMNS = 1_000  # on models of more columns, the district bound runs beside the MIP (on one of its
+# threads) and the district pairs after it. On smaller ones the MIP on every thread proves its optimum soonest and
+# HiGHS's bound beats the district bound: on 120 projects (654 columns), 7 s, the MIP on two threads proved it in
+# 5.5 to 7 s (three runs); on one thread beside the bound it missed in one run of three (0.05%), and in the
+# benchmark in two of three (up to 0.56%)
+PAIRS_SHARE = 0.4  # of the MIP's time, when the district bound runs beside it: the district pairs after it
+# (run.pairs). Measured on 300 projects (2,057 columns), 7 s, three runs each: 0.25 → 4,236 on average;
+# 0.4 → 4,246; 0.55 → 4,247; without the pairs (and 1 s more) 4,235 in five runs, from 4,213 to 4,265
 JOB_SHARE = 0.9  # the district bound beside the MIP gets this share of the MIP's time, so that the MIP ends last
 
 
@@ -220,12 +222,12 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     greedy = start.ranking
     job = None
     if (options.district_bound and start.relaxation is not None and start.district_bound is None
-            and not start.interrupted and len(prep.districts) > 1 and workers(sopts.threads) > 1):
+            and not start.interrupted and len(prep.districts) > 1 and workers(sopts.threads) > 1
+            and form.n_cols > DISTRICTS_FROM_COLUMNS):
         # on one core beside the solve, which keeps the other (HiGHS's branch and bound gains little from a second)
         t_job = time.perf_counter()
         pairs_end = t_job + sopts.time_limit_s  # the district pairs after the MIP end when the MIP would have
-        if form.n_cols > PAIRS_FROM_COLUMNS:
-            sopts.time_limit_s *= 1 - PAIRS_SHARE
+        sopts.time_limit_s *= 1 - PAIRS_SHARE
         job = BoundJob(form, start.relaxation.row_gain, JOB_SHARE * sopts.time_limit_s)  # ends before the MIP
         sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t_job), 1.0)
         threads, sopts.threads = sopts.threads, 1
