@@ -270,3 +270,30 @@ def test_a_run_stopped_short_is_improved_by_district_pairs_and_says_so() -> None
                                                                                         "district pairs"))
     assert result.summary("en")["improved_by"] == ("one plan per district, picked from those the district solves "
                                                    "found; two districts at a time re-solved, the others fixed")
+
+
+def test_district_losses_against_the_district_bound() -> None:
+    """four_plus_two at the LP's pool price λ = 0.9 per mu (v_A1 / 40): district A's priced best is A1 on its
+    quota and PA on the pool, v_A1 + v_PA − 40λ = v_PA; B's is PB on its quota (B1 on the pool gains nothing).
+    W1 = {A1, B2, PA} leaves A at its best (loss 0) and B short by v_PB − v_B2. A district whose MIP gave no
+    bound counts as the average of the others."""
+    from quota_opt.decompose import district_losses, priced_parts, solve_parts
+    from quota_opt.solve import ensure_scheduler
+
+    form = build_formulation(prepare(four_plus_two()))  # type: ignore[arg-type]
+    v = {pid: supply_value(form, pid) for pid in ("A1", "B2", "PA", "PB")}
+    relaxed = lp_relaxation(form, 10)
+    assert relaxed is not None
+    parts, _ = priced_parts(form, relaxed.row_gain)
+    ensure_scheduler(1)
+    solve_parts(parts, 10)
+    y = form.var("supply")
+    x = np.zeros(form.n_cols)
+    x[[y.start + i for i, key in enumerate(y.keys) if key[0] in ("A1", "B2", "PA")]] = 1.0
+    completed = fixed_lp(form, x)
+    assert completed is not None
+    losses = district_losses(form, parts)(completed.x)
+    assert losses == pytest.approx([0.0, v["PB"] - v["B2"]], abs=1e-3)  # districts in order A, B
+    b = next(p for p in parts if p.district == 1)
+    b.bound = None
+    assert district_losses(form, parts)(completed.x) == pytest.approx([0.0, 0.0], abs=1e-3)

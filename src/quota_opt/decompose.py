@@ -519,10 +519,12 @@ def district_losses(form: Formulation, parts: list[Part]) -> Callable[[np.ndarra
     n_districts = len(form.prep.districts)
 
     def losses(x: np.ndarray) -> np.ndarray:
-        out = np.zeros(n_districts)
+        out = np.full(n_districts, np.nan)
         for district, where, cost, bound in known:
             inside = where >= 0
             out[district] = max(bound - float(cost[inside] @ x[where[inside]]), 0.0)
+        unknown = np.isnan(out)  # a district whose MIP ended without a bound: as likely as the average one
+        out[unknown] = float(out[~unknown].mean()) if (~unknown).any() else 1.0
         return out
 
     return losses

@@ -243,8 +243,8 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     improved_by = None
     if job is not None:
         district_bound = job.result(cancel=solution.status != Status.FEASIBLE or solution.termination == "interrupted")
-        if solution.status == Status.FEASIBLE and solution.termination != "interrupted" and district_bound is not None:
-            improved = [recombine(solution, form, [start.best], job.parts),
+        if solution.status == Status.FEASIBLE and solution.termination != "interrupted":  # the MIP stopped short
+            improved = [recombine(solution, form, [start.best], job.parts) if district_bound is not None else None,
                         pairs(solution, form, pairs_end - time.perf_counter(), threads, job.parts)]
             improved_by = " + ".join(way for way in improved if way) or None
     keep_start(solution, start.best if options.warm_start else None)
