@@ -20,13 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from openpyxl.cell.cell import ERROR_CODES
 
 from builders import random_small
 from quota_opt.io.template import cell_value, write_scenario, write_template
 from quota_opt.scenario import ROW, Scenario
 from quota_opt.schema import SETTINGS, SHEETS, SHEETS_BY_KEY, match_column
-from quota_opt.validate import read_scenario, validate_workbook
+from quota_opt.validate import EXCEL_ERRORS, read_scenario, validate_workbook
 
 
 def same_data(a: Scenario, b: Scenario) -> None:
@@ -75,7 +74,7 @@ def fill_template(sc: Scenario, lang: str, path: Path) -> Path:
 ID_CHARS = string.ascii_uppercase + string.digits + "_-."
 ids = st.text(alphabet=ID_CHARS, min_size=1, max_size=6)
 names = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=24).filter(
-    lambda s: s == s.strip() and not s.startswith("=") and s not in ERROR_CODES)
+    lambda s: s == s.strip() and not s.startswith("=") and s not in EXCEL_ERRORS)  # those are input errors
 
 
 def digits12(value: float) -> float:

@@ -61,8 +61,9 @@ _TOTAL_FORMULA = re.compile(r"^\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE|SUMIF|SU
 _SETTINGS_HEADER_WORDS = {normalize_name(w) for w in (
     "参数", "参数名", "参数名称", "键", "key", "parameter", "setting", "settings", "名称", "name", "项目")}
 _HEADER_SEARCH_ROWS = 10
-_EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",
-                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+# Excel's error values: a cell reading as one of these is an input error (a broken formula), never a value
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
 
 # Units a number may carry in its cell, per column unit (zh). The number is read, the unit dropped.
 _UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
@@ -247,7 +248,7 @@ def parse_cell(column: Column, value: Any, where: Location | Callable[[], Locati
             problems.append(Problem(Severity.ERROR, "required_blank", located(), {}))
             return BAD
         return None
-    if isinstance(value, str) and value.strip() in _EXCEL_ERRORS:
+    if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
         return bad("excel_error", found=value.strip())
     t = column.type
     if t is ColumnType.TEXT:
