@@ -168,6 +168,29 @@ def test_a_solve_stopped_short_is_recombined_with_the_district_allocations() -> 
     assert recombine(stopped, form, [], parts) is None  # nothing better left
 
 
+def test_a_step_after_the_mip_is_named_only_for_a_real_gain() -> None:
+    """`run.replace_if_better`, shared by the recombination and the pairs: on an objective of 1,000, a gain of
+    1e-4 (relative 1e-7, below GAIN = 1e-6: the tie-breaks' dust) leaves the allocation and names no step; a
+    gain of 0.01 (1e-5) replaces it and recomputes the gap against the same bound (1,100 / 1,000.01 - 1)."""
+    from quota_opt.decompose import GAIN
+    from quota_opt.greedy import GreedyResult
+    from quota_opt.run import replace_if_better
+    from quota_opt.solve import Solution, relative_gap
+
+    assert GAIN == 1e-6
+    mine = np.zeros(3)
+    stopped = Solution(Status.FEASIBLE, "time limit", 1000.0, 1100.0, relative_gap(1000.0, 1100.0), mine,
+                       "highspy (bulk)", "HiGHS", 1.0)
+    dust = GreedyResult(x=np.ones(3), objective=1000.0001, feasible=True, unplaced_mandatory=[])
+    assert not replace_if_better(stopped, dust)
+    assert stopped.x is mine and stopped.objective == 1000.0
+    assert not replace_if_better(stopped, None)
+    real = GreedyResult(x=np.full(3, 2.0), objective=1000.01, feasible=True, unplaced_mandatory=[])
+    assert replace_if_better(stopped, real)
+    assert stopped.x is real.x and stopped.objective == 1000.01
+    assert stopped.gap == pytest.approx((1100.0 - 1000.01) / 1000.01)
+
+
 def test_the_combination_keeps_a_platform_spanning_districts_within_its_capacity() -> None:
     """Platform PA (capacity 40 mu) has a 40-mu project in district A and one in district B, each district
     with 40 mu of quota: each district alone may supply its project, not both. The platform's row is a

@@ -307,18 +307,14 @@ RECOMBINE_LIMIT_S = 5.0  # the district combination after the MIP: a few hundred
 def recombine(solution: Solution, form: Formulation, starts: list[GreedyResult], parts: list[Part]) -> str | None:
     """When the MIP stopped short of optimality: the district combination (decompose.Combination) over its
     allocation, the starting ones and the district bound's district allocations. If it is better, it replaces the
-    MIP's allocation (and "district combination" is returned). Measured on 300 projects after 6 s: 4,246 → 4,256."""
+    MIP's allocation (and "district combination" is returned)."""
     if solution.x is None or solution.objective is None:
         return None
     combination = Combination(form)
     for part in parts:
         combination.add_part(part)
     found = combination.improve([solution.x] + [start.x for start in starts if start.feasible], RECOMBINE_LIMIT_S)
-    if found is None or found.objective <= solution.objective + 1e-9 * max(1.0, abs(solution.objective)):
-        return None
-    solution.x, solution.objective = found.x, found.objective
-    solution.gap = relative_gap(solution.objective, solution.best_bound)
-    return "district combination"
+    return "district combination" if replace_if_better(solution, found) else None
 
 
 def pairs(solution: Solution, form: Formulation, time_limit_s: float, threads: int | None,
@@ -331,12 +327,18 @@ def pairs(solution: Solution, form: Formulation, time_limit_s: float, threads: i
     found, interrupted = district_pairs(form, solution.x, time_limit_s, threads or 0, district_losses(form, parts))
     if interrupted:
         solution.termination = "interrupted"
-    better = as_allocation(form, found)
-    if better is None or better.objective <= solution.objective + GAIN * max(1.0, abs(solution.objective)):
-        return None
-    solution.x, solution.objective = better.x, better.objective
+    return "district pairs" if replace_if_better(solution, as_allocation(form, found)) else None
+
+
+def replace_if_better(solution: Solution, found: GreedyResult | None) -> bool:
+    """Put the checked allocation `found` in `solution` when it is better by more than `GAIN` (relative; a smaller
+    gain is tie-break dust, not worth naming a step in `improved_by`). Returns whether it did."""
+    if (found is None or solution.objective is None
+            or found.objective <= solution.objective + GAIN * max(1.0, abs(solution.objective))):
+        return False
+    solution.x, solution.objective = found.x, found.objective
     solution.gap = relative_gap(solution.objective, solution.best_bound)
-    return "district pairs"
+    return True
 
 
 PAIR_MIN_S = 0.5  # less time than this is not worth loading the pairs' models
