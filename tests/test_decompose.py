@@ -87,6 +87,26 @@ def test_a_bound_job_cancelled_ends_at_once() -> None:
     assert time.perf_counter() - t0 < 30
 
 
+def test_a_bound_job_that_fails_says_so_on_the_log_and_leaves_the_bound_out(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The district bound is extra: a fault in its thread (here HiGHS made to raise) must not end the run,
+    and must not pass unseen either."""
+    import logging
+
+    import quota_opt.decompose as decompose
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("HiGHS out of memory")
+
+    monkeypatch.setattr(decompose, "solve_parts", broken)
+    form = build_formulation(prepare(random_small(3)))
+    relaxed = lp_relaxation(form, 10)
+    assert relaxed is not None
+    with caplog.at_level(logging.WARNING, logger="quota_opt.decompose"):
+        assert BoundJob(form, relaxed.row_gain, 60).result() is None
+    assert "district bound left out: RuntimeError: HiGHS out of memory" in caplog.text
+
+
 def four_plus_two() -> object:
     """Districts A and B, 40 mu of quota each, a provincial pool of 40 mu; six 40-mu projects: A1, A2 in A and
     B1, B2 in B (investment 6 and 4), and the provincial majors PA in A (investment 9) and PB in B (8)."""

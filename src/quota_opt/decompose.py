@@ -31,6 +31,7 @@ HiGHS thread each.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import os
 import threading
@@ -47,6 +48,7 @@ from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import Prepared
 
 # coupling row family → (Prepared field with its per-year amounts, the variable block that draws on it)
+LOG = logging.getLogger(__name__)
 COUPLING = {
     "provincial_reward_pool": ("provincial_pool", "land_provincial_pool"),
     "province_request_cap": ("request_cap", "land_province_request"),
@@ -276,7 +278,7 @@ class BoundJob:
         self.stop = Stop()
         self.parts = parts  # once solved, with every improving allocation found (plans for a Combination)
         self.value: float | None = None
-        self.error: Exception | None = None  # the bound is extra: a failure leaves it out of the report
+        self.error: Exception | None = None  # the bound is extra: a failure leaves it out (`result` warns)
         limit = max(time_limit_s - (time.perf_counter() - started), 0.1)
 
         def work() -> None:
@@ -294,6 +296,8 @@ class BoundJob:
         if cancel:
             self.stop()
         self._thread.join()
+        if self.error is not None:  # a fault, not a scenario's doing: said on the log (stderr), the run goes on
+            LOG.warning("district bound left out: %s: %s", type(self.error).__name__, self.error)
         return self.value
 
 
