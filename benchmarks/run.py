@@ -153,7 +153,7 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
         "",
         "Written by `make bench` (`benchmarks/run.py`); do not edit by hand. Seeded generated scenarios",
         "(`quota-opt generate --seed 1`, or the seed in the size's name: the same size drawn again, to show how much",
-        f"the instance matters). Machine: {info['cpu']}, {info['cores']} cores, Python {info['python']},"
+        f"the instance matters). Machine: {info['cpu']}, {info['cores']} cores, Python {info['python']},",
         f"HiGHS {info['highs']}; {info['date']}; load average at start {info.get('load', '?')}.",
         "",
         "Times in seconds. *solve* includes the starting allocation (ranking rule, LP relaxation and, over 5,000",
