@@ -474,6 +474,17 @@ def price_rounds(form: Formulation, combination: Combination, row_gain: np.ndarr
     return bound
 
 
+def price_rounds_or_warn(form: Formulation, combination: Combination, row_gain: np.ndarray, deadline: float,
+                         threads: int = 0, stop: Stop | None = None) -> float | None:
+    """`price_rounds`, whose bound is extra: a fault in it (not Ctrl-C) is said on the log, as `BoundJob` does,
+    and leaves the bound out (None); the plans the rounds found before it stay in the combination."""
+    try:
+        return price_rounds(form, combination, row_gain, deadline, threads, stop)
+    except Exception as e:
+        LOG.warning("district bound left out: %s: %s", type(e).__name__, e)
+        return None
+
+
 SMOOTHING = 0.5  # the next prices: this share of the combination's, the rest those of the best bound so far
 
 

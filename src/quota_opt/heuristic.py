@@ -149,7 +149,7 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from quota_opt.decompose import Combination, Stop, price_rounds, solve_parts, workers
+    from quota_opt.decompose import Combination, Stop, price_rounds_or_warn, solve_parts, workers
     from quota_opt.solve import ensure_scheduler
 
     deadline = time.perf_counter() + time_limit_s
@@ -175,7 +175,7 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
     rounds_end = deadline - COMBINE_SHARE * time_limit_s
     if n > 1:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            job = pool.submit(price_rounds, form, combination, relaxed.row_gain, rounds_end, n - 1, stop)
+            job = pool.submit(price_rounds_or_warn, form, combination, relaxed.row_gain, rounds_end, n - 1, stop)
             x, passed = _run_neighbourhood(near, max(rounds_end - time.perf_counter(), 0.1), stop)
             try:
                 bound = job.result()
@@ -184,7 +184,7 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
                 bound = None
     else:
         x, passed = _run_neighbourhood(near, 0.6 * max(rounds_end - time.perf_counter(), 0.1), stop)
-        bound = price_rounds(form, combination, relaxed.row_gain, rounds_end, 1, stop)
+        bound = price_rounds_or_warn(form, combination, relaxed.row_gain, rounds_end, 1, stop)
     if (allocation := as_allocation(form, x)) is not None:
         found.append((allocation, "district neighbourhood"))
     if stop.event.is_set():
