@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -107,26 +107,19 @@ def test_the_district_search_is_feasible_on_random_cities(seed: int) -> None:
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_a_fault_in_the_price_rounds_leaves_the_bound_out_not_the_search(
-        threads: int, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+        threads: int, bound_fault: Callable[[str], str], caplog: pytest.LogCaptureFixture) -> None:
     """The district search's bound is extra, as the one beside the MIP is: HiGHS made to raise in its rounds
     (on the rounds' worker with two threads, in line with one) leaves the bound out, says so on the log, and
     the search still returns its feasible allocations."""
-    import logging
-
-    import quota_opt.decompose as decompose
     from quota_opt.heuristic import district_search
 
-    def broken(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("HiGHS out of memory")
-
-    monkeypatch.setattr(decompose, "priced_parts", broken)
+    warning = bound_fault("priced_parts")
     form = build_formulation(prepare(random_small(1)))
     relaxed = lp_relaxation(form, 10)
     assert relaxed is not None
-    with caplog.at_level(logging.WARNING, logger="quota_opt.decompose"):
-        found, bound, interrupted = district_search(form, relaxed, 3, threads=threads, fallback=ranking_rule(form))
+    found, bound, interrupted = district_search(form, relaxed, 3, threads=threads, fallback=ranking_rule(form))
     assert bound is None and not interrupted
-    assert "district bound left out: RuntimeError: HiGHS out of memory" in caplog.text
+    assert warning in caplog.text
     assert found
     for allocation, _ in found:
         assert_feasible(form, allocation.x)
