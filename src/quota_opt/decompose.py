@@ -47,8 +47,9 @@ from quota_opt.greedy import GreedyResult
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import Prepared
 
-# coupling row family → (Prepared field with its per-year amounts, the variable block that draws on it)
 LOG = logging.getLogger(__name__)
+
+# coupling row family → (Prepared field with its per-year amounts, the variable block that draws on it)
 COUPLING = {
     "provincial_reward_pool": ("provincial_pool", "land_provincial_pool"),
     "province_request_cap": ("request_cap", "land_province_request"),
@@ -296,9 +297,15 @@ class BoundJob:
         if cancel:
             self.stop()
         self._thread.join()
-        if self.error is not None:  # a fault, not a scenario's doing: said on the log (stderr), the run goes on
-            LOG.warning("district bound left out: %s: %s", type(self.error).__name__, self.error)
+        if self.error is not None:
+            bound_left_out(self.error)
         return self.value
+
+
+def bound_left_out(fault: Exception) -> None:
+    """A fault while proving the district bound, which is extra: not a scenario's doing, so it is said on the log
+    (standard error) and the run goes on without the bound."""
+    LOG.warning("district bound left out: %s: %s", type(fault).__name__, fault)
 
 
 class Combination:
@@ -481,7 +488,7 @@ def price_rounds_or_warn(form: Formulation, combination: Combination, row_gain: 
     try:
         return price_rounds(form, combination, row_gain, deadline, threads, stop)
     except Exception as e:
-        LOG.warning("district bound left out: %s: %s", type(e).__name__, e)
+        bound_left_out(e)
         return None
 
 
@@ -532,6 +539,11 @@ def _linking_rows(form: Formulation, district: np.ndarray,
 
 PAIR_LIMIT_S = 1.0  # each district pair's MIP (at 300 projects most prove their optimum well within it)
 GAIN = 1e-6  # a relative gain smaller than this is the tie-breaks' dust (prepare.TIE_BREAK), not a better allocation
+
+
+def gains(new: float, old: float) -> bool:
+    """Whether objective `new` is better than `old` by more than `GAIN` (relative): a real improvement."""
+    return new - old > GAIN * max(1.0, abs(old))
 
 
 def district_losses(form: Formulation, parts: list[Part]) -> Callable[[np.ndarray], np.ndarray]:
@@ -618,8 +630,7 @@ def district_pairs(form: Formulation, x: np.ndarray, time_limit_s: float, thread
         if h.getInfo().primal_solution_status != 2:
             return None
         value = np.asarray(h.getSolution().col_value, dtype=float)
-        before = float(form.objective @ best)
-        return value if float(form.objective @ value) - before > GAIN * max(1.0, abs(before)) else None
+        return value if gains(float(form.objective @ value), float(form.objective @ best)) else None
 
     with ThreadPoolExecutor(max_workers=n) as pool:
         try:

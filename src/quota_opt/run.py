@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quota_opt.decompose import GAIN, BoundJob, Combination, Part, district_losses, district_pairs, workers
+from quota_opt.decompose import BoundJob, Combination, Part, district_losses, district_pairs, gains, workers
 from quota_opt.greedy import GreedyResult, ranking_rule
 from quota_opt.heuristic import StartResult, as_allocation, starting_allocation
 from quota_opt.model import Formulation, build_formulation
@@ -331,10 +331,9 @@ def pairs(solution: Solution, form: Formulation, time_limit_s: float, threads: i
 
 
 def replace_if_better(solution: Solution, found: GreedyResult | None) -> bool:
-    """Put the checked allocation `found` in `solution` when it is better by more than `GAIN` (relative; a smaller
-    gain is tie-break dust, not worth naming a step in `improved_by`). Returns whether it did."""
-    if (found is None or solution.objective is None
-            or found.objective <= solution.objective + GAIN * max(1.0, abs(solution.objective))):
+    """Put the checked allocation `found` in `solution` when it is better by more than `decompose.GAIN` (relative;
+    a smaller gain is tie-break dust, not worth naming a step in `improved_by`). Returns whether it did."""
+    if found is None or solution.objective is None or not gains(found.objective, solution.objective):
         return False
     solution.x, solution.objective = found.x, found.objective
     solution.gap = relative_gap(solution.objective, solution.best_bound)
