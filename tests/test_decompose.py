@@ -90,6 +90,17 @@ def test_a_bound_job_cancelled_ends_at_once() -> None:
     assert time.perf_counter() - t0 < 30
 
 
+def test_a_bound_job_solves_the_smallest_districts_first() -> None:
+    """Time the small districts leave unused must reach the large ones, which need it (decompose.BoundJob)."""
+    form = build_formulation(prepare(random_small(4)))  # districts of 49, 21 and 13 columns, in that order
+    relaxed = lp_relaxation(form, 10)
+    assert relaxed is not None
+    job = BoundJob(form, relaxed.row_gain, 60)
+    assert job.result() is not None
+    sizes = [part.form.n_cols for part in job.parts]
+    assert len(set(sizes)) > 1 and sizes == sorted(sizes)
+
+
 def test_a_bound_job_that_fails_says_so_on_the_log_and_leaves_the_bound_out(
         bound_fault: Callable[[str], str], caplog: pytest.LogCaptureFixture) -> None:
     """The district bound is extra: a fault in its thread (here HiGHS made to raise) must not end the run,

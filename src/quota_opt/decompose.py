@@ -273,6 +273,13 @@ class BoundJob:
 
         started = time.perf_counter()
         parts, paid_back = priced_parts(form, row_gain)
+        # Smallest district first. Each gets an equal share of the time left when it starts, so what the small
+        # ones leave unused goes to the large ones, which need it (300 projects: 0.07 to 1.35 s each at 1e-4, 2.8
+        # to 4.2 s in all, against about 3.7 s for the job); largest first, the large ones were cut short at their
+        # share and the small ones at the end left time unused. Measured in the 7-s run of 300 projects, three
+        # runs each: seed 1, bound 4,313 → 4,303 to 4,308 (4,303.2 with every district solved out); seed 3, 3,321
+        # → 3,302 to 3,306 (3,298.6)
+        parts.sort(key=lambda part: part.form.n_cols)
         for part in parts:
             part.highs.setOptionValue("presolve", BOUND_PRESOLVE)
         ensure_scheduler(1)  # before either solve starts: re-sizing it under a running HiGHS is not safe
