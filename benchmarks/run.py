@@ -45,13 +45,15 @@ class Case:
 
 
 SUITE = (
-    Case("120x13x3", 120, 13, 3, 10, 7, repeats=3),
-    Case("300x13x3", 300, 13, 3, 10, 7, repeats=3),
-    Case("300x13x3 seed 2", 300, 13, 3, 10, 7, seed=2),
-    Case("300x13x3 seed 3", 300, 13, 3, 10, 7, seed=3),
+    # The solver's limit leaves the other stages what they took in earlier runs, with a margin: at 300 projects
+    # about 0.7 s (read, validate, build, explain, write), at 5,000 about 5 s
+    Case("120x13x3", 120, 13, 3, 10, 8.5, repeats=3),
+    Case("300x13x3", 300, 13, 3, 10, 8.5, repeats=3),
+    Case("300x13x3 seed 2", 300, 13, 3, 10, 8.5, seed=2),
+    Case("300x13x3 seed 3", 300, 13, 3, 10, 8.5, seed=3),
     Case("1000x13x5", 1000, 13, 5, 30, 25),
     Case("1000x90x3", 1000, 90, 3, 30, 25),
-    Case("5000x90x5", 5000, 90, 5, 120, 100),
+    Case("5000x90x5", 5000, 90, 5, 120, 110),
 )
 QUICK = ("120x13x3", "300x13x3")
 
