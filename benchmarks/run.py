@@ -1,4 +1,4 @@
-"""The benchmark suite: `make bench` (or `python benchmarks/run.py [--only NAME ...] [--quick]`).
+"""The benchmark suite: `make bench` (or `python benchmarks/run.py [--only NAME [--only NAME ...]] [--quick]`).
 
 For each size, a seeded scenario workbook is generated (`quota_opt.generate`), then, each in a fresh
 process so that peak memory is that run's own:
@@ -6,8 +6,9 @@ process so that peak memory is that run's own:
 - **quota-opt**: read, validate, build (prepare + formulation), solve (starting allocation + HiGHS),
   explain (polish, reasons, shadow prices), write — each stage timed; peak memory (max RSS); objective,
   best bound, gap, value versus the ranking rule;
-- **naive baseline**: the same formulation handed to HiGHS with its default settings — no starting
-  allocation, no options — with the same solve-time budget as quota-opt's solve stage.
+- **naive baseline**: the plain formulation (every year of each window kept: `build_formulation(prune=False)`)
+  handed to HiGHS with its default settings (the gap target set to 1e-4, HiGHS's default) — no starting
+  allocation, no other options — with the same solve-time budget as quota-opt's solve stage.
 
 Results go to benchmarks/RESULTS.md (and benchmarks/results.json). Benchmarks are not tests: nothing
 here asserts a time. The machine's load is recorded beside the figures, because a busy machine slows
@@ -156,7 +157,7 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
         "Written by `make bench` (`benchmarks/run.py`); do not edit by hand. Seeded generated scenarios",
         "(`quota-opt generate --seed 1`, or the seed in the size's name: the same size drawn again, to show how much",
         f"the instance matters). Machine: {info['cpu']}, {info['cores']} cores, Python {info['python']},",
-        f"HiGHS {info['highs']}; {info['date']}; load average at start {info.get('load', '?')}.",
+        f"{info['highs']}; {info['date']}; load average at start {info.get('load', '?')}.",
         "",
         "Times in seconds. *solve* includes the starting allocation (ranking rule, LP relaxation and, over 5,000",
         "columns, the district search).",

@@ -274,8 +274,10 @@ def run(
 ) -> None:
     """Read, validate, build, solve and write the results workbook.
 
-    Exit 0 when an allocation was written (optimal, or the best found within the time limit),
-    1 on input errors, 3 when the scenario is infeasible (the workbook then explains why).
+    Exit 0 when an allocation was written (optimal, or the best found within the time limit or before
+    Ctrl-C), 1 on input errors, 2 when the solver found no allocation, 3 when the scenario is infeasible (the
+    workbook then explains why), 4 when the results could not be written where asked, 130 on Ctrl-C outside
+    the solve (no results are written).
     """
     import time
 

@@ -260,8 +260,8 @@ def district_bound(form: Formulation, row_gain: np.ndarray, time_limit_s: float,
 BOUND_PRESOLVE = "off"  # HiGHS presolve in the district MIPs beside the MIP (`BoundJob`, models of 1,000 to
 # 5,000 columns, districts of about 70 to 360 columns). Measured, one thread, all 13 districts solved out at 1e-4:
 # 300 projects, seeds 1-3: 5.6 → 2.9 s, 8.1 → 4.7 s, 6.1 → 4.6 s; 200 × 5 years 8.9 → 6.1 s; 400 projects 6.3 →
-# 4.0 s; 20 districts 6.1 → 4.3 s; same bounds within 0.05. In the 7-s benchmark run of 300 projects, where the
-# job gets about 3.7 s, its bound fell from 4,317 to 4,313. Not on the district search's MIPs (5,000 projects,
+# 4.0 s; 20 districts 6.1 → 4.3 s; same bounds within 0.05. In a 7-s run of 300 projects (the benchmark's limit
+# then), where the job gets about 3.7 s, its bound fell from 4,317 to 4,313. Not on the district search's MIPs (5,000 projects,
 # about 600 columns each): 12 of them took 106 s with presolve and 108 s without at 1e-4, 38 s and 44 s at 2e-3
 
 
@@ -275,10 +275,10 @@ class BoundJob:
         parts, paid_back = priced_parts(form, row_gain)
         # Smallest district first. Each gets an equal share of the time left when it starts, so what the small
         # ones leave unused goes to the large ones, which need it (300 projects: 0.07 to 1.35 s each at 1e-4, 2.8
-        # to 4.2 s in all, against about 3.7 s for the job); largest first, the large ones were cut short at their
-        # share and the small ones at the end left time unused. Measured in the 7-s run of 300 projects, three
-        # runs each: seed 1, bound 4,313 → 4,303 to 4,308 (4,303.2 with every district solved out); seed 3, 3,321
-        # → 3,302 to 3,306 (3,298.6)
+        # to 4.2 s in all, against about 3.7 s for the job in a 7-s run, 4.5 s in 8.5 s); largest first, the large
+        # ones were cut short at their share and the small ones at the end left time unused. Measured in 7-s runs
+        # of 300 projects: seed 1, bound 4,313 → 4,303 to 4,311 (seven runs; 4,303.2 with every district solved
+        # out); seed 3, 3,321 → 3,302 to 3,309 (four runs; 3,298.6)
         parts.sort(key=lambda part: part.form.n_cols)
         for part in parts:
             part.highs.setOptionValue("presolve", BOUND_PRESOLVE)

@@ -83,7 +83,7 @@ class RunResult:
     improved_by: str | None = None  # what improved on the solver's allocation after it stopped (`recombine`,
     # `pairs`): START_WORDS keys joined by " + "
     lp_bound: float | None = None  # the LP relaxation's objective, when it was solved for the start
-    district_bound: float | None = None  # the Lagrangian bound proved district by district, when it was
+    district_bound: float | None = None  # the Lagrangian bound proved district by district, when it was proved
     infeasibility: Any = None  # quota_opt.infeasible.Conflicts when the scenario is infeasible
     variant: str | None = None
 
@@ -163,7 +163,7 @@ DISTRICTS_FROM_COLUMNS = 1_000  # on models of more columns, the district bound 
 # threads) and the district pairs after it. On smaller ones the MIP on every thread proves its optimum soonest and
 # HiGHS's bound beats the district bound: on 120 projects (654 columns), 7 s, the MIP on two threads proved it in
 # 5.5 to 7 s (three runs); on one thread beside the bound it missed in one run of three (0.05%), and in the
-# benchmark in two of three (up to 0.56%)
+# benchmark of the time (7 s) in two of three (up to 0.56%)
 PAIRS_SHARE = 0.4  # of the MIP's time, when the district bound runs beside it: the district pairs after it
 # (run.pairs). Measured on 300 projects (2,057 columns), 7 s, three runs each: 0.25 → 4,236 on average;
 # 0.4 → 4,246; 0.55 → 4,247; without the pairs (and 1 s more) 4,235 in five runs, from 4,213 to 4,265

@@ -1,7 +1,7 @@
 """Shadow prices of every quota, pool, budget and capacity, in objective points per mu or per tce.
 
 Two readings, both from an LP re-solve at the solution (HiGHS duals):
-- `shadow_price`: every supply decision fixed as chosen (DESIGN 5). One more mu can then only change
+- `shadow_price`: every supply decision fixed as chosen (the design brief's definition). One more mu can then only change
   where land comes from, so this is non-zero when it would replace a costlier source (a request to the
   province saves its penalty) or earn a stock reward.
 - `marginal_value`: the chosen projects fixed, the projects left out allowed to take a fraction. One
