@@ -239,6 +239,9 @@ def test_cli_compare_input_errors(tmp_path: Path) -> None:
     assert "nope" in res.output
     res = runner.invoke(app, ["compare", "--variants", "all", str(path), str(path), "--lang", "en"])
     assert res.exit_code == 1 and "exactly one" in res.output
+    plain = write_scenario(golden(100), tmp_path / "plain.xlsx", "zh")  # no variants: nothing to compare
+    res = runner.invoke(app, ["compare", "--variants", "all", str(plain)])
+    assert res.exit_code == 1 and "没有方案变体" in res.output and not (tmp_path / "plain_comparison.xlsx").exists()
 
 
 def test_case_from_run_matches_a_case_solved_by_run_cases(flip: list[cmp.CaseResult]) -> None:

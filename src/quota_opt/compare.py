@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
-from quota_opt.errors import InputError, QuotaOptError
+from quota_opt.errors import InputError, Problem, QuotaOptError, Severity
 from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES
 from quota_opt.scenario import Scenario
 from quota_opt.sweep import Param, SweepError, pareto, point_label, sweep_grid
@@ -281,6 +281,8 @@ def variant_cases(scenario: Scenario, which: str | Sequence[str] = "all", *, bas
 
     names = variant_names(scenario) if which == "all" else (
         [n.strip() for n in which.split(",") if n.strip()] if isinstance(which, str) else list(which))
+    if not names:  # the base case alone would be a comparison of nothing
+        raise InputError([Problem(Severity.ERROR, "variants_none", scenario.loc("variants"), {})])
     source = scenario.source_path.name if scenario.source_path else ""
     base = Case(base_name or ("基准方案" if lang == "zh" else "base"), scenario, source=source)
     return [base, *(Case(n, apply_variant(scenario, n), source=source, variant=n) for n in names)]

@@ -246,6 +246,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         '"{target}" has no district or year; the district/year filter does not apply.',
     ),
     "variant_unknown": ("没有名为“{found}”的方案变体。现有：{known}", 'there is no variant named "{found}". Known: {known}'),
+    "variants_none": ("工作簿没有方案变体（该表为空或缺失），没有可与基准方案比较的方案。请先在此表中填写变体，或比较多个工作簿。",
+                      "the workbook has no variants (this sheet is empty or missing), so there is nothing to compare "
+                      "with the base case. Fill in variants on this sheet first, or compare several workbooks."),
 }
 
 # Codes whose `found` is a cell value, shown quoted ("abc", 12, TRUE, 2026-01-01, (blank)).
