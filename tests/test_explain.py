@@ -168,8 +168,28 @@ def test_infeasible_cli_exits_3_and_writes_the_report(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(book)
     assert "infeasibility" in wb.sheetnames
     ws = wb["infeasibility"]
-    assert [c.value for c in ws[1]][:4] == ["requirement", "district_id", "year", "shortfall"]
-    assert ws["D2"].value == pytest.approx(180)
+    assert [c.value for c in ws[1]][:5] == ["requirement", "district_id", "platform_id", "year", "shortfall"]
+    assert ws["A2"].value == "district new-land quota"  # the requirement in words, not its key
+    assert (ws["B2"].value, ws["C2"].value, ws["D2"].value) == ("A", None, 2026)
+    assert ws["E2"].value == pytest.approx(180)
+
+
+def test_infeasible_platform_capacity_is_named_as_a_platform(tmp_path: Path) -> None:
+    """Mandatory M needs 300 mu on platform PA, which holds 200: the report names the platform in its own
+    column (not as a district) and the requirement in words, in either language."""
+    sc = tiny([project("M", 300, investment=20, mandatory=True)], quotas={("A", 2026): {"new_land_quota": 500}},
+              platforms=[{"platform_id": "PA", "name": "平台A", "district_id": "A", "key_chains": "C1",
+                          "evaluation_score": 80, "land_capacity": 200}])
+    it = run(sc).infeasibility.items[0]
+    assert (it.requirement, it.district_id, it.platform_id, it.shortfall) == (
+        "platform_land_capacity", None, "PA", pytest.approx(100))
+    assert it.label("zh") == "平台用地容量" and "平台 PA 的平台用地容量" in it.messages["zh"]
+    path = write_scenario(sc, tmp_path / "cap.xlsx", "zh")
+    assert runner.invoke(app, ["run", str(path)]).exit_code == 3
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "cap_results.xlsx")["不可行原因"]
+    assert [ws.cell(row=2, column=c).value for c in (1, 2, 3)] == ["平台用地容量", None, "PA"]
 
 
 # --- actuals and rollover -------------------------------------------------------------------

@@ -26,7 +26,7 @@ _TOL = 1e-6
 @dataclass
 class Conflict:
     requirement: str  # constraint family, e.g. "district_land_quota", or "mandatory_unmet"
-    district_id: str | None
+    district_id: str | None  # None for a city-level or platform requirement
     year: int | None
     shortfall: float
     unit: tuple[str, str]
@@ -34,6 +34,15 @@ class Conflict:
     available: float = 0.0
     needed: float = 0.0
     messages: dict[str, str] = field(default_factory=dict)
+    platform_id: str | None = None  # for a platform's land capacity
+
+    def label(self, lang: str) -> str:
+        """The requirement in the report's words (the quota's name, as on the shadow prices sheet)."""
+        zh, en = QUOTA_LABELS.get(self.requirement, UNMET_LABEL)
+        return zh if lang == "zh" else en
+
+
+UNMET_LABEL = ("必保项目须安排", "mandatory project must be supplied")
 
 
 @dataclass
@@ -99,18 +108,19 @@ def _overshoot(family: str, key: Any, amount: float, form: Any, prep: Prepared, 
     row = con.keys.index(key)
     limit = float(con.ub[row])
     district: str | None = None
+    platform: str | None = None
     year: int | None = None
     if isinstance(key, tuple):
         district, year = str(key[0]), int(key[1])
     elif family == "platform_land_capacity":
-        district = str(key)
+        platform = str(key)
     else:
         year = int(key)
     involved = []
     for pid, yr in supplied:
         rec = c.loc[pid]
         if family == "platform_land_capacity":
-            hit = rec["platform_id"] == district
+            hit = rec["platform_id"] == platform
         elif family == "stock_inventory":
             hit = rec["district_id"] == district and yr <= (year or 0) and bool(rec["may_stock"])
         else:
@@ -131,12 +141,11 @@ def _overshoot(family: str, key: Any, amount: float, form: Any, prep: Prepared, 
     need = {p: cast(float, c.at[p, need_col]) for p in involved}
     plist_zh = "、".join(f"{p}（{'能耗' if energy else '用地'} {need[p]:,.{digits}f} {unit[0]}）" for p in involved)
     plist_en = ", ".join(f"{p} ({need[p]:,.{digits}f} {unit[1]})" for p in involved)
-    where_zh = (f"平台 {district} 的" if family == "platform_land_capacity" else f"{dname}{year}年" if district else
-                f"{year}年")
-    where_en = (f"platform {district}'s" if family == "platform_land_capacity" else
+    where_zh = (f"平台 {platform} 的" if platform else f"{dname}{year}年" if district else f"{year}年")
+    where_en = (f"platform {platform}'s" if platform else
                 f"{district} {year}" if district else f"{year}")
     avail = max(limit, 0.0)
-    conflict = Conflict(family, district, year, amount, unit, involved, avail, needed)
+    conflict = Conflict(family, district, year, amount, unit, involved, avail, needed, platform_id=platform)
     conflict.messages = {
         "zh": (f"必保项目 {plist_zh} 需使用{where_zh}{label_zh}，但可用仅 {avail:,.{digits}f} {unit[0]}，"
                f"缺口 {amount:,.{digits}f} {unit[0]}。需增加该指标、调整必保项目的年度或取消其必保要求。"

@@ -172,6 +172,7 @@ CHARTS = OutSheet("charts", "图表", "Charts")
 INFEASIBILITY = OutSheet("infeasibility", "不可行原因", "Infeasibility", (
     OutCol("requirement", "需让步的要求", "Requirement", TEXT, width=30),
     OutCol("district_id", "区县代码", "District id", TEXT),
+    OutCol("platform_id", "平台代码", "Platform id", TEXT),
     OutCol("year", "年度", "Year", INT),
     OutCol("shortfall", "缺口", "Shortfall", MU),
     OutCol("unit", "单位", "Unit", TEXT),

@@ -257,8 +257,9 @@ def results_workbook(result: Any, lang: str = "zh", run_at: dt.datetime | None =
     if result.infeasibility is not None:
         items = result.infeasibility.items
         inf = pd.DataFrame({
-            "requirement": [it.requirement for it in items],
+            "requirement": [it.label(lang) for it in items],
             "district_id": [it.district_id for it in items],
+            "platform_id": [it.platform_id for it in items],
             "year": [it.year for it in items],
             "shortfall": [it.shortfall for it in items],
             "unit": [it.unit[0 if lang == "zh" else 1] for it in items],
