@@ -238,6 +238,9 @@ def test_rollover_cli_reads_the_adopted_results(tmp_path: Path) -> None:
                               "--year", str(sc.settings.base_year)])
     assert res.exit_code == 0, res.output
     assert runner.invoke(app, ["validate", str(tmp_path / "next.xlsx")]).exit_code == 0
+    res = runner.invoke(app, ["rollover", str(tmp_path / "plan_results.xlsx"), "-o", str(tmp_path / "late.xlsx"),
+                              "--year", "2099"])  # the option is wrong, not a row: the message says so
+    assert res.exit_code == 1 and "--year 2099 不在该方案的规划期" in res.output and "该行已忽略" not in res.output
 
 
 # --- explain: thresholds found by re-solving ------------------------------------------------

@@ -193,6 +193,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "platform {platform} belongs to district {platform_district}, not to the project's district {found}. "
         "Correct the platform or the district.",
     ),
+    "rollover_year_outside": (
+        "--year {found} 不在该方案的规划期 {first}–{last} 内：只能结转规划期内已执行的年度。",
+        "--year {found} is outside the plan's horizon {first}–{last}: only a year of the plan can be rolled over.",
+    ),
     "year_outside_horizon": (
         "年度 {found} 不在规划期 {first}–{last} 内，该行已忽略。",
         "year {found} is outside the planning horizon {first}–{last}; the row is ignored.",
