@@ -282,3 +282,15 @@ def test_every_unselected_project_has_a_reason_on_random_scenarios(tmp_path: Pat
         balance = led["opening"] + led["issued"] + led["reward_received"] - led["used"] - led["lapsed"] - led["closing"]
         assert np.abs(balance).max() < 1e-6
         write_results(r, tmp_path / f"r{seed}.xlsx", "zh")
+
+
+def test_outcompeted_reason_names_its_unit_in_words() -> None:
+    """Quota 100 mu; A (60 mu) and C (40 mu) use all of it, so B (50 mu) is out-competed with 0 mu left. The
+    unit is a word in each language, never the {zh, en} pair it is kept in."""
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    code, zh, en = reason_of(run(sc), "B")
+    assert code == "outcompeted"
+    assert "仅剩 0.0 亩" in zh and "所需 50.0 亩" in zh
+    assert "0.0 mu left" in en and "the 50.0 mu needed" in en
+    assert "{" not in zh + en

@@ -48,7 +48,7 @@ QUOTA_NAMES = {
 
 POST_REASONS: dict[str, tuple[str, str]] = {
     OUTCOMPETED: (
-        "竞争未获安排：{year}年{where}{quota}仅剩 {left}{unit}，不足项目所需 {need}{unit}；该指标已安排给得分更高的项目"
+        "竞争未获安排：{year}年{where}{quota}仅剩 {left} {unit}，不足项目所需 {need} {unit}；该指标已安排给得分更高的项目"
         "（最低入选得分 {needed:.4f}，{marginal}；本项目得分 {score:.4f}）。五(一)：按投资规模、亩均产值等因素优先保障。",
         "Out-competed: in {year} the {where}{quota} had only {left} {unit} left, short of the {need} {unit} needed; "
         "it went to higher-scored projects (lowest funded score {needed:.4f}, {marginal}; this project {score:.4f}). "
@@ -56,7 +56,7 @@ POST_REASONS: dict[str, tuple[str, str]] = {
     ),
     MISFIT_DISTRICT_SHORT: (
         "{why}，不能使用市级统筹资源（省奖励指标、向省争取、市级能耗；三(一)、四(一)），而{where}{year}年可用的{quota}仅剩 "
-        "{left}{unit}，不足项目所需 {need}{unit}。",
+        "{left} {unit}，不足项目所需 {need} {unit}。",
         "{why}, so it may not draw on city-level resources (provincial pool, province request, city energy pool; "
         "clauses 3(1), 4(1)), and the {where}{quota} left in {year} was only {left} {unit}, short of the {need} {unit} needed.",
     ),
@@ -179,7 +179,7 @@ def render_reason(code: str, params: dict[str, Any], lang: str) -> str:
     if code in POST_REASONS:
         zh, en = POST_REASONS[code]
         fill = dict(params)
-        for k in ("quota", "where", "why"):
+        for k in ("quota", "where", "why", "unit"):  # kept as {zh, en}: pick the reader's language
             if isinstance(fill.get(k), dict):
                 fill[k] = fill[k][lang]
         if code in (SELECTED, ACTUAL):
