@@ -294,3 +294,36 @@ def test_outcompeted_reason_names_its_unit_in_words() -> None:
     assert "仅剩 0.0 亩" in zh and "所需 50.0 亩" in zh
     assert "0.0 mu left" in en and "the 50.0 mu needed" in en
     assert "{" not in zh + en
+
+
+def energy_rivals() -> Scenario:
+    """The city energy pool (300 tce) goes to H (district A, 250 tce, score 1.0); X (district B, 200 tce, score
+    0.5) may use B's own budget (50 tce, which nobody uses) and what H left of the pool (50 tce): 100 < 200."""
+    districts = [{"district_id": "A", "name": "甲区"}, {"district_id": "B", "name": "乙区"}]
+    return tiny([project("H", 10, investment=10, energy=250), project("X", 10, district="B", investment=5, energy=200)],
+                districts=districts, quotas={("A", 2026): {"new_land_quota": 100, "energy_budget": 0},
+                                             ("B", 2026): {"new_land_quota": 100, "energy_budget": 50}},
+                city={2026: {"city_energy_pool": 300}}, major_investment_threshold=1, **INVESTMENT_ONLY)
+
+
+def test_outcompeted_reason_names_each_source_with_what_it_had_left() -> None:
+    """X lost the city pool to H: the reason gives each source's own amount left (B's budget 50, the pool 50,
+    together 100), names the pool as the quota it lost and H as the score to beat; never 'nan'."""
+    code, zh, en = reason_of(run(energy_rivals()), "X")
+    assert code == "outcompeted"
+    assert "仅剩 100 吨标准煤（乙区区县能耗指标 50、市级统筹能耗指标 50），不足项目所需 200 吨标准煤" in zh
+    assert "only 100 tce left (B district energy budget 50, city energy pool 50), short of the 200 tce needed" in en
+    assert "the city energy pool went to higher-scored projects (lowest funded score 1.0000, project H" in en
+    assert "nan" not in zh + en
+
+
+def test_a_quota_nobody_else_used_is_too_small_not_lost() -> None:
+    """Alone in B with 50 tce of its own budget and no pool, X (200 tce) is short, but of nothing another project
+    took: the reason says the quota is too small, not that X was out-competed."""
+    sc = energy_rivals()
+    sc.city_quotas["city_energy_pool"] = 0.0
+    sc.projects = sc.projects[sc.projects["project_id"] == "X"].reset_index(drop=True)
+    code, zh, en = reason_of(run(sc), "X")
+    assert code == "quota_short"
+    assert "仅剩 50 吨标准煤（乙区区县能耗指标 50" in zh and "no other project drew on these quotas" in en
+    assert "nan" not in zh + en and "Out-competed" not in en

@@ -3,9 +3,11 @@
 Pre-model reasons (not compliant, below the chain's standard, ...) come from `prepare`. For an
 eligible project the optimiser did not select, we look at what was left of every source it may
 draw on, in every year of its window, after the plan:
-- it fits nowhere: the source that is short in the year closest to fitting is the binding quota;
-  we name it (district, year), the amount left, and the score the project would have needed (the
-  lowest score among the projects that quota funded);
+- it fits nowhere: in the year closest to fitting, the land or energy it is short of is the sum of
+  what was left of each source it may use (district quota, stock, pools), so we name each with its
+  own amount left; the quota it lost to is the one of those whose lowest-scored funded project scored
+  least (that project's score is the one to beat). A quota no other project used that year was not
+  lost to anyone: the reason then says the quota is too small, not that it was out-competed;
 - a layout misfit or first-report violator that would fit with city-level resources gets the
   policy reason (三(一), 四(一)): its district's own quota or budget was not enough;
 - it fits only with a request to the province: the request penalty outweighed its value;
@@ -33,6 +35,7 @@ MISFIT_DISTRICT_SHORT = "misfit_district_short"
 PLATFORM_FULL = "platform_full"
 REQUEST_NOT_WORTH = "request_not_worth"
 WITHIN_GAP = "within_gap"
+QUOTA_SHORT = "quota_short"
 SELECTED = "selected"
 ACTUAL = "actual"
 
@@ -46,19 +49,35 @@ QUOTA_NAMES = {
     "platform": ("平台用地容量", "platform land capacity"),
 }
 
+# who took the quota: higher-scored projects, or lower-scored ones that fit where this larger project does not
+RIVALS = {
+    True: ("已安排给得分更高的项目（最低入选得分 {needed:.4f}，项目 {rival}；本项目得分 {score:.4f}）",
+           "went to higher-scored projects (lowest funded score {needed:.4f}, project {rival}; this project "
+           "{score:.4f})"),
+    False: ("已安排给合计价值更高的其他项目（其中项目 {rival} 得分 {needed:.4f}，低于本项目的 {score:.4f}，但所需较少）",
+            "went to other projects worth more together (among them project {rival}, scored {needed:.4f}, below "
+            "this project's {score:.4f}, but needing less)"),
+}
+
 POST_REASONS: dict[str, tuple[str, str]] = {
     OUTCOMPETED: (
-        "竞争未获安排：{year}年{where}{quota}仅剩 {left} {unit}，不足项目所需 {need} {unit}；该指标已安排给得分更高的项目"
-        "（最低入选得分 {needed:.4f}，{marginal}；本项目得分 {score:.4f}）。五(一)：按投资规模、亩均产值等因素优先保障。",
-        "Out-competed: in {year} the {where}{quota} had only {left} {unit} left, short of the {need} {unit} needed; "
-        "it went to higher-scored projects (lowest funded score {needed:.4f}, {marginal}; this project {score:.4f}). "
-        "Clause 5(1): priority by investment scale, output per mu and similar.",
+        "竞争未获安排：{year}年项目可用的{kind}仅剩 {left} {unit}（{parts}），不足项目所需 {need} {unit}；{quota}{rivals}。"
+        "五(一)：按投资规模、亩均产值等因素优先保障。",
+        "Out-competed: in {year} the {kind} it may use had only {left} {unit} left ({parts}), short of the {need} {unit} "
+        "needed; the {quota} {rivals}. Clause 5(1): priority by investment scale, output per mu and similar.",
+    ),
+    QUOTA_SHORT: (
+        "{year}年项目可用的{kind}仅剩 {left} {unit}（{parts}），不足项目所需 {need} {unit}；当年没有其他项目使用这些指标，"
+        "即使全部用于本项目也不够。",
+        "In {year} the {kind} it may use had only {left} {unit} left ({parts}), short of the {need} {unit} needed; no "
+        "other project drew on these quotas that year: they are too small for it, not taken by others.",
     ),
     MISFIT_DISTRICT_SHORT: (
-        "{why}，不能使用市级统筹资源（省奖励指标、向省争取、市级能耗；三(一)、四(一)），而{where}{year}年可用的{quota}仅剩 "
-        "{left} {unit}，不足项目所需 {need} {unit}。",
+        "{why}，不能使用市级统筹资源（省奖励指标、向省争取、市级能耗；三(一)、四(一)），而{year}年可用的{kind}仅剩 "
+        "{left} {unit}（{parts}），不足项目所需 {need} {unit}。",
         "{why}, so it may not draw on city-level resources (provincial pool, province request, city energy pool; "
-        "clauses 3(1), 4(1)), and the {where}{quota} left in {year} was only {left} {unit}, short of the {need} {unit} needed.",
+        "clauses 3(1), 4(1)), and the {kind} it may use in {year} was only {left} {unit} ({parts}), short of the "
+        "{need} {unit} needed.",
     ),
     PLATFORM_FULL: (
         "平台 {platform} 的用地容量仅剩 {left} 亩，不足项目所需 {need} 亩（二(三)）。",
@@ -179,15 +198,16 @@ def render_reason(code: str, params: dict[str, Any], lang: str) -> str:
     if code in POST_REASONS:
         zh, en = POST_REASONS[code]
         fill = dict(params)
-        for k in ("quota", "where", "why", "unit"):  # kept as {zh, en}: pick the reader's language
+        for k in ("quota", "why", "unit", "kind", "parts"):  # kept as {zh, en}: pick the reader's language
             if isinstance(fill.get(k), dict):
                 fill[k] = fill[k][lang]
         if code in (SELECTED, ACTUAL):
             fill["sources"] = _source_text(params.get("land", {}), lang) or ("—" if lang == "zh" else "none")
             fill["esources"] = _source_text(params.get("energy_parts", {}), lang, digits=0) or (
                 "无" if lang == "zh" else "none")
-        if code in (OUTCOMPETED, MISFIT_DISTRICT_SHORT):
-            fill["marginal"] = fill.get("marginal_zh" if lang == "zh" else "marginal_en", "")
+        if code == OUTCOMPETED:
+            rivals = RIVALS[fill["needed"] > fill["score"]][0 if lang == "zh" else 1]
+            fill["rivals"] = rivals.format(**fill)
         return (zh if lang == "zh" else en).format(**fill)
     return reason_text(code, params, lang)
 
@@ -226,8 +246,7 @@ class _Context:
         c = prep.candidates
         d = prep.scenario.districts
         s = selected.sort_values(["score", "project_id"])
-        cols = ("year", "district_id", "score", "project_id", "energy_district", "energy_city_pool",
-                "land_district_quota")
+        cols = ("year", "district_id", "score", "project_id", *_USED_COLUMN.values())
         return cls(candidates=c[list(_CANDIDATE_FIELDS)].to_dict("index"),
                    district_names={str(k): str(v) for k, v in zip(d["district_id"], d["name"], strict=True)},
                    selected={k: s[k].to_numpy() for k in cols}, lowest={})
@@ -256,7 +275,7 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
     plat = rec["platform_id"]
     if plat in room.platform and room.platform[plat] + _TOL < land:
         return PLATFORM_FULL, {"platform": plat, "left": _fmt(room.platform[plat]), "need": _fmt(land)}
-    best: tuple[float, dict[str, Any]] | None = None
+    best: tuple[float, int, str] | None = None
     fits_with_request = None
     for t in range(t0, t1 + 1):
         own = room.district_land[d, t] + (room.stock[d, t] if cand["may_stock"] else 0.0)
@@ -275,48 +294,71 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
         land_short = max(0.0, land - (own + city_land + request)) / max(land, _TOL)
         energy_short = max(0.0, energy - (e_own + e_city)) / max(energy, _TOL) if energy > 0 else 0.0
         closeness = land_short + energy_short
-        if land_short >= energy_short:
-            info = {"t": t, "kind": "land", "quota_key": "district_land_quota", "left": own + city_land + request,
-                    "need": land}
-        else:
-            quota = "city_energy_pool" if cand["may_city_energy"] and e_own < _TOL else "district_energy"
-            info = {"t": t, "kind": "energy", "quota_key": quota, "left": e_own + e_city, "need": energy}
         if best is None or closeness < best[0]:
-            best = (closeness, info)
+            best = (closeness, t, "land" if land_short >= energy_short else "energy")
     if fits_with_request is not None:
         return REQUEST_NOT_WORTH, {"request": _fmt(fits_with_request),
                                    "penalty": f"{prep.scenario.settings.province_request_penalty:g}"}
     assert best is not None
-    info = best[1]
-    t = info["t"]
-    unit = {"zh": "亩", "en": "mu"} if info["kind"] == "land" else {"zh": "吨标准煤", "en": "tce"}
+    _, t, kind = best
+    year = years[t]
+    digits = 1 if kind == "land" else 0
     district_name = ctx.district_names.get(rec["district_id"], str(rec["district_id"]))
-    city_level = info["quota_key"] == "city_energy_pool"
-    where = {"zh": "" if city_level else district_name, "en": "" if city_level else f"{rec['district_id']} "}
-    used_col = "energy_district" if info["quota_key"] == "district_energy" else (
-        "energy_city_pool" if city_level else "land_district_quota")
-    low = ctx.lowest_funded(years[t], None if city_level else rec["district_id"], used_col)
-    if low is not None:
-        needed = low[0]
-        marginal_zh = f"项目 {low[1]}"
-        marginal_en = f"project {low[1]}"
-    else:
-        needed = float("nan")
-        marginal_zh, marginal_en = "无竞争项目", "no competing project"
-    params = {
-        "year": years[t], "where": where, "quota": {k: v for k, v in zip(("zh", "en"), QUOTA_NAMES[info["quota_key"]],
-                                                                           strict=True)},
-        "left": _fmt(info["left"], 1 if info["kind"] == "land" else 0),
-        "need": _fmt(info["need"], 1 if info["kind"] == "land" else 0),
-        "unit": unit, "needed": needed, "score": float(rec["score"]),
-        "marginal_zh": marginal_zh, "marginal_en": marginal_en, "binding": info["quota_key"],
-        "district_id": None if city_level else rec["district_id"],
+    # every source the project may draw on that year, with what the plan left of it: the shortfall is their sum
+    sources = [(key, left) for key, left, allowed in _sources(kind, room, d, t, cand) if allowed]
+    total = sum(left for _, left in sources)
+    parts = {lang: ("、" if lang == "zh" else ", ").join(
+        f"{_quota_words(key, district_name, rec['district_id'], lang)} {_fmt(left, digits)}" for key, left in sources)
+        for lang in ("zh", "en")}
+    # the quota it lost to: of those sources, the one whose lowest-scored funded project scored least
+    rivals = [(low, key) for key, _ in sources
+              if (low := ctx.lowest_funded(year, None if key in _CITY_LEVEL else rec["district_id"],
+                                           _USED_COLUMN[key])) is not None]
+    binding = min(rivals, key=lambda r: (r[0][0], r[0][1]))[1] if rivals else sources[0][0]
+    params: dict[str, Any] = {
+        "year": year, "kind": _KIND_WORDS[kind], "unit": _UNIT_WORDS[kind], "parts": parts,
+        "left": _fmt(total, digits), "need": _fmt(land if kind == "land" else energy, digits),
+        "score": float(rec["score"]), "binding": binding,
+        "quota": {lang: _quota_words(binding, district_name, rec["district_id"], lang) for lang in ("zh", "en")},
+        "district_id": None if binding in _CITY_LEVEL else rec["district_id"],
     }
     if not rec["city_eligible"]:
         params["why"] = {lang: _misfit_clause(bool(rec["fits_layout"]), bool(cand["first_report_ok"]), lang)
                          for lang in ("zh", "en")}
         return MISFIT_DISTRICT_SHORT, params
+    if not rivals:
+        return QUOTA_SHORT, params
+    (needed, rival), _ = min(rivals, key=lambda r: (r[0][0], r[0][1]))
+    params.update(needed=needed, rival=rival)
     return OUTCOMPETED, params
+
+
+_CITY_LEVEL = {"provincial_pool", "province_request", "city_energy_pool"}
+_USED_COLUMN = {"district_land_quota": "land_district_quota", "stock": "land_stock",
+                "provincial_pool": "land_provincial_pool", "province_request": "land_province_request",
+                "district_energy": "energy_district", "city_energy_pool": "energy_city_pool"}
+_KIND_WORDS = {"land": {"zh": "用地指标", "en": "land quota"}, "energy": {"zh": "能耗指标", "en": "energy quota"}}
+_UNIT_WORDS = {"land": {"zh": "亩", "en": "mu"}, "energy": {"zh": "吨标准煤", "en": "tce"}}
+
+
+def _sources(kind: str, room: Headroom, d: int, t: int, cand: dict[str, Any]) -> list[tuple[str, float, bool]]:
+    """(quota key, amount left after the plan, may the project draw on it) for each source of land or energy."""
+    if kind == "land":
+        return [("district_land_quota", float(room.district_land[d, t]), True),
+                ("stock", float(room.stock[d, t]), bool(cand["may_stock"])),
+                ("provincial_pool", float(room.pool[t]), bool(cand["may_pool"])),
+                ("province_request", float(room.request[t]), bool(cand["may_request"]))]
+    return [("district_energy", float(room.district_energy[d, t]), True),
+            ("city_energy_pool", float(room.city_energy[t]), bool(cand["may_city_energy"]))]
+
+
+def _quota_words(key: str, district_name: str, district_id: str, lang: str) -> str:
+    """A quota's name for the reader, with its district for district-level ones: "西湖区区县能耗指标", "D03 district
+    energy budget"."""
+    zh, en = QUOTA_NAMES[key]
+    if key in _CITY_LEVEL:
+        return zh if lang == "zh" else en
+    return f"{district_name}{zh}" if lang == "zh" else f"{district_id} {en}"
 
 
 def _misfit_clause(fits: bool, first_ok: bool, lang: str) -> str:

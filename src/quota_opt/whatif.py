@@ -188,15 +188,22 @@ def _binding_row(base: RunResult, row: dict[str, Any]) -> tuple[int | None, dict
     if year is None:
         year = int(cast(int, form.prep.candidates.at[row["project_id"], "window_first"]))
     district = row["district_id"]
+    mu, tce = {"zh": "亩", "en": "mu"}, {"zh": "吨标准煤", "en": "tce"}
     names = {
         "district_land_quota": ("district_land_quota", (district, year), {"zh": f"{district} {year}年区县新增建设用地指标",
                                                                            "en": f"{district} {year} district land quota"},
-                                {"zh": "亩", "en": "mu"}),
+                                mu),
+        "stock": ("stock_inventory", (district, year), {"zh": f"{district} {year}年可盘活存量土地",
+                                                         "en": f"{district} {year} revitalisable stock land"}, mu),
+        "provincial_pool": ("provincial_reward_pool", year, {"zh": f"{year}年省重大产业奖励指标",
+                                                              "en": f"{year} provincial reward quota"}, mu),
+        "province_request": ("province_request_cap", year, {"zh": f"{year}年向省争取指标上限",
+                                                             "en": f"{year} province request cap"}, mu),
         "district_energy": ("district_energy_budget", (district, year), {"zh": f"{district} {year}年区县能耗指标",
                                                                           "en": f"{district} {year} district energy budget"},
-                            {"zh": "吨标准煤", "en": "tce"}),
+                            tce),
         "city_energy_pool": ("city_energy_pool", year, {"zh": f"{year}年市级统筹能耗指标",
-                                                        "en": f"{year} city energy pool"}, {"zh": "吨标准煤", "en": "tce"}),
+                                                        "en": f"{year} city energy pool"}, tce),
     }
     family, key, label, unit = names.get(binding or "district_land_quota", names["district_land_quota"])
     con = form.constraints.get(family)
