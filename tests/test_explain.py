@@ -327,3 +327,17 @@ def test_a_quota_nobody_else_used_is_too_small_not_lost() -> None:
     assert code == "quota_short"
     assert "仅剩 50 吨标准煤（乙区区县能耗指标 50" in zh and "no other project drew on these quotas" in en
     assert "nan" not in zh + en and "Out-competed" not in en
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def test_explain_platform_full_names_the_platform_capacity() -> None:
+    """small_en's P07 (40 mu) is left out because platform E-BP (120 mu) had 30 mu left: explain names that
+    capacity as the quota to change (10 mu more, 130, would let it in) instead of failing."""
+    res = runner.invoke(app, ["explain", str(EXAMPLES / "small_en.xlsx"), "P07", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert "Platform E-BP had only 30.0 mu of capacity left" in res.output
+    quota = explain_project(read_scenario(EXAMPLES / "small_en.xlsx"), "P07").thresholds[-1]
+    assert quota.label["en"] == "platform E-BP land capacity"
+    assert (quota.current, quota.flip_at) == pytest.approx((120, 130), rel=0.01)

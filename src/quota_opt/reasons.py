@@ -274,7 +274,8 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
     land, energy = float(rec["land_demand"]), float(rec["energy_demand"])
     plat = rec["platform_id"]
     if plat in room.platform and room.platform[plat] + _TOL < land:
-        return PLATFORM_FULL, {"platform": plat, "left": _fmt(room.platform[plat]), "need": _fmt(land)}
+        return PLATFORM_FULL, {"platform": plat, "left": _fmt(room.platform[plat]), "need": _fmt(land),
+                               "binding": "platform"}
     best: tuple[float, int, str] | None = None
     fits_with_request = None
     for t in range(t0, t1 + 1):

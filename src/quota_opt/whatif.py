@@ -148,7 +148,7 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
                                 {"zh": "亩", "en": "mu"}, note))
 
     # 3. the binding quota (district land quota of its district and year, or the one the reason names)
-    quota_row, quota_label, unit = _binding_row(base, row)
+    quota_row, quota_label, unit = _binding_row(base, project_id, row)
     if quota_row is not None:
         _, rhi = base_form.row_bounds()
         current = float(rhi[quota_row])
@@ -179,15 +179,18 @@ def _with_warm(opts: Any, warm: np.ndarray | None) -> Any:
     return replace(opts, warm_start=warm)
 
 
-def _binding_row(base: RunResult, row: dict[str, Any]) -> tuple[int | None, dict[str, str], dict[str, str]]:
-    """The row of the quota that decides this project: its district-year land quota, or the one its reason names."""
+def _binding_row(base: RunResult, project_id: str, row: dict[str, Any]
+                 ) -> tuple[int | None, dict[str, str], dict[str, str]]:
+    """The row of the quota that decides this project: the one its reason names (a district's or the city's quota in
+    a year, or its platform's land capacity over the horizon), else its district-year land quota. `row` is the
+    project's allocation row, indexed by project id (so without it)."""
     form = base.form
     params = row.get("reason_params") or {}
     binding = params.get("binding")
     year = int(row["year"]) if row.get("selected") and row.get("year") is not None else params.get("year")
     if year is None:
-        year = int(cast(int, form.prep.candidates.at[row["project_id"], "window_first"]))
-    district = row["district_id"]
+        year = int(cast(int, form.prep.candidates.at[project_id, "window_first"]))
+    district, platform = row["district_id"], row["platform_id"]
     mu, tce = {"zh": "亩", "en": "mu"}, {"zh": "吨标准煤", "en": "tce"}
     names = {
         "district_land_quota": ("district_land_quota", (district, year), {"zh": f"{district} {year}年区县新增建设用地指标",
@@ -204,6 +207,8 @@ def _binding_row(base: RunResult, row: dict[str, Any]) -> tuple[int | None, dict
                             tce),
         "city_energy_pool": ("city_energy_pool", year, {"zh": f"{year}年市级统筹能耗指标",
                                                         "en": f"{year} city energy pool"}, tce),
+        "platform": ("platform_land_capacity", platform, {"zh": f"平台 {platform} 用地容量",
+                                                          "en": f"platform {platform} land capacity"}, mu),
     }
     family, key, label, unit = names.get(binding or "district_land_quota", names["district_land_quota"])
     con = form.constraints.get(family)
