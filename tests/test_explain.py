@@ -341,3 +341,30 @@ def test_explain_platform_full_names_the_platform_capacity() -> None:
     quota = explain_project(read_scenario(EXAMPLES / "small_en.xlsx"), "P07").thresholds[-1]
     assert quota.label["en"] == "platform E-BP land capacity"
     assert (quota.current, quota.flip_at) == pytest.approx((120, 130), rel=0.01)
+
+
+def test_explain_on_results_explains_the_adopted_plan(tmp_path: Path) -> None:
+    """The bureau adopted B + C (90 of the 100 mu) rather than the optimum A + C. Explaining A from that results
+    workbook speaks of the adopted plan: A is left out, with the 10 mu B and C left, not the re-solved optimum in
+    which A is funded."""
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    path = write_scenario(sc, tmp_path / "s.xlsx", "en")
+    assert runner.invoke(app, ["run", str(path), "--lang", "en"]).exit_code == 0
+    res = runner.invoke(app, ["explain", str(tmp_path / "s_results.xlsx"), "B", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert "adopted plan in the results workbook" in res.output
+    adopted = read_results(tmp_path / "s_results.xlsx").allocation.set_index("project_id")
+    adopted.loc["A", ["selected", "status", "year", "land_district_quota"]] = [False, "not_selected", None, 0.0]
+    adopted.loc["B", ["selected", "status", "year", "land_district_quota"]] = [True, "selected", 2026, 50.0]
+    ex = explain_project(read_scenario(path), "A", RunOptions(backend="highs", mip_gap=1e-9),
+                         adopted=adopted.reset_index())
+    assert not ex.selected
+    assert "only 10.0 mu left" in ex.reason["en"] and "仅剩 10.0 亩" in ex.reason["zh"]
+    assert ex.source["en"] == "Explaining the adopted plan in the results workbook."
+
+
+def test_explain_unknown_project_lists_known_ids(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["explain", str(EXAMPLES / "small_en.xlsx"), "P99", "--lang", "en"])
+    assert res.exit_code == 1
+    assert "known: P01, P02" in res.output and "?" not in res.output

@@ -368,22 +368,28 @@ def explain(
 ) -> None:
     """Why one project got what it got, and the smallest change that would flip the decision.
 
-    The thresholds (score, land demand, its binding quota) are found by re-solving the allocation.
+    Given a results workbook, the decision and reason explained are the adopted plan's in it; given a
+    scenario, those of a new solve. The thresholds (score, land demand, its binding quota) are found by
+    re-solving the allocation.
     """
     from rich.table import Table
 
     from quota_opt.run import RunOptions
     from quota_opt.whatif import explain_project
 
+    adopted = None
     if is_results_workbook(file):
         from quota_opt.io.results_read import read_results
 
         results = read_results(file)
         variant = variant or (results.summary.get("variant") or None)
+        adopted = results.allocation
         file = scenario_of_results(results, scenario, lang.value)
     sc = load_scenario(file, lang.value, variant)
     with err.status(t(lang, "正在重新求解以寻找临界值…", "Re-solving to find the thresholds…")):
-        ex = explain_project(sc, project_id, RunOptions(time_limit_s=time_limit, shadow_prices=False))
+        ex = explain_project(sc, project_id, RunOptions(time_limit_s=time_limit, shadow_prices=False), adopted=adopted)
+    if ex.source:
+        out.print(ex.source[lang.value])
     r = ex.row
     out.print(f"[bold]{project_id}[/] {r['name']}  ({r['district_id']}, {r['chain_id']})", markup=True)
     facts = t(lang, f"得分 {r['score']:.4f}，用地 {r['land_demand']:,.1f} 亩，能耗 {r['energy_demand']:,.0f} 吨标准煤，"

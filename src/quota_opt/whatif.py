@@ -7,6 +7,10 @@ quantity, with a full MIP solve at every step (warm-started from the base soluti
   selected, or the increase at which it would be dropped;
 - quota: how much more of its binding quota (district land, energy, or pool, in its year) would get it
   selected, or how much less would drop it.
+
+Given a results workbook, the plan explained is the adopted one in it, not a new solve: a time-limited or
+within-gap solve need not find the same plan twice, and the reason and headroom must be those of the plan the
+bureau holds (`adopted_plan`). The thresholds still come from re-solving, starting from that plan.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
+import pandas as pd
 
 from quota_opt.errors import InputError, Location, Problem, Severity
+from quota_opt.greedy import ranking_rule
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import prepare
+from quota_opt.results import interpret, kpis
 from quota_opt.run import RunOptions, RunResult, run_scenario, solve_options
 from quota_opt.scenario import Scenario
-from quota_opt.solve import Status, solve
+from quota_opt.solve import Solution, Status, fixed_lp, solve, solver_version
 
 GRID = 8  # coarse scan points per threshold
 STEPS = 7  # bisection steps inside the bracket: 2^-7 of 1/8 of the range, < 0.1%
@@ -46,6 +53,7 @@ class ProjectExplanation:
     reason: dict[str, str]
     thresholds: list[Threshold]
     solves: int
+    source: dict[str, str] = field(default_factory=dict)  # which plan is explained, in words
 
 
 def _selected_in(form: Formulation, x: np.ndarray, pid: str) -> bool:
@@ -77,12 +85,32 @@ def _first_flip(test: Callable[[float], bool], lo: float, hi: float, grid: int =
 
 
 def explain_project(scenario: Scenario, project_id: str, options: RunOptions | None = None,
-                    base: RunResult | None = None) -> ProjectExplanation:
-    """Explain one project and search the thresholds that flip its decision (re-solving each time)."""
+                    base: RunResult | None = None, adopted: pd.DataFrame | None = None) -> ProjectExplanation:
+    """Explain one project and search the thresholds that flip its decision (re-solving each time).
+
+    The decision and reason explained are those of `adopted` (a results workbook's allocation) when given and
+    it still fits the scenario, else of `base`, else of a new solve; `source` says which, in words."""
     options = options or RunOptions()
-    if project_id not in set(scenario.projects["project_id"]):
+    ids = [str(p) for p in scenario.projects["project_id"]]
+    if project_id not in ids:
+        from quota_opt.validate import _known_preview  # the same preview the validator gives a bad reference
+
         raise InputError([Problem(Severity.ERROR, "unknown_reference", Location(sheet="projects", column="project_id"),
-                                  {"found": project_id, "ref": "projects", "ref_label": "项目"})])
+                                  {"found": project_id, "ref": "projects", "ref_label": "项目",
+                                   "known": _known_preview(set(ids))})])
+    source = {"zh": "解释的是结果工作簿中已采用的方案。", "en": "Explaining the adopted plan in the results workbook."}
+    if base is None and adopted is not None:
+        base = adopted_plan(scenario, adopted)
+        if base is None:
+            source = {"zh": "结果工作簿中的方案与方案工作簿不符（其中之一已修改），以下为重新求解的方案。",
+                      "en": "The results workbook's plan no longer fits its scenario (one of them was edited): "
+                            "explaining a new solve instead."}
+    elif base is None:
+        source = {"zh": "解释的是对方案工作簿重新求解得到的方案；要解释已采用的方案，请给出结果工作簿。",
+                  "en": "Explaining a new solve of the scenario; give the results workbook to explain the adopted "
+                        "plan."}
+    else:
+        source = {}
     base = base or run_scenario(scenario, options)
     if base.plan is None:
         raise InputError([])
@@ -93,7 +121,7 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
     counter = {"solves": 0}
     thresholds: list[Threshold] = []
     if row["status"] == "actual" or not row["eligible"]:
-        return ProjectExplanation(project_id, selected, row, reason, thresholds, 0)
+        return ProjectExplanation(project_id, selected, row, reason, thresholds, 0, source)
 
     sopts = solve_options(scenario, options, None)
     sopts.progress = None
@@ -164,13 +192,46 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
         if selected:
             cut = _first_flip(lambda d: not with_quota(-d), 0.0, max(current, 0.0))
             flip = None if cut is None else current - cut
-            note = {"zh": "该指标低于此值将被调出", "en": "below this quota it would be dropped"}
+            note = {"zh": "该指标总量（非剩余量）低于此值将被调出",
+                    "en": "with less than this in total (not left) it would be dropped"}
         else:
             add = _first_flip(lambda d: with_quota(d), 0.0, 2.0 * demand)
             flip = None if add is None else current + add
-            note = {"zh": "该指标增至此值即可入选", "en": "at this quota it would be selected"}
+            note = {"zh": "该指标总量（非剩余量）增至此值即可入选",
+                    "en": "with this much in total (not left) it would be selected"}
         thresholds.append(Threshold("quota", quota_label, current, flip, unit, note))
-    return ProjectExplanation(project_id, selected, row, reason, thresholds, counter["solves"])
+    return ProjectExplanation(project_id, selected, row, reason, thresholds, counter["solves"], source)
+
+
+def adopted_plan(scenario: Scenario, allocation: pd.DataFrame) -> RunResult | None:
+    """The adopted plan of a results workbook, rebuilt on its scenario: each project supplied in the year the
+    workbook gives (status selected or actual), the sources split as a run splits them (the LP at that
+    selection), and reasons worked out from it. None when that selection does not fit the scenario (the
+    workbook or the scenario was edited since), so the caller can say it re-solves instead."""
+    from quota_opt.reasons import assign_reasons
+
+    prep = prepare(scenario)
+    form = build_formulation(prep)
+    y = form.var("supply")
+    position = {pid: i for i, pid in enumerate(prep.candidates.index)}
+    x = np.zeros(form.n_cols)
+    supplied = allocation[allocation["status"].isin(["selected", "actual"]) & allocation["year"].notna()]
+    for pid, year in zip(supplied["project_id"], supplied["year"], strict=True):
+        if pid not in position or int(year) not in prep.years:
+            return None
+        col = np.flatnonzero((y.project == position[pid]) & (y.year == prep.years.index(int(year))))
+        if not len(col):
+            return None
+        x[y.start + col[0]] = 1.0
+    polished = fixed_lp(form, x)
+    if polished is None:
+        return None
+    x = form.tidy(polished.x, integers=x)
+    plan = interpret(form, x)
+    assign_reasons(result_plan=plan, form=form, x=x)
+    solution = Solution(Status.OPTIMAL, "adopted plan", polished.objective, None, None, x, "highs", solver_version(), 0.0)
+    return RunResult(scenario=scenario, prep=prep, form=form, greedy=ranking_rule(form), solution=solution, plan=plan,
+                     kpis=kpis(plan), timings={})
 
 
 def _with_warm(opts: Any, warm: np.ndarray | None) -> Any:
