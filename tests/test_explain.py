@@ -368,3 +368,17 @@ def test_explain_unknown_project_lists_known_ids(tmp_path: Path) -> None:
     res = runner.invoke(app, ["explain", str(EXAMPLES / "small_en.xlsx"), "P99", "--lang", "en"])
     assert res.exit_code == 1
     assert "known: P01, P02" in res.output and "?" not in res.output
+
+
+def test_explain_table_reads_well() -> None:
+    """X (energy_rivals) is explained with its binding quota, the 300-tce city pool: amounts in whole tce with
+    thousands separators, never 1e+04 notation; a threshold with no flip is a sentence, not 'no flip in range mu'."""
+    from quota_opt.whatif import Threshold, amount_text, flip_text
+
+    ex = explain_project(energy_rivals(), "X", RunOptions(backend="highs", mip_gap=1e-9))
+    quota = ex.thresholds[-1]
+    assert amount_text(quota.current, quota.unit, "en") == "300 tce"
+    assert amount_text(27850.0, quota.unit, "zh") == "27,850 吨标准煤"
+    none = Threshold("land_demand", {"zh": "用地需求", "en": "land demand"}, 40.0, None, {"zh": "亩", "en": "mu"})
+    assert flip_text(none, "en") == "no change in the searched range flips it"
+    assert flip_text(none, "zh") == "在搜索范围内不会改变决定"

@@ -375,7 +375,7 @@ def explain(
     from rich.table import Table
 
     from quota_opt.run import RunOptions
-    from quota_opt.whatif import explain_project
+    from quota_opt.whatif import amount_text, explain_project, flip_text
 
     adopted = None
     if is_results_workbook(file):
@@ -403,8 +403,7 @@ def explain(
         for head in (t(lang, "因素", "factor"), t(lang, "当前", "now"), t(lang, "临界值", "flips at"), t(lang, "含义", "meaning")):
             table.add_column(head)
         for th in ex.thresholds:
-            flip = t(lang, "范围内不会改变", "no flip in range") if th.flip_at is None else f"{th.flip_at:,.4g}"
-            table.add_row(th.label[lang.value], f"{th.current:,.4g} {th.unit[lang.value]}", f"{flip} {th.unit[lang.value]}",
+            table.add_row(th.label[lang.value], amount_text(th.current, th.unit, lang.value), flip_text(th, lang.value),
                           th.note.get(lang.value, ""))
         out.print(table)
         out.print(t(lang, f"共重新求解 {ex.solves} 次。", f"{ex.solves} re-solves."))

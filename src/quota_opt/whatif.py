@@ -45,6 +45,22 @@ class Threshold:
     note: dict[str, str] = field(default_factory=dict)
 
 
+def amount_text(value: float, unit: dict[str, str], lang: str) -> str:
+    """A threshold or its current value for the reader: scores to 4 decimals, mu to 0.1, tce to whole tonnes,
+    with thousands separators ("27,850 吨标准煤", not "2.785e+04")."""
+    if not unit["en"]:
+        return f"{value:.4f}"
+    digits = 0 if unit["en"] == "tce" else 1
+    return f"{value:,.{digits}f} {unit[lang]}"
+
+
+def flip_text(th: Threshold, lang: str) -> str:
+    """Where the decision flips, or a sentence saying that nothing in the searched range flips it."""
+    if th.flip_at is not None:
+        return amount_text(th.flip_at, th.unit, lang)
+    return "在搜索范围内不会改变决定" if lang == "zh" else "no change in the searched range flips it"
+
+
 @dataclass
 class ProjectExplanation:
     project_id: str
