@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from corpus.workbooks import base_data, build, delete_column, save, set_cell, se
 from quota_opt.errors import InputError, Location, Problem, Severity
 from quota_opt.io.annotate import AnnotateError, annotate_workbook
 from quota_opt.io.excel import ERROR_FILL, WARNING_FILL
+from quota_opt.io.read import read_workbook
 from quota_opt.messages import TEMPLATES, expected_phrase, quote_value, render_location, workbook_doc
 from quota_opt.schema import PROJECTS, SETTINGS, Column, ColumnType
 from quota_opt.validate import (
@@ -71,9 +73,10 @@ FAULTS: list[tuple[str, str, Edit | None, Callable[[dict[str, Any]], None] | Non
      "sheet projects, row 2, energy_demand (Energy demand), cell K2: expected a number ≥ 0 and ≤ 100,000,000, "
      "got 200000000."),
     ("bad_yes_no", "bad_value", _set("projects", 4, "mandatory", "maybe"), None,
-     '工作表 项目(projects)，第4行，必保(mandatory)，单元格 Q4：应为是/否（是、否、Y、N、TRUE、FALSE、1、0），实际为 "maybe"。',
-     'sheet projects, row 4, mandatory (Mandatory), cell Q4: expected yes/no (是, 否, Y, N, yes, no, TRUE, FALSE, 1, '
-     '0), got "maybe".'),
+     '工作表 项目(projects)，第4行，必保(mandatory)，单元格 Q4：应为是/否（是：是、Y、yes、TRUE、1、T、对、√、✓；'
+     '否：否、N、no、FALSE、0、F、不、×、✗），实际为 "maybe"。',
+     'sheet projects, row 4, mandatory (Mandatory), cell Q4: expected yes/no (yes: 是, Y, yes, TRUE, 1, T, 对, √, ✓; '
+     'no: 否, N, no, FALSE, 0, F, 不, ×, ✗), got "maybe".'),
     ("required_blank", "required_blank", _set("districts", 3, "name", None), None,
      "工作表 区县(districts)，第3行，区县名称(name)，单元格 B3：必填，应为非空文本，实际为空。",
      "sheet districts, row 3, name (District name), cell B3: required: expected a non-blank text, got a blank cell."),
@@ -245,6 +248,38 @@ def test_yes_words(word: Any) -> None:
 @pytest.mark.parametrize("word", ["否", "N", "n", "no", "No", "FALSE", "false", "0", "f", "不", "×", False, 0, 0.0])
 def test_no_words(word: Any) -> None:
     assert _parse(FLAG, word) == (False, [])
+
+
+def _listed_yes_no(message: str, yes: str, no: str, sep: str) -> tuple[list[str], list[str]]:
+    """The yes words and the no words a yes/no message lists (between its brackets)."""
+    inner = re.search(r"(?:是/否（|yes/no \()(.*)[)）]", message)
+    assert inner is not None, message
+    yes_part, no_part = re.split(r"[;；]\s*", inner.group(1))
+    assert yes_part.startswith(yes) and no_part.startswith(no), message
+    return yes_part[len(yes):].split(sep), no_part[len(no):].split(sep)
+
+
+def test_yes_no_message_lists_what_is_accepted_in_both_languages(tmp_path: Path) -> None:
+    """The zh message once left out yes/no, which the en message listed and cells accept: both now list the
+    same words, and every listed word is read from a real workbook as the side it is listed on."""
+    path = _make(tmp_path, "zh", _set("projects", 4, "mandatory", "maybe"))
+    (problem,) = [p for p in validate_workbook(path).errors if p.code == "bad_value"]
+    zh_yes, zh_no = _listed_yes_no(problem.message("zh"), "是：", "否：", "、")
+    en_yes, en_no = _listed_yes_no(problem.message("en"), "yes: ", "no: ", ", ")
+    assert zh_yes == en_yes and zh_no == en_no
+    assert {"yes", "no", "TRUE", "FALSE", "是", "否"} <= {*zh_yes, *zh_no}
+    flags = ["stock_land_eligible", "compliant", "approvable", "first_report_ok", "provincial_major", "city_led"]
+    cells = [(row, column) for row in range(2, 6) for column in flags]
+    words = [(w, True) for w in zh_yes] + [(w, False) for w in zh_no]
+    assert len(words) <= len(cells)
+    wb = build(lang="zh")
+    for (row, column), (word, _) in zip(cells, words, strict=False):
+        set_cell(wb, "projects", row, column, word)
+    parsed = parse_workbook(read_workbook(save(wb, tmp_path / "words.xlsx")))
+    assert not [p for p in parsed.problems if p.where.sheet == "projects"], parsed.problems
+    records = {r["_row"]: r for r in parsed.tables["projects"]}
+    for (row, column), (word, meant) in zip(cells, words, strict=False):
+        assert records[row][column] is meant, word
 
 
 @pytest.mark.parametrize(("text", "number"), [("１２０", 120.0), ("1,200", 1200.0), ("120亩", 120.0), ("120 亩", 120.0),

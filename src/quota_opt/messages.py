@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 from quota_opt.errors import Location, Problem
-from quota_opt.schema import SHEETS_BY_KEY, Column, ColumnType
+from quota_opt.schema import SHEETS_BY_KEY, Column, ColumnType, yes_no_words
 
 LANGS = ("zh", "en")
 
@@ -313,7 +313,7 @@ def expected_phrase(column: Column, lang: str, *, full: bool = False) -> str:
     t = column.type
     zh = lang == "zh"
     if t is ColumnType.BOOL:
-        return "是/否（是、否、Y、N、TRUE、FALSE、1、0）" if zh else "yes/no (是, 否, Y, N, yes, no, TRUE, FALSE, 1, 0)"
+        return f"是/否（{yes_no_words(lang)}）" if zh else f"yes/no ({yes_no_words(lang)})"
     if t is ColumnType.CHOICE:
         opts = " / ".join(f"{c.key}（{c.label_zh}）" if zh else c.key for c in column.choices)
         return f"以下之一：{opts}" if zh else f"one of: {opts}"

@@ -161,8 +161,17 @@ def spellings(key: str, label_zh: str, label_en: str) -> set[str]:
 # Shared column builders
 # --------------------------------------------------------------------------------------------
 
-YES_WORDS = ("是", "y", "yes", "true", "1", "t", "对", "√", "✓")
-NO_WORDS = ("否", "n", "no", "false", "0", "f", "不", "×", "✗")
+# Every word a yes/no cell accepts, as messages and docs show it; cells match case- and width-insensitively.
+# The lists in messages and docs are made from these, so that what is listed is what is accepted.
+YES_WORDS = ("是", "Y", "yes", "TRUE", "1", "T", "对", "√", "✓")
+NO_WORDS = ("否", "N", "no", "FALSE", "0", "F", "不", "×", "✗")
+
+
+def yes_no_words(lang: str) -> str:
+    """The accepted yes/no words, yes and no apart: "是：是、Y、…；否：否、N、…" / "yes: 是, Y, …; no: 否, N, …"."""
+    if lang == "zh":
+        return f"是：{'、'.join(YES_WORDS)}；否：{'、'.join(NO_WORDS)}"
+    return f"yes: {', '.join(YES_WORDS)}; no: {', '.join(NO_WORDS)}"
 
 
 def _id(key: str, zh: str, en: str, *, ref: str | None = None, required: bool = True, **kw: Any) -> Column:

@@ -50,6 +50,7 @@ from quota_opt.schema import (
     normalize_name,
     spellings,
     split_ids,
+    yes_no_words,
 )
 
 _YES_SET = {normalize_name(w) for w in YES_WORDS}
@@ -123,8 +124,8 @@ SILENT_NORMALIZATIONS: tuple[tuple[str, str], ...] = (
      'allowed ("用地需求（亩）", "land_demand (mu)").'),
     ("空行忽略；只有未识别列有内容的行忽略并提示。",
      "Blank rows are ignored; rows with content only in unrecognised columns are ignored with a warning."),
-    ("是/否列接受：是、否、Y、N、yes、no、TRUE、FALSE、1、0、对、不、√、×。",
-     "Yes/no cells accept 是, 否, Y, N, yes, no, TRUE, FALSE, 1, 0, 对, 不, √, ×."),
+    (f"是/否列接受（不区分大小写）：{yes_no_words('zh')}。",
+     f"Yes/no cells accept (in any case) {yes_no_words('en')}."),
     ("代码按文本读取：数字 101 读作 “101”；全角字符转为半角并去除首尾空格。",
      'Ids are text: the number 101 reads "101"; full-width characters become half-width and ends are trimmed.'),
     ("以文本形式保存的普通数字（“120”）直接读作数字。", 'Plain numbers stored as text ("120") are read as numbers.'),
