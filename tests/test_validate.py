@@ -225,6 +225,47 @@ def test_messages_read_in_the_language_of_the_reader(tmp_path: Path) -> None:
     assert problem.message("zh") == '工作表 projects(项目)，第3行，用地需求(land_demand)，单元格 G3：应为大于0的数，实际为 "abc"。'
 
 
+VARIANT_ROWS = [
+    {"variant": "v1", "target": "reward_ratio", "operation": "set", "value": "abc"},
+    {"variant": "v2", "target": "deferral_discount", "operation": "set", "value": "5"},
+    {"variant": "v3", "target": "city_quotas.city_energy_pool", "operation": "scale", "value": "-1"},
+    {"variant": "v4", "target": "reward_ratio", "operation": "set", "value": "0.4", "year": 1999},
+    {"variant": "v5", "target": "deferral_discount", "operation": "scale", "value": "5"},
+]
+
+
+def test_variant_values_are_checked_against_their_target(tmp_path: Path) -> None:
+    """A variant's value sits in the text column `value`; its errors once asked for "non-blank text" whatever the
+    target. Each now names the target and the number and range it takes, from the schema's own bounds; a year
+    filter on a setting is reported at the year filter's cell (F), not the district filter's (E)."""
+    data = base_data()
+    data["variants"] = VARIANT_ROWS
+    zh = [p.message("zh") for p in validate_workbook(_make(tmp_path, "zh", data=data)).errors]
+    en = [p.message("en") for p in validate_workbook(_make(tmp_path, "en", data=data)).errors]
+    assert zh == [
+        '工作表 方案变体(variants)，第2行，取值(value)，单元格 D2：存量盘活奖励比例(reward_ratio) 应为不小于0且不大于10的数，'
+        '实际为 "abc"。',
+        '工作表 方案变体(variants)，第3行，取值(value)，单元格 D3：推迟折扣(deferral_discount) 应为大于0且不大于1的数，实际为 "5"。',
+        '工作表 方案变体(variants)，第4行，取值(value)，单元格 D4：“乘以”的倍数应为不小于0的数，实际为 "-1"'
+        "（调整对象 市级统筹能耗指标(city_quotas.city_energy_pool)）。",
+        "工作表 方案变体(variants)，第5行，限定年度(year)，单元格 F5：“reward_ratio”不分区县或年度，限定区县/年度无效。",
+        "工作表 方案变体(variants)，第6行，取值(value)，单元格 D6：推迟折扣(deferral_discount) 乘以 5 后为 4.5，超出范围："
+        "应为大于0且不大于1的数。请改用较小的倍数。",
+    ]
+    assert en == [
+        'sheet variants, row 2, value (Value), cell D2: reward_ratio (Stock-land reward ratio) takes a number ≥ 0 '
+        'and ≤ 10; got "abc".',
+        'sheet variants, row 3, value (Value), cell D3: deferral_discount (Deferral discount) takes a number > 0 '
+        'and ≤ 1; got "5".',
+        "sheet variants, row 4, value (Value), cell D4: the factor to scale city_quotas.city_energy_pool (City "
+        'energy pool) by must be a number ≥ 0; got "-1".',
+        'sheet variants, row 5, year (Year filter), cell F5: "reward_ratio" has no district or year; the '
+        "district/year filter does not apply.",
+        "sheet variants, row 6, value (Value), cell D6: deferral_discount (Deferral discount) scaled by 5 becomes "
+        "4.5, out of range: expected a number > 0 and ≤ 1. Use a smaller factor.",
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # Cell parsing
 # --------------------------------------------------------------------------------------------

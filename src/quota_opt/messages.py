@@ -245,6 +245,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "city_quotas.city_energy_pool).",
     ),
     "variant_bad_value": ("应为{expected}，实际为 {found}。", "expected {expected}, got {found}."),
+    "variant_value": ("{target} 应为{expected}，实际为 {found}。", "{target} takes {expected}; got {found}."),
+    "variant_factor": (
+        "“乘以”的倍数应为{expected}，实际为 {found}（调整对象 {target}）。",
+        "the factor to scale {target} by must be {expected}; got {found}.",
+    ),
+    "variant_scaled_out_of_range": (
+        "{target} 乘以 {factor} 后为 {found}，超出范围：应为{expected}。请改用较小的倍数。",
+        "{target} scaled by {factor} becomes {found}, out of range: expected {expected}. Use a smaller factor.",
+    ),
     "variant_filter_not_applicable": (
         "“{target}”不分区县或年度，限定区县/年度无效。",
         '"{target}" has no district or year; the district/year filter does not apply.',
@@ -257,7 +266,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 
 # Codes whose `found` is a cell value, shown quoted ("abc", 12, TRUE, 2026-01-01, (blank)).
 _QUOTED = {"bad_value", "out_of_range", "coerced_number", "variant_bad_value", "setting_without_name", "excel_error",
-           "totals_row_skipped"}
+           "totals_row_skipped", "variant_value", "variant_factor", "variant_scaled_out_of_range"}
 _MAX_SHOWN = 60  # characters of a cell value shown in a message
 _OWN_TEXT = {"expected", "reason", "columns", "code"}  # parameters written by the product, shown as they are
 _LIMITS = {"path": 300, "detail": 300, "key_text": 200}

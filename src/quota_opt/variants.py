@@ -15,13 +15,16 @@ from typing import Any, cast
 
 import pandas as pd
 
-from quota_opt.errors import InputError, Problem, Severity
+from quota_opt.errors import InputError, Location, Problem, Severity
+from quota_opt.messages import expected_phrase
 from quota_opt.scenario import ROW, Scenario
 from quota_opt.schema import SETTINGS, SHEETS_BY_KEY, Column, ColumnType
 from quota_opt.validate import BAD, parse_cell
 
 TARGET_SHEETS = ("district_quotas", "city_quotas", "districts", "platforms", "chains")
 NUMERIC = (ColumnType.FLOAT, ColumnType.INT, ColumnType.YEAR)
+# The factor of a "scale" row: any number ≥ 0 (the scaled result is then checked against the target's bounds).
+FACTOR = Column("factor", "倍数", "Factor", ColumnType.FLOAT, required=True, minimum=0.0)
 
 
 def variant_names(sc: Scenario) -> list[str]:
@@ -81,12 +84,12 @@ def _apply_row(sc: Scenario, rec: dict[str, Any], problems: list[Problem]) -> No
                                 {"found": rec["target"]}))
         return
     sheet_key, col = resolved
+    target = _target_names(sheet_key, col)
     op = rec.get("operation") or "set"
     where = sc.loc("variants", row, "value")
     raw = rec["value"]
     if op == "scale":
-        factor = parse_cell(Column("value", "取值", "Value", ColumnType.FLOAT, required=True, minimum=0.0), raw, where,
-                            problems)
+        factor = _read_as(FACTOR, raw, where, problems, "variant_factor", target)
         if factor is BAD:
             return
         if col.type not in NUMERIC:
@@ -95,22 +98,27 @@ def _apply_row(sc: Scenario, rec: dict[str, Any], problems: list[Problem]) -> No
                                      "found": rec["target"]}))
             return
     else:
-        value = parse_cell(col, raw, where, problems)
+        value = _read_as(col, raw, where, problems, "variant_value", target)
         if value is BAD:
             return
     district, year = rec.get("district_id"), rec.get("year")
-    has_filter = not _blank(district) or not _blank(year)
     if sheet_key == "settings":
-        if has_filter:
+        if not _blank(district) or not _blank(year):
+            filter_column = "district_id" if not _blank(district) else "year"  # the cell that holds the filter
             problems.append(Problem(Severity.ERROR, "variant_filter_not_applicable",
-                                    sc.loc("variants", row, "district_id"), {"target": rec["target"]}))
+                                    sc.loc("variants", row, filter_column), {"target": rec["target"]}))
+            return
+        if op == "set":
+            sc.settings = sc.settings.replace(**{col.key: value})
             return
         current = getattr(sc.settings, col.key)
-        new = current * factor if op == "scale" else value
+        new = current * factor
         if col.type is ColumnType.INT:
             new = round(new)
-        checked = parse_cell(col, new, where, problems)
-        if checked is not BAD:
+        checked = parse_cell(col, new, where, [])
+        if checked is BAD:
+            _scaled_out_of_range(col, new, factor, where, target, problems)
+        else:
             sc.settings = sc.settings.replace(**{col.key: checked})
         return
     df = sc.table(sheet_key)
@@ -131,10 +139,47 @@ def _apply_row(sc: Scenario, rec: dict[str, Any], problems: list[Problem]) -> No
     new_values = column[mask] * factor if op == "scale" else pd.Series(float(value), index=column[mask].index)
     for v in new_values:
         if col.maximum is not None and v > col.maximum:
-            parse_cell(col, v, where, problems)  # records the out-of-range problem at the variant's row
+            _scaled_out_of_range(col, v, factor if op == "scale" else 1.0, where, target, problems)
             return
     df.loc[mask, col.key] = new_values.astype(df[col.key].dtype) if len(new_values) else df.loc[mask, col.key]
 
 
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or (isinstance(v, str) and not v.strip())
+
+
+def _target_names(sheet_key: str, col: Column) -> dict[str, str]:
+    """The target as messages name it: "存量盘活奖励比例(reward_ratio)" / "reward_ratio (Stock-land reward ratio)"."""
+    name = col.key if sheet_key == "settings" else f"{sheet_key}.{col.key}"
+    return {"zh": f"{col.label_zh}({name})", "en": f"{name} ({col.label_en})"}
+
+
+def _expected(col: Column, *, full: bool = False) -> dict[str, str]:
+    return {"zh": expected_phrase(col, "zh", full=full), "en": expected_phrase(col, "en", full=full)}
+
+
+def _read_as(col: Column, raw: Any, where: Location, problems: list[Problem], code: str,
+             target: dict[str, str]) -> Any:
+    """`parse_cell` of a variant's value by `col` (the target's own column, or FACTOR), with its problems
+    naming the target and `col`'s range.
+
+    The value sits in the variants sheet's text column `value`, so a message made from the location alone
+    would ask for that column's "non-blank text"; each problem carries what `col` expects instead, and a
+    wrong or out-of-range value becomes `code` (variant_value or variant_factor), which names the target.
+    """
+    found: list[Problem] = []
+    value = parse_cell(col, raw, where, found)
+    for p in found:
+        params = {**p.params, "target": target, "expected": _expected(col, full=bool(p.params.get("too_large")))}
+        problems.append(Problem(p.severity, code if p.code in ("bad_value", "out_of_range") else p.code, p.where,
+                                params))
+    return value
+
+
+def _scaled_out_of_range(col: Column, new: float, factor: float, where: Location, target: dict[str, str],
+                         problems: list[Problem]) -> None:
+    """A scale row whose result leaves the target's range: say the factor, the result and the range."""
+    too_large = col.maximum is not None and new > col.maximum
+    problems.append(Problem(Severity.ERROR, "variant_scaled_out_of_range", where,
+                            {"target": target, "factor": f"{factor:g}", "found": round(float(new), 6),
+                             "expected": _expected(col, full=too_large)}))
