@@ -150,3 +150,22 @@ def test_a_character_xml_forbids_makes_the_file_unreadable(tmp_path: Path) -> No
     with pytest.raises(read.InputError) as caught:
         read_workbook(path)
     assert caught.value.problems[0].code == "corrupt_file"
+
+
+def test_hidden_rows_and_columns_are_noted(tmp_path: Path) -> None:
+    """A value-only read does not say which rows and columns are hidden; the reader takes them from the XML."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for r in range(1, 8):
+        ws.append([f"a{r}", r, r * 2, r * 3])
+    for r in (2, 3, 6):
+        ws.row_dimensions[r].hidden = True
+    ws.column_dimensions["B"].hidden = True
+    ws.column_dimensions.group("C", "D", hidden=True)
+    path = tmp_path / "hidden.xlsx"
+    wb.save(path)
+    (sheet,) = read_workbook(path).sheets
+    assert sheet.hidden_rows == {2, 3, 6} and sheet.hidden_columns == {2, 3, 4}
+    assert [r for r, _ in sheet.rows] == list(range(1, 8))  # still read
+

@@ -225,6 +225,35 @@ def test_messages_read_in_the_language_of_the_reader(tmp_path: Path) -> None:
     assert problem.message("zh") == '工作表 projects(项目)，第3行，用地需求(land_demand)，单元格 G3：应为大于0的数，实际为 "abc"。'
 
 
+def test_hidden_rows_and_columns_are_read_with_a_warning(tmp_path: Path) -> None:
+    """Hidden rows and columns were read without a word (a hidden sheet was already warned about): each sheet
+    with hidden rows or columns that hold values now gets one warning naming them; hidden blank ones are quiet."""
+
+    def hide(wb: Workbook) -> None:
+        ws = sheet_of(wb, "projects")
+        for row in (2, 3, 5, 40):  # 40 is blank
+            ws.row_dimensions[row].hidden = True
+        ws.column_dimensions["B"].hidden = True
+        ws.column_dimensions.group("D", "E", hidden=True)
+        ws.column_dimensions["Z"].hidden = True  # blank
+        sheet_of(wb, "districts").row_dimensions[3].hidden = True
+
+    zh = validate_workbook(_make(tmp_path, "zh", hide))
+    en = validate_workbook(_make(tmp_path, "en", hide))
+    assert zh.ok and en.ok, en.messages("en")
+    assert [p.message("zh") for p in zh.warnings if p.code.startswith("hidden_")] == [
+        "工作表 区县(districts)：第3行（共 1 行）处于隐藏状态，仍按正常数据读取。",
+        "工作表 项目(projects)：第2–3、5行（共 3 行）处于隐藏状态，仍按正常数据读取。",
+        "工作表 项目(projects)：第 B、D–E 列（共 3 列）处于隐藏状态，仍按正常数据读取。",
+    ]
+    assert [p.message("en") for p in en.warnings if p.code.startswith("hidden_")] == [
+        "sheet districts: row(s) 3 (1 in all) are hidden; they are read like any other.",
+        "sheet projects: row(s) 2–3, 5 (3 in all) are hidden; they are read like any other.",
+        "sheet projects: column(s) B, D–E (3 in all) are hidden; they are read like any other.",
+    ]
+    assert en.scenario is not None and list(en.scenario.projects["project_id"]) == ["J1", "J2", "J3", "J4"]
+
+
 VARIANT_ROWS = [
     {"variant": "v1", "target": "reward_ratio", "operation": "set", "value": "abc"},
     {"variant": "v2", "target": "deferral_discount", "operation": "set", "value": "5"},

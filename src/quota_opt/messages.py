@@ -76,6 +76,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "unknown_sheet": ("未识别的工作表，已忽略。", "unrecognised sheet, ignored."),
     "hidden_sheet": ("该工作表处于隐藏状态，仍按正常数据读取。", "this sheet is hidden; it is read like any other."),
+    "hidden_rows": (
+        "第{rows}行（共 {count} 行）处于隐藏状态，仍按正常数据读取。",
+        "row(s) {rows} ({count} in all) are hidden; they are read like any other.",
+    ),
+    "hidden_columns": (
+        "第 {columns} 列（共 {count} 列）处于隐藏状态，仍按正常数据读取。",
+        "column(s) {columns} ({count} in all) are hidden; they are read like any other.",
+    ),
     "empty_sheet": (
         "工作表为空。第1行应为列名（必需列：{columns}），从第2行起每行一条记录。",
         "the sheet is empty. Row 1 should hold the column names (required: {columns}), one record per row below.",

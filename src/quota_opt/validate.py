@@ -678,6 +678,36 @@ def _parse_settings(raw: RawSheet, out: _Parsed, epoch: dt.datetime) -> None:
                                     _loc(sheet, raw, weight_row, None, 2 if weight_row else None), {}))
 
 
+def _spans(numbers: list[int], name: Callable[[int], str], most: int = 10) -> dict[str, str]:
+    """Sorted numbers as ranges, "2–11、15" / "2–11, 15" (or "B、D–F" with `name=column_letter`), the first
+    `most` of them."""
+    spans: list[tuple[int, int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], n)
+        else:
+            spans.append((n, n))
+    shown = [name(a) if a == b else f"{name(a)}–{name(b)}" for a, b in spans[:most]]
+    more = len(spans) > most
+    return {"zh": "、".join(shown) + ("……" if more else ""), "en": ", ".join(shown) + (", …" if more else "")}
+
+
+def _warn_hidden_rows_and_columns(sheet: Sheet, raw: RawSheet, problems: list[Problem]) -> None:
+    """Hidden rows and columns that hold values are read like any other; say so, as for a hidden sheet,
+    since the person checking the sheet on screen does not see them (a filter, a collapsed group)."""
+    if not raw.hidden_rows and not raw.hidden_columns:
+        return
+    where = Location(sheet=sheet.key, sheet_name=raw.name)
+    rows = [r for r, values in raw.rows if r in raw.hidden_rows and not all(_is_blank(v) for v in values)]
+    if rows:
+        problems.append(Problem(Severity.WARNING, "hidden_rows", where, {"rows": _spans(rows, str), "count": len(rows)}))
+    columns = sorted(c for c in raw.hidden_columns
+                     if any(c <= len(values) and not _is_blank(values[c - 1]) for _, values in raw.rows))
+    if columns:
+        problems.append(Problem(Severity.WARNING, "hidden_columns", where,
+                                {"columns": _spans(columns, column_letter), "count": len(columns)}))
+
+
 def parse_workbook(raw: RawWorkbook) -> _Parsed:
     """Stage 1: typed records per sheet, with every cell-level problem noted."""
     out = _Parsed()
@@ -698,6 +728,7 @@ def parse_workbook(raw: RawWorkbook) -> _Parsed:
         if raw_sheet.hidden:
             out.problems.append(Problem(Severity.WARNING, "hidden_sheet",
                                         Location(sheet=sch.key, sheet_name=raw_sheet.name), {}))
+        _warn_hidden_rows_and_columns(sch, raw_sheet, out.problems)
     if not found:
         names = ", ".join(f'"{s.name}"' for s in raw.sheets[:10]) or "—"
         out.problems.append(Problem(Severity.ERROR, "empty_workbook", Location(), {"found": names}))

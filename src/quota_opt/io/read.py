@@ -2,7 +2,7 @@
 
 This is the only place that opens input workbooks. It never writes to the file. It reads cached
 values (what Excel shows), and also reports what a value-only read would hide: merged ranges,
-formulas (with or without a computed value), hidden sheets. Files that are not .xlsx workbooks
+formulas (with or without a computed value), hidden sheets, rows and columns. Files that are not .xlsx workbooks
 (.xls, .csv, .ods, HTML saved as .xls, password-protected, damaged, empty, missing, a directory)
 become one clear `Problem`.
 """
@@ -48,6 +48,12 @@ _FORMULA = re.compile(
 )
 _FORMULA_TAG = re.compile(rb"<" + _P + rb"f\b")  # <f> or <x:f>, not <formula1> (data validation lists)
 _STRING_RESULT = re.compile(rb'\bt="str"')  # a formula whose cached result is text (possibly "")
+# hidden rows (hidden by hand, by a filter or by a collapsed outline) and hidden column ranges: <col min max hidden>
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_ROW_TAG = re.compile(rb"<" + _P + rb"row\b([^>]*)>")
+_COL_TAG = re.compile(rb"<" + _P + rb"col\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_COL_SPAN = (re.compile(rb'\bmin="(\d+)"'), re.compile(rb'\bmax="(\d+)"'))
 
 # The cells of a sheet as Excel, LibreOffice, WPS and openpyxl write them: unprefixed elements, attributes in
 # their usual order, no space between elements, plain (not rich) inline text. Groups: row number, "/" of an
@@ -96,6 +102,8 @@ class RawSheet:
     (or a formula without a value). `merged` lists merged ranges as (min_row, min_col, max_row,
     max_col); `formulas` maps the (row, col) of every formula cell to its text ("" for the
     followers of a shared formula); `formula_no_value` holds those without a cached value.
+    `hidden_rows` and `hidden_columns` hold the Excel row numbers and column indexes (1 = A) that are
+    hidden: their cells are read like any other, but the person who filled the sheet may not see them.
     """
 
     name: str
@@ -104,6 +112,8 @@ class RawSheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     formula_no_value: set[tuple[int, int]] = field(default_factory=set)
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -248,9 +258,19 @@ def _detail(exc: BaseException) -> str:
 
 
 def _scan_xml(raw: RawSheet, xml: bytes) -> None:
-    """Merged ranges and formula cells, from the worksheet XML (a value-only read hides both)."""
+    """Merged ranges, formula cells and hidden rows and columns, from the worksheet XML (a value-only read
+    hides them all)."""
     if not xml:
         return
+    if _HIDDEN.search(xml):
+        for attrs in _ROW_TAG.findall(xml):
+            number = _ROW_NUMBER.search(attrs)
+            if number and _HIDDEN.search(attrs):
+                raw.hidden_rows.add(int(number.group(1)))
+        for attrs in _COL_TAG.findall(xml):
+            first, last = (pattern.search(attrs) for pattern in _COL_SPAN)
+            if first and last and _HIDDEN.search(attrs):
+                raw.hidden_columns.update(range(int(first.group(1)), min(int(last.group(1)), 16384) + 1))
     if b"mergeCell" in xml:
         for c1, r1, c2, r2 in _MERGE.findall(xml):
             first_row, first_col = int(r1), column_index(c1.decode())
