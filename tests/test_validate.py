@@ -225,6 +225,50 @@ def test_messages_read_in_the_language_of_the_reader(tmp_path: Path) -> None:
     assert problem.message("zh") == '工作表 projects(项目)，第3行，用地需求(land_demand)，单元格 G3：应为大于0的数，实际为 "abc"。'
 
 
+def test_a_header_stating_another_unit_is_an_error(tmp_path: Path) -> None:
+    """Headers matched with any unit in brackets, so "总投资（万元）" over a 亿元 column was read as 亿元 (10,000 times
+    too much). A header or settings name that states another unit than its column's is now an error on every sheet;
+    the column's own unit (any spelling the cells accept, "单位：" allowed), no unit, or a note in brackets on a
+    column without a unit still read."""
+
+    def headers(wb: Workbook) -> None:
+        projects = sheet_of(wb, "projects")
+        projects["F1"] = "总投资（万元）"  # wrong
+        projects["G1"] = "用地需求（公顷）"  # wrong
+        projects["B1"] = "项目名称（全称）"  # a note, not a unit
+        projects["I1"] = "达产年产值(万元)"  # a spelling of 万元/年 that cells accept too
+        projects["K1"] = "年综合能耗（单位：吨标准煤/年）"
+        sheet_of(wb, "districts")["C1"] = "可盘活存量土地(ha)"  # wrong
+        sheet_of(wb, "chains")["E1"] = "max_energy_intensity (tce/10k yuan)"
+        sheet_of(wb, "district_quotas")["C1"] = "new_land_quota（亩）"
+        settings = sheet_of(wb, "settings")
+        settings[f"A{settings_row('deferral_discount')}"] = "推迟折扣（%）"  # the column takes 0.9, not 90
+        settings[f"A{settings_row('horizon_years')}"] = "规划年数（年）"
+
+    report = validate_workbook(_make(tmp_path, "zh", headers))
+    assert [(p.code, p.where.sheet, p.where.cell, p.where.column) for p in report.errors] == [
+        ("header_unit_unexpected", "settings", "A5", "deferral_discount"),
+        ("header_unit_mismatch", "districts", "C1", "stock_land_initial"),
+        ("header_unit_mismatch", "projects", "F1", "investment"),
+        ("header_unit_mismatch", "projects", "G1", "land_demand"),
+    ], report.messages("en")
+    unexpected, districts, investment, _ = report.errors
+    assert investment.message("zh") == (
+        "工作表 项目(projects)，第1行，总投资(investment)，单元格 F1：“总投资（万元）”写明的单位为“万元”，但总投资的单位应为“亿元”，"
+        "数值不会换算。请将数值换算为亿元，并将名称改为“总投资”或“总投资（亿元）”。")
+    assert investment.message("en") == (
+        'sheet 项目 (projects), row 1, investment (Investment), cell F1: "总投资（万元）" states the unit "万元", but '
+        'Investment is in 100M yuan; values are not converted. Convert the values to 100M yuan and write "investment" '
+        'or "investment (100M yuan)".')
+    assert districts.message("en").endswith('"可盘活存量土地(ha)" states the unit "ha", but Revitalisable stock land is '
+                                            'in mu; values are not converted. Convert the values to mu and write '
+                                            '"stock_land_initial" or "stock_land_initial (mu)".')
+    assert unexpected.message("zh") == (
+        "工作表 参数设置(settings)，第5行，推迟折扣(deferral_discount)，单元格 A5：“推迟折扣（%）”写明的单位为“%”，"
+        "但推迟折扣是不带单位的数，数值不会换算。请填写不带单位的数，并将名称改为“推迟折扣”。")
+    assert not [p for p in report.warnings if p.code in ("unknown_column", "unknown_setting")]
+
+
 def test_hidden_rows_and_columns_are_read_with_a_warning(tmp_path: Path) -> None:
     """Hidden rows and columns were read without a word (a hidden sheet was already warned about): each sheet
     with hidden rows or columns that hold values now gets one warning naming them; hidden blank ones are quiet."""

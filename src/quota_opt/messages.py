@@ -111,6 +111,17 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         'header "{header}" names the same column as column {other} ("{other_header}"); it is unclear which to '
         "read. Delete or rename one of them.",
     ),
+    "header_unit_mismatch": (
+        "“{header}”写明的单位为“{found}”，但{label_zh}的单位应为“{expected}”，数值不会换算。请将数值换算为{expected}，"
+        "并将名称改为“{label_zh}”或“{label_zh}（{expected}）”。",
+        '"{header}" states the unit "{found}", but {label_en} is in {expected}; values are not converted. Convert '
+        'the values to {expected} and write "{key}" or "{key} ({expected})".',
+    ),
+    "header_unit_unexpected": (
+        "“{header}”写明的单位为“{found}”，但{label_zh}是不带单位的数，数值不会换算。请填写不带单位的数，并将名称改为“{label_zh}”。",
+        '"{header}" states the unit "{found}", but {label_en} takes a plain number without a unit; values are not '
+        'converted. Enter plain numbers and write "{key}".',
+    ),
     "data_without_header": (
         "第 {letter} 列有数据但没有列名（第一个在此），已忽略。如需读取请填写列名。",
         "column {letter} has values but no header (the first is here); ignored. Give it a header if it should be read.",
@@ -464,11 +475,11 @@ def workbook_doc() -> str:
         "# The scenario workbook · 方案工作簿",
         "",
         "One workbook is one scenario. Each sheet below may be named by its key or its Chinese label; each column "
-        "header may be the key or the label (trimmed, case- and full/half-width-insensitive, a unit suffix in "
-        "brackets allowed). `quota-opt template` writes a blank workbook; `quota-opt validate` checks one and "
+        "header may be the key or the label (trimmed, case- and full/half-width-insensitive, the column's own "
+        "unit in brackets allowed). `quota-opt template` writes a blank workbook; `quota-opt validate` checks one and "
         "names every problem by sheet, Excel row and column.",
         "",
-        "一个工作簿即一个方案。工作表名可用英文键或中文名，列名可用英文键或中文名（忽略首尾空格、大小写和全角/半角，可带括号单位）。"
+        "一个工作簿即一个方案。工作表名可用英文键或中文名，列名可用英文键或中文名（忽略首尾空格、大小写和全角/半角，可带本列的括号单位）。"
         "`quota-opt template` 生成空白模板，`quota-opt validate` 校验并逐项指出问题所在的工作表、行和列。",
         "",
         "Contents: the sheets and columns (English, then Chinese); awkward cells read with a warning; what is "

@@ -133,7 +133,8 @@ class Sheet:
 
 # --------------------------------------------------------------------------------------------
 # Name matching: headers and sheet names are matched trimmed, case-insensitively, full-width and
-# half-width alike (NFKC), ignoring inner spaces and a trailing unit in brackets ("用地需求（亩）").
+# half-width alike (NFKC), ignoring inner spaces and a trailing unit in brackets ("用地需求（亩）"); the validator
+# then checks that unit against the column's (`header_unit`).
 # --------------------------------------------------------------------------------------------
 
 _UNIT_SUFFIX = re.compile(r"[\(\[（【][^\)\]）】]*[\)\]）】]\s*$")
@@ -151,6 +152,22 @@ def header_candidates(text: object) -> tuple[str, ...]:
     full = normalize_name(text)
     stripped = normalize_name(_UNIT_SUFFIX.sub("", unicodedata.normalize("NFKC", str(text)).strip()))
     return (full,) if stripped == full or not stripped else (full, stripped)
+
+
+_UNIT_PREFIX = re.compile(r"^(?:单位|units?)\s*[:：]\s*", re.IGNORECASE)
+
+
+def header_unit(text: object) -> str | None:
+    """The unit a header states in its trailing bracket ("用地需求（公顷）" → "公顷", "(单位：亩)" → "亩"), or None.
+
+    Matching ignores the bracket (`header_candidates`), so the validator checks the unit against the column's.
+    """
+    s = unicodedata.normalize("NFKC", str(text)).strip()
+    m = _UNIT_SUFFIX.search(s)
+    if m is None:
+        return None
+    unit = _UNIT_PREFIX.sub("", m.group(0).strip()[1:-1].strip()).strip()
+    return unit or None
 
 
 def spellings(key: str, label_zh: str, label_en: str) -> set[str]:

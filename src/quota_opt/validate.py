@@ -47,6 +47,7 @@ from quota_opt.schema import (
     Sheet,
     find_sheet,
     header_candidates,
+    header_unit,
     normalize_name,
     spellings,
     split_ids,
@@ -81,6 +82,12 @@ _UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "分/亩": ("分/亩",),
 }
 _UNITS_NORMALIZED = {unit: {normalize_name(s) for s in spellings} for unit, spellings in _UNIT_SPELLINGS.items()}
+# Words that state a unit: in the header of a column without one ("最优性间隙（%）") they mean the values are not
+# the plain numbers the column takes. Any word in brackets after a column with a unit must be that unit.
+_UNIT_WORDS = {normalize_name(w) for w in ("%", "‰", "百分比", "percent", "元", "万元", "亿元", "公顷", "ha", "平方米",
+                                          "m2", "平方公里", "km2", "万吨")}.union(
+    *_UNITS_NORMALIZED.values(),
+    *({normalize_name(c.unit_zh), normalize_name(c.unit_en)} - {""} for s in SHEETS for c in s.columns))
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)(.*)$", re.IGNORECASE)
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])")
 _MINUS_SIGNS = str.maketrans({"−": "-", "–": "-", "﹣": "-", "－": "-"})
@@ -119,9 +126,10 @@ COERCIONS: tuple[tuple[str, str, str], ...] = (
 
 # Done silently (no warning), also documented: these lose no information.
 SILENT_NORMALIZATIONS: tuple[tuple[str, str], ...] = (
-    ("表头和工作表名去除首尾空格，不区分大小写和全角/半角，可带单位后缀（“用地需求（亩）”）。",
-     'Headers and sheet names are trimmed and matched regardless of case and full/half width; a unit suffix is '
-     'allowed ("用地需求（亩）", "land_demand (mu)").'),
+    ("表头和工作表名去除首尾空格，不区分大小写和全角/半角，可带本列单位后缀（“用地需求（亩）”）；写明其他单位"
+     "（“用地需求（公顷）”）为错误。",
+     'Headers and sheet names are trimmed and matched regardless of case and full/half width; the column\'s own '
+     'unit may follow in brackets ("用地需求（亩）", "land_demand (mu)"); another unit ("用地需求（公顷）") is an error.'),
     ("空行忽略；只有未识别列有内容的行忽略并提示。",
      "Blank rows are ignored; rows with content only in unrecognised columns are ignored with a warning."),
     (f"是/否列接受（不区分大小写）：{yes_no_words('zh')}。",
@@ -395,6 +403,35 @@ def _match(sheet: Sheet, header: Any) -> Column | None:
     return None
 
 
+def _header_unit_problem(sheet: Sheet, raw: RawSheet, row: int, col_index: int, col: Column,
+                         header: Any) -> Problem | None:
+    """An error when a header (or a settings name) that names `col` states another unit than `col`'s.
+
+    Headers match with or without a unit in brackets; the numbers are never converted, so "总投资（万元）" over
+    亿元 figures in 万元 would be read 10,000 times too large. The unit of a cell ("120亩") is checked in
+    `_number_from_text`; this is its counterpart for headers, for every sheet.
+    """
+    if not isinstance(header, str):
+        return None
+    unit = header_unit(header)
+    if unit is None or normalize_name(header) in spellings(col.key, col.label_zh, col.label_en):
+        return None
+    found = normalize_name(unit)
+    if col.unit_zh:
+        accepted = {normalize_name(col.unit_zh), normalize_name(col.unit_en)} | _UNITS_NORMALIZED.get(col.unit_zh, set())
+        if found in accepted:
+            return None
+        code = "header_unit_mismatch"
+    elif found in _UNIT_WORDS:
+        code = "header_unit_unexpected"
+    else:
+        return None  # a note in brackets ("项目名称（全称）"), not a unit
+    text = _header_text(header)
+    return Problem(Severity.ERROR, code, _loc(sheet, raw, row, col, col_index, text),
+                   {"header": text, "found": unit, "expected": {"zh": col.unit_zh, "en": col.unit_en},
+                    "key": col.key, "label_zh": col.label_zh, "label_en": col.label_en})
+
+
 class _LazyLocation:
     """A cell's Location, made only when a problem needs it (most cells have none)."""
 
@@ -572,6 +609,9 @@ def _map_header(sheet: Sheet, raw: RawSheet, header_row: int, header_values: tup
             continue
         col = _match(sheet, value) if isinstance(value, str | int | float) else None
         text = _header_text(value)
+        wrong_unit = _header_unit_problem(sheet, raw, header_row, col_index, col, value) if col else None
+        if wrong_unit is not None:
+            problems.append(wrong_unit)  # the column is still mapped: its cells are checked, none goes missing
         if col is None:
             problems.append(Problem(Severity.WARNING, "unknown_column",
                                     _loc(sheet, raw, header_row, None, col_index), {"header": text}))
@@ -643,6 +683,9 @@ def _parse_settings(raw: RawSheet, out: _Parsed, epoch: dt.datetime) -> None:
                                             {"found": _header_text(name)}))
             continue
         where = _loc(sheet, raw, row_number, col, 2, _header_text(name))
+        wrong_unit = _header_unit_problem(sheet, raw, row_number, 1, col, name)
+        if wrong_unit is not None:
+            out.problems.append(wrong_unit)
         if row_number in merged_rows:
             out.problems.append(Problem(Severity.ERROR, "merged_cell", where, {"range": merged_rows[row_number]}))
             seen.setdefault(col.key, (row_number, BAD))
