@@ -12,6 +12,7 @@ found, and how to fix it, e.g.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import math
 from typing import Any
 
@@ -25,6 +26,32 @@ def check_lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
     return lang
+
+
+# The operating-system errors a user meets when saving or reading a file, described in Chinese: the OS gives
+# its reason in English ("Permission denied"), which a zh message should not show as it is.
+_OS_ERRORS_ZH: dict[int, str] = {
+    errno.EACCES: "没有权限，文件可能正在 Excel 中打开或为只读",
+    errno.EPERM: "操作不被允许，文件可能被锁定、为只读或正在 Excel 中打开",
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.EEXIST: "已有同名文件",
+    errno.ENOTDIR: "路径中的某一级不是文件夹",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "所在磁盘为只读",
+    errno.ENAMETOOLONG: "文件名或路径过长",
+    errno.EBUSY: "文件正被其他程序占用",
+    errno.EINVAL: "文件名不合法",
+}
+
+
+def os_error_text(exc: BaseException, lang: str) -> str:
+    """Why a file operation failed, for a message: in zh the common OS errors in Chinese (an unknown one keeps
+    the OS's own words), in en the OS's words."""
+    code = getattr(exc, "errno", None)
+    if lang == "zh" and code in _OS_ERRORS_ZH:
+        return _OS_ERRORS_ZH[code]
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 # code -> (zh, en). Templates use str.format with the problem's params; `expected` is filled from the
@@ -281,6 +308,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "variants_none": ("工作簿没有方案变体（该表为空或缺失），没有可与基准方案比较的方案。请先在此表中填写变体，或比较多个工作簿。",
                       "the workbook has no variants (this sheet is empty or missing), so there is nothing to compare "
                       "with the base case. Fill in variants on this sheet first, or compare several workbooks."),
+    # command-line options and output files
+    "bad_option": ("选项 {option}：应为{expected}，实际为 {found}。", "option {option}: expected {expected}, got {found}."),
+    "output_exists": (
+        "{path} 已存在，未覆盖（方案工作簿多为手工填写，覆盖会丢失内容）。如确要替换，请加 --force；否则请另选文件名。",
+        "{path} already exists and was left as it is (a scenario workbook is usually filled in by hand). Add "
+        "--force to replace it, or choose another name.",
+    ),
+    "output_not_xlsx": (
+        "{option} 应为 .xlsx 文件名（本工具写出的是 Excel 工作簿），实际为 {path}。请改用 .xlsx 结尾的文件名。",
+        "{option} should be an .xlsx file name (the tool writes an Excel workbook), got {path}. Use a name ending "
+        "in .xlsx.",
+    ),
 }
 
 # Codes whose `found` is a cell value, shown quoted ("abc", 12, TRUE, 2026-01-01, (blank)).

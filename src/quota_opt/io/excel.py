@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import math
 import os
+import stat
 import tempfile
+import threading
 import time
 import weakref
 import zipfile
@@ -25,6 +28,8 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+
+from quota_opt.errors import OutputError
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -229,7 +234,18 @@ def display_width(text: Any) -> int:
 
 
 class InputProtected(OSError):
-    """The output path is the input workbook, which is never overwritten."""
+    """The output path is an input workbook, which is never overwritten."""
+
+
+Protected = Path | Sequence[Path] | None
+"""The input workbooks a command must never write over: one, several (`rollover` reads a results workbook and
+its scenario) or none."""
+
+
+def protected_paths(protect: Protected) -> list[Path]:
+    if protect is None:
+        return []
+    return [Path(protect)] if isinstance(protect, str | Path) else [Path(p) for p in protect]
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -241,18 +257,37 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def save_atomic(wb: Workbook, path: str | Path, *, protect: Path | None = None) -> Path:
+def new_file_mode(path: Path) -> int:
+    """The permissions the saved workbook gets: those of the file it replaces, else what a new file gets under
+    the user's umask (0644 under the usual 022). `mkstemp` makes its file 0600, private to the user, which on a
+    shared drive would hide every workbook the tool writes from the user's colleagues."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        pass
+    with _umask_lock:  # os.umask can only be read by setting it
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
+
+
+_umask_lock = threading.Lock()
+
+
+def save_atomic(wb: Workbook, path: str | Path, *, protect: Protected = None) -> Path:
     """Save to a temporary file beside `path`, then rename it into place.
 
-    Never writes to `protect` (the input workbook). Raises OSError if the folder is not writable.
+    Never writes to a `protect`ed path (the input workbooks). Raises OSError if the folder is not writable.
     """
     path = Path(path)
-    if protect is not None and same_file(path, Path(protect)):
-        raise InputProtected(f"refusing to overwrite the input workbook {path}")
+    for source in protected_paths(protect):
+        if same_file(path, source):
+            raise InputProtected(errno.EEXIST, f"refusing to overwrite the input workbook {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
     os.close(fd)
     try:
+        os.chmod(tmp, new_file_mode(path))
         _write(wb, tmp)
         os.replace(tmp, path)
     except BaseException:
@@ -260,6 +295,62 @@ def save_atomic(wb: Workbook, path: str | Path, *, protect: Path | None = None) 
             os.unlink(tmp)
         raise
     return path
+
+
+def fallback_paths(path: Path, beside: Path | None = None) -> list[Path]:
+    """Where to save a workbook when `path` cannot be written: beside it under another name, then beside
+    `beside` (the input workbook), then the working folder, then the system temporary folder."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = f"{path.stem}-{stamp}{path.suffix or '.xlsx'}"
+    folders = [path.parent] + ([beside.parent] if beside is not None else []) + [Path.cwd(), Path(tempfile.gettempdir())]
+    return [folder / name for folder in dict.fromkeys(folders)]
+
+
+class ResultsNotWritten(OutputError):
+    """A workbook could not be written where asked; `saved` is where it was saved instead (None: nowhere).
+    `what` says so in the message, in zh and en: the results (default), the scenario, the template."""
+
+    def __init__(self, target: Path, reason: OSError, saved: Path | None,
+                 what: tuple[str, str] = ("结果已另存为", "the results were saved to")):
+        self.target = target
+        self.saved = saved
+        self.what = what
+        self.protected = isinstance(reason, InputProtected)
+        self.error = reason
+        self.reason = reason.strerror or str(reason)
+        super().__init__(self.report("en"))
+
+    def report(self, lang: str = "zh") -> str:
+        from quota_opt.messages import os_error_text
+
+        if lang == "zh":
+            why = "这是输入工作簿，不会被覆盖" if self.protected else os_error_text(self.error, "zh")
+            where = f"{self.what[0]} {self.saved}" if self.saved else "也无法写入任何备用位置"
+            return f"无法写出 {self.target}（{why}）；{where}。"
+        why = "it is an input workbook, which is never overwritten" if self.protected else self.reason
+        where = f"{self.what[1]} {self.saved} instead" if self.saved else "nor to any fallback location"
+        return f"could not write {self.target} ({why}); {where}."
+
+
+def save_results(wb: Workbook, path: str | Path, *, protect: Protected = None,
+                 what: tuple[str, str] = ("结果已另存为", "the results were saved to")) -> Path:
+    """Save atomically; on failure save under a fallback name (never over an existing file) and raise
+    `ResultsNotWritten` naming it. Every command that writes a workbook saves it this way, so a locked or
+    read-only target never loses the work (exit 4, the message says where it went)."""
+    path = Path(path)
+    inputs = protected_paths(protect)
+    try:
+        return save_atomic(wb, path, protect=inputs)
+    except OSError as first:
+        for alt in fallback_paths(path, beside=inputs[0] if inputs else None):
+            if alt.exists():
+                continue
+            try:
+                saved = save_atomic(wb, alt, protect=inputs)
+            except OSError:
+                continue
+            raise ResultsNotWritten(path, first, saved, what) from first
+        raise ResultsNotWritten(path, first, None, what) from first
 
 
 def _write(wb: Workbook, filename: str) -> None:

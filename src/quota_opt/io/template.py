@@ -19,11 +19,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from quota_opt.io.excel import (
     WRAP,
+    Protected,
     append_row,
     display_width,
     fix_properties,
     keep_text,
-    save_atomic,
+    protected_paths,
+    save_results,
     style_header,
 )
 from quota_opt.messages import check_lang
@@ -190,10 +192,16 @@ def scenario_workbook(scenario: Scenario | None, lang: str = "zh", note: str | N
 
 
 def write_template(path: str | Path, lang: str = "zh") -> Path:
-    """Write the blank, ready-to-fill template."""
-    return save_atomic(scenario_workbook(None, lang), path)
+    """Write the blank, ready-to-fill template; when `path` cannot be written it is saved under a fallback name
+    and `ResultsNotWritten` says where."""
+    return save_results(scenario_workbook(None, lang), path, what=("模板已另存为", "the template was saved to"))
 
 
-def write_scenario(scenario: Scenario, path: str | Path, lang: str = "zh", note: str | None = None) -> Path:
-    """Write a scenario as a workbook that `read_scenario` reads back to the same data."""
-    return save_atomic(scenario_workbook(scenario, lang, note), path, protect=scenario.source_path)
+def write_scenario(scenario: Scenario, path: str | Path, lang: str = "zh", note: str | None = None, *,
+                   protect: Protected = None) -> Path:
+    """Write a scenario as a workbook that `read_scenario` reads back to the same data. Never over the
+    workbook it was read from, nor over any `protect`ed input; when `path` cannot be written it is saved under
+    a fallback name and `ResultsNotWritten` says where."""
+    inputs = [p for p in (scenario.source_path,) if p is not None] + protected_paths(protect)
+    return save_results(scenario_workbook(scenario, lang, note), path, protect=inputs,
+                        what=("方案已另存为", "the scenario was saved to"))

@@ -4,14 +4,13 @@ infeasibility (when there is one), validation warnings and charts.
 Headers and sheet names follow `outputs.py`: keys for `en`, Chinese labels for `zh`. Numbers are
 formatted (mu with one decimal, tce whole), columns sized, headers frozen. The file is written to a
 temporary name and renamed; if the folder or file cannot be written, the results are saved under a
-fallback name and `OutputError` says where.
+fallback name and `OutputError` says where (`excel.save_results`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +21,18 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from quota_opt.errors import OutputError, Problem
+from quota_opt.errors import Problem
 from quota_opt.io.excel import (
     ERROR_FILL,
     GOOD_FILL,
     MUTED_FILL,
     WRAP,
-    InputProtected,
     append_row,
     append_rows,
     cell_style,
     display_width,
     fix_properties,
-    save_atomic,
+    save_results,
     style_header,
 )
 from quota_opt.messages import check_lang, render_location, severity_word
@@ -272,53 +270,6 @@ def results_workbook(result: Any, lang: str = "zh", run_at: dt.datetime | None =
         _charts(wb, result, lang)
     fix_properties(wb, f"quota-opt results: {result.scenario.settings.scenario_name}")
     return wb
-
-
-def fallback_paths(path: Path, beside: Path | None = None) -> list[Path]:
-    """Where to save results when `path` cannot be written: beside it under another name, then beside
-    `beside` (the input workbook), then the working folder, then the system temporary folder."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"{path.stem}-{stamp}{path.suffix or '.xlsx'}"
-    folders = [path.parent] + ([beside.parent] if beside is not None else []) + [Path.cwd(), Path(tempfile.gettempdir())]
-    return [folder / name for folder in dict.fromkeys(folders)]
-
-
-class ResultsNotWritten(OutputError):
-    """The results could not be written where asked; `saved` is where they were saved instead (None: nowhere)."""
-
-    def __init__(self, target: Path, reason: OSError, saved: Path | None):
-        self.target = target
-        self.saved = saved
-        self.protected = isinstance(reason, InputProtected)
-        self.reason = reason.strerror or str(reason)
-        super().__init__(self.report("en"))
-
-    def report(self, lang: str = "zh") -> str:
-        if lang == "zh":
-            why = "这是输入工作簿，不会被覆盖" if self.protected else self.reason
-            where = f"结果已另存为 {self.saved}" if self.saved else "也无法写入任何备用位置"
-            return f"无法写出 {self.target}（{why}）；{where}。"
-        why = "it is the input workbook, which is never overwritten" if self.protected else self.reason
-        where = f"the results were saved to {self.saved} instead" if self.saved else "nor to any fallback location"
-        return f"could not write {self.target} ({why}); {where}."
-
-
-def save_results(wb: Workbook, path: str | Path, *, protect: Path | None = None) -> Path:
-    """Save atomically; on failure save under a fallback name (never over an existing file) and raise
-    `ResultsNotWritten` naming it."""
-    path = Path(path)
-    try:
-        return save_atomic(wb, path, protect=protect)
-    except OSError as first:
-        for alt in fallback_paths(path, beside=protect):
-            if alt.exists():
-                continue
-            try:
-                saved = save_atomic(wb, alt, protect=protect)
-            except OSError:
-                continue
-            raise ResultsNotWritten(path, first, saved) from first
-        raise ResultsNotWritten(path, first, None) from first
 
 
 def write_results(result: Any, path: str | Path, lang: str = "zh", run_at: dt.datetime | None = None) -> Path:
