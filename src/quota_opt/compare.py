@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 
 from quota_opt.errors import InputError, Problem, QuotaOptError, Severity
+from quota_opt.outputs import termination_word
 from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES
 from quota_opt.scenario import Scenario
 from quota_opt.sweep import Param, SweepError, pareto, point_label, sweep_grid
@@ -218,12 +219,13 @@ def case_from_run(result: Any, name: str, *, source: str | None = None, params: 
     message: dict[str, str] = {}
     if status == "feasible":
         gap = "—" if sol.gap is None else f"{sol.gap:.3%}"
-        message = {"zh": f"求解提前停止（{sol.termination}），保留当前最好方案，间隙 {gap}",
+        message = {"zh": f"求解提前停止（{termination_word(sol.termination, 'zh')}），保留当前最好方案，间隙 {gap}",
                    "en": f"the solve stopped early ({sol.termination}); best allocation found kept, gap {gap}"}
     elif status == "infeasible" and result.infeasibility is not None:
         message = {lang: result.infeasibility.render(lang) for lang in ("zh", "en")}
     elif status != "optimal":
-        message = {"zh": f"未得到可行方案：{sol.termination}", "en": f"no allocation found: {sol.termination}"}
+        message = {"zh": f"未得到可行方案：{termination_word(sol.termination, 'zh')}",
+                   "en": f"no allocation found: {sol.termination}"}
     out = CaseResult(name=name, status=status, summary=summary, message=message, source=source,
                      variant=result.variant, params=dict(params or {}), elapsed_s=elapsed_s)
     if result.plan is not None:

@@ -254,5 +254,26 @@ def status_word(status: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+# Why the solve ended (`Solution.termination`, the words solve.py gives HiGHS's statuses), for the summary sheet
+# and the terminal: the solver's English in en, Chinese in zh. An unknown status keeps HiGHS's own name.
+TERMINATION_WORDS: dict[str, tuple[str, str]] = {
+    "optimal": ("已证明最优", "optimal"),
+    "infeasible": ("不可行", "infeasible"),
+    "time limit": ("达到求解时限", "time limit"),
+    "interrupted": ("用户中断（Ctrl-C）", "interrupted"),
+    "iteration limit": ("达到迭代次数上限", "iteration limit"),
+    "solution limit": ("达到解的个数上限", "solution limit"),
+    "memory limit": ("内存不足", "memory limit"),
+    "objective bound": ("达到目标值界限", "objective bound"),
+    "objective target": ("达到目标值", "objective target"),
+    "empty model": ("模型为空（没有可分配的项目）", "empty model"),
+}
+
+
+def termination_word(termination: str, lang: str) -> str:
+    zh, en = TERMINATION_WORDS.get(termination, (termination, termination))
+    return zh if lang == "zh" else en
+
+
 def yes_no(value: object, lang: str) -> str:
     return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")

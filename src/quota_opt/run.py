@@ -6,16 +6,19 @@ the same call serves the command line, the notebook, comparisons and sweeps.
 
 from __future__ import annotations
 
+import math
 import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from quota_opt.decompose import BoundJob, Combination, Part, district_losses, district_pairs, gains, workers
+from quota_opt.errors import Location, Problem, Severity
 from quota_opt.greedy import GreedyResult, ranking_rule
 from quota_opt.heuristic import StartResult, as_allocation, starting_allocation
 from quota_opt.model import Formulation, build_formulation
@@ -68,6 +71,45 @@ class RunOptions:
     highs_options: dict[str, Any] = field(default_factory=dict)
 
 
+BACKENDS = ("auto", "pyomo", "highs")
+MODEL_FORMATS = (".mps", ".lp")
+
+
+def option_problems(*, time_limit_s: float | None = None, mip_gap: float | None = None, threads: int | None = None,
+                    backend: str | None = None, write_model: Path | None = None) -> list[Problem]:
+    """The solve options given on the command line (None: not given), checked before anything is read or solved.
+
+    The limits are those the settings sheet allows for the same settings (schema.SETTINGS: time limit in
+    (0, 86,400] s, gap in [0, 1], threads in [0, 256]), so an option is held to the rule its cell is; left to the
+    solver, a negative value ended in Pyomo's "Failed casting" and a time limit of 0 or a gap of 2 went through.
+    Returns one `bad_option` error per option that is out of bounds."""
+    from quota_opt.messages import LANGS, expected_phrase
+    from quota_opt.schema import SETTINGS
+
+    problems = []
+
+    def bad(option: str, expected: dict[str, str], found: str) -> None:
+        problems.append(Problem(Severity.ERROR, "bad_option", Location(),
+                                {"option": option, "expected": expected, "found": found}))
+
+    for option, key, value in (("--time-limit", "time_limit_s", time_limit_s), ("--gap", "mip_gap", mip_gap),
+                               ("--threads", "threads", threads)):
+        if value is None:
+            continue
+        column = SETTINGS.column(key)
+        lo, hi = column.minimum, column.maximum
+        if (not math.isfinite(value) or (lo is not None and (value < lo or (column.minimum_exclusive and value <= lo)))
+                or (hi is not None and value > hi)):
+            bad(option, {lang: expected_phrase(column, lang, full=True) for lang in LANGS}, f"{value:g}")
+    if backend is not None and backend not in BACKENDS:
+        bad("--backend", {"zh": "以下之一：" + "、".join(BACKENDS), "en": "one of: " + ", ".join(BACKENDS)},
+            f'"{backend}"')
+    if write_model is not None and write_model.suffix.lower() not in MODEL_FORMATS:
+        bad("--write-model", {"zh": "以 .mps 或 .lp 结尾的文件名", "en": "a file name ending in .mps or .lp"},
+            f'"{write_model}"')
+    return problems
+
+
 @dataclass
 class RunResult:
     scenario: Scenario
@@ -106,13 +148,13 @@ class RunResult:
             value_vs = (obj - greedy_obj) / abs(greedy_obj)
         greedy_selected = int(np.round(self.form.block_values(self.greedy.x, "supply").sum()))
         sentence = OBJECTIVE_SENTENCE[s.objective_mode][0 if lang == "zh" else 1]
-        from quota_opt.outputs import status_word
+        from quota_opt.outputs import status_word, termination_word
 
         rows: dict[str, Any] = {
             "scenario_name": s.scenario_name,
             "variant": self.variant or "",
             "status": status_word(sol.status.value, lang),
-            "termination": sol.termination,
+            "termination": termination_word(sol.termination, lang),
             "objective": obj,
             "best_bound": sol.best_bound,
             "gap": sol.gap,
@@ -232,13 +274,12 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t_job), 1.0)
         threads, sopts.threads = sopts.threads, 1
     if start.interrupted:  # Ctrl-C during the starting allocation: report the best found so far
-        solution = Solution(Status.FEASIBLE if start.best.feasible else Status.NO_SOLUTION, "interrupted",
-                            start.best.objective if start.best.feasible else None, start.lp_bound, None,
-                            start.best.x.copy() if start.best.feasible else None, "heuristic", solver_version(),
-                            time.perf_counter() - t0)
-        solution.gap = relative_gap(solution.objective, solution.best_bound)
+        solution = interrupted_at(start, time.perf_counter() - t0)
     else:
-        solution = solve(form, sopts)
+        try:
+            solution = solve(form, sopts)
+        except KeyboardInterrupt:  # before HiGHS started (Pyomo builds its model first): the start stands, as above
+            solution = interrupted_at(start, time.perf_counter() - t0)
     district_bound = start.district_bound
     improved_by = None
     if job is not None:
@@ -285,6 +326,17 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         result.shadow = shadow_prices(form, x)
     timings["explain"] = time.perf_counter() - t0
     return result
+
+
+def interrupted_at(start: StartResult, elapsed_s: float) -> Solution:
+    """The solution of a run stopped by Ctrl-C before the MIP solver ran: the best starting allocation, marked
+    "interrupted", with the LP bound when there is one."""
+    best = start.best
+    solution = Solution(Status.FEASIBLE if best.feasible else Status.NO_SOLUTION, "interrupted",
+                        best.objective if best.feasible else None, start.lp_bound, None,
+                        best.x.copy() if best.feasible else None, "heuristic", solver_version(), elapsed_s)
+    solution.gap = relative_gap(solution.objective, solution.best_bound)
+    return solution
 
 
 def keep_start(solution: Solution, start: GreedyResult | None) -> None:

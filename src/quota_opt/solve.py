@@ -14,10 +14,12 @@ where Pyomo's per-constraint construction would dominate the run (see benchmarks
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import math
 import os
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -489,10 +491,28 @@ def fixed_lp(form: Formulation, x: np.ndarray, *, rhs_change: dict[int, float] |
 
 
 def write_model(form: Formulation, path: str | Path) -> Path:
-    """Export the model as MPS or LP (by the file's suffix), with readable column and row names."""
+    """Export the model as MPS or LP (by the file's suffix), with readable column and row names.
+
+    Creates the folder if needed and, like the workbooks, writes a temporary file beside `path` and renames it,
+    so a failed export leaves no half file. Raises OSError when the file could not be written: HiGHS itself
+    only returns an error status (a missing folder once went unnoticed and the export was reported done)."""
+    from quota_opt.io.excel import new_file_mode
+
     path = Path(path)
     if path.suffix.lower() not in (".mps", ".lp"):
         raise SolveError(f"--write-model takes a .mps or .lp file, got {path.name}")
-    h = load_highs(form, names=True)
-    h.writeModel(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix.lower(), dir=path.parent)
+    os.close(fd)
+    try:
+        h = load_highs(form, names=True)
+        written = h.writeModel(tmp)
+        if str(written).split(".")[-1] == "kError" or not os.path.getsize(tmp):
+            raise OSError(errno.EIO, f"HiGHS could not write the model to {path}")
+        os.chmod(tmp, new_file_mode(path))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return path
