@@ -42,6 +42,7 @@ class Lang(StrEnum):
 
 
 LangOpt = Annotated[Lang, typer.Option("--lang", "-l", help="Language of messages and workbooks: zh or en.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output workbook if it exists.")]
 
 
 def t(lang: str, zh: str, en: str) -> str:
@@ -109,10 +110,16 @@ def main_options(
 def template(
     output: Annotated[Path, typer.Option("--output", "-o", help="Workbook to write (.xlsx).")],
     lang: LangOpt = Lang.zh,
+    force: ForceOpt = False,
 ) -> None:
-    """Write a blank, ready-to-fill scenario workbook."""
+    """Write a blank, ready-to-fill scenario workbook (an existing file is replaced only with --force).
+
+    Exit 0 when written, 1 when the name is not .xlsx or the file exists, 4 when it could not be written
+    there (it is then saved under a fallback name, which the message gives).
+    """
     from quota_opt.io.template import write_template
 
+    check_output(output, force=force)
     path = write_template(output, lang.value)
     out.print(t(lang, f"已写出模板：{path}", f"Template written: {path}"))
 
@@ -130,6 +137,7 @@ def validate(
     """
     from quota_opt.validate import validate_workbook
 
+    check_output(annotate, "--annotate")
     with reading_progress(file, lang) as progress:
         report = validate_workbook(file, progress=progress)
     print_problems(report.problems, lang.value)
@@ -197,6 +205,35 @@ def load_scenario(file: Path, lang: str, variant: str | None = None) -> Any:
     return scenario
 
 
+def check_options(**options: Any) -> None:
+    """Raise an InputError (exit 1) naming every solve option out of bounds (`run.option_problems`)."""
+    from quota_opt.run import option_problems
+
+    problems = option_problems(**options)
+    if problems:
+        raise InputError(problems)
+
+
+def check_output(path: Path | None, option: str = "--output", *, force: bool | None = None,
+                 inputs: tuple[Path | None, ...] = ()) -> None:
+    """Check a workbook to be written before any work is done (exit 1): its name must end in .xlsx, since an
+    Excel workbook named out.csv opens in nothing that expects a CSV and Excel itself warns that its format and
+    name disagree; and when `force` is given (the commands that write a scenario, which people fill in by hand),
+    an existing file is replaced only with --force. An output that is one of the `inputs` is left to
+    `save_results`, which never writes over an input and saves under a fallback name instead (exit 4), as
+    `run` does."""
+    from quota_opt.errors import Location, Problem, Severity
+    from quota_opt.io.excel import same_file
+
+    if path is None:
+        return
+    if path.suffix.lower() != ".xlsx":
+        raise InputError([Problem(Severity.ERROR, "output_not_xlsx", Location(), {"option": option, "path": str(path)})])
+    is_input = any(source is not None and same_file(path, source) for source in inputs)
+    if force is False and not is_input and (path.exists() or path.is_symlink()):
+        raise InputError([Problem(Severity.ERROR, "output_exists", Location(), {"path": str(path)})])
+
+
 class SolveDisplay:
     """Stage lines on stderr, and the solver's gap as it improves when the solve takes more than a moment."""
 
@@ -204,6 +241,7 @@ class SolveDisplay:
         self.lang = lang
         self.status: Any = None
         self.started = 0.0
+        self.current = ""
 
     def stage(self, name: str) -> None:
         import time
@@ -213,6 +251,7 @@ class SolveDisplay:
                  "explain": ("生成解释", "Explaining")}
         zh, en = words.get(name, (name, name))
         self.stop()
+        self.current = name
         err.print(f"[dim]▸ {t(self.lang, zh, en)}…[/]", markup=True)
         if name == "solve" and err.is_terminal:
             self.started = time.perf_counter()
@@ -231,6 +270,53 @@ class SolveDisplay:
         if self.status is not None:
             self.status.stop()
             self.status = None
+
+
+@contextmanager
+def announce_interrupt(display: SolveDisplay, lang: str) -> Iterator[None]:
+    """Say at once, on the first Ctrl-C during the solve, that the run is writing the best allocation so far.
+
+    The solve catches Ctrl-C and ends with what it has, but the polish, the explanations and the workbook still
+    take a while, and a silent terminal invites a second Ctrl-C, which would then end the run without results.
+    The handler only prints; Python's own (KeyboardInterrupt) still does the interrupting. Outside the solve
+    stage Ctrl-C ends the run (exit 130), so nothing is promised there."""
+    import os
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    told = False
+    # The terminal as it is now: while HiGHS runs under Pyomo, file descriptors 1 and 2 are captured into its log
+    # (pyomo.common.tee.capture_output), and a notice written to stderr then would vanish there.
+    try:
+        terminal: Any = os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding=sys.stderr.encoding or "utf-8",
+                                  errors="replace")
+        console = Console(file=terminal, highlight=False, soft_wrap=True)
+    except (OSError, ValueError, AttributeError):  # stderr is no file (a test runner's buffer): nothing captures it
+        terminal, console = None, err
+
+    def notice(signum: int, frame: Any) -> None:
+        nonlocal told
+        if display.current == "solve" and not told:
+            told = True
+            display.stop()
+            console.print(t(lang, "[yellow]中断：正在写出目前最好的方案，请稍候…[/]",
+                            "[yellow]Interrupted: writing the best allocation found so far, please wait…[/]"),
+                          markup=True)
+            console.file.flush()
+        signal.default_int_handler(signum, frame)
+
+    previous = signal.signal(signal.SIGINT, notice)
+    if previous is signal.SIG_IGN:  # Ctrl-C is ignored here (started in the background): leave it so
+        signal.signal(signal.SIGINT, previous)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if terminal is not None:
+            terminal.close()
 
 
 def print_run_summary(result: Any, path: Path | None, lang: str) -> None:
@@ -282,9 +368,12 @@ def run(
     import time
 
     from quota_opt.io.write import write_results
+    from quota_opt.outputs import termination_word
     from quota_opt.run import RunOptions, run_scenario
     from quota_opt.solve import Status
 
+    check_options(time_limit_s=time_limit, mip_gap=gap, threads=threads, backend=backend, write_model=write_model)
+    check_output(output)
     t0 = time.perf_counter()
     scenario = load_scenario(file, lang.value, variant)
     read_s = time.perf_counter() - t0
@@ -292,15 +381,25 @@ def run(
     options = RunOptions(time_limit_s=time_limit, mip_gap=gap, threads=threads, backend=backend,
                          progress=display.progress, on_stage=display.stage)
     try:
-        result = run_scenario(scenario, options, variant=variant)
+        with announce_interrupt(display, lang.value):
+            result = run_scenario(scenario, options, variant=variant)
     finally:
         display.stop()
     result.timings["read"] = read_s
+    model_not_written = False
     if write_model is not None:
+        from quota_opt.messages import os_error_text
         from quota_opt.solve import write_model as export
 
-        export(result.form, write_model)
-        out.print(t(lang, f"模型已导出：{write_model}", f"Model exported: {write_model}"))
+        try:
+            export(result.form, write_model)
+        except OSError as exc:  # the results are still written; the exit code says an output is missing
+            model_not_written = True
+            err.print(t(lang, f"[bold red]错误:[/] 无法导出模型到 {write_model}（{os_error_text(exc, 'zh')}）。",
+                        f"[bold red]Error:[/] could not export the model to {write_model} ({os_error_text(exc, 'en')})."),
+                      markup=True)
+        else:
+            out.print(t(lang, f"模型已导出：{write_model}", f"Model exported: {write_model}"))
     target = output or default_output(file)
     t0 = time.perf_counter()
     path = write_results(result, target, lang.value)
@@ -311,15 +410,18 @@ def run(
         out.print(t(lang, f"不可行原因已写入：{path}", f"Infeasibility report written: {path}"))
         raise typer.Exit(3)
     if not result.ok:
-        err.print(t(lang, f"[red]求解未得到可行方案：{sol.termination}[/]",
+        err.print(t(lang, f"[red]求解未得到可行方案：{termination_word(sol.termination, 'zh')}[/]",
                     f"[red]The solver found no allocation: {sol.termination}[/]"), markup=True)
         raise typer.Exit(2)
     if sol.status == Status.FEASIBLE:
         gap_text = "—" if sol.gap is None else f"{sol.gap:.3%}"
-        err.print(t(lang, f"[yellow]求解在 {sol.termination} 时停止，已保留当前最好方案（间隙 {gap_text}）。[/]",
+        err.print(t(lang, f"[yellow]求解提前停止（{termination_word(sol.termination, 'zh')}），已保留当前最好方案"
+                          f"（间隙 {gap_text}）。[/]",
                     f"[yellow]The solve stopped ({sol.termination}); the best allocation found is kept "
                     f"(gap {gap_text}).[/]"), markup=True)
     print_run_summary(result, path, lang.value)
+    if model_not_written:
+        raise typer.Exit(4)
 
 
 def is_results_workbook(file: Path) -> bool:
@@ -377,6 +479,7 @@ def explain(
     from quota_opt.run import RunOptions
     from quota_opt.whatif import amount_text, explain_project, flip_text
 
+    check_options(time_limit_s=time_limit)
     adopted = None
     if is_results_workbook(file):
         from quota_opt.io.results_read import read_results
@@ -417,16 +520,24 @@ def rollover(
     year: Annotated[int, typer.Option("--year", help="The year whose supply is now fact (usually the base year).")],
     lang: LangOpt = Lang.zh,
     scenario: Annotated[Path | None, typer.Option("--scenario", help="The plan's scenario, when not beside the results.")] = None,
+    force: ForceOpt = False,
 ) -> None:
-    """Write next year's scenario: the plan's supply up to YEAR becomes actuals, the base year advances."""
+    """Write next year's scenario: the plan's supply up to YEAR becomes actuals, the base year advances.
+
+    Never writes over its inputs (the results workbook and the plan's scenario); an existing file is
+    replaced only with --force. Exit 0 when written, 1 on input errors, 4 when the scenario could not be
+    written where asked (it is then saved under a fallback name, which the message gives).
+    """
     from quota_opt.io.results_read import read_results
     from quota_opt.io.template import write_scenario
     from quota_opt.rollover import rollover as roll
 
     results = read_results(results_file)
-    sc = load_scenario(scenario_of_results(results, scenario, lang.value), lang.value)
+    scenario_file = scenario_of_results(results, scenario, lang.value)
+    check_output(output, force=force, inputs=(results_file, scenario_file))
+    sc = load_scenario(scenario_file, lang.value)
     nxt, note = roll(sc, results.allocation, results.ledger, year)
-    path = write_scenario(nxt, output, lang.value)
+    path = write_scenario(nxt, output, lang.value, protect=(results_file, scenario_file))
     out.print(t(lang, f"已写出 {note.new_base_year} 年方案：{path}", f"Scenario for {note.new_base_year} written: {path}"))
     out.print(t(lang, f"记为执行数据的项目：{len(note.recorded)} 个；已完成并移出：{len(note.dropped)} 个。",
                 f"Projects recorded as actuals: {len(note.recorded)}; completed and removed: {len(note.dropped)}."))
@@ -447,11 +558,17 @@ def generate(
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same workbook.")] = 1,
     base_year: Annotated[int, typer.Option("--base-year", help="First planning year.")] = 2026,
     lang: LangOpt = Lang.zh,
+    force: ForceOpt = False,
 ) -> None:
-    """Write a valid, realistic scenario workbook of any size (illustrative data, for trials and benchmarks)."""
+    """Write a valid, realistic scenario workbook of any size (illustrative data, for trials and benchmarks).
+
+    An existing file is replaced only with --force. Exit 0 when written, 1 when the name is not .xlsx or the
+    file exists, 4 when it could not be written there (it is then saved under a fallback name).
+    """
     from quota_opt.generate import generate_scenario
     from quota_opt.io.template import write_scenario
 
+    check_output(output, force=force)
     sc = generate_scenario(projects=projects, districts=districts, years=years, seed=seed, base_year=base_year)
     note = t(lang, "生成的示例数据（虚构），仅用于试算和性能测试。", "Generated illustrative data, for trials and benchmarks only.")
     path = write_scenario(sc, output, lang.value, note=note)
@@ -480,6 +597,8 @@ def compare(
     """
     from quota_opt import compare as cmp
 
+    check_options(time_limit_s=time_limit, mip_gap=gap)
+    check_output(output)
     if variants is not None and len(files) != 1:
         raise QuotaOptError(t(lang, "--variants 只能用于一个方案工作簿。", "--variants takes exactly one scenario workbook."))
     cases: list[Any] = []
@@ -531,6 +650,8 @@ def sweep(
     from quota_opt import compare as cmp
     from quota_opt.sweep import parse_params
 
+    check_options(time_limit_s=time_limit, mip_gap=gap)
+    check_output(output)
     tradeoff = cmp.Tradeoff.parse(x, y)
     params = parse_params(param)
     cases = cmp.sweep_cases(load_scenario(file, lang.value, variant), params)
