@@ -131,3 +131,15 @@ def test_run_refuses_an_output_that_is_the_input_under_another_name(tmp_path: Pa
     assert res.exit_code == 4, res.output
     assert path.read_bytes() == before
     assert "输入工作簿" in res.output and "另存为" in res.output
+
+
+@pytest.mark.parametrize(("argv", "code"), [(["run", "--no-such-option", "x.xlsx"], 1), (["run"], 1), ([], 1),
+                                            (["run", "--help"], 0)])
+def test_a_command_line_that_cannot_be_parsed_exits_1_not_2(argv: list[str], code: int) -> None:
+    """Exit 2 means the solver failed (README); a mistyped command line is the user's input, like a bad cell.
+    Run as the installed command runs, through `cli.main` in a process of its own."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "quota_opt.cli", *argv], capture_output=True, text=True, timeout=60)
+    assert done.returncode == code, done.stdout + done.stderr

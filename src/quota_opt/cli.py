@@ -55,6 +55,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         lang = str(kwargs.get("lang", "zh"))
+        _state["parsed"] = True  # the command line was understood: exit 2 from here on is ours (see `main`)
         try:
             return fn(*args, **kwargs)
         except typer.Exit:
@@ -682,11 +683,16 @@ def _report_cases(results: list[Any], path: Path, lang: Lang, tradeoff: Any, wri
 
 
 def main() -> None:
-    """Entry point of the `quota-opt` command."""
+    """Entry point of the `quota-opt` command.
+
+    Click ends a command line it cannot parse (an unknown option, a missing argument, no command) with exit 2,
+    which here means a solver failure; such a line is the user's input, so it exits 1, as other input errors do.
+    """
     try:
         app()
     except SystemExit as exc:
-        sys.exit(exc.code)
+        code = exc.code
+        sys.exit(1 if code == 2 and not _state.get("parsed") else code)
 
 
 if __name__ == "__main__":
