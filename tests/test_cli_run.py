@@ -97,6 +97,11 @@ def test_template_command(tmp_path: Path, lang: str) -> None:
     assert projects.freeze_panes == "A2"
     assert projects["A1"].comment is not None
     assert any("是,否" in str(dv.formula1) or "yes,no" in str(dv.formula1) for dv in projects.data_validations.dataValidation)
+    from quota_opt.schema import NO_WORDS, YES_WORDS
+
+    instructions = " ".join(str(c.value) for c in wb.worksheets[0]["A"] if c.value)
+    line = next(part for part in instructions.split("。" if lang == "zh" else ". ") if "是/否" in part or "Yes/no" in part)
+    assert all(word in line for word in (*YES_WORDS, *NO_WORDS)), line  # what the reader accepts, all of it
 
 
 def test_generate_command_writes_a_valid_workbook(tmp_path: Path) -> None:

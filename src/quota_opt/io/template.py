@@ -30,7 +30,16 @@ from quota_opt.io.excel import (
 )
 from quota_opt.messages import check_lang
 from quota_opt.scenario import Scenario, Settings
-from quota_opt.schema import INSTRUCTIONS_NAME, SETTINGS, SHEETS, SHEETS_BY_KEY, Column, ColumnType, Sheet
+from quota_opt.schema import (
+    INSTRUCTIONS_NAME,
+    SETTINGS,
+    SHEETS,
+    SHEETS_BY_KEY,
+    Column,
+    ColumnType,
+    Sheet,
+    yes_no_words,
+)
 
 VALIDATION_ROWS = 2000  # drop-downs reach this far down in a blank template
 
@@ -149,7 +158,7 @@ def _write_instructions(wb: Workbook, lang: str, note: str | None) -> None:
             "quota-opt 方案工作簿",
             "依据：杭州市《全市“一盘棋”产业链精准招商工作制度（试行）》（2019）。",
             "填写方法：每张工作表第1行为列名（可用中文名或英文键），从第2行起每行一条记录。鼠标悬停在列名上可查看单位和说明。",
-            "是/否列可填：是、否、Y、N、yes、no、TRUE、FALSE、1、0。代码按文本处理。选填列留空即取默认值。",
+            f"是/否列可填以下值（不区分大小写）——{yes_no_words('zh')}。代码按文本处理。选填列留空即取默认值。",
             "填写完成后运行：quota-opt validate 本文件.xlsx 检查；quota-opt run 本文件.xlsx 计算分配方案。",
             "",
         ]
@@ -160,7 +169,8 @@ def _write_instructions(wb: Workbook, lang: str, note: str | None) -> None:
             "quota-opt scenario workbook",
             "Policy: Hangzhou 'one chessboard' industrial-chain investment rules (2019).",
             "Row 1 of each sheet holds the column names (keys or labels); one record per row from row 2. Hover over a header for its unit and help.",
-            "Yes/no cells accept 是/否, Y/N, yes/no, TRUE/FALSE, 1/0. Ids are text. Blank optional cells take their defaults.",
+            f"Yes/no cells accept (in any case) {yes_no_words('en')}. Ids are text. Blank optional cells take their "
+            "defaults.",
             "Then run: quota-opt validate THIS.xlsx to check it; quota-opt run THIS.xlsx to allocate.",
             "",
         ]
