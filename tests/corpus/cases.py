@@ -417,7 +417,7 @@ def old_xls_file(tmp: Path) -> Path:
     return path
 
 
-@case("error", "unsupported_format", en=r"is a text/CSV file")
+@case("error", "unsupported_format", en=r"is a text/CSV file", zh=r"是 文本/CSV 文件，本工具只读取")
 def csv_file(tmp: Path) -> Path:
     """The projects exported as CSV."""
     path = tmp / "projects.csv"
@@ -435,7 +435,8 @@ def ods_file(tmp: Path) -> Path:
     return path
 
 
-@case("error", "unsupported_format", en=r"is a HTML \(a web page saved with an Excel name\) file")
+@case("error", "unsupported_format", en=r"is a HTML \(a web page saved with an Excel name\) file",
+      zh=r"是 网页（HTML，以 Excel 文件名保存） 文件")
 def html_saved_as_xls(tmp: Path) -> Path:
     """A web page exported by an office system with an .xls name."""
     path = tmp / "export.xls"
@@ -450,6 +451,15 @@ def truncated_file(tmp: Path) -> Path:
     build().save(buffer)
     path = tmp / "cut.xlsx"
     path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    return path
+
+
+@case("error", "corrupt_file", en=r"\(damaged or not an Excel file\): not a zip container\.",
+      zh=r"（文件损坏或不是 Excel 文件）：不是 zip 压缩包")
+def zip_signature_but_no_zip(tmp: Path) -> Path:
+    """A file that starts like a zip (and so like an .xlsx) but is not one: the reason is said in each language."""
+    path = tmp / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"not really a zip" * 8)
     return path
 
 

@@ -27,15 +27,18 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc and password-prot
 _ZIP_MAGIC = b"PK\x03\x04"
 # An encrypted OOXML file is an OLE2 container with these streams (names stored in UTF-16LE).
 _ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
-_FORMATS = {".xls": "Excel 97-2003 (.xls)", ".csv": "CSV", ".ods": "OpenDocument (.ods)",
-            ".xlsb": "Excel binary (.xlsb)", ".numbers": "Numbers", ".txt": "text", ".json": "JSON",
-            ".et": "WPS (.et)", ".tsv": "TSV"}
-_FORMAT_NAMES = {
+# Format names for the unsupported_format message: one string where both languages say it the same way,
+# else {zh, en}
+_FORMATS: dict[str, str | dict[str, str]] = {
+    ".xls": "Excel 97-2003 (.xls)", ".csv": "CSV", ".ods": "OpenDocument (.ods)",
+    ".xlsb": {"zh": "Excel 二进制（.xlsb）", "en": "Excel binary (.xlsb)"}, ".numbers": "Numbers",
+    ".txt": {"zh": "文本", "en": "text"}, ".json": "JSON", ".et": "WPS (.et)", ".tsv": "TSV"}
+_FORMAT_NAMES: dict[str, str | dict[str, str]] = {
     "xls": "Excel 97-2003 (.xls)",
-    "html": "HTML (a web page saved with an Excel name)",
-    "text": "text/CSV",
+    "html": {"zh": "网页（HTML，以 Excel 文件名保存）", "en": "HTML (a web page saved with an Excel name)"},
+    "text": {"zh": "文本/CSV", "en": "text/CSV"},
     "ods": "OpenDocument (.ods)",
-    "xlsb": "Excel binary (.xlsb)",
+    "xlsb": _FORMATS[".xlsb"],
 }
 
 # Element names may carry a namespace prefix (<x:c>) in files written by some tools.
@@ -185,19 +188,22 @@ def check_file(path: Path) -> bytes:
             raise _file_problem("unsupported_format", path, fmt=_FORMAT_NAMES[sniffed])
         if suffix in _FORMATS:
             raise _file_problem("unsupported_format", path, fmt=_FORMATS[suffix])
-        raise _file_problem("corrupt_file", path, detail="not a zip container")
+        raise _file_problem("corrupt_file", path, detail=NOT_ZIP)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except zipfile.BadZipFile:
+        raise _file_problem("corrupt_file", path, detail=NOT_ZIP) from None
+    except (OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise _file_problem("corrupt_file", path, detail=str(exc) or type(exc).__name__) from None
     if b"opendocument" in mimetype or suffix in (".ods", ".numbers"):
         raise _file_problem("unsupported_format", path, fmt=_FORMATS.get(suffix, _FORMAT_NAMES["ods"]))
     if "xl/workbook.bin" in names:
         raise _file_problem("unsupported_format", path, fmt=_FORMAT_NAMES["xlsb"])
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise _file_problem("corrupt_file", path, detail="the zip archive holds no Excel workbook")
+        raise _file_problem("corrupt_file", path, detail={"zh": "压缩包中没有 Excel 工作簿",
+                                                          "en": "the zip archive holds no Excel workbook"})
     return data
 
 
@@ -248,6 +254,9 @@ def read_workbook(path: str | Path, progress: Callable[[int], None] | None = Non
         progress(count)
     return RawWorkbook(path=path, sha256=digest, sheets=sheets,
                        epoch=epoch if isinstance(epoch, dt.datetime) else DEFAULT_EPOCH)
+
+
+NOT_ZIP = {"zh": "不是 zip 压缩包（.xlsx 文件实为 zip 压缩包）", "en": "not a zip container"}  # a detail in both languages
 
 
 def _detail(exc: BaseException) -> str:
