@@ -65,6 +65,18 @@ def test_parse_param_refuses_bad_specs_clearly(text: str, match: str) -> None:
         parse_param(text)
 
 
+@pytest.mark.parametrize(("text", "zh"), [
+    ("reward_ratio=1:0:0.5", "区间无效（步长的方向背离终点"),
+    ("reward_ratio=0:1:0", "区间无效（步长不能为 0）"),
+    ("reward_ratio=0:x:1", "起、止和步长应为数"),
+])
+def test_bad_ranges_are_explained_in_chinese_too(text: str, zh: str) -> None:
+    with pytest.raises(SweepError) as info:
+        parse_param(text)
+    assert zh in info.value.report("zh") and not any(c.isascii() and c.isalpha() for c in info.value.report("zh")
+                                                     .split("：", 1)[1].replace("reward_ratio", ""))
+
+
 def test_parse_params_reports_every_bad_param() -> None:
     with pytest.raises(SweepError) as info:
         parse_params(["deferral_discount=2", "nonsense=1", "reward_ratio=1"])

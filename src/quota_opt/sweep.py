@@ -55,22 +55,30 @@ class Param:
         return SETTINGS.column(self.key)
 
 
+class RangeError(ValueError):
+    """A start:stop:step that gives no values, said in both languages."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
 def float_range(start: float, stop: float, step: float) -> list[float]:
     """start, start+step, … up to stop inclusive (within 1e-9 of a step); step may be negative when stop < start.
 
     Values are rounded to 12 significant digits so that 0:1:0.1 gives 0.3, not 0.30000000000000004.
-    Raises ValueError for a zero step or a step that moves away from stop.
+    Raises RangeError for a zero step, a step that moves away from stop, or too many values.
     """
     if not all(math.isfinite(v) for v in (start, stop, step)):
-        raise ValueError("start, stop and step must be finite numbers")
+        raise RangeError("起、止和步长应为有限的数", "start, stop and step must be finite numbers")
     if step == 0:
-        raise ValueError("step must not be 0")
+        raise RangeError("步长不能为 0", "step must not be 0")
     span = stop - start
     if span * step < 0:
-        raise ValueError("step moves away from stop")
+        raise RangeError("步长的方向背离终点（起点小于终点时步长应为正，反之为负）", "step moves away from stop")
     count = math.floor(span / step + _TOL) + 1
     if count > MAX_POINTS:
-        raise ValueError(f"{count} values; at most {MAX_POINTS}")
+        raise RangeError(f"共 {count} 个取值，最多 {MAX_POINTS} 个", f"{count} values; at most {MAX_POINTS}")
     return [float(f"{start + i * step:.12g}") for i in range(count)]
 
 
@@ -101,9 +109,14 @@ def parse_param(text: str) -> Param:
                                f"--param {raw}: start:stop:step needs three numbers and a numeric setting")])
         try:
             start, stop, step = (float(p) for p in pieces)
+        except ValueError:
+            raise SweepError([(f"--param {raw}：起、止和步长应为数", f"--param {raw}: start, stop and step must be numbers")]
+                             ) from None
+        try:
             parts = list(float_range(start, stop, step))
-        except ValueError as exc:
-            raise SweepError([(f"--param {raw}：区间无效（{exc}）", f"--param {raw}: invalid range ({exc})")]) from None
+        except RangeError as exc:
+            raise SweepError([(f"--param {raw}：区间无效（{exc.zh}）", f"--param {raw}: invalid range ({exc.en})")]
+                             ) from None
     else:
         parts = [p.strip() for p in spec.split(",")]
         if any(p == "" for p in parts):
