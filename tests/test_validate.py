@@ -609,6 +609,22 @@ def test_annotate_refuses_to_overwrite_the_input(tmp_path: Path) -> None:
     assert _sha(source) == before
 
 
+def test_annotate_says_why_no_copy_was_written(tmp_path: Path) -> None:
+    """--annotate asked for a copy; when there is nothing to mark, or the file cannot be read at all, the user is
+    told why the copy is not there, instead of nothing."""
+    from typer.testing import CliRunner
+
+    from quota_opt.cli import app
+
+    good = _make(tmp_path, "zh", lambda wb: None)
+    res = CliRunner().invoke(app, ["validate", str(good), "--annotate", str(tmp_path / "a.xlsx")])
+    assert res.exit_code == 0 and "没有需要标注的问题" in res.output and not (tmp_path / "a.xlsx").exists()
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + b"x" * 64)
+    res = CliRunner().invoke(app, ["validate", str(broken), "--annotate", str(tmp_path / "b.xlsx"), "--lang", "en"])
+    assert res.exit_code == 1 and "the file itself cannot be read" in res.output and not (tmp_path / "b.xlsx").exists()
+
+
 # --------------------------------------------------------------------------------------------
 # docs/workbook.md
 # --------------------------------------------------------------------------------------------

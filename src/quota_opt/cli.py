@@ -142,13 +142,18 @@ def validate(
     with reading_progress(file, lang) as progress:
         report = validate_workbook(file, progress=progress)
     print_problems(report.problems, lang.value)
-    if annotate is not None and report.problems and file.is_file() and not any(
-        p.code in {"corrupt_file", "encrypted_file", "unsupported_format", "unreadable_file"} for p in report.problems
-    ):
+    unreadable = not file.is_file() or any(
+        p.code in {"corrupt_file", "encrypted_file", "unsupported_format", "unreadable_file"} for p in report.problems)
+    if annotate is not None and report.problems and not unreadable:
         from quota_opt.io.annotate import annotate_workbook
 
         path = annotate_workbook(file, report.problems, annotate, lang.value)
         out.print(t(lang, f"已写出标注副本：{path}", f"Annotated copy written: {path}"))
+    elif annotate is not None:  # say why the copy asked for is not there
+        out.print(t(lang, f"未写出标注副本 {annotate}：" + ("文件本身无法读取，无从标注。" if unreadable else "没有需要标注的问题。"),
+                    f"No annotated copy written to {annotate}: "
+                    + ("the file itself cannot be read, so there is nothing to mark it on." if unreadable
+                       else "there are no problems to mark.")))
     if report.ok:
         sc = report.scenario
         assert sc is not None

@@ -20,7 +20,7 @@ from openpyxl.comments import Comment
 
 from quota_opt.errors import OutputError, Problem
 from quota_opt.io.excel import ERROR_FILL, WARNING_FILL, WRAP, save_atomic, style_header
-from quota_opt.messages import check_lang, severity_word
+from quota_opt.messages import check_lang, os_error_text, severity_word
 
 SHEET_NAME = {"zh": "校验结果", "en": "validation"}
 _MAX_COMMENT = 30_000  # Excel keeps at most 32,767 characters in a cell or comment
@@ -126,4 +126,4 @@ def annotate_workbook(source: str | Path, problems: list[Problem], out: str | Pa
     try:
         return save_atomic(wb, out, protect=source)
     except OSError as exc:
-        raise AnnotateError(out, exc.strerror or str(exc), exc.strerror or str(exc)) from None
+        raise AnnotateError(out, os_error_text(exc, "zh"), os_error_text(exc, "en")) from None
