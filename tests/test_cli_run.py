@@ -40,6 +40,7 @@ def test_run_writes_results_beside_the_input(tmp_path: Path, lang: str) -> None:
     key = SUMMARY_ROWS["objective"][0] if lang == "zh" else "objective"
     assert summary[key] == pytest.approx(84, abs=1e-3)
     assert ("分配结果概览" if lang == "zh" else "Allocation summary") in res.output
+    assert ("用地：区县指标(亩)" if lang == "zh" else "Land from district quota (mu)") in res.output  # words, units
     assert ws_headers(wb[ALLOCATION.name(lang)])[0] == ("项目编号" if lang == "zh" else "project_id")
 
 

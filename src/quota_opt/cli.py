@@ -341,11 +341,11 @@ def print_run_summary(result: Any, path: Path | None, lang: str) -> None:
     for key in keys:
         if key not in rows or rows[key] is None:
             continue
-        zh, _en, fmt = SUMMARY_ROWS[key]
+        zh, en, fmt = SUMMARY_ROWS[key]
         v = rows[key]
         if isinstance(v, float):
             v = f"{v:.2%}" if fmt and "%" in fmt else f"{v:,.2f}"
-        table.add_row(zh if lang == "zh" else key.replace("_", " "), str(v))
+        table.add_row(zh if lang == "zh" else en, str(v))
     out.print(table)
     if path is not None:
         out.print(t(lang, f"结果已写出：{path}", f"Results written: {path}"))
