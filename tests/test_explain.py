@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -261,13 +262,20 @@ def test_explain_thresholds_by_hand() -> None:
     assert th["quota"].flip_at == pytest.approx(110, rel=0.01)
 
 
-def test_explain_cli_on_results_workbook(tmp_path: Path) -> None:
+def abc_explained(tmp_path: Path) -> tuple[Path, Any]:
+    """The A/B/C scenario above (optimum A + C) written to s.xlsx and run; then `explain` of B from its results
+    workbook. Returns the scenario's path and the explain command's result."""
     sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
               quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
     path = write_scenario(sc, tmp_path / "s.xlsx", "en")
     assert runner.invoke(app, ["run", str(path), "--lang", "en"]).exit_code == 0
     res = runner.invoke(app, ["explain", str(tmp_path / "s_results.xlsx"), "B", "--lang", "en"])
     assert res.exit_code == 0, res.output
+    return path, res
+
+
+def test_explain_cli_on_results_workbook(tmp_path: Path) -> None:
+    _, res = abc_explained(tmp_path)
     assert "Out-competed" in res.output and "1.2" in res.output
 
 
@@ -347,12 +355,7 @@ def test_explain_on_results_explains_the_adopted_plan(tmp_path: Path) -> None:
     """The bureau adopted B + C (90 of the 100 mu) rather than the optimum A + C. Explaining A from that results
     workbook speaks of the adopted plan: A is left out, with the 10 mu B and C left, not the re-solved optimum in
     which A is funded."""
-    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
-    path = write_scenario(sc, tmp_path / "s.xlsx", "en")
-    assert runner.invoke(app, ["run", str(path), "--lang", "en"]).exit_code == 0
-    res = runner.invoke(app, ["explain", str(tmp_path / "s_results.xlsx"), "B", "--lang", "en"])
-    assert res.exit_code == 0, res.output
+    path, res = abc_explained(tmp_path)
     assert "adopted plan in the results workbook" in res.output
     adopted = read_results(tmp_path / "s_results.xlsx").allocation.set_index("project_id")
     adopted.loc["A", ["selected", "status", "year", "land_district_quota"]] = [False, "not_selected", None, 0.0]
