@@ -19,7 +19,6 @@ import io
 import math
 import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -496,23 +495,13 @@ def write_model(form: Formulation, path: str | Path) -> Path:
     Creates the folder if needed and, like the workbooks, writes a temporary file beside `path` and renames it,
     so a failed export leaves no half file. Raises OSError when the file could not be written: HiGHS itself
     only returns an error status (a missing folder once went unnoticed and the export was reported done)."""
-    from quota_opt.io.excel import new_file_mode
+    from quota_opt.io.excel import atomic_path
 
     path = Path(path)
     if path.suffix.lower() not in (".mps", ".lp"):
         raise SolveError(f"--write-model takes a .mps or .lp file, got {path.name}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix.lower(), dir=path.parent)
-    os.close(fd)
-    try:
-        h = load_highs(form, names=True)
-        written = h.writeModel(tmp)
+    with atomic_path(path, path.suffix.lower()) as tmp:  # HiGHS picks the format by the suffix
+        written = load_highs(form, names=True).writeModel(tmp)
         if str(written).split(".")[-1] == "kError" or not os.path.getsize(tmp):
             raise OSError(errno.EIO, f"HiGHS could not write the model to {path}")
-        os.chmod(tmp, new_file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     return path

@@ -13,7 +13,8 @@ import threading
 import time
 import weakref
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -274,6 +275,24 @@ def new_file_mode(path: Path) -> int:
 _umask_lock = threading.Lock()
 
 
+@contextmanager
+def atomic_path(path: Path, suffix: str) -> Iterator[str]:
+    """A temporary file beside `path` (its folder made if needed) for the caller to write; renamed onto `path`
+    with `new_file_mode`'s permissions when the block ends, removed if it raises, so a failed write never leaves
+    half a file where `path` was. Workbooks (`save_atomic`) and model exports (`solve.write_model`) use it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        os.chmod(tmp, new_file_mode(path))
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with _suppress():
+            os.unlink(tmp)
+        raise
+
+
 def save_atomic(wb: Workbook, path: str | Path, *, protect: Protected = None) -> Path:
     """Save to a temporary file beside `path`, then rename it into place.
 
@@ -283,17 +302,8 @@ def save_atomic(wb: Workbook, path: str | Path, *, protect: Protected = None) ->
     for source in protected_paths(protect):
         if same_file(path, source):
             raise InputProtected(errno.EEXIST, f"refusing to overwrite the input workbook {path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        os.chmod(tmp, new_file_mode(path))
+    with atomic_path(path, ".xlsx.tmp") as tmp:
         _write(wb, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with _suppress():
-            os.unlink(tmp)
-        raise
     return path
 
 
