@@ -372,6 +372,11 @@ def _num(x: float | None) -> str:
 _STATED_MAXIMUM = 1000.0
 
 
+def expected_words(column: Column, *, full: bool = False) -> dict[str, str]:
+    """`expected_phrase` in both languages, as a problem's `expected` parameter."""
+    return {lang: expected_phrase(column, lang, full=full) for lang in LANGS}
+
+
 def expected_phrase(column: Column, lang: str, *, full: bool = False) -> str:
     """What a valid cell of this column looks like, e.g. "大于0的数" / "a number > 0".
 

@@ -315,7 +315,8 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
     rivals = [(low, key) for key, _ in sources
               if (low := ctx.lowest_funded(year, None if key in _CITY_LEVEL else rec["district_id"],
                                            _USED_COLUMN[key])) is not None]
-    binding = min(rivals, key=lambda r: (r[0][0], r[0][1]))[1] if rivals else sources[0][0]
+    lost_to = min(rivals, key=lambda r: (r[0][0], r[0][1])) if rivals else None  # ((score, project), quota)
+    binding = lost_to[1] if lost_to else sources[0][0]
     params: dict[str, Any] = {
         "year": year, "kind": _KIND_WORDS[kind], "unit": _UNIT_WORDS[kind], "parts": parts,
         "left": _fmt(total, digits), "need": _fmt(land if kind == "land" else energy, digits),
@@ -327,9 +328,9 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
         params["why"] = {lang: _misfit_clause(bool(rec["fits_layout"]), bool(cand["first_report_ok"]), lang)
                          for lang in ("zh", "en")}
         return MISFIT_DISTRICT_SHORT, params
-    if not rivals:
+    if lost_to is None:
         return QUOTA_SHORT, params
-    (needed, rival), _ = min(rivals, key=lambda r: (r[0][0], r[0][1]))
+    (needed, rival), _ = lost_to
     params.update(needed=needed, rival=rival)
     return OUTCOMPETED, params
 

@@ -83,7 +83,7 @@ def option_problems(*, time_limit_s: float | None = None, mip_gap: float | None 
     (0, 86,400] s, gap in [0, 1], threads in [0, 256]), so an option is held to the rule its cell is; left to the
     solver, a negative value ended in Pyomo's "Failed casting" and a time limit of 0 or a gap of 2 went through.
     Returns one `bad_option` error per option that is out of bounds."""
-    from quota_opt.messages import LANGS, expected_phrase
+    from quota_opt.messages import expected_words
     from quota_opt.schema import SETTINGS
 
     problems = []
@@ -100,7 +100,7 @@ def option_problems(*, time_limit_s: float | None = None, mip_gap: float | None 
         lo, hi = column.minimum, column.maximum
         if (not math.isfinite(value) or (lo is not None and (value < lo or (column.minimum_exclusive and value <= lo)))
                 or (hi is not None and value > hi)):
-            bad(option, {lang: expected_phrase(column, lang, full=True) for lang in LANGS}, f"{value:g}")
+            bad(option, expected_words(column, full=True), f"{value:g}")
     if backend is not None and backend not in BACKENDS:
         bad("--backend", {"zh": "以下之一：" + "、".join(BACKENDS), "en": "one of: " + ", ".join(BACKENDS)},
             f'"{backend}"')

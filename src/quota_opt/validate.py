@@ -816,7 +816,8 @@ def _key_text(sheet: Sheet, keys: Iterable[str], values: Iterable[Any]) -> dict[
     return {"zh": zh, "en": en}
 
 
-def _known_preview(ids: set[str]) -> str:
+def known_preview(ids: set[str]) -> str:
+    """The first ids of a referenced sheet, sorted, for a message naming an unknown one: "A, B, C, …"."""
     shown = sorted(ids)[:8]
     text = ", ".join(shown) if shown else "—"
     return text + (", …" if len(ids) > len(shown) else "")
@@ -852,7 +853,7 @@ def check_scenario(sc: Scenario, *, records_sound: bool = True) -> list[Problem]
                 for v in dict.fromkeys(values):
                     if _present(v) and v not in known:
                         _err(problems, "unknown_reference", sc.loc(sch.key, row, col.key), found=v, ref=col.ref,
-                             ref_label=SHEETS_BY_KEY[col.ref].label_zh, known=_known_preview(known))
+                             ref_label=SHEETS_BY_KEY[col.ref].label_zh, known=known_preview(known))
     platform_district: dict[Any, Any] = {}
     for pid, did in zip(sc.platforms["platform_id"], sc.platforms["district_id"], strict=True):
         if _present(pid):

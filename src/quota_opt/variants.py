@@ -16,7 +16,7 @@ from typing import Any, cast
 import pandas as pd
 
 from quota_opt.errors import InputError, Location, Problem, Severity
-from quota_opt.messages import expected_phrase
+from quota_opt.messages import expected_words
 from quota_opt.scenario import ROW, Scenario
 from quota_opt.schema import SETTINGS, SHEETS_BY_KEY, Column, ColumnType
 from quota_opt.validate import BAD, parse_cell
@@ -154,10 +154,6 @@ def _target_names(sheet_key: str, col: Column) -> dict[str, str]:
     return {"zh": f"{col.label_zh}({name})", "en": f"{name} ({col.label_en})"}
 
 
-def _expected(col: Column, *, full: bool = False) -> dict[str, str]:
-    return {"zh": expected_phrase(col, "zh", full=full), "en": expected_phrase(col, "en", full=full)}
-
-
 def _read_as(col: Column, raw: Any, where: Location, problems: list[Problem], code: str,
              target: dict[str, str]) -> Any:
     """`parse_cell` of a variant's value by `col` (the target's own column, or FACTOR), with its problems
@@ -170,7 +166,7 @@ def _read_as(col: Column, raw: Any, where: Location, problems: list[Problem], co
     found: list[Problem] = []
     value = parse_cell(col, raw, where, found)
     for p in found:
-        params = {**p.params, "target": target, "expected": _expected(col, full=bool(p.params.get("too_large")))}
+        params = {**p.params, "target": target, "expected": expected_words(col, full=bool(p.params.get("too_large")))}
         problems.append(Problem(p.severity, code if p.code in ("bad_value", "out_of_range") else p.code, p.where,
                                 params))
     return value
@@ -182,4 +178,4 @@ def _scaled_out_of_range(col: Column, new: float, factor: float, where: Location
     too_large = col.maximum is not None and new > col.maximum
     problems.append(Problem(Severity.ERROR, "variant_scaled_out_of_range", where,
                             {"target": target, "factor": f"{factor:g}", "found": round(float(new), 6),
-                             "expected": _expected(col, full=too_large)}))
+                             "expected": expected_words(col, full=too_large)}))

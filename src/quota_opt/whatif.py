@@ -109,11 +109,11 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
     options = options or RunOptions()
     ids = [str(p) for p in scenario.projects["project_id"]]
     if project_id not in ids:
-        from quota_opt.validate import _known_preview  # the same preview the validator gives a bad reference
+        from quota_opt.validate import known_preview  # the same preview the validator gives a bad reference
 
         raise InputError([Problem(Severity.ERROR, "unknown_reference", Location(sheet="projects", column="project_id"),
                                   {"found": project_id, "ref": "projects", "ref_label": "项目",
-                                   "known": _known_preview(set(ids))})])
+                                   "known": known_preview(set(ids))})])
     source = {"zh": "解释的是结果工作簿中已采用的方案。", "en": "Explaining the adopted plan in the results workbook."}
     if base is None and adopted is not None:
         base = adopted_plan(scenario, adopted)

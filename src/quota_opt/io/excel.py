@@ -327,7 +327,6 @@ class ResultsNotWritten(OutputError):
         self.what = what
         self.protected = isinstance(reason, InputProtected)
         self.error = reason
-        self.reason = reason.strerror or str(reason)
         super().__init__(self.report("en"))
 
     def report(self, lang: str = "zh") -> str:
@@ -337,7 +336,7 @@ class ResultsNotWritten(OutputError):
             why = "这是输入工作簿，不会被覆盖" if self.protected else os_error_text(self.error, "zh")
             where = f"{self.what[0]} {self.saved}" if self.saved else "也无法写入任何备用位置"
             return f"无法写出 {self.target}（{why}）；{where}。"
-        why = "it is an input workbook, which is never overwritten" if self.protected else self.reason
+        why = "it is an input workbook, which is never overwritten" if self.protected else os_error_text(self.error, "en")
         where = f"{self.what[1]} {self.saved} instead" if self.saved else "nor to any fallback location"
         return f"could not write {self.target} ({why}); {where}."
 

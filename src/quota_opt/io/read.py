@@ -40,6 +40,7 @@ _FORMAT_NAMES: dict[str, str | dict[str, str]] = {
     "ods": "OpenDocument (.ods)",
     "xlsb": _FORMATS[".xlsb"],
 }
+NOT_ZIP = {"zh": "不是 zip 压缩包（.xlsx 文件实为 zip 压缩包）", "en": "not a zip container"}  # a detail in both languages
 
 # Element names may carry a namespace prefix (<x:c>) in files written by some tools.
 _P = rb"(?:\w+:)?"
@@ -254,9 +255,6 @@ def read_workbook(path: str | Path, progress: Callable[[int], None] | None = Non
         progress(count)
     return RawWorkbook(path=path, sha256=digest, sheets=sheets,
                        epoch=epoch if isinstance(epoch, dt.datetime) else DEFAULT_EPOCH)
-
-
-NOT_ZIP = {"zh": "不是 zip 压缩包（.xlsx 文件实为 zip 压缩包）", "en": "not a zip container"}  # a detail in both languages
 
 
 def _detail(exc: BaseException) -> str:
