@@ -87,6 +87,19 @@ FAULTS: list[tuple[str, str, Edit | None, Callable[[dict[str, Any]], None] | Non
      "工作表 项目(projects)，第5行，项目编号(project_id)，单元格 A5：项目编号 J2 重复（第一次出现在第 3 行）。每个编号只能出现一次。",
      "sheet projects, row 5, project_id (Project id), cell A5: project_id J2 appears twice (first in row 3). "
      "Each id must be unique."),
+    # "j2" and "J 2" look like J2 to the clerk, and Excel's lookups treat them as one: not two projects
+    ("id_differs_only_in_case", "near_duplicate_id", _set("projects", 5, "project_id", "j2"), None,
+     "工作表 项目(projects)，第5行，项目编号(project_id)，单元格 A5：项目编号 j2 与第 3 行的 项目编号 J2 只有大小写或空格不同。"
+     "本工具会当作两条记录，而 Excel（查找、删除重复项）视为同一编号。如是同一条，请删除其中一行；否则请改用明显不同的编号。",
+     "sheet projects, row 5, project_id (Project id), cell A5: project_id j2 differs from project_id J2 (row 3) only "
+     "in upper/lower case or spaces. They would be read as two records, while Excel (lookups, Remove Duplicates) "
+     "treats them as one. Delete one row if they are the same; otherwise give them clearly different ids."),
+    ("id_differs_only_in_spaces", "near_duplicate_id", _set("projects", 5, "project_id", "J 2"), None,
+     "工作表 项目(projects)，第5行，项目编号(project_id)，单元格 A5：项目编号 J 2 与第 3 行的 项目编号 J2 只有大小写或空格不同。"
+     "本工具会当作两条记录，而 Excel（查找、删除重复项）视为同一编号。如是同一条，请删除其中一行；否则请改用明显不同的编号。",
+     "sheet projects, row 5, project_id (Project id), cell A5: project_id J 2 differs from project_id J2 (row 3) only "
+     "in upper/lower case or spaces. They would be read as two records, while Excel (lookups, Remove Duplicates) "
+     "treats them as one. Delete one row if they are the same; otherwise give them clearly different ids."),
     ("duplicate_quota_row", "duplicate_id", _set("district_quotas", 5, "year", 2026), None,
      "工作表 区县年度指标(district_quotas)，第5行，年度(year)，单元格 A5：年度 2026、区县代码 B 重复（第一次出现在第 3 行）。"
      "每个编号只能出现一次。",

@@ -230,6 +230,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{key_text} 重复（第一次出现在第 {other} 行）。每个编号只能出现一次。",
         "{key_text} appears twice (first in row {other}). Each id must be unique.",
     ),
+    "near_duplicate_id": (
+        "{key_text} 与第 {other} 行的 {other_text} 只有大小写或空格不同。本工具会当作两条记录，而 Excel（查找、删除重复项）"
+        "视为同一编号。如是同一条，请删除其中一行；否则请改用明显不同的编号。",
+        "{key_text} differs from {other_text} (row {other}) only in upper/lower case or spaces. They would be read "
+        "as two records, while Excel (lookups, Remove Duplicates) treats them as one. Delete one row if they are the "
+        "same; otherwise give them clearly different ids.",
+    ),
     "unknown_reference": (
         "“{found}”不在“{ref_label}”({ref})表中（现有：{known}）。请先在该表中添加，或更正代码。",
         '"{found}" is not in the {ref} sheet (known: {known}). Add it there first, or correct the id.',
@@ -327,7 +334,7 @@ _QUOTED = {"bad_value", "out_of_range", "coerced_number", "variant_bad_value", "
            "totals_row_skipped", "variant_value", "variant_factor", "variant_scaled_out_of_range"}
 _MAX_SHOWN = 60  # characters of a cell value shown in a message
 _OWN_TEXT = {"expected", "reason", "columns", "code"}  # parameters written by the product, shown as they are
-_LIMITS = {"path": 300, "detail": 300, "key_text": 200}
+_LIMITS = {"path": 300, "detail": 300, "key_text": 200, "other_text": 200}
 
 
 def _clean(text: str, limit: int = 120) -> str:

@@ -887,19 +887,34 @@ def _check_unique(sc: Scenario, problems: list[Problem]) -> None:
             continue
         df = sc.table(sch.key)
         first: dict[tuple[Any, ...], Any] = {}
+        # ids that differ only in case or spaces ("P01", "p01", "P 01") look the same to the person filling the
+        # sheet, and Excel's lookups and Remove Duplicates treat them as one: the key as typed, by loose form
+        loose_first: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
         required_keys = [k for k in sch.primary_key if sch.column(k).required]
         at = {k: i for i, k in enumerate(sch.primary_key)}
+        column = sch.primary_key[0] if len(sch.primary_key) == 1 else required_keys[0]
         for rec in df[[*sch.primary_key, ROW]].itertuples(index=False, name=None):
             key, row = tuple(rec[:-1]), rec[-1]
             if not all(_present(key[at[k]]) for k in required_keys):
                 continue
             norm = tuple(v if _present(v) else None for v in key)
+            loose = tuple(_loose_id(v) for v in norm)
             if norm in first:
-                column = sch.primary_key[0] if len(sch.primary_key) == 1 else required_keys[0]
                 _err(problems, "duplicate_id", sc.loc(sch.key, row, column),
                      key_text=_key_text(sch, sch.primary_key, key), other=first[norm])
+            elif loose in loose_first:
+                other_key, other_row = loose_first[loose]
+                _err(problems, "near_duplicate_id", sc.loc(sch.key, row, column),
+                     key_text=_key_text(sch, sch.primary_key, key),
+                     other_text=_key_text(sch, sch.primary_key, other_key), other=other_row)
             else:
                 first[norm] = row
+                loose_first[loose] = (key, row)
+
+
+def _loose_id(value: Any) -> Any:
+    """An id compared as a person reads it: case and spaces ignored ("P 01" ~ "p01")."""
+    return re.sub(r"\s+", "", value).casefold() if isinstance(value, str) else value
 
 
 def _check_years(sc: Scenario, districts: set[str], problems: list[Problem]) -> None:
