@@ -100,6 +100,13 @@ FAULTS: list[tuple[str, str, Edit | None, Callable[[dict[str, Any]], None] | Non
      "sheet projects, row 5, project_id (Project id), cell A5: project_id J 2 differs from project_id J2 (row 3) only "
      "in upper/lower case or spaces. They would be read as two records, while Excel (lookups, Remove Duplicates) "
      "treats them as one. Delete one row if they are the same; otherwise give them clearly different ids."),
+    # an 18-digit project code typed as a number: Excel keeps 15 digits, so the id read is not the id typed
+    ("id_number_too_long", "id_number_too_long", _set("projects", 2, "project_id", 330100201900012345), None,
+     "工作表 项目(projects)，第2行，项目编号(project_id)，单元格 A2：应为代码（文本或数字），实际为数字 3.30100201900012E+17："
+     "Excel 只保留数字的前15位，这么长的编号作为数字保存时末尾几位已丢失。请将该列设为“文本”格式后重新输入编号。",
+     "sheet projects, row 2, project_id (Project id), cell A2: expected an id (text or a number), got the number "
+     "3.30100201900012E+17: Excel keeps only 15 digits of a number, so an id this long has lost its last digits. "
+     "Format the column as Text and type the ids again."),
     ("duplicate_quota_row", "duplicate_id", _set("district_quotas", 5, "year", 2026), None,
      "工作表 区县年度指标(district_quotas)，第5行，年度(year)，单元格 A5：年度 2026、区县代码 B 重复（第一次出现在第 3 行）。"
      "每个编号只能出现一次。",
@@ -465,6 +472,8 @@ def test_ids_are_text() -> None:
     assert _parse(pid, 101) == ("101", [])
     assert _parse(pid, 101.0) == ("101", [])
     assert _parse(pid, " Ｊ１ ") == ("J1", [])
+    assert _parse(pid, 999_999_999_999_999.0) == ("999999999999999", [])  # 15 digits: Excel keeps them all
+    assert _parse(pid, 1e15)[0] is BAD
     assert _parse(pid, True)[0] is BAD
     assert _parse(pid, dt.datetime(2026, 1, 1))[0] is BAD
     chains = Column("key_chains", "重点产业链", "Key chains", ColumnType.ID_LIST, required=True)

@@ -230,6 +230,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{key_text} 重复（第一次出现在第 {other} 行）。每个编号只能出现一次。",
         "{key_text} appears twice (first in row {other}). Each id must be unique.",
     ),
+    "id_number_too_long": (
+        "应为{expected}，实际为数字 {found}：Excel 只保留数字的前15位，这么长的编号作为数字保存时末尾几位已丢失。"
+        "请将该列设为“文本”格式后重新输入编号。",
+        "expected {expected}, got the number {found}: Excel keeps only 15 digits of a number, so an id this long "
+        "has lost its last digits. Format the column as Text and type the ids again.",
+    ),
     "near_duplicate_id": (
         "{key_text} 与第 {other} 行的 {other_text} 只有大小写或空格不同。本工具会当作两条记录，而 Excel（查找、删除重复项）"
         "视为同一编号。如是同一条，请删除其中一行；否则请改用明显不同的编号。",

@@ -90,6 +90,9 @@ _UNIT_WORDS = {normalize_name(w) for w in ("%", "‰", "百分比", "percent", "
     *({normalize_name(c.unit_zh), normalize_name(c.unit_en)} - {""} for s in SHEETS for c in s.columns))
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)(.*)$", re.IGNORECASE)
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])")
+# Excel keeps 15 significant digits of a number: an id of 16 digits or more typed as a number has lost its last
+# digits (330100201900012345 is stored as 330100201900012000), so it is not the id that was typed
+_EXCEL_EXACT_DIGITS = 1e15
 _MINUS_SIGNS = str.maketrans({"−": "-", "–": "-", "﹣": "-", "－": "-"})
 
 # Every coercion that reads an awkward cell with a warning instead of an error (docs/workbook.md).
@@ -276,6 +279,8 @@ def parse_cell(column: Column, value: Any, where: Location | Callable[[], Locati
         if isinstance(value, float):
             if not math.isfinite(value):
                 return bad()
+            if abs(value) >= _EXCEL_EXACT_DIGITS:
+                return bad("id_number_too_long", found=f"{value:.15G}")
             return str(int(value)) if value.is_integer() else repr(value)
         if isinstance(value, int):
             return str(value)
@@ -286,6 +291,8 @@ def parse_cell(column: Column, value: Any, where: Location | Callable[[], Locati
         if isinstance(value, float):
             if not math.isfinite(value):
                 return bad()
+            if abs(value) >= _EXCEL_EXACT_DIGITS:
+                return bad("id_number_too_long", found=f"{value:.15G}")
             value = int(value) if value.is_integer() else value
         ids = split_ids(value)
         return ids if ids else bad()
