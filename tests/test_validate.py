@@ -536,6 +536,20 @@ def test_settings_sheet_faults(tmp_path: Path) -> None:
                                                 "parameter name in column A; ignored.")
 
 
+def test_a_colon_after_a_parameter_name_is_ignored(tmp_path: Path) -> None:
+    """"基准年度：" is laid out as on a paper form: still the base year; an optional parameter so written was
+    ignored with a warning and took its default (the province request cap 0 instead of 30)."""
+    wb = build()
+    ws = sheet_of(wb, "settings")
+    ws.cell(row=settings_row("base_year"), column=1, value="基准年度：")
+    ws.append(["向省争取指标年上限 :", 30])
+    report = validate_workbook(save(wb, tmp_path / "s.xlsx"))
+    assert report.ok and report.scenario is not None, report.messages("en")
+    assert report.warnings == []
+    assert report.scenario.settings.base_year == 2026
+    assert report.scenario.settings.province_request_cap == 30
+
+
 def test_parse_workbook_and_scenario_from_parsed_keep_row_numbers(tmp_path: Path) -> None:
     from quota_opt.io.read import read_workbook
 

@@ -62,6 +62,7 @@ _TOTAL_WORDS_EN = ("total", "totals", "sum", "subtotal", "grandtotal")
 _TOTAL_FORMULA = re.compile(r"^\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE|SUMIF|SUMIFS|SUMPRODUCT)\s*\(", re.IGNORECASE)
 _SETTINGS_HEADER_WORDS = {normalize_name(w) for w in (
     "参数", "参数名", "参数名称", "键", "key", "parameter", "setting", "settings", "名称", "name", "项目")}
+_NAME_COLON = re.compile(r"\s*[:：]\s*$")  # a colon after a parameter name
 _HEADER_SEARCH_ROWS = 10
 # Excel's error values: a cell reading as one of these is an input error (a broken formula), never a value
 EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",
@@ -140,6 +141,7 @@ SILENT_NORMALIZATIONS: tuple[tuple[str, str], ...] = (
     ("代码按文本读取：数字 101 读作 “101”；全角字符转为半角并去除首尾空格。",
      'Ids are text: the number 101 reads "101"; full-width characters become half-width and ends are trimmed.'),
     ("以文本形式保存的普通数字（“120”）直接读作数字。", 'Plain numbers stored as text ("120") are read as numbers.'),
+    ("参数名后的冒号忽略（“基准年度：”）。", 'A colon after a parameter name is ignored ("base_year:", "基准年度：").'),
 )
 
 
@@ -683,6 +685,8 @@ def _parse_settings(raw: RawSheet, out: _Parsed, epoch: dt.datetime) -> None:
                 out.problems.append(Problem(Severity.WARNING, "setting_without_name",
                                             _loc(sheet, raw, row_number, None, 2), {"found": value}))
             continue
+        if isinstance(name, str):
+            name = _NAME_COLON.sub("", name)  # "基准年度：", laid out as on a paper form
         col = _match(sheet, name) if isinstance(name, str | int | float) else None
         if col is None:
             if normalize_name(name) not in _SETTINGS_HEADER_WORDS:
