@@ -516,6 +516,23 @@ def test_stage_two_runs_on_blanks_left_by_stage_one(tmp_path: Path) -> None:
     assert "unknown_reference" not in codes  # unreadable cells are blanks for stage 2, not ids
 
 
+@pytest.mark.parametrize("fault", ["empty", "no_id_column"])
+def test_a_sheet_whose_ids_cannot_be_read_is_reported_once(tmp_path: Path, fault: str) -> None:
+    """An empty chains sheet (or one without its id column) is one error, not one more per platform and project
+    naming a chain ("C1 is not in the chains sheet (known: —)")."""
+
+    def edit(wb: Workbook) -> None:
+        if fault == "empty":
+            ws = sheet_of(wb, "chains")
+            ws.delete_rows(1, ws.max_row)
+        else:
+            delete_column(wb, "chains", "chain_id")
+
+    report = validate_workbook(_make(tmp_path, "en", edit))
+    expected = ["empty_sheet"] if fault == "empty" else ["missing_column"]
+    assert [p.code for p in report.errors] == expected, report.messages("en")
+
+
 def test_check_scenario_on_a_scenario_built_in_code() -> None:
     from builders import project, tiny
 

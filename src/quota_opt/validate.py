@@ -850,7 +850,11 @@ def check_scenario(sc: Scenario, *, records_sound: bool = True) -> list[Problem]
         "chains": {v for v in sc.chains["chain_id"] if _present(v)},
         "projects": {v for v in sc.projects["project_id"] if _present(v)},
     }
-    present_sheets = set(sc.meta) if sc.meta else {s_.key for s_ in SHEETS}
+    # a sheet whose ids could not be read (empty, no header, id column missing: reported already) is not checked
+    # against, or every reference to it would be reported as unknown too
+    present_sheets = {s_.key for s_ in SHEETS}
+    if sc.meta:
+        present_sheets = {k for k, m in sc.meta.items() if SHEETS_BY_KEY[k].id_column in (None, *m.columns)}
     for sch in SHEETS:
         if sch.kind != "table" or (sc.meta and sch.key not in sc.meta):
             continue
