@@ -289,6 +289,37 @@ def test_a_header_stating_another_unit_is_an_error(tmp_path: Path) -> None:
     assert not [p for p in report.warnings if p.code in ("unknown_column", "unknown_setting")]
 
 
+def test_a_units_row_under_the_header_is_skipped_and_its_units_checked(tmp_path: Path) -> None:
+    """Government sheets often have a row of units under the header. It was read as a project: one error per
+    column ("expected a number, got 亩"). It is now skipped with a warning, each unit checked against its column's
+    (a wrong one, "公顷" over mu, is the header's error at that cell: the values are not converted)."""
+
+    def units(*cells: tuple[str, str]) -> Callable[[Workbook], None]:
+        def edit(wb: Workbook) -> None:
+            ws = sheet_of(wb, "projects")
+            ws.insert_rows(2)
+            for cell, text in cells:
+                ws[cell] = text
+        return edit
+
+    base = validate_workbook(_make(tmp_path, "zh"))
+    report = validate_workbook(_make(tmp_path, "zh", units(("A2", "单位"), ("F2", "亿元"), ("G2", "（亩）"))))
+    assert not report.errors, report.messages("en")
+    (skipped,) = [p for p in report.warnings if p.code == "units_row_skipped"]
+    assert (skipped.where.sheet, skipped.where.row) == ("projects", 2)
+    assert skipped.message("en").endswith("this row gives the columns' units (亿元, 亩); skipped, after checking "
+                                          "each against its column.")
+    assert report.scenario is not None and base.scenario is not None
+    assert list(report.scenario.projects["project_id"]) == list(base.scenario.projects["project_id"])
+
+    wrong = validate_workbook(_make(tmp_path, "zh", units(("F2", "亿元"), ("G2", "公顷"))))
+    assert [(p.code, p.where.cell, p.where.column) for p in wrong.errors] == [
+        ("header_unit_mismatch", "G2", "land_demand")], wrong.messages("en")
+    # a row with a project id is a record, not units
+    record = validate_workbook(_make(tmp_path, "zh", units(("A2", "P99"), ("F2", "亿元"), ("G2", "亩"))))
+    assert not [p for p in record.warnings if p.code == "units_row_skipped"]
+
+
 def test_hidden_rows_and_columns_are_read_with_a_warning(tmp_path: Path) -> None:
     """Hidden rows and columns were read without a word (a hidden sheet was already warned about): each sheet
     with hidden rows or columns that hold values now gets one warning naming them; hidden blank ones are quiet."""

@@ -127,6 +127,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "the header is in row {header_row}; row(s) {rows} above it (a title?) are ignored.",
     ),
     "extra_header_row": ("该行与表头重复（第二行表头），已跳过。", "this row repeats the header (a second header row); skipped."),
+    "units_row_skipped": (
+        "该行为单位行（{units}），已跳过；各单位已与所在列核对。",
+        "this row gives the columns' units ({units}); skipped, after checking each against its column.",
+    ),
     # columns
     "missing_column": (
         "缺少必需列“{label_zh}”({key})。请在表头行添加该列（中文名或英文键均可）。",

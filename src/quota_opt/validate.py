@@ -6,7 +6,7 @@ by its column's type, and notes each problem with its sheet, Excel row and colum
 inputs are read with a warning instead of an error; each is listed in `COERCIONS` and documented
 in `docs/workbook.md`: "１２０", "1,200" and "120亩" are numbers; a date in a year column is read
 as its year; a totals row is skipped; a vertical merged range in one column is filled down; a title
-row above the header and a second (bilingual) header row are skipped; formulas give their last
+row above the header, a second (bilingual) header row and a units row are skipped; formulas give their last
 computed values.
 
 Stage 2 (`check_scenario`) checks the records against each other: unique ids, references to
@@ -126,6 +126,10 @@ COERCIONS: tuple[tuple[str, str, str], ...] = (
     ("extra_header_row",
      "紧接表头的第二行表头（如中文名下再写英文键）跳过。",
      "A second header row right below the header (e.g. keys below Chinese labels) is skipped."),
+    ("units_row_skipped",
+     "紧接表头（或第二行表头）的单位行（“亿元”“亩”……）跳过；各单位须为本列的单位，否则为错误。",
+     'A units row right below the header (or the second header row: "亿元", "亩", ...) is skipped; each unit must '
+     "be its column's unit, or it is an error."),
 )
 
 # Done silently (no warning), also documented: these lose no information.
@@ -425,6 +429,13 @@ def _header_unit_problem(sheet: Sheet, raw: RawSheet, row: int, col_index: int, 
     unit = header_unit(header)
     if unit is None or normalize_name(header) in spellings(col.key, col.label_zh, col.label_en):
         return None
+    return _unit_problem(sheet, raw, row, col_index, col, header, unit)
+
+
+def _unit_problem(sheet: Sheet, raw: RawSheet, row: int, col_index: int, col: Column, cell: str,
+                  unit: str) -> Problem | None:
+    """An error when `unit`, stated by the cell `cell` (a header, a settings name or a units row's cell) of `col`,
+    is not `col`'s unit; None when it is (or when it is a note in brackets, not a unit)."""
     found = normalize_name(unit)
     if col.unit_zh:
         accepted = {normalize_name(col.unit_zh), normalize_name(col.unit_en)} | _UNITS_NORMALIZED.get(col.unit_zh, set())
@@ -435,7 +446,7 @@ def _header_unit_problem(sheet: Sheet, raw: RawSheet, row: int, col_index: int, 
         code = "header_unit_unexpected"
     else:
         return None  # a note in brackets ("项目名称（全称）"), not a unit
-    text = _header_text(header)
+    text = _header_text(cell)
     return Problem(Severity.ERROR, code, _loc(sheet, raw, row, col, col_index, text),
                    {"header": text, "found": unit, "expected": {"zh": col.unit_zh, "en": col.unit_en},
                     "key": col.key, "label_zh": col.label_zh, "label_en": col.label_en})
@@ -497,6 +508,27 @@ def _total_label(value: Any) -> str | None:
 _LABEL_TYPES = (ColumnType.ID, ColumnType.TEXT, ColumnType.ID_LIST, ColumnType.CHOICE)
 
 
+_UNITS_ROW_LABELS = {normalize_name(w) for w in ("单位", "计量单位", "unit", "units")}
+
+
+def _units_row(values: tuple[Any, ...]) -> dict[int, str] | None:
+    """The units a row under the header states, by column index ("亿元", "（亩）", "单位：亩"; government sheets
+    often have one), or None when it is not such a row: every non-blank cell a unit, at least two, one cell may
+    say "单位"."""
+    units: dict[int, str] = {}
+    for i, value in enumerate(values, start=1):
+        if _is_blank(value) or (isinstance(value, str) and normalize_name(value) in _UNITS_ROW_LABELS):
+            continue
+        if not isinstance(value, str):
+            return None
+        text = unicodedata.normalize("NFKC", value).strip().strip("()[]（）【】 ")
+        unit = header_unit(f"({text})")
+        if unit is None or normalize_name(unit) not in _UNIT_WORDS:
+            return None
+        units[i] = unit
+    return units if len(units) >= 2 else None
+
+
 def _totals_row(sheet: Sheet, row_number: int, values: tuple[Any, ...], columns: dict[str, tuple[int, str]],
                 formulas_by_row: dict[int, list[str]]) -> str | None:
     """The label of a totals row ("合计", or "SUM(…)" for an unlabelled row of sums), or None for a record."""
@@ -548,6 +580,16 @@ def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) 
     body = raw.rows[header_at + 1:]
     if body and len(_matched_columns(sheet, body[0][1])) >= max(2, (len(meta.columns) + 1) // 2):
         problems.append(Problem(Severity.WARNING, "extra_header_row", _loc(sheet, raw, body[0][0]), {}))
+        body = body[1:]
+    if body and (units := _units_row(body[0][1])) is not None:
+        row_number = body[0][0]
+        problems.append(Problem(Severity.WARNING, "units_row_skipped", _loc(sheet, raw, row_number),
+                                {"units": {"zh": "、".join(dict.fromkeys(units.values())),
+                                           "en": ", ".join(dict.fromkeys(units.values()))}}))
+        for col_index, unit in units.items():
+            if col_index in used and (wrong := _unit_problem(sheet, raw, row_number, col_index, used[col_index],
+                                                             str(body[0][1][col_index - 1]), unit)):
+                problems.append(wrong)
         body = body[1:]
     formulas_by_row: dict[int, list[str]] = {}
     for (r, _c), formula in raw.formulas.items():
