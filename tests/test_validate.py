@@ -320,6 +320,34 @@ def test_a_units_row_under_the_header_is_skipped_and_its_units_checked(tmp_path:
     assert not [p for p in record.warnings if p.code == "units_row_skipped"]
 
 
+def test_a_header_with_extra_text_after_a_column_name_is_an_error(tmp_path: Path) -> None:
+    """"必保/是否" or "用地需求/亩" were only "unrecognised column, ignored" (a warning): an optional column then
+    took its default in every row (the mandatory flags dropped, exit 0), a required one was also reported missing.
+    Now one error at the header names the column; a note column ("必保理由") is still only unrecognised."""
+
+    def rename(*pairs: tuple[str, str]) -> Callable[[Workbook], None]:
+        def edit(wb: Workbook) -> None:
+            ws = sheet_of(wb, "projects")
+            for cell in ws[1]:
+                for old, new in pairs:
+                    if cell.value == old:
+                        cell.value = new
+        return edit
+
+    report = validate_workbook(_make(tmp_path, "zh", rename(("必保", "必保/是否"), ("用地需求", "用地需求 亩"))))
+    assert [(p.code, p.where.sheet, p.where.column) for p in report.errors] == [
+        ("header_extra_text", "projects", "land_demand"), ("header_extra_text", "projects", "mandatory")
+    ], report.messages("en")
+    assert report.errors[0].message("en").endswith(
+        'header "用地需求 亩" starts with Land demand but has more text, so it is not recognised and the column would '
+        'not be read. Rename it "land_demand" or "用地需求".')
+    assert report.errors[1].message("zh").endswith(
+        "列名“必保/是否”以“必保”开头，但多了其他文字，无法识别，该列不会被读取。请改为“必保”或“mandatory”。")
+    note = validate_workbook(_make(tmp_path, "zh", rename(("必保", "必保理由"))))
+    assert not note.errors, note.messages("en")
+    assert [p.code for p in note.warnings if p.where.sheet == "projects"] == ["unknown_column"]
+
+
 def test_hidden_rows_and_columns_are_read_with_a_warning(tmp_path: Path) -> None:
     """Hidden rows and columns were read without a word (a hidden sheet was already warned about): each sheet
     with hidden rows or columns that hold values now gets one warning naming them; hidden blank ones are quiet."""

@@ -137,6 +137,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         'the required column "{key}" ({label_en}) is missing. Add it to the header row (key or label).',
     ),
     "unknown_column": ("未识别的列“{header}”，已忽略。", 'unrecognised column "{header}", ignored.'),
+    "header_extra_text": (
+        "列名“{header}”以“{label_zh}”开头，但多了其他文字，无法识别，该列不会被读取。请改为“{label_zh}”或“{key}”。",
+        'header "{header}" starts with {label_en} but has more text, so it is not recognised and the column would not '
+        'be read. Rename it "{key}" or "{label_zh}".',
+    ),
     "duplicate_column": (
         "列名“{header}”与第 {other} 列“{other_header}”表示同一列，无法确定读取哪一列。请删除或改名其中一列。",
         'header "{header}" names the same column as column {other} ("{other_header}"); it is unclear which to '

@@ -569,9 +569,9 @@ def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) 
         first, last = raw.rows[0][0], raw.rows[header_at - 1][0]
         problems.append(Problem(Severity.WARNING, "rows_above_header", _loc(sheet, raw, header_row),
                                 {"header_row": header_row, "rows": str(first) if first == last else f"{first}–{last}"}))
-    _map_header(sheet, raw, header_row, header_values, meta, problems)
+    near = _map_header(sheet, raw, header_row, header_values, meta, problems)
     for col in sheet.columns:
-        if col.required and col.key not in meta.columns:
+        if col.required and col.key not in meta.columns and col.key not in near:
             problems.append(Problem(Severity.ERROR, "missing_column", _loc(sheet, raw, header_row),
                                     {"key": col.key, "label_zh": col.label_zh, "label_en": col.label_en}))
     used = {idx: sheet.column(key) for key, (idx, _) in meta.columns.items()}
@@ -653,8 +653,10 @@ def _required_list(sheet: Sheet) -> dict[str, str]:
 
 
 def _map_header(sheet: Sheet, raw: RawSheet, header_row: int, header_values: tuple[Any, ...], meta: SheetMeta,
-                problems: list[Problem]) -> None:
-    """Map each header cell to its column; note unknown and duplicate headers."""
+                problems: list[Problem]) -> set[str]:
+    """Map each header cell to its column; note unknown and duplicate headers. Returns the columns named with extra
+    text ("必保/是否"), reported here, so that a required one is not also reported missing."""
+    unknown: list[tuple[int, str]] = []
     for col_index, value in enumerate(header_values, start=1):
         if _is_blank(value):
             continue
@@ -664,8 +666,7 @@ def _map_header(sheet: Sheet, raw: RawSheet, header_row: int, header_values: tup
         if wrong_unit is not None:
             problems.append(wrong_unit)  # the column is still mapped: its cells are checked, none goes missing
         if col is None:
-            problems.append(Problem(Severity.WARNING, "unknown_column",
-                                    _loc(sheet, raw, header_row, None, col_index), {"header": text}))
+            unknown.append((col_index, text))
         elif col.key in meta.columns:
             first_index, first_text = meta.columns[col.key]
             problems.append(Problem(Severity.ERROR, "duplicate_column", _loc(sheet, raw, header_row, col, col_index),
@@ -673,6 +674,34 @@ def _map_header(sheet: Sheet, raw: RawSheet, header_row: int, header_values: tup
                                      "other": column_letter(first_index)}))
         else:
             meta.columns[col.key] = (col_index, text)
+    near: set[str] = set()
+    for col_index, text in unknown:
+        col = _named_with_extra_text(sheet, text, meta)
+        if col is None or col.key in near:
+            problems.append(Problem(Severity.WARNING, "unknown_column",
+                                    _loc(sheet, raw, header_row, None, col_index), {"header": text}))
+            continue
+        near.add(col.key)
+        problems.append(Problem(Severity.ERROR, "header_extra_text", _loc(sheet, raw, header_row, col, col_index, text),
+                                {"header": text, "key": col.key, "label_zh": col.label_zh, "label_en": col.label_en}))
+    return near
+
+
+_AFTER_NAME = frozenset(" /|\\-_:,;、")  # what may follow a column's name in a header that adds text ("必保/是否")
+
+
+def _named_with_extra_text(sheet: Sheet, text: str, meta: SheetMeta) -> Column | None:
+    """The column, not in the header otherwise, whose name an unrecognised header starts with, followed by a
+    separator ("必保/是否", "用地需求 亩", "Land demand - mu"); None for any other header ("必保理由" is a note)."""
+    header = unicodedata.normalize("NFKC", text).strip().casefold()
+    for col in sheet.columns:
+        if col.key in meta.columns:
+            continue
+        for name in (col.key, col.label_zh, col.label_en):
+            name = unicodedata.normalize("NFKC", name).strip().casefold()
+            if name and header.startswith(name) and len(header) > len(name) and header[len(name)] in _AFTER_NAME:
+                return col
+    return None
 
 
 def _merged_ranges(sheet: Sheet, raw: RawSheet, header_row: int, used: dict[int, Column],
