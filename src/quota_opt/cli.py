@@ -136,14 +136,14 @@ def validate(
 
     Exit 0 when there are no errors (warnings allowed), 1 otherwise.
     """
+    from quota_opt.io.read import FILE_PROBLEMS
     from quota_opt.validate import validate_workbook
 
     check_output(annotate, "--annotate")
     with reading_progress(file, lang) as progress:
         report = validate_workbook(file, progress=progress)
     print_problems(report.problems, lang.value)
-    unreadable = not file.is_file() or any(
-        p.code in {"corrupt_file", "encrypted_file", "unsupported_format", "unreadable_file"} for p in report.problems)
+    unreadable = any(p.code in FILE_PROBLEMS for p in report.problems)
     if annotate is not None and report.problems and not unreadable:
         from quota_opt.io.annotate import annotate_workbook
 

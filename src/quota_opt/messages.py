@@ -86,6 +86,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "renamed. Remove the password in Excel (File → Info → Protect Workbook) or save it as .xlsx, and try again.",
     ),
     "unreadable_file": ("无法读取 {path}：{detail}。", "cannot read {path}: {detail}."),
+    "lock_file": (
+        "{path} 是 Excel 打开工作簿时生成的锁定文件，不是工作簿本身。请改用 {workbook}。",
+        "{path} is the lock file Excel makes beside an open workbook, not the workbook itself. Use {workbook}.",
+    ),
     "empty_workbook": (
         "工作簿中没有任何方案工作表（现有工作表：{found}）。应包含 参数设置(settings)、区县(districts)、项目(projects) "
         "等工作表；可用 quota-opt template 生成模板。",
@@ -349,7 +353,7 @@ _QUOTED = {"bad_value", "out_of_range", "coerced_number", "variant_bad_value", "
            "totals_row_skipped", "variant_value", "variant_factor", "variant_scaled_out_of_range"}
 _MAX_SHOWN = 60  # characters of a cell value shown in a message
 _OWN_TEXT = {"expected", "reason", "columns", "code"}  # parameters written by the product, shown as they are
-_LIMITS = {"path": 300, "detail": 300, "key_text": 200, "other_text": 200}
+_LIMITS = {"path": 300, "workbook": 300, "detail": 300, "key_text": 200, "other_text": 200}
 
 
 def _clean(text: str, limit: int = 120) -> str:

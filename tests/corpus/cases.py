@@ -480,6 +480,18 @@ def ole_file_named_xlsx(tmp: Path) -> Path:
     return path
 
 
+@case("error", "lock_file", en=r"~\$plan\.xlsx is the lock file Excel makes beside an open workbook, not the workbook "
+      r"itself\. Use .*plan\.xlsx\.", zh=r"是 Excel 打开工作簿时生成的锁定文件")
+def excel_lock_file(tmp: Path) -> Path:
+    """Excel's owner file "~$plan.xlsx" (165 bytes: the user's name), picked instead of plan.xlsx beside it: it was
+    "damaged or not an Excel file"."""
+    path = tmp / "~$plan.xlsx"
+    user = "zhangsan"
+    owner = bytes([len(user)]) + user.encode("ascii").ljust(53) + bytes([len(user), 0]) + user.encode("utf-16-le")
+    path.write_bytes(owner.ljust(165, b"\x00"))
+    return path
+
+
 @case("error", "empty_file", en=r"is empty \(0 bytes\)")
 def zero_byte_file(tmp: Path) -> Path:
     """A file of zero bytes."""

@@ -128,7 +128,13 @@ class RawWorkbook:
     epoch: dt.datetime = DEFAULT_EPOCH  # the workbook's date system (1900, or 1904 for old Mac files)
 
 
+# The problems that stop a file from being read as a workbook at all (`check_file`, `read_workbook`)
+FILE_PROBLEMS = frozenset({"file_not_found", "not_a_file", "not_regular_file", "unreadable_file", "empty_file",
+                           "encrypted_file", "unsupported_format", "ole_file", "lock_file", "corrupt_file"})
+
+
 def _file_problem(code: str, path: Path, **params: Any) -> InputError:
+    assert code in FILE_PROBLEMS, code
     return InputError([Problem(Severity.ERROR, code, Location(), {"path": str(path), **params})])
 
 
@@ -184,6 +190,8 @@ def check_file(path: Path) -> bytes:
             raise _file_problem("unsupported_format", path, fmt=_FORMAT_NAMES["xls"])
         raise _file_problem("ole_file", path)  # an .xls renamed, or an encrypted file we cannot tell apart
     if data[:4] != _ZIP_MAGIC:
+        if path.name.startswith("~$"):  # Excel's owner file beside an open workbook: its name, its user's name
+            raise _file_problem("lock_file", path, workbook=str(path.with_name(path.name[2:])))
         sniffed = _sniff_text(data)
         if sniffed is not None:
             raise _file_problem("unsupported_format", path, fmt=_FORMAT_NAMES[sniffed])
