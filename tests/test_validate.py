@@ -348,6 +348,27 @@ def test_a_header_with_extra_text_after_a_column_name_is_an_error(tmp_path: Path
     assert [p.code for p in note.warnings if p.where.sheet == "projects"] == ["unknown_column"]
 
 
+def test_invisible_characters_in_headers_and_sheet_names_are_ignored(tmp_path: Path) -> None:
+    """A zero-width space or a byte-order mark copied from a web page into a header ("用地需求\u200b") made it
+    unrecognised (and a required column missing); they are now ignored like spaces."""
+
+    def invisible(wb: Workbook) -> None:
+        ws = sheet_of(wb, "projects")
+        for cell in ws[1]:
+            if cell.value == "用地需求":
+                cell.value = "用地\u200b需求\u200b"
+            elif cell.value == "必保":
+                cell.value = "\ufeff必保"
+        ws.title = "项目\u2060"
+
+    base = validate_workbook(_make(tmp_path, "zh"))
+    report = validate_workbook(_make(tmp_path, "zh", invisible))
+    assert not report.errors, report.messages("en")
+    assert [p.code for p in report.warnings] == [p.code for p in base.warnings]
+    assert report.scenario is not None and base.scenario is not None
+    assert report.scenario.projects["mandatory"].tolist() == base.scenario.projects["mandatory"].tolist()
+
+
 def test_hidden_rows_and_columns_are_read_with_a_warning(tmp_path: Path) -> None:
     """Hidden rows and columns were read without a word (a hidden sheet was already warned about): each sheet
     with hidden rows or columns that hold values now gets one warning naming them; hidden blank ones are quiet."""

@@ -138,7 +138,7 @@ class Sheet:
 # --------------------------------------------------------------------------------------------
 
 _UNIT_SUFFIX = re.compile(r"[\(\[（【][^\)\]）】]*[\)\]）】]\s*$")
-_SPACES = re.compile(r"[\s_\-]+")
+_SPACES = re.compile(r"[\s_\-\u200b-\u200f\u2060\ufeff]+")  # and the invisible characters copying from web pages leaves
 
 
 def normalize_name(text: object) -> str:

@@ -134,10 +134,11 @@ COERCIONS: tuple[tuple[str, str, str], ...] = (
 
 # Done silently (no warning), also documented: these lose no information.
 SILENT_NORMALIZATIONS: tuple[tuple[str, str], ...] = (
-    ("表头和工作表名去除首尾空格，不区分大小写和全角/半角，可带本列单位后缀（“用地需求（亩）”）；写明其他单位"
-     "（“用地需求（公顷）”）为错误。",
-     'Headers and sheet names are trimmed and matched regardless of case and full/half width; the column\'s own '
-     'unit may follow in brackets ("用地需求（亩）", "land_demand (mu)"); another unit ("用地需求（公顷）") is an error.'),
+    ("表头和工作表名去除空格和不可见字符（零宽空格等），不区分大小写和全角/半角，可带本列单位后缀（“用地需求（亩）”）；"
+     "写明其他单位（“用地需求（公顷）”）为错误。",
+     "Headers and sheet names are matched regardless of spaces, invisible characters (zero-width space, ...), case "
+     'and full/half width; the column\'s own unit may follow in brackets ("用地需求（亩）", "land_demand (mu)"); '
+     'another unit ("用地需求（公顷）") is an error.'),
     ("空行忽略；只有未识别列有内容的行忽略并提示。",
      "Blank rows are ignored; rows with content only in unrecognised columns are ignored with a warning."),
     (f"是/否列接受（不区分大小写）：{yes_no_words('zh')}。",
