@@ -369,6 +369,17 @@ def test_invisible_characters_in_headers_and_sheet_names_are_ignored(tmp_path: P
     assert report.scenario.projects["mandatory"].tolist() == base.scenario.projects["mandatory"].tolist()
 
 
+def test_a_block_merge_is_one_error(tmp_path: Path) -> None:
+    """Output and tax of two projects merged into one block (I3:J4): the merge was reported, and then each of the
+    three blank cells under it as a missing value. Now the merge alone, at the cell that holds the value."""
+
+    def merge(wb: Workbook) -> None:
+        sheet_of(wb, "projects").merge_cells("I3:J4")
+
+    report = validate_workbook(_make(tmp_path, "en", merge))
+    assert [(p.code, p.where.cell) for p in report.errors] == [("merged_cell", "I3")], report.messages("en")
+
+
 def test_hidden_rows_and_columns_are_read_with_a_warning(tmp_path: Path) -> None:
     """Hidden rows and columns were read without a word (a hidden sheet was already warned about): each sheet
     with hidden rows or columns that hold values now gets one warning naming them; hidden blank ones are quiet."""

@@ -576,7 +576,7 @@ def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) 
             problems.append(Problem(Severity.ERROR, "missing_column", _loc(sheet, raw, header_row),
                                     {"key": col.key, "label_zh": col.label_zh, "label_en": col.label_en}))
     used = {idx: sheet.column(key) for key, (idx, _) in meta.columns.items()}
-    fill_down = _merged_ranges(sheet, raw, header_row, used, problems)
+    fill_down, merged_reported = _merged_ranges(sheet, raw, header_row, used, problems)
     by_row = dict(raw.rows)
     body = raw.rows[header_at + 1:]
     if body and len(_matched_columns(sheet, body[0][1])) >= max(2, (len(meta.columns) + 1) // 2):
@@ -621,6 +621,9 @@ def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) 
         record: dict[str, Any] = {ROW: row_number}
         for key, col, col_index, header in columns:
             where = _LazyLocation(sheet, raw, row_number, col, col_index, header)
+            if merged_reported and (row_number, col_index) in merged_reported:
+                record[key] = BAD  # reported once for its whole range
+                continue
             if raw.formulas and (row_number, col_index) in raw.formulas:
                 if (row_number, col_index) in raw.formula_no_value:
                     problems.append(Problem(Severity.ERROR, "formula_no_value", where(), {}))
@@ -706,12 +709,14 @@ def _named_with_extra_text(sheet: Sheet, text: str, meta: SheetMeta) -> Column |
 
 
 def _merged_ranges(sheet: Sheet, raw: RawSheet, header_row: int, used: dict[int, Column],
-                   problems: list[Problem]) -> dict[tuple[int, int], int]:
+                   problems: list[Problem]) -> tuple[dict[tuple[int, int], int], set[tuple[int, int]]]:
     """Merged ranges below the header: one column → filled down (warned); across columns or the header → error.
 
-    Returns {(row, col): row of the value} for the filled-down cells.
+    Returns {(row, col): row of the value} for the filled-down cells, and the (row, col) cells of the ranges
+    reported as errors (not read: their blanks would each be reported again as a missing value).
     """
     fill_down: dict[tuple[int, int], int] = {}
+    reported: set[tuple[int, int]] = set()
     for r1, c1, r2, c2 in raw.merged:
         if r2 < header_row:
             continue
@@ -733,7 +738,8 @@ def _merged_ranges(sheet: Sheet, raw: RawSheet, header_row: int, used: dict[int,
         else:
             problems.append(Problem(Severity.ERROR, "merged_cell", _loc(sheet, raw, r1, col, touched[0]),
                                     {"range": span}))
-    return fill_down
+            reported.update((r, c) for r in range(r1, r2 + 1) for c in touched)
+    return fill_down, reported
 
 
 def _parse_settings(raw: RawSheet, out: _Parsed, epoch: dt.datetime) -> None:
