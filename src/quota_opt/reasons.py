@@ -318,7 +318,7 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
     lost_to = min(rivals, key=lambda r: (r[0][0], r[0][1])) if rivals else None  # ((score, project), quota)
     binding = lost_to[1] if lost_to else sources[0][0]
     params: dict[str, Any] = {
-        "year": year, "kind": _KIND_WORDS[kind], "unit": _UNIT_WORDS[kind], "parts": parts,
+        "year": year, "kind": _KIND_WORDS[kind], "unit": UNIT_WORDS[kind], "parts": parts,
         "left": _fmt(total, digits), "need": _fmt(land if kind == "land" else energy, digits),
         "score": float(rec["score"]), "binding": binding,
         "quota": {lang: _quota_words(binding, district_name, rec["district_id"], lang) for lang in ("zh", "en")},
@@ -340,7 +340,7 @@ _USED_COLUMN = {"district_land_quota": "land_district_quota", "stock": "land_sto
                 "provincial_pool": "land_provincial_pool", "province_request": "land_province_request",
                 "district_energy": "energy_district", "city_energy_pool": "energy_city_pool"}
 _KIND_WORDS = {"land": {"zh": "用地指标", "en": "land quota"}, "energy": {"zh": "能耗指标", "en": "energy quota"}}
-_UNIT_WORDS = {"land": {"zh": "亩", "en": "mu"}, "energy": {"zh": "吨标准煤", "en": "tce"}}
+UNIT_WORDS = {"land": {"zh": "亩", "en": "mu"}, "energy": {"zh": "吨标准煤", "en": "tce"}}  # also explain's
 
 
 def _sources(kind: str, room: Headroom, d: int, t: int, cand: dict[str, Any]) -> list[tuple[str, float, bool]]:

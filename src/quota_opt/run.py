@@ -26,6 +26,7 @@ from quota_opt.prepare import Prepared, prepare
 from quota_opt.results import Plan, interpret, kpis
 from quota_opt.scenario import Scenario
 from quota_opt.solve import (
+    MODEL_FORMATS,
     Progress,
     Solution,
     SolveOptions,
@@ -72,7 +73,6 @@ class RunOptions:
 
 
 BACKENDS = ("auto", "pyomo", "highs")
-MODEL_FORMATS = (".mps", ".lp")
 
 
 def option_problems(*, time_limit_s: float | None = None, mip_gap: float | None = None, threads: int | None = None,

@@ -489,6 +489,9 @@ def fixed_lp(form: Formulation, x: np.ndarray, *, rhs_change: dict[int, float] |
                    np.asarray(sol.row_dual, dtype=float))
 
 
+MODEL_FORMATS = (".mps", ".lp")  # what `write_model` writes (HiGHS picks the format by the suffix)
+
+
 def write_model(form: Formulation, path: str | Path) -> Path:
     """Export the model as MPS or LP (by the file's suffix), with readable column and row names.
 
@@ -498,7 +501,7 @@ def write_model(form: Formulation, path: str | Path) -> Path:
     from quota_opt.io.excel import atomic_path
 
     path = Path(path)
-    if path.suffix.lower() not in (".mps", ".lp"):
+    if path.suffix.lower() not in MODEL_FORMATS:
         raise SolveError(f"--write-model takes a .mps or .lp file, got {path.name}")
     with atomic_path(path, path.suffix.lower()) as tmp:  # HiGHS picks the format by the suffix
         written = load_highs(form, names=True).writeModel(tmp)

@@ -26,6 +26,7 @@ from quota_opt.errors import InputError, Location, Problem, Severity
 from quota_opt.greedy import ranking_rule
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import prepare
+from quota_opt.reasons import UNIT_WORDS
 from quota_opt.results import interpret, kpis
 from quota_opt.run import RunOptions, RunResult, run_scenario, solve_options
 from quota_opt.scenario import Scenario
@@ -189,7 +190,7 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
         note = {"zh": "用地需求降至此值即可入选（产值、税收不变）",
                 "en": "at this land demand it would be selected (same output and tax)"}
     thresholds.append(Threshold("land_demand", {"zh": "用地需求", "en": "land demand"}, land, flip,
-                                {"zh": "亩", "en": "mu"}, note))
+                                UNIT_WORDS["land"], note))
 
     # 3. the binding quota (district land quota of its district and year, or the one the reason names)
     quota_row, quota_label, unit = _binding_row(base, project_id, row)
@@ -268,7 +269,7 @@ def _binding_row(base: RunResult, project_id: str, row: dict[str, Any]
     if year is None:
         year = int(cast(int, form.prep.candidates.at[project_id, "window_first"]))
     district, platform = row["district_id"], row["platform_id"]
-    mu, tce = {"zh": "亩", "en": "mu"}, {"zh": "吨标准煤", "en": "tce"}
+    mu, tce = UNIT_WORDS["land"], UNIT_WORDS["energy"]
     names = {
         "district_land_quota": ("district_land_quota", (district, year), {"zh": f"{district} {year}年区县新增建设用地指标",
                                                                            "en": f"{district} {year} district land quota"},
