@@ -20,11 +20,38 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer._click import Context, Parameter
+from typer.core import TyperCommand, TyperGroup
 
 from quota_opt.errors import InputError, QuotaOptError
 
+
+def without_flag_metavar(params: list[Parameter]) -> list[Parameter]:
+    """The parameters with no value type shown for a flag: typer's help showed `<bool>` beside --help,
+    --debug and --force, as if they took a value (`--force true`); an empty metavar shows nothing."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class Command(TyperCommand):
+    """A command whose help shows no value type for its flags (see `without_flag_metavar`)."""
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return without_flag_metavar(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """The `quota-opt` command group, its help shown as `Command` shows a command's."""
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return without_flag_metavar(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="quota-opt",
+    cls=Group,
     help="Allocate construction-land and energy quotas to major industrial projects (Hangzhou 一盘棋 policy).",
     no_args_is_help=True,
     add_completion=False,
@@ -106,7 +133,7 @@ def main_options(
     _state["debug"] = debug
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def template(
     output: Annotated[Path, typer.Option("--output", "-o", help="Workbook to write (.xlsx).")],
@@ -125,7 +152,7 @@ def template(
     out.print(t(lang, f"已写出模板：{path}", f"Template written: {path}"))
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def validate(
     file: Annotated[Path, typer.Argument(help="Scenario workbook (.xlsx).")],
@@ -351,7 +378,7 @@ def print_run_summary(result: Any, path: Path | None, lang: str) -> None:
         out.print(t(lang, f"结果已写出：{path}", f"Results written: {path}"))
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario workbook (.xlsx).")],
@@ -464,7 +491,7 @@ def scenario_of_results(results: Any, scenario_opt: Path | None, lang: str) -> P
     return path
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def explain(
     file: Annotated[Path, typer.Argument(help="A scenario workbook or a results workbook.")],
@@ -518,7 +545,7 @@ def explain(
         out.print(t(lang, f"共重新求解 {ex.solves} 次。", f"{ex.solves} re-solves."))
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def rollover(
     results_file: Annotated[Path, typer.Argument(help="The adopted plan: a results workbook.")],
@@ -554,7 +581,7 @@ def rollover(
                   markup=True)
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Scenario workbook to write.")],
@@ -582,7 +609,7 @@ def generate(
                 f"Generated {projects} projects, {districts} districts, {years} years: {path}"))
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def compare(
     files: Annotated[list[Path], typer.Argument(help="Scenario workbooks (solved) or results workbooks (read); the first is the base case.")],
@@ -632,7 +659,7 @@ def compare(
                   ("未得到方案的情形", "Cases without an allocation"))
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def sweep(
     file: Annotated[Path, typer.Argument(help="Scenario workbook (.xlsx).")],

@@ -1,0 +1,34 @@
+"""How the command line itself reads: `--help` for every command, and a command line that cannot be parsed
+(an unknown option, a missing argument, a bad value, no such command) answered in the user's language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from quota_opt.cli import app
+
+runner = CliRunner()
+COMMANDS = {info.name or info.callback.__name__: info.callback for info in app.registered_commands
+            if info.callback is not None}
+
+
+def help_lines(*argv: str) -> list[str]:
+    """The help of `quota-opt *argv` on a terminal wide enough that nothing needs wrapping, each line's
+    whitespace collapsed."""
+    res = runner.invoke(app, [*argv, "--help"], env={"COLUMNS": "1000"})
+    assert res.exit_code == 0, res.output
+    return [" ".join(line.split()) for line in res.output.splitlines()]
+
+
+@pytest.mark.parametrize("argv", [[], *([name] for name in COMMANDS)], ids=lambda argv: " ".join(argv) or "-")
+def test_flags_show_no_metavar_in_help(argv: list[str]) -> None:
+    """A flag takes no value, so its row in --help names none: typer showed `<bool>` for --help, --debug and
+    --force, as if each wanted `--force true`."""
+    lines = help_lines(*argv)
+    assert not any("<bool>" in line for line in lines), "\n".join(lines)
+    help_row = next(line for line in lines if "--help" in line)
+    assert re.search(r"--help\s+Show this message", help_row), help_row
+
