@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import pytest
@@ -32,3 +33,16 @@ def test_flags_show_no_metavar_in_help(argv: list[str]) -> None:
     help_row = next(line for line in lines if "--help" in line)
     assert re.search(r"--help\s+Show this message", help_row), help_row
 
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_help_text_wraps_at_the_terminal_not_at_the_source(name: str) -> None:
+    """Each paragraph of a command's docstring is one paragraph in --help: on a wide terminal, one line, not
+    broken where the source line ended ('... within the time limit or before' / 'Ctrl-C), 1 on input
+    errors ...'). The list of commands shows each first paragraph on one line too."""
+    doc = inspect.getdoc(COMMANDS[name])
+    assert doc
+    paragraphs = [" ".join(p.split()) for p in doc.split("\n\n")]
+    lines = help_lines(name)
+    for paragraph in paragraphs:
+        assert paragraph in lines, (paragraph, lines)
+    assert any(line.endswith(f"{name} {paragraphs[0]} │") for line in help_lines()), paragraphs[0]

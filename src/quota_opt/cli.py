@@ -9,6 +9,7 @@ Exit codes: 0 success (warnings allowed) · 1 input errors · 2 model or solver 
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -26,6 +27,16 @@ from typer.core import TyperCommand, TyperGroup
 from quota_opt.errors import InputError, QuotaOptError
 
 
+def paragraphs(help_text: str | None) -> str | None:
+    """A docstring as `--help` should show it: its paragraphs, each on one line, for the terminal to wrap.
+
+    Typer's rich help keeps the source's line breaks inside every paragraph after the first (and inside the
+    first too in the list of commands), so the text broke where the source lines ended."""
+    if help_text is None:
+        return None
+    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", help_text.strip()))
+
+
 def without_flag_metavar(params: list[Parameter]) -> list[Parameter]:
     """The parameters with no value type shown for a flag: typer's help showed `<bool>` beside --help,
     --debug and --force, as if they took a value (`--force true`); an empty metavar shows nothing."""
@@ -36,7 +47,10 @@ def without_flag_metavar(params: list[Parameter]) -> list[Parameter]:
 
 
 class Command(TyperCommand):
-    """A command whose help shows no value type for its flags (see `without_flag_metavar`)."""
+    """A command whose help reads well (see `paragraphs`, `without_flag_metavar`)."""
+
+    def __init__(self, name: str | None, *, help: str | None = None, **settings: Any):
+        super().__init__(name, help=paragraphs(help), **settings)
 
     def get_params(self, ctx: Context) -> list[Parameter]:
         return without_flag_metavar(super().get_params(ctx))
@@ -44,6 +58,9 @@ class Command(TyperCommand):
 
 class Group(TyperGroup):
     """The `quota-opt` command group, its help shown as `Command` shows a command's."""
+
+    def __init__(self, *, help: str | None = None, **settings: Any):
+        super().__init__(help=paragraphs(help), **settings)
 
     def get_params(self, ctx: Context) -> list[Parameter]:
         return without_flag_metavar(super().get_params(ctx))
