@@ -46,3 +46,70 @@ def test_help_text_wraps_at_the_terminal_not_at_the_source(name: str) -> None:
     for paragraph in paragraphs:
         assert paragraph in lines, (paragraph, lines)
     assert any(line.endswith(f"{name} {paragraphs[0]} │") for line in help_lines()), paragraphs[0]
+
+
+# --- a command line that cannot be parsed --------------------------------------------------------------------
+# (argv, what zh says, what en says); the en line is argv with --lang en after the command's name
+UNPARSED = [
+    (["run"], "缺少参数 file。请运行 quota-opt run --help 查看用法。",
+     "the argument file is missing. Run quota-opt run --help to see the usage."),
+    (["compare"], "缺少参数 files。", "the argument files is missing."),
+    (["run", "--bogus", "x.xlsx"], "没有选项 --bogus。请运行 quota-opt run --help 查看可用的选项。",
+     "there is no option --bogus. Run quota-opt run --help to see the options."),
+    (["run", "x.xlsx", "--time-lim", "3"], "没有选项 --time-lim（是否要用 --time-limit？）。",
+     "there is no option --time-lim (did you mean --time-limit?)."),
+    (["run", "x.xlsx", "--threads", "abc"], '选项 --threads：应为整数，实际为 "abc"。',
+     'option --threads: expected a whole number, got "abc".'),
+    (["generate", "-o", "g.xlsx", "--projects", "0"], '选项 --projects：应为不小于1且不大于100,000的整数，实际为 "0"。',
+     'option --projects: expected a whole number ≥ 1 and ≤ 100,000, got "0".'),
+    (["run", "x.xlsx", "--threads"], "选项 --threads 后面应有取值，实际没有。",
+     "option --threads needs a value after it, and none was given."),
+    (["template", "-o", "t.xlsx", "--force=yes"], "选项 --force 是开关，不带取值。",
+     "option --force is a switch and takes no value."),
+    (["template"], "缺少必需的选项 --output / -o。", "the option --output / -o is required but missing."),
+    (["run", "a.xlsx", "b.xlsx"], '多余的参数 "b.xlsx"。', 'unexpected extra argument(s) "b.xlsx".'),
+    (["valdate", "x.xlsx"], "没有命令“valdate”（是否要用 validate？）。可用的命令：template、validate、run、",
+     'there is no command "valdate" (did you mean validate?). The commands are: template, validate, run, '),
+]
+
+
+@pytest.mark.parametrize(("argv", "zh", "en"), UNPARSED, ids=[" ".join(argv) for argv, _, _ in UNPARSED])
+def test_a_command_line_that_cannot_be_parsed_is_answered_in_the_users_language(argv: list[str], zh: str,
+                                                                                 en: str) -> None:
+    """Click's own answer was an English panel ("Missing argument 'file'.", "No such option: --bogus") even
+    though the product speaks zh unless told otherwise; now it is one of our messages, naming what was typed,
+    in zh, or in en when the line says --lang en. Exit 2 is click's code, which `main` makes 1 (see
+    test_a_command_line_that_cannot_be_parsed_exits_1_not_2)."""
+    for line, lang, words in ((argv, "zh", zh), ([argv[0], "--lang", "en", *argv[1:]], "en", en)):
+        res = runner.invoke(app, line)
+        assert res.exit_code == 2, res.output
+        assert words in res.output, (line, res.output)
+        assert ("错误（1 项）" if lang == "zh" else "1 error(s)") in res.output
+        for english in ("Usage:", "Try '", "Missing", "No such", "Invalid value", "╭"):
+            assert english not in res.output, (line, res.output)
+
+
+def test_a_value_that_is_no_language_is_answered_in_zh() -> None:
+    res = runner.invoke(app, ["run", "x.xlsx", "--lang", "fr"])
+    assert res.exit_code == 2
+    assert '选项 --lang：应为以下之一：zh、en，实际为 "fr"。' in res.output, res.output
+
+
+def test_no_command_is_answered_in_zh() -> None:
+    res = runner.invoke(app, ["--debug"])
+    assert res.exit_code == 2
+    assert "缺少命令。可用的命令：template、validate、run、explain、rollover、generate、compare、sweep。" in res.output
+
+
+@pytest.mark.parametrize(("argv", "words"), [(["run"], "缺少参数 file。"), (["run", "-l", "en"], "the argument file is missing."),
+                                             (["run", "--lang=en", "--bogus"], "there is no option --bogus.")],
+                         ids=["run", "run -l en", "run --lang=en --bogus"])
+def test_the_installed_command_answers_a_bad_line_in_the_users_language(argv: list[str], words: str) -> None:
+    """As the installed command runs, through `cli.main` in a process of its own: the message on stderr,
+    exit 1 (README: a command line that cannot be parsed is an input error)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "quota_opt.cli", *argv], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert words in done.stderr and done.stdout == "", done.stderr

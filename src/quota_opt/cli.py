@@ -22,9 +22,17 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from typer._click import Context, Parameter
-from typer.core import TyperCommand, TyperGroup
+from typer._click.exceptions import (
+    BadOptionUsage,
+    BadParameter,
+    MissingParameter,
+    NoArgsIsHelpError,
+    NoSuchOption,
+    UsageError,
+)
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from quota_opt.errors import InputError, QuotaOptError
+from quota_opt.errors import InputError, Location, Problem, QuotaOptError, Severity
 
 
 def paragraphs(help_text: str | None) -> str | None:
@@ -57,13 +65,24 @@ class Command(TyperCommand):
 
 
 class Group(TyperGroup):
-    """The `quota-opt` command group, its help shown as `Command` shows a command's."""
+    """The `quota-opt` command group, its help shown as `Command` shows a command's. A command line it cannot
+    parse, its own or a command's, is answered by `usage_errors`."""
 
     def __init__(self, *, help: str | None = None, **settings: Any):
         super().__init__(help=paragraphs(help), **settings)
 
     def get_params(self, ctx: Context) -> list[Parameter]:
         return without_flag_metavar(super().get_params(ctx))
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Context | None = None,
+                     **extra: Any) -> Context:
+        with usage_errors(self, info_name or "quota-opt", list(args)):
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: Context) -> Any:
+        # the command's name and what follows it, before click takes them off the context
+        with usage_errors(self, ctx.command_path, [*ctx._protected_args, *ctx.args]):
+            return super().invoke(ctx)
 
 
 app = typer.Typer(
@@ -85,7 +104,8 @@ class Lang(StrEnum):
     en = "en"
 
 
-LangOpt = Annotated[Lang, typer.Option("--lang", "-l", help="Language of messages and workbooks: zh or en.")]
+LANG_OPTION = ("--lang", "-l")
+LangOpt = Annotated[Lang, typer.Option(*LANG_OPTION, help="Language of messages and workbooks: zh or en.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output workbook if it exists.")]
 
 
@@ -141,6 +161,117 @@ def print_problems(problems: list[Any], lang: str) -> None:
                   markup=True)
         for p in warnings_:
             err.print(f"  [yellow]![/] {p.message(lang)}", markup=True)
+
+
+@contextmanager
+def usage_errors(group: TyperGroup, prog: str, args: list[str]) -> Iterator[None]:
+    """Answer a command line that cannot be parsed (click's `UsageError`: an unknown option, a missing
+    argument, a bad value, no such command) with our own message, in the language the line asks for with
+    --lang/-l (zh when it does not), instead of click's English panel; exit with click's code, 2 (which
+    `main` turns into 1, as for any input error). `args` is the command line from the command's name on (the
+    whole line when the group's own options fail)."""
+    try:
+        yield
+    except NoArgsIsHelpError:  # `quota-opt` alone: typer shows the help
+        raise
+    except UsageError as exc:
+        print_problems([usage_problem(exc, group, prog, args)], line_lang(args))
+        raise typer.Exit(exc.exit_code) from None
+
+
+def option_values(args: list[str], names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(name as typed, value) for each use of one option in a command line, in order: `--lang en`,
+    `--lang=en`, `-l en`, `-len`; nothing after `--`, which ends the options."""
+    found = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        for name in names:
+            if arg == name and i + 1 < len(args):
+                found.append((name, args[i + 1]))
+            elif name.startswith("--") and arg.startswith(f"{name}="):
+                found.append((name, arg[len(name) + 1:]))
+            elif not name.startswith("--") and arg.startswith(name) and arg != name and not arg.startswith("--"):
+                found.append((name, arg[len(name):]))
+    return found
+
+
+def line_lang(args: list[str]) -> str:
+    """The language a command line asks for (its last --lang, as click takes it), zh when none or no language."""
+    from quota_opt.messages import LANGS
+
+    values = [value for _, value in option_values(args, LANG_OPTION)]
+    return values[-1] if values and values[-1] in LANGS else "zh"
+
+
+def usage_problem(exc: UsageError, group: TyperGroup, prog: str, args: list[str]) -> Problem:
+    """Click's usage error as one of our problems (messages.TEMPLATES, section "the command line"), naming
+    the option, argument or command as typed and the --help to read. What click does not say in so many
+    words is read off the command line: the value given to an option, the arguments left over."""
+    from difflib import get_close_matches
+
+    from quota_opt.messages import quote_value
+
+    name = args[0] if args and args[0] in group.commands else None  # the command the line is for, if any
+    command = group.commands[name] if name else group
+    path = f"{prog} {name}" if name else prog
+    params: dict[str, Any] = {"help": f"{path} --help"}
+
+    def problem(code: str, **more: Any) -> Problem:
+        return Problem(Severity.ERROR, code, Location(), {**params, **more})
+
+    def suggestion(candidates: list[str]) -> dict[str, str]:
+        if not candidates:
+            return {"zh": "", "en": ""}
+        return {"zh": f"（是否要用 {'、'.join(candidates)}？）", "en": f" (did you mean {' or '.join(candidates)}?)"}
+
+    if isinstance(exc, NoSuchOption):
+        return problem("unknown_option", option=exc.option_name, suggestion=suggestion(sorted(exc.possibilities or [])))
+    if isinstance(exc, MissingParameter) and exc.param is not None:
+        if isinstance(exc.param, TyperOption):
+            return problem("missing_option", option=" / ".join(exc.param.opts))
+        return problem("missing_argument", argument=exc.param.name)
+    if isinstance(exc, BadParameter) and isinstance(exc.param, TyperOption):
+        typed = option_values(args, tuple(exc.param.opts))
+        expected = option_expected(exc.param)
+        if typed and expected:
+            option, value = typed[-1]
+            return problem("bad_option", option=option, expected=expected, found=quote_value(value))
+    if isinstance(exc, BadOptionUsage):
+        declared = next((p for p in command.params if exc.option_name in p.opts), None)
+        takes_value = isinstance(declared, TyperOption) and not declared.is_flag
+        return problem("option_needs_value" if takes_value else "option_takes_no_value", option=exc.option_name)
+    if type(exc) is UsageError and name is None and not (args and args[0].startswith("-")):
+        known = {"zh": "、".join(group.commands), "en": ", ".join(group.commands)}
+        if not args:
+            return problem("missing_command", known=known)
+        return problem("unknown_command", found=args[0], known=known,
+                       suggestion=suggestion(get_close_matches(args[0], list(group.commands), n=1)))
+    if type(exc) is UsageError and name is not None and exc.ctx is not None:
+        try:  # click's parser again, for what it leaves over once every option and argument has its value
+            _, extra, _ = command.make_parser(exc.ctx).parse_args(args[1:])
+        except UsageError:
+            extra = []
+        if extra:
+            return problem("unexpected_argument", found=" ".join(map(quote_value, extra)))
+    return problem("command_line_error", detail=exc.format_message())
+
+
+def option_expected(option: TyperOption) -> dict[str, str] | None:
+    """What an option takes, in both languages, as `bad_option` says it: one of its choices, or a number
+    within its bounds; None for other types (whose values typer does not refuse here)."""
+    from quota_opt.messages import expected_words
+    from quota_opt.schema import Column, ColumnType
+
+    choices = option.type_descriptor.choices
+    if choices:
+        words = [str(getattr(c, "value", c)) for c in choices]
+        return {"zh": "以下之一：" + "、".join(words), "en": "one of: " + ", ".join(words)}
+    kind = {int: ColumnType.INT, float: ColumnType.FLOAT}.get(option.type_descriptor.annotation)
+    if kind is None:
+        return None
+    bounds = Column(option.name or "", "", "", kind, minimum=option.min, maximum=option.max)
+    return expected_words(bounds, full=True)
 
 
 @app.callback()
@@ -272,7 +403,6 @@ def check_output(path: Path | None, option: str = "--output", *, force: bool | N
     an existing file is replaced only with --force. An output that is one of the `inputs` is left to
     `save_results`, which never writes over an input and saves under a fallback name instead (exit 4), as
     `run` does."""
-    from quota_opt.errors import Location, Problem, Severity
     from quota_opt.io.excel import same_file
 
     if path is None:

@@ -334,6 +334,29 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "variants_none": ("工作簿没有方案变体（该表为空或缺失），没有可与基准方案比较的方案。请先在此表中填写变体，或比较多个工作簿。",
                       "the workbook has no variants (this sheet is empty or missing), so there is nothing to compare "
                       "with the base case. Fill in variants on this sheet first, or compare several workbooks."),
+    # the command line (cli.usage_problem: what click cannot parse, in the words of the line's --lang)
+    "unknown_option": ("没有选项 {option}{suggestion}。请运行 {help} 查看可用的选项。",
+                       "there is no option {option}{suggestion}. Run {help} to see the options."),
+    "missing_argument": ("缺少参数 {argument}。请运行 {help} 查看用法。",
+                         "the argument {argument} is missing. Run {help} to see the usage."),
+    "missing_option": ("缺少必需的选项 {option}。请运行 {help} 查看用法。",
+                       "the option {option} is required but missing. Run {help} to see the usage."),
+    "option_needs_value": ("选项 {option} 后面应有取值，实际没有。请在 {option} 后面写上取值。",
+                           "option {option} needs a value after it, and none was given. Write the value after {option}."),
+    "option_takes_no_value": ("选项 {option} 是开关，不带取值。请只写 {option}，去掉“=”及其后的内容。",
+                              'option {option} is a switch and takes no value. Write just {option}, without "=" and '
+                              "what follows."),
+    "unexpected_argument": (
+        "多余的参数 {found}。请检查是否多写了文件名，或含空格的路径没有加引号。请运行 {help} 查看用法。",
+        "unexpected extra argument(s) {found}. Check for a file name too many, or a path with spaces that needs "
+        "quotes. Run {help} to see the usage.",
+    ),
+    "unknown_command": ("没有命令“{found}”{suggestion}。可用的命令：{known}。",
+                        'there is no command "{found}"{suggestion}. The commands are: {known}.'),
+    "missing_command": ("缺少命令。可用的命令：{known}。请运行 {help} 查看各命令的说明。",
+                        "a command is missing. The commands are: {known}. Run {help} to see what each does."),
+    "command_line_error": ("命令行有误：{detail}。请运行 {help} 查看用法。",
+                           "the command line cannot be read: {detail}. Run {help} to see the usage."),
     # command-line options and output files
     "bad_option": ("选项 {option}：应为{expected}，实际为 {found}。", "option {option}: expected {expected}, got {found}."),
     "output_exists": (
