@@ -467,6 +467,10 @@ def price_rounds(form: Formulation, combination: Combination, row_gain: np.ndarr
     Rounds on two workers with prices from the combination alone (an experiment, not this code) took the bound
     from 9,720 to 9,687 in five rounds: better prices are the open question here.
 
+    Not beside the MIP (`BoundJob`, one round): on 300 projects, rounds after the first, one worker, 30 s, each
+    next round's bound was worse than the first's (seed 1: 4,303 then 4,458, 4,392, 4,322; seed 3: 3,299 then
+    3,657, 3,386, 3,310, 3,303) while the Dantzig–Wolfe bound is 4,299: the prices do not settle in a few rounds.
+
     At 5,000 projects × 90 districts no round ends within the benchmark's time: one round at the LP's prices took
     652 s of one core with each district MIP to 1e-4 (or 20 s), 258 s at a 0.5% gap, and gave 48,976 and 49,050
     against 49,198 from the round stopped short. Tried in 110-s runs, not adopted: a 0.5% or 0.2% gap per

@@ -200,7 +200,10 @@ START_WORDS = {  # heuristic.StartResult.source, in the report's words
 LP_SHARE = 0.25  # at most this share of the solve time goes to the LP relaxation behind the starting allocation
 SEARCH_SHARE = 0.9  # and this share to the district search, on models larger than
 SEARCH_FROM_COLUMNS = 5_000  # columns (measured with 25 s: at 6,230 columns the search ends at 9,633 where the MIP
-# ended at 9,544, at 11,257 at 12,306 against 12,063; at 2,057 columns, with 7 s, the MIP is better: 4,244 against 4,173)
+# ended at 9,544, at 11,257 at 12,306 against 12,063; at 2,057 columns, with 7 s, the MIP is better: 4,244 against 4,173).
+# After the search the whole-model MIP gets the rest, which at 5,000 projects gains little: in one 110-s run it ended
+# where it started (47,971.7, its own bound 91,341); the district pairs from that allocation, not run there, gained
+# 9 in 10 s and 40 in 30 s (0.1%), too little to reshape the path for
 DISTRICTS_FROM_COLUMNS = 1_000  # on models of more columns, the district bound runs beside the MIP (on one of its
 # threads) and the district pairs after it. On smaller ones the MIP on every thread proves its optimum soonest and
 # HiGHS's bound beats the district bound: on 120 projects (654 columns), 7 s, the MIP on two threads proved it in
@@ -208,7 +211,11 @@ DISTRICTS_FROM_COLUMNS = 1_000  # on models of more columns, the district bound 
 # benchmark of the time (7 s) in two of three (up to 0.56%)
 PAIRS_SHARE = 0.4  # of the MIP's time, when the district bound runs beside it: the district pairs after it
 # (run.pairs). Measured on 300 projects (2,057 columns), 7 s, three runs each: 0.25 → 4,236 on average;
-# 0.4 → 4,246; 0.55 → 4,247; without the pairs (and 1 s more) 4,235 in five runs, from 4,213 to 4,265
+# 0.4 → 4,246; 0.55 → 4,247; without the pairs (and 1 s more) 4,235 in five runs, from 4,213 to 4,265. With
+# 8.5 s, seeds 1 to 3, two runs each: 0.8 gave 4,215, 3,327, 3,206 on average against 4,257, 3,361, 3,187 with 0.4
+# (the bound's MIPs, which share the MIP's time, then end short: fewer plans to recombine, a looser bound). The
+# district pairs on one thread in place of the MIP, for the same time beside the bound: 4,249, 3,361, 3,193
+# against 4,256, 3,352, 3,194 (two runs each), no better
 JOB_SHARE = 0.9  # the district bound beside the MIP gets this share of the MIP's time, so that the MIP ends last
 
 

@@ -260,6 +260,9 @@ def _file_names(names: list[str]) -> list[str]:
 
 
 def _apply_options(h: Any, options: SolveOptions) -> None:
+    # HiGHS's own MIP settings are its defaults. Tried on 300 projects (seeds 1 to 3, 8.5 s, the whole run):
+    # mip_heuristic_effort 0.3 and 0.8 in place of 0.05 gave 4,261 / 3,365 / 3,222 and 4,262 / 3,361 / 3,212
+    # against 4,262 / 3,365 / 3,196, within the run-to-run spread
     h.setOptionValue("time_limit", float(options.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     if options.threads:
