@@ -365,3 +365,39 @@ def test_ctrl_c_during_the_district_pairs_keeps_the_best_so_far(monkeypatch: pyt
     assert sol.x is not None and sol.objective is not None
     assert sol.objective >= result.greedy.objective - 1e-9
     assert_feasible(result.form, sol.x)
+
+
+def test_on_a_large_model_the_district_search_is_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over `run.SEARCH_FROM_COLUMNS` the district search takes the whole-model MIP's place (which, after it, never
+    improved on its allocation and overran its time limit): the run reports the search's best allocation, stopped
+    at the time limit, with the smaller of the LP bound and the district bound, and the MIP is never called."""
+    import quota_opt.run as run
+    from quota_opt.solve import relative_gap
+
+    def no_mip(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole-model MIP ran after the district search")
+
+    monkeypatch.setattr(run, "SEARCH_FROM_COLUMNS", 0)
+    monkeypatch.setattr(run, "solve", no_mip)
+    result = run.run_scenario(generate_scenario(120, 5, 3, seed=1), run.RunOptions(time_limit_s=8, shadow_prices=False))
+    sol = result.solution
+    assert sol.status == Status.FEASIBLE and sol.termination == "time limit"
+    assert sol.x is not None and sol.objective is not None and result.plan is not None
+    assert_feasible(result.form, sol.x)
+    assert sol.objective >= result.greedy.objective - 1e-9
+    assert result.lp_bound is not None and result.district_bound is not None
+    assert sol.best_bound == pytest.approx(max(min(result.lp_bound, result.district_bound), sol.objective))
+    assert sol.gap == pytest.approx(relative_gap(sol.objective, sol.best_bound))
+
+
+def test_on_a_large_model_an_infeasible_scenario_is_still_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without any allocation from the start, the MIP still runs on a large model, to prove the scenario
+    infeasible: mandatory M needs 300 mu in 2026 and district A has 120."""
+    import quota_opt.run as run
+
+    monkeypatch.setattr(run, "SEARCH_FROM_COLUMNS", 0)
+    scenario = tiny([project("M", 300, investment=20, mandatory=True), project("N", 40)],
+                    quotas={("A", 2026): {"new_land_quota": 120}})
+    result = run.run_scenario(scenario, run.RunOptions(time_limit_s=5, shadow_prices=False))
+    assert result.solution.status == Status.INFEASIBLE and result.plan is None
+    assert result.infeasibility is not None and result.infeasibility.items

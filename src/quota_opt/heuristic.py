@@ -54,6 +54,7 @@ class StartResult:
     relaxation: Relaxation | None = None
     district_bound: float | None = None  # proved by the district search (large models), else None
     interrupted: bool = False  # Ctrl-C came before the search ended: `best` is the best found until then
+    searched: bool = False  # the district search ran (to its end unless `interrupted`)
 
 
 def lp_relaxation(form: Formulation, time_limit_s: float, threads: int = 0) -> Relaxation | None:
@@ -99,8 +100,10 @@ def lp_guided(form: Formulation, x_lp: np.ndarray) -> GreedyResult:
 def starting_allocation(form: Formulation, *, lp_time_limit_s: float, search_time_limit_s: float = 0.0,
                         threads: int = 0) -> StartResult:
     """The ranking rule and, when the LP relaxation solves within `lp_time_limit_s`, the LP-guided rule and
-    (given `search_time_limit_s`, for large models) the district search; the best of them. Ctrl-C ends it with
-    the best found so far (`interrupted`)."""
+    (given `search_time_limit_s`, for large models) the district search, which ends that long after this
+    began (the rules and the LP included); the best of them. Ctrl-C ends it with the best found so far
+    (`interrupted`)."""
+    began = time.perf_counter()
     ranking = ranking_rule(form)
     t0 = time.perf_counter()
     try:
@@ -112,14 +115,16 @@ def starting_allocation(form: Formulation, *, lp_time_limit_s: float, search_tim
     guided = lp_guided(form, relaxed.x)
     candidates = [(ranking, "ranking rule"), (guided, "LP-guided")]
     district_bound, interrupted = None, False
-    if search_time_limit_s > 0:
+    searched = search_time_limit_s > 0
+    if searched:
         fallback = max((g for g in (ranking, guided) if g.feasible), key=lambda g: g.objective, default=None)
-        found, district_bound, interrupted = district_search(form, relaxed, search_time_limit_s, threads, fallback)
+        left = max(search_time_limit_s - (time.perf_counter() - began), 0.1)
+        found, district_bound, interrupted = district_search(form, relaxed, left, threads, fallback)
         candidates += found
     feasible = [(g, name) for g, name in candidates if g.feasible]
     best, source = max(feasible, key=lambda gn: gn[0].objective) if feasible else (ranking, "ranking rule")
     return StartResult(best, ranking, relaxed.objective, time.perf_counter() - t0, source, relaxed, district_bound,
-                       interrupted)
+                       interrupted, searched)
 
 
 SPLIT_SHARE = 0.35  # of the district search's time: the district split; the rest, the neighbourhood and the bound

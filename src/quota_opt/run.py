@@ -198,12 +198,14 @@ START_WORDS = {  # heuristic.StartResult.source, in the report's words
     "district pairs": ("每次放开两个区、其余固定后重新求解", "two districts at a time re-solved, the others fixed"),
 }
 LP_SHARE = 0.25  # at most this share of the solve time goes to the LP relaxation behind the starting allocation
-SEARCH_SHARE = 0.9  # and this share to the district search, on models larger than
-SEARCH_FROM_COLUMNS = 5_000  # columns (measured with 25 s: at 6,230 columns the search ends at 9,633 where the MIP
-# ended at 9,544, at 11,257 at 12,306 against 12,063; at 2,057 columns, with 7 s, the MIP is better: 4,244 against 4,173).
-# After the search the whole-model MIP gets the rest, which at 5,000 projects gains little: in one 110-s run it ended
-# where it started (47,971.7, its own bound 91,341); the district pairs from that allocation, not run there, gained
-# 9 in 10 s and 40 in 30 s (0.1%), too little to reshape the path for
+SEARCH_SHARE = 0.98  # and the starting allocation, the district search included, ends at this share of it, on
+SEARCH_FROM_COLUMNS = 5_000  # models of more columns (measured with 25 s: at 6,230 columns the search ends at 9,633
+# where the MIP ended at 9,544, at 11,257 at 12,306 against 12,063; at 2,057 columns, with 7 s, the MIP is better:
+# 4,244 against 4,173). The whole-model MIP is then not run (`searched`): given the rest of the time (a tenth) after
+# the search, it never improved on the search's allocation, and its root overran its time limit (measured: 1000x13x5
+# and 1000x90x3, 25 s, its best 6,966 and 3,737 against the search's 12,149 and 9,653, 0.8 s over; 5000x90x5, 110 s
+# and 295 s, ended where it started, the second time 7 s over the 24 s it had, and HiGHS's root did not honour a
+# cancel either; its bound, 49,384, above the district bound, 49,186)
 DISTRICTS_FROM_COLUMNS = 1_000  # on models of more columns, the district bound runs beside the MIP (on one of its
 # threads) and the district pairs after it. On smaller ones the MIP on every thread proves its optimum soonest and
 # HiGHS's bound beats the district bound: on 120 projects (654 columns), 7 s, the MIP on two threads proved it in
@@ -271,7 +273,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     greedy = start.ranking
     job = None
     if (options.district_bound and start.relaxation is not None and start.district_bound is None
-            and not start.interrupted and len(prep.districts) > 1 and workers(sopts.threads) > 1
+            and not start.interrupted and not start.searched and len(prep.districts) > 1 and workers(sopts.threads) > 1
             and form.n_cols > DISTRICTS_FROM_COLUMNS):
         # on one core beside the solve, which keeps the other (HiGHS's branch and bound gains little from a second)
         t_job = time.perf_counter()
@@ -281,12 +283,15 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t_job), 1.0)
         threads, sopts.threads = sopts.threads, 1
     if start.interrupted:  # Ctrl-C during the starting allocation: report the best found so far
-        solution = interrupted_at(start, time.perf_counter() - t0)
+        solution = start_solution(start, time.perf_counter() - t0)
+    elif start.searched and start.best.feasible:  # on large models the district search takes the MIP's place
+        # (SEARCH_FROM_COLUMNS); without any allocation the MIP still runs, to prove the scenario infeasible
+        solution = start_solution(start, time.perf_counter() - t0, "time limit")
     else:
         try:
             solution = solve(form, sopts)
         except KeyboardInterrupt:  # before HiGHS started (Pyomo builds its model first): the start stands, as above
-            solution = interrupted_at(start, time.perf_counter() - t0)
+            solution = start_solution(start, time.perf_counter() - t0)
     district_bound = start.district_bound
     improved_by = None
     if job is not None:
@@ -335,11 +340,12 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     return result
 
 
-def interrupted_at(start: StartResult, elapsed_s: float) -> Solution:
-    """The solution of a run stopped by Ctrl-C before the MIP solver ran: the best starting allocation, marked
-    "interrupted", with the LP bound when there is one."""
+def start_solution(start: StartResult, elapsed_s: float, termination: str = "interrupted") -> Solution:
+    """The solution of a run that ends before the MIP solver ran, stopped by Ctrl-C (`termination`
+    "interrupted") or at the end of the district search ("time limit"): the best starting allocation, with the
+    LP bound when there is one (the district bound, when proved, is taken in later: `tighten`)."""
     best = start.best
-    solution = Solution(Status.FEASIBLE if best.feasible else Status.NO_SOLUTION, "interrupted",
+    solution = Solution(Status.FEASIBLE if best.feasible else Status.NO_SOLUTION, termination,
                         best.objective if best.feasible else None, start.lp_bound, None,
                         best.x.copy() if best.feasible else None, "heuristic", solver_version(), elapsed_s)
     solution.gap = relative_gap(solution.objective, solution.best_bound)
