@@ -605,24 +605,24 @@ def run(
 
 
 def is_results_workbook(file: Path) -> bool:
-    """True when the file looks like a results workbook (summary and allocation sheets)."""
+    """True when the file looks like a results workbook: it has the summary or the allocation sheet (one of
+    them renamed or deleted by hand is then named by `read_results`, not taken for a scenario)."""
+    import io
     import warnings
 
     import openpyxl
 
-    from quota_opt.outputs import ALLOCATION, SUMMARY
-    from quota_opt.schema import normalize_name
+    from quota_opt.validate import is_results_sheets
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(file, read_only=True)
-        names = {normalize_name(n) for n in wb.sheetnames}
+            wb = openpyxl.load_workbook(io.BytesIO(file.read_bytes()), read_only=True)
+        names = list(wb.sheetnames)
         wb.close()
     except Exception:
         return False
-    wanted = [{normalize_name(s.key), normalize_name(s.label_zh)} for s in (SUMMARY, ALLOCATION)]
-    return all(names & w for w in wanted)
+    return is_results_sheets(names)
 
 
 def scenario_of_results(results: Any, scenario_opt: Path | None, lang: str) -> Path:

@@ -101,6 +101,22 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "缺少工作表。请添加名为“{label_zh}”或“{key}”的工作表（可用 quota-opt template 生成模板）。",
         'the sheet is missing. Add a sheet named "{key}" or "{label_zh}" (quota-opt template writes one).',
     ),
+    "results_not_scenario": (
+        "这是结果工作簿（有“概览”“项目分配”等工作表，由 quota-opt run 写出），不是方案工作簿。请给出方案工作簿；"
+        "结果工作簿由 explain、compare 和 rollover 读取。",
+        "this is a results workbook (it has the summary and allocation sheets quota-opt run writes), not a scenario "
+        "workbook. Give the scenario workbook; explain, compare and rollover read results workbooks.",
+    ),
+    "scenario_not_results": (
+        "这是方案工作簿（现有工作表：{found}），不是结果工作簿。请给出 quota-opt run 写出的结果工作簿（如 {example}）。",
+        "this is a scenario workbook (sheets found: {found}), not a results workbook. Give the results workbook "
+        "quota-opt run writes (e.g. {example}).",
+    ),
+    "results_missing_sheet": (
+        "结果工作簿缺少工作表“{label_zh}”({key})（现有工作表：{found}）。请恢复该工作表及其名称，或重新运行 quota-opt run。",
+        'the results workbook has no sheet "{key}" ({label_zh}) (sheets found: {found}). Restore the sheet and its '
+        "name, or run quota-opt run again.",
+    ),
     "duplicate_sheet": (
         "工作表“{other}”与本表表示同一张表（{key}），无法确定读取哪一张。请删除或改名其中一张。",
         'sheet "{other}" stands for the same table ({key}); it is unclear which to read. Delete or rename one.',
@@ -474,7 +490,7 @@ def render_location(where: Location, lang: str) -> str:
     """"工作表 项目(projects)，第12行，用地需求(land_demand)，单元格 G12" /
     "sheet projects, row 12, land_demand (Land demand), cell G12"."""
     parts: list[str] = []
-    sheet = SHEETS_BY_KEY.get(where.sheet or "")
+    sheet: Any = SHEETS_BY_KEY.get(where.sheet or "") or _results_sheet(where.sheet)
     zh = lang == "zh"
     if where.sheet or where.sheet_name:
         shown = _clean(where.sheet_name, 40) if where.sheet_name else (sheet.name(lang) if sheet else where.sheet)
@@ -496,6 +512,14 @@ def render_location(where: Location, lang: str) -> str:
     if where.cell:
         parts.append(f"单元格 {where.cell}" if zh else f"cell {where.cell}")
     return ("，" if zh else ", ").join(parts)
+
+
+def _results_sheet(key: str | None) -> Any:
+    """A results workbook's sheet (`outputs.py`) by key, for a problem found reading one back (`explain`,
+    `compare`, `rollover`); None for others. The scenario's sheets come first: `districts` is both."""
+    from quota_opt.outputs import RESULT_SHEETS
+
+    return next((s for s in RESULT_SHEETS if s.key == key), None)
 
 
 def _column_of(where: Location) -> Column | None:

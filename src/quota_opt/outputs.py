@@ -41,6 +41,9 @@ class OutSheet:
     def name(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.key
 
+    def has_column(self, key: str) -> bool:
+        return any(c.key == key for c in self.columns)
+
     def column(self, key: str) -> OutCol:
         for c in self.columns:
             if c.key == key:

@@ -840,6 +840,15 @@ def _warn_hidden_rows_and_columns(sheet: Sheet, raw: RawSheet, problems: list[Pr
                                 {"columns": _spans(columns, column_letter), "count": len(columns)}))
 
 
+def is_results_sheets(names: Iterable[str]) -> bool:
+    """True when sheets of these names are those of a results workbook (`quota-opt run`'s summary or
+    allocation sheet, in either language), which a clerk may give where a scenario is expected."""
+    from quota_opt.outputs import ALLOCATION, SUMMARY
+
+    wanted = {normalize_name(n) for s in (SUMMARY, ALLOCATION) for n in (s.key, s.label_zh, s.label_en)}
+    return any(normalize_name(n) in wanted for n in names)
+
+
 def parse_workbook(raw: RawWorkbook) -> _Parsed:
     """Stage 1: typed records per sheet, with every cell-level problem noted."""
     out = _Parsed()
@@ -862,6 +871,9 @@ def parse_workbook(raw: RawWorkbook) -> _Parsed:
                                         Location(sheet=sch.key, sheet_name=raw_sheet.name), {}))
         _warn_hidden_rows_and_columns(sch, raw_sheet, out.problems)
     if not found:
+        if is_results_sheets([s.name for s in raw.sheets]):  # a results workbook given for a scenario
+            out.problems = [Problem(Severity.ERROR, "results_not_scenario", Location(), {})]
+            return out
         names = ", ".join(f'"{s.name}"' for s in raw.sheets[:10]) or "—"
         out.problems.append(Problem(Severity.ERROR, "empty_workbook", Location(), {"found": names}))
         return out

@@ -1,0 +1,155 @@
+"""A results workbook as an input (`explain`, `compare`, `rollover`): one hand-edited or mistaken workbook per
+fault, each answered by an input error naming sheet, row and column, expected and found, in zh and en; never a
+traceback (exit 70) and never a silent misreading. The inputs are never modified."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from builders import project, tiny
+from quota_opt.cli import app
+from quota_opt.io.template import write_scenario
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """plan.xlsx and its results (zh): A (60 mu) and B (30 mu) supplied in 2026 from 100 mu, C (50 mu) not."""
+    folder = tmp_path_factory.mktemp("plan")
+    sc = tiny([project("A", 60, investment=10), project("B", 30, investment=8), project("C", 50, investment=1)],
+              quotas={("A", 2026): {"new_land_quota": 100}})
+    write_scenario(sc, folder / "plan.xlsx", "zh")
+    res = runner.invoke(app, ["run", str(folder / "plan.xlsx")])
+    assert res.exit_code == 0, res.output
+    return folder
+
+
+def edited(plan: Path, tmp_path: Path, edit: Callable[[Any], None], name: str = "plan_results.xlsx") -> Path:
+    """A copy of the results, edited as a clerk would, beside a copy of its scenario."""
+    shutil.copy(plan / "plan.xlsx", tmp_path / "plan.xlsx")
+    wb = openpyxl.load_workbook(plan / "plan_results.xlsx")
+    edit(wb)
+    wb.save(tmp_path / name)
+    return tmp_path / name
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cell(sheet: str, ref: str, value: Any) -> Callable[[Any], None]:
+    def edit(wb: Any) -> None:
+        wb[sheet][ref].value = value
+    return edit
+
+
+def summary_row(label: str, value: Any) -> Callable[[Any], None]:
+    def edit(wb: Any) -> None:
+        for row in wb["概览"].iter_rows(min_row=2):
+            if row[0].value == label:
+                row[1].value = value
+    return edit
+
+
+def rename(old: str, new: str) -> Callable[[Any], None]:
+    def edit(wb: Any) -> None:
+        wb[old].title = new
+    return edit
+
+
+# allocation: A1 项目编号, F 是否安排, G 供地年度, H 区县指标(亩); row 2 is project A (supplied in 2026)
+FAULTS = {
+    "year_as_text": (cell("项目分配", "G2", "2026年"),
+                     '工作表 项目分配(allocation)，第2行，供地年度(year)，单元格 G2：应为四位数年度（如 2026），实际为 "2026年"',
+                     'sheet 项目分配 (allocation), row 2, year (Year), cell G2: expected a year (e.g. 2026), got "2026年"'),
+    "land_as_words": (cell("项目分配", "H2", "六十"),
+                      '第2行，区县指标(亩)(land_district_quota)，单元格 H2：应为数（空白按0计），实际为 "六十"',
+                      'row 2, land_district_quota (Land: district quota), cell H2: expected a number (blank is read as 0), '
+                      'got "六十"'),
+    "id_cleared": (cell("项目分配", "A2", None), "第2行，项目编号(project_id)，单元格 A2：必填，应为项目编号，实际为空",
+                   "row 2, project_id (Project id), cell A2: required: expected a project id, got a blank cell"),
+    "selected_cleared": (cell("项目分配", "F2", None), "第2行，是否安排(selected)，单元格 F2：必填，应为是/否，实际为空",
+                         "cell F2: required: expected yes/no, got a blank cell"),
+    "selected_nonsense": (cell("项目分配", "F2", "待定"), '单元格 F2：应为是/否，实际为 "待定"',
+                          'cell F2: expected yes/no, got "待定"'),
+    "year_cleared": (cell("项目分配", "G2", None), "单元格 G2：必填，应为四位数年度（如 2026），实际为空",
+                     "cell G2: required: expected a year (e.g. 2026), got a blank cell"),
+    "id_twice": (cell("项目分配", "A3", "A"), '单元格 A3："A" 重复（第一次出现在第 2 行）',
+                 'cell A3: "A" appears twice (first in row 2)'),
+    "header_renamed": (cell("项目分配", "A1", "编号"), "缺少必需列“项目编号”(project_id)",
+                       'the required column "project_id" (Project id) is missing'),
+    "ledger_year_as_text": (cell("指标台账", "C2", "二〇二六"),
+                            '工作表 指标台账(ledger)，第2行，年度(year)，单元格 C2：应为四位数年度（如 2026），实际为 "二〇二六"',
+                            'sheet 指标台账 (ledger), row 2, year (Year), cell C2: expected a year (e.g. 2026), got "二〇二六"'),
+    "summary_renamed": (rename("概览", "概览表"), "结果工作簿缺少工作表“概览”(summary)（现有工作表：\"概览表\"",
+                        'the results workbook has no sheet "summary" (概览) (sheets found: "概览表"'),
+    "allocation_renamed": (rename("项目分配", "分配"), "结果工作簿缺少工作表“项目分配”(allocation)",
+                           'the results workbook has no sheet "allocation" (项目分配)'),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_rollover_of_an_edited_results_workbook_names_the_fault(plan: Path, tmp_path: Path, fault: str,
+                                                                 lang: str) -> None:
+    """Each of these was read as something else (project A taken as never supplied, a blank column, the
+    cleared id read as "None") or ended in exit 70 (KeyError); now it is one input error."""
+    edit, zh, en = FAULTS[fault]
+    book = edited(plan, tmp_path, edit)
+    before = digest(book), digest(tmp_path / "plan.xlsx")
+    res = runner.invoke(app, ["rollover", str(book), "-o", str(tmp_path / "next.xlsx"), "--year", "2026",
+                              "--lang", lang])
+    assert res.exit_code == 1, res.output
+    assert (zh if lang == "zh" else en) in " ".join(res.output.split()), res.output
+    assert not (tmp_path / "next.xlsx").exists()
+    assert (digest(book), digest(tmp_path / "plan.xlsx")) == before
+
+
+@pytest.mark.parametrize("command", ["explain", "compare"])
+def test_explain_and_compare_read_the_results_as_rollover_does(plan: Path, tmp_path: Path, command: str) -> None:
+    """explain took the edited year as "not supplied" and explained a decision the plan never made; compare
+    ended in exit 70 on a renamed header."""
+    for edit, zh in ((cell("项目分配", "G2", "明年"), '单元格 G2：应为四位数年度（如 2026），实际为 "明年"'),
+                     (cell("项目分配", "A1", "编号"), "缺少必需列“项目编号”(project_id)")):
+        book = edited(plan, tmp_path, edit)
+        args = [str(book), "A"] if command == "explain" else [str(plan / "plan_results.xlsx"), str(book),
+                                                              "-o", str(tmp_path / "c.xlsx")]
+        res = runner.invoke(app, [command, *args])
+        assert res.exit_code == 1, res.output
+        assert zh in res.output
+
+
+def test_a_scenario_where_results_are_expected_and_the_other_way_round(plan: Path, tmp_path: Path) -> None:
+    """rollover on a scenario said "sheet allocation: the sheet is missing ... (quota-opt template writes one)";
+    sweep or run on a results workbook listed eight unknown sheets and "none of the scenario sheets"."""
+    res = runner.invoke(app, ["rollover", str(plan / "plan.xlsx"), "-o", str(tmp_path / "n.xlsx"), "--year", "2026"])
+    assert res.exit_code == 1
+    assert "这是方案工作簿" in res.output and "不是结果工作簿" in res.output and "plan_results.xlsx" in res.output
+    res = runner.invoke(app, ["explain", str(plan / "plan.xlsx"), "A", "--lang", "en"])
+    assert res.exit_code == 0, res.output  # a scenario is what explain may take: it solves it
+    for args in (["sweep", str(plan / "plan_results.xlsx"), "-p", "reward_ratio=0.5,1", "--lang", "en"],
+                 ["run", str(plan / "plan_results.xlsx"), "--lang", "en"]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 1, res.output
+        out = " ".join(res.output.split())
+        assert "this is a results workbook" in out and "not a scenario workbook" in out
+        assert "unrecognised sheet" not in out
+
+
+def test_rollover_reads_a_results_workbook_whatever_its_extension(plan: Path, tmp_path: Path) -> None:
+    """An .xlsx saved as plan_results.xls ended in exit 70 (openpyxl refuses the name); the scenario reader
+    reads by content, and so does the results reader now."""
+    book = edited(plan, tmp_path, lambda wb: None, name="plan_results.xls")
+    res = runner.invoke(app, ["rollover", str(book), "-o", str(tmp_path / "next.xlsx"), "--year", "2026"])
+    assert res.exit_code == 0, res.output
+    assert runner.invoke(app, ["validate", str(tmp_path / "next.xlsx")]).exit_code == 0
+
