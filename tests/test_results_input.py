@@ -94,6 +94,13 @@ FAULTS = {
                         'the results workbook has no sheet "summary" (概览) (sheets found: "概览表"'),
     "allocation_renamed": (rename("项目分配", "分配"), "结果工作簿缺少工作表“项目分配”(allocation)",
                            'the results workbook has no sheet "allocation" (项目分配)'),
+    "unknown_project": (cell("项目分配", "A2", "Z9"), "第2行，项目编号(project_id)：“Z9”不是该方案（plan.xlsx）中的项目",
+                        'row 2, project_id (Project id): "Z9" is not a project of the scenario (plan.xlsx)'),
+    "row_deleted": (lambda wb: wb["项目分配"].delete_rows(3), "方案中的项目“B”在该表中没有行（行可能被删除）",
+                    'project "B" of the scenario has no row in this sheet (was the row deleted?)'),
+    "status_infeasible": (summary_row("求解状态", "不可行"), "结果工作簿的求解状态为“不可行”，其中没有分配方案",
+                          'the results workbook\'s status is "不可行": it holds no allocation to explain, compare or roll '
+                          'over'),
 }
 
 
@@ -112,6 +119,20 @@ def test_rollover_of_an_edited_results_workbook_names_the_fault(plan: Path, tmp_
     assert (zh if lang == "zh" else en) in " ".join(res.output.split()), res.output
     assert not (tmp_path / "next.xlsx").exists()
     assert (digest(book), digest(tmp_path / "plan.xlsx")) == before
+
+
+def test_rollover_and_explain_of_an_infeasible_run_say_it_has_no_plan(tmp_path: Path) -> None:
+    """An infeasible run writes no allocation sheet; rollover and explain told the clerk to restore it."""
+    sc = tiny([project("M", 300, investment=20, mandatory=True), project("N", 40)],
+              quotas={("A", 2026): {"new_land_quota": 120}})
+    write_scenario(sc, tmp_path / "inf.xlsx", "en")
+    assert runner.invoke(app, ["run", str(tmp_path / "inf.xlsx"), "--lang", "en"]).exit_code == 3
+    for args in (["rollover", str(tmp_path / "inf_results.xlsx"), "-o", str(tmp_path / "n.xlsx"), "--year", "2026"],
+                 ["explain", str(tmp_path / "inf_results.xlsx"), "N"]):
+        res = runner.invoke(app, [*args, "--lang", "en"])
+        assert res.exit_code == 1, res.output
+        out = " ".join(res.output.split())
+        assert 'status is "infeasible": it holds no allocation' in out and "Restore the sheet" not in out
 
 
 @pytest.mark.parametrize("command", ["explain", "compare"])

@@ -710,9 +710,11 @@ def rollover(
     """
     from quota_opt.io.results_read import read_results
     from quota_opt.io.template import write_scenario
+    from quota_opt.rollover import adoptable
     from quota_opt.rollover import rollover as roll
 
     results = read_results(results_file)
+    adoptable(results.summary)
     scenario_file = scenario_of_results(results, scenario, lang.value)
     check_output(output, force=force, inputs=(results_file, scenario_file))
     sc = load_scenario(scenario_file, lang.value)

@@ -117,6 +117,22 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         'the results workbook has no sheet "{key}" ({label_zh}) (sheets found: {found}). Restore the sheet and its '
         "name, or run quota-opt run again.",
     ),
+    "results_not_adopted": (
+        "结果工作簿的求解状态为“{found}”，其中没有分配方案，无从解释、比较或结转。请先修改方案使其可行并重新运行 "
+        "quota-opt run（原因见该工作簿的“不可行原因”表）。",
+        'the results workbook\'s status is "{found}": it holds no allocation to explain, compare or roll over. Make '
+        "the scenario feasible and run quota-opt run again (its infeasibility sheet says why).",
+    ),
+    "results_unknown_project": (
+        "“{found}”不是该方案（{scenario}）中的项目。请更正编号，或用 --scenario 指定该结果对应的方案。",
+        '"{found}" is not a project of the scenario ({scenario}). Correct the id, or pass the scenario of these '
+        "results with --scenario.",
+    ),
+    "results_project_missing": (
+        "方案中的项目“{found}”在该表中没有行（行可能被删除）。请恢复该行；不供地的项目请将“是否安排”填为“否”。",
+        'project "{found}" of the scenario has no row in this sheet (was the row deleted?). Restore the row; for a '
+        'project not supplied, set selected to "no".',
+    ),
     "duplicate_sheet": (
         "工作表“{other}”与本表表示同一张表（{key}），无法确定读取哪一张。请删除或改名其中一张。",
         'sheet "{other}" stands for the same table ({key}); it is unclear which to read. Delete or rename one.',

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -34,6 +35,35 @@ class RolloverNote:
     carried: dict[str, float] = field(default_factory=dict)  # mu of quota carried into the new base year
 
 
+def adoptable(summary: dict[str, Any]) -> None:
+    """Raise InputError when a results workbook's `summary` says it holds no plan to adopt: the run was
+    infeasible, found no allocation or failed (its allocation sheet then supplies nothing, and a rollover
+    from it would record nothing as done without a word)."""
+    from quota_opt.outputs import status_word
+
+    status = str(summary.get("status") or "").strip()
+    failed = {status_word(k, lang): k for k in ("infeasible", "no_solution", "error") for lang in ("zh", "en")}
+    if status in failed or status in failed.values():
+        raise InputError([Problem(Severity.ERROR, "results_not_adopted", Location(sheet="summary"), {"found": status})])
+
+
+def plan_problems(scenario: Scenario, allocation: pd.DataFrame) -> None:
+    """Raise InputError when the allocation is not one of this scenario's plans: a project id the scenario does
+    not have (typed over, or the results of another scenario), or a project of the scenario without a row (a
+    row deleted), which would be rolled over as never supplied."""
+    known = set(scenario.projects["project_id"].astype(str))
+    ids = [str(p) for p in allocation["project_id"]]
+    rows = list(allocation[ROW]) if ROW in allocation.columns else [None] * len(ids)
+    name = scenario.source_path.name if scenario.source_path else ""
+    problems = [Problem(Severity.ERROR, "results_unknown_project",
+                        Location(sheet="allocation", row=row, column="project_id"), {"found": pid, "scenario": name})
+                for pid, row in zip(ids, rows, strict=True) if pid not in known]
+    problems += [Problem(Severity.ERROR, "results_project_missing", Location(sheet="allocation"), {"found": pid})
+                 for pid in scenario.projects["project_id"].astype(str) if pid not in set(ids)]
+    if problems:
+        raise InputError(problems)
+
+
 def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame, year: int
              ) -> tuple[Scenario, RolloverNote]:
     """Next year's scenario from an adopted plan (`allocation` and `ledger` as in `Plan` or a results workbook)."""
@@ -41,6 +71,7 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
     if year not in s.years:
         raise InputError([Problem(Severity.ERROR, "rollover_year_outside", Location(sheet="settings", column="base_year"),
                                   {"found": year, "first": s.base_year, "last": s.last_year})])
+    plan_problems(scenario, allocation)
     new_base = year + 1
     note = RolloverNote(new_base)
     a = allocation

@@ -215,15 +215,20 @@ def read_results(path: str | Path) -> ResultsBook:
     wb = _load(path)
     try:
         sheets = {s.key: _find(wb, s) for s in (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY)}
-        if sheets["summary"] is None or sheets["allocation"] is None:
+        if sheets["summary"] is None:
             raise InputError(_missing_sheets(wb, path, sheets))
-        lang = "zh" if sheets["allocation"].title == ALLOCATION.label_zh else "en"
         labels = {normalize_name(zh): key for key, (zh, _en, _f) in SUMMARY_ROWS.items()}
         summary: dict[str, Any] = {}
         for row in sheets["summary"].iter_rows(min_row=2, values_only=True):
             if row and row[0] is not None:
                 key = labels.get(normalize_name(row[0]), str(row[0]))
                 summary[key] = row[1] if len(row) > 1 else None
+        if sheets["allocation"] is None:  # an infeasible or failed run writes none: say so, not "restore it"
+            from quota_opt.rollover import adoptable
+
+            adoptable(summary)
+            raise InputError(_missing_sheets(wb, path, sheets))
+        lang = "zh" if sheets["allocation"].title == ALLOCATION.label_zh else "en"
         tables = {k: _table(ws, s) if ws is not None else pd.DataFrame()
                   for (k, ws), s in zip(sheets.items(), (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY), strict=True)
                   if k != "summary"}
