@@ -737,8 +737,10 @@ def generate(
     projects: Annotated[int, typer.Option("--projects", min=1, max=100_000, help="Number of candidate projects.")] = 120,
     districts: Annotated[int, typer.Option("--districts", min=1, max=500, help="Number of districts.")] = 13,
     years: Annotated[int, typer.Option("--years", min=1, max=10, help="Planning years.")] = 3,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same workbook.")] = 1,
-    base_year: Annotated[int, typer.Option("--base-year", help="First planning year.")] = 2026,
+    seed: Annotated[int, typer.Option("--seed", min=0,
+                                      help="Random seed: the same seed gives the same workbook.")] = 1,
+    base_year: Annotated[int, typer.Option("--base-year", min=1990, max=2100,  # the settings sheet's bounds
+                                           help="First planning year.")] = 2026,
     lang: LangOpt = Lang.zh,
     force: ForceOpt = False,
 ) -> None:
