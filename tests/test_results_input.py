@@ -90,6 +90,10 @@ FAULTS = {
     "ledger_year_as_text": (cell("指标台账", "C2", "二〇二六"),
                             '工作表 指标台账(ledger)，第2行，年度(year)，单元格 C2：应为四位数年度（如 2026），实际为 "二〇二六"',
                             'sheet 指标台账 (ledger), row 2, year (Year), cell C2: expected a year (e.g. 2026), got "二〇二六"'),
+    "summary_figure_as_text": (summary_row("目标值", "很高"),
+                               '工作表 概览(summary)，第6行，值(value)，单元格 B6：应为“目标值”的数值，实际为 "很高"',
+                               'sheet 概览 (summary), row 6, value (Value), cell B6: expected a number for Objective, '
+                               'got "很高"'),
     "summary_renamed": (rename("概览", "概览表"), "结果工作簿缺少工作表“概览”(summary)（现有工作表：\"概览表\"",
                         'the results workbook has no sheet "summary" (概览) (sheets found: "概览表"'),
     "allocation_renamed": (rename("项目分配", "分配"), "结果工作簿缺少工作表“项目分配”(allocation)",
@@ -138,9 +142,10 @@ def test_rollover_and_explain_of_an_infeasible_run_say_it_has_no_plan(tmp_path: 
 @pytest.mark.parametrize("command", ["explain", "compare"])
 def test_explain_and_compare_read_the_results_as_rollover_does(plan: Path, tmp_path: Path, command: str) -> None:
     """explain took the edited year as "not supplied" and explained a decision the plan never made; compare
-    ended in exit 70 on a renamed header."""
+    ended in exit 70 on a renamed header, and showed a blank objective for one typed over as text."""
     for edit, zh in ((cell("项目分配", "G2", "明年"), '单元格 G2：应为四位数年度（如 2026），实际为 "明年"'),
-                     (cell("项目分配", "A1", "编号"), "缺少必需列“项目编号”(project_id)")):
+                     (cell("项目分配", "A1", "编号"), "缺少必需列“项目编号”(project_id)"),
+                     (summary_row("目标值", "很高"), '单元格 B6：应为“目标值”的数值，实际为 "很高"')):
         book = edited(plan, tmp_path, edit)
         args = [str(book), "A"] if command == "explain" else [str(plan / "plan_results.xlsx"), str(book),
                                                               "-o", str(tmp_path / "c.xlsx")]

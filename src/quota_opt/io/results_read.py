@@ -205,6 +205,29 @@ def _missing_sheets(wb: Any, path: Path, sheets: dict[str, Any]) -> list[Problem
             for s in (SUMMARY, ALLOCATION) if sheets[s.key] is None]
 
 
+def _summary(ws: Any) -> tuple[dict[str, Any], list[Problem]]:
+    """The summary sheet as {key: value} (rows named by Chinese label or key), and a problem for each figure
+    (a row with a number format in `SUMMARY_ROWS`) that holds text which is no number: `compare` shows these
+    figures, and would show a blank for one typed over."""
+    labels = {normalize_name(zh): key for key, (zh, _en, _f) in SUMMARY_ROWS.items()}
+    labels.update({normalize_name(key): key for key in SUMMARY_ROWS})
+    summary: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        if row and row[0] is not None:
+            key = labels.get(normalize_name(row[0]), str(row[0]))
+            value = row[1] if len(row) > 1 else None
+            summary[key] = value
+            if key in SUMMARY_ROWS and SUMMARY_ROWS[key][2] is not None and not _blank(value) and _number(value) is None:
+                zh, en, _ = SUMMARY_ROWS[key]
+                problems.append(Problem(Severity.ERROR, "bad_value",
+                                        Location(sheet="summary", sheet_name=ws.title, row=number, column="value",
+                                                 cell=f"B{number}"),
+                                        {"expected": {"zh": f"“{zh}”的数值", "en": f"a number for {en}"},
+                                         "found": value}))
+    return summary, problems
+
+
 def read_results(path: str | Path) -> ResultsBook:
     """Read the summary, allocation, districts, ledger and city sheets of a results workbook.
 
@@ -217,12 +240,7 @@ def read_results(path: str | Path) -> ResultsBook:
         sheets = {s.key: _find(wb, s) for s in (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY)}
         if sheets["summary"] is None:
             raise InputError(_missing_sheets(wb, path, sheets))
-        labels = {normalize_name(zh): key for key, (zh, _en, _f) in SUMMARY_ROWS.items()}
-        summary: dict[str, Any] = {}
-        for row in sheets["summary"].iter_rows(min_row=2, values_only=True):
-            if row and row[0] is not None:
-                key = labels.get(normalize_name(row[0]), str(row[0]))
-                summary[key] = row[1] if len(row) > 1 else None
+        summary, problems = _summary(sheets["summary"])
         if sheets["allocation"] is None:  # an infeasible or failed run writes none: say so, not "restore it"
             from quota_opt.rollover import adoptable
 
@@ -232,7 +250,6 @@ def read_results(path: str | Path) -> ResultsBook:
         tables = {k: _table(ws, s) if ws is not None else pd.DataFrame()
                   for (k, ws), s in zip(sheets.items(), (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY), strict=True)
                   if k != "summary"}
-        problems: list[Problem] = []
         _check_allocation(tables["allocation"], sheets["allocation"], problems)
         if sheets["ledger"] is not None:
             _check_table(tables["ledger"], sheets["ledger"], LEDGER, (), ("closing",), ("year",), problems)
