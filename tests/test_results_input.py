@@ -189,3 +189,26 @@ def test_generate_refuses_a_seed_or_base_year_it_cannot_use(tmp_path: Path, opti
                               "-o", str(tmp_path / "g.xlsx")])
     assert res.exit_code == 2 and zh in res.output, res.output  # click's 2; main() makes it 1
     assert not (tmp_path / "g.xlsx").exists()
+
+
+@pytest.mark.parametrize(("edit", "en"), [
+    (lambda wb: wb.remove(wb["指标台账"]), "ledger sheet (指标台账) with its columns district_id, year, closing; "
+                                          "missing: district_id, year, closing"),
+    (lambda wb: wb["指标台账"].delete_cols(9), "missing: closing"),
+    (cell("指标台账", "I2", None), "sheet ledger, row 2, closing (Closing): required: expected the closing balance in mu, got a blank cell"),
+])
+def test_rollover_with_carry_over_needs_the_ledger(tmp_path: Path, edit: Callable[[Any], None], en: str) -> None:
+    """With carry-over, rollover reads each district's closing balance from the ledger: a deleted sheet or
+    column ended in KeyError (exit 70), a cleared closing cell carried nothing over without a word."""
+    sc = tiny([project("A", 60, investment=10)], quotas={("A", 2026): {"new_land_quota": 100}},
+              carryover_allowed=True)
+    write_scenario(sc, tmp_path / "plan.xlsx", "zh")
+    assert runner.invoke(app, ["run", str(tmp_path / "plan.xlsx")]).exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "plan_results.xlsx")
+    assert wb["指标台账"]["I1"].value == "期末结转(亩)" and wb["指标台账"]["I2"].value == pytest.approx(40)
+    edit(wb)
+    wb.save(tmp_path / "edited.xlsx")
+    res = runner.invoke(app, ["rollover", str(tmp_path / "edited.xlsx"), "--scenario", str(tmp_path / "plan.xlsx"),
+                              "-o", str(tmp_path / "next.xlsx"), "--year", "2026", "--lang", "en"])
+    assert res.exit_code == 1, res.output
+    assert en in " ".join(res.output.split())

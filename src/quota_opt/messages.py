@@ -123,6 +123,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         'the results workbook\'s status is "{found}": it holds no allocation to explain, compare or roll over. Make '
         "the scenario feasible and run quota-opt run again (its infeasibility sheet says why).",
     ),
+    "rollover_needs_ledger": (
+        "方案允许指标结转（参数 carryover_allowed 为“是”），结转需要结果工作簿“指标台账”表(ledger)的 {columns} 列，"
+        "实际缺少 {missing}。请恢复该表或这些列，或重新运行 quota-opt run。",
+        "the scenario carries unused quota over (carryover_allowed is yes), so rolling over needs the results "
+        "workbook's ledger sheet (指标台账) with its columns {columns}; missing: {missing}. Restore the sheet or "
+        "the columns, or run quota-opt run again.",
+    ),
     "results_unknown_project": (
         "“{found}”不是该方案（{scenario}）中的项目。请更正编号，或用 --scenario 指定该结果对应的方案。",
         '"{found}" is not a project of the scenario ({scenario}). Correct the id, or pass the scenario of these '

@@ -64,6 +64,24 @@ def plan_problems(scenario: Scenario, allocation: pd.DataFrame) -> None:
         raise InputError(problems)
 
 
+def ledger_problems(ledger: pd.DataFrame, year: int) -> None:
+    """Raise InputError when the ledger cannot give the quota to carry over from `year`: its sheet or a column
+    it is read from is missing, or a district's closing balance for that year is blank (a cleared cell would
+    carry nothing over without a word)."""
+    columns = ("district_id", "year", "closing")
+    missing = [c for c in columns if c not in ledger.columns]
+    if missing:
+        raise InputError([Problem(Severity.ERROR, "rollover_needs_ledger", Location(sheet="ledger"),
+                                  {"columns": ", ".join(columns), "missing": ", ".join(missing)})])
+    rows = list(ledger[ROW]) if ROW in ledger.columns else [None] * len(ledger)
+    blank = [row for row, y, closing in zip(rows, ledger["year"], ledger["closing"], strict=True)
+             if y == year and pd.isna(closing)]
+    if blank:
+        raise InputError([Problem(Severity.ERROR, "required_blank", Location(sheet="ledger", row=row, column="closing"),
+                                  {"expected": {"zh": "期末结转亩数", "en": "the closing balance in mu"}})
+                          for row in blank])
+
+
 def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame, year: int
              ) -> tuple[Scenario, RolloverNote]:
     """Next year's scenario from an adopted plan (`allocation` and `ledger` as in `Plan` or a results workbook)."""
@@ -113,6 +131,7 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
         if y not in set(cq_new["year"].astype(int)):
             cq_new = pd.concat([cq_new, last_cq.assign(year=y)], ignore_index=True)
     if s.carryover_allowed:
+        ledger_problems(ledger, year)
         led = ledger
         closing = led[led["year"] == year].set_index("district_id")["closing"]
         for d, amount in closing.items():
