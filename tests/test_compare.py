@@ -244,6 +244,18 @@ def test_cli_compare_input_errors(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "没有方案变体" in res.output and not (tmp_path / "plain_comparison.xlsx").exists()
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cli_compare_of_one_workbook_is_refused(tmp_path: Path, lang: str) -> None:
+    """One workbook without --variants was solved and written as a "comparison" of one case (exit 0): the
+    second file, or --variants, was forgotten. Now the input error says so, before anything is solved."""
+    path = write_scenario(two_districts(), tmp_path / "two.xlsx", "en")
+    res = runner.invoke(app, ["compare", str(path), "--lang", lang])
+    assert res.exit_code == 1, res.output
+    words = {"zh": "只给出了一个工作簿", "en": "only one workbook was given"}[lang]
+    assert words in res.output and "--variants all" in res.output
+    assert not (tmp_path / "two_comparison.xlsx").exists()
+
+
 def test_case_from_run_matches_a_case_solved_by_run_cases(flip: list[cmp.CaseResult]) -> None:
     mine = cmp.case_from_run(run_scenario(golden(100), RunOptions(threads=1, shadow_prices=False)), "mine")
     assert mine.status == "optimal" and mine.name == "mine"

@@ -785,6 +785,8 @@ def compare(
     check_output(output)
     if variants is not None and len(files) != 1:
         raise QuotaOptError(t(lang, "--variants 只能用于一个方案工作簿。", "--variants takes exactly one scenario workbook."))
+    if variants is None and len(files) == 1:  # a comparison of one case: a second file or --variants forgotten
+        raise InputError([Problem(Severity.ERROR, "compare_one_case", Location(), {"file": str(files[0])})])
     cases: list[Any] = []
     input_errors = False
     for file in files:

@@ -397,6 +397,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "command_line_error": ("命令行有误：{detail}。请运行 {help} 查看用法。",
                            "the command line cannot be read: {detail}. Run {help} to see the usage."),
     # command-line options and output files
+    "compare_one_case": (
+        "只给出了一个工作簿（{file}），没有可比较的对象。请再给出至少一个方案或结果工作簿，或用 --variants all "
+        "比较该方案的基准与各方案变体。",
+        "only one workbook was given ({file}): there is nothing to compare it with. Give at least one more scenario "
+        "or results workbook, or use --variants all to compare the scenario's base case with its variants.",
+    ),
     "bad_option": ("选项 {option}：应为{expected}，实际为 {found}。", "option {option}: expected {expected}, got {found}."),
     "output_exists": (
         "{path} 已存在，未覆盖（方案工作簿多为手工填写，覆盖会丢失内容）。如确要替换，请加 --force；否则请另选文件名。",
