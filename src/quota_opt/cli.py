@@ -752,6 +752,12 @@ def generate(
     from quota_opt.generate import generate_scenario
     from quota_opt.io.template import write_scenario
 
+    last = 2100  # the settings sheet's last base year, and the quota sheets' last year
+    if base_year + years - 1 > last:  # each planning year gets quota rows, which must be years up to 2100 too
+        raise InputError([Problem(Severity.ERROR, "bad_option", Location(), {
+            "option": "--base-year", "found": str(base_year),
+            "expected": {"zh": f"不大于{last - years + 1}的年度（{years} 个规划年度须在{last}年以内）",
+                         "en": f"a year ≤ {last - years + 1} (the {years} planning years must end by {last})"}})])
     check_output(output, force=force)
     sc = generate_scenario(projects=projects, districts=districts, years=years, seed=seed, base_year=base_year)
     note = t(lang, "生成的示例数据（虚构），仅用于试算和性能测试。", "Generated illustrative data, for trials and benchmarks only.")
