@@ -208,3 +208,35 @@ def test_cli_sweep_input_errors(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "deferral_discount" in res.output
     res = runner.invoke(app, ["sweep", str(path), "--param", "reward_ratio=1", "--x", "nope", "--lang", "en"])
     assert res.exit_code == 1 and "unknown KPI" in res.output
+
+
+@pytest.mark.parametrize("command", ["sweep", "compare"])
+def test_a_dask_option_that_is_no_address_is_refused_before_solving(tmp_path: Path, command: str) -> None:
+    """--dask foo ended in distributed's "missing port number in address 'foo'" (exit 70) once the cases were
+    built; now it is a bad_option, in the line's language, before anything is read."""
+    path = write_scenario(tiny([project("A", 10)], quotas={("A", 2026): {"new_land_quota": 10}}),
+                          tmp_path / "s.xlsx", "zh")
+    extra = ["-p", "reward_ratio=0.5,1"] if command == "sweep" else [str(path)]
+    for lang, words in (("zh", '选项 --dask：应为“local”或 Dask 调度器地址（如 tcp://host:8786），实际为 "foo"'),
+                        ("en", 'option --dask: expected local, or a Dask scheduler address (e.g. tcp://host:8786), '
+                               'got "foo"')):
+        res = runner.invoke(app, [command, str(path), *extra, "--dask", "foo", "--lang", lang])
+        assert res.exit_code == 1, res.output
+        assert words in " ".join(res.output.split())
+    assert not list(tmp_path.glob("*_*.xlsx"))
+
+
+def test_an_unreachable_dask_scheduler_is_named_in_both_languages() -> None:
+    """The scheduler that cannot be reached was named in English only, whatever --lang said."""
+    import errno
+
+    from quota_opt.errors import InputError
+
+    def refused(address: str, timeout: str) -> None:
+        raise OSError(errno.ECONNREFUSED, "Connection refused")
+
+    with pytest.raises(InputError) as caught, cmp._dask_client("tcp://10.0.0.9:8786", 1, refused, None):
+        pass
+    assert caught.value.problems[0].message("zh").startswith("无法连接 Dask 调度器 tcp://10.0.0.9:8786")
+    assert "cannot reach the Dask scheduler at tcp://10.0.0.9:8786 (Connection refused)" in \
+        caught.value.problems[0].message("en")

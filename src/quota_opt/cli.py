@@ -788,6 +788,8 @@ def compare(
     from quota_opt import compare as cmp
 
     check_options(time_limit_s=time_limit, mip_gap=gap)
+    if problems := cmp.dask_option_problems(dask):
+        raise InputError(problems)
     check_output(output)
     if variants is not None and len(files) != 1:
         raise QuotaOptError(t(lang, "--variants 只能用于一个方案工作簿。", "--variants takes exactly one scenario workbook."))
@@ -843,6 +845,8 @@ def sweep(
     from quota_opt.sweep import parse_params
 
     check_options(time_limit_s=time_limit, mip_gap=gap)
+    if problems := cmp.dask_option_problems(dask):
+        raise InputError(problems)
     check_output(output)
     tradeoff = cmp.Tradeoff.parse(x, y)
     params = parse_params(param)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
-from quota_opt.errors import InputError, Problem, QuotaOptError, Severity
+from quota_opt.errors import InputError, Location, Problem, QuotaOptError, Severity
 from quota_opt.outputs import termination_word
 from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES
 from quota_opt.scenario import Scenario
@@ -414,6 +415,20 @@ def _run_pool(todo: list[tuple[int, Case]], n: int, solve: SolveSettings,
     pool.shutdown(wait=True)
 
 
+_DASK_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?[^\s:/]+:\d{1,5}$")
+
+
+def dask_option_problems(address: str | None) -> list[Problem]:
+    """The --dask option checked before anything is read or solved: "local", or a scheduler address such as
+    tcp://host:8786 (a bare word ended in distributed's "missing port number" ValueError, exit 70)."""
+    if address is None or address == "local" or _DASK_ADDRESS.match(address):
+        return []
+    return [Problem(Severity.ERROR, "bad_option", Location(), {
+        "option": "--dask", "found": f'"{address}"',
+        "expected": {"zh": "“local”或 Dask 调度器地址（如 tcp://host:8786）",
+                     "en": "local, or a Dask scheduler address (e.g. tcp://host:8786)"}})]
+
+
 def _run_dask(todo: list[tuple[int, Case]], address: str, n: int, solve: SolveSettings,
               finish: Callable[[int, CaseResult], None]) -> None:
     try:
@@ -451,8 +466,12 @@ def _dask_client(address: str, n: int, client_cls: Any, cluster_cls: Any) -> Ite
     else:
         try:
             client = client_cls(address, timeout="20s")
-        except OSError as exc:
-            raise QuotaOptError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        except (OSError, ValueError, TypeError) as exc:  # no scheduler there (OSError), or no address (ValueError)
+            from quota_opt.messages import os_error_text
+
+            raise InputError([Problem(Severity.ERROR, "dask_unreachable", Location(),
+                                      {"address": address,
+                                       "detail": {lang: os_error_text(exc, lang) for lang in ("zh", "en")}})]) from None
         with client:
             yield client
 

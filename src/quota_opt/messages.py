@@ -403,6 +403,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "only one workbook was given ({file}): there is nothing to compare it with. Give at least one more scenario "
         "or results workbook, or use --variants all to compare the scenario's base case with its variants.",
     ),
+    "dask_unreachable": (
+        "无法连接 Dask 调度器 {address}（{detail}）。请检查 --dask 的地址以及调度器是否已启动，或去掉 --dask 在本机计算。",
+        "cannot reach the Dask scheduler at {address} ({detail}). Check the --dask address and that the scheduler "
+        "is running, or leave out --dask to solve on this machine.",
+    ),
     "bad_option": ("选项 {option}：应为{expected}，实际为 {found}。", "option {option}: expected {expected}, got {found}."),
     "output_exists": (
         "{path} 已存在，未覆盖（方案工作簿多为手工填写，覆盖会丢失内容）。如确要替换，请加 --force；否则请另选文件名。",
