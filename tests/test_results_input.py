@@ -215,3 +215,17 @@ def test_rollover_with_carry_over_needs_the_ledger(tmp_path: Path, edit: Callabl
                               "-o", str(tmp_path / "next.xlsx"), "--year", "2026", "--lang", "en"])
     assert res.exit_code == 1, res.output
     assert en in " ".join(res.output.split())
+
+
+def test_rollover_onto_another_scenario_with_the_same_ids_is_flagged(plan: Path, tmp_path: Path) -> None:
+    """--scenario naming another workbook whose projects have the same ids (a copy edited since, or next
+    district's file) was rolled over without a word; the summary's input SHA-256 says it is not the one."""
+    other = tiny([project("A", 60, investment=10), project("B", 30, investment=8), project("C", 50, investment=1)],
+                 quotas={("A", 2026): {"new_land_quota": 120}})
+    write_scenario(other, tmp_path / "other.xlsx", "zh")
+    args = ["rollover", str(plan / "plan_results.xlsx"), "-o", str(tmp_path / "next.xlsx"), "--year", "2026"]
+    res = runner.invoke(app, [*args, "--scenario", str(tmp_path / "other.xlsx"), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert "Warning: other.xlsx is not the workbook plan_results.xlsx was computed from" in " ".join(res.output.split())
+    res = runner.invoke(app, [*args[:3], str(tmp_path / "next2.xlsx"), *args[4:], "--lang", "en"])
+    assert res.exit_code == 0 and "Warning" not in res.output, res.output  # its own scenario: no warning

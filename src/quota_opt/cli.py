@@ -708,7 +708,7 @@ def rollover(
     replaced only with --force. Exit 0 when written, 1 on input errors, 4 when the scenario could not be
     written where asked (it is then saved under a fallback name, which the message gives).
     """
-    from quota_opt.io.results_read import read_results
+    from quota_opt.io.results_read import made_from, read_results
     from quota_opt.io.template import write_scenario
     from quota_opt.rollover import adoptable
     from quota_opt.rollover import rollover as roll
@@ -718,6 +718,12 @@ def rollover(
     scenario_file = scenario_of_results(results, scenario, lang.value)
     check_output(output, force=force, inputs=(results_file, scenario_file))
     sc = load_scenario(scenario_file, lang.value)
+    if made_from(results, scenario_file) is False:  # another scenario with the same ids, or one edited since
+        err.print(t(lang, f"[yellow]提示：{scenario_file.name} 与计算 {results_file.name} 时所用的方案工作簿内容不同"
+                          "（SHA-256 不符，可能是另一方案或之后修改过）；请确认该结果确实是该方案的采用方案。[/]",
+                    f"[yellow]Warning: {scenario_file.name} is not the workbook {results_file.name} was computed from "
+                    "(its SHA-256 differs: another scenario, or edited since); check that these results are the plan "
+                    "adopted for it.[/]"), markup=True)
     nxt, note = roll(sc, results.allocation, results.ledger, year)
     path = write_scenario(nxt, output, lang.value, protect=(results_file, scenario_file))
     out.print(t(lang, f"已写出 {note.new_base_year} 年方案：{path}", f"Scenario for {note.new_base_year} written: {path}"))

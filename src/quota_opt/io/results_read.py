@@ -291,3 +291,17 @@ def find_scenario_for(results: ResultsBook) -> Path | None:
         return None
     candidate = results.path.with_name(str(name))
     return candidate if candidate.is_file() else None
+
+
+def made_from(results: ResultsBook, scenario: Path) -> bool | None:
+    """Whether `scenario` is, byte for byte, the workbook the results were computed from (the summary's
+    input_sha256); None when the summary does not say (a workbook from an older version)."""
+    import hashlib
+
+    recorded = str(results.summary.get("input_sha256") or "").strip().lower()
+    if not recorded:
+        return None
+    try:
+        return hashlib.sha256(Path(scenario).read_bytes()).hexdigest() == recorded
+    except OSError:
+        return None
