@@ -33,6 +33,7 @@ from typer._click.exceptions import (
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from quota_opt.errors import InputError, Location, Problem, QuotaOptError, Severity
+from quota_opt.schema import FIRST_YEAR, LAST_YEAR
 
 
 def paragraphs(help_text: str | None) -> str | None:
@@ -745,7 +746,7 @@ def generate(
     years: Annotated[int, typer.Option("--years", min=1, max=10, help="Planning years.")] = 3,
     seed: Annotated[int, typer.Option("--seed", min=0,
                                       help="Random seed: the same seed gives the same workbook.")] = 1,
-    base_year: Annotated[int, typer.Option("--base-year", min=1990, max=2100,  # the settings sheet's bounds
+    base_year: Annotated[int, typer.Option("--base-year", min=FIRST_YEAR, max=LAST_YEAR,  # as the settings sheet
                                            help="First planning year.")] = 2026,
     lang: LangOpt = Lang.zh,
     force: ForceOpt = False,
@@ -758,8 +759,8 @@ def generate(
     from quota_opt.generate import generate_scenario
     from quota_opt.io.template import write_scenario
 
-    last = 2100  # the settings sheet's last base year, and the quota sheets' last year
-    if base_year + years - 1 > last:  # each planning year gets quota rows, which must be years up to 2100 too
+    last = LAST_YEAR  # each planning year gets quota rows, whose year column has the same bound
+    if base_year + years - 1 > last:
         raise InputError([Problem(Severity.ERROR, "bad_option", Location(), {
             "option": "--base-year", "found": str(base_year),
             "expected": {"zh": f"不大于{last - years + 1}的年度（{years} 个规划年度须在{last}年以内）",

@@ -225,8 +225,12 @@ def _flag(key: str, zh: str, en: str, default: bool, help_zh: str, help_en: str)
     return Column(key, zh, en, ColumnType.BOOL, default=default, help_zh=help_zh, help_en=help_en)
 
 
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # the years a workbook's year columns accept (the base year's too)
+
+
 def _year(key: str, zh: str, en: str, **kw: Any) -> Column:
-    return Column(key, zh, en, ColumnType.YEAR, unit_zh="年", unit_en="year", minimum=1990, maximum=2100, **kw)
+    return Column(key, zh, en, ColumnType.YEAR, unit_zh="年", unit_en="year", minimum=FIRST_YEAR, maximum=LAST_YEAR,
+                  **kw)
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,7 +258,7 @@ SETTINGS = Sheet(
     columns=(
         Column("scenario_name", "方案名称", "Scenario name", ColumnType.TEXT, default="scenario",
                help_zh="方案的名称，显示在结果中。", help_en="Name shown in the results."),
-        Column("base_year", "基准年度", "Base year", ColumnType.YEAR, required=True, minimum=1990, maximum=2100,
+        Column("base_year", "基准年度", "Base year", ColumnType.YEAR, required=True, minimum=FIRST_YEAR, maximum=LAST_YEAR,
                unit_zh="年", unit_en="year",
                help_zh="规划的第一年。", help_en="First planning year."),
         Column("horizon_years", "规划年数", "Planning horizon", ColumnType.INT, default=3, minimum=1, maximum=10,

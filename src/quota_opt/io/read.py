@@ -222,7 +222,6 @@ def read_workbook(path: str | Path, progress: Callable[[int], None] | None = Non
     `progress`, when given, is called with the number of rows read so far (every 1,000 rows, and
     once at the end). Raises `InputError` with one problem when the file cannot be read as a workbook.
     """
-    import openpyxl  # imported here so that `quota-opt --help` stays fast
 
     path = Path(path)
     data = check_file(path)
@@ -232,10 +231,7 @@ def read_workbook(path: str | Path, progress: Callable[[int], None] | None = Non
     with warnings.catch_warnings():
         # openpyxl warns about data validation, unknown extensions and dates out of range (read as #VALUE!)
         warnings.simplefilter("ignore")
-        try:
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds on damaged files
-            raise _file_problem("corrupt_file", path, detail=_detail(exc)) from None
+        wb = open_workbook(path, data)
         try:
             epoch = getattr(wb, "epoch", DEFAULT_EPOCH)
             for ws in wb.worksheets:
@@ -263,6 +259,20 @@ def read_workbook(path: str | Path, progress: Callable[[int], None] | None = Non
         progress(count)
     return RawWorkbook(path=path, sha256=digest, sheets=sheets,
                        epoch=epoch if isinstance(epoch, dt.datetime) else DEFAULT_EPOCH)
+
+
+def open_workbook(path: Path, data: bytes) -> Any:
+    """`data`, the bytes of `path` (from `check_file`), opened as a read-only workbook of values, or the file
+    problem that stops it. Both readers, of scenarios and of results, open a workbook this way, from its bytes,
+    so that the name's extension does not matter once the contents are an .xlsx."""
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds on damaged files
+            raise _file_problem("corrupt_file", path, detail=_detail(exc)) from None
 
 
 def _detail(exc: BaseException) -> str:

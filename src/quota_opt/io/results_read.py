@@ -8,7 +8,6 @@ what is read.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from quota_opt.errors import InputError, Location, Problem, Severity
-from quota_opt.io.read import check_file
+from quota_opt.io.read import check_file, open_workbook
 from quota_opt.messages import quote_value
 from quota_opt.outputs import (
     ALLOCATION,
@@ -106,17 +105,20 @@ def _number(value: Any) -> float | None:
     return None
 
 
+def _where(table: pd.DataFrame, ws: Any, sheet: OutSheet, column: str, row: int) -> Location:
+    """A cell of a table read by `_table` (whose columns are the sheet's, in order): sheet, Excel row, column."""
+    from openpyxl.utils import get_column_letter
+
+    cell = f"{get_column_letter(list(table.columns).index(column) + 1)}{row}" if column in table.columns else None
+    return Location(sheet=sheet.key, sheet_name=ws.title, row=row, column=column, cell=cell)
+
+
 def _check_table(table: pd.DataFrame, ws: Any, sheet: OutSheet, required: tuple[str, ...],
                  numbers: tuple[str, ...], years: tuple[str, ...], problems: list[Problem]) -> bool:
     """Note a problem for each required column missing and each cell that is not what its column holds;
     True when the required columns are all there."""
-    def where(column: str, row: int | None = None) -> Location:
-        cell = None
-        if row is not None and column in table.columns:
-            from openpyxl.utils import get_column_letter
-
-            cell = f"{get_column_letter(list(table.columns).index(column) + 1)}{row}"
-        return Location(sheet=sheet.key, sheet_name=ws.title, row=row, column=column, cell=cell)
+    def where(column: str, row: int) -> Location:
+        return _where(table, ws, sheet, column, row)
 
     missing = [k for k in required if k not in table.columns]
     for key in missing:
@@ -146,10 +148,7 @@ def _check_allocation(alloc: pd.DataFrame, ws: Any, problems: list[Problem]) -> 
         return
 
     def where(column: str, row: int) -> Location:
-        from openpyxl.utils import get_column_letter
-
-        letter = get_column_letter(list(alloc.columns).index(column) + 1)
-        return Location(sheet="allocation", sheet_name=ws.title, row=row, column=column, cell=f"{letter}{row}")
+        return _where(alloc, ws, ALLOCATION, column, row)
 
     first: dict[str, int] = {}
     for row, pid, selected, year in zip(alloc[ROW], alloc["project_id"], alloc["selected"], alloc["year"],
@@ -172,23 +171,6 @@ def _check_allocation(alloc: pd.DataFrame, ws: Any, problems: list[Problem]) -> 
         elif word in _YES and _blank(year):
             problems.append(Problem(Severity.ERROR, "required_blank", where("year", row),
                                     {"expected": _EXPECTED["year"]}))
-
-
-def _load(path: Path) -> Any:
-    """The workbook, opened from its bytes as the scenario reader does (so that the name's extension does not
-    matter once the contents are an .xlsx), or the file problem that stops it."""
-    import io
-
-    import openpyxl
-
-    data = check_file(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds on damaged files
-            raise InputError([Problem(Severity.ERROR, "corrupt_file", Location(),
-                                      {"path": str(path), "detail": f"{type(exc).__name__}: {exc}"})]) from None
 
 
 def _missing_sheets(wb: Any, path: Path, sheets: dict[str, Any]) -> list[Problem]:
@@ -235,7 +217,7 @@ def read_results(path: str | Path) -> ResultsBook:
     results workbook (a scenario, a sheet missing or renamed) or when a cell the plan is read from is not
     what its column holds (an allocation or ledger cell edited by hand)."""
     path = Path(path)
-    wb = _load(path)
+    wb = open_workbook(path, check_file(path))
     try:
         sheets = {s.key: _find(wb, s) for s in (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY)}
         if sheets["summary"] is None:
