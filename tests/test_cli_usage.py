@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -89,10 +90,50 @@ def test_a_command_line_that_cannot_be_parsed_is_answered_in_the_users_language(
             assert english not in res.output, (line, res.output)
 
 
+@pytest.mark.parametrize(("argv", "zh", "en"), UNPARSED, ids=[" ".join(argv) for argv, _, _ in UNPARSED])
+def test_the_language_given_before_the_command_is_the_commands_default(argv: list[str], zh: str, en: str) -> None:
+    """`quota-opt --lang en run ...` was refused ("No such option: --lang"): --lang was an option of each
+    command only. Now the group takes it too, before the command, and a line that cannot be parsed is answered
+    in it; the command's own --lang, when given as well, wins."""
+    for line, words in ((["--lang", "en", *argv], en), (["-l", "en", *argv], en), (["-len", *argv], en),
+                        (["--lang", "en", argv[0], "--lang", "zh", *argv[1:]], zh),
+                        (["-l", "zh", argv[0], "-l", "en", *argv[1:]], en)):
+        res = runner.invoke(app, line)
+        assert res.exit_code == 2, res.output
+        assert words in res.output, (line, res.output)
+
+
+def test_a_command_runs_in_the_language_given_before_it(tmp_path: Path) -> None:
+    """The group's --lang is the default of the command's own: its messages and the workbook it writes are in
+    that language, unless the command's own --lang says otherwise."""
+    import openpyxl
+
+    res = runner.invoke(app, ["--lang", "en", "template", "-o", str(tmp_path / "en.xlsx")])
+    assert res.exit_code == 0, res.output
+    assert "Template written" in res.output
+    assert "projects" in openpyxl.load_workbook(tmp_path / "en.xlsx").sheetnames
+    res = runner.invoke(app, ["-l", "en", "template", "-o", str(tmp_path / "zh.xlsx"), "--lang", "zh"])
+    assert res.exit_code == 0, res.output
+    assert "已写出模板" in res.output
+    assert "项目" in openpyxl.load_workbook(tmp_path / "zh.xlsx").sheetnames
+    res = runner.invoke(app, ["--lang", "en"])
+    assert res.exit_code == 2
+    assert "a command is missing." in res.output, res.output
+    assert any(re.search(r"--lang -l <zh\|en> Language of messages and workbooks for the command that follows",
+                         line) for line in help_lines()), help_lines()
+
+
 def test_a_value_that_is_no_language_is_answered_in_zh() -> None:
     res = runner.invoke(app, ["run", "x.xlsx", "--lang", "fr"])
     assert res.exit_code == 2
     assert '选项 --lang：应为以下之一：zh、en，实际为 "fr"。' in res.output, res.output
+
+
+def test_a_bad_language_before_the_command_is_named_as_typed() -> None:
+    """The group's --lang is the one before the command: the value refused is that one, not the command's."""
+    res = runner.invoke(app, ["--lang", "fr", "run", "x.xlsx", "--lang", "en"])
+    assert res.exit_code == 2
+    assert 'option --lang: expected one of: zh, en, got "fr".' in res.output, res.output
 
 
 def test_no_command_is_answered_in_zh() -> None:
@@ -102,8 +143,9 @@ def test_no_command_is_answered_in_zh() -> None:
 
 
 @pytest.mark.parametrize(("argv", "words"), [(["run"], "缺少参数 file。"), (["run", "-l", "en"], "the argument file is missing."),
-                                             (["run", "--lang=en", "--bogus"], "there is no option --bogus.")],
-                         ids=["run", "run -l en", "run --lang=en --bogus"])
+                                             (["run", "--lang=en", "--bogus"], "there is no option --bogus."),
+                                             (["-l", "en", "run"], "the argument file is missing.")],
+                         ids=["run", "run -l en", "run --lang=en --bogus", "-l en run"])
 def test_the_installed_command_answers_a_bad_line_in_the_users_language(argv: list[str], words: str) -> None:
     """As the installed command runs, through `cli.main` in a process of its own: the message on stderr,
     exit 1 (README: a command line that cannot be parsed is an input error)."""

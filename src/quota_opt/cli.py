@@ -77,12 +77,24 @@ class Group(TyperGroup):
 
     def make_context(self, info_name: str | None, args: list[str], parent: Context | None = None,
                      **extra: Any) -> Context:
-        with usage_errors(self, info_name or "quota-opt", list(args)):
+        # the group's own options are those before the command's name (`quota-opt --lang fr run --lang en` is
+        # refused for "fr"); the whole line says the language
+        with usage_errors(self, info_name or "quota-opt", self.own_args(list(args)), line_lang(list(args))):
             return super().make_context(info_name, args, parent, **extra)
 
+    def own_args(self, args: list[str]) -> list[str]:
+        """The part of a command line that holds the group's own options: up to the first argument that is no
+        option nor an option's value (the command's name, where click stops parsing the group's options)."""
+        takes_value = {name for p in self.params if isinstance(p, TyperOption) and not p.is_flag for name in p.opts}
+        for i, arg in enumerate(args):
+            if arg == "--" or (not arg.startswith("-") and (i == 0 or args[i - 1] not in takes_value)):
+                return args[:i]
+        return args
+
     def invoke(self, ctx: Context) -> Any:
-        # the command's name and what follows it, before click takes them off the context
-        with usage_errors(self, ctx.command_path, [*ctx._protected_args, *ctx.args]):
+        # the command's name and what follows it, before click takes them off the context; when that part of the
+        # line names no language, the one given before the command (`quota-opt --lang en run ...`) is used
+        with usage_errors(self, ctx.command_path, [*ctx._protected_args, *ctx.args], ctx.params.get("lang")):
             return super().invoke(ctx)
 
 
@@ -165,18 +177,18 @@ def print_problems(problems: list[Any], lang: str) -> None:
 
 
 @contextmanager
-def usage_errors(group: TyperGroup, prog: str, args: list[str]) -> Iterator[None]:
+def usage_errors(group: TyperGroup, prog: str, args: list[str], lang: str | None = None) -> Iterator[None]:
     """Answer a command line that cannot be parsed (click's `UsageError`: an unknown option, a missing
-    argument, a bad value, no such command) with our own message, in the language the line asks for with
-    --lang/-l (zh when it does not), instead of click's English panel; exit with click's code, 2 (which
-    `main` turns into 1, as for any input error). `args` is the command line from the command's name on (the
-    whole line when the group's own options fail)."""
+    argument, a bad value, no such command) with our own message, in the language `args` asks for with
+    --lang/-l (else `lang`, the group's --lang, else zh), instead of click's English panel; exit with click's
+    code, 2 (which `main` turns into 1, as for any input error). `args` is the command line from the command's
+    name on (the whole line when the group's own options fail)."""
     try:
         yield
     except NoArgsIsHelpError:  # `quota-opt` alone: typer shows the help
         raise
     except UsageError as exc:
-        print_problems([usage_problem(exc, group, prog, args)], line_lang(args))
+        print_problems([usage_problem(exc, group, prog, args)], line_lang(args, lang or "zh"))
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -197,12 +209,13 @@ def option_values(args: list[str], names: tuple[str, ...]) -> list[tuple[str, st
     return found
 
 
-def line_lang(args: list[str]) -> str:
-    """The language a command line asks for (its last --lang, as click takes it), zh when none or no language."""
+def line_lang(args: list[str], default: str = "zh") -> str:
+    """The language a command line asks for (its last --lang, as click takes it), `default` when none or no
+    language."""
     from quota_opt.messages import LANGS
 
     values = [value for _, value in option_values(args, LANG_OPTION)]
-    return values[-1] if values and values[-1] in LANGS else "zh"
+    return values[-1] if values and values[-1] in LANGS else default
 
 
 def usage_problem(exc: UsageError, group: TyperGroup, prog: str, args: list[str]) -> Problem:
@@ -277,9 +290,16 @@ def option_expected(option: TyperOption) -> dict[str, str] | None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    lang: Annotated[Lang, typer.Option(*LANG_OPTION, help="Language of messages and workbooks for the command "
+                                       "that follows (its own --lang, if given, wins): zh or en.")] = Lang.zh,
 ) -> None:
     _state["debug"] = debug
+    # The command's --lang defaults to this one: click reads a command's defaults from its parent context's
+    # default_map, under the command's name.
+    if ctx.invoked_subcommand is not None:
+        ctx.default_map = {ctx.invoked_subcommand: {"lang": lang.value}}
 
 
 @app.command(cls=Command)
