@@ -194,15 +194,20 @@ def test_generate_refuses_a_seed_or_base_year_it_cannot_use(tmp_path: Path, opti
     assert not (tmp_path / "g.xlsx").exists()
 
 
-@pytest.mark.parametrize(("edit", "en"), [
-    (lambda wb: wb.remove(wb["指标台账"]), "ledger sheet (指标台账) with its columns district_id, year, closing; "
-                                          "missing: district_id, year, closing"),
-    (lambda wb: wb["指标台账"].delete_cols(9), "missing: closing"),
-    (cell("指标台账", "I2", None), "sheet ledger, row 2, closing (Closing): required: expected the closing balance in mu, got a blank cell"),
-])
-def test_rollover_with_carry_over_needs_the_ledger(tmp_path: Path, edit: Callable[[Any], None], en: str) -> None:
+@pytest.mark.parametrize(("edit", "zh", "en"), [
+    (lambda wb: wb.remove(wb["指标台账"]),
+     "（参数“指标可结转”(carryover_allowed)为“是”），结转需要结果工作簿“指标台账”表(ledger)的 区县代码(district_id)、"
+     "年度(year)、期末结转(亩)(closing) 列，实际缺少 区县代码(district_id)、年度(year)、期末结转(亩)(closing)。",
+     "ledger sheet (指标台账) with its columns district_id, year, closing; missing: district_id, year, closing"),
+    (lambda wb: wb["指标台账"].delete_cols(9), "实际缺少 期末结转(亩)(closing)。", "missing: closing"),
+    (cell("指标台账", "I2", None), "工作表 指标台账(ledger)，第2行，期末结转(亩)(closing)：必填，应为期末结转亩数，实际为空。",
+     "sheet ledger, row 2, closing (Closing): required: expected the closing balance in mu, got a blank cell"),
+], ids=["sheet_deleted", "column_deleted", "closing_cleared"])
+def test_rollover_with_carry_over_needs_the_ledger(tmp_path: Path, edit: Callable[[Any], None], zh: str,
+                                                   en: str) -> None:
     """With carry-over, rollover reads each district's closing balance from the ledger: a deleted sheet or
-    column ended in KeyError (exit 70), a cleared closing cell carried nothing over without a word."""
+    column ended in KeyError (exit 70), a cleared closing cell carried nothing over without a word. In zh the
+    columns and the setting are named by their labels (they were named by key: "district_id, year, closing")."""
     sc = tiny([project("A", 60, investment=10)], quotas={("A", 2026): {"new_land_quota": 100}},
               carryover_allowed=True)
     write_scenario(sc, tmp_path / "plan.xlsx", "zh")
@@ -211,10 +216,31 @@ def test_rollover_with_carry_over_needs_the_ledger(tmp_path: Path, edit: Callabl
     assert wb["指标台账"]["I1"].value == "期末结转(亩)" and wb["指标台账"]["I2"].value == pytest.approx(40)
     edit(wb)
     wb.save(tmp_path / "edited.xlsx")
-    res = runner.invoke(app, ["rollover", str(tmp_path / "edited.xlsx"), "--scenario", str(tmp_path / "plan.xlsx"),
-                              "-o", str(tmp_path / "next.xlsx"), "--year", "2026", "--lang", "en"])
-    assert res.exit_code == 1, res.output
-    assert en in " ".join(res.output.split())
+    for lang, words in (("zh", zh), ("en", en)):
+        res = runner.invoke(app, ["rollover", str(tmp_path / "edited.xlsx"), "--scenario", str(tmp_path / "plan.xlsx"),
+                                  "-o", str(tmp_path / "next.xlsx"), "--year", "2026", "--lang", lang])
+        assert res.exit_code == 1, res.output
+        assert words in " ".join(res.output.split()), res.output
+
+
+@pytest.mark.parametrize(("lang", "recorded", "copied"), [
+    ("zh", "记入“上年执行”表(actuals)的项目：2 个",
+     "2027 年的指标暂按最后一年复制，请在“区县年度指标”表(district_quotas)和“市级年度指标”表(city_quotas)中填入实际下达数。"),
+    ("en", "Projects recorded on the actuals sheet: 2",
+     "replace them with the real figures on the district_quotas sheet and the city_quotas sheet."),
+], ids=["zh", "en"])
+def test_rollover_names_the_sheets_it_wrote_as_the_new_workbook_does(plan: Path, tmp_path: Path, lang: str,
+                                                                      recorded: str, copied: str) -> None:
+    """Rollover said where the supplied projects went ("记为执行数据的项目") and which quotas to replace ("请填入实际
+    下达数") without naming a sheet; now it names them as the workbook it writes does: by label in zh, by key in
+    en."""
+    res = runner.invoke(app, ["rollover", str(plan / "plan_results.xlsx"), "-o", str(tmp_path / "next.xlsx"),
+                              "--year", "2026", "--lang", lang])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert recorded in out and copied in out, out
+    named = {"上年执行", "区县年度指标", "市级年度指标"} if lang == "zh" else {"actuals", "district_quotas", "city_quotas"}
+    assert named <= set(openpyxl.load_workbook(tmp_path / "next.xlsx").sheetnames)
 
 
 def test_rollover_onto_another_scenario_with_the_same_ids_is_flagged(plan: Path, tmp_path: Path) -> None:
@@ -229,3 +255,4 @@ def test_rollover_onto_another_scenario_with_the_same_ids_is_flagged(plan: Path,
     assert "Warning: other.xlsx is not the workbook plan_results.xlsx was computed from" in " ".join(res.output.split())
     res = runner.invoke(app, [*args[:3], str(tmp_path / "next2.xlsx"), *args[4:], "--lang", "en"])
     assert res.exit_code == 0 and "Warning" not in res.output, res.output  # its own scenario: no warning
+

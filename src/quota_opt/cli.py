@@ -731,6 +731,7 @@ def rollover(
     """
     from quota_opt.io.results_read import made_from, read_results
     from quota_opt.io.template import write_scenario
+    from quota_opt.messages import sheet_words
     from quota_opt.rollover import adoptable
     from quota_opt.rollover import rollover as roll
 
@@ -748,12 +749,15 @@ def rollover(
     nxt, note = roll(sc, results.allocation, results.ledger, year)
     path = write_scenario(nxt, output, lang.value, protect=(results_file, scenario_file))
     out.print(t(lang, f"已写出 {note.new_base_year} 年方案：{path}", f"Scenario for {note.new_base_year} written: {path}"))
-    out.print(t(lang, f"记为执行数据的项目：{len(note.recorded)} 个；已完成并移出：{len(note.dropped)} 个。",
-                f"Projects recorded as actuals: {len(note.recorded)}; completed and removed: {len(note.dropped)}."))
+    actuals = sheet_words("actuals", lang.value)
+    out.print(t(lang, f"记入{actuals}的项目：{len(note.recorded)} 个；已完成并移出：{len(note.dropped)} 个。",
+                f"Projects recorded on {actuals}: {len(note.recorded)}; completed and removed: {len(note.dropped)}."))
     if note.copied_years:
         years = ", ".join(map(str, note.copied_years))
-        err.print(t(lang, f"[yellow]{years} 年的指标暂按最后一年复制，请填入实际下达数。[/]",
-                    f"[yellow]Quotas for {years} were copied from the last year; replace them with the real figures.[/]"),
+        quotas = [sheet_words(key, lang.value) for key in ("district_quotas", "city_quotas")]
+        err.print(t(lang, f"[yellow]{years} 年的指标暂按最后一年复制，请在{quotas[0]}和{quotas[1]}中填入实际下达数。[/]",
+                    f"[yellow]Quotas for {years} were copied from the last year; replace them with the real figures "
+                    f"on {quotas[0]} and {quotas[1]}.[/]"),
                   markup=True)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from quota_opt.errors import Location, Problem
@@ -124,8 +125,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "the scenario feasible and run quota-opt run again (its infeasibility sheet says why).",
     ),
     "rollover_needs_ledger": (
-        "方案允许指标结转（参数 carryover_allowed 为“是”），结转需要结果工作簿“指标台账”表(ledger)的 {columns} 列，"
-        "实际缺少 {missing}。请恢复该表或这些列，或重新运行 quota-opt run。",
+        "方案允许指标结转（参数“指标可结转”(carryover_allowed)为“是”），结转需要结果工作簿“指标台账”表(ledger)的 "
+        "{columns} 列，实际缺少 {missing}。请恢复该表或这些列，或重新运行 quota-opt run。",
         "the scenario carries unused quota over (carryover_allowed is yes), so rolling over needs the results "
         "workbook's ledger sheet (指标台账) with its columns {columns}; missing: {missing}. Restore the sheet or "
         "the columns, or run quota-opt run again.",
@@ -546,6 +547,20 @@ def render_location(where: Location, lang: str) -> str:
     if where.cell:
         parts.append(f"单元格 {where.cell}" if zh else f"cell {where.cell}")
     return ("，" if zh else ", ").join(parts)
+
+
+def sheet_words(key: str, lang: str) -> str:
+    """A sheet (scenario or results) named in a sentence, as the workbook written in `lang` names it:
+    "“上年执行”表(actuals)" / "the actuals sheet"."""
+    sheet: Any = SHEETS_BY_KEY.get(key) or _results_sheet(key)
+    return f"“{sheet.label_zh}”表({sheet.key})" if lang == "zh" else f"the {sheet.key} sheet"
+
+
+def column_words(sheet_key: str, keys: Sequence[str]) -> dict[str, str]:
+    """Columns of a sheet (scenario or results) named in a sentence, as a {zh, en} parameter: in zh by label and
+    key, as a location names a column ("区县代码(district_id)、年度(year)"), in en by key ("district_id, year")."""
+    sheet: Any = SHEETS_BY_KEY.get(sheet_key) or _results_sheet(sheet_key)
+    return {"zh": "、".join(f"{sheet.column(k).label_zh}({k})" for k in keys), "en": ", ".join(keys)}
 
 
 def _results_sheet(key: str | None) -> Any:

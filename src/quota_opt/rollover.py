@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from quota_opt.errors import InputError, Location, Problem, Severity
+from quota_opt.messages import column_words
 from quota_opt.scenario import ROW, Scenario
 
 LAND = ["land_district_quota", "land_provincial_pool", "land_stock", "land_province_request"]
@@ -72,7 +73,7 @@ def ledger_problems(ledger: pd.DataFrame, year: int) -> None:
     missing = [c for c in columns if c not in ledger.columns]
     if missing:
         raise InputError([Problem(Severity.ERROR, "rollover_needs_ledger", Location(sheet="ledger"),
-                                  {"columns": ", ".join(columns), "missing": ", ".join(missing)})])
+                                  {"columns": column_words("ledger", columns), "missing": column_words("ledger", missing)})])
     rows = list(ledger[ROW]) if ROW in ledger.columns else [None] * len(ledger)
     blank = [row for row, y, closing in zip(rows, ledger["year"], ledger["closing"], strict=True)
              if y == year and pd.isna(closing)]
