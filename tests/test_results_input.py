@@ -256,3 +256,12 @@ def test_rollover_onto_another_scenario_with_the_same_ids_is_flagged(plan: Path,
     res = runner.invoke(app, [*args[:3], str(tmp_path / "next2.xlsx"), *args[4:], "--lang", "en"])
     assert res.exit_code == 0 and "Warning" not in res.output, res.output  # its own scenario: no warning
 
+
+def test_rollover_names_the_settings_sheet_as_the_scenario_does(plan: Path, tmp_path: Path) -> None:
+    """A --year outside the plan is placed on the settings sheet by the name it has in the scenario workbook, as
+    validate places a setting (it was "sheet settings" for a zh workbook whose sheet is 参数设置)."""
+    res = runner.invoke(app, ["rollover", str(plan / "plan_results.xlsx"), "-o", str(tmp_path / "next.xlsx"),
+                              "--year", "2030", "--lang", "en"])
+    assert res.exit_code == 1, res.output
+    assert "sheet 参数设置 (settings), base_year (Base year): --year 2030 is outside the plan's horizon 2026–2026" \
+        in " ".join(res.output.split()), res.output

@@ -88,7 +88,7 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
     """Next year's scenario from an adopted plan (`allocation` and `ledger` as in `Plan` or a results workbook)."""
     s = scenario.settings
     if year not in s.years:
-        raise InputError([Problem(Severity.ERROR, "rollover_year_outside", Location(sheet="settings", column="base_year"),
+        raise InputError([Problem(Severity.ERROR, "rollover_year_outside", scenario.loc("settings", column="base_year"),
                                   {"found": year, "first": s.base_year, "last": s.last_year})])
     plan_problems(scenario, allocation)
     new_base = year + 1
