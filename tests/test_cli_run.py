@@ -87,6 +87,16 @@ def test_unknown_variant_is_a_clear_error(tmp_path: Path) -> None:
     assert 'no variant named "nope"' in res.output
 
 
+def test_a_message_shows_bracketed_text_as_typed(tmp_path: Path) -> None:
+    """Messages were printed as rich markup, so text in square brackets that looks like a style vanished:
+    --param reward_ratio=[bold] was answered 'got ""', a file x[red].xlsx was named x.xlsx."""
+    missing = tmp_path / "x[red].xlsx"
+    res = runner.invoke(app, ["run", str(missing), "--lang", "en"])
+    assert res.exit_code == 1 and f"file {missing} does not exist" in res.output, res.output
+    res = runner.invoke(app, ["sweep", str(golden(tmp_path)), "-p", "reward_ratio=[bold]", "--lang", "en"])
+    assert res.exit_code == 1 and 'got "[bold]"' in res.output, res.output
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_template_command(tmp_path: Path, lang: str) -> None:
     out = tmp_path / "t.xlsx"

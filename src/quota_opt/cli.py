@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer._click import Context, Parameter
 from typer._click.exceptions import (
     BadOptionUsage,
@@ -143,7 +144,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except QuotaOptError as exc:
             if _state["debug"]:
                 traceback.print_exc()
-            err.print(f"[bold red]{t(lang, '错误', 'Error')}:[/] {exc.report(lang)}", markup=True)
+            err.print(f"[bold red]{t(lang, '错误', 'Error')}:[/] {escape(exc.report(lang))}", markup=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print(t(lang, "已中断。", "Interrupted."))
@@ -152,7 +153,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             if _state["debug"]:
                 traceback.print_exc()
             err.print(
-                f"[bold red]{t(lang, '内部错误', 'Internal error')}:[/] {type(exc).__name__}: {exc}\n"
+                f"[bold red]{t(lang, '内部错误', 'Internal error')}:[/] {type(exc).__name__}: {escape(str(exc))}\n"
                 + t(lang, "请加 --debug 重新运行并将输出报告给开发者。",
                     "Run again with --debug and report the output to the developers."),
                 markup=True,
@@ -163,17 +164,19 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def print_problems(problems: list[Any], lang: str) -> None:
+    """Errors, then warnings, one message a line. A message is printed as it reads, not as rich markup: what it
+    quotes ("[bold]" typed in a cell, a file x[red].xlsx) would otherwise be taken for a style and vanish."""
     errors = [p for p in problems if p.is_error]
     warnings_ = [p for p in problems if not p.is_error]
     if errors:
         err.print(f"[bold red]{t(lang, f'错误（{len(errors)} 项）', f'{len(errors)} error(s)')}[/]", markup=True)
         for p in errors:
-            err.print(f"  [red]✗[/] {p.message(lang)}", markup=True)
+            err.print(f"  [red]✗[/] {escape(p.message(lang))}", markup=True)
     if warnings_:
         err.print(f"[bold yellow]{t(lang, f'提示（{len(warnings_)} 项）', f'{len(warnings_)} warning(s)')}[/]",
                   markup=True)
         for p in warnings_:
-            err.print(f"  [yellow]![/] {p.message(lang)}", markup=True)
+            err.print(f"  [yellow]![/] {escape(p.message(lang))}", markup=True)
 
 
 @contextmanager
