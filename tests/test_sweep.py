@@ -240,3 +240,42 @@ def test_an_unreachable_dask_scheduler_is_named_in_both_languages() -> None:
     assert caught.value.problems[0].message("zh").startswith("无法连接 Dask 调度器 tcp://10.0.0.9:8786")
     assert "cannot reach the Dask scheduler at tcp://10.0.0.9:8786 (Connection refused)" in \
         caught.value.problems[0].message("en")
+
+
+@pytest.mark.parametrize("command", ["sweep", "compare"])
+def test_dask_not_installed_is_said_in_the_users_language_before_solving(tmp_path: Path, command: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Dask distributed, --dask ended in "--dask needs Dask distributed: pip install ..." in English
+    whatever --lang said, once every case had been read and built; now it is a message of its own (zh or en),
+    before anything is read."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed: importing it fails
+    path = write_scenario(tiny([project("A", 10)], quotas={("A", 2026): {"new_land_quota": 10}}),
+                          tmp_path / "s.xlsx", "zh")
+    extra = ["-p", "reward_ratio=0.5,1"] if command == "sweep" else [str(path)]
+    for lang, words in (("zh", "--dask 需要 Dask distributed，本机未安装。请用 pip install 'quota-opt[dask]' 安装"),
+                        ("en", "--dask needs Dask distributed, which is not installed. Install it with pip install "
+                               "'quota-opt[dask]', or leave out --dask")):
+        res = runner.invoke(app, [command, str(path), *extra, "--dask", "local", "--lang", lang])
+        assert res.exit_code == 1, res.output
+        out = " ".join(res.output.split())
+        assert words in out and "sweep points" not in out and "扫描点" not in out, out
+    assert not list(tmp_path.glob("*_*.xlsx"))
+
+
+def test_the_librarys_refusals_are_messages_in_both_languages(tmp_path: Path) -> None:
+    """run_cases(workers=0), a Case without a scenario and a comparison of no case were refused in English
+    only ("workers must be at least 1, not 0"; the second in a zh comparison workbook too)."""
+    from quota_opt.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        cmp.run_cases([], workers=0)
+    assert caught.value.report("zh") == "- 选项 workers：应为不小于1的整数，实际为 0。"
+    assert caught.value.report("en") == "- option workers: expected a whole number ≥ 1, got 0."
+    failed = cmp.run_case(cmp.Case("x", None))  # type: ignore[arg-type]
+    assert failed.status == "error" and "情形“x”没有可求解的方案" in failed.describe("zh")
+    assert 'case "x" has no scenario to solve' in failed.describe("en")
+    with pytest.raises(InputError) as caught:
+        cmp.comparison_workbook([], "zh")
+    assert caught.value.report("zh") == "- 没有可比较的情形（情形列表为空）。"

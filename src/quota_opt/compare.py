@@ -176,7 +176,7 @@ def run_case(case: Case, solve: SolveSettings | None = None) -> CaseResult:
     t0 = time.perf_counter()
     try:
         if not isinstance(case.scenario, Scenario):
-            raise QuotaOptError(f"case {case.name!r} has no scenario to solve")
+            raise InputError([Problem(Severity.ERROR, "case_without_scenario", Location(), {"case": case.name})])
         if case.check:
             from quota_opt.validate import check_scenario
 
@@ -350,7 +350,8 @@ def run_cases(cases: Sequence[Case | CaseResult], *, workers: int | None = None,
       result) is called as each case finishes. Case names are made unique.
     """
     if workers is not None and workers < 1:
-        raise QuotaOptError(f"workers must be at least 1, not {workers}")
+        raise InputError([Problem(Severity.ERROR, "bad_option", Location(), {
+            "option": "workers", "found": str(workers), "expected": {"zh": "不小于1的整数", "en": "a whole number ≥ 1"}})])
     solve = solve or SolveSettings()
     names = unique_names([c.name for c in cases])
     out: list[CaseResult | None] = []
@@ -416,17 +417,23 @@ def _run_pool(todo: list[tuple[int, Case]], n: int, solve: SolveSettings,
 
 
 _DASK_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?[^\s:/]+:\d{1,5}$")
+_NO_DASK = Problem(Severity.ERROR, "dask_not_installed", Location(), {})
 
 
 def dask_option_problems(address: str | None) -> list[Problem]:
     """The --dask option checked before anything is read or solved: "local", or a scheduler address such as
-    tcp://host:8786 (a bare word ended in distributed's "missing port number" ValueError, exit 70)."""
-    if address is None or address == "local" or _DASK_ADDRESS.match(address):
+    tcp://host:8786 (a bare word ended in distributed's "missing port number" ValueError, exit 70); and Dask
+    distributed installed to use it."""
+    from importlib.util import find_spec
+
+    if address is None:
         return []
-    return [Problem(Severity.ERROR, "bad_option", Location(), {
-        "option": "--dask", "found": f'"{address}"',
-        "expected": {"zh": "“local”或 Dask 调度器地址（如 tcp://host:8786）",
-                     "en": "local, or a Dask scheduler address (e.g. tcp://host:8786)"}})]
+    if address != "local" and not _DASK_ADDRESS.match(address):
+        return [Problem(Severity.ERROR, "bad_option", Location(), {
+            "option": "--dask", "found": f'"{address}"',
+            "expected": {"zh": "“local”或 Dask 调度器地址（如 tcp://host:8786）",
+                         "en": "local, or a Dask scheduler address (e.g. tcp://host:8786)"}})]
+    return [_NO_DASK] if find_spec("distributed") is None else []
 
 
 def _run_dask(todo: list[tuple[int, Case]], address: str, n: int, solve: SolveSettings,
@@ -434,7 +441,7 @@ def _run_dask(todo: list[tuple[int, Case]], address: str, n: int, solve: SolveSe
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise QuotaOptError("--dask needs Dask distributed: pip install 'quota-opt[dask]'") from None
+        raise InputError([_NO_DASK]) from None
     with _dask_client(address, n, Client, LocalCluster) as client:
         futures = []
         cases_by_key = {}
@@ -699,7 +706,7 @@ def comparison_workbook(results: Sequence[CaseResult], lang: str = "zh", tradeof
     from quota_opt.io.compare_write import comparison_workbook as build
 
     if not results:
-        raise QuotaOptError("nothing to compare")
+        raise InputError([Problem(Severity.ERROR, "compare_no_cases", Location(), {})])
     return build(results, lang, tradeoff)
 
 

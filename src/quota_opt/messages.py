@@ -404,11 +404,19 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "only one workbook was given ({file}): there is nothing to compare it with. Give at least one more scenario "
         "or results workbook, or use --variants all to compare the scenario's base case with its variants.",
     ),
+    "dask_not_installed": (
+        "--dask 需要 Dask distributed，本机未安装。请用 pip install 'quota-opt[dask]' 安装，或去掉 --dask 在本机计算。",
+        "--dask needs Dask distributed, which is not installed. Install it with pip install 'quota-opt[dask]', or "
+        "leave out --dask to solve on this machine.",
+    ),
     "dask_unreachable": (
         "无法连接 Dask 调度器 {address}（{detail}）。请检查 --dask 的地址以及调度器是否已启动，或去掉 --dask 在本机计算。",
         "cannot reach the Dask scheduler at {address} ({detail}). Check the --dask address and that the scheduler "
         "is running, or leave out --dask to solve on this machine.",
     ),
+    "case_without_scenario": ("情形“{case}”没有可求解的方案（应为读取并校验过的方案）。",
+                              'case "{case}" has no scenario to solve (expected a scenario read and validated).'),
+    "compare_no_cases": ("没有可比较的情形（情形列表为空）。", "there is nothing to compare (the list of cases is empty)."),
     "bad_option": ("选项 {option}：应为{expected}，实际为 {found}。", "option {option}: expected {expected}, got {found}."),
     "output_exists": (
         "{path} 已存在，未覆盖（方案工作簿多为手工填写，覆盖会丢失内容）。如确要替换，请加 --force；否则请另选文件名。",
