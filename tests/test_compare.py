@@ -256,6 +256,20 @@ def test_cli_compare_of_one_workbook_is_refused(tmp_path: Path, lang: str) -> No
     assert not (tmp_path / "two_comparison.xlsx").exists()
 
 
+@pytest.mark.parametrize(("lang", "words"), [
+    ("zh", "✗ --variants 只能用于一个方案工作簿，实际给出了 2 个。请只给出一个方案工作簿，或去掉 --variants 比较多个工作簿。"),
+    ("en", "✗ --variants takes exactly one scenario workbook; 2 were given. Give one scenario workbook, or leave out "
+           "--variants to compare several workbooks."),
+], ids=["zh", "en"])
+def test_variants_with_several_workbooks_is_a_message_of_the_catalogue(tmp_path: Path, lang: str, words: str) -> None:
+    """--variants with two workbooks was refused by a sentence written in cli.py, outside messages.py (and so
+    outside docs/workbook.md), that did not say how many were given or what to do instead."""
+    path = write_scenario(two_districts(), tmp_path / "two.xlsx", "en")
+    res = runner.invoke(app, ["compare", str(path), str(path), "--variants", "all", "--lang", lang])
+    assert res.exit_code == 1, res.output
+    assert words in " ".join(res.output.split()), res.output
+
+
 def test_case_from_run_matches_a_case_solved_by_run_cases(flip: list[cmp.CaseResult]) -> None:
     mine = cmp.case_from_run(run_scenario(golden(100), RunOptions(threads=1, shadow_prices=False)), "mine")
     assert mine.status == "optimal" and mine.name == "mine"

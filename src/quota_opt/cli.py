@@ -649,16 +649,14 @@ def is_results_workbook(file: Path) -> bool:
     return is_results_sheets(names)
 
 
-def scenario_of_results(results: Any, scenario_opt: Path | None, lang: str) -> Path:
-    from quota_opt.errors import QuotaOptError
+def scenario_of_results(results: Any, scenario_opt: Path | None) -> Path:
+    """The scenario workbook of a results workbook: --scenario, else the one its summary names beside it."""
     from quota_opt.io.results_read import find_scenario_for
 
     path = scenario_opt or find_scenario_for(results)
     if path is None:
-        raise QuotaOptError(t(lang, f"找不到结果 {results.path.name} 对应的方案工作簿（{results.summary.get('input_file')}），"
-                                    "请用 --scenario 指定。",
-                              f"cannot find the scenario workbook of {results.path.name} "
-                              f"({results.summary.get('input_file')}); pass it with --scenario."))
+        raise InputError([Problem(Severity.ERROR, "results_scenario_not_found", Location(), {
+            "results": results.path.name, "scenario": str(results.summary.get("input_file") or "?")})])
     return path
 
 
@@ -691,7 +689,7 @@ def explain(
         results = read_results(file)
         variant = variant or (results.summary.get("variant") or None)
         adopted = results.allocation
-        file = scenario_of_results(results, scenario, lang.value)
+        file = scenario_of_results(results, scenario)
     sc = load_scenario(file, lang.value, variant)
     with err.status(t(lang, "正在重新求解以寻找临界值…", "Re-solving to find the thresholds…")):
         ex = explain_project(sc, project_id, RunOptions(time_limit_s=time_limit, shadow_prices=False), adopted=adopted)
@@ -740,7 +738,7 @@ def rollover(
 
     results = read_results(results_file)
     adoptable(results.summary)
-    scenario_file = scenario_of_results(results, scenario, lang.value)
+    scenario_file = scenario_of_results(results, scenario)
     check_output(output, force=force, inputs=(results_file, scenario_file))
     sc = load_scenario(scenario_file, lang.value)
     if made_from(results, scenario_file) is False:  # another scenario with the same ids, or one edited since
@@ -826,7 +824,7 @@ def compare(
         raise InputError(problems)
     check_output(output)
     if variants is not None and len(files) != 1:
-        raise QuotaOptError(t(lang, "--variants 只能用于一个方案工作簿。", "--variants takes exactly one scenario workbook."))
+        raise InputError([Problem(Severity.ERROR, "variants_one_workbook", Location(), {"count": len(files)})])
     if variants is None and len(files) == 1:  # a comparison of one case: a second file or --variants forgotten
         raise InputError([Problem(Severity.ERROR, "compare_one_case", Location(), {"file": str(files[0])})])
     cases: list[Any] = []

@@ -404,6 +404,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "only one workbook was given ({file}): there is nothing to compare it with. Give at least one more scenario "
         "or results workbook, or use --variants all to compare the scenario's base case with its variants.",
     ),
+    "variants_one_workbook": (
+        "--variants 只能用于一个方案工作簿，实际给出了 {count} 个。请只给出一个方案工作簿，或去掉 --variants 比较多个工作簿。",
+        "--variants takes exactly one scenario workbook; {count} were given. Give one scenario workbook, or leave "
+        "out --variants to compare several workbooks.",
+    ),
+    "results_scenario_not_found": (
+        "找不到结果 {results} 对应的方案工作簿（{scenario}），请用 --scenario 指定。",
+        "cannot find the scenario workbook of {results} ({scenario}); pass it with --scenario.",
+    ),
     "dask_not_installed": (
         "--dask 需要 Dask distributed，本机未安装。请用 pip install 'quota-opt[dask]' 安装，或去掉 --dask 在本机计算。",
         "--dask needs Dask distributed, which is not installed. Install it with pip install 'quota-opt[dask]', or "
