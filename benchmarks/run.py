@@ -1,4 +1,5 @@
-"""The benchmark suite: `make bench` (or `python benchmarks/run.py [--only NAME [--only NAME ...]] [--quick]`).
+"""The benchmark suite: `make bench` (or `python benchmarks/run.py [--only NAME [--only NAME ...]] [--quick]`;
+`--render` writes RESULTS.md again from results.json, after a change to `REFERENCE`).
 
 For each size, a seeded scenario workbook is generated (`quota_opt.generate`), then, each in a fresh
 process so that peak memory is that run's own:
@@ -290,12 +291,20 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    ap.add_argument("--render", action="store_true",
+                    help="run nothing: write RESULTS.md again from results.json, with the REFERENCE figures as they are now")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         kind, path, limit = args.child
         fn = child_quota_opt if kind == "quota_opt" else child_naive
         print(json.dumps(fn(Path(path), float(limit))))
+        return 0
+
+    if args.render:
+        last = json.loads(args.out.with_name("results.json").read_text("utf-8"))
+        args.out.write_text(render(last["rows"], last["machine"]), encoding="utf-8")
+        print(f"written {args.out}")
         return 0
 
     from quota_opt.generate import generate_scenario
