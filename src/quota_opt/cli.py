@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 from typer._click import Context, Parameter
 from typer._click.exceptions import (
     BadOptionUsage,
@@ -107,8 +107,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def plain_console(**options: Any) -> Console:
+    """A console that prints text as it reads. Rich's markup and emoji codes are off: what is printed holds text
+    from the workbook, the command line and the file system (a project named "[bold]重点项目", an output
+    out[red].xlsx, a folder :fire:), which rich would otherwise take for a style (the text vanishes, or "[/]"
+    ends the command with MarkupError) or an emoji. The product's own styling is given as a style
+    (`print(..., style="yellow")`) or as styled parts of a `Text` (`Text.assemble(("✗", "red"), " ", message)`),
+    never by writing markup around the text."""
+    return Console(highlight=False, soft_wrap=True, markup=False, emoji=False, **options)
+
+
+out = plain_console()
+err = plain_console(stderr=True)
 
 _state: dict[str, Any] = {"debug": False}
 
@@ -144,7 +156,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except QuotaOptError as exc:
             if _state["debug"]:
                 traceback.print_exc()
-            err.print(f"[bold red]{t(lang, '错误', 'Error')}:[/] {escape(exc.report(lang))}", markup=True)
+            print_error(t(lang, "错误", "Error"), exc.report(lang))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print(t(lang, "已中断。", "Interrupted."))
@@ -152,31 +164,32 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:
             if _state["debug"]:
                 traceback.print_exc()
-            err.print(
-                f"[bold red]{t(lang, '内部错误', 'Internal error')}:[/] {type(exc).__name__}: {escape(str(exc))}\n"
-                + t(lang, "请加 --debug 重新运行并将输出报告给开发者。",
-                    "Run again with --debug and report the output to the developers."),
-                markup=True,
-            )
+            advice = t(lang, "请加 --debug 重新运行并将输出报告给开发者。",
+                       "Run again with --debug and report the output to the developers.")
+            print_error(t(lang, "内部错误", "Internal error"), f"{type(exc).__name__}: {exc}\n{advice}")
             raise typer.Exit(70) from None
 
     return wrapper
 
 
+def print_error(head: str, text: str) -> None:
+    """One error on stderr: `head:` in bold red, then `text` as it reads (see `plain_console`)."""
+    err.print(Text.assemble((f"{head}:", "bold red"), " ", text))
+
+
 def print_problems(problems: list[Any], lang: str) -> None:
-    """Errors, then warnings, one message a line. A message is printed as it reads, not as rich markup: what it
-    quotes ("[bold]" typed in a cell, a file x[red].xlsx) would otherwise be taken for a style and vanish."""
+    """Errors, then warnings, one message a line, each as it reads: what it quotes ("[bold]" typed in a cell, a
+    file x[red].xlsx) is not taken for a style (see `plain_console`)."""
     errors = [p for p in problems if p.is_error]
     warnings_ = [p for p in problems if not p.is_error]
     if errors:
-        err.print(f"[bold red]{t(lang, f'错误（{len(errors)} 项）', f'{len(errors)} error(s)')}[/]", markup=True)
+        err.print(t(lang, f"错误（{len(errors)} 项）", f"{len(errors)} error(s)"), style="bold red")
         for p in errors:
-            err.print(f"  [red]✗[/] {escape(p.message(lang))}", markup=True)
+            err.print(Text.assemble("  ", ("✗", "red"), " ", p.message(lang)))
     if warnings_:
-        err.print(f"[bold yellow]{t(lang, f'提示（{len(warnings_)} 项）', f'{len(warnings_)} warning(s)')}[/]",
-                  markup=True)
+        err.print(t(lang, f"提示（{len(warnings_)} 项）", f"{len(warnings_)} warning(s)"), style="bold yellow")
         for p in warnings_:
-            err.print(f"  [yellow]![/] {escape(p.message(lang))}", markup=True)
+            err.print(Text.assemble("  ", ("!", "yellow"), " ", p.message(lang)))
 
 
 @contextmanager
@@ -356,12 +369,12 @@ def validate(
     if report.ok:
         sc = report.scenario
         assert sc is not None
-        out.print(t(lang,
-                    f"[green]✓[/] 校验通过：{len(sc.districts)} 个区县、{len(sc.projects)} 个项目、"
-                    f"{sc.settings.horizon_years} 个规划年度（{sc.settings.base_year}–{sc.settings.last_year}）。",
-                    f"[green]✓[/] Valid: {len(sc.districts)} districts, {len(sc.projects)} projects, "
-                    f"{sc.settings.horizon_years} planning years ({sc.settings.base_year}–{sc.settings.last_year})."),
-                  markup=True)
+        counts = t(lang,
+                   f"校验通过：{len(sc.districts)} 个区县、{len(sc.projects)} 个项目、"
+                   f"{sc.settings.horizon_years} 个规划年度（{sc.settings.base_year}–{sc.settings.last_year}）。",
+                   f"Valid: {len(sc.districts)} districts, {len(sc.projects)} projects, "
+                   f"{sc.settings.horizon_years} planning years ({sc.settings.base_year}–{sc.settings.last_year}).")
+        out.print(Text.assemble(("✓", "green"), " ", counts))
         return
     raise typer.Exit(1)
 
@@ -456,7 +469,7 @@ class SolveDisplay:
         zh, en = words.get(name, (name, name))
         self.stop()
         self.current = name
-        err.print(f"[dim]▸ {t(self.lang, zh, en)}…[/]", markup=True)
+        err.print(f"▸ {t(self.lang, zh, en)}…", style="dim")
         if name == "solve" and err.is_terminal:
             self.started = time.perf_counter()
             self.status = err.status(t(self.lang, "求解中…", "Solving…"))
@@ -497,7 +510,7 @@ def announce_interrupt(display: SolveDisplay, lang: str) -> Iterator[None]:
     try:
         terminal: Any = os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding=sys.stderr.encoding or "utf-8",
                                   errors="replace")
-        console = Console(file=terminal, highlight=False, soft_wrap=True)
+        console = plain_console(file=terminal)
     except (OSError, ValueError, AttributeError):  # stderr is no file (a test runner's buffer): nothing captures it
         terminal, console = None, err
 
@@ -506,9 +519,8 @@ def announce_interrupt(display: SolveDisplay, lang: str) -> Iterator[None]:
         if display.current == "solve" and not told:
             told = True
             display.stop()
-            console.print(t(lang, "[yellow]中断：正在写出目前最好的方案，请稍候…[/]",
-                            "[yellow]Interrupted: writing the best allocation found so far, please wait…[/]"),
-                          markup=True)
+            console.print(t(lang, "中断：正在写出目前最好的方案，请稍候…",
+                            "Interrupted: writing the best allocation found so far, please wait…"), style="yellow")
             console.file.flush()
         signal.default_int_handler(signum, frame)
 
@@ -599,9 +611,9 @@ def run(
             export(result.form, write_model)
         except OSError as exc:  # the results are still written; the exit code says an output is missing
             model_not_written = True
-            err.print(t(lang, f"[bold red]错误:[/] 无法导出模型到 {write_model}（{os_error_text(exc, 'zh')}）。",
-                        f"[bold red]Error:[/] could not export the model to {write_model} ({os_error_text(exc, 'en')})."),
-                      markup=True)
+            detail = t(lang, f"无法导出模型到 {write_model}（{os_error_text(exc, 'zh')}）。",
+                       f"could not export the model to {write_model} ({os_error_text(exc, 'en')}).")
+            print_error(t(lang, "错误", "Error"), detail)
         else:
             out.print(t(lang, f"模型已导出：{write_model}", f"Model exported: {write_model}"))
     target = output or default_output(file)
@@ -610,19 +622,19 @@ def run(
     result.timings["write"] = time.perf_counter() - t0
     sol = result.solution
     if sol.status == Status.INFEASIBLE:
-        err.print(f"[bold red]{result.infeasibility.render(lang.value)}[/]", markup=True)
+        err.print(result.infeasibility.render(lang.value), style="bold red")
         out.print(t(lang, f"不可行原因已写入：{path}", f"Infeasibility report written: {path}"))
         raise typer.Exit(3)
     if not result.ok:
-        err.print(t(lang, f"[red]求解未得到可行方案：{termination_word(sol.termination, 'zh')}[/]",
-                    f"[red]The solver found no allocation: {sol.termination}[/]"), markup=True)
+        err.print(t(lang, f"求解未得到可行方案：{termination_word(sol.termination, 'zh')}",
+                    f"The solver found no allocation: {sol.termination}"), style="red")
         raise typer.Exit(2)
     if sol.status == Status.FEASIBLE:
         gap_text = "—" if sol.gap is None else f"{sol.gap:.3%}"
-        err.print(t(lang, f"[yellow]求解提前停止（{termination_word(sol.termination, 'zh')}），已保留当前最好方案"
-                          f"（间隙 {gap_text}）。[/]",
-                    f"[yellow]The solve stopped ({sol.termination}); the best allocation found is kept "
-                    f"(gap {gap_text}).[/]"), markup=True)
+        err.print(t(lang, f"求解提前停止（{termination_word(sol.termination, 'zh')}），已保留当前最好方案"
+                          f"（间隙 {gap_text}）。",
+                    f"The solve stopped ({sol.termination}); the best allocation found is kept "
+                    f"(gap {gap_text})."), style="yellow")
     print_run_summary(result, path, lang.value)
     if model_not_written:
         raise typer.Exit(4)
@@ -696,7 +708,7 @@ def explain(
     if ex.source:
         out.print(ex.source[lang.value])
     r = ex.row
-    out.print(f"[bold]{project_id}[/] {r['name']}  ({r['district_id']}, {r['chain_id']})", markup=True)
+    out.print(Text.assemble((project_id, "bold"), f" {r['name']}  ({r['district_id']}, {r['chain_id']})"))
     facts = t(lang, f"得分 {r['score']:.4f}，用地 {r['land_demand']:,.1f} 亩，能耗 {r['energy_demand']:,.0f} 吨标准煤，"
                     f"{'已安排' if ex.selected else '未安排'}",
               f"score {r['score']:.4f}, land {r['land_demand']:,.1f} mu, energy {r['energy_demand']:,.0f} tce, "
@@ -742,11 +754,11 @@ def rollover(
     check_output(output, force=force, inputs=(results_file, scenario_file))
     sc = load_scenario(scenario_file, lang.value)
     if made_from(results, scenario_file) is False:  # another scenario with the same ids, or one edited since
-        err.print(t(lang, f"[yellow]提示：{scenario_file.name} 与计算 {results_file.name} 时所用的方案工作簿内容不同"
-                          "（SHA-256 不符，可能是另一方案或之后修改过）；请确认该结果确实是该方案的采用方案。[/]",
-                    f"[yellow]Warning: {scenario_file.name} is not the workbook {results_file.name} was computed from "
+        err.print(t(lang, f"提示：{scenario_file.name} 与计算 {results_file.name} 时所用的方案工作簿内容不同"
+                          "（SHA-256 不符，可能是另一方案或之后修改过）；请确认该结果确实是该方案的采用方案。",
+                    f"Warning: {scenario_file.name} is not the workbook {results_file.name} was computed from "
                     "(its SHA-256 differs: another scenario, or edited since); check that these results are the plan "
-                    "adopted for it.[/]"), markup=True)
+                    "adopted for it."), style="yellow")
     nxt, note = roll(sc, results.allocation, results.ledger, year)
     path = write_scenario(nxt, output, lang.value, protect=(results_file, scenario_file))
     out.print(t(lang, f"已写出 {note.new_base_year} 年方案：{path}", f"Scenario for {note.new_base_year} written: {path}"))
@@ -756,10 +768,9 @@ def rollover(
     if note.copied_years:
         years = ", ".join(map(str, note.copied_years))
         quotas = [sheet_words(key, lang.value) for key in ("district_quotas", "city_quotas")]
-        err.print(t(lang, f"[yellow]{years} 年的指标暂按最后一年复制，请在{quotas[0]}和{quotas[1]}中填入实际下达数。[/]",
-                    f"[yellow]Quotas for {years} were copied from the last year; replace them with the real figures "
-                    f"on {quotas[0]} and {quotas[1]}.[/]"),
-                  markup=True)
+        err.print(t(lang, f"{years} 年的指标暂按最后一年复制，请在{quotas[0]}和{quotas[1]}中填入实际下达数。",
+                    f"Quotas for {years} were copied from the last year; replace them with the real figures "
+                    f"on {quotas[0]} and {quotas[1]}."), style="yellow")
 
 
 @app.command(cls=Command)
@@ -838,7 +849,7 @@ def compare(
             else:
                 cases.append(cmp.Case(file.stem, load_scenario(file, lang.value), source=file.name))
         except InputError as exc:
-            err.print(f"[bold]{file}[/]", markup=True)
+            err.print(str(file), style="bold")
             print_problems(exc.problems, lang.value)
             input_errors = True
     if input_errors:
@@ -903,8 +914,8 @@ def _report_cases(results: list[Any], path: Path, lang: Lang, tradeoff: Any, wri
     out.print(t(lang, f"{written[0]}：{path}", f"{written[1]}: {path}"))
     failed = [r.name for r in results if not r.ok]
     if failed:
-        err.print(t(lang, f"[yellow]{failed_words[0]}（见工作簿）：{'、'.join(failed)}[/]",
-                    f"[yellow]{failed_words[1]} (see the workbook): {', '.join(failed)}[/]"), markup=True)
+        err.print(t(lang, f"{failed_words[0]}（见工作簿）：{'、'.join(failed)}",
+                    f"{failed_words[1]} (see the workbook): {', '.join(failed)}"), style="yellow")
     if len(failed) == len(results):
         raise typer.Exit(2)
 

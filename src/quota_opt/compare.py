@@ -727,7 +727,8 @@ def write_comparison(results: Sequence[CaseResult], path: str | Path, lang: str 
 class ProgressBar:
     """A rich progress bar for `run_cases(progress=...)`: cases done of total, elapsed and time left.
 
-    On a console that is not a terminal (a log, CI) it prints one line per finished case instead.
+    On a console that is not a terminal (a log, CI) it prints one line per finished case instead. A case's
+    name (a file's stem, a variant's name) is printed as it reads, never as rich markup or an emoji code.
     """
 
     def __init__(self, total: int, lang: str = "zh", console: Any = None):
@@ -735,7 +736,7 @@ class ProgressBar:
 
         self.total = total
         self.lang = lang
-        self.console = console or Console(stderr=True, highlight=False)
+        self.console = console or Console(stderr=True, highlight=False, markup=False, emoji=False)
         self._bar: Any = None
         self._task: Any = None
 
@@ -767,9 +768,10 @@ class ProgressBar:
         if self._bar is not None:
             self._bar.update(self._task, completed=done)
             if not result.ok:
-                self._bar.console.print(f"[yellow]! {result.name}: {word}[/]", markup=True)
+                self._bar.console.print(f"! {result.name}: {word}", style="yellow", markup=False, emoji=False)
             return
-        self.console.print(f"[{done}/{total}] {result.name}: {word} ({result.elapsed_s:.1f} s)", markup=False)
+        self.console.print(f"[{done}/{total}] {result.name}: {word} ({result.elapsed_s:.1f} s)", markup=False,
+                           emoji=False)
 
 
 def _shown(v: Any) -> str:
@@ -788,8 +790,10 @@ SHORT_HEADS = {  # key -> (zh, en): compact column heads for the terminal
 
 def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tradeoff | None = None) -> Any:
     """A rich Table of the cases: status, decisions changed against the base, headline KPIs (and the
-    non-dominated mark in a sweep), for the terminal."""
+    non-dominated mark in a sweep), for the terminal. A case's name is a `Text`, so that it shows as it reads on
+    any console (a file b[red].xlsx is the case "b[red]", not a red "b")."""
     from rich.table import Table
+    from rich.text import Text
 
     from quota_opt.outputs import status_word
 
@@ -817,7 +821,8 @@ def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tra
     front = tradeoff.front(results) if tradeoff is not None else None
     for k, r in enumerate(results):
         word = status_word(r.status, lang) if r.status != "feasible" else ("可行" if zh else "feasible")
-        cells = [names[k], word if r.ok else f"[red]{word}[/]", "" if changed[k] is None else str(changed[k])]
+        cells: list[str | Text] = [Text(names[k]), word if r.ok else Text(word, style="red"),
+                                   "" if changed[k] is None else str(changed[k])]
         for key in keys:
             v = r.kpi(key)
             cells.append("" if v is None else (f"{v:,.0f}" if key == "projects_selected" else f"{v:,.1f}"))
