@@ -98,13 +98,18 @@ FAULTS = {
                         'the results workbook has no sheet "summary" (概览) (sheets found: "概览表"'),
     "allocation_renamed": (rename("项目分配", "分配"), "结果工作簿缺少工作表“项目分配”(allocation)",
                            'the results workbook has no sheet "allocation" (项目分配)'),
-    "unknown_project": (cell("项目分配", "A2", "Z9"), "第2行，项目编号(project_id)：“Z9”不是该方案（plan.xlsx）中的项目",
-                        'row 2, project_id (Project id): "Z9" is not a project of the scenario (plan.xlsx)'),
-    "row_deleted": (lambda wb: wb["项目分配"].delete_rows(3), "方案中的项目“B”在该表中没有行（行可能被删除）",
-                    'project "B" of the scenario has no row in this sheet (was the row deleted?)'),
-    "status_infeasible": (summary_row("求解状态", "不可行"), "结果工作簿的求解状态为“不可行”，其中没有分配方案",
-                          'the results workbook\'s status is "不可行": it holds no allocation to explain, compare or roll '
-                          'over'),
+    # found by rollover once the workbook is read: the sheet named as the file names it, in en too
+    "unknown_project": (cell("项目分配", "A2", "Z9"),
+                        "工作表 项目分配(allocation)，第2行，项目编号(project_id)，单元格 A2：“Z9”不是该方案（plan.xlsx）中的项目",
+                        'sheet 项目分配 (allocation), row 2, project_id (Project id), cell A2: "Z9" is not a project of '
+                        'the scenario (plan.xlsx)'),
+    "row_deleted": (lambda wb: wb["项目分配"].delete_rows(3),
+                    "工作表 项目分配(allocation)：方案中的项目“B”在该表中没有行（行可能被删除）",
+                    'sheet 项目分配 (allocation): project "B" of the scenario has no row in this sheet (was the row '
+                    'deleted?)'),
+    "status_infeasible": (summary_row("求解状态", "不可行"), "工作表 概览(summary)：结果工作簿的求解状态为“不可行”，其中没有分配方案",
+                          'sheet 概览 (summary): the results workbook\'s status is "不可行": it holds no allocation to '
+                          'explain, compare or roll over'),
 }
 
 
@@ -198,16 +203,23 @@ def test_generate_refuses_a_seed_or_base_year_it_cannot_use(tmp_path: Path, opti
     (lambda wb: wb.remove(wb["指标台账"]),
      "（参数“指标可结转”(carryover_allowed)为“是”），结转需要结果工作簿“指标台账”表(ledger)的 区县代码(district_id)、"
      "年度(year)、期末结转(亩)(closing) 列，实际缺少 区县代码(district_id)、年度(year)、期末结转(亩)(closing)。",
-     "ledger sheet (指标台账) with its columns district_id, year, closing; missing: district_id, year, closing"),
-    (lambda wb: wb["指标台账"].delete_cols(9), "实际缺少 期末结转(亩)(closing)。", "missing: closing"),
-    (cell("指标台账", "I2", None), "工作表 指标台账(ledger)，第2行，期末结转(亩)(closing)：必填，应为期末结转亩数，实际为空。",
-     "sheet ledger, row 2, closing (Closing): required: expected the closing balance in mu, got a blank cell"),
+     "sheet 指标台账 (ledger): the scenario carries unused quota over (carryover_allowed is yes), so rolling over "
+     "needs the results workbook's ledger sheet (指标台账) with its columns district_id, year, closing; missing: "
+     "district_id, year, closing"),
+    (lambda wb: wb["指标台账"].delete_cols(9), "工作表 指标台账(ledger)：方案允许指标结转", "sheet 指标台账 (ledger): the "
+     "scenario carries unused quota over (carryover_allowed is yes), so rolling over needs the results workbook's "
+     "ledger sheet (指标台账) with its columns district_id, year, closing; missing: closing"),
+    (cell("指标台账", "I2", None),
+     "工作表 指标台账(ledger)，第2行，期末结转(亩)(closing)，单元格 I2：必填，应为期末结转亩数，实际为空。",
+     "sheet 指标台账 (ledger), row 2, closing (Closing), cell I2: required: expected the closing balance in mu, got a "
+     "blank cell"),
 ], ids=["sheet_deleted", "column_deleted", "closing_cleared"])
 def test_rollover_with_carry_over_needs_the_ledger(tmp_path: Path, edit: Callable[[Any], None], zh: str,
                                                    en: str) -> None:
     """With carry-over, rollover reads each district's closing balance from the ledger: a deleted sheet or
     column ended in KeyError (exit 70), a cleared closing cell carried nothing over without a word. In zh the
-    columns and the setting are named by their labels (they were named by key: "district_id, year, closing")."""
+    columns and the setting are named by their labels (they were named by key: "district_id, year, closing");
+    in en the sheet is named as this zh workbook names it (it was "sheet ledger")."""
     sc = tiny([project("A", 60, investment=10)], quotas={("A", 2026): {"new_land_quota": 100}},
               carryover_allowed=True)
     write_scenario(sc, tmp_path / "plan.xlsx", "zh")
@@ -265,6 +277,30 @@ def test_rollover_names_the_settings_sheet_as_the_scenario_does(plan: Path, tmp_
     assert res.exit_code == 1, res.output
     assert "sheet 参数设置 (settings), base_year (Base year): --year 2030 is outside the plan's horizon 2026–2026" \
         in " ".join(res.output.split()), res.output
+
+
+def test_rollover_names_the_results_sheets_as_an_en_workbook_does(tmp_path: Path) -> None:
+    """The reverse of FAULTS: rollover's own findings in a results workbook written in en, told in zh, name its
+    sheets as it does (they were named as a zh workbook would: 工作表 项目分配(allocation), 工作表 概览(summary))."""
+    sc = tiny([project("A", 60, investment=10), project("B", 30, investment=8)],
+              quotas={("A", 2026): {"new_land_quota": 100}})
+    write_scenario(sc, tmp_path / "plan.xlsx", "en")
+    assert runner.invoke(app, ["run", str(tmp_path / "plan.xlsx"), "--lang", "en"]).exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "plan_results.xlsx")
+    assert wb["allocation"]["A2"].value == "A"
+    wb["allocation"]["A2"].value = "Z9"
+    wb.save(tmp_path / "typed_over.xlsx")
+    status = next(row for row in wb["summary"].iter_rows(min_row=2) if row[0].value == "status")
+    status[1].value = "infeasible"
+    wb.save(tmp_path / "infeasible.xlsx")
+    for book, words in (
+        ("typed_over.xlsx", "工作表 allocation(项目分配)，第2行，项目编号(project_id)，单元格 A2：“Z9”不是该方案（plan.xlsx）中的项目"),
+        ("infeasible.xlsx", "工作表 summary(概览)：结果工作簿的求解状态为“infeasible”"),
+    ):
+        res = runner.invoke(app, ["rollover", str(tmp_path / book), "--scenario", str(tmp_path / "plan.xlsx"),
+                                  "-o", str(tmp_path / "next.xlsx"), "--year", "2026"])
+        assert res.exit_code == 1, res.output
+        assert words in " ".join(res.output.split()), res.output
 
 
 @pytest.mark.parametrize(("lang", "words"), [

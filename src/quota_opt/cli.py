@@ -749,7 +749,7 @@ def rollover(
     from quota_opt.rollover import rollover as roll
 
     results = read_results(results_file)
-    adoptable(results.summary)
+    adoptable(results.summary, results.loc("summary"))
     scenario_file = scenario_of_results(results, scenario)
     check_output(output, force=force, inputs=(results_file, scenario_file))
     sc = load_scenario(scenario_file, lang.value)
@@ -759,7 +759,7 @@ def rollover(
                     f"Warning: {scenario_file.name} is not the workbook {results_file.name} was computed from "
                     "(its SHA-256 differs: another scenario, or edited since); check that these results are the plan "
                     "adopted for it."), style="yellow")
-    nxt, note = roll(sc, results.allocation, results.ledger, year)
+    nxt, note = roll(sc, results.allocation, results.ledger, year, loc=results.loc)
     path = write_scenario(nxt, output, lang.value, protect=(results_file, scenario_file))
     out.print(t(lang, f"已写出 {note.new_base_year} 年方案：{path}", f"Scenario for {note.new_base_year} written: {path}"))
     actuals = sheet_words("actuals", lang.value)

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,14 @@ from quota_opt.scenario import ROW, Scenario
 LAND = ["land_district_quota", "land_provincial_pool", "land_stock", "land_province_request"]
 ENERGY = ["energy_district", "energy_city_pool"]
 
+# Where in the results workbook a problem lies: (sheet key, Excel row, column key) -> Location. A results workbook
+# read back gives `ResultsBook.loc`, which names each sheet as the file does; a plan made in memory has no file.
+Locate = Callable[..., Location]
+
+
+def _by_key(sheet: str, row: int | None = None, column: str | None = None) -> Location:
+    return Location(sheet=sheet, row=row, column=column)
+
 
 @dataclass
 class RolloverNote:
@@ -36,61 +45,63 @@ class RolloverNote:
     carried: dict[str, float] = field(default_factory=dict)  # mu of quota carried into the new base year
 
 
-def adoptable(summary: dict[str, Any]) -> None:
+def adoptable(summary: dict[str, Any], where: Location | None = None) -> None:
     """Raise InputError when a results workbook's `summary` says it holds no plan to adopt: the run was
     infeasible, found no allocation or failed (its allocation sheet then supplies nothing, and a rollover
-    from it would record nothing as done without a word)."""
+    from it would record nothing as done without a word). `where` is the summary sheet, as the file names it."""
     from quota_opt.outputs import status_word
 
     status = str(summary.get("status") or "").strip()
     failed = {status_word(k, lang): k for k in ("infeasible", "no_solution", "error") for lang in ("zh", "en")}
     if status in failed or status in failed.values():
-        raise InputError([Problem(Severity.ERROR, "results_not_adopted", Location(sheet="summary"), {"found": status})])
+        raise InputError([Problem(Severity.ERROR, "results_not_adopted", where or _by_key("summary"),
+                                  {"found": status})])
 
 
-def plan_problems(scenario: Scenario, allocation: pd.DataFrame) -> None:
+def plan_problems(scenario: Scenario, allocation: pd.DataFrame, loc: Locate = _by_key) -> None:
     """Raise InputError when the allocation is not one of this scenario's plans: a project id the scenario does
     not have (typed over, or the results of another scenario), or a project of the scenario without a row (a
-    row deleted), which would be rolled over as never supplied."""
+    row deleted), which would be rolled over as never supplied. `loc` places each in the results workbook."""
     known = set(scenario.projects["project_id"].astype(str))
     ids = [str(p) for p in allocation["project_id"]]
     rows = list(allocation[ROW]) if ROW in allocation.columns else [None] * len(ids)
     name = scenario.source_path.name if scenario.source_path else ""
     problems = [Problem(Severity.ERROR, "results_unknown_project",
-                        Location(sheet="allocation", row=row, column="project_id"), {"found": pid, "scenario": name})
+                        loc("allocation", row, "project_id"), {"found": pid, "scenario": name})
                 for pid, row in zip(ids, rows, strict=True) if pid not in known]
-    problems += [Problem(Severity.ERROR, "results_project_missing", Location(sheet="allocation"), {"found": pid})
+    problems += [Problem(Severity.ERROR, "results_project_missing", loc("allocation"), {"found": pid})
                  for pid in scenario.projects["project_id"].astype(str) if pid not in set(ids)]
     if problems:
         raise InputError(problems)
 
 
-def ledger_problems(ledger: pd.DataFrame, year: int) -> None:
+def ledger_problems(ledger: pd.DataFrame, year: int, loc: Locate = _by_key) -> None:
     """Raise InputError when the ledger cannot give the quota to carry over from `year`: its sheet or a column
     it is read from is missing, or a district's closing balance for that year is blank (a cleared cell would
-    carry nothing over without a word)."""
+    carry nothing over without a word). `loc` places each in the results workbook."""
     columns = ("district_id", "year", "closing")
     missing = [c for c in columns if c not in ledger.columns]
     if missing:
-        raise InputError([Problem(Severity.ERROR, "rollover_needs_ledger", Location(sheet="ledger"),
+        raise InputError([Problem(Severity.ERROR, "rollover_needs_ledger", loc("ledger"),
                                   {"columns": column_words("ledger", columns), "missing": column_words("ledger", missing)})])
     rows = list(ledger[ROW]) if ROW in ledger.columns else [None] * len(ledger)
     blank = [row for row, y, closing in zip(rows, ledger["year"], ledger["closing"], strict=True)
              if y == year and pd.isna(closing)]
     if blank:
-        raise InputError([Problem(Severity.ERROR, "required_blank", Location(sheet="ledger", row=row, column="closing"),
+        raise InputError([Problem(Severity.ERROR, "required_blank", loc("ledger", row, "closing"),
                                   {"expected": {"zh": "期末结转亩数", "en": "the closing balance in mu"}})
                           for row in blank])
 
 
-def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame, year: int
-             ) -> tuple[Scenario, RolloverNote]:
-    """Next year's scenario from an adopted plan (`allocation` and `ledger` as in `Plan` or a results workbook)."""
+def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame, year: int,
+             loc: Locate = _by_key) -> tuple[Scenario, RolloverNote]:
+    """Next year's scenario from an adopted plan (`allocation` and `ledger` as in `Plan` or a results workbook;
+    for a workbook, `loc=ResultsBook.loc` names its sheets in a problem as the file does)."""
     s = scenario.settings
     if year not in s.years:
         raise InputError([Problem(Severity.ERROR, "rollover_year_outside", scenario.loc("settings", column="base_year"),
                                   {"found": year, "first": s.base_year, "last": s.last_year})])
-    plan_problems(scenario, allocation)
+    plan_problems(scenario, allocation, loc)
     new_base = year + 1
     note = RolloverNote(new_base)
     a = allocation
@@ -132,7 +143,7 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
         if y not in set(cq_new["year"].astype(int)):
             cq_new = pd.concat([cq_new, last_cq.assign(year=y)], ignore_index=True)
     if s.carryover_allowed:
-        ledger_problems(ledger, year)
+        ledger_problems(ledger, year, loc)
         led = ledger
         closing = led[led["year"] == year].set_index("district_id")["closing"]
         for d, amount in closing.items():

@@ -8,7 +8,7 @@ what is read.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ from quota_opt.outputs import (
 from quota_opt.scenario import ROW
 from quota_opt.schema import NO_WORDS, YES_WORDS, normalize_name
 
+_SHEETS = (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY)  # the sheets read back
+
 
 @dataclass
 class ResultsBook:
@@ -40,6 +42,17 @@ class ResultsBook:
     ledger: pd.DataFrame
     city: pd.DataFrame
     lang: str
+    sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> the sheet's name in the file
+
+    def loc(self, sheet_key: str, row: int | None = None, column: str | None = None) -> Location:
+        """Where a problem with what was read lies, the sheet named as the file names it (as `Scenario.loc`
+        names a scenario's): "sheet 项目分配 (allocation), row 3, project_id (Project id), cell A3" for a
+        workbook written in zh, whatever the language of the message. A sheet the file does not have is named
+        as a workbook in its language would name it."""
+        sheet = next(s for s in _SHEETS if s.key == sheet_key)
+        table = {"allocation": self.allocation, "districts": self.districts, "ledger": self.ledger,
+                 "city": self.city}.get(sheet_key)
+        return _where(table, sheet, self.sheet_names.get(sheet_key) or sheet.name(self.lang), column, row)
 
 
 def _find(wb: Any, sheet: OutSheet) -> Any | None:
@@ -105,12 +118,16 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _where(table: pd.DataFrame, ws: Any, sheet: OutSheet, column: str, row: int) -> Location:
-    """A cell of a table read by `_table` (whose columns are the sheet's, in order): sheet, Excel row, column."""
+def _where(table: pd.DataFrame | None, sheet: OutSheet, name: str, column: str | None = None,
+           row: int | None = None) -> Location:
+    """A sheet named `name` in the file, or a cell of a table read from it by `_table` (whose columns are the
+    sheet's, in order): sheet, Excel row, column."""
     from openpyxl.utils import get_column_letter
 
-    cell = f"{get_column_letter(list(table.columns).index(column) + 1)}{row}" if column in table.columns else None
-    return Location(sheet=sheet.key, sheet_name=ws.title, row=row, column=column, cell=cell)
+    cell = None
+    if table is not None and column is not None and column in table.columns and row is not None:
+        cell = f"{get_column_letter(list(table.columns).index(column) + 1)}{row}"
+    return Location(sheet=sheet.key, sheet_name=name, row=row, column=column, cell=cell)
 
 
 def _check_table(table: pd.DataFrame, ws: Any, sheet: OutSheet, required: tuple[str, ...],
@@ -118,7 +135,7 @@ def _check_table(table: pd.DataFrame, ws: Any, sheet: OutSheet, required: tuple[
     """Note a problem for each required column missing and each cell that is not what its column holds;
     True when the required columns are all there."""
     def where(column: str, row: int) -> Location:
-        return _where(table, ws, sheet, column, row)
+        return _where(table, sheet, ws.title, column, row)
 
     missing = [k for k in required if k not in table.columns]
     for key in missing:
@@ -148,7 +165,7 @@ def _check_allocation(alloc: pd.DataFrame, ws: Any, problems: list[Problem]) -> 
         return
 
     def where(column: str, row: int) -> Location:
-        return _where(alloc, ws, ALLOCATION, column, row)
+        return _where(alloc, ALLOCATION, ws.title, column, row)
 
     first: dict[str, int] = {}
     for row, pid, selected, year in zip(alloc[ROW], alloc["project_id"], alloc["selected"], alloc["year"],
@@ -219,18 +236,18 @@ def read_results(path: str | Path) -> ResultsBook:
     path = Path(path)
     wb = open_workbook(path, check_file(path))
     try:
-        sheets = {s.key: _find(wb, s) for s in (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY)}
+        sheets = {s.key: _find(wb, s) for s in _SHEETS}
         if sheets["summary"] is None:
             raise InputError(_missing_sheets(wb, path, sheets))
         summary, problems = _summary(sheets["summary"])
         if sheets["allocation"] is None:  # an infeasible or failed run writes none: say so, not "restore it"
             from quota_opt.rollover import adoptable
 
-            adoptable(summary)
+            adoptable(summary, Location(sheet="summary", sheet_name=sheets["summary"].title))
             raise InputError(_missing_sheets(wb, path, sheets))
         lang = "zh" if sheets["allocation"].title == ALLOCATION.label_zh else "en"
         tables = {k: _table(ws, s) if ws is not None else pd.DataFrame()
-                  for (k, ws), s in zip(sheets.items(), (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY), strict=True)
+                  for (k, ws), s in zip(sheets.items(), _SHEETS, strict=True)
                   if k != "summary"}
         _check_allocation(tables["allocation"], sheets["allocation"], problems)
         if sheets["ledger"] is not None:
@@ -263,7 +280,8 @@ def read_results(path: str | Path) -> ResultsBook:
                 ledger[col] = pd.to_numeric(ledger[col], errors="coerce")
         if "district_id" in ledger.columns:
             ledger["district_id"] = [str(v).strip() if v is not None else v for v in ledger["district_id"]]
-    return ResultsBook(path, summary, alloc, tables["districts"], ledger, tables["city"], lang)
+    return ResultsBook(path, summary, alloc, tables["districts"], ledger, tables["city"], lang,
+                       {key: ws.title for key, ws in sheets.items() if ws is not None})
 
 
 def find_scenario_for(results: ResultsBook) -> Path | None:
