@@ -373,6 +373,20 @@ def test_explain_unknown_project_lists_known_ids(tmp_path: Path) -> None:
     assert "known: P01, P02" in res.output and "?" not in res.output
 
 
+@pytest.mark.parametrize(("workbook", "lang", "where"), [
+    ("hangzhou_example.xlsx", "en", "sheet 项目 (projects), project_id (Project id): "),
+    ("hangzhou_example.xlsx", "zh", "工作表 项目(projects)，项目编号(project_id)："),
+    ("small_en.xlsx", "zh", "工作表 projects(项目)，项目编号(project_id)："),
+    ("small_en.xlsx", "en", "sheet projects, project_id (Project id): "),
+])
+def test_explain_unknown_project_names_the_sheet_as_the_workbook_does(workbook: str, lang: str, where: str) -> None:
+    """An unknown project id is placed as validate places a bad reference: on the projects sheet under the name the
+    scenario workbook gives it (项目 in the zh example, projects in the en one), with its key; not by key alone."""
+    res = runner.invoke(app, ["explain", str(EXAMPLES / workbook), "P99", "--lang", lang])
+    assert res.exit_code == 1
+    assert where in res.output
+
+
 def test_explain_table_reads_well() -> None:
     """X (energy_rivals) is explained with its binding quota, the 300-tce city pool: amounts in whole tce with
     thousands separators, never 1e+04 notation; a threshold with no flip is a sentence, not 'no flip in range mu'."""

@@ -22,7 +22,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from quota_opt.errors import InputError, Location, Problem, Severity
+from quota_opt.errors import InputError, Problem, Severity
 from quota_opt.greedy import ranking_rule
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import prepare
@@ -30,6 +30,7 @@ from quota_opt.reasons import UNIT_WORDS
 from quota_opt.results import interpret, kpis
 from quota_opt.run import RunOptions, RunResult, run_scenario, solve_options
 from quota_opt.scenario import Scenario
+from quota_opt.schema import SHEETS_BY_KEY
 from quota_opt.solve import Solution, Status, fixed_lp, solve, solver_version
 
 GRID = 8  # coarse scan points per threshold
@@ -112,8 +113,9 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
     if project_id not in ids:
         from quota_opt.validate import known_preview  # the same preview the validator gives a bad reference
 
-        raise InputError([Problem(Severity.ERROR, "unknown_reference", Location(sheet="projects", column="project_id"),
-                                  {"found": project_id, "ref": "projects", "ref_label": "项目",
+        # placed as validate places a bad reference: the sheet as the workbook names it (项目 or projects), with its key
+        raise InputError([Problem(Severity.ERROR, "unknown_reference", scenario.loc("projects", column="project_id"),
+                                  {"found": project_id, "ref": "projects", "ref_label": SHEETS_BY_KEY["projects"].label_zh,
                                    "known": known_preview(set(ids))})])
     source = {"zh": "解释的是结果工作簿中已采用的方案。", "en": "Explaining the adopted plan in the results workbook."}
     if base is None and adopted is not None:
