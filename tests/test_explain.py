@@ -156,6 +156,8 @@ def test_infeasible_report_names_project_district_and_shortfall(tmp_path: Path) 
     assert "必保项目 M（用地 300.0 亩）" in it.messages["zh"] and "甲区2026年" in it.messages["zh"]
     assert "仅 120.0 亩，缺口 180.0 亩" in it.messages["zh"]
     assert "short by 180.0 mu" in it.messages["en"]
+    # the district as a reason names it: 甲区 (its name) in zh, A (its id) in en
+    assert "district new-land quota of A 2026" in it.messages["en"] and "甲区" not in it.messages["en"]
 
 
 def test_infeasible_cli_exits_3_and_writes_the_report(tmp_path: Path) -> None:
@@ -260,6 +262,9 @@ def test_explain_thresholds_by_hand() -> None:
     assert th["score"].flip_at == pytest.approx(1.2, rel=0.01)
     assert th["land_demand"].flip_at == pytest.approx(40, rel=0.01)
     assert th["quota"].flip_at == pytest.approx(110, rel=0.01)
+    # the quota is named with its district as B's reason names it: by name in zh, by id in en
+    assert th["quota"].label == {"zh": "甲区2026年区县新增建设用地指标", "en": "A 2026 district land quota"}
+    assert "甲区区县新增建设用地计划指标" in ex.reason["zh"] and "A district new-land quota" in ex.reason["en"]
 
 
 def abc_explained(tmp_path: Path) -> tuple[Path, Any]:

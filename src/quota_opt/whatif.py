@@ -271,18 +271,21 @@ def _binding_row(base: RunResult, project_id: str, row: dict[str, Any]
     if year is None:
         year = int(cast(int, form.prep.candidates.at[project_id, "window_first"]))
     district, platform = row["district_id"], row["platform_id"]
+    # a district as the reasons name it: by its name in zh ("西湖区2026年…"), by its id in en ("D03 2026 …")
+    districts = form.prep.scenario.districts
+    dname = dict(zip(districts["district_id"], districts["name"], strict=True)).get(district) or district
     mu, tce = UNIT_WORDS["land"], UNIT_WORDS["energy"]
     names = {
-        "district_land_quota": ("district_land_quota", (district, year), {"zh": f"{district} {year}年区县新增建设用地指标",
+        "district_land_quota": ("district_land_quota", (district, year), {"zh": f"{dname}{year}年区县新增建设用地指标",
                                                                            "en": f"{district} {year} district land quota"},
                                 mu),
-        "stock": ("stock_inventory", (district, year), {"zh": f"{district} {year}年可盘活存量土地",
+        "stock": ("stock_inventory", (district, year), {"zh": f"{dname}{year}年可盘活存量土地",
                                                          "en": f"{district} {year} revitalisable stock land"}, mu),
         "provincial_pool": ("provincial_reward_pool", year, {"zh": f"{year}年省重大产业奖励指标",
                                                               "en": f"{year} provincial reward quota"}, mu),
         "province_request": ("province_request_cap", year, {"zh": f"{year}年向省争取指标上限",
                                                              "en": f"{year} province request cap"}, mu),
-        "district_energy": ("district_energy_budget", (district, year), {"zh": f"{district} {year}年区县能耗指标",
+        "district_energy": ("district_energy_budget", (district, year), {"zh": f"{dname}{year}年区县能耗指标",
                                                                           "en": f"{district} {year} district energy budget"},
                             tce),
         "city_energy_pool": ("city_energy_pool", year, {"zh": f"{year}年市级统筹能耗指标",
