@@ -114,6 +114,9 @@ def test_marginal_value_matches_finite_difference() -> None:
     assert quota["marginal_value"] == pytest.approx(0.8, rel=1e-5)  # less the 1e-6 tie-break
     assert quota["marginal_project"] == "B"
     assert "B" in quota["reading_en"] and "0.8000" in quota["reading_zh"]
+    # the district as the reasons name it: 甲区 (its name) in zh, A (its id) in en
+    assert quota["reading_zh"].startswith("甲区2026年") and "(A in 2026)" in quota["reading_en"]
+    assert "甲区" not in quota["reading_en"]
     assert check_finite_differences(r, "marginal", "marginal_value") >= 1
 
 

@@ -234,7 +234,9 @@ def _marginal_project(cols: _SupplyColumns, name: str, key: str | None, year: in
 def reading(r: dict[str, Any], lang: str) -> str:
     """A plain-words reading of one shadow-price row."""
     zh = lang == "zh"
-    who = (r.get("district_name") or r.get("district_id") or "") if r["constraint"] != "platform_land_capacity" else (
+    # a district as the reasons name it: by its name in zh, by its id in en
+    district = (r.get("district_name") or r.get("district_id") or "") if zh else (r.get("district_id") or "")
+    who = district if r["constraint"] != "platform_land_capacity" else (
         f"平台 {r['district_id']}" if zh else f"platform {r['district_id']}")
     when = (f"{r['year']}年" if zh else f"in {r['year']}") if r.get("year") is not None else ""
     quota = r["quota_zh"] if zh else r["quota_en"]
