@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +157,8 @@ def test_infeasible_report_names_project_district_and_shortfall(tmp_path: Path) 
     it = items[0]
     assert (it.requirement, it.district_id, it.year, it.projects) == ("district_land_quota", "A", 2026, ["M"])
     assert it.shortfall == pytest.approx(180)
-    assert "必保项目 M（用地 300.0 亩）" in it.messages["zh"] and "甲区2026年" in it.messages["zh"]
+    assert "必保项目 M（用地 300.0 亩）需使用甲区2026年区县新增建设用地指标，" in it.messages["zh"]
+    assert not re.search(r"[（）。，：；、“”] ", it.messages["zh"]), "no space after zh punctuation"
     assert "仅 120.0 亩，缺口 180.0 亩" in it.messages["zh"]
     assert "short by 180.0 mu" in it.messages["en"]
     # the district as a reason names it: 甲区 (its name) in zh, A (its id) in en

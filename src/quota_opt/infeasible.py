@@ -5,7 +5,7 @@ elastic version of the model: each quota, pool, budget and capacity may be overs
 (relative to its size), only mandatory projects may be supplied, and the objective is to overshoot
 as little as possible. Each overshoot is a requirement that must give way, by that amount; we name
 it with its district and year and the mandatory projects that need it, e.g.
-  "必保项目 P07（用地 300.0 亩）需使用萧山区 2026 年区县新增建设用地指标，但该区该年可用指标仅 120.0 亩，缺口 180.0 亩。"
+  "必保项目 P07（用地 300.0 亩）需使用萧山区2026年区县新增建设用地指标，但可用仅 120.0 亩，缺口 180.0 亩。…"
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def _overshoot(family: str, key: Any, amount: float, form: Any, prep: Prepared, 
     avail = max(limit, 0.0)
     conflict = Conflict(family, district, year, amount, unit, involved, avail, needed, platform_id=platform)
     conflict.messages = {
-        "zh": (f"必保项目 {plist_zh} 需使用{where_zh}{label_zh}，但可用仅 {avail:,.{digits}f} {unit[0]}，"
+        "zh": (f"必保项目 {plist_zh}需使用{where_zh}{label_zh}，但可用仅 {avail:,.{digits}f} {unit[0]}，"
                f"缺口 {amount:,.{digits}f} {unit[0]}。需增加该指标、调整必保项目的年度或取消其必保要求。"
                if involved else
                f"{where_zh}{label_zh}已被执行数据超用 {amount:,.{digits}f} {unit[0]}，请核对上年执行表。"),
