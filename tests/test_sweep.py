@@ -16,6 +16,7 @@ from quota_opt.cli import app
 from quota_opt.compare import COMPARED_KPIS
 from quota_opt.io.compare_write import CASES, TRADEOFF
 from quota_opt.io.template import write_scenario
+from quota_opt.scenario import Scenario
 from quota_opt.sweep import SweepError, float_range, pareto, parse_param, parse_params, sweep_grid
 
 runner = CliRunner()
@@ -200,6 +201,32 @@ def test_cli_sweep_writes_the_tradeoff(tmp_path: Path) -> None:
     assert head[:5] == ["case", "province_request_penalty", "major_investment_threshold", "investment_selected",
                         "mu_to_request"]
     assert len(ws._charts) == 1 and ws.max_row == 5
+
+
+def carryover_matters() -> Scenario:
+    """A (60 mu) and B (50 mu); 100 mu in 2026 and 20 in 2027: B gets 2027's 20 plus the 40 left from 2026 only
+    when quota may be carried over, so the sweep carryover_allowed=yes,no has two different points."""
+    return tiny([project("A", 60, investment=10), project("B", 50, investment=8)], horizon_years=2,
+                quotas={("A", 2026): {"new_land_quota": 100}, ("A", 2027): {"new_land_quota": 20}})
+
+
+@pytest.mark.parametrize(("lang", "yes", "no"), [("zh", "是", "否"), ("en", "yes", "no")])
+def test_a_yes_no_sweep_reads_as_the_workbooks_write_it(tmp_path: Path, lang: str, yes: str, no: str) -> None:
+    """A swept yes/no setting shows as the workbooks show one (the cases sheet's 指标可结转 column: 是/否 in zh,
+    yes/no in en), in the case names (progress lines, the workbook's case column) and in the terminal's table;
+    in zh it read "yes"/"no" there."""
+    path = write_scenario(carryover_matters(), tmp_path / "c.xlsx", lang)
+    res = runner.invoke(app, ["sweep", str(path), "--param", "carryover_allowed=yes,no", "--lang", lang,
+                              "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert f"carryover_allowed={yes}:" in res.output and f"carryover_allowed={no}:" in res.output
+    rows = [line for line in res.output.splitlines() if line.startswith("│")]
+    assert [row.split("│")[1].strip() for row in rows] == [yes, no], res.output
+    ws = openpyxl.load_workbook(tmp_path / "c_sweep.xlsx")[CASES.name(lang)]
+    assert [ws.cell(row=r, column=1).value for r in (2, 3)] == [f"carryover_allowed={yes}",
+                                                                 f"carryover_allowed={no}"]
+    assert [c.name for c in cmp.sweep_cases(carryover_matters(), {"carryover_allowed": [True]})] == [
+        "carryover_allowed=是"]  # the library's default language, as variant_cases' base case 基准方案
 
 
 def test_cli_sweep_input_errors(tmp_path: Path) -> None:

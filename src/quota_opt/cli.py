@@ -893,7 +893,7 @@ def sweep(
     check_output(output)
     tradeoff = cmp.Tradeoff.parse(x, y)
     params = parse_params(param)
-    cases = cmp.sweep_cases(load_scenario(file, lang.value, variant), params)
+    cases = cmp.sweep_cases(load_scenario(file, lang.value, variant), params, lang=lang.value)
     err.print(t(lang, f"共 {len(cases)} 个扫描点。", f"{len(cases)} sweep points."))
     solve = cmp.SolveSettings(time_limit_s=time_limit, mip_gap=gap)
     with cmp.ProgressBar(len(cases), lang.value, err) as bar:

@@ -41,7 +41,7 @@ from quota_opt.errors import InputError, Location, Problem, QuotaOptError, Sever
 from quota_opt.outputs import termination_word
 from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES
 from quota_opt.scenario import Scenario
-from quota_opt.sweep import Param, SweepError, pareto, point_label, sweep_grid
+from quota_opt.sweep import Param, SweepError, pareto, point_label, shown_value, sweep_grid
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -291,11 +291,13 @@ def variant_cases(scenario: Scenario, which: str | Sequence[str] = "all", *, bas
     return [base, *(Case(n, apply_variant(scenario, n), source=source, variant=n) for n in names)]
 
 
-def sweep_cases(scenario: Scenario, params: Sequence[Param] | dict[str, Sequence[Any]]) -> list[Case]:
+def sweep_cases(scenario: Scenario, params: Sequence[Param] | dict[str, Sequence[Any]], *,
+                lang: str = "zh") -> list[Case]:
     """One case per point of the settings grid (the full cross product, first parameter slowest).
 
     Each case is a copy of `scenario` with its settings replaced; values given as Params were checked
-    against the schema already. The cross-sheet checks run again in the worker before solving.
+    against the schema already. The cross-sheet checks run again in the worker before solving. Cases are named
+    by their values in `lang` ("carryover_allowed=是" / "carryover_allowed=yes").
     """
     grid = sweep_grid(params)
     if not grid:
@@ -303,7 +305,7 @@ def sweep_cases(scenario: Scenario, params: Sequence[Param] | dict[str, Sequence
     cases = []
     for point in grid:
         sc = scenario.copy()
-        label = point_label(point)
+        label = point_label(point, lang)
         sc.settings = sc.settings.replace(**point, scenario_name=f"{scenario.settings.scenario_name} · {label}")
         cases.append(Case(label, sc, source=scenario.source_path.name if scenario.source_path else "",
                           params=dict(point), check=True))
@@ -774,12 +776,6 @@ class ProgressBar:
                            emoji=False)
 
 
-def _shown(v: Any) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    return f"{v:g}" if isinstance(v, float) else str(v)
-
-
 SHORT_HEADS = {  # key -> (zh, en): compact column heads for the terminal
     "objective": ("目标值", "objective"), "projects_selected": ("安排项目", "projects"),
     "investment_selected": ("投资(亿元)", "investment"), "average_output_per_mu": ("亩均产值", "output/mu"),
@@ -805,7 +801,7 @@ def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tra
     swept = list(dict.fromkeys(k for r in results for k in r.params))
     if swept:  # a sweep: the values only, under the settings' keys
         head = " · ".join(swept)
-        names = [" · ".join(_shown(r.params.get(k)) for k in swept) for r in results]
+        names = [" · ".join(shown_value(r.params.get(k), lang) for k in swept) for r in results]
     else:
         head = "方案" if zh else "case"
         names = [r.name for r in results]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quota_opt.errors import Location, Problem, QuotaOptError, Severity
+from quota_opt.outputs import yes_no
 from quota_opt.schema import SETTINGS, Column, ColumnType, match_column
 
 NUMERIC = (ColumnType.FLOAT, ColumnType.INT)
@@ -160,16 +161,20 @@ def sweep_grid(params: Sequence[Param] | dict[str, Sequence[Any]]) -> list[dict[
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(list(v) for _, v in items))]
 
 
-def point_label(point: dict[str, Any]) -> str:
-    """"w_output_per_mu=0.3, reward_ratio=1" — a grid point as a case name."""
-    def shown(v: Any) -> str:
-        if isinstance(v, bool):
-            return "yes" if v else "no"
-        if isinstance(v, float):
-            return f"{v:g}"
-        return str(v)
+def shown_value(value: Any, lang: str = "zh") -> str:
+    """A swept setting's value for the reader: a yes/no as the workbooks write it (是/否 in zh, yes/no in en),
+    a float without trailing zeros ("0.3", "1")."""
+    if isinstance(value, bool):
+        return yes_no(value, lang)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
-    return ", ".join(f"{k}={shown(v)}" for k, v in point.items())
+
+def point_label(point: dict[str, Any], lang: str = "zh") -> str:
+    """"w_output_per_mu=0.3, carryover_allowed=是" (en: "…=yes") — a grid point as a case name, in `lang`
+    (as the base case is 基准方案 or base). It is a label only: no option or reader takes a case by its name."""
+    return ", ".join(f"{k}={shown_value(v, lang)}" for k, v in point.items())
 
 
 def pareto(points: Sequence[tuple[float, float] | None],
