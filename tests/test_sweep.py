@@ -225,6 +225,8 @@ def test_a_yes_no_sweep_reads_as_the_workbooks_write_it(tmp_path: Path, lang: st
     ws = openpyxl.load_workbook(tmp_path / "c_sweep.xlsx")[CASES.name(lang)]
     assert [ws.cell(row=r, column=1).value for r in (2, 3)] == [f"carryover_allowed={yes}",
                                                                  f"carryover_allowed={no}"]
+    ws = openpyxl.load_workbook(tmp_path / "c_sweep.xlsx")[TRADEOFF.name(lang)]
+    assert [ws.cell(row=r, column=2).value for r in (2, 3)] == [yes, no]  # not TRUE/FALSE
     assert [c.name for c in cmp.sweep_cases(carryover_matters(), {"carryover_allowed": [True]})] == [
         "carryover_allowed=是"]  # the library's default language, as variant_cases' base case 基准方案
 

@@ -375,7 +375,9 @@ def _tradeoff_sheet(wb: Workbook, results: Sequence[Any], lang: str, tradeoff: A
     points = []
     for r, nd in zip(results, front, strict=True):
         x, y = r.kpi(tradeoff.x), r.kpi(tradeoff.y)
-        _append(ws, [r.name, *(_clean(r.params.get(p)) for p in params), x if r.ok else None, y if r.ok else None,
+        # a yes/no setting as the cases sheet writes it (是/否, yes/no), not an Excel TRUE/FALSE
+        values = [yes_no(v, lang) if isinstance(v := r.params.get(p), bool) else _clean(v) for p in params]
+        _append(ws, [r.name, *values, x if r.ok else None, y if r.ok else None,
                    yes_no(nd, lang) if r.ok else status_word(r.status, lang)])
         if nd:
             for c in range(1, len(head) + 1):
