@@ -78,12 +78,23 @@ class Reference:
 REFERENCE = {
     "300x13x3": Reference(
         4458.127190346289,
-        4283.46, "HiGHS on the whole model, one thread, 30 minutes (its own bound then 4,300.02)",
-        4299.11, "column generation over district plans run to convergence (the Dantzig–Wolfe bound)"),
+        4286.87, "branch-and-price over district plans (benchmarks/prove.py, as its prototype), the master MIP over "
+        "its plans after 4 minutes; HiGHS on the whole model, one thread, 30 minutes, had found 4,283.46",
+        4291.86, "the same branch-and-price stopped after 42 minutes on 2 cores (273 nodes, 250 open): the largest "
+        "bound of an open node (column generation over district plans run to convergence, the Dantzig–Wolfe bound "
+        "at its root, gives 4,299.11; HiGHS's own bound after 30 minutes, 4,300.02)"),
+    "300x13x3 seed 2": Reference(
+        3481.265322866691,
+        3381.84, "benchmarks/prove.py's branch-and-price, the master MIP over its plans after 3 minutes",
+        3383.91, "the same run stopped after 19 minutes on 2 cores (271 nodes, 244 open): the largest bound of an open "
+        "node (3,384.79 at its root, the Dantzig–Wolfe bound)"),
     "300x13x3 seed 3": Reference(
         3522.5326215719156,
-        3262.23, "`quota-opt run` with a 1,200-s time limit on 2 cores",
-        3283.36, "HiGHS's bound at the end of that run (the district bound at the LP's prices, solved out: 3,298.55)"),
+        3262.23, "`quota-opt run` with a 1,200-s time limit on 2 cores (benchmarks/prove.py's branch-and-price found "
+        "3,260.64 in 27 minutes)",
+        3263.60, "benchmarks/prove.py stopped after 27 minutes on 2 cores (316 nodes, 193 open; --cutoff 3262.23): the "
+        "largest bound of an open node (3,281.94 at its root, the Dantzig–Wolfe bound; HiGHS's own bound after "
+        "1,200 s, 3,283.36)"),
     "5000x90x5": Reference(
         49914.51469162512,
         48645.73, "`quota-opt run` with a 295-s time limit on 2 cores (the district search, 303 s of solving in all; "
