@@ -63,7 +63,7 @@ def test_the_infeasibility_report_shows_names_as_typed(tmp_path: Path) -> None:
     path = write_scenario(sc, tmp_path / "inf[bold].xlsx", "zh")
     res = runner.invoke(app, ["run", str(path)])
     assert res.exit_code == 3, res.output
-    assert "需使用[red]甲区2026年区县新增建设用地指标" in res.output, res.output
+    assert "需使用[red]甲区2026年区县新增建设用地计划指标" in res.output, res.output
     assert f"不可行原因已写入：{tmp_path / 'inf[bold]_results.xlsx'}" in res.output, res.output
 
 

@@ -157,7 +157,7 @@ def test_infeasible_report_names_project_district_and_shortfall(tmp_path: Path) 
     it = items[0]
     assert (it.requirement, it.district_id, it.year, it.projects) == ("district_land_quota", "A", 2026, ["M"])
     assert it.shortfall == pytest.approx(180)
-    assert "必保项目 M（用地 300.0 亩）需使用甲区2026年区县新增建设用地指标，" in it.messages["zh"]
+    assert "必保项目 M（用地 300.0 亩）需使用甲区2026年区县新增建设用地计划指标，" in it.messages["zh"]
     assert not re.search(r"[（）。，：；、“”] ", it.messages["zh"]), "no space after zh punctuation"
     assert "仅 120.0 亩，缺口 180.0 亩" in it.messages["zh"]
     assert "short by 180.0 mu" in it.messages["en"]
@@ -268,8 +268,28 @@ def test_explain_thresholds_by_hand() -> None:
     assert th["land_demand"].flip_at == pytest.approx(40, rel=0.01)
     assert th["quota"].flip_at == pytest.approx(110, rel=0.01)
     # the quota is named with its district as B's reason names it: by name in zh, by id in en
-    assert th["quota"].label == {"zh": "甲区2026年区县新增建设用地指标", "en": "A 2026 district land quota"}
+    assert th["quota"].label == {"zh": "甲区2026年区县新增建设用地计划指标", "en": "A 2026 district new-land quota"}
     assert "甲区区县新增建设用地计划指标" in ex.reason["zh"] and "A district new-land quota" in ex.reason["en"]
+
+
+def test_a_quota_has_one_name_in_every_report() -> None:
+    """The district new-land quota reads the same in explain's threshold, the left-out reason, the shadow prices
+    sheet and the infeasibility report, in zh and en: explain called it 区县新增建设用地指标 / "district land
+    quota", the reasons 区县新增建设用地计划指标, the other two 区县新增建设用地指标. The name is the policy's
+    (五(一) 新增建设用地计划指标) and the district-years sheet's label, qualified as the district's."""
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    ex = explain_project(sc, "B", RunOptions(backend="highs", mip_gap=1e-9))
+    threshold = next(t.label for t in ex.thresholds if t.what == "quota")
+    r = run(sc)
+    assert r.shadow is not None
+    shadow = r.shadow[r.shadow["constraint"] == "district_land_quota"].iloc[0]
+    conflict = run(infeasible_scenario()).infeasibility.items[0]
+    for lang, name, where in (("zh", "区县新增建设用地计划指标", "甲区2026年"), ("en", "district new-land quota", "A 2026 ")):
+        assert threshold[lang] == where + name
+        assert name in ex.reason[lang] and name in reason_of(r, "B")[1 if lang == "zh" else 2]
+        assert shadow[f"quota_{lang}"] == name
+        assert conflict.label(lang) == name and name in conflict.messages[lang]
 
 
 def abc_explained(tmp_path: Path) -> tuple[Path, Any]:

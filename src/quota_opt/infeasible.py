@@ -5,7 +5,7 @@ elastic version of the model: each quota, pool, budget and capacity may be overs
 (relative to its size), only mandatory projects may be supplied, and the objective is to overshoot
 as little as possible. Each overshoot is a requirement that must give way, by that amount; we name
 it with its district and year and the mandatory projects that need it, e.g.
-  "必保项目 P07（用地 300.0 亩）需使用萧山区2026年区县新增建设用地指标，但可用仅 120.0 亩，缺口 180.0 亩。…"
+  "必保项目 P07（用地 300.0 亩）需使用萧山区2026年区县新增建设用地计划指标，但可用仅 120.0 亩，缺口 180.0 亩。…"
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import numpy as np
 
 from quota_opt.model import build_formulation
 from quota_opt.prepare import Prepared
-from quota_opt.shadow import QUOTA_LABELS, UNITS
+from quota_opt.reasons import QUOTA_NAMES
+from quota_opt.shadow import UNITS
 from quota_opt.solve import SolveOptions, Status, solve
 
 _TOL = 1e-6
@@ -37,8 +38,8 @@ class Conflict:
     platform_id: str | None = None  # for a platform's land capacity
 
     def label(self, lang: str) -> str:
-        """The requirement in the report's words (the quota's name, as on the shadow prices sheet)."""
-        zh, en = QUOTA_LABELS.get(self.requirement, UNMET_LABEL)
+        """The requirement in the report's words (the quota's name, as every report gives it)."""
+        zh, en = QUOTA_NAMES.get(self.requirement, UNMET_LABEL)
         return zh if lang == "zh" else en
 
 
@@ -135,7 +136,7 @@ def _overshoot(family: str, key: Any, amount: float, form: Any, prep: Prepared, 
     need_col = "energy_demand" if energy else "land_demand"
     needed = float(c.loc[involved, need_col].sum()) if involved else amount
     unit = UNITS[family]
-    label_zh, label_en = QUOTA_LABELS[family]
+    label_zh, label_en = QUOTA_NAMES[family]
     dname = names.get(district or "", district or "")
     digits = 0 if energy else 1
     need = {p: cast(float, c.at[p, need_col]) for p in involved}

@@ -39,15 +39,24 @@ QUOTA_SHORT = "quota_short"
 SELECTED = "selected"
 ACTUAL = "actual"
 
+# Each quota's one name (zh, en), keyed by the model's constraint: the left-out reasons, explain's thresholds, the
+# shadow prices sheet and the infeasibility report all name a quota from here, so a reader meets one name for it.
+# The names are the quota sheets' labels (schema.py) in the policy's words (五(一) 新增建设用地计划指标), with the
+# district-level ones marked 区县 / district.
 QUOTA_NAMES = {
     "district_land_quota": ("区县新增建设用地计划指标", "district new-land quota"),
-    "stock": ("可盘活存量土地", "revitalisable stock land"),
-    "provincial_pool": ("省重大产业奖励指标", "provincial reward quota"),
-    "province_request": ("向省争取指标上限", "province request cap"),
-    "district_energy": ("区县能耗指标", "district energy budget"),
+    "stock_inventory": ("可盘活存量土地", "revitalisable stock land"),
+    "provincial_reward_pool": ("省重大产业奖励指标", "provincial reward quota"),
+    "province_request_cap": ("向省争取指标上限", "province request cap"),
+    "district_energy_budget": ("区县能耗指标", "district energy budget"),
     "city_energy_pool": ("市级统筹能耗指标", "city energy pool"),
-    "platform": ("平台用地容量", "platform land capacity"),
+    "platform_land_capacity": ("平台用地容量", "platform land capacity"),
 }
+# the quota a reason names (its `binding`, kept in the results workbook's reason_params) -> its constraint above
+BINDING_QUOTA = {"district_land_quota": "district_land_quota", "stock": "stock_inventory",
+                 "provincial_pool": "provincial_reward_pool", "province_request": "province_request_cap",
+                 "district_energy": "district_energy_budget", "city_energy_pool": "city_energy_pool",
+                 "platform": "platform_land_capacity"}
 
 # who took the quota: higher-scored projects, or lower-scored ones that fit where this larger project does not
 RIVALS = {
@@ -357,7 +366,7 @@ def _sources(kind: str, room: Headroom, d: int, t: int, cand: dict[str, Any]) ->
 def _quota_words(key: str, district_name: str, district_id: str, lang: str) -> str:
     """A quota's name for the reader, with its district for district-level ones: "西湖区区县能耗指标", "D03 district
     energy budget"."""
-    zh, en = QUOTA_NAMES[key]
+    zh, en = QUOTA_NAMES[BINDING_QUOTA[key]]
     if key in _CITY_LEVEL:
         return zh if lang == "zh" else en
     return f"{district_name}{zh}" if lang == "zh" else f"{district_id} {en}"

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from quota_opt.model import INF, Formulation
+from quota_opt.reasons import QUOTA_NAMES
 from quota_opt.solve import load_highs
 
 NOISE = 1e-5
@@ -31,15 +32,6 @@ UNITS = {
     "platform_land_capacity": ("亩", "mu"),
     "district_energy_budget": ("吨标准煤", "tce"),
     "city_energy_pool": ("吨标准煤", "tce"),
-}
-QUOTA_LABELS = {
-    "district_land_quota": ("区县新增建设用地指标", "district new-land quota"),
-    "stock_inventory": ("可盘活存量土地", "revitalisable stock land"),
-    "provincial_reward_pool": ("省重大产业奖励指标", "provincial reward quota"),
-    "province_request_cap": ("向省争取指标上限", "province request cap"),
-    "platform_land_capacity": ("平台用地容量", "platform land capacity"),
-    "district_energy_budget": ("区县能耗指标", "district energy budget"),
-    "city_energy_pool": ("市级统筹能耗指标", "city energy pool"),
 }
 
 
@@ -157,7 +149,7 @@ def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
             key_d = str(key) if con.name == "platform_land_capacity" else district
             project = _marginal_project(supply, con.name, key_d, year, mv) if mv > 0 else ""
             rows.append({
-                "constraint": con.name, "quota_zh": QUOTA_LABELS[con.name][0], "quota_en": QUOTA_LABELS[con.name][1],
+                "constraint": con.name, "quota_zh": QUOTA_NAMES[con.name][0], "quota_en": QUOTA_NAMES[con.name][1],
                 "district_id": district if con.name != "platform_land_capacity" else key,
                 "district_name": names.get(district, "") if district else "",
                 "year": year, "unit_zh": UNITS[con.name][0], "unit_en": UNITS[con.name][1],

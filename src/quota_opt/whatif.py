@@ -26,7 +26,7 @@ from quota_opt.errors import InputError, Problem, Severity
 from quota_opt.greedy import ranking_rule
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import prepare
-from quota_opt.reasons import UNIT_WORDS
+from quota_opt.reasons import QUOTA_NAMES, UNIT_WORDS
 from quota_opt.results import interpret, kpis
 from quota_opt.run import RunOptions, RunResult, run_scenario, solve_options
 from quota_opt.scenario import Scenario
@@ -275,21 +275,22 @@ def _binding_row(base: RunResult, project_id: str, row: dict[str, Any]
     districts = form.prep.scenario.districts
     dname = dict(zip(districts["district_id"], districts["name"], strict=True)).get(district) or district
     mu, tce = UNIT_WORDS["land"], UNIT_WORDS["energy"]
+
+    def named(family: str, where_zh: str, where_en: str) -> dict[str, str]:
+        """The quota's name as every report gives it (reasons.QUOTA_NAMES), after its district and year."""
+        zh, en = QUOTA_NAMES[family]
+        return {"zh": f"{where_zh}{zh}", "en": f"{where_en} {en}"}
+
+    here_zh, here_en = f"{dname}{year}年", f"{district} {year}"
     names = {
-        "district_land_quota": ("district_land_quota", (district, year), {"zh": f"{dname}{year}年区县新增建设用地指标",
-                                                                           "en": f"{district} {year} district land quota"},
-                                mu),
-        "stock": ("stock_inventory", (district, year), {"zh": f"{dname}{year}年可盘活存量土地",
-                                                         "en": f"{district} {year} revitalisable stock land"}, mu),
-        "provincial_pool": ("provincial_reward_pool", year, {"zh": f"{year}年省重大产业奖励指标",
-                                                              "en": f"{year} provincial reward quota"}, mu),
-        "province_request": ("province_request_cap", year, {"zh": f"{year}年向省争取指标上限",
-                                                             "en": f"{year} province request cap"}, mu),
-        "district_energy": ("district_energy_budget", (district, year), {"zh": f"{dname}{year}年区县能耗指标",
-                                                                          "en": f"{district} {year} district energy budget"},
-                            tce),
-        "city_energy_pool": ("city_energy_pool", year, {"zh": f"{year}年市级统筹能耗指标",
-                                                        "en": f"{year} city energy pool"}, tce),
+        "district_land_quota": ("district_land_quota", (district, year),
+                                named("district_land_quota", here_zh, here_en), mu),
+        "stock": ("stock_inventory", (district, year), named("stock_inventory", here_zh, here_en), mu),
+        "provincial_pool": ("provincial_reward_pool", year, named("provincial_reward_pool", f"{year}年", f"{year}"), mu),
+        "province_request": ("province_request_cap", year, named("province_request_cap", f"{year}年", f"{year}"), mu),
+        "district_energy": ("district_energy_budget", (district, year),
+                            named("district_energy_budget", here_zh, here_en), tce),
+        "city_energy_pool": ("city_energy_pool", year, named("city_energy_pool", f"{year}年", f"{year}"), tce),
         "platform": ("platform_land_capacity", platform, {"zh": f"平台 {platform} 用地容量",
                                                           "en": f"platform {platform} land capacity"}, mu),
     }
