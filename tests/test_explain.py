@@ -276,7 +276,7 @@ def test_a_quota_has_one_name_in_every_report() -> None:
     """The district new-land quota reads the same in explain's threshold, the left-out reason, the shadow prices
     sheet and the infeasibility report, in zh and en: explain called it 区县新增建设用地指标 / "district land
     quota", the reasons 区县新增建设用地计划指标, the other two 区县新增建设用地指标. The name is the policy's
-    (五(一) 新增建设用地计划指标) and the district-years sheet's label, qualified as the district's."""
+    (五(一) 新增建设用地计划指标) and the district quotas sheet's label, qualified as the district's."""
     sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
               quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
     ex = explain_project(sc, "B", RunOptions(backend="highs", mip_gap=1e-9))
@@ -290,6 +290,25 @@ def test_a_quota_has_one_name_in_every_report() -> None:
         assert name in ex.reason[lang] and name in reason_of(r, "B")[1 if lang == "zh" else 2]
         assert shadow[f"quota_{lang}"] == name
         assert conflict.label(lang) == name and name in conflict.messages[lang]
+
+
+def test_quota_names_are_the_quota_sheets_labels() -> None:
+    """Each report's name for a quota is the label of the column it is entered in: verbatim for the city's
+    (the city quotas sheet; the request cap read 向省争取指标上限 where the sheet says 可向省争取指标上限), and the
+    district quotas or districts sheet's label marked as the district's for a district's."""
+    from quota_opt.reasons import QUOTA_NAMES
+    from quota_opt.schema import SHEETS_BY_KEY
+
+    def label(sheet: str, column: str) -> tuple[str, str]:
+        col = SHEETS_BY_KEY[sheet].column(column)
+        return col.label_zh, col.label_en.lower()
+
+    assert QUOTA_NAMES["provincial_reward_pool"] == label("city_quotas", "provincial_reward_quota")
+    assert QUOTA_NAMES["province_request_cap"] == label("city_quotas", "province_request_cap")
+    assert QUOTA_NAMES["city_energy_pool"] == label("city_quotas", "city_energy_pool")
+    assert QUOTA_NAMES["stock_inventory"] == label("districts", "stock_land_initial")
+    assert QUOTA_NAMES["district_energy_budget"][0] == label("district_quotas", "energy_budget")[0]
+    assert QUOTA_NAMES["district_land_quota"][0] == "区县" + label("district_quotas", "new_land_quota")[0]
 
 
 def abc_explained(tmp_path: Path) -> tuple[Path, Any]:

@@ -47,7 +47,7 @@ QUOTA_NAMES = {
     "district_land_quota": ("区县新增建设用地计划指标", "district new-land quota"),
     "stock_inventory": ("可盘活存量土地", "revitalisable stock land"),
     "provincial_reward_pool": ("省重大产业奖励指标", "provincial reward quota"),
-    "province_request_cap": ("向省争取指标上限", "province request cap"),
+    "province_request_cap": ("可向省争取指标上限", "province request cap"),
     "district_energy_budget": ("区县能耗指标", "district energy budget"),
     "city_energy_pool": ("市级统筹能耗指标", "city energy pool"),
     "platform_land_capacity": ("平台用地容量", "platform land capacity"),
