@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import SUITE
 
-from quota_opt.decompose import COUPLING, Combination, Part, district_parts
+from quota_opt.decompose import COUPLING, Combination, Part, column_positions, district_parts, whole_columns
 from quota_opt.generate import generate_scenario
 from quota_opt.heuristic import as_allocation, lp_relaxation
 from quota_opt.model import Formulation, build_formulation
@@ -61,14 +61,13 @@ class Pricer:
         self.combination = combination
         full = {field: getattr(form.prep, field).astype(float) for field, _ in COUPLING.values()}
         self.parts = district_parts(form, lambda _d: full)
-        positions = {name: {key: block.start + i for i, key in enumerate(block.keys)}
-                     for name, block in form.variables.items()}
+        positions = column_positions(form)
         self.where = []  # each part's columns as whole-model columns
         self.owner = np.full(form.n_cols, -1)  # each whole-model column's part
         self.local = np.full(form.n_cols, -1)  # and its position there
         for i, part in enumerate(self.parts):
-            where = np.array([positions[name][key] for name, block in part.form.variables.items()
-                              for key in block.keys], dtype=np.int64)
+            where = whole_columns(positions, part.form)
+            assert (where >= 0).all()  # the district's formulation is the whole one's, cut at its border
             self.where.append(where)
             self.owner[where] = i
             self.local[where] = np.arange(len(where))
