@@ -191,7 +191,7 @@ def test_infeasible_platform_capacity_is_named_as_a_platform(tmp_path: Path) -> 
     it = run(sc).infeasibility.items[0]
     assert (it.requirement, it.district_id, it.platform_id, it.shortfall) == (
         "platform_land_capacity", None, "PA", pytest.approx(100))
-    assert it.label("zh") == "平台用地容量" and "平台 PA 的平台用地容量" in it.messages["zh"]
+    assert it.label("zh") == "平台用地容量" and "平台 PA 用地容量" in it.messages["zh"]
     path = write_scenario(sc, tmp_path / "cap.xlsx", "zh")
     assert runner.invoke(app, ["run", str(path)]).exit_code == 3
     import openpyxl
@@ -290,6 +290,27 @@ def test_a_quota_has_one_name_in_every_report() -> None:
         assert name in ex.reason[lang] and name in reason_of(r, "B")[1 if lang == "zh" else 2]
         assert shadow[f"quota_{lang}"] == name
         assert conflict.label(lang) == name and name in conflict.messages[lang]
+
+
+def test_the_platform_capacity_has_one_name_in_every_report() -> None:
+    """Platform PA holds 100 mu: A (60 mu, scored higher) takes it, leaving 40 for B (50 mu), so B is left out
+    with PA full; mandatory M (300 mu) on a 200-mu PA is infeasible. Explain's threshold, B's reason and M's
+    infeasibility message name the capacity alike, from QUOTA_NAMES' 平台用地容量 / "platform land capacity"
+    (reasons.quota_words). They read 平台 PA 用地容量, 平台 PA 的用地容量 and 平台 PA 的平台用地容量 (en: "platform
+    PA land capacity", "Platform PA had only … mu of capacity", "the platform land capacity of platform PA's")."""
+    pa = {"platform_id": "PA", "name": "平台A", "district_id": "A", "key_chains": "C1", "evaluation_score": 80}
+    sc = tiny([project("A", 60, investment=10, platform="PA"), project("B", 50, investment=8, platform="PA")],
+              quotas=PLENTY, platforms=[{**pa, "land_capacity": 100}], **INVESTMENT_ONLY)
+    ex = explain_project(sc, "B", RunOptions(backend="highs", mip_gap=1e-9))
+    threshold = next(t.label for t in ex.thresholds if t.what == "quota")
+    r = run(sc)
+    assert reason_of(r, "B")[0] == "platform_full"
+    conflict = run(tiny([project("M", 300, investment=20, mandatory=True, platform="PA")], quotas=PLENTY,
+                        platforms=[{**pa, "land_capacity": 200}])).infeasibility.items[0]
+    for lang, name in (("zh", "平台 PA 用地容量"), ("en", "platform PA land capacity")):
+        assert threshold[lang] == name
+        assert name in ex.reason[lang] and name in reason_of(r, "B")[1 if lang == "zh" else 2]
+        assert name in conflict.messages[lang]
 
 
 def test_quota_names_are_the_quota_sheets_labels() -> None:
@@ -394,7 +415,7 @@ def test_explain_platform_full_names_the_platform_capacity() -> None:
     capacity as the quota to change (10 mu more, 130, would let it in) instead of failing."""
     res = runner.invoke(app, ["explain", str(EXAMPLES / "small_en.xlsx"), "P07", "--lang", "en"])
     assert res.exit_code == 0, res.output
-    assert "Platform E-BP had only 30.0 mu of capacity left" in res.output
+    assert "The platform E-BP land capacity had only 30.0 mu left" in res.output
     quota = explain_project(read_scenario(EXAMPLES / "small_en.xlsx"), "P07").thresholds[-1]
     assert quota.label["en"] == "platform E-BP land capacity"
     assert (quota.current, quota.flip_at) == pytest.approx((120, 130), rel=0.01)

@@ -17,7 +17,7 @@ import numpy as np
 
 from quota_opt.model import build_formulation
 from quota_opt.prepare import Prepared
-from quota_opt.reasons import QUOTA_NAMES
+from quota_opt.reasons import QUOTA_NAMES, quota_words
 from quota_opt.shadow import UNITS
 from quota_opt.solve import SolveOptions, Status, solve
 
@@ -142,21 +142,23 @@ def _overshoot(family: str, key: Any, amount: float, form: Any, prep: Prepared, 
     need = {p: cast(float, c.at[p, need_col]) for p in involved}
     plist_zh = "、".join(f"{p}（{'能耗' if energy else '用地'} {need[p]:,.{digits}f} {unit[0]}）" for p in involved)
     plist_en = ", ".join(f"{p} ({need[p]:,.{digits}f} {unit[1]})" for p in involved)
-    where_zh = (f"平台 {platform} 的" if platform else f"{dname}{year}年" if district else f"{year}年")
-    where_en = (f"platform {platform}'s" if platform else
-                f"{district} {year}" if district else f"{year}")
+    # the quota with whose it is: a platform's named as the reasons and explain name it, else after district/year
+    where_zh = f"{dname}{year}年" if district else f"{year}年"
+    where_en = f"{district} {year}" if district else f"{year}"
+    name_zh = quota_words("platform", platform, platform, "zh") if platform else f"{where_zh}{label_zh}"
+    name_en = quota_words("platform", platform, platform, "en") if platform else f"{label_en} of {where_en}"
     avail = max(limit, 0.0)
     conflict = Conflict(family, district, year, amount, unit, involved, avail, needed, platform_id=platform)
     conflict.messages = {
-        "zh": (f"必保项目 {plist_zh}需使用{where_zh}{label_zh}，但可用仅 {avail:,.{digits}f} {unit[0]}，"
+        "zh": (f"必保项目 {plist_zh}需使用{name_zh}，但可用仅 {avail:,.{digits}f} {unit[0]}，"
                f"缺口 {amount:,.{digits}f} {unit[0]}。需增加该指标、调整必保项目的年度或取消其必保要求。"
                if involved else
-               f"{where_zh}{label_zh}已被执行数据超用 {amount:,.{digits}f} {unit[0]}，请核对上年执行表。"),
-        "en": (f"Mandatory project(s) {plist_en} need the {label_en} of {where_en}, but only "
+               f"{name_zh}已被执行数据超用 {amount:,.{digits}f} {unit[0]}，请核对上年执行表。"),
+        "en": (f"Mandatory project(s) {plist_en} need the {name_en}, but only "
                f"{avail:,.{digits}f} {unit[1]} is available: short by {amount:,.{digits}f} {unit[1]}. Raise that "
                f"quota, move the mandatory projects to another year, or lift their mandatory status."
                if involved else
-               f"The {label_en} of {where_en} is overdrawn by the actuals by {amount:,.{digits}f} {unit[1]}; "
+               f"The {name_en} is overdrawn by the actuals by {amount:,.{digits}f} {unit[1]}; "
                f"check the actuals sheet."),
     }
     return conflict

@@ -89,8 +89,8 @@ POST_REASONS: dict[str, tuple[str, str]] = {
         "{need} {unit} needed.",
     ),
     PLATFORM_FULL: (
-        "平台 {platform} 的用地容量仅剩 {left} 亩，不足项目所需 {need} 亩（二(三)）。",
-        "Platform {platform} had only {left} mu of capacity left, short of the {need} mu needed (clause 2(3)).",
+        "{quota}仅剩 {left} 亩，不足项目所需 {need} 亩（二(三)）。",
+        "The {quota} had only {left} mu left, short of the {need} mu needed (clause 2(3)).",
     ),
     REQUEST_NOT_WORTH: (
         "只有向省争取 {request} 亩指标才能安排，按参数设置每亩代价 {penalty} 分，高于项目价值（五(一)：向省争取为最后手段）。",
@@ -214,6 +214,8 @@ def render_reason(code: str, params: dict[str, Any], lang: str) -> str:
             fill["sources"] = _source_text(params.get("land", {}), lang) or ("—" if lang == "zh" else "none")
             fill["esources"] = _source_text(params.get("energy_parts", {}), lang, digits=0) or (
                 "无" if lang == "zh" else "none")
+        if code == PLATFORM_FULL:  # named here, not kept in reason_params, so older results workbooks read the same
+            fill["quota"] = quota_words("platform", params["platform"], params["platform"], lang)
         if code == OUTCOMPETED:
             rivals = RIVALS[fill["needed"] > fill["score"]][0 if lang == "zh" else 1]
             fill["rivals"] = rivals.format(**fill)
@@ -318,7 +320,7 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
     sources = [(key, left) for key, left, allowed in _sources(kind, room, d, t, cand) if allowed]
     total = sum(left for _, left in sources)
     parts = {lang: ("、" if lang == "zh" else ", ").join(
-        f"{_quota_words(key, district_name, rec['district_id'], lang)} {_fmt(left, digits)}" for key, left in sources)
+        f"{quota_words(key, district_name, rec['district_id'], lang)} {_fmt(left, digits)}" for key, left in sources)
         for lang in ("zh", "en")}
     # the quota it lost to: of those sources, the one whose lowest-scored funded project scored least
     rivals = [(low, key) for key, _ in sources
@@ -330,7 +332,7 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
         "year": year, "kind": _KIND_WORDS[kind], "unit": UNIT_WORDS[kind], "parts": parts,
         "left": _fmt(total, digits), "need": _fmt(land if kind == "land" else energy, digits),
         "score": float(rec["score"]), "binding": binding,
-        "quota": {lang: _quota_words(binding, district_name, rec["district_id"], lang) for lang in ("zh", "en")},
+        "quota": {lang: quota_words(binding, district_name, rec["district_id"], lang) for lang in ("zh", "en")},
         "district_id": None if binding in _CITY_LEVEL else rec["district_id"],
     }
     if not rec["city_eligible"]:
@@ -363,13 +365,22 @@ def _sources(kind: str, room: Headroom, d: int, t: int, cand: dict[str, Any]) ->
             ("city_energy_pool", float(room.city_energy[t]), bool(cand["may_city_energy"]))]
 
 
-def _quota_words(key: str, district_name: str, district_id: str, lang: str) -> str:
-    """A quota's name for the reader, with its district for district-level ones: "西湖区区县能耗指标", "D03 district
-    energy budget"."""
+def quota_words(key: str, where_zh: str, where_en: str, lang: str) -> str:
+    """A quota's name for the reader (QUOTA_NAMES, by a reason's binding key), with whose it is: a district's after
+    its name (zh) or id (en), "西湖区区县能耗指标", "D03 district energy budget"; a platform's capacity with the
+    platform's id after the word platform, "平台 PA 用地容量", "platform PA land capacity"; the city's as it is.
+    The reasons, explain's thresholds and the infeasibility report all name a district's or platform's quota here."""
     zh, en = QUOTA_NAMES[BINDING_QUOTA[key]]
+    name, where = (zh, where_zh) if lang == "zh" else (en, where_en)
     if key in _CITY_LEVEL:
-        return zh if lang == "zh" else en
-    return f"{district_name}{zh}" if lang == "zh" else f"{district_id} {en}"
+        return name
+    if key == "platform":
+        word = _PLATFORM_WORD[lang]
+        return f"{word} {where} {name.removeprefix(word).strip()}"
+    return f"{where}{name}" if lang == "zh" else f"{where} {name}"
+
+
+_PLATFORM_WORD = {"zh": "平台", "en": "platform"}  # how QUOTA_NAMES["platform_land_capacity"] opens
 
 
 def _misfit_clause(fits: bool, first_ok: bool, lang: str) -> str:

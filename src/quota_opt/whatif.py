@@ -26,7 +26,7 @@ from quota_opt.errors import InputError, Problem, Severity
 from quota_opt.greedy import ranking_rule
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import prepare
-from quota_opt.reasons import QUOTA_NAMES, UNIT_WORDS
+from quota_opt.reasons import QUOTA_NAMES, UNIT_WORDS, quota_words
 from quota_opt.results import interpret, kpis
 from quota_opt.run import RunOptions, RunResult, run_scenario, solve_options
 from quota_opt.scenario import Scenario
@@ -291,8 +291,8 @@ def _binding_row(base: RunResult, project_id: str, row: dict[str, Any]
         "district_energy": ("district_energy_budget", (district, year),
                             named("district_energy_budget", here_zh, here_en), tce),
         "city_energy_pool": ("city_energy_pool", year, named("city_energy_pool", f"{year}年", f"{year}"), tce),
-        "platform": ("platform_land_capacity", platform, {"zh": f"平台 {platform} 用地容量",
-                                                          "en": f"platform {platform} land capacity"}, mu),
+        "platform": ("platform_land_capacity", platform,
+                     {lang: quota_words("platform", platform, platform, lang) for lang in ("zh", "en")}, mu),
     }
     family, key, label, unit = names.get(binding or "district_land_quota", names["district_land_quota"])
     con = form.constraints.get(family)
