@@ -643,21 +643,15 @@ def run(
 def is_results_workbook(file: Path) -> bool:
     """True when the file looks like a results workbook: it has the summary or the allocation sheet (one of
     them renamed or deleted by hand is then named by `read_results`, not taken for a scenario)."""
-    import io
-    import warnings
-
-    import openpyxl
-
+    from quota_opt.io.read import open_workbook
     from quota_opt.validate import is_results_sheets
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(io.BytesIO(file.read_bytes()), read_only=True)
-        names = list(wb.sheetnames)
-        wb.close()
-    except Exception:
+        wb = open_workbook(file, file.read_bytes())
+    except (InputError, OSError):  # no workbook: the reader it goes to says why
         return False
+    names = list(wb.sheetnames)
+    wb.close()
     return is_results_sheets(names)
 
 

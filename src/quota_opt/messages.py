@@ -542,7 +542,7 @@ def render_location(where: Location, lang: str) -> str:
     """"工作表 项目(projects)，第12行，用地需求(land_demand)，单元格 G12" /
     "sheet projects, row 12, land_demand (Land demand), cell G12"."""
     parts: list[str] = []
-    sheet: Any = SHEETS_BY_KEY.get(where.sheet or "") or _results_sheet(where.sheet)
+    sheet: Any = _sheet(where.sheet)
     zh = lang == "zh"
     if where.sheet or where.sheet_name:
         shown = _clean(where.sheet_name, 40) if where.sheet_name else (sheet.name(lang) if sheet else where.sheet)
@@ -569,23 +569,24 @@ def render_location(where: Location, lang: str) -> str:
 def sheet_words(key: str, lang: str) -> str:
     """A sheet (scenario or results) named in a sentence, as the workbook written in `lang` names it:
     "“上年执行”表(actuals)" / "the actuals sheet"."""
-    sheet: Any = SHEETS_BY_KEY.get(key) or _results_sheet(key)
+    sheet: Any = _sheet(key)
     return f"“{sheet.label_zh}”表({sheet.key})" if lang == "zh" else f"the {sheet.key} sheet"
 
 
 def column_words(sheet_key: str, keys: Sequence[str]) -> dict[str, str]:
     """Columns of a sheet (scenario or results) named in a sentence, as a {zh, en} parameter: in zh by label and
     key, as a location names a column ("区县代码(district_id)、年度(year)"), in en by key ("district_id, year")."""
-    sheet: Any = SHEETS_BY_KEY.get(sheet_key) or _results_sheet(sheet_key)
+    sheet: Any = _sheet(sheet_key)
     return {"zh": "、".join(f"{sheet.column(k).label_zh}({k})" for k in keys), "en": ", ".join(keys)}
 
 
-def _results_sheet(key: str | None) -> Any:
-    """A results workbook's sheet (`outputs.py`) by key, for a problem found reading one back (`explain`,
-    `compare`, `rollover`); None for others. The scenario's sheets come first: `districts` is both."""
+def _sheet(key: str | None) -> Any:
+    """A sheet by key: a scenario's (`schema.py`), else a results workbook's (`outputs.py`, for a problem found
+    reading one back: `explain`, `compare`, `rollover`); None for others. The scenario's sheets come first:
+    `districts` is both."""
     from quota_opt.outputs import RESULT_SHEETS
 
-    return next((s for s in RESULT_SHEETS if s.key == key), None)
+    return SHEETS_BY_KEY.get(key or "") or next((s for s in RESULT_SHEETS if s.key == key), None)
 
 
 def _column_of(where: Location) -> Column | None:

@@ -324,7 +324,7 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
         for lang in ("zh", "en")}
     # the quota it lost to: of those sources, the one whose lowest-scored funded project scored least
     rivals = [(low, key) for key, _ in sources
-              if (low := ctx.lowest_funded(year, None if key in _CITY_LEVEL else rec["district_id"],
+              if (low := ctx.lowest_funded(year, None if key in CITY_LEVEL else rec["district_id"],
                                            _USED_COLUMN[key])) is not None]
     lost_to = min(rivals, key=lambda r: (r[0][0], r[0][1])) if rivals else None  # ((score, project), quota)
     binding = lost_to[1] if lost_to else sources[0][0]
@@ -333,7 +333,7 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
         "left": _fmt(total, digits), "need": _fmt(land if kind == "land" else energy, digits),
         "score": float(rec["score"]), "binding": binding,
         "quota": {lang: quota_words(binding, district_name, rec["district_id"], lang) for lang in ("zh", "en")},
-        "district_id": None if binding in _CITY_LEVEL else rec["district_id"],
+        "district_id": None if binding in CITY_LEVEL else rec["district_id"],
     }
     if not rec["city_eligible"]:
         params["why"] = {lang: _misfit_clause(bool(rec["fits_layout"]), bool(cand["first_report_ok"]), lang)
@@ -346,7 +346,8 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
     return OUTCOMPETED, params
 
 
-_CITY_LEVEL = {"provincial_pool", "province_request", "city_energy_pool"}
+# a reason's binding keys that name a city quota (the others name a district's, or a platform's)
+CITY_LEVEL = {"provincial_pool", "province_request", "city_energy_pool"}
 _USED_COLUMN = {"district_land_quota": "land_district_quota", "stock": "land_stock",
                 "provincial_pool": "land_provincial_pool", "province_request": "land_province_request",
                 "district_energy": "energy_district", "city_energy_pool": "energy_city_pool"}
@@ -372,7 +373,7 @@ def quota_words(key: str, where_zh: str, where_en: str, lang: str) -> str:
     The reasons, explain's thresholds and the infeasibility report all name a district's or platform's quota here."""
     zh, en = QUOTA_NAMES[BINDING_QUOTA[key]]
     name, where = (zh, where_zh) if lang == "zh" else (en, where_en)
-    if key in _CITY_LEVEL:
+    if key in CITY_LEVEL:
         return name
     if key == "platform":
         word = _PLATFORM_WORD[lang]

@@ -26,7 +26,7 @@ from quota_opt.errors import InputError, Problem, Severity
 from quota_opt.greedy import ranking_rule
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import prepare
-from quota_opt.reasons import QUOTA_NAMES, UNIT_WORDS, quota_words
+from quota_opt.reasons import BINDING_QUOTA, CITY_LEVEL, UNIT_WORDS, quota_words
 from quota_opt.results import interpret, kpis
 from quota_opt.run import RunOptions, RunResult, run_scenario, solve_options
 from quota_opt.scenario import Scenario
@@ -274,28 +274,24 @@ def _binding_row(base: RunResult, project_id: str, row: dict[str, Any]
     # a district as the reasons name it: by its name in zh ("西湖区2026年…"), by its id in en ("D03 2026 …")
     districts = form.prep.scenario.districts
     dname = dict(zip(districts["district_id"], districts["name"], strict=True)).get(district) or district
-    mu, tce = UNIT_WORDS["land"], UNIT_WORDS["energy"]
+    binding = binding if binding in BINDING_QUOTA else "district_land_quota"
+    family = BINDING_QUOTA[binding]
+    key: Any = platform if binding == "platform" else year if binding in CITY_LEVEL else (district, year)
+    unit = UNIT_WORDS["energy" if family in ("district_energy_budget", "city_energy_pool") else "land"]
 
-    def named(family: str, where_zh: str, where_en: str) -> dict[str, str]:
-        """The quota's name as every report gives it (reasons.QUOTA_NAMES), after its district and year."""
-        zh, en = QUOTA_NAMES[family]
-        return {"zh": f"{where_zh}{zh}", "en": f"{where_en} {en}"}
+    def label(lang: str) -> str:
+        """The quota's name as every report gives it (reasons.quota_words), with its year: a district's after the
+        district and year ("西湖区2026年…", "D03 2026 …"), the city's after the year, the platform's (over the
+        horizon) without one."""
+        if binding == "platform":
+            return quota_words(binding, platform, platform, lang)
+        name = quota_words(binding, f"{dname}{year}年", f"{district} {year}", lang)
+        if binding not in CITY_LEVEL:
+            return name
+        return f"{year}年{name}" if lang == "zh" else f"{year} {name}"
 
-    here_zh, here_en = f"{dname}{year}年", f"{district} {year}"
-    names = {
-        "district_land_quota": ("district_land_quota", (district, year),
-                                named("district_land_quota", here_zh, here_en), mu),
-        "stock": ("stock_inventory", (district, year), named("stock_inventory", here_zh, here_en), mu),
-        "provincial_pool": ("provincial_reward_pool", year, named("provincial_reward_pool", f"{year}年", f"{year}"), mu),
-        "province_request": ("province_request_cap", year, named("province_request_cap", f"{year}年", f"{year}"), mu),
-        "district_energy": ("district_energy_budget", (district, year),
-                            named("district_energy_budget", here_zh, here_en), tce),
-        "city_energy_pool": ("city_energy_pool", year, named("city_energy_pool", f"{year}年", f"{year}"), tce),
-        "platform": ("platform_land_capacity", platform,
-                     {lang: quota_words("platform", platform, platform, lang) for lang in ("zh", "en")}, mu),
-    }
-    family, key, label, unit = names.get(binding or "district_land_quota", names["district_land_quota"])
+    labels = {lang: label(lang) for lang in ("zh", "en")}
     con = form.constraints.get(family)
     if con is None or key not in con.keys:
-        return None, label, unit
-    return con.start + con.keys.index(key), label, unit
+        return None, labels, unit
+    return con.start + con.keys.index(key), labels, unit
