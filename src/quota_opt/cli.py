@@ -732,6 +732,9 @@ def rollover(
 ) -> None:
     """Write next year's scenario: the plan's supply up to YEAR becomes actuals, the base year advances.
 
+    A plan computed under a variant (run --variant) is rolled over with that variant applied, as the plan saw
+    the scenario; the variant leaves the variants sheet, the others are kept.
+
     Never writes over its inputs (the results workbook and the plan's scenario); an existing file is
     replaced only with --force. Exit 0 when written, 1 on input errors, 4 when the scenario could not be
     written where asked (it is then saved under a fallback name, which the message gives).
@@ -739,7 +742,7 @@ def rollover(
     from quota_opt.io.results_read import made_from, read_results
     from quota_opt.io.template import write_scenario
     from quota_opt.messages import sheet_words
-    from quota_opt.rollover import adoptable
+    from quota_opt.rollover import adoptable, recorded_variant
     from quota_opt.rollover import rollover as roll
 
     results = read_results(results_file)
@@ -753,12 +756,23 @@ def rollover(
                     f"Warning: {scenario_file.name} is not the workbook {results_file.name} was computed from "
                     "(its SHA-256 differs: another scenario, or edited since); check that these results are the plan "
                     "adopted for it."), style="yellow")
-    nxt, note = roll(sc, results.allocation, results.ledger, year, loc=results.loc)
+    variant = recorded_variant(sc, results.summary, results.path.name)
+    nxt, note = roll(sc, results.allocation, results.ledger, year, loc=results.loc, variant=variant)
     path = write_scenario(nxt, output, lang.value, protect=(results_file, scenario_file))
     out.print(t(lang, f"已写出 {note.new_base_year} 年方案：{path}", f"Scenario for {note.new_base_year} written: {path}"))
     actuals = sheet_words("actuals", lang.value)
     out.print(t(lang, f"记入{actuals}的项目：{len(note.recorded)} 个；已完成并移出：{len(note.dropped)} 个。",
                 f"Projects recorded on {actuals}: {len(note.recorded)}; completed and removed: {len(note.dropped)}."))
+    if note.variant:
+        sheet = sheet_words("variants", lang.value)
+        kept = ", ".join(note.kept_variants)
+        err.print(t(lang, f"已按结果记录的方案变体“{note.variant}”结转：该变体的调整已并入新方案的参数和指标，并已从{sheet}中移除"
+                          + (f"；其余变体（{kept}）保留原样，今后将叠加在这些参数和指标之上，请核对。" if kept else "。"),
+                    f'Rolled over under variant "{note.variant}", as the results record: its overrides are now part of '
+                    f"the new scenario's settings and quotas, and it has been removed from {sheet}"
+                    + (f"; the other variants ({kept}) are kept as they were and now apply on top of them: check them."
+                       if kept else "."),
+                    ), style="yellow")
     if note.copied_years:
         years = ", ".join(map(str, note.copied_years))
         quotas = [sheet_words(key, lang.value) for key in ("district_quotas", "city_quotas")]

@@ -9,7 +9,11 @@
 - quotas: rows of years after `year` are kept; a new last year copies the old last year's figures
   (`RolloverNote` lists them so the bureau replaces them with the real ones); with carry-over, quota
   unused at the end of `year` is added to the new base year's quota;
-- settings: base year advanced, everything else unchanged.
+- settings: base year advanced, everything else unchanged;
+- a plan computed under a variant (`variant`, as its results' summary records it) is rolled over from the
+  scenario that variant makes, the one the plan saw: next year starts from the variant's settings and quotas.
+  The variant's rows leave the variants sheet, since applying them again would change those figures twice
+  (a scale of 1.5 would become 2.25); the other variants are kept, now applying on top of them.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ class RolloverNote:
     dropped: list[str] = field(default_factory=list)  # supplied projects whose rewards are all realised
     copied_years: list[int] = field(default_factory=list)  # quota years copied from the last known year
     carried: dict[str, float] = field(default_factory=dict)  # mu of quota carried into the new base year
+    variant: str | None = None  # the variant the plan was computed under, now part of the scenario
+    kept_variants: list[str] = field(default_factory=list)  # the variants sheet's others, kept as they were
 
 
 def adoptable(summary: dict[str, Any], where: Location | None = None) -> None:
@@ -56,6 +62,25 @@ def adoptable(summary: dict[str, Any], where: Location | None = None) -> None:
     if status in failed or status in failed.values():
         raise InputError([Problem(Severity.ERROR, "results_not_adopted", where or _by_key("summary"),
                                   {"found": status})])
+
+
+def recorded_variant(scenario: Scenario, summary: dict[str, Any], results: str) -> str | None:
+    """The variant a results workbook's `summary` says its plan was computed under (None for the base case),
+    checked against the scenario's variants sheet: raise InputError when the sheet no longer has it (renamed or
+    deleted since, or another scenario), rather than roll the plan over into figures it never saw. `results`
+    is the results workbook's file name, for the message."""
+    from quota_opt.variants import variant_names
+
+    recorded = summary.get("variant")
+    name = "" if recorded is None else str(recorded).strip()
+    if not name:
+        return None
+    known = variant_names(scenario)
+    if name not in known:
+        raise InputError([Problem(Severity.ERROR, "results_variant_missing", scenario.loc("variants"), {
+            "results": results, "variant": name,
+            "scenario": scenario.source_path.name if scenario.source_path else "", "known": ", ".join(known) or "—"})])
+    return name
 
 
 def plan_problems(scenario: Scenario, allocation: pd.DataFrame, loc: Locate = _by_key) -> None:
@@ -94,16 +119,25 @@ def ledger_problems(ledger: pd.DataFrame, year: int, loc: Locate = _by_key) -> N
 
 
 def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame, year: int,
-             loc: Locate = _by_key) -> tuple[Scenario, RolloverNote]:
+             loc: Locate = _by_key, variant: str | None = None) -> tuple[Scenario, RolloverNote]:
     """Next year's scenario from an adopted plan (`allocation` and `ledger` as in `Plan` or a results workbook;
-    for a workbook, `loc=ResultsBook.loc` names its sheets in a problem as the file does)."""
+    for a workbook, `loc=ResultsBook.loc` names its sheets in a problem as the file does). `variant` is the
+    variant of `scenario` the plan was computed under (`recorded_variant`): it is applied first, and its rows
+    leave the variants sheet. Raises InputError for a variant the sheet does not have."""
+    from quota_opt.variants import apply_variant, variant_names
+
+    variants, names = scenario.variants, variant_names(scenario)
+    if variant:
+        variants = variants[variants["variant"] != variant]  # the rows apply_variant applies
+        scenario = apply_variant(scenario, variant)
     s = scenario.settings
     if year not in s.years:
         raise InputError([Problem(Severity.ERROR, "rollover_year_outside", scenario.loc("settings", column="base_year"),
                                   {"found": year, "first": s.base_year, "last": s.last_year})])
     plan_problems(scenario, allocation, loc)
     new_base = year + 1
-    note = RolloverNote(new_base)
+    note = RolloverNote(new_base, variant=variant or None,
+                        kept_variants=[n for n in names if n != variant] if variant else [])
     a = allocation
     supplied = a[a["selected"] & a["year"].notna() & (a["year"].astype("Int64") <= year)]
     new_rows = supplied[supplied["status"] == "selected"]
@@ -156,6 +190,6 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
         "districts": districts, "platforms": scenario.platforms.drop(columns=[ROW]),
         "chains": scenario.chains.drop(columns=[ROW]), "district_quotas": dq_new.sort_values(["year", "district_id"]),
         "city_quotas": cq_new.sort_values("year"), "projects": projects, "actuals": actuals,
-        "variants": scenario.variants.drop(columns=[ROW]),
+        "variants": variants.drop(columns=[ROW]),
     }
     return Scenario.from_tables(settings, {k: v.reset_index(drop=True) for k, v in tables.items()}), note

@@ -1,0 +1,96 @@
+"""`rollover` of a plan computed under a variant: next year starts from the quotas and settings the adopted plan
+saw (the variant applied), not from the base scenario's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from builders import project, tiny
+from quota_opt.cli import app
+from quota_opt.io.template import write_scenario
+from quota_opt.scenario import normalize_table
+from quota_opt.validate import read_scenario
+
+runner = CliRunner()
+
+VARIANTS = [
+    {"variant": "more", "target": "district_quotas.new_land_quota", "operation": "scale", "value": "1.5"},
+    {"variant": "more", "target": "reward_ratio", "operation": "set", "value": "0.2"},
+    {"variant": "less", "target": "district_quotas.new_land_quota", "operation": "scale", "value": "0.5"},
+]
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """plan.xlsx (zh, 2026-2027, carry-over): district A's quota is 100 mu in 2026 and 40 in 2027; variant
+    "more" scales it by 1.5 (150 and 60) and sets the reward ratio to 0.2, "less" halves it.
+    plan_more_results.xlsx is the plan adopted under "more": A (60), B (30) and C (50) supplied in 2026 from
+    its 150 mu, 10 mu left and carried over."""
+    folder = tmp_path_factory.mktemp("plan")
+    sc = tiny([project("A", 60, investment=10), project("B", 30, investment=8), project("C", 50, investment=6)],
+              quotas={("A", 2026): {"new_land_quota": 100}, ("A", 2027): {"new_land_quota": 40}},
+              horizon_years=2, carryover_allowed=True, scenario_name="plan")
+    sc.variants = normalize_table("variants", pd.DataFrame(VARIANTS))
+    write_scenario(sc, folder / "plan.xlsx", "zh")
+    res = runner.invoke(app, ["run", str(folder / "plan.xlsx"), "--variant", "more",
+                              "-o", str(folder / "plan_more_results.xlsx")])
+    assert res.exit_code == 0, res.output
+    return folder
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rollover_applies_the_variant_the_plan_was_adopted_under(plan: Path, tmp_path: Path, lang: str) -> None:
+    """The rollover read the base scenario: 2027's quota was the base's 40 mu (plus the 10 mu the variant's plan
+    left over, 50), the reward ratio the base's 0.5, and "more" stayed on the variants sheet, so running it next
+    year would scale the quota a second time. Now 2027 has "more"'s 60 + 10 carried = 70 mu, 2028 (copied from
+    the last year, 2027, as the variant had it) 60, the reward ratio is 0.2, "more" has left the variants sheet
+    and "less" is kept; the console says so."""
+    res = runner.invoke(app, ["rollover", str(plan / "plan_more_results.xlsx"), "-o", str(tmp_path / "next.xlsx"),
+                              "--year", "2026", "--lang", lang])
+    assert res.exit_code == 0, res.output
+    nxt = read_scenario(tmp_path / "next.xlsx")  # validates
+    quota = nxt.district_quotas.set_index("year")["new_land_quota"]
+    assert (quota[2027], quota[2028]) == pytest.approx((70, 60))
+    assert nxt.settings.reward_ratio == pytest.approx(0.2)
+    assert nxt.settings.base_year == 2027 and nxt.settings.scenario_name == "plan · more"
+    assert list(nxt.variants["variant"]) == ["less"]
+    assert sorted(nxt.actuals["project_id"]) == ["A", "B", "C"]
+    shown = " ".join(res.output.split())
+    if lang == "zh":
+        assert ("已按结果记录的方案变体“more”结转：该变体的调整已并入新方案的参数和指标，并已从“方案变体”表(variants)中"
+                "移除；其余变体（less）保留原样，今后将叠加在这些参数和指标之上，请核对。") in shown, shown
+    else:
+        assert ('Rolled over under variant "more", as the results record: its overrides are now part of the new '
+                "scenario's settings and quotas, and it has been removed from the variants sheet; the other variants "
+                "(less) are kept as they were and now apply on top of them: check them.") in shown, shown
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rollover_of_a_variant_no_longer_in_the_scenario_is_an_input_error(plan: Path, tmp_path: Path,
+                                                                          lang: str) -> None:
+    """The variant the plan was computed under was renamed on the scenario's variants sheet since: the rollover
+    went ahead from the base scenario without a word; now it is one input error naming the variant, the
+    results and the scenario, and nothing is written."""
+    wb = openpyxl.load_workbook(plan / "plan.xlsx")
+    sheet = wb["方案变体"]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == "more":
+            row[0].value = "more2"
+    wb.save(tmp_path / "plan.xlsx")
+    (tmp_path / "plan_more_results.xlsx").write_bytes((plan / "plan_more_results.xlsx").read_bytes())
+    res = runner.invoke(app, ["rollover", str(tmp_path / "plan_more_results.xlsx"), "-o", str(tmp_path / "next.xlsx"),
+                              "--year", "2026", "--lang", lang])
+    assert res.exit_code == 1, res.output
+    shown = " ".join(res.output.split())
+    if lang == "zh":
+        assert ("工作表 方案变体(variants)：结果 plan_more_results.xlsx 是在方案变体“more”下计算的，但方案工作簿 "
+                "plan.xlsx 中已没有该变体（现有：more2, less）") in shown, shown
+    else:
+        assert ('sheet 方案变体 (variants): plan_more_results.xlsx was computed under variant "more", which the '
+                "scenario workbook plan.xlsx no longer has (known: more2, less)") in shown, shown
+    assert not (tmp_path / "next.xlsx").exists()
