@@ -81,8 +81,44 @@ def test_bad_ranges_are_explained_in_chinese_too(text: str, zh: str) -> None:
 def test_parse_params_reports_every_bad_param() -> None:
     with pytest.raises(SweepError) as info:
         parse_params(["deferral_discount=2", "nonsense=1", "reward_ratio=1"])
-    assert len(info.value.lines) == 2
+    assert len(info.value.errors) == 2
     assert "推迟折扣" in info.value.report("zh")
+
+
+REFUSED = ["reward_ratio", "nonsense=1", "base_year=2027", "reward_ratio=", "misfit_policy=0:1:1", "reward_ratio=0:1",
+           "reward_ratio=0:x:1", "reward_ratio=0:1:0", "reward_ratio=1:0:0.5", "reward_ratio=0:inf:1",
+           "reward_ratio=0:100000:1", "reward_ratio=1,,2", "deferral_discount=0.5:1.5:0.5", "horizon_years=1.5"]
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_a_refused_param_is_a_message_of_the_catalogue(text: str) -> None:
+    """SweepError's sentences were written in sweep.py as (zh, en) pairs, outside messages.py (and so outside
+    docs/workbook.md), as were compare.py's "nothing to sweep" and "unknown KPI": now each is a code of the
+    catalogue, and a SweepError an InputError of such problems (exit 1, as before)."""
+    from quota_opt.errors import InputError
+    from quota_opt.messages import TEMPLATES
+
+    with pytest.raises(SweepError) as info:
+        parse_param(text)
+    assert isinstance(info.value, InputError) and info.value.exit_code == 1
+    assert info.value.errors and all(p.code in TEMPLATES for p in info.value.errors)
+    for lang in ("zh", "en"):
+        assert info.value.report(lang) == "\n".join(f"- {p.message(lang)}" for p in info.value.errors)
+    for refuse in (lambda: sweep_grid([parse_param("reward_ratio=1"), parse_param("reward_ratio=2")]),
+                   lambda: sweep_grid({"reward_ratio": range(101), "w_investment": range(100)}),
+                   lambda: cmp.sweep_cases(tiny([project("A", 10)]), []),
+                   lambda: cmp.Tradeoff.parse("nope", "-objective")):
+        with pytest.raises(SweepError) as info:
+            refuse()
+        assert [p.code in TEMPLATES for p in info.value.errors] == [True]
+
+
+def test_a_range_of_two_numbers_is_refused_in_chinese_for_what_it_is() -> None:
+    """reward_ratio=0:1 (no step) was refused in zh as 区间写法只适用于数值参数, though reward_ratio is one; the
+    en said it needs three numbers and a numeric setting."""
+    with pytest.raises(SweepError) as info:
+        parse_param("reward_ratio=0:1")
+    assert "三个数" in info.value.report("zh") and "three numbers" in info.value.report("en")
 
 
 def test_sweep_grid_is_the_full_cross_product() -> None:

@@ -301,7 +301,7 @@ def sweep_cases(scenario: Scenario, params: Sequence[Param] | dict[str, Sequence
     """
     grid = sweep_grid(params)
     if not grid:
-        raise SweepError([("没有要扫描的参数（用 --param 指定）", "nothing to sweep (give at least one --param)")])
+        raise SweepError([Problem(Severity.ERROR, "sweep_no_params", Location(), {})])
     cases = []
     for point in grid:
         sc = scenario.copy()
@@ -662,16 +662,16 @@ class Tradeoff:
     @classmethod
     def parse(cls, x: str, y: str) -> Tradeoff:
         """From CLI keys; a leading "-" minimises (e.g. "-mu_to_request"). Raises SweepError for unknown keys."""
-        lines = []
+        problems = []
         keys = []
-        for text in (x, y):
+        for option, text in (("--x", x), ("--y", y)):
             key = text.strip().lstrip("-")
             if key not in COMPARED_KPIS:
-                lines.append((f"未知指标 “{key}”；可用：{', '.join(COMPARED_KPIS)}",
-                              f"unknown KPI {key!r}; use one of: {', '.join(COMPARED_KPIS)}"))
+                problems.append(Problem(Severity.ERROR, "unknown_kpi", Location(),
+                                        {"option": option, "found": key, "allowed": ", ".join(COMPARED_KPIS)}))
             keys.append((key, not text.strip().startswith("-")))
-        if lines:
-            raise SweepError(lines)
+        if problems:
+            raise SweepError(problems)
         return cls(keys[0][0], keys[1][0], keys[0][1], keys[1][1])
 
     def front(self, results: Sequence[CaseResult]) -> list[bool]:

@@ -436,6 +436,30 @@ TEMPLATES: dict[str, tuple[str, str]] = {
                               'case "{case}" has no scenario to solve (expected a scenario read and validated).'),
     "compare_no_cases": ("没有可比较的情形（情形列表为空）。", "there is nothing to compare (the list of cases is empty)."),
     "bad_option": ("选项 {option}：应为{expected}，实际为 {found}。", "option {option}: expected {expected}, got {found}."),
+    # sweeps (sweep.parse_param: a --param's spec; sweep_grid: the grid; compare.Tradeoff: --x, --y)
+    "param_syntax": ("--param {spec}：应为 参数=起:止:步长 或 参数=值1,值2。",
+                     "--param {spec}: expected key=start:stop:step or key=v1,v2."),
+    "param_unknown": ("--param {spec}：未知或不可扫描的参数“{found}”；可用：{allowed}。",
+                      "--param {spec}: unknown or unsweepable setting '{found}'; use one of: {allowed}."),
+    "param_no_values": ("--param {spec}：缺少取值。", "--param {spec}: no values given."),
+    "param_range_form": ("--param {spec}：区间写法 起:止:步长 需要三个数，且只适用于数值参数。",
+                         "--param {spec}: start:stop:step needs three numbers and a numeric setting."),
+    "param_range_numbers": ("--param {spec}：起、止和步长应为数。", "--param {spec}: start, stop and step must be numbers."),
+    "param_range_not_finite": ("--param {spec}：区间无效（起、止和步长应为有限的数）。",
+                               "--param {spec}: invalid range (start, stop and step must be finite numbers)."),
+    "param_step_zero": ("--param {spec}：区间无效（步长不能为 0）。", "--param {spec}: invalid range (step must not be 0)."),
+    "param_step_away": ("--param {spec}：区间无效（步长的方向背离终点：起点小于终点时步长应为正，反之为负）。",
+                        "--param {spec}: invalid range (step moves away from stop)."),
+    "param_too_many_values": ("--param {spec}：区间无效（共 {count} 个取值，最多 {max} 个）。",
+                              "--param {spec}: invalid range ({count} values; at most {max})."),
+    "param_empty_item": ("--param {spec}：取值列表中有空项。", "--param {spec}: empty item in the list."),
+    "param_value": ("--param {spec}：工作表 参数设置(settings)，{setting}：应为{expected}，实际为 {found}。",
+                    "--param {spec}: sheet settings, {setting}: expected {expected}, got {found}."),
+    "param_repeated": ("参数重复：{keys}。", "setting given more than once: {keys}."),
+    "sweep_too_many_points": ("扫描点数 {size} 超过上限 {max}。", "{size} sweep points; at most {max}."),
+    "sweep_no_params": ("没有要扫描的参数（用 --param 指定）。", "nothing to sweep (give at least one --param)."),
+    "unknown_kpi": ("选项 {option}：未知指标“{found}”；可用：{allowed}。",
+                    "option {option}: unknown KPI '{found}'; use one of: {allowed}."),
     "output_exists": (
         "{path} 已存在，未覆盖（方案工作簿多为手工填写，覆盖会丢失内容）。如确要替换，请加 --force；否则请另选文件名。",
         "{path} already exists and was left as it is (a scenario workbook is usually filled in by hand). Add "
@@ -450,10 +474,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 
 # Codes whose `found` is a cell value, shown quoted ("abc", 12, TRUE, 2026-01-01, (blank)).
 _QUOTED = {"bad_value", "out_of_range", "coerced_number", "variant_bad_value", "setting_without_name", "excel_error",
-           "totals_row_skipped", "variant_value", "variant_factor", "variant_scaled_out_of_range"}
+           "totals_row_skipped", "variant_value", "variant_factor", "variant_scaled_out_of_range", "param_value"}
 _MAX_SHOWN = 60  # characters of a cell value shown in a message
-_OWN_TEXT = {"expected", "reason", "columns", "code"}  # parameters written by the product, shown as they are
-_LIMITS = {"path": 300, "workbook": 300, "detail": 300, "key_text": 200, "other_text": 200}
+_OWN_TEXT = {"expected", "reason", "columns", "code", "allowed"}  # parameters written by the product, shown as they are
+_LIMITS = {"path": 300, "workbook": 300, "detail": 300, "key_text": 200, "other_text": 200, "spec": 300}
 
 
 def _clean(text: str, limit: int = 120) -> str:

@@ -4,9 +4,9 @@ Pure functions, no files and no solver: `quota_opt.compare` turns each grid poin
 
 A spec is `start:stop:step` (inclusive of `stop` within float tolerance: `0:1:0.1` gives 11 values,
 0.0 … 1.0) or a comma list (`0.5,1.0`; for yes/no and choice settings, `yes,no` or
-`exclude,district_only`). Every value is checked against the settings schema (type and bounds) with
-the same messages as the workbook reader, so `--param deferral_discount=0.5:1.5:0.5` is refused
-before anything is solved.
+`exclude,district_only`). Every value is checked against the settings schema (type and bounds) as the
+workbook reader checks a cell, so `--param deferral_discount=0.5:1.5:0.5` is refused before anything is
+solved. Every refusal is a SweepError of the catalogue's messages (messages.TEMPLATES, the param_… codes).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from quota_opt.errors import Location, Problem, QuotaOptError, Severity
+from quota_opt.errors import InputError, Location, Problem, Severity
 from quota_opt.outputs import yes_no
 from quota_opt.schema import SETTINGS, Column, ColumnType, match_column
 
@@ -29,18 +29,14 @@ MAX_POINTS = 10_000
 _TOL = 1e-9
 
 
-class SweepError(QuotaOptError):
-    """A `--param` cannot be used: unknown setting, malformed spec, or values outside the schema's bounds."""
+class SweepError(InputError):
+    """A `--param` (or --x, --y) cannot be used: unknown setting, malformed spec, values outside the schema's
+    bounds, too many points. Its problems are messages of the catalogue (messages.TEMPLATES), as for any input
+    error (exit 1)."""
 
-    exit_code = 1
 
-    def __init__(self, lines: list[tuple[str, str]]):
-        self.lines = lines  # (zh, en) per problem
-        super().__init__(self.report("en"))
-
-    def report(self, lang: str = "zh") -> str:
-        texts = [zh if lang == "zh" else en for zh, en in self.lines]
-        return texts[0] if len(texts) == 1 else "".join(f"\n  - {t}" for t in texts)
+def _refused(code: str, **params: Any) -> SweepError:
+    return SweepError([Problem(Severity.ERROR, code, Location(), params)])
 
 
 @dataclass(frozen=True)
@@ -57,11 +53,12 @@ class Param:
 
 
 class RangeError(ValueError):
-    """A start:stop:step that gives no values, said in both languages."""
+    """A start:stop:step that gives no values: `code` names the message (messages.TEMPLATES, with the --param
+    spec as `spec`), `params` fill the rest."""
 
-    def __init__(self, zh: str, en: str):
-        super().__init__(en)
-        self.zh, self.en = zh, en
+    def __init__(self, code: str, **params: Any):
+        super().__init__(code, params)
+        self.code, self.params = code, params
 
 
 def float_range(start: float, stop: float, step: float) -> list[float]:
@@ -71,15 +68,15 @@ def float_range(start: float, stop: float, step: float) -> list[float]:
     Raises RangeError for a zero step, a step that moves away from stop, or too many values.
     """
     if not all(math.isfinite(v) for v in (start, stop, step)):
-        raise RangeError("起、止和步长应为有限的数", "start, stop and step must be finite numbers")
+        raise RangeError("param_range_not_finite")
     if step == 0:
-        raise RangeError("步长不能为 0", "step must not be 0")
+        raise RangeError("param_step_zero")
     span = stop - start
     if span * step < 0:
-        raise RangeError("步长的方向背离终点（起点小于终点时步长应为正，反之为负）", "step moves away from stop")
+        raise RangeError("param_step_away")
     count = math.floor(span / step + _TOL) + 1
     if count > MAX_POINTS:
-        raise RangeError(f"共 {count} 个取值，最多 {MAX_POINTS} 个", f"{count} values; at most {MAX_POINTS}")
+        raise RangeError("param_too_many_values", count=count, max=MAX_POINTS)
     return [float(f"{start + i * step:.12g}") for i in range(count)]
 
 
@@ -88,57 +85,56 @@ def parse_param(text: str) -> Param:
 
     Raises SweepError with every problem (each value checked against the schema's type and bounds).
     """
+    from quota_opt.messages import expected_words
     from quota_opt.validate import BAD, parse_cell
 
     raw = str(text).strip()
     if "=" not in raw:
-        raise SweepError([(f"--param {raw}：应为 参数=起:止:步长 或 参数=值1,值2",
-                           f"--param {raw}: expected key=start:stop:step or key=v1,v2,…")])
+        raise _refused("param_syntax", spec=raw)
     name, spec = (part.strip() for part in raw.split("=", 1))
     col = match_column(SETTINGS, name)
     if col is None or col.key in NOT_SWEPT:
         allowed = ", ".join(c.key for c in SETTINGS.columns if c.key not in NOT_SWEPT)
-        raise SweepError([(f"--param {raw}：未知或不可扫描的参数 “{name}”；可用：{allowed}",
-                           f"--param {raw}: unknown or unsweepable setting {name!r}; use one of: {allowed}")])
+        raise _refused("param_unknown", spec=raw, found=name, allowed=allowed)
     if not spec:
-        raise SweepError([(f"--param {raw}：缺少取值", f"--param {raw}: no values given")])
+        raise _refused("param_no_values", spec=raw)
     parts: list[Any]
     if ":" in spec:
         pieces = [p.strip() for p in spec.split(":")]
         if col.type not in NUMERIC or len(pieces) != 3:
-            raise SweepError([(f"--param {raw}：区间写法 起:止:步长 只适用于数值参数",
-                               f"--param {raw}: start:stop:step needs three numbers and a numeric setting")])
+            raise _refused("param_range_form", spec=raw)
         try:
             start, stop, step = (float(p) for p in pieces)
         except ValueError:
-            raise SweepError([(f"--param {raw}：起、止和步长应为数", f"--param {raw}: start, stop and step must be numbers")]
-                             ) from None
+            raise _refused("param_range_numbers", spec=raw) from None
         try:
             parts = list(float_range(start, stop, step))
         except RangeError as exc:
-            raise SweepError([(f"--param {raw}：区间无效（{exc.zh}）", f"--param {raw}: invalid range ({exc.en})")]
-                             ) from None
+            raise _refused(exc.code, spec=raw, **exc.params) from None
     else:
         parts = [p.strip() for p in spec.split(",")]
         if any(p == "" for p in parts):
-            raise SweepError([(f"--param {raw}：取值列表中有空项", f"--param {raw}: empty item in the list")])
+            raise _refused("param_empty_item", spec=raw)
+    setting = {"zh": f"{col.label_zh}({col.key})", "en": f"{col.key} ({col.label_en})"}
     values: list[Any] = []
-    lines: list[tuple[str, str]] = []
+    refused: list[Problem] = []
     for part in parts:
         problems: list[Problem] = []
-        value = parse_cell(col, part, Location(sheet="settings", column=col.key), problems)
+        value = parse_cell(col, part, Location(), problems)
         errors = [p for p in problems if p.severity is Severity.ERROR]
         if value is BAD or value is None or errors:
-            lines.extend((f"--param {raw}：{p.message('zh')}", f"--param {raw}: {p.message('en')}") for p in errors)
-            if not errors:
-                lines.append((f"--param {raw}：取值 “{part}” 无效", f"--param {raw}: invalid value {part!r}"))
+            # the cell's problem, said of the --param: what the setting takes and the value given
+            for p in errors or [Problem(Severity.ERROR, "bad_value", Location(), {})]:
+                refused.append(Problem(Severity.ERROR, "param_value", Location(), {
+                    "spec": raw, "setting": setting, "found": p.params.get("found", part),
+                    "expected": expected_words(col, full=bool(p.params.get("too_large")))}))
             continue
         if col.type is ColumnType.INT:
             value = int(value)
         if value not in values:
             values.append(value)
-    if lines:
-        raise SweepError(lines)
+    if refused:
+        raise SweepError(refused)
     return Param(col.key, tuple(values), spec)
 
 
@@ -152,10 +148,10 @@ def sweep_grid(params: Sequence[Param] | dict[str, Sequence[Any]]) -> list[dict[
     keys = [k for k, _ in items]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
-        raise SweepError([(f"参数重复：{', '.join(repeated)}", f"setting given more than once: {', '.join(repeated)}")])
+        raise _refused("param_repeated", keys=", ".join(repeated))
     size = math.prod(len(v) for _, v in items) if items else 0
     if size > MAX_POINTS:
-        raise SweepError([(f"扫描点数 {size} 超过上限 {MAX_POINTS}", f"{size} sweep points; at most {MAX_POINTS}")])
+        raise _refused("sweep_too_many_points", size=size, max=MAX_POINTS)
     if not items:
         return []
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(list(v) for _, v in items))]
@@ -216,12 +212,12 @@ def pareto(points: Sequence[tuple[float, float] | None],
 def parse_params(texts: Sequence[str]) -> list[Param]:
     """Every `--param` parsed; raises one SweepError listing the problems of all of them."""
     params: list[Param] = []
-    lines: list[tuple[str, str]] = []
+    problems: list[Problem] = []
     for text in texts:
         try:
             params.append(parse_param(text))
         except SweepError as exc:
-            lines.extend(exc.lines)
-    if lines:
-        raise SweepError(lines)
+            problems.extend(exc.problems)
+    if problems:
+        raise SweepError(problems)
     return params
