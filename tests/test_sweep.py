@@ -275,6 +275,51 @@ def test_cli_sweep_input_errors(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "unknown KPI" in res.output
 
 
+PARAM_ON_THE_COMMAND_LINE = [
+    ("reward_ratio=-1,1", "zh", '✗ 命令行选项 --param reward_ratio=-1,1，参数 存量盘活奖励比例(reward_ratio)：应为不小于0且不大于10的数，'
+                                '实际为 "-1"。'),
+    ("reward_ratio=-1,1", "en", '✗ command-line option --param reward_ratio=-1,1, setting reward_ratio (Stock-land reward '
+                                'ratio): expected a number ≥ 0 and ≤ 10, got "-1".'),
+    ("deferral_discount=0.5:1.5:0.5", "zh", "✗ 命令行选项 --param deferral_discount=0.5:1.5:0.5，参数 推迟折扣(deferral_discount)："
+                                            "应为大于0且不大于1的数，实际为 1.5。"),
+    ("deferral_discount=0.5:1.5:0.5", "en", "✗ command-line option --param deferral_discount=0.5:1.5:0.5, setting "
+                                            "deferral_discount (Deferral discount): expected a number > 0 and ≤ 1, got 1.5."),
+    ("unknown_key=1,2", "zh", "✗ 命令行选项 --param unknown_key=1,2：未知或不可扫描的参数“unknown_key”；可用：horizon_years, "),
+    ("unknown_key=1,2", "en", "✗ command-line option --param unknown_key=1,2: unknown or unsweepable setting 'unknown_key'; "
+                              "use one of: horizon_years, "),
+    ("reward_ratio=0:1:0", "zh", "✗ 命令行选项 --param reward_ratio=0:1:0：区间无效（步长不能为 0）。"),
+    ("reward_ratio=0:1:0", "en", "✗ command-line option --param reward_ratio=0:1:0: invalid range (step must not be 0)."),
+]
+
+
+@pytest.mark.parametrize(("spec", "lang", "words"), PARAM_ON_THE_COMMAND_LINE,
+                         ids=[f"{spec}-{lang}" for spec, lang, _ in PARAM_ON_THE_COMMAND_LINE])
+def test_a_param_error_is_placed_on_the_command_line(tmp_path: Path, spec: str, lang: str, words: str) -> None:
+    """A value given with --param was reported as if it were on the settings sheet ("工作表 参数设置(settings)，
+    推迟折扣(deferral_discount)" / "sheet settings, deferral_discount …"), though it was typed on the command line;
+    now every --param refusal says it is the command line's --param, naming the setting by label and key."""
+    path = write_scenario(mandatory_needs_request(), tmp_path / "m.xlsx", lang)
+    res = runner.invoke(app, ["sweep", str(path), "--param", spec, "--lang", lang])
+    assert res.exit_code == 1, res.output
+    out = " ".join(res.output.split())
+    assert words in out, out
+    assert "工作表" not in out and "sheet settings" not in out, out
+    assert not list(tmp_path.glob("*_sweep.xlsx"))
+
+
+def test_a_setting_given_twice_or_too_many_points_are_said_of_the_command_line() -> None:
+    with pytest.raises(SweepError) as info:
+        sweep_grid([parse_param("reward_ratio=1"), parse_param("reward_ratio=2")])
+    assert info.value.report("zh") == "- 命令行选项 --param 多次给出同一参数：存量盘活奖励比例(reward_ratio)。每个参数只能用一个 --param。"
+    assert info.value.report("en") == ("- command-line option --param gives the same setting more than once: reward_ratio "
+                                       "(Stock-land reward ratio). Give each setting in one --param.")
+    with pytest.raises(SweepError) as info:
+        sweep_grid([parse_param("w_output_per_mu=0:100:1"), parse_param("w_investment=0:100:1")])
+    assert info.value.report("zh") == "- 命令行选项 --param 的取值共组合出 10,201 个扫描点，超过上限 10,000 个。请减少取值。"
+    assert info.value.report("en") == ("- the values of the command-line options --param make 10,201 sweep points; at most "
+                                       "10,000. Give fewer values.")
+
+
 @pytest.mark.parametrize("command", ["sweep", "compare"])
 def test_a_dask_option_that_is_no_address_is_refused_before_solving(tmp_path: Path, command: str) -> None:
     """--dask foo ended in distributed's "missing port number in address 'foo'" (exit 70) once the cases were

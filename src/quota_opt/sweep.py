@@ -76,7 +76,7 @@ def float_range(start: float, stop: float, step: float) -> list[float]:
         raise RangeError("param_step_away")
     count = math.floor(span / step + _TOL) + 1
     if count > MAX_POINTS:
-        raise RangeError("param_too_many_values", count=count, max=MAX_POINTS)
+        raise RangeError("param_too_many_values", count=f"{count:,}", max=f"{MAX_POINTS:,}")
     return [float(f"{start + i * step:.12g}") for i in range(count)]
 
 
@@ -115,7 +115,7 @@ def parse_param(text: str) -> Param:
         parts = [p.strip() for p in spec.split(",")]
         if any(p == "" for p in parts):
             raise _refused("param_empty_item", spec=raw)
-    setting = {"zh": f"{col.label_zh}({col.key})", "en": f"{col.key} ({col.label_en})"}
+    setting = {"zh": f"{col.label_zh}({col.key})", "en": f"{col.key} ({col.label_en})"}  # as a location names it
     values: list[Any] = []
     refused: list[Problem] = []
     for part in parts:
@@ -123,7 +123,7 @@ def parse_param(text: str) -> Param:
         value = parse_cell(col, part, Location(), problems)
         errors = [p for p in problems if p.severity is Severity.ERROR]
         if value is BAD or value is None or errors:
-            # the cell's problem, said of the --param: what the setting takes and the value given
+            # the cell's problem, said of the command line's --param: what the setting takes and the value given
             for p in errors or [Problem(Severity.ERROR, "bad_value", Location(), {})]:
                 refused.append(Problem(Severity.ERROR, "param_value", Location(), {
                     "spec": raw, "setting": setting, "found": p.params.get("found", part),
@@ -148,10 +148,12 @@ def sweep_grid(params: Sequence[Param] | dict[str, Sequence[Any]]) -> list[dict[
     keys = [k for k, _ in items]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
-        raise _refused("param_repeated", keys=", ".join(repeated))
+        cols = [SETTINGS.column(k) for k in repeated]
+        raise _refused("param_repeated", keys={"zh": "、".join(f"{c.label_zh}({c.key})" for c in cols),
+                                               "en": ", ".join(f"{c.key} ({c.label_en})" for c in cols)})
     size = math.prod(len(v) for _, v in items) if items else 0
     if size > MAX_POINTS:
-        raise _refused("sweep_too_many_points", size=size, max=MAX_POINTS)
+        raise _refused("sweep_too_many_points", size=f"{size:,}", max=f"{MAX_POINTS:,}")
     if not items:
         return []
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(list(v) for _, v in items))]
