@@ -87,6 +87,29 @@ def test_unknown_variant_is_a_clear_error(tmp_path: Path) -> None:
     assert 'no variant named "nope"' in res.output
 
 
+@pytest.mark.parametrize(("lang", "words"), [
+    ("zh", "错误: 求解器 HiGHS 未接受模型（HighsStatus.kWarning）。多半是工作簿中有极小的数"),
+    ("en", "Error: the solver HiGHS did not accept the model (HighsStatus.kWarning). Most likely the workbook holds a "
+           "number so small"),
+])
+def test_a_model_highs_refuses_is_said_in_the_users_language(tmp_path: Path, lang: str, words: str) -> None:
+    """A land demand of 0.000000000001 mu passes the reader (it is > 0), but HiGHS drops so small a coefficient and
+    refuses the model (passModel's kWarning); `run` answered in English whatever --lang said ("HiGHS did not accept
+    the model (HighsStatus.kWarning)"). Now it is a message of the catalogue, still exit 2 (no allocation), no
+    results written, the solver as it was."""
+    sc = tiny([project("A", 60, investment=10), project("B", 1e-12, investment=8)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    path = write_scenario(sc, tmp_path / "tiny.xlsx", lang)
+    res = runner.invoke(app, ["run", str(path), "--lang", lang])
+    assert res.exit_code == 2, res.output
+    out = " ".join(res.output.split())
+    assert words in out, out
+    if lang == "zh":
+        assert "did not accept" not in out
+    assert "Traceback" not in out and "内部错误" not in out and "Internal error" not in out
+    assert not list(tmp_path.glob("*_results.xlsx"))
+
+
 def test_a_message_shows_bracketed_text_as_typed(tmp_path: Path) -> None:
     """Messages were printed as rich markup, so text in square brackets that looks like a style vanished:
     --param reward_ratio=[bold] was answered 'got ""', a file x[red].xlsx was named x.xlsx."""

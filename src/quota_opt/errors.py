@@ -86,16 +86,22 @@ class ModelError(QuotaOptError):
 
 
 class SolveError(QuotaOptError):
-    """The solver failed, or the scenario is infeasible (then `report` says why in policy words)."""
+    """The solver failed, or the scenario is infeasible (then `report` says why in policy words).
+
+    With a `problem` (a code of the message catalogue) `report` says it in the language asked for."""
 
     exit_code = 2
 
-    def __init__(self, message: str, *, infeasible: bool = False, details: str | None = None):
+    def __init__(self, message: str = "", *, infeasible: bool = False, details: str | None = None,
+                 problem: Problem | None = None):
         self.infeasible = infeasible
         self.details = details
-        super().__init__(message)
+        self.problem = problem
+        super().__init__(message or (problem.message("en") if problem is not None else ""))
 
     def report(self, lang: str = "zh") -> str:
+        if self.problem is not None:
+            return self.problem.message(lang)
         return self.details or str(self)
 
 

@@ -374,6 +374,16 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "variants_none": ("工作簿没有方案变体（该表为空或缺失），没有可与基准方案比较的方案。请先在此表中填写变体，或比较多个工作簿。",
                       "the workbook has no variants (this sheet is empty or missing), so there is nothing to compare "
                       "with the base case. Fill in variants on this sheet first, or compare several workbooks."),
+    # the solver
+    "solver_rejected_model": (
+        "求解器 HiGHS 未接受模型（{status}）。多半是工作簿中有极小的数（不为 0，但绝对值不超过 0.000000001，如用地需求 "
+        "0.000000000001 亩），HiGHS 无法使用。请将这样的数改为 0 或合理的数值后重试；如仍出现，请加 --debug 重新运行并将输出"
+        "报告给开发者。",
+        "the solver HiGHS did not accept the model ({status}). Most likely the workbook holds a number so small (not 0, "
+        "but 0.000000001 or less, such as a land demand of 0.000000000001 mu) that HiGHS cannot use it. Change such "
+        "numbers to 0 or a sensible value and run again; if it happens again, run with --debug and report the output "
+        "to the developers.",
+    ),
     # the command line (cli.usage_problem: what click cannot parse, in the words of the line's --lang)
     "unknown_option": ("没有选项 {option}{suggestion}。请运行 {help} 查看可用的选项。",
                        "there is no option {option}{suggestion}. Run {help} to see the options."),

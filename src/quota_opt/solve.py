@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from quota_opt.errors import SolveError
+from quota_opt.errors import Location, Problem, Severity, SolveError
 from quota_opt.model import INF, Formulation, to_pyomo
 
 PYOMO_MAX_COLUMNS = 20_000
@@ -237,7 +237,8 @@ def load_highs(form: Formulation, *, integer: bool = True, names: bool = False) 
                            for v in form.integrality()]
     status = h.passModel(lp)
     if status != highspy.HighsStatus.kOk:
-        raise SolveError(f"HiGHS did not accept the model ({status})")
+        # e.g. kWarning when a coefficient is at or below HiGHS's small_matrix_value (1e-9): it would be dropped
+        raise SolveError(problem=Problem(Severity.ERROR, "solver_rejected_model", Location(), {"status": str(status)}))
     if names:  # names do not travel with passModel; LP/MPS allow only plain ASCII names
         for i, name in enumerate(_file_names(form.col_names())):
             h.passColName(i, name)
