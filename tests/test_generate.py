@@ -79,3 +79,36 @@ def test_make_examples_is_deterministic(tmp_path: Path) -> None:
     after = {p.name: p.read_bytes() for p in (ROOT / "scenarios").glob("*.xlsx") if not p.name.endswith("_results.xlsx")}
     assert before == after
 
+
+
+def test_generate_refuses_what_the_generator_cannot_make_before_it_starts(tmp_path: Path) -> None:
+    """`quota-opt generate --districts 100` (its --help allowed 1 to 500) reached generate_scenario, which makes at
+    most 99 districts: its ValueError ended the command as an internal error, in English, exit 70. Now the option's
+    bounds are within the generator's, so the command line is refused as any bad option is (zh or en, exit 1), and
+    the generator's own ValueErrors (out-of-range projects, districts, years) cannot be reached from the CLI."""
+    import re
+
+    from typer.main import get_command
+
+    from quota_opt import generate
+    from quota_opt.cli import app
+
+    options = {p.name: p for p in get_command(app).commands["generate"].params}  # type: ignore[attr-defined]
+    for name, most in (("projects", generate.MAX_PROJECTS), ("districts", generate.MAX_DISTRICTS),
+                       ("years", generate.MAX_YEARS)):
+        assert options[name].min == 1 and options[name].max <= most, name
+    for argv, words in (
+        (["--districts", "100"], '选项 --districts：应为不小于1且不大于99的整数，实际为 "100"。'),
+        (["--districts", "500", "--lang", "en"], 'option --districts: expected a whole number ≥ 1 and ≤ 99, got "500".'),
+        (["--years", "11"], '选项 --years：应为不小于1且不大于10的整数，实际为 "11"。'),
+        (["--projects", "100001", "--lang", "en"], "option --projects: expected a whole number ≥ 1 and ≤ 100,000, "
+                                                   'got "100001".'),
+    ):
+        done = subprocess.run([sys.executable, "-m", "quota_opt.cli", "generate", "-o", str(tmp_path / "g.xlsx"),
+                               *argv], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1, done.stderr
+        assert words in " ".join(done.stderr.split()), done.stderr
+        assert not re.search(r"内部错误|Internal error|Traceback|ValueError", done.stderr), done.stderr
+    assert not (tmp_path / "g.xlsx").exists()
+    with pytest.raises(ValueError, match="districts"):
+        generate_scenario(projects=10, districts=100, years=1, seed=1)

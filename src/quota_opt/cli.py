@@ -785,8 +785,10 @@ def rollover(
 @guarded
 def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Scenario workbook to write.")],
+    # within generate.MAX_PROJECTS, MAX_DISTRICTS and MAX_YEARS (not imported: it needs numpy), so that a size the
+    # generator cannot make is a bad option here, in the line's language
     projects: Annotated[int, typer.Option("--projects", min=1, max=100_000, help="Number of candidate projects.")] = 120,
-    districts: Annotated[int, typer.Option("--districts", min=1, max=500, help="Number of districts.")] = 13,
+    districts: Annotated[int, typer.Option("--districts", min=1, max=99, help="Number of districts.")] = 13,
     years: Annotated[int, typer.Option("--years", min=1, max=10, help="Planning years.")] = 3,
     seed: Annotated[int, typer.Option("--seed", min=0,
                                       help="Random seed: the same seed gives the same workbook.")] = 1,

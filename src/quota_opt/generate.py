@@ -572,6 +572,13 @@ def _generic_layout(rng: np.random.Generator, districts: int) -> _Layout:
     )
 
 
+# What generate_scenario makes (ValueError beyond): district ids D01…D99. `quota-opt generate` bounds its options
+# within these, so that the CLI refuses a size (bad_option, zh or en) before the generator would.
+MAX_PROJECTS = 1_000_000
+MAX_DISTRICTS = 99
+MAX_YEARS = 10
+
+
 def generate_scenario(projects: int, districts: int, years: int, seed: int, base_year: int = 2026) -> Scenario:
     """A valid synthetic scenario with `projects` candidate projects over `districts` districts and `years` years.
 
@@ -579,12 +586,12 @@ def generate_scenario(projects: int, districts: int, years: int, seed: int, base
     correlated (see the module docstring); land in mu, energy in tce, investment in 亿元, output and
     tax in 万元 per year. The same arguments always give the same scenario.
     """
-    if not 1 <= projects <= 1_000_000:
-        raise ValueError(f"projects must be between 1 and 1,000,000, not {projects}")
-    if not 1 <= districts <= 99:
-        raise ValueError(f"districts must be between 1 and 99, not {districts}")
-    if not 1 <= years <= 10:
-        raise ValueError(f"years must be between 1 and 10, not {years}")
+    if not 1 <= projects <= MAX_PROJECTS:
+        raise ValueError(f"projects must be between 1 and {MAX_PROJECTS:,}, not {projects}")
+    if not 1 <= districts <= MAX_DISTRICTS:
+        raise ValueError(f"districts must be between 1 and {MAX_DISTRICTS}, not {districts}")
+    if not 1 <= years <= MAX_YEARS:
+        raise ValueError(f"years must be between 1 and {MAX_YEARS}, not {years}")
     rng = np.random.default_rng(seed)
     layout = _generic_layout(rng, districts)
     built = _build(rng, layout, projects, years, base_year, Shares(), Tightness())
