@@ -272,6 +272,22 @@ def test_explain_thresholds_by_hand() -> None:
     assert "甲区区县新增建设用地计划指标" in ex.reason["zh"] and "A district new-land quota" in ex.reason["en"]
 
 
+@pytest.mark.parametrize("short", ["land", "energy"])
+def test_explain_finds_the_quota_a_project_is_too_big_for(short: str) -> None:
+    """X (50 mu, 200 tce) is alone in A, with 30 mu of quota (or 120 tce of budget): it is left out, the quota too
+    small. Raising that quota to X's demand lets it in, and explain must say so: it said no change in the searched
+    range flips it, because the model it re-solved had no variable for X in a year X did not fit (model._pairs
+    leaves those out), so raising the quota's row could never select X."""
+    quota = {"new_land_quota": 30, "energy_budget": 1000} if short == "land" else \
+        {"new_land_quota": 100, "energy_budget": 120}
+    sc = tiny([project("X", 50, energy=200)], quotas={("A", 2026): quota}, **INVESTMENT_ONLY)
+    ex = explain_project(sc, "X", RunOptions(backend="highs", mip_gap=1e-9))
+    assert not ex.selected and reason_of(run(sc), "X")[0] == "quota_short"
+    th = next(t for t in ex.thresholds if t.what == "quota")
+    assert th.current == pytest.approx(30 if short == "land" else 120)
+    assert th.flip_at == pytest.approx(50 if short == "land" else 200, rel=0.01)
+
+
 def test_a_quota_has_one_name_in_every_report() -> None:
     """The district new-land quota reads the same in explain's threshold, the left-out reason, the shadow prices
     sheet and the infeasibility report, in zh and en: explain called it 区县新增建设用地指标 / "district land

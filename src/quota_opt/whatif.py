@@ -199,12 +199,16 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
     if quota_row is not None:
         _, rhi = base_form.row_bounds()
         current = float(rhi[quota_row])
+        family = next(c for c in base_form.constraints.values() if c.start <= quota_row < c.start + c.size)
+        key = family.keys[quota_row - family.start]
 
         def with_quota(delta: float) -> bool:
-            form = build_formulation(base_form.prep)
-            con = next(c for c in form.constraints.values() if c.start <= quota_row < c.start + c.size)
+            # more quota can let a project into a year it did not fit in, which the model leaves without a
+            # variable (model._pairs): re-solve with every year of every window when the quota grows
+            form = build_formulation(base_form.prep, prune=delta <= 0)
+            con = form.constraints[family.name]
             con.ub = con.ub.copy()
-            con.ub[quota_row - con.start] += delta
+            con.ub[con.keys.index(key)] += delta
             return selected_with(form)
 
         demand = float(row["energy_demand"]) if unit["en"] == "tce" else land
