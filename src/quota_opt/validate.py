@@ -1053,7 +1053,9 @@ def _check_years(sc: Scenario, districts: set[str], problems: list[Problem]) -> 
         e = int(earliest) if _present(earliest) else first_year
         la = int(latest) if _present(latest) else last_year
         if e > la:
-            _err(problems, "window_inverted", sc.loc("projects", row, "earliest_year"), earliest=e, latest=la)
+            # at the year that was typed: a blank earliest year is the base year, not the mistake
+            column = "earliest_year" if _present(earliest) else "latest_year"
+            _err(problems, "window_inverted", sc.loc("projects", row, column), earliest=e, latest=la)
         elif max(e, first_year) > min(la, last_year):
             column = "earliest_year" if e > last_year else "latest_year"
             _warn(problems, "window_outside_horizon", sc.loc("projects", row, column),

@@ -359,6 +359,14 @@ def window_inverted(tmp: Path) -> Path:
     return _edited(tmp, [("projects", 2, "earliest_year", 2027), ("projects", 2, "latest_year", 2026)])
 
 
+@case("error", "window_inverted", sheet="projects", row=3, column="latest_year", cell="S3",
+      en=r"earliest year 2026 is after latest year 2020", zh=r"最早供地年度 2026 晚于最晚供地年度 2020")
+def window_ends_before_the_base_year(tmp: Path) -> Path:
+    """A latest supply year typed as 2020 (meant 2026), the earliest left blank (the base year, 2026): the mistake
+    is the latest year's cell, S3, not the blank earliest year's R3, which the message named."""
+    return _edited(tmp, [("projects", 3, "latest_year", 2020)])
+
+
 @case("error", "weights_all_zero", sheet="settings", row=settings_row("w_investment"), cell="B9",
       en=r"the five weights .* cannot all be 0")
 def weights_all_zero(tmp: Path) -> Path:
