@@ -20,7 +20,7 @@ from quota_opt.rollover import rollover
 from quota_opt.run import RunOptions, RunResult, run_scenario
 from quota_opt.scenario import Scenario
 from quota_opt.solve import Status
-from quota_opt.validate import check_scenario, read_scenario
+from quota_opt.validate import check_scenario, read_scenario, validate_workbook
 from quota_opt.whatif import explain_project
 
 INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
@@ -234,6 +234,28 @@ def test_rollover_of_a_plan_validates_and_runs(tmp_path: Path) -> None:
     assert r2.solution.status is Status.OPTIMAL and r2.plan is not None
     recorded = r2.plan.allocation.set_index("project_id").loc[note.recorded]
     assert (recorded["status"] == "actual").all()
+
+
+def test_rollover_of_projects_supplied_in_the_last_window_year_validates(tmp_path: Path) -> None:
+    """X (latest supply year 2026, earliest blank) and Y (2026–2026) are supplied in 2026; rolled over to 2027 they
+    stay as projects with an actuals row, their windows as typed. The rolled-over workbook failed to validate:
+    X's window read as 2027 (blank: the new base year) to 2026, an error, and Y was told it misses the horizon and
+    cannot be scheduled. A supplied project's window is history (prepare gives it ALREADY_SUPPLIED first): it is
+    not checked, and the workbook the rollover writes validates and runs."""
+    sc = tiny([project("X", 30, latest_year=2026), project("Y", 20, earliest_year=2026, latest_year=2026),
+               project("Z", 40)], quotas={("A", 2026): {"new_land_quota": 50}, ("A", 2027): {"new_land_quota": 40}},
+              horizon_years=2)
+    r = run(sc)
+    assert r.plan is not None
+    nxt, note = rollover(sc, r.plan.allocation, r.plan.ledger, 2026)
+    assert set(note.recorded) == {"X", "Y"}
+    path = write_scenario(nxt, tmp_path / "next.xlsx", "zh")
+    report = validate_workbook(path)
+    assert report.ok and not [p for p in report.warnings if p.code.startswith("window")], report.messages("zh")
+    r2 = run(report.scenario)
+    assert r2.plan is not None
+    a = r2.plan.allocation.set_index("project_id")
+    assert list(a.loc[["X", "Y"], "status"]) == ["actual", "actual"] and a.at["Z", "selected"]
 
 
 def test_rollover_cli_reads_the_adopted_results(tmp_path: Path) -> None:

@@ -1049,7 +1049,12 @@ def _check_years(sc: Scenario, districts: set[str], problems: list[Problem]) -> 
             if y not in city_years:
                 _warn(problems, "city_quota_missing",
                       Location(sheet="city_quotas", sheet_name=cq_meta.name if cq_meta else None), year=y)
-    for earliest, latest, row in sc.projects[["earliest_year", "latest_year", ROW]].itertuples(index=False, name=None):
+    # a project with an actuals row is supplied: its window is history (a rollover keeps it as typed), not checked
+    supplied = set(sc.actuals["project_id"].dropna())
+    for pid, earliest, latest, row in sc.projects[["project_id", "earliest_year", "latest_year", ROW]].itertuples(
+            index=False, name=None):
+        if pid in supplied:
+            continue
         e = int(earliest) if _present(earliest) else first_year
         la = int(latest) if _present(latest) else last_year
         if e > la:
