@@ -475,6 +475,31 @@ def test_explain_on_results_explains_the_adopted_plan(tmp_path: Path) -> None:
     assert ex.source["en"] == "Explaining the adopted plan in the results workbook."
 
 
+def test_explain_on_results_with_actuals_explains_the_adopted_plan(tmp_path: Path) -> None:
+    """A scenario with actuals (X supplied in 2025, before the horizon; Z in 2026, fixed), run and explained from its
+    results workbook, nothing edited: explain said the results workbook's plan no longer fits its scenario (one of
+    them was edited) and explained a new solve, for every project of every rolled-over scenario. The allocation's
+    actual rows are the scenario's actuals, not decisions to rebuild (X's year is not even in the horizon)."""
+    sc = tiny([project("X", 40, investment=20, stock_land_eligible=True), project("Z", 30, investment=5),
+               project("Y", 40, investment=5)],
+              quotas={("A", 2026): {"new_land_quota": 50}}, reward_ratio=0.5,
+              actuals=[{"project_id": "X", "year": 2025, "land_stock": 40},
+                       {"project_id": "Z", "year": 2026, "land_district_quota": 30}])
+    path = write_scenario(sc, tmp_path / "s.xlsx", "en")
+    assert runner.invoke(app, ["run", str(path), "--lang", "en"]).exit_code == 0
+    for pid in ("Y", "Z"):
+        res = runner.invoke(app, ["explain", str(tmp_path / "s_results.xlsx"), pid, "--lang", "en"])
+        assert res.exit_code == 0, res.output
+        assert "Explaining the adopted plan in the results workbook." in res.output, res.output
+    adopted = read_results(tmp_path / "s_results.xlsx").allocation
+    ex = explain_project(read_scenario(path), "Y", RunOptions(backend="highs"), adopted=adopted)
+    assert ex.selected and ex.source["en"] == "Explaining the adopted plan in the results workbook."
+    # an actual row the scenario no longer has (its actuals row deleted since) is an edit: a new solve, said so
+    edited = read_scenario(path)
+    edited.actuals = edited.actuals[edited.actuals["project_id"] != "Z"].reset_index(drop=True)
+    assert "no longer fits" in explain_project(edited, "Y", RunOptions(backend="highs"), adopted=adopted).source["en"]
+
+
 def test_explain_unknown_project_lists_known_ids(tmp_path: Path) -> None:
     res = runner.invoke(app, ["explain", str(EXAMPLES / "small_en.xlsx"), "P99", "--lang", "en"])
     assert res.exit_code == 1

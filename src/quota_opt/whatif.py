@@ -238,7 +238,15 @@ def adopted_plan(scenario: Scenario, allocation: pd.DataFrame) -> RunResult | No
     y = form.var("supply")
     position = {pid: i for i, pid in enumerate(prep.candidates.index)}
     x = np.zeros(form.n_cols)
-    supplied = allocation[allocation["status"].isin(["selected", "actual"]) & allocation["year"].notna()]
+    # the actual rows are the scenario's actuals (fixed, no decision to rebuild; a year before the horizon too):
+    # they must be the same projects and years, else one of the two was edited
+    actual = allocation[allocation["status"] == "actual"]
+    recorded = {(str(pid), int(year)) for pid, year in zip(scenario.actuals["project_id"], scenario.actuals["year"],
+                                                          strict=True) if pd.notna(pid) and pd.notna(year)}
+    if {(str(pid), int(year)) for pid, year in zip(actual["project_id"], actual["year"], strict=True)
+            if pd.notna(year)} != recorded:
+        return None
+    supplied = allocation[(allocation["status"] == "selected") & allocation["year"].notna()]
     for pid, year in zip(supplied["project_id"], supplied["year"], strict=True):
         if pid not in position or int(year) not in prep.years:
             return None
