@@ -162,7 +162,7 @@ def test_infeasible_report_names_project_district_and_shortfall(tmp_path: Path) 
     assert "仅 120.0 亩，缺口 180.0 亩" in it.messages["zh"]
     assert "short by 180.0 mu" in it.messages["en"]
     # the district as a reason names it: 甲区 (its name) in zh, A (its id) in en
-    assert "district new-land quota of A 2026" in it.messages["en"] and "甲区" not in it.messages["en"]
+    assert "need the A 2026 district new-land quota," in it.messages["en"] and "甲区" not in it.messages["en"]
 
 
 def test_infeasible_cli_exits_3_and_writes_the_report(tmp_path: Path) -> None:
@@ -180,6 +180,21 @@ def test_infeasible_cli_exits_3_and_writes_the_report(tmp_path: Path) -> None:
     assert ws["A2"].value == "district new-land quota"  # the requirement in words, not its key
     assert (ws["B2"].value, ws["C2"].value, ws["D2"].value) == ("A", None, 2026)
     assert ws["E2"].value == pytest.approx(180)
+
+
+def test_the_infeasibility_report_names_a_quota_as_the_reasons_and_explain_do() -> None:
+    """A quota with its district and year reads as the reasons (reasons.quota_words) and explain's thresholds give
+    it, "A 2026 district new-land quota", "2026 city energy pool": the infeasibility report's English put the
+    district or year after the name ("the district new-land quota of A 2026", "the city energy pool of 2026")."""
+    district = run(infeasible_scenario()).infeasibility.items[0]
+    city = run(tiny([project("M", 50, investment=20, energy=250, mandatory=True)],
+                    quotas={("A", 2026): {"new_land_quota": 1000, "energy_budget": 0}},
+                    city={2026: {"city_energy_pool": 100}}, major_investment_threshold=1)).infeasibility.items[0]
+    assert city.requirement == "city_energy_pool"
+    assert "need the A 2026 district new-land quota, but only 120.0 mu" in district.messages["en"]
+    assert "需使用甲区2026年区县新增建设用地计划指标，但可用仅 120.0 亩" in district.messages["zh"]
+    assert "need the 2026 city energy pool, but only 100 tce" in city.messages["en"]
+    assert "需使用2026年市级统筹能耗指标，但可用仅 100 吨标准煤" in city.messages["zh"]
 
 
 def test_infeasible_platform_capacity_is_named_as_a_platform(tmp_path: Path) -> None:
@@ -327,7 +342,7 @@ def test_a_quota_has_one_name_in_every_report() -> None:
         assert threshold[lang] == where + name
         assert name in ex.reason[lang] and name in reason_of(r, "B")[1 if lang == "zh" else 2]
         assert shadow[f"quota_{lang}"] == name
-        assert conflict.label(lang) == name and name in conflict.messages[lang]
+        assert conflict.label(lang) == name and threshold[lang] in conflict.messages[lang]
 
 
 def test_the_platform_capacity_has_one_name_in_every_report() -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from quota_opt.model import build_formulation
 from quota_opt.prepare import Prepared
-from quota_opt.reasons import QUOTA_NAMES, quota_words
+from quota_opt.reasons import BINDING_QUOTA, QUOTA_NAMES, quota_in_year
 from quota_opt.shadow import UNITS
 from quota_opt.solve import SolveOptions, Status, solve
 
@@ -44,6 +44,7 @@ class Conflict:
 
 
 UNMET_LABEL = ("必保项目须安排", "mandatory project must be supplied")
+_BINDING_KEY = {family: key for key, family in BINDING_QUOTA.items()}  # a constraint -> the reasons' key for it
 
 
 @dataclass
@@ -136,17 +137,14 @@ def _overshoot(family: str, key: Any, amount: float, form: Any, prep: Prepared, 
     need_col = "energy_demand" if energy else "land_demand"
     needed = float(c.loc[involved, need_col].sum()) if involved else amount
     unit = UNITS[family]
-    label_zh, label_en = QUOTA_NAMES[family]
     dname = names.get(district or "", district or "")
     digits = 0 if energy else 1
     need = {p: cast(float, c.at[p, need_col]) for p in involved}
     plist_zh = "、".join(f"{p}（{'能耗' if energy else '用地'} {need[p]:,.{digits}f} {unit[0]}）" for p in involved)
     plist_en = ", ".join(f"{p} ({need[p]:,.{digits}f} {unit[1]})" for p in involved)
-    # the quota with whose it is: a platform's named as the reasons and explain name it, else after district/year
-    where_zh = f"{dname}{year}年" if district else f"{year}年"
-    where_en = f"{district} {year}" if district else f"{year}"
-    name_zh = quota_words("platform", platform, platform, "zh") if platform else f"{where_zh}{label_zh}"
-    name_en = quota_words("platform", platform, platform, "en") if platform else f"{label_en} of {where_en}"
+    # the quota with whose and which year it is, as the reasons and explain name it ("A 2026 district new-land quota")
+    name_zh, name_en = (quota_in_year(_BINDING_KEY[family], lang, year=year, district=district, district_name=dname,
+                                      platform=platform) for lang in ("zh", "en"))
     avail = max(limit, 0.0)
     conflict = Conflict(family, district, year, amount, unit, involved, avail, needed, platform_id=platform)
     conflict.messages = {

@@ -384,6 +384,20 @@ def quota_words(key: str, where_zh: str, where_en: str, lang: str) -> str:
 _PLATFORM_WORD = {"zh": "平台", "en": "platform"}  # how QUOTA_NAMES["platform_land_capacity"] opens
 
 
+def quota_in_year(key: str, lang: str, *, year: int | None, district: str | None = None,
+                  district_name: str | None = None, platform: str | None = None) -> str:
+    """`quota_words` with the year: a district's quota after the district and year, by its name in zh and its id
+    in en ("西湖区2026年区县新增建设用地计划指标", "D03 2026 district new-land quota"), the city's after the year
+    ("2026年市级统筹能耗指标", "2026 city energy pool"), a platform's capacity (over the horizon) without one.
+    Explain's thresholds and the infeasibility report name a quota here."""
+    if key == "platform":
+        return quota_words(key, str(platform), str(platform), lang)
+    name = quota_words(key, f"{district_name or district}{year}年", f"{district} {year}", lang)
+    if key not in CITY_LEVEL:
+        return name
+    return f"{year}年{name}" if lang == "zh" else f"{year} {name}"
+
+
 def _misfit_clause(fits: bool, first_ok: bool, lang: str) -> str:
     parts = []
     if not fits:

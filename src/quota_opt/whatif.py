@@ -26,7 +26,7 @@ from quota_opt.errors import InputError, Problem, Severity
 from quota_opt.greedy import ranking_rule
 from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import prepare
-from quota_opt.reasons import BINDING_QUOTA, CITY_LEVEL, UNIT_WORDS, quota_words
+from quota_opt.reasons import BINDING_QUOTA, CITY_LEVEL, UNIT_WORDS, quota_in_year
 from quota_opt.results import interpret, kpis
 from quota_opt.run import RunOptions, RunResult, run_scenario, solve_options
 from quota_opt.scenario import Scenario
@@ -291,18 +291,9 @@ def _binding_row(base: RunResult, project_id: str, row: dict[str, Any]
     key: Any = platform if binding == "platform" else year if binding in CITY_LEVEL else (district, year)
     unit = UNIT_WORDS["energy" if family in ("district_energy_budget", "city_energy_pool") else "land"]
 
-    def label(lang: str) -> str:
-        """The quota's name as every report gives it (reasons.quota_words), with its year: a district's after the
-        district and year ("西湖区2026年…", "D03 2026 …"), the city's after the year, the platform's (over the
-        horizon) without one."""
-        if binding == "platform":
-            return quota_words(binding, platform, platform, lang)
-        name = quota_words(binding, f"{dname}{year}年", f"{district} {year}", lang)
-        if binding not in CITY_LEVEL:
-            return name
-        return f"{year}年{name}" if lang == "zh" else f"{year} {name}"
-
-    labels = {lang: label(lang) for lang in ("zh", "en")}
+    # the quota's name as every report gives it, with its year (reasons.quota_in_year)
+    labels = {lang: quota_in_year(binding, lang, year=year, district=district, district_name=dname, platform=platform)
+              for lang in ("zh", "en")}
     con = form.constraints.get(family)
     if con is None or key not in con.keys:
         return None, labels, unit
