@@ -385,6 +385,60 @@ def test_quota_names_are_the_quota_sheets_labels() -> None:
     assert QUOTA_NAMES["district_land_quota"][0] == "区县" + label("district_quotas", "new_land_quota")[0]
 
 
+def misfit_and_pool() -> Scenario:
+    """District A's energy budget is 100 tce and the city energy pool 200 tce: F (50 mu, 150 tce) draws on the pool;
+    M, a layout misfit (chain C2 on a C1 platform) needing 150 tce, may not, and is left out (test_golden)."""
+    return tiny([project("M", 50, investment=20, energy=150, chain="C2"), project("F", 50, investment=10, energy=150)],
+                chains=[{"chain_id": "C1", "name": "链一"}, {"chain_id": "C2", "name": "链二"}],
+                quotas={("A", 2026): {"new_land_quota": 1000, "energy_budget": 100}},
+                city={2026: {"city_energy_pool": 200}}, **INVESTMENT_ONLY)
+
+
+def _texts(path: Path) -> dict[str, list[str]]:
+    """Every text cell of a workbook, by sheet name."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: [v for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+            for ws in wb.worksheets}
+
+
+def test_the_city_energy_pool_has_one_name_in_every_report(tmp_path: Path) -> None:
+    """The city energy pool (五(二) 市级统筹能耗) is 市级统筹能耗 wherever a zh reader meets it, as the city quotas
+    sheet (市级统筹能耗指标) and the reasons name it: the allocation sheet's column read 市级能耗(吨标准煤), the
+    districts sheet's 使用市级能耗(吨标准煤), the charts' data 使用市级能耗, the misfit reason 市级能耗, the
+    actuals sheet's column 使用市级能耗 and compare's sources 市级能耗300吨标准煤."""
+    from quota_opt.compare import sources_text
+
+    sc = misfit_and_pool()
+    r = run(sc)
+    assert reason_of(r, "M")[0] == "misfit_district_short"
+    texts = _texts(write_results(r, tmp_path / "r.xlsx", "zh"))
+    texts["上年执行"] = _texts(write_scenario(sc, tmp_path / "s.xlsx", "zh"))["上年执行"]
+    assert [(sheet, t) for sheet, ts in texts.items() for t in ts if "市级能耗" in t] == []
+    assert "市级统筹能耗(吨标准煤)" in texts["项目分配"] and "使用市级统筹能耗(吨标准煤)" in texts["区县汇总"]
+    assert "使用市级统筹能耗" in texts["图表"] and "使用市级统筹能耗" in texts["上年执行"]
+    assert "省奖励指标、向省争取、市级统筹能耗" in reason_of(r, "M")[1]
+    assert sources_text({"energy_city_pool": 300.0}, "zh") == "市级统筹能耗300吨标准煤"
+
+
+def test_the_province_request_cap_is_named_as_the_city_quotas_sheet_names_it() -> None:
+    """A year's request cap is 可向省争取指标上限 (the city quotas sheet, the reasons): the results' city sheet said
+    可向省争取上限(亩). The settings sheet's figure is no second cap but the default for each year the city quotas
+    sheet leaves blank (prepare), and its label says so after the same name, as each help names the other; it read
+    向省争取指标年上限 / "Province request cap", which named it as the per-year figure."""
+    from quota_opt.outputs import CITY
+    from quota_opt.reasons import QUOTA_NAMES
+    from quota_opt.schema import SHEETS_BY_KEY
+
+    per_year = SHEETS_BY_KEY["city_quotas"].column("province_request_cap")
+    default = SHEETS_BY_KEY["settings"].column("province_request_cap")
+    assert QUOTA_NAMES["province_request_cap"] == (per_year.label_zh, per_year.label_en.lower())
+    assert CITY.column("province_request_cap").label_zh == per_year.label_zh + "(亩)"
+    assert (default.label_zh, default.label_en) == (per_year.label_zh + "默认值", "Default " + per_year.label_en.lower())
+    assert default.label_zh in per_year.help_zh and per_year.label_zh in default.help_zh
+
+
 def abc_explained(tmp_path: Path) -> tuple[Path, Any]:
     """The A/B/C scenario above (optimum A + C) written to s.xlsx and run; then `explain` of B from its results
     workbook. Returns the scenario's path and the explain command's result."""

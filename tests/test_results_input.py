@@ -317,3 +317,31 @@ def test_results_without_their_scenario_beside_them_ask_for_scenario(plan: Path,
     res = runner.invoke(app, [command, str(tmp_path / "plan_results.xlsx"), *args, "--lang", lang])
     assert res.exit_code == 1, res.output
     assert words in " ".join(res.output.split()), res.output
+
+
+def test_a_results_workbook_with_the_former_labels_still_reads(tmp_path: Path) -> None:
+    """Results written before the city energy pool and the request cap had one name each read as they did: the
+    allocation's 市级能耗(吨标准煤), the districts sheet's 使用市级能耗(吨标准煤) and the city sheet's
+    可向省争取上限(亩) are those columns (F draws its 150 tce from the city pool), for explain, compare and rollover."""
+    from quota_opt.io.results_read import read_results
+    from quota_opt.outputs import ALLOCATION, CITY, DISTRICTS
+
+    sc = tiny([project("F", 50, investment=10, energy=150)], quotas={("A", 2026): {"new_land_quota": 100,
+                                                                                    "energy_budget": 0}},
+              city={2026: {"city_energy_pool": 200, "province_request_cap": 20}})
+    write_scenario(sc, tmp_path / "s.xlsx", "zh")
+    assert runner.invoke(app, ["run", str(tmp_path / "s.xlsx")]).exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "s_results.xlsx")
+    former = {(ALLOCATION, "energy_city_pool"): "市级能耗(吨标准煤)", (DISTRICTS, "energy_city_pool"): "使用市级能耗(吨标准煤)",
+              (CITY, "province_request_cap"): "可向省争取上限(亩)"}
+    for (sheet, key), label in former.items():
+        header = [c.value for c in wb[sheet.label_zh][1]]
+        assert label not in header  # what it reads now
+        wb[sheet.label_zh].cell(row=1, column=header.index(sheet.column(key).label_zh) + 1, value=label)
+    wb.save(tmp_path / "old_results.xlsx")
+    new, old = read_results(tmp_path / "s_results.xlsx"), read_results(tmp_path / "old_results.xlsx")
+    assert old.allocation.set_index("project_id").at["F", "energy_city_pool"] == pytest.approx(150)
+    for table in ("allocation", "districts", "city"):
+        assert getattr(old, table).equals(getattr(new, table)), table
+    res = runner.invoke(app, ["explain", str(tmp_path / "old_results.xlsx"), "F", "--lang", "en"])
+    assert res.exit_code == 0, res.output

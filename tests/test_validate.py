@@ -650,12 +650,35 @@ def test_a_colon_after_a_parameter_name_is_ignored(tmp_path: Path) -> None:
     wb = build()
     ws = sheet_of(wb, "settings")
     ws.cell(row=settings_row("base_year"), column=1, value="基准年度：")
-    ws.append(["向省争取指标年上限 :", 30])
+    ws.append(["可向省争取指标上限默认值 :", 30])
     report = validate_workbook(save(wb, tmp_path / "s.xlsx"))
     assert report.ok and report.scenario is not None, report.messages("en")
     assert report.warnings == []
     assert report.scenario.settings.base_year == 2026
     assert report.scenario.settings.province_request_cap == 30
+
+
+def test_a_workbook_with_the_former_labels_still_reads(tmp_path: Path) -> None:
+    """Workbooks made before the city energy pool and the request cap had one name each keep reading: the actuals
+    sheet's 使用市级能耗 (now 使用市级统筹能耗) and the settings' 向省争取指标年上限 (now 可向省争取指标上限默认值)
+    are those columns, with no warning; the template writes the new labels."""
+    from quota_opt.schema import ACTUALS, match_column
+
+    data = base_data()
+    data["actuals"] = [{"project_id": "J3", "year": 2025, "land_district_quota": 50, "energy_district": 1000,
+                        "energy_city_pool": 500}]
+    wb = build(data, "zh")
+    ws = sheet_of(wb, "actuals")
+    header = [c.value for c in ws[1]]
+    assert ACTUALS.column("energy_city_pool").label_zh == "使用市级统筹能耗"
+    ws.cell(row=1, column=header.index("使用市级统筹能耗") + 1, value="使用市级能耗")
+    sheet_of(wb, "settings").append(["向省争取指标年上限", 30])
+    report = validate_workbook(save(wb, tmp_path / "old.xlsx"))
+    assert report.ok and report.scenario is not None, report.messages("en")
+    assert report.warnings == []
+    assert report.scenario.settings.province_request_cap == 30
+    assert report.scenario.actuals["energy_city_pool"].tolist() == [500]
+    assert match_column(SETTINGS, "Province request cap") is SETTINGS.column("province_request_cap")  # its en label
 
 
 def test_parse_workbook_and_scenario_from_parsed_keep_row_numbers(tmp_path: Path) -> None:

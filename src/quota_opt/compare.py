@@ -523,7 +523,7 @@ SOURCE_WORDS = {
     "land_stock": ("存量", "stock"),
     "land_province_request": ("向省争取", "province request"),
     "energy_district": ("区县能耗", "district energy"),
-    "energy_city_pool": ("市级能耗", "city pool"),
+    "energy_city_pool": ("市级统筹能耗", "city pool"),
 }
 CHANGE_ORDER = {"selection": 0, "year": 1, "sources": 2, "": 3}
 _DECISION_DTYPES = {"selected": "boolean", "year": "Int64"}
@@ -534,7 +534,7 @@ def _amount(v: float) -> str:
 
 
 def sources_text(row: dict[str, Any], lang: str) -> str:
-    """"district quota 40 + stock 20 mu; city pool 300 tce" / "区县指标40+存量20亩；市级能耗300吨标准煤"."""
+    """"district quota 40 + stock 20 mu; city pool 300 tce" / "区县指标40+存量20亩；市级统筹能耗300吨标准煤"."""
     zh = lang == "zh"
     parts = []
     for group, unit in ((LAND_SOURCES, ("亩", " mu")), (ENERGY_SOURCES, ("吨标准煤", " tce"))):

@@ -19,6 +19,9 @@ TEXT = "@"
 
 @dataclass(frozen=True)
 class OutCol:
+    """One column of a results sheet. `aliases` are the labels it had before a rename: a results workbook written
+    by an older version is still read back (explain, compare, rollover), but none is ever written."""
+
     key: str
     label_zh: str
     label_en: str
@@ -26,6 +29,11 @@ class OutCol:
     unit_zh: str = ""
     unit_en: str = ""
     width: int | None = None
+    aliases: tuple[str, ...] = ()
+
+    def spellings(self) -> tuple[str, ...]:
+        """Every header under which the column is read back: its key, its labels, its former labels."""
+        return (self.key, self.label_zh, self.label_en, *self.aliases)
 
     def header(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.key
@@ -51,12 +59,12 @@ class OutSheet:
         raise KeyError(key)
 
 
-def _mu(key: str, zh: str, en: str) -> OutCol:
-    return OutCol(key, zh, en, MU, "亩", "mu")
+def _mu(key: str, zh: str, en: str, aliases: tuple[str, ...] = ()) -> OutCol:
+    return OutCol(key, zh, en, MU, "亩", "mu", aliases=aliases)
 
 
-def _tce(key: str, zh: str, en: str) -> OutCol:
-    return OutCol(key, zh, en, TCE, "吨标准煤", "tce")
+def _tce(key: str, zh: str, en: str, aliases: tuple[str, ...] = ()) -> OutCol:
+    return OutCol(key, zh, en, TCE, "吨标准煤", "tce", aliases=aliases)
 
 
 LAND_SOURCE_COLS = (
@@ -67,7 +75,7 @@ LAND_SOURCE_COLS = (
 )
 ENERGY_SOURCE_COLS = (
     _tce("energy_district", "区县能耗(吨标准煤)", "Energy: district"),
-    _tce("energy_city_pool", "市级能耗(吨标准煤)", "Energy: city pool"),
+    _tce("energy_city_pool", "市级统筹能耗(吨标准煤)", "Energy: city pool", aliases=("市级能耗(吨标准煤)",)),
 )
 
 ALLOCATION = OutSheet("allocation", "项目分配", "Allocation", (
@@ -109,7 +117,7 @@ DISTRICTS = OutSheet("districts", "区县汇总", "Districts", (
     _tce("energy_budget", "区县能耗指标(吨标准煤)", "Energy budget"),
     _tce("energy_district", "使用区县能耗(吨标准煤)", "Energy used: district"),
     OutCol("energy_utilisation", "能耗指标使用率", "Energy utilisation", SHARE),
-    _tce("energy_city_pool", "使用市级能耗(吨标准煤)", "Energy used: city pool"),
+    _tce("energy_city_pool", "使用市级统筹能耗(吨标准煤)", "Energy used: city pool", aliases=("使用市级能耗(吨标准煤)",)),
     OutCol("projects_supplied", "安排项目数", "Projects supplied", INT),
     _mu("land_supplied", "供地合计(亩)", "Land supplied"),
 ))
@@ -138,7 +146,7 @@ CITY = OutSheet("city", "市级指标", "City quotas", (
     OutCol("year", "年度", "Year", INT),
     _mu("provincial_reward_quota", "省重大产业奖励指标(亩)", "Provincial reward quota"),
     _mu("provincial_pool_used", "已使用(亩)", "Provincial pool used"),
-    _mu("province_request_cap", "可向省争取上限(亩)", "Province request cap"),
+    _mu("province_request_cap", "可向省争取指标上限(亩)", "Province request cap", aliases=("可向省争取上限(亩)",)),
     _mu("province_request", "需向省争取(亩)", "To request from the province"),
     _tce("city_energy_pool", "市级统筹能耗(吨标准煤)", "City energy pool"),
     _tce("city_energy_pool_used", "已使用(吨标准煤)", "City energy pool used"),

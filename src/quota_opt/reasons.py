@@ -82,7 +82,7 @@ POST_REASONS: dict[str, tuple[str, str]] = {
         "other project drew on these quotas that year: they are too small for it, not taken by others.",
     ),
     MISFIT_DISTRICT_SHORT: (
-        "{why}，不能使用市级统筹资源（省奖励指标、向省争取、市级能耗；三(一)、四(一)），而{year}年可用的{kind}仅剩 "
+        "{why}，不能使用市级统筹资源（省奖励指标、向省争取、市级统筹能耗；三(一)、四(一)），而{year}年可用的{kind}仅剩 "
         "{left} {unit}（{parts}），不足项目所需 {need} {unit}。",
         "{why}, so it may not draw on city-level resources (provincial pool, province request, city energy pool; "
         "clauses 3(1), 4(1)), and the {kind} it may use in {year} was only {left} {unit} ({parts}), short of the "

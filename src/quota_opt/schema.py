@@ -49,7 +49,8 @@ class Column:
     `minimum`/`maximum` bound the value (inclusive unless `*_exclusive`); `ref` names the
     sheet whose id this column must match (`"districts"` means `districts.district_id`).
     A column that is not `required` may be left blank and then takes `default`
-    (`None` means "no value", e.g. no platform land limit).
+    (`None` means "no value", e.g. no platform land limit). `aliases` are labels the column had before a rename:
+    a workbook made by an older version still reads (they match as the labels do), but none is ever written.
     """
 
     key: str
@@ -67,9 +68,14 @@ class Column:
     choices: tuple[Choice, ...] = ()
     help_zh: str = ""
     help_en: str = ""
+    aliases: tuple[str, ...] = ()
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
+
+    def spellings(self) -> tuple[str, ...]:
+        """Every name a header (or a settings name) may give the column: its key, its labels, its former labels."""
+        return (self.key, self.label_zh, self.label_en, *self.aliases)
 
     def header(self, lang: str) -> str:
         """The header written in a workbook: the Chinese label for zh, the key for en (DESIGN 3)."""
@@ -302,9 +308,11 @@ SETTINGS = Sheet(
                default="district_only", choices=MISFIT_POLICIES,
                help_zh="三(一)/四(一)：不符合《布局导引》或违反首报首谈的项目不得享受市级支持。仅限区县资源：只能使用本区县指标；排除：不参与分配。",
                help_en="Clauses 3(1)/4(1): misfits and first-report violators get no city-level support. district_only: they may use their district's own quota; exclude: they are not allocated."),
-        _mu("province_request_cap", "向省争取指标年上限", "Province request cap", default=0.0,
-            help_zh="五(一)：每年最多可向省争取的新增建设用地指标（亩），可在市级年度指标表中逐年填写。",
-            help_en="Clause 5(1): mu per year that may be requested from the province; can be set per year in city_quotas."),
+        _mu("province_request_cap", "可向省争取指标上限默认值", "Default province request cap", default=0.0,
+            aliases=("向省争取指标年上限", "Province request cap"),
+            help_zh="五(一)：每年最多可向省争取的新增建设用地指标（亩），用于市级年度指标表中“可向省争取指标上限”留空的年度。",
+            help_en="Clause 5(1): mu that may be requested from the province in each year whose province request cap "
+                    "the city_quotas sheet leaves blank."),
         Column("province_request_penalty", "向省争取指标代价", "Province request penalty", ColumnType.FLOAT,
                default=0.5, minimum=0.0, maximum=1000.0, unit_zh="分/亩", unit_en="points/mu",
                help_zh="每向省争取1亩指标在目标中扣除的分值（得分最高项目1亩记1分）。",
@@ -429,8 +437,9 @@ CITY_QUOTAS = Sheet(
              help_zh="五(二)：市级统筹、供重大产业项目竞争性使用的能耗指标。",
              help_en="Clause 5(2): energy quota pooled by the city for major projects to compete for."),
         _mu("province_request_cap", "可向省争取指标上限", "Province request cap",
-            help_zh="五(一)：当年最多可向省争取的指标，留空取参数设置中的值。",
-            help_en="Clause 5(1): mu that may be requested from the province this year; blank takes the settings value."),
+            help_zh="五(一)：当年最多可向省争取的指标，留空取参数设置中的“可向省争取指标上限默认值”。",
+            help_en="Clause 5(1): mu that may be requested from the province this year; blank takes the settings' "
+                    "default province request cap."),
     ),
 )
 
@@ -501,7 +510,7 @@ ACTUALS = Sheet(
         _mu("land_stock", "使用存量土地", "Land: stock", default=0.0),
         _mu("land_province_request", "向省争取指标", "Land: province request", default=0.0),
         _tce("energy_district", "使用区县能耗", "Energy: district", default=0.0),
-        _tce("energy_city_pool", "使用市级能耗", "Energy: city pool", default=0.0),
+        _tce("energy_city_pool", "使用市级统筹能耗", "Energy: city pool", default=0.0, aliases=("使用市级能耗",)),
     ),
 )
 
@@ -572,10 +581,10 @@ def find_sheet(name: str) -> Sheet | None:
 
 
 def match_column(sheet_: Sheet, header: object) -> Column | None:
-    """The column a header cell names (key, zh label or en label; unit suffix allowed), if any."""
+    """The column a header cell names (key, zh label, en label or a former label; unit suffix allowed), if any."""
     for candidate in header_candidates(header):
         for col in sheet_.columns:
-            if candidate in spellings(col.key, col.label_zh, col.label_en):
+            if candidate in {normalize_name(s) for s in col.spellings()}:
                 return col
     return None
 
@@ -608,9 +617,16 @@ def reference_doc(lang: str = "en") -> str:
             if c.ref:
                 bounds = f"→ {c.ref}"
             default = "" if c.default is None else str(c.default)
+            help_ = c.help(lang)
+            if c.aliases:  # the former labels, so that a reader of an older workbook finds the column
+                if lang == "zh":
+                    help_ += "旧名" + "、".join(f"“{a}”" for a in c.aliases) + "仍可识别。"
+                else:
+                    former = ", ".join(f'"{a}"' for a in c.aliases)
+                    help_ = f"{help_} Former label{'s' if len(c.aliases) > 1 else ''} {former} still read.".strip()
             out.append(
                 f"| `{c.key}` | {c.label_zh} | {c.label_en} | {c.unit(lang)} | {c.type.value} | "
-                f"{'✓' if c.required else ''} | {default} | {bounds} | {c.help(lang)} |"
+                f"{'✓' if c.required else ''} | {default} | {bounds} | {help_} |"
             )
         out.append("")
     return "\n".join(out)

@@ -49,7 +49,6 @@ from quota_opt.schema import (
     header_candidates,
     header_unit,
     normalize_name,
-    spellings,
     split_ids,
     yes_no_words,
 )
@@ -407,8 +406,8 @@ def _match(sheet: Sheet, header: Any) -> Column | None:
     if index is None:
         index = {}
         for col in sheet.columns:
-            for spelling in spellings(col.key, col.label_zh, col.label_en):
-                index.setdefault(spelling, col)
+            for spelling in col.spellings():
+                index.setdefault(normalize_name(spelling), col)
         _SPELLINGS[sheet.key] = index
     for candidate in header_candidates(header):
         found = index.get(candidate)
@@ -428,7 +427,7 @@ def _header_unit_problem(sheet: Sheet, raw: RawSheet, row: int, col_index: int, 
     if not isinstance(header, str):
         return None
     unit = header_unit(header)
-    if unit is None or normalize_name(header) in spellings(col.key, col.label_zh, col.label_en):
+    if unit is None or normalize_name(header) in {normalize_name(s) for s in col.spellings()}:
         return None
     return _unit_problem(sheet, raw, row, col_index, col, header, unit)
 
@@ -701,7 +700,7 @@ def _named_with_extra_text(sheet: Sheet, text: str, meta: SheetMeta) -> Column |
     for col in sheet.columns:
         if col.key in meta.columns:
             continue
-        for name in (col.key, col.label_zh, col.label_en):
+        for name in col.spellings():
             name = unicodedata.normalize("NFKC", name).strip().casefold()
             if name and header.startswith(name) and len(header) > len(name) and header[len(name)] in _AFTER_NAME:
                 return col

@@ -71,7 +71,7 @@ def _table(ws: Any, sheet: OutSheet) -> pd.DataFrame:
         return pd.DataFrame(columns=[c.key for c in sheet.columns] + [ROW])
     by_name = {}
     for c in sheet.columns:
-        for name in (c.key, c.label_zh, c.label_en):
+        for name in c.spellings():  # a former label too: results written by an older version still read
             by_name[normalize_name(name)] = c.key
     keys = [by_name.get(normalize_name(h), str(h)) if h is not None else f"_{i}" for i, h in enumerate(rows[0])]
     records = [(n, list(r)) for n, r in enumerate(rows[1:], start=2)
