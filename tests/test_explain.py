@@ -182,6 +182,69 @@ def test_infeasible_cli_exits_3_and_writes_the_report(tmp_path: Path) -> None:
     assert ws["E2"].value == pytest.approx(180)
 
 
+ACTUAL_Z = {"project_id": "Z", "year": 2026, "land_district_quota": 50, "land_provincial_pool": 0, "land_stock": 0,
+            "land_province_request": 0, "energy_district": 0, "energy_city_pool": 0}
+
+
+@pytest.mark.parametrize(("sc", "zh", "en"), [
+    # 80 mu, of which the request supplies its cap of 20: 60 remain for A's 40 mu, so 20 short (80 − 20 − 40)
+    (tiny([project("M", 80, investment=20, mandatory=True)], quotas={("A", 2026): {"new_land_quota": 40}},
+          city={2026: {"province_request_cap": 20}}, major_investment_threshold=1),
+     "必保项目 M（用地 80.0 亩）除向省争取 20.0 亩外，其余 60.0 亩需使用甲区2026年区县新增建设用地计划指标，"
+     "但可用仅 40.0 亩，缺口 20.0 亩。",
+     "Mandatory project(s) M (80.0 mu): besides province request 20.0 mu, the remaining 60.0 mu need the A 2026 "
+     "district new-land quota, but only 40.0 mu is available: short by 20.0 mu."),
+    # 250 tce, of which A's budget supplies 60: 190 remain for the city pool's 100, so 90 short
+    (tiny([project("M", 50, investment=20, energy=250, mandatory=True)],
+          quotas={("A", 2026): {"new_land_quota": 1000, "energy_budget": 60}}, city={2026: {"city_energy_pool": 100}},
+          major_investment_threshold=1),
+     "必保项目 M（能耗 250 吨标准煤）除区县能耗 60 吨标准煤外，其余 190 吨标准煤需使用2026年市级统筹能耗指标，"
+     "但可用仅 100 吨标准煤，缺口 90 吨标准煤。",
+     "Mandatory project(s) M (250 tce): besides district budget 60 tce, the remaining 190 tce need the 2026 city "
+     "energy pool, but only 100 tce is available: short by 90 tce."),
+    # 100 mu in 2027 against 50 of 2027's own and 30 carried over from 2026: 20 short
+    (tiny([project("M", 100, investment=20, mandatory=True, earliest_year=2027, latest_year=2027)],
+          quotas={("A", 2026): {"new_land_quota": 30}, ("A", 2027): {"new_land_quota": 50}}, horizon_years=2,
+          carryover_allowed=True),
+     "必保项目 M（用地 100.0 亩）需使用甲区2027年区县新增建设用地计划指标，但可用仅 80.0 亩"
+     "（本年余量 50.0 亩 + 以前年度结转 30.0 亩），缺口 20.0 亩。",
+     "Mandatory project(s) M (100.0 mu) need the A 2027 district new-land quota, but only 80.0 mu is available "
+     "(50.0 mu left this year + 30.0 mu carried over from earlier years): short by 20.0 mu."),
+    # 30 mu, where Z's actuals already took 50 of A's 40: 30 + 10 short
+    (tiny([project("M", 30, investment=20, mandatory=True), project("Z", 50)],
+          quotas={("A", 2026): {"new_land_quota": 40}}, actuals=[ACTUAL_Z]),
+     "必保项目 M（用地 30.0 亩）需使用甲区2026年区县新增建设用地计划指标，但该指标已被执行数据超用 10.0 亩，缺口 40.0 亩。",
+     "Mandatory project(s) M (30.0 mu) need the A 2026 district new-land quota, but the actuals already overdraw it "
+     "by 10.0 mu: short by 40.0 mu."),
+    # M (200 mu, 2027 only) draws 2026's 100 mu forward: 2026 gives way, 190 carried on 100 of its own, 90 short
+    (tiny([project("M", 200, investment=20, mandatory=True, earliest_year=2027, latest_year=2027)],
+          quotas={("A", 2026): {"new_land_quota": 100}, ("A", 2027): {"new_land_quota": 10}}, horizon_years=2,
+          carryover_allowed=True),
+     "甲区2026年区县新增建设用地计划指标已超用 90.0 亩（本年余量 100.0 亩 − 结转以后年度 190.0 亩）。",
+     "The A 2026 district new-land quota is overdrawn by 90.0 mu (100.0 mu left this year − 190.0 mu carried into "
+     "later years)."),
+], ids=["request", "city_energy", "carry_in", "actuals", "carry_out"])
+def test_the_infeasibility_report_s_numbers_add_up(tmp_path: Path, sc: Scenario, zh: str, en: str) -> None:
+    """The report's figures add up for the reader: the mandatory projects' demand, less what other sources already
+    give them in the elastic solution, is the need left for the quota that gives way; less what that quota has
+    (with carry-over, less an overdraft by the actuals), the shortfall. It read "M (80.0 mu) need the A 2026
+    district new-land quota, but only 40.0 mu is available: short by 20.0 mu", the request's 20 mu unsaid; the
+    carry-over and the actuals' overdraft went unsaid too, and a quota drawn on by a later year's carry-over was
+    "overdrawn by the actuals" with no actuals. Each case is a workbook run by the CLI, in zh and in en."""
+    for lang, words in (("zh", zh), ("en", en)):
+        path = write_scenario(sc, tmp_path / f"inf_{lang}.xlsx", lang)
+        res = runner.invoke(app, ["run", str(path), "--lang", lang])
+        assert res.exit_code == 3, res.output
+        import openpyxl
+
+        from quota_opt.outputs import INFEASIBILITY
+
+        ws = openpyxl.load_workbook(tmp_path / f"inf_{lang}_results.xlsx")[INFEASIBILITY.name(lang)]
+        messages = [row[7].value for row in ws.iter_rows(min_row=2)]
+        assert re.sub(r"\s", "", words) in re.sub(r"\s", "", res.output), res.output  # the terminal says it too
+        assert len(messages) == 1 and words in messages[0], messages
+
+
 def test_the_infeasibility_report_names_a_quota_as_the_reasons_and_explain_do() -> None:
     """A quota with its district and year reads as the reasons (reasons.quota_words) and explain's thresholds give
     it, "A 2026 district new-land quota", "2026 city energy pool": the infeasibility report's English put the
