@@ -372,6 +372,45 @@ def test_explain_thresholds_by_hand() -> None:
     assert "甲区区县新增建设用地计划指标" in ex.reason["zh"] and "A district new-land quota" in ex.reason["en"]
 
 
+def _funded(sc: Scenario, pid: str, *, quota: float | None = None, land: float | None = None) -> bool:
+    """Whether `pid` is funded by a solve of `sc` with A's 2026 quota or pid's land demand set."""
+    sc = sc.copy()
+    if quota is not None:
+        sc.district_quotas["new_land_quota"] = quota
+    if land is not None:
+        sc.projects.loc[sc.projects["project_id"] == pid, "land_demand"] = land
+    return bool(reason_of(run(sc), pid)[0] == "selected")
+
+
+def test_explain_thresholds_are_exact_on_the_side_their_note_states() -> None:
+    """Quota 100 mu; X (50 mu, score 1.0, value 50) and Y (score 0.5, value 0.5 per mu); one district, one year.
+    Funded Y (33 mu): X + Y fit while the quota is at least 50 + 33 = 83 and Y's demand at most 100 − 50 = 50; below
+    that only one fits, and X (50) beats Y (16.5): the drop points are 83.0 and 50.0 mu, at which Y is still funded
+    ("funded as long as…"). The search had stopped on the dropped side: 82.9 mu (82.91), a quota at which Y is
+    dropped, as XM002's 47.9 for 48.0 (generate --projects 40 --districts 4 --years 3 --seed 5).
+    Y left out (60 mu): X + Y fit from a quota of 50 + 60 = 110 and at a demand of 50; Y alone beats X when
+    0.5·m·60 > 50, a score of 0.8333… (and the tie-breaks' millionths), so from 0.8334: the entry points are 110.0 mu,
+    50.0 mu and 0.8334, at which Y is selected. The search had said 110.1 (110.08) and 0.8359 for the score."""
+    funded = tiny([project("X", 50, investment=10), project("Y", 33, investment=5)],
+                  quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    ex = explain_project(funded, "Y", RunOptions(backend="highs", mip_gap=1e-9))
+    th = {t.what: t for t in ex.thresholds}
+    assert ex.selected
+    assert th["quota"].flip_at == 83.0 and th["land_demand"].flip_at == 50.0
+    assert "at least" in th["quota"].note["en"] and "at most" in th["land_demand"].note["en"]
+    assert _funded(funded, "Y", quota=83.0) and not _funded(funded, "Y", quota=82.9)
+    assert _funded(funded, "Y", land=50.0) and not _funded(funded, "Y", land=50.1)
+
+    left_out = tiny([project("X", 50, investment=10), project("Y", 60, investment=5)],
+                    quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    ex = explain_project(left_out, "Y", RunOptions(backend="highs", mip_gap=1e-9))
+    th = {t.what: t for t in ex.thresholds}
+    assert not ex.selected
+    assert (th["quota"].flip_at, th["land_demand"].flip_at, th["score"].flip_at) == (110.0, 50.0, 0.8334)
+    assert _funded(left_out, "Y", quota=110.0) and not _funded(left_out, "Y", quota=109.9)
+    assert _funded(left_out, "Y", land=50.0) and not _funded(left_out, "Y", land=50.1)
+
+
 @pytest.mark.parametrize("short", ["land", "energy"])
 def test_explain_finds_the_quota_a_project_is_too_big_for(short: str) -> None:
     """X (50 mu, 200 tce) is alone in A, with 30 mu of quota (or 120 tce of budget): it is left out, the quota too

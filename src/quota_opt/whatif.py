@@ -1,7 +1,10 @@
 """`quota-opt explain`: for one project, why it got what it got, and the smallest change that flips it.
 
 The thresholds are found by re-solving, not guessed: each is a coarse scan then a bisection over one
-quantity, with a full MIP solve at every step (warm-started from the base solution):
+quantity, down to the precision it is shown to (so the value shown is exact at that precision), with a full
+MIP solve at every step (warm-started from the base solution). For a funded project the value shown is the
+last at which it stays funded ("funded as long as the quota is at least X" holds at X), for one left out the
+first at which it is selected ("selected with X" holds at X):
 - score: the multiplier on the project's value at which it would be selected (or dropped);
 - land demand: the land demand (same output and tax, so per-mu figures rise) at which it would be
   selected, or the increase at which it would be dropped;
@@ -15,6 +18,7 @@ bureau holds (`adopted_plan`). The thresholds still come from re-solving, starti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -34,7 +38,9 @@ from quota_opt.schema import SHEETS_BY_KEY
 from quota_opt.solve import Solution, Status, fixed_lp, solve, solver_version
 
 GRID = 8  # coarse scan points per threshold
-STEPS = 7  # bisection steps inside the bracket: 2^-7 of 1/8 of the range, < 0.1%
+# the precision a threshold is shown to (amount_text), which the bisection ends on
+SCORE_STEP = 1e-4
+STEP = {"land": 0.1, "energy": 1.0}
 
 
 @dataclass
@@ -82,24 +88,43 @@ def _selected_in(form: Formulation, x: np.ndarray, pid: str) -> bool:
     return bool((x[y.start:y.start + y.size][y.project == pos] > 0.5).any())
 
 
-def _first_flip(test: Callable[[float], bool], lo: float, hi: float, grid: int = GRID) -> float | None:
-    """The smallest change v in (lo, hi] with test(v) True: a coarse scan from `lo`, then bisection inside
-    the first bracket that flips. The decision need not be monotone (a smaller land demand can flip a
-    project in and a much smaller one out again), so the scan goes nearest-first. None: no flip found."""
-    prev = lo
-    for i in range(1, grid + 1):
-        v = lo + (hi - lo) * i / grid
-        if test(v):
-            a, b = prev, v
-            for _ in range(STEPS):
-                mid = (a + b) / 2
-                if test(mid):
-                    b = mid
-                else:
-                    a = mid
-            return b
-        prev = v
-    return None
+def _boundary(flipped: Callable[[float], bool], start: float, stop: float, step: float,
+              grid: int = GRID) -> tuple[float, float] | None:
+    """Where the decision flips between `start` (the current value, where it has not) and `stop`, to `step`, the
+    precision the value is shown to: (the value nearest the flip at which it has not flipped, the first at which it
+    has), adjacent multiples of `step`, the first rounded from `start` away from the flip when the very next
+    multiple flips. A coarse scan nearest-first (the decision need not be monotone: a smaller land demand can flip
+    a project in and a much smaller one out again), then bisection on the multiples of `step` inside the first
+    bracket that flips, so both values are exact at the shown precision. None: no flip found."""
+    s = 1 if stop > start else -1
+    eps = 1e-9
+    if s > 0:
+        first, last = math.floor(start / step + eps) + 1, math.floor(stop / step + eps)
+    else:
+        first, last = math.ceil(start / step - eps) - 1, math.ceil(stop / step - eps)
+    n = s * (last - first)
+    if n < 0:
+        return None
+    digits = max(0, -math.floor(math.log10(step) + eps))
+
+    def value(i: int) -> float:  # i = -1: the multiple of step at or behind start
+        return round((first + s * i) * step, digits)
+
+    lo, hi = -1, None
+    for i in sorted({round(n * j / grid) for j in range(1, grid + 1)}):
+        if flipped(value(i)):
+            hi = i
+            break
+        lo = i
+    if hi is None:
+        return None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if flipped(value(mid)):
+            hi = mid
+        else:
+            lo = mid
+    return value(lo), value(hi)
 
 
 def explain_project(scenario: Scenario, project_id: str, options: RunOptions | None = None,
@@ -163,14 +188,19 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
         form.objective[cols] *= m
         return selected_with(form)
 
+    # each threshold is shown where its note holds: for a funded project the last value at which it stays funded,
+    # for one left out the first at which it is selected, exact at the shown precision (`_boundary`)
     score = float(row["score"])
+    found: tuple[float, float] | None = None
     if selected:
-        drop = _first_flip(lambda m: not with_multiplier(1.0 - m), 0.0, 0.99)
-        flip = None if drop is None else score * (1.0 - drop)
-        note = {"zh": "得分低于此值将被调出", "en": "below this score it would be dropped"}
+        if score > 0:
+            found = _boundary(lambda v: not with_multiplier(v / score), score, score * 0.01, SCORE_STEP)
+        flip = None if found is None else found[0]
+        note = {"zh": "得分不低于此值即仍入选", "en": "funded as long as its score is at least this"}
     else:
-        need = _first_flip(lambda m: with_multiplier(1.0 + m), 0.0, 8.0)
-        flip = None if need is None else score * (1.0 + need)
+        if score > 0:
+            found = _boundary(lambda v: with_multiplier(v / score), score, score * 9.0, SCORE_STEP)
+        flip = None if found is None else found[1]
         note = {"zh": "得分达到此值即可入选", "en": "at this score it would be selected"}
     thresholds.append(Threshold("score", {"zh": "综合得分", "en": "score"}, score, flip, {"zh": "", "en": ""}, note))
 
@@ -183,12 +213,12 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
         return selected_with(build_formulation(prepare(sc)))
 
     if selected:
-        grow = _first_flip(lambda f: not with_land(land * (1.0 + f)), 0.0, 4.0)
-        flip = None if grow is None else land * (1.0 + grow)
-        note = {"zh": "用地需求超过此值将被调出", "en": "above this land demand it would be dropped"}
+        found = _boundary(lambda v: not with_land(v), land, land * 5.0, STEP["land"])
+        flip = None if found is None else found[0]
+        note = {"zh": "用地需求不超过此值即仍入选", "en": "funded as long as its land demand is at most this"}
     else:
-        shrink = _first_flip(lambda f: with_land(land * (1.0 - f)), 0.0, 0.99)
-        flip = None if shrink is None else land * (1.0 - shrink)
+        found = _boundary(with_land, land, land * 0.01, STEP["land"])
+        flip = None if found is None else found[1]
         note = {"zh": "用地需求降至此值即可入选（产值、税收不变）",
                 "en": "at this land demand it would be selected (same output and tax)"}
     thresholds.append(Threshold("land_demand", {"zh": "用地需求", "en": "land demand"}, land, flip,
@@ -212,14 +242,15 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
             return selected_with(form)
 
         demand = float(row["energy_demand"]) if unit["en"] == "tce" else land
+        step = STEP["energy" if unit["en"] == "tce" else "land"]
         if selected:
-            cut = _first_flip(lambda d: not with_quota(-d), 0.0, max(current, 0.0))
-            flip = None if cut is None else current - cut
-            note = {"zh": "该指标总量（非剩余量）低于此值将被调出",
-                    "en": "with less than this in total (not left) it would be dropped"}
+            found = None if current <= 0 else _boundary(lambda v: not with_quota(v - current), current, 0.0, step)
+            flip = None if found is None else found[0]
+            note = {"zh": "该指标总量（非剩余量）不低于此值即仍入选",
+                    "en": "funded as long as the total (not what is left) is at least this"}
         else:
-            add = _first_flip(lambda d: with_quota(d), 0.0, 2.0 * demand)
-            flip = None if add is None else current + add
+            found = _boundary(lambda v: with_quota(v - current), current, current + 2.0 * demand, step)
+            flip = None if found is None else found[1]
             note = {"zh": "该指标总量（非剩余量）增至此值即可入选",
                     "en": "with this much in total (not left) it would be selected"}
         thresholds.append(Threshold("quota", quota_label, current, flip, unit, note))
