@@ -155,3 +155,16 @@ def test_the_installed_command_answers_a_bad_line_in_the_users_language(argv: li
     done = subprocess.run([sys.executable, "-m", "quota_opt.cli", *argv], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1, done.stderr
     assert words in done.stderr and done.stdout == "", done.stderr
+
+
+def test_python_dash_m_quota_opt_is_the_command() -> None:
+    """`python -m quota_opt` runs the same command as `quota-opt` (for a machine where the script is not on
+    PATH): its help lists the commands, and a bad line is answered as the installed command answers it."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "quota_opt", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "rollover" in done.stdout and "sweep" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "quota_opt", "run"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "缺少参数 file。" in done.stderr, done.stderr
