@@ -812,7 +812,8 @@ def generate(
             "expected": {"zh": f"不大于{last - years + 1}的年度（{years} 个规划年度须在{last}年以内）",
                          "en": f"a year ≤ {last - years + 1} (the {years} planning years must end by {last})"}})])
     check_output(output, force=force)
-    sc = generate_scenario(projects=projects, districts=districts, years=years, seed=seed, base_year=base_year)
+    sc = generate_scenario(projects=projects, districts=districts, years=years, seed=seed, base_year=base_year,
+                           lang=lang.value)
     note = t(lang, "生成的示例数据（虚构），仅用于试算和性能测试。", "Generated illustrative data, for trials and benchmarks only.")
     path = write_scenario(sc, output, lang.value, note=note)
     out.print(t(lang, f"已生成 {projects} 个项目、{districts} 个区县、{years} 个年度：{path}",

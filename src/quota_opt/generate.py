@@ -579,8 +579,10 @@ MAX_DISTRICTS = 99
 MAX_YEARS = 10
 
 
-def generate_scenario(projects: int, districts: int, years: int, seed: int, base_year: int = 2026) -> Scenario:
-    """A valid synthetic scenario with `projects` candidate projects over `districts` districts and `years` years.
+def generate_scenario(projects: int, districts: int, years: int, seed: int, base_year: int = 2026,
+                      lang: str = "zh") -> Scenario:
+    """A valid synthetic scenario with `projects` candidate projects over `districts` districts and `years` years,
+    named in `lang` (生成的示例方案（120个项目、13个区县、3个年度，种子1） / generated 120x13x3 seed 1).
 
     Sizes: 12 to 20,000 projects, 3 to 90 districts, 1 to 10 years. Figures are realistic and
     correlated (see the module docstring); land in mu, energy in tce, investment in 亿元, output and
@@ -596,7 +598,8 @@ def generate_scenario(projects: int, districts: int, years: int, seed: int, base
     layout = _generic_layout(rng, districts)
     built = _build(rng, layout, projects, years, base_year, Shares(), Tightness())
     settings = Settings(base_year=base_year, horizon_years=years,
-                        scenario_name=f"generated {projects}x{districts}x{years} seed {seed}",
+                        scenario_name=(f"生成的示例方案（{projects}个项目、{districts}个区县、{years}个年度，种子{seed}）"
+                                       if lang == "zh" else f"generated {projects}x{districts}x{years} seed {seed}"),
                         province_request_cap=built["request_cap"])
     return Scenario.from_tables(settings, built["tables"])
 

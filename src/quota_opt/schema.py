@@ -49,7 +49,9 @@ class Column:
     `minimum`/`maximum` bound the value (inclusive unless `*_exclusive`); `ref` names the
     sheet whose id this column must match (`"districts"` means `districts.district_id`).
     A column that is not `required` may be left blank and then takes `default`
-    (`None` means "no value", e.g. no platform land limit). `aliases` are labels the column had before a rename:
+    (`None` means "no value", e.g. no platform land limit); `default_zh`, when given, is the default in a Chinese
+    workbook (a name, which reads in the workbook's language: the scenario's 方案 / scenario). `aliases` are labels
+    the column had before a rename:
     a workbook made by an older version still reads (they match as the labels do), but none is ever written.
     """
 
@@ -69,9 +71,14 @@ class Column:
     help_zh: str = ""
     help_en: str = ""
     aliases: tuple[str, ...] = ()
+    default_zh: Any = None
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
+
+    def default_in(self, lang: str) -> Any:
+        """The default a blank takes in a workbook in `lang`."""
+        return self.default_zh if lang == "zh" and self.default_zh is not None else self.default
 
     def spellings(self) -> tuple[str, ...]:
         """Every name a header (or a settings name) may give the column: its key, its labels, its former labels."""
@@ -262,7 +269,7 @@ SETTINGS = Sheet(
     help_zh="每行一个参数：第一列为参数名（中文名或英文键），第二列为取值。留空取默认值。",
     help_en="One parameter per row: its name (key or label) in the first column, its value in the second. Blank takes the default.",
     columns=(
-        Column("scenario_name", "方案名称", "Scenario name", ColumnType.TEXT, default="scenario",
+        Column("scenario_name", "方案名称", "Scenario name", ColumnType.TEXT, default="scenario", default_zh="方案",
                help_zh="方案的名称，显示在结果中。", help_en="Name shown in the results."),
         Column("base_year", "基准年度", "Base year", ColumnType.YEAR, required=True, minimum=FIRST_YEAR, maximum=LAST_YEAR,
                unit_zh="年", unit_en="year",
@@ -616,7 +623,7 @@ def reference_doc(lang: str = "en") -> str:
                 bounds = " / ".join(ch.key for ch in c.choices)
             if c.ref:
                 bounds = f"→ {c.ref}"
-            default = "" if c.default is None else str(c.default)
+            default = "" if c.default_in(lang) is None else str(c.default_in(lang))
             help_ = c.help(lang)
             if c.aliases:  # the former labels, so that a reader of an older workbook finds the column
                 if lang == "zh":

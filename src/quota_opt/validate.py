@@ -796,6 +796,10 @@ def _parse_settings(raw: RawSheet, out: _Parsed, epoch: dt.datetime) -> None:
         meta.columns.setdefault(col.key, (2, _header_text(name)))
         if parsed is not BAD and parsed is not None:
             out.settings[col.key] = parsed
+    if normalize_name(raw.name) == normalize_name(sheet.label_zh):  # a Chinese workbook: a blank name reads as 方案
+        for col in sheet.columns:
+            if col.default_zh is not None and col.key not in out.settings:
+                out.settings[col.key] = col.default_zh
     for col in sheet.columns:
         if col.required and col.key not in seen:
             out.problems.append(Problem(Severity.ERROR, "missing_setting",

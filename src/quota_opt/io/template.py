@@ -72,8 +72,8 @@ def _comment(col: Column, lang: str) -> Comment:
     if col.unit(lang):
         lines.append(("单位：" if lang == "zh" else "Unit: ") + col.unit(lang))
     lines.append(("必填" if col.required else "选填") if lang == "zh" else ("required" if col.required else "optional"))
-    if col.default is not None and not col.required:
-        shown = cell_value(col, col.default, lang)
+    if col.default_in(lang) is not None and not col.required:
+        shown = cell_value(col, col.default_in(lang), lang)
         lines.append(("默认：" if lang == "zh" else "Default: ") + str(shown))
     if col.help(lang):
         lines.append(col.help(lang))
@@ -109,7 +109,7 @@ def _write_settings(wb: Workbook, settings: Settings | None, lang: str) -> None:
     for i in range(1, 5):
         style_header(ws.cell(row=1, column=i))
     for r, col in enumerate(SETTINGS.columns, start=2):
-        value = getattr(settings, col.key) if settings is not None else col.default
+        value = getattr(settings, col.key) if settings is not None else col.default_in(lang)
         ws.cell(row=r, column=1, value=col.header(lang))
         keep_text(ws.cell(row=r, column=2, value=cell_value(col, value, lang)))
         ws.cell(row=r, column=3, value=col.unit(lang))
