@@ -47,3 +47,52 @@ def test_template_and_generated_scenarios_are_named_in_the_workbooks_language(
     wb.save(tmp_path / "blank.xlsx")
     report = validate_workbook(tmp_path / "blank.xlsx")
     assert report.scenario is not None and report.scenario.settings.scenario_name == template_name
+
+
+def _table_text(table: object, width: int) -> str:
+    import io
+
+    from rich.console import Console
+
+    screen = io.StringIO()
+    Console(file=screen, width=width, color_system=None).print(table)
+    return screen.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sweep_and_compare_name_settings_and_kpis_on_the_console_as_the_workbook_does(tmp_path: Path,
+                                                                                     lang: str) -> None:
+    """A swept setting is named as the sweep workbook's cases sheet names its column (权重：亩均产值 in zh, the key
+    w_output_per_mu in en), in the case names (progress lines, the workbook's case column) and in the console
+    table's head; in zh they said w_output_per_mu=0. The console's KPI columns carry the workbook's names and units:
+    in zh 亩均产值 had no unit where the workbook says 平均亩均产值(万元/亩). On a narrow console a long Chinese head
+    or name wraps rather than being cut to "亩均 …"."""
+    from builders import project, tiny
+    from quota_opt import compare as cmp
+    from quota_opt.io.compare_write import CASES, kpi_label, kpi_title
+    from quota_opt.io.template import write_scenario
+    from quota_opt.sweep import parse_params
+
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8)],
+              quotas={("A", 2026): {"new_land_quota": 100}})
+    path = write_scenario(sc, tmp_path / "s.xlsx", lang)
+    res = runner.invoke(app, ["sweep", str(path), "--param", "w_output_per_mu=0,1", "--lang", lang,
+                              "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    setting = "权重：亩均产值" if lang == "zh" else "w_output_per_mu"
+    assert f"{setting}=0: " in res.output and f"{setting}=1: " in res.output, res.output
+    ws = openpyxl.load_workbook(tmp_path / "s_sweep.xlsx")[CASES.name(lang)]
+    head = [c.value for c in ws[1]]
+    assert setting in head
+    assert [ws.cell(row=r, column=1).value for r in (2, 3)] == [f"{setting}=0", f"{setting}=1"]
+
+    cases = cmp.sweep_cases(sc, parse_params(["w_output_per_mu=0,1"]), lang=lang)
+    results = cmp.run_cases(cases, workers=1)
+    wide = _table_text(cmp.summary_table(results, lang), 250)
+    assert setting in next(line for line in wide.splitlines() if line.startswith("┃"))
+    for key in ("investment_selected", "average_output_per_mu", "mu_to_request"):
+        name = kpi_label(key, lang) if lang == "zh" else kpi_title(key, lang)
+        assert name in wide, (name, wide)
+    assert ("平均亩均产值(万元/亩)" if lang == "zh" else "Average output per mu (10k yuan/mu)") in wide
+    narrow = _table_text(cmp.summary_table(results, lang), 80)
+    assert "…" not in narrow, narrow

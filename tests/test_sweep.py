@@ -166,7 +166,7 @@ def sequential() -> list[cmp.CaseResult]:
 
 def test_sweep_points_are_distinct(sequential: list[cmp.CaseResult]) -> None:
     assert [r.params for r in sequential] == [{"w_output_per_mu": v} for v in (0.0, 0.5, 1.0)]
-    assert sequential[0].summary["scenario_name"].endswith("w_output_per_mu=0")
+    assert sequential[0].summary["scenario_name"].endswith("权重：亩均产值=0")  # named as the cases sheet's column
 
 
 def test_sweep_in_worker_processes_gives_identical_numbers(sequential: list[cmp.CaseResult]) -> None:
@@ -255,16 +255,16 @@ def test_a_yes_no_sweep_reads_as_the_workbooks_write_it(tmp_path: Path, lang: st
     res = runner.invoke(app, ["sweep", str(path), "--param", "carryover_allowed=yes,no", "--lang", lang,
                               "--workers", "1"])
     assert res.exit_code == 0, res.output
-    assert f"carryover_allowed={yes}:" in res.output and f"carryover_allowed={no}:" in res.output
+    name = "指标可结转" if lang == "zh" else "carryover_allowed"  # as the cases sheet heads its column
+    assert f"{name}={yes}:" in res.output and f"{name}={no}:" in res.output
     rows = [line for line in res.output.splitlines() if line.startswith("│")]
-    assert [row.split("│")[1].strip() for row in rows] == [yes, no], res.output
+    assert [row.split("│")[1].strip() for row in rows if row.split("│")[1].strip()] == [yes, no], res.output
     ws = openpyxl.load_workbook(tmp_path / "c_sweep.xlsx")[CASES.name(lang)]
-    assert [ws.cell(row=r, column=1).value for r in (2, 3)] == [f"carryover_allowed={yes}",
-                                                                 f"carryover_allowed={no}"]
+    assert [ws.cell(row=r, column=1).value for r in (2, 3)] == [f"{name}={yes}", f"{name}={no}"]
     ws = openpyxl.load_workbook(tmp_path / "c_sweep.xlsx")[TRADEOFF.name(lang)]
     assert [ws.cell(row=r, column=2).value for r in (2, 3)] == [yes, no]  # not TRUE/FALSE
     assert [c.name for c in cmp.sweep_cases(carryover_matters(), {"carryover_allowed": [True]})] == [
-        "carryover_allowed=是"]  # the library's default language, as variant_cases' base case 基准方案
+        "指标可结转=是"]  # the library's default language, as variant_cases' base case 基准方案
 
 
 def test_cli_sweep_input_errors(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ from quota_opt.errors import InputError, Location, Problem, QuotaOptError, Sever
 from quota_opt.outputs import termination_word
 from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES
 from quota_opt.scenario import Scenario
-from quota_opt.sweep import Param, SweepError, pareto, point_label, shown_value, sweep_grid
+from quota_opt.sweep import Param, SweepError, pareto, point_label, setting_name, shown_value, sweep_grid
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -297,7 +297,7 @@ def sweep_cases(scenario: Scenario, params: Sequence[Param] | dict[str, Sequence
 
     Each case is a copy of `scenario` with its settings replaced; values given as Params were checked
     against the schema already. The cross-sheet checks run again in the worker before solving. Cases are named
-    by their values in `lang` ("carryover_allowed=是" / "carryover_allowed=yes").
+    by their values in `lang` and each setting as the workbook heads its column ("指标可结转=是" / "carryover_allowed=yes").
     """
     grid = sweep_grid(params)
     if not grid:
@@ -776,21 +776,15 @@ class ProgressBar:
                            emoji=False)
 
 
-SHORT_HEADS = {  # key -> (zh, en): compact column heads for the terminal
-    "objective": ("目标值", "objective"), "projects_selected": ("安排项目", "projects"),
-    "investment_selected": ("投资(亿元)", "investment"), "average_output_per_mu": ("亩均产值", "output/mu"),
-    "mu_to_request": ("向省争取(亩)", "request mu"), "land_selected": ("供地(亩)", "land mu"),
-    "energy_selected": ("能耗(吨)", "energy tce"), "average_tax_per_mu": ("亩均税收", "tax/mu"),
-}
-
-
 def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tradeoff | None = None) -> Any:
     """A rich Table of the cases: status, decisions changed against the base, headline KPIs (and the
     non-dominated mark in a sweep), for the terminal. A case's name is a `Text`, so that it shows as it reads on
     any console (a file b[red].xlsx is the case "b[red]", not a red "b")."""
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
+    from quota_opt.io.compare_write import CASES, kpi_label, kpi_title
     from quota_opt.outputs import status_word
 
     zh = lang == "zh"
@@ -798,23 +792,20 @@ def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tra
     if tradeoff is not None:
         keys += [k for k in (tradeoff.x, tradeoff.y) if k not in keys]
     table = Table(title="方案比较" if zh else "Comparison", title_justify="left")
+
+    def head(key: str) -> str:  # as the workbook's cases sheet heads the column (in en, its readable label)
+        return CASES.column(key).label_zh if zh else CASES.column(key).label_en
+
     swept = list(dict.fromkeys(k for r in results for k in r.params))
-    if swept:  # a sweep: the values only, under the settings' keys
-        head = " · ".join(swept)
+    if swept:  # a sweep: the values only, under the settings' names as the workbook gives them
+        first = " · ".join(setting_name(k, lang) for k in swept)
         names = [" · ".join(shown_value(r.params.get(k), lang) for k in swept) for r in results]
     else:
-        head = "方案" if zh else "case"
+        first = head("case")
         names = [r.name for r in results]
-    table.add_column(head, overflow="fold", min_width=min(max(len(n) for n in [head, *names]), 24))
-    table.add_column("状态" if zh else "status")
-    table.add_column("决定改变" if zh else "changed", justify="right")
-    for key in keys:
-        zh_head, en_head = SHORT_HEADS.get(key, (key, key))
-        table.add_column(zh_head if zh else en_head, justify="right")
-    if tradeoff is not None:
-        table.add_column("非劣" if zh else "front", justify="center")
     changed = changed_projects(results)
     front = tradeoff.front(results) if tradeoff is not None else None
+    rows: list[list[str | Text]] = []
     for k, r in enumerate(results):
         word = status_word(r.status, lang) if r.status != "feasible" else ("可行" if zh else "feasible")
         cells: list[str | Text] = [Text(names[k]), word if r.ok else Text(word, style="red"),
@@ -824,5 +815,20 @@ def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tra
             cells.append("" if v is None else (f"{v:,.0f}" if key == "projects_selected" else f"{v:,.1f}"))
         if front is not None:
             cells.append("★" if front[k] else "")
+        rows.append(cells)
+
+    def widest(i: int) -> int:  # a figure (or a status word) is never broken across lines
+        return max((cell_len(str(row[i])) for row in rows), default=1)
+
+    # every column folds: a Chinese head or name has no space to wrap at, and would be cut to "亩均 …"
+    table.add_column(first, overflow="fold", min_width=min(max(len(n) for n in [first, *names]), 24))
+    table.add_column(head("status"), overflow="fold", min_width=widest(1))
+    table.add_column(head("projects_changed"), justify="right", overflow="fold", min_width=widest(2))
+    for i, key in enumerate(keys, start=3):  # the workbook's name of the KPI, with its unit (zh: its header)
+        table.add_column(kpi_label(key, lang) if zh else kpi_title(key, lang), justify="right", overflow="fold",
+                         min_width=widest(i))
+    if tradeoff is not None:
+        table.add_column(head("non_dominated"), justify="center", overflow="fold")
+    for cells in rows:
         table.add_row(*cells)
     return table

@@ -169,10 +169,17 @@ def shown_value(value: Any, lang: str = "zh") -> str:
     return str(value)
 
 
+def setting_name(key: str, lang: str = "zh") -> str:
+    """A swept setting as the sweep workbook's cases sheet heads its column: the Chinese label in zh
+    (权重：亩均产值), the key in en (w_output_per_mu)."""
+    return SETTINGS.column(key).header(lang)
+
+
 def point_label(point: dict[str, Any], lang: str = "zh") -> str:
-    """"w_output_per_mu=0.3, carryover_allowed=是" (en: "…=yes") — a grid point as a case name, in `lang`
-    (as the base case is 基准方案 or base). It is a label only: no option or reader takes a case by its name."""
-    return ", ".join(f"{k}={shown_value(v, lang)}" for k, v in point.items())
+    """"权重：亩均产值=0.3, 指标可结转=是" (en: "w_output_per_mu=0.3, carryover_allowed=yes") — a grid point as a case
+    name, each setting named as the workbook heads its column (setting_name), in `lang` (as the base case is 基准方案
+    or base). It is a label only: no option or reader takes a case by its name."""
+    return ", ".join(f"{setting_name(k, lang)}={shown_value(v, lang)}" for k, v in point.items())
 
 
 def pareto(points: Sequence[tuple[float, float] | None],
