@@ -148,7 +148,7 @@ def test_compare_detects_the_known_flip(flip: list[cmp.CaseResult]) -> None:
     assert d[("", "change")].tolist() == ["selection", "selection", ""]
     b = d.iloc[0]
     assert (bool(b[("q100", "selected")]), bool(b[("q110", "selected")])) == (False, True)
-    assert b[("q110", "year")] == 2026 and b[("q110", "sources")] == "district quota 50 mu"
+    assert b[("q110", "year")] == 2026 and b[("q110", "sources")] == "district quota 50.0 mu"
     assert cmp.changed_projects(flip) == [0, 2]
     dist = cmp.district_frame(flip)
     assert dist[("q100", "land")].tolist() == [100.0] and dist[("q110", "land")].tolist() == [110.0]

@@ -96,3 +96,18 @@ def test_sweep_and_compare_name_settings_and_kpis_on_the_console_as_the_workbook
     assert ("平均亩均产值(万元/亩)" if lang == "zh" else "Average output per mu (10k yuan/mu)") in wide
     narrow = _table_text(cmp.summary_table(results, lang), 80)
     assert "…" not in narrow, narrow
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh", "区县指标9.7+存量10.0亩；区县能耗2,130+市级统筹能耗22,261吨标准煤"),
+    ("en", "district quota 9.7 + stock 10.0 mu; district energy 2,130 tce"),
+])
+def test_compare_sources_give_every_amount_of_a_unit_in_one_format(lang: str, expected: str) -> None:
+    """compare's 指标来源 gives mu with one decimal and tce whole, as the results workbook's number formats do: it
+    read 区县指标9.7+存量10亩 (and 48亩 next to 38.8亩), a whole mu without its decimal."""
+    from quota_opt.compare import sources_text
+
+    row = {"land_district_quota": 9.7, "land_stock": 10.0, "energy_district": 2130.0}
+    if lang == "zh":
+        row["energy_city_pool"] = 22261.4
+    assert sources_text(row, lang) == expected

@@ -529,19 +529,16 @@ CHANGE_ORDER = {"selection": 0, "year": 1, "sources": 2, "": 3}
 _DECISION_DTYPES = {"selected": "boolean", "year": "Int64"}
 
 
-def _amount(v: float) -> str:
-    return f"{v:,.0f}" if abs(v - round(v)) < 0.05 else f"{v:,.1f}"
-
-
 def sources_text(row: dict[str, Any], lang: str) -> str:
-    """"district quota 40 + stock 20 mu; city pool 300 tce" / "区县指标40+存量20亩；市级统筹能耗300吨标准煤"."""
+    """"district quota 40.0 + stock 20.5 mu; city pool 300 tce" / "区县指标40.0+存量20.5亩；市级统筹能耗300吨标准煤":
+    mu with one decimal and tce whole, as the results workbook's number formats give them (outputs.MU, TCE)."""
     zh = lang == "zh"
     parts = []
-    for group, unit in ((LAND_SOURCES, ("亩", " mu")), (ENERGY_SOURCES, ("吨标准煤", " tce"))):
-        items = [(SOURCE_WORDS[s][0 if zh else 1], float(row.get(s) or 0.0)) for s in group]
-        items = [(w, v) for w, v in items if v > 1e-6]
+    for group, unit, digits in ((LAND_SOURCES, ("亩", " mu"), 1), (ENERGY_SOURCES, ("吨标准煤", " tce"), 0)):
+        amounts = [(SOURCE_WORDS[s][0 if zh else 1], float(row.get(s) or 0.0)) for s in group]
+        items = [(w, f"{v:,.{digits}f}") for w, v in amounts if v > 1e-6]
         if items:
-            joined = ("+" if zh else " + ").join(f"{w}{_amount(v)}" if zh else f"{w} {_amount(v)}" for w, v in items)
+            joined = ("+" if zh else " + ").join(f"{w}{v}" if zh else f"{w} {v}" for w, v in items)
             parts.append(joined + unit[0 if zh else 1])
     return ("；" if zh else "; ").join(parts)
 
