@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from quota_opt.cli import app
+from quota_opt.io.template import write_scenario
 from quota_opt.schema import SETTINGS
 from quota_opt.validate import validate_workbook
 
@@ -111,3 +112,44 @@ def test_compare_sources_give_every_amount_of_a_unit_in_one_format(lang: str, ex
     if lang == "zh":
         row["energy_city_pool"] = 22261.4
     assert sources_text(row, lang) == expected
+
+
+def test_the_city_energy_pool_has_one_english_name(tmp_path: Path) -> None:
+    """In English the city energy pool is the "city energy pool" (reasons.QUOTA_NAMES) wherever a column or a text
+    names it: it was "Energy: city pool" (allocation, actuals), "Energy used: city pool" (districts), "Energy from
+    city pool (tce)" (summary), "energy used: city pool" (charts) and "city pool" in compare's and the reasons'
+    sources. The former labels still read (results: the allocation's and districts' columns; scenario: actuals)."""
+    import re
+
+    from builders import project, tiny
+    from quota_opt import compare, outputs, reasons
+    from quota_opt.io.results_read import read_results
+    from quota_opt.schema import ACTUALS, match_column
+
+    texts = [c.label_en for sheet in (outputs.ALLOCATION, outputs.DISTRICTS, outputs.CITY) for c in sheet.columns]
+    texts += [en for _zh, en, _fmt in outputs.SUMMARY_ROWS.values()]
+    texts += [c.label_en for c in ACTUALS.columns]
+    texts += [en for _zh, en in (*compare.SOURCE_WORDS.values(), *reasons.SOURCE_WORDS.values())]
+    assert reasons.QUOTA_NAMES["city_energy_pool"][1] == "city energy pool"
+    pools = [t for t in texts if re.search(r"city\b.*\bpool", t, re.IGNORECASE)]
+    assert len(pools) >= 6 and all("city energy pool" in t.lower() for t in pools), pools
+    assert compare.sources_text({"energy_city_pool": 300.0}, "en") == "city energy pool 300 tce"
+    assert match_column(ACTUALS, "Energy: city pool") is ACTUALS.column("energy_city_pool")
+
+    sc = tiny([project("F", 50, investment=10, energy=150)], quotas={("A", 2026): {"new_land_quota": 100,
+                                                                                    "energy_budget": 0}},
+              city={2026: {"city_energy_pool": 200}})
+    write_scenario(sc, tmp_path / "s.xlsx", "en")
+    assert runner.invoke(app, ["run", str(tmp_path / "s.xlsx"), "--lang", "en"]).exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "s_results.xlsx")
+    charts = [c.value for c in wb[outputs.CHARTS.name("en")][1]]
+    assert "energy used: city energy pool" in charts, charts
+    former = {outputs.ALLOCATION: "Energy: city pool", outputs.DISTRICTS: "Energy used: city pool"}
+    for sheet, label in former.items():
+        header = [c.value for c in wb[sheet.key][1]]
+        wb[sheet.key].cell(row=1, column=header.index("energy_city_pool") + 1, value=label)
+    wb.save(tmp_path / "old_results.xlsx")
+    new, old = read_results(tmp_path / "s_results.xlsx"), read_results(tmp_path / "old_results.xlsx")
+    assert old.allocation.set_index("project_id").at["F", "energy_city_pool"] == pytest.approx(150)
+    for table in ("allocation", "districts"):
+        assert getattr(old, table).equals(getattr(new, table)), table

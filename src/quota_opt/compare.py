@@ -523,14 +523,14 @@ SOURCE_WORDS = {
     "land_stock": ("存量", "stock"),
     "land_province_request": ("向省争取", "province request"),
     "energy_district": ("区县能耗", "district energy"),
-    "energy_city_pool": ("市级统筹能耗", "city pool"),
+    "energy_city_pool": ("市级统筹能耗", "city energy pool"),
 }
 CHANGE_ORDER = {"selection": 0, "year": 1, "sources": 2, "": 3}
 _DECISION_DTYPES = {"selected": "boolean", "year": "Int64"}
 
 
 def sources_text(row: dict[str, Any], lang: str) -> str:
-    """"district quota 40.0 + stock 20.5 mu; city pool 300 tce" / "区县指标40.0+存量20.5亩；市级统筹能耗300吨标准煤":
+    """"district quota 40.0 + stock 20.5 mu; city energy pool 300 tce" / "区县指标40.0+存量20.5亩；市级统筹能耗300吨标准煤":
     mu with one decimal and tce whole, as the results workbook's number formats give them (outputs.MU, TCE)."""
     zh = lang == "zh"
     parts = []
@@ -616,7 +616,7 @@ def changed_projects(results: Sequence[CaseResult]) -> list[int | None]:
 
 
 def district_frame(results: Sequence[CaseResult]) -> pd.DataFrame:
-    """Land supplied (mu, all sources) and energy granted (tce, district budget + city pool) per district and
+    """Land supplied (mu, all sources) and energy granted (tce, district budget + city energy pool) per district and
     year, side by side: columns ("", district_id / district_name / year) and (case, land / energy)."""
     keys: dict[tuple[str, int], str] = {}
     per_case = []

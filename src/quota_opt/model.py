@@ -200,7 +200,7 @@ def _key_text(key: Any) -> str:
 
 CLAUSE_ONCE = "五(一) 用地：a project is supplied all its land at once, in one year; 必保 projects must be supplied."
 CLAUSE_LAND_BALANCE = "五(一) 用地：a supplied project's land comes from the district quota, the provincial reward quota, revitalised stock land or a request to the province."
-CLAUSE_ENERGY_BALANCE = "五(二) 能耗：a supplied project's energy comes from its district's budget or the city pool."
+CLAUSE_ENERGY_BALANCE = "五(二) 能耗：a supplied project's energy comes from its district's budget or the city energy pool."
 CLAUSE_DISTRICT_LAND = "五(一) 用地：districts allocate the province-issued new construction-land plan quota, plus the reward for stock land revitalised for major projects in the year before (存量盘活奖励)."
 CLAUSE_STOCK = "五(一) 存量盘活：stock land used cannot exceed the revitalisable stock the district has by then."
 CLAUSE_POOL = "五(一) 用地：the provincial major-industry reward quota (省重大产业奖励指标) goes to provincial major projects that may receive city-level support."

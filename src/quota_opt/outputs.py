@@ -75,7 +75,8 @@ LAND_SOURCE_COLS = (
 )
 ENERGY_SOURCE_COLS = (
     _tce("energy_district", "区县能耗(吨标准煤)", "Energy: district"),
-    _tce("energy_city_pool", "市级统筹能耗(吨标准煤)", "Energy: city pool", aliases=("市级能耗(吨标准煤)",)),
+    _tce("energy_city_pool", "市级统筹能耗(吨标准煤)", "Energy: city energy pool",
+         aliases=("市级能耗(吨标准煤)", "Energy: city pool")),
 )
 
 ALLOCATION = OutSheet("allocation", "项目分配", "Allocation", (
@@ -117,7 +118,8 @@ DISTRICTS = OutSheet("districts", "区县汇总", "Districts", (
     _tce("energy_budget", "区县能耗指标(吨标准煤)", "Energy budget"),
     _tce("energy_district", "使用区县能耗(吨标准煤)", "Energy used: district"),
     OutCol("energy_utilisation", "能耗指标使用率", "Energy utilisation", SHARE),
-    _tce("energy_city_pool", "使用市级统筹能耗(吨标准煤)", "Energy used: city pool", aliases=("使用市级能耗(吨标准煤)",)),
+    _tce("energy_city_pool", "使用市级统筹能耗(吨标准煤)", "Energy used: city energy pool",
+         aliases=("使用市级能耗(吨标准煤)", "Energy used: city pool")),
     OutCol("projects_supplied", "安排项目数", "Projects supplied", INT),
     _mu("land_supplied", "供地合计(亩)", "Land supplied"),
 ))
@@ -224,7 +226,7 @@ SUMMARY_ROWS: dict[str, tuple[str, str, str | None]] = {
     "land_stock_total": ("用地：存量土地(亩)", "Land from stock (mu)", MU),
     "land_province_request_total": ("用地：向省争取(亩)", "Land requested from province (mu)", MU),
     "energy_district_total": ("能耗：区县指标(吨标准煤)", "Energy from district budgets (tce)", TCE),
-    "energy_city_pool_total": ("能耗：市级统筹(吨标准煤)", "Energy from city pool (tce)", TCE),
+    "energy_city_pool_total": ("能耗：市级统筹(吨标准煤)", "Energy from the city energy pool (tce)", TCE),
     "district_quota_utilisation": ("区县指标使用率", "District quota utilisation", SHARE),
     "district_energy_utilisation": ("区县能耗指标使用率", "District energy utilisation", SHARE),
     "mu_to_request": ("需向省争取指标(亩)", "Mu to request from the province", MU),

@@ -118,7 +118,7 @@ SOURCE_WORDS = {
     "land_stock": ("存量土地", "stock land"),
     "land_province_request": ("向省争取", "province request"),
     "energy_district": ("区县能耗", "district budget"),
-    "energy_city_pool": ("市级统筹能耗", "city pool"),
+    "energy_city_pool": ("市级统筹能耗", "city energy pool"),
 }
 
 

@@ -517,7 +517,8 @@ ACTUALS = Sheet(
         _mu("land_stock", "使用存量土地", "Land: stock", default=0.0),
         _mu("land_province_request", "向省争取指标", "Land: province request", default=0.0),
         _tce("energy_district", "使用区县能耗", "Energy: district", default=0.0),
-        _tce("energy_city_pool", "使用市级统筹能耗", "Energy: city pool", default=0.0, aliases=("使用市级能耗",)),
+        _tce("energy_city_pool", "使用市级统筹能耗", "Energy: city energy pool", default=0.0,
+             aliases=("使用市级能耗", "Energy: city pool")),
     ),
 )
 

@@ -204,7 +204,7 @@ def _charts(wb: Workbook, result: Any, lang: str) -> None:
                                                   "energy_city_pool"]].sum()
     head_zh = ["区县", "区县指标", "省奖励指标", "存量土地", "向省争取", "区县能耗指标", "使用区县能耗", "使用市级统筹能耗"]
     head_en = ["district", "district quota", "provincial pool", "stock land", "province request", "energy budget",
-               "energy used: district", "energy used: city pool"]
+               "energy used: district", "energy used: city energy pool"]
     ws.append(head_zh if lang == "zh" else head_en)
     for i in range(1, 9):
         style_header(ws.cell(row=1, column=i))
