@@ -59,10 +59,10 @@ UNPARSED = [
      "there is no option --bogus. Run quota-opt run --help to see the options."),
     (["run", "x.xlsx", "--time-lim", "3"], "没有选项 --time-lim（是否要用 --time-limit？）。",
      "there is no option --time-lim (did you mean --time-limit?)."),
-    (["run", "x.xlsx", "--threads", "abc"], '选项 --threads：应为整数，实际为 "abc"。',
-     'option --threads: expected a whole number, got "abc".'),
-    (["generate", "-o", "g.xlsx", "--projects", "0"], '选项 --projects：应为不小于1且不大于100,000的整数，实际为 "0"。',
-     'option --projects: expected a whole number ≥ 1 and ≤ 100,000, got "0".'),
+    (["run", "x.xlsx", "--threads", "abc"], '命令行选项 --threads：应为整数，实际为 "abc"。',
+     'command-line option --threads: expected a whole number, got "abc".'),
+    (["generate", "-o", "g.xlsx", "--projects", "0"], '命令行选项 --projects：应为不小于1且不大于100,000的整数，实际为 "0"。',
+     'command-line option --projects: expected a whole number ≥ 1 and ≤ 100,000, got "0".'),
     (["run", "x.xlsx", "--threads"], "选项 --threads 后面应有取值，实际没有。",
      "option --threads needs a value after it, and none was given."),
     (["template", "-o", "t.xlsx", "--force=yes"], "选项 --force 是开关，不带取值。",
@@ -126,14 +126,14 @@ def test_a_command_runs_in_the_language_given_before_it(tmp_path: Path) -> None:
 def test_a_value_that_is_no_language_is_answered_in_zh() -> None:
     res = runner.invoke(app, ["run", "x.xlsx", "--lang", "fr"])
     assert res.exit_code == 2
-    assert '选项 --lang：应为以下之一：zh、en，实际为 "fr"。' in res.output, res.output
+    assert '命令行选项 --lang：应为以下之一：zh、en，实际为 "fr"。' in res.output, res.output
 
 
 def test_a_bad_language_before_the_command_is_named_as_typed() -> None:
     """The group's --lang is the one before the command: the value refused is that one, not the command's."""
     res = runner.invoke(app, ["--lang", "fr", "run", "x.xlsx", "--lang", "en"])
     assert res.exit_code == 2
-    assert 'option --lang: expected one of: zh, en, got "fr".' in res.output, res.output
+    assert 'command-line option --lang: expected one of: zh, en, got "fr".' in res.output, res.output
 
 
 def test_no_command_is_answered_in_zh() -> None:

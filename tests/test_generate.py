@@ -98,10 +98,10 @@ def test_generate_refuses_what_the_generator_cannot_make_before_it_starts(tmp_pa
                        ("years", generate.MAX_YEARS)):
         assert options[name].min == 1 and options[name].max <= most, name
     for argv, words in (
-        (["--districts", "100"], '选项 --districts：应为不小于1且不大于99的整数，实际为 "100"。'),
-        (["--districts", "500", "--lang", "en"], 'option --districts: expected a whole number ≥ 1 and ≤ 99, got "500".'),
-        (["--years", "11"], '选项 --years：应为不小于1且不大于10的整数，实际为 "11"。'),
-        (["--projects", "100001", "--lang", "en"], "option --projects: expected a whole number ≥ 1 and ≤ 100,000, "
+        (["--districts", "100"], '命令行选项 --districts：应为不小于1且不大于99的整数，实际为 "100"。'),
+        (["--districts", "500", "--lang", "en"], 'command-line option --districts: expected a whole number ≥ 1 and ≤ 99, got "500".'),
+        (["--years", "11"], '命令行选项 --years：应为不小于1且不大于10的整数，实际为 "11"。'),
+        (["--projects", "100001", "--lang", "en"], "command-line option --projects: expected a whole number ≥ 1 and ≤ 100,000, "
                                                    'got "100001".'),
     ):
         done = subprocess.run([sys.executable, "-m", "quota_opt.cli", "generate", "-o", str(tmp_path / "g.xlsx"),

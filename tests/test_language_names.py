@@ -153,3 +153,23 @@ def test_the_city_energy_pool_has_one_english_name(tmp_path: Path) -> None:
     assert old.allocation.set_index("project_id").at["F", "energy_city_pool"] == pytest.approx(150)
     for table in ("allocation", "districts"):
         assert getattr(old, table).equals(getattr(new, table)), table
+
+
+@pytest.mark.parametrize(("lang", "bad", "param"), [
+    ("zh", '命令行选项 --threads：应为整数，实际为 "abc"。', "命令行选项 --param x=1："),
+    ("en", 'command-line option --threads: expected a whole number, got "abc".', "command-line option --param x=1:"),
+])
+def test_a_bad_option_reads_as_a_bad_param(tmp_path: Path, lang: str, bad: str, param: str) -> None:
+    """An option's value out of type or bounds is said of the command-line option, as a --param's is: it read
+    选项 --threads：… / "option --threads: …" next to 命令行选项 --param …."""
+    res = runner.invoke(app, ["run", str(tmp_path / "x.xlsx"), "--threads", "abc", "--lang", lang])
+    assert res.exit_code != 0 and bad in res.output, res.output
+    path = write_scenario_for(tmp_path)
+    res = runner.invoke(app, ["sweep", str(path), "--param", "x=1", "--lang", lang])
+    assert res.exit_code == 1 and param in res.output, res.output
+
+
+def write_scenario_for(tmp_path: Path) -> Path:
+    from builders import project, tiny
+
+    return write_scenario(tiny([project("A", 10)]), tmp_path / "s.xlsx", "zh")

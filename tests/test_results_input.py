@@ -185,9 +185,9 @@ def test_rollover_reads_a_results_workbook_whatever_its_extension(plan: Path, tm
     assert runner.invoke(app, ["validate", str(tmp_path / "next.xlsx")]).exit_code == 0
 
 @pytest.mark.parametrize(("option", "value", "zh"), [
-    ("--seed", "-1", "选项 --seed：应为不小于0的整数，实际为 \"-1\""),
-    ("--base-year", "99999", "选项 --base-year：应为不小于1990且不大于2100的整数，实际为 \"99999\""),
-    ("--base-year", "2099", "选项 --base-year：应为不大于2098的年度（3 个规划年度须在2100年以内），实际为 2099"),
+    ("--seed", "-1", "命令行选项 --seed：应为不小于0的整数，实际为 \"-1\""),
+    ("--base-year", "99999", "命令行选项 --base-year：应为不小于1990且不大于2100的整数，实际为 \"99999\""),
+    ("--base-year", "2099", "命令行选项 --base-year：应为不大于2098的年度（3 个规划年度须在2100年以内），实际为 2099"),
 ])
 def test_generate_refuses_a_seed_or_base_year_it_cannot_use(tmp_path: Path, option: str, value: str, zh: str) -> None:
     """--seed -1 ended in numpy's ValueError (exit 70); --base-year 99999, or 2099 with three years (quota rows

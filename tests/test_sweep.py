@@ -327,8 +327,8 @@ def test_a_dask_option_that_is_no_address_is_refused_before_solving(tmp_path: Pa
     path = write_scenario(tiny([project("A", 10)], quotas={("A", 2026): {"new_land_quota": 10}}),
                           tmp_path / "s.xlsx", "zh")
     extra = ["-p", "reward_ratio=0.5,1"] if command == "sweep" else [str(path)]
-    for lang, words in (("zh", '选项 --dask：应为“local”或 Dask 调度器地址（如 tcp://host:8786），实际为 "foo"'),
-                        ("en", 'option --dask: expected local, or a Dask scheduler address (e.g. tcp://host:8786), '
+    for lang, words in (("zh", '命令行选项 --dask：应为“local”或 Dask 调度器地址（如 tcp://host:8786），实际为 "foo"'),
+                        ("en", 'command-line option --dask: expected local, or a Dask scheduler address (e.g. tcp://host:8786), '
                                'got "foo"')):
         res = runner.invoke(app, [command, str(path), *extra, "--dask", "foo", "--lang", lang])
         assert res.exit_code == 1, res.output

@@ -352,7 +352,7 @@ def run_cases(cases: Sequence[Case | CaseResult], *, workers: int | None = None,
       result) is called as each case finishes. Case names are made unique.
     """
     if workers is not None and workers < 1:
-        raise InputError([Problem(Severity.ERROR, "bad_option", Location(), {
+        raise InputError([Problem(Severity.ERROR, "bad_argument", Location(), {
             "option": "workers", "found": str(workers), "expected": {"zh": "不小于1的整数", "en": "a whole number ≥ 1"}})])
     solve = solve or SolveSettings()
     names = unique_names([c.name for c in cases])

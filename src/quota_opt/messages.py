@@ -445,7 +445,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "case_without_scenario": ("情形“{case}”没有可求解的方案（应为读取并校验过的方案）。",
                               'case "{case}" has no scenario to solve (expected a scenario read and validated).'),
     "compare_no_cases": ("没有可比较的情形（情形列表为空）。", "there is nothing to compare (the list of cases is empty)."),
-    "bad_option": ("选项 {option}：应为{expected}，实际为 {found}。", "option {option}: expected {expected}, got {found}."),
+    "bad_option": ("命令行选项 {option}：应为{expected}，实际为 {found}。",  # as the --param messages below
+                   "command-line option {option}: expected {expected}, got {found}."),
+    # the same of a library call's keyword (compare.run_cases(workers=0)), which no command line gave
+    "bad_argument": ("选项 {option}：应为{expected}，实际为 {found}。", "option {option}: expected {expected}, got {found}."),
     # sweeps (sweep.parse_param: a --param's spec, typed on the command line; sweep_grid: the grid;
     # compare.Tradeoff: --x, --y)
     "param_syntax": ("命令行选项 --param {spec}：应为 参数=起:止:步长 或 参数=值1,值2。",
