@@ -173,3 +173,25 @@ def write_scenario_for(tmp_path: Path) -> Path:
     from builders import project, tiny
 
     return write_scenario(tiny([project("A", 10)]), tmp_path / "s.xlsx", "zh")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_explain_names_a_projects_facts_as_the_allocation_sheet_does(tmp_path: Path, lang: str) -> None:
+    """explain's facts line names the score, the land and the energy as the allocation sheet heads them (综合得分,
+    用地需求, 年综合能耗; en Score, Land demand, Energy demand), as its threshold table does: it said 得分, 用地,
+    能耗 (score, land, energy). Its table's Chinese cells wrap on an 80-column console rather than being cut to
+    "在搜索范围内不会改 …" (they were; English wraps at its spaces)."""
+    from builders import project, tiny
+
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8)],
+              quotas={("A", 2026): {"new_land_quota": 100}})
+    path = write_scenario(sc, tmp_path / "s.xlsx", lang)
+    assert runner.invoke(app, ["run", str(path), "--lang", lang]).exit_code == 0
+    res = runner.invoke(app, ["explain", str(tmp_path / "s_results.xlsx"), "B", "--lang", lang],
+                        env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    facts = ("综合得分 ", "用地需求 50.0 亩", "年综合能耗 ") if lang == "zh" else ("score ", "land demand 50.0 mu",
+                                                                            "energy demand ")
+    line = next(x for x in res.output.splitlines() if facts[1] in x)
+    assert all(f in line for f in facts), res.output
+    assert "…" not in res.output, res.output

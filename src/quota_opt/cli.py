@@ -703,16 +703,17 @@ def explain(
         out.print(ex.source[lang.value])
     r = ex.row
     out.print(Text.assemble((project_id, "bold"), f" {r['name']}  ({r['district_id']}, {r['chain_id']})"))
-    facts = t(lang, f"得分 {r['score']:.4f}，用地 {r['land_demand']:,.1f} 亩，能耗 {r['energy_demand']:,.0f} 吨标准煤，"
-                    f"{'已安排' if ex.selected else '未安排'}",
-              f"score {r['score']:.4f}, land {r['land_demand']:,.1f} mu, energy {r['energy_demand']:,.0f} tce, "
-              f"{'selected' if ex.selected else 'not selected'}")
+    # named as the allocation sheet heads them (综合得分, 用地需求, 年综合能耗) and the thresholds below name them
+    facts = t(lang, f"综合得分 {r['score']:.4f}，用地需求 {r['land_demand']:,.1f} 亩，"
+                    f"年综合能耗 {r['energy_demand']:,.0f} 吨标准煤，{'已安排' if ex.selected else '未安排'}",
+              f"score {r['score']:.4f}, land demand {r['land_demand']:,.1f} mu, "
+              f"energy demand {r['energy_demand']:,.0f} tce, {'selected' if ex.selected else 'not selected'}")
     out.print(facts)
     out.print(ex.reason[lang.value])
     if ex.thresholds:
         table = Table(title=t(lang, "改变决定的最小变化（重新求解得出）", "Smallest change that flips the decision (re-solved)"))
         for head in (t(lang, "因素", "factor"), t(lang, "当前", "now"), t(lang, "临界值", "flips at"), t(lang, "含义", "meaning")):
-            table.add_column(head)
+            table.add_column(head, overflow="fold")  # Chinese has no space to wrap at: fold, not cut to "…"
         for th in ex.thresholds:
             table.add_row(th.label[lang.value], amount_text(th.current, th.unit, lang.value), flip_text(th, lang.value),
                           th.note.get(lang.value, ""))
