@@ -10,6 +10,9 @@
   (`RolloverNote` lists them so the bureau replaces them with the real ones); with carry-over, quota
   unused at the end of `year` is added to the new base year's quota;
 - settings: base year advanced, everything else unchanged;
+- the mu and tce it computes (the new actuals rows, the stock land, the quota carried over) are rounded to
+  `DECIMALS`, since people read and edit that workbook: the solver's sums come with float noise (4.8 mu of quota
+  came out as 4.799999999999997);
 - a plan computed under a variant (`variant`, as its results' summary records it) is rolled over from the
   scenario that variant makes, the one the plan saw: next year starts from the variant's settings and quotas.
   The variant's rows leave the variants sheet, since applying them again would change those figures twice
@@ -30,6 +33,13 @@ from quota_opt.scenario import ROW, Scenario
 
 LAND = ["land_district_quota", "land_provincial_pool", "land_stock", "land_province_request"]
 ENERGY = ["energy_district", "energy_city_pool"]
+# Decimals of the mu and tce the rollover writes. The results workbook shows 0.1 mu and whole tce, but its cells
+# keep the plan's figures, and the plan's figures are sums of the typed ones, whose precision is the user's: to
+# 0.1 mu, a project typed as 12.25 mu recorded from two sources would no longer add up to its demand (validate
+# allows 0.01 mu). 4 decimals keep every figure typed to 0.0001 mu (0.07 m², finer than the square metre a site
+# is surveyed to, 0.0015 mu) or 0.0001 tce as it was, drop the noise of float sums (1e-14) and of the solver
+# (its feasibility tolerance, 1e-7), and move an actuals row's total by 0.0002 mu at most.
+DECIMALS = 4
 
 # Where in the results workbook a problem lies: (sheet key, Excel row, column key) -> Location. A results workbook
 # read back gives `ResultsBook.loc`, which names each sheet as the file does; a plan made in memory has no file.
@@ -142,8 +152,9 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
     supplied = a[a["selected"] & a["year"].notna() & (a["year"].astype("Int64") <= year)]
     new_rows = supplied[supplied["status"] == "selected"]
     note.recorded = list(new_rows["project_id"])
-    actuals = pd.concat([scenario.actuals.drop(columns=[ROW]),
-                         new_rows[["project_id", "year", *LAND, *ENERGY]]], ignore_index=True)
+    recorded = new_rows[["project_id", "year", *LAND, *ENERGY]].copy()
+    recorded[LAND + ENERGY] = recorded[LAND + ENERGY].astype(float).round(DECIMALS)
+    actuals = pd.concat([scenario.actuals.drop(columns=[ROW]), recorded], ignore_index=True)
     actuals["year"] = actuals["year"].astype(int)
     # keep actuals whose reward still lands in the new horizon; drop the rest with their projects
     keep = actuals["year"] + s.reward_lag_years >= new_base
@@ -159,7 +170,7 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
     added = dq[dq["year"].astype(int) <= year].groupby("district_id")["stock_land_added"].sum()
     districts = scenario.districts.drop(columns=[ROW]).copy()
     districts["stock_land_initial"] = [
-        max(0.0, float(v) + float(added.get(d, 0.0)) - float(used_by_d.get(d, 0.0)))
+        round(max(0.0, float(v) + float(added.get(d, 0.0)) - float(used_by_d.get(d, 0.0))), DECIMALS)
         for d, v in zip(districts["district_id"], districts["stock_land_initial"], strict=True)
     ]
 
@@ -181,10 +192,12 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
         led = ledger
         closing = led[led["year"] == year].set_index("district_id")["closing"]
         for d, amount in closing.items():
-            if amount > 1e-9:
+            amount = round(float(amount), DECIMALS)
+            if amount > 0:
                 mask = (dq_new["district_id"] == d) & (dq_new["year"].astype(int) == new_base)
-                dq_new.loc[mask, "new_land_quota"] = dq_new.loc[mask, "new_land_quota"].astype(float) + float(amount)
-                note.carried[str(d)] = float(amount)
+                dq_new.loc[mask, "new_land_quota"] = (dq_new.loc[mask, "new_land_quota"].astype(float)
+                                                      + amount).round(DECIMALS)
+                note.carried[str(d)] = amount
     settings = s.replace(base_year=new_base)
     tables = {
         "districts": districts, "platforms": scenario.platforms.drop(columns=[ROW]),
