@@ -13,7 +13,7 @@ import threading
 import time
 import weakref
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,9 +210,27 @@ class _BulkSheetWriter(WorksheetWriter):
 
 
 class _Writer(ExcelWriter):
-    """openpyxl's workbook writer; sheets with `append_rows` get their rows from `_BulkSheetWriter`."""
+    """openpyxl's workbook writer; sheets with `append_rows` get their rows from `_BulkSheetWriter`, sheets of
+    `write_last` are written after everything else."""
+
+    def save(self) -> None:
+        self._last: list[Any] = []
+        self.write_data()
+        for ws in self._last:
+            _LAST[ws]()
+            super().write_worksheet(ws)
+        self._archive.close()
 
     def write_worksheet(self, ws: Any) -> None:
+        if ws in _LAST:
+            # serialised once, unsaved, in its turn, so that the styles and relations it needs are registered
+            # before the workbook's style sheet and relations are written; written for good in `save`
+            writer = WorksheetWriter(ws, out=io.BytesIO())
+            writer.write()
+            ws._rels = writer._rels
+            self.manifest.append(ws)
+            self._last.append(ws)
+            return
         rows = _BULK_ROWS.get(ws)
         if rows is None:
             super().write_worksheet(ws)
@@ -226,6 +244,22 @@ class _Writer(ExcelWriter):
         ws._rels = writer._rels
         self._archive.writestr(ws.path[1:], xml)
         self.manifest.append(ws)
+
+
+# worksheet → what to do just before its XML is written, which is after every other part of the workbook's
+# (see `write_last`)
+_LAST: weakref.WeakKeyDictionary[Worksheet, Callable[[], None]] = weakref.WeakKeyDictionary()
+
+
+def write_last(ws: Worksheet, before: Callable[[], None]) -> None:
+    """Have `ws`'s XML written after every other part of the workbook, when it is saved with `save_atomic`, and
+    call `before()` just before: a cell that says how long the writing took gets its value there (the summary's
+    write time). The sheet keeps its place in the workbook. Only for a sheet of plain cells: no charts, images,
+    comments, tables or rows of `append_rows`."""
+    if ws._charts or ws._images or ws._tables or ws in _BULK_ROWS or any(c.comment for row in ws.iter_rows()
+                                                                         for c in row):
+        raise ValueError(f"sheet {ws.title} cannot be written last")
+    _LAST[ws] = before
 
 
 def display_width(text: Any) -> int:
