@@ -276,10 +276,10 @@ def test_cli_sweep_input_errors(tmp_path: Path) -> None:
 
 
 PARAM_ON_THE_COMMAND_LINE = [
-    ("reward_ratio=-1,1", "zh", '✗ 命令行选项 --param reward_ratio=-1,1，参数 存量盘活奖励比例(reward_ratio)：应为不小于0且不大于10的数，'
+    ("reward_ratio=-1,1", "zh", '✗ 命令行选项 --param reward_ratio=-1,1，参数 存量盘活奖励比例(reward_ratio)：应为0或不小于0.01且不大于10的数，'
                                 '实际为 "-1"。'),
     ("reward_ratio=-1,1", "en", '✗ command-line option --param reward_ratio=-1,1, setting reward_ratio (Stock-land reward '
-                                'ratio): expected a number ≥ 0 and ≤ 10, got "-1".'),
+                                'ratio): expected 0 or a number ≥ 0.01 and ≤ 10, got "-1".'),
     ("deferral_discount=0.5:1.5:0.5", "zh", "✗ 命令行选项 --param deferral_discount=0.5:1.5:0.5，参数 推迟折扣(deferral_discount)："
                                             "应为大于0且不大于1的数，实际为 1.5。"),
     ("deferral_discount=0.5:1.5:0.5", "en", "✗ command-line option --param deferral_discount=0.5:1.5:0.5, setting "

@@ -62,15 +62,15 @@ def _messages(path: Path, lang: str, code: str) -> list[str]:
 
 FAULTS: list[tuple[str, str, Edit | None, Callable[[dict[str, Any]], None] | None, str, str]] = [
     ("wrong_type", "bad_value", _set("projects", 3, "land_demand", "abc"), None,
-     '工作表 项目(projects)，第3行，用地需求(land_demand)，单元格 G3：应为大于0的数，实际为 "abc"。',
-     'sheet projects, row 3, land_demand (Land demand), cell G3: expected a number > 0, got "abc".'),
+     '工作表 项目(projects)，第3行，用地需求(land_demand)，单元格 G3：应为不小于0.01的数，实际为 "abc"。',
+     'sheet projects, row 3, land_demand (Land demand), cell G3: expected a number ≥ 0.01, got "abc".'),
     ("out_of_range", "out_of_range", _set("projects", 2, "land_demand", -5), None,
-     "工作表 项目(projects)，第2行，用地需求(land_demand)，单元格 G2：应为大于0的数，实际为 -5。",
-     "sheet projects, row 2, land_demand (Land demand), cell G2: expected a number > 0, got -5."),
+     "工作表 项目(projects)，第2行，用地需求(land_demand)，单元格 G2：应为不小于0.01的数，实际为 -5。",
+     "sheet projects, row 2, land_demand (Land demand), cell G2: expected a number ≥ 0.01, got -5."),
     ("above_sanity_bound", "out_of_range", _set("projects", 2, "energy_demand", 2e8), None,
-     "工作表 项目(projects)，第2行，年综合能耗(energy_demand)，单元格 K2：应为不小于0且不大于100,000,000的数，"
+     "工作表 项目(projects)，第2行，年综合能耗(energy_demand)，单元格 K2：应为0或不小于0.01且不大于100,000,000的数，"
      "实际为 200000000。",
-     "sheet projects, row 2, energy_demand (Energy demand), cell K2: expected a number ≥ 0 and ≤ 100,000,000, "
+     "sheet projects, row 2, energy_demand (Energy demand), cell K2: expected 0 or a number ≥ 0.01 and ≤ 100,000,000, "
      "got 200000000."),
     ("bad_yes_no", "bad_value", _set("projects", 4, "mandatory", "maybe"), None,
      '工作表 项目(projects)，第4行，必保(mandatory)，单元格 Q4：应为是/否（是：是、Y、yes、TRUE、1、T、对、√、✓；'
@@ -239,10 +239,10 @@ def test_messages_read_in_the_language_of_the_reader(tmp_path: Path) -> None:
     path = _make(tmp_path, "zh", _set("projects", 3, "land_demand", "abc"))
     (problem,) = validate_workbook(path).errors
     assert problem.message("en") == ('sheet 项目 (projects), row 3, land_demand (Land demand), cell G3: '
-                                     'expected a number > 0, got "abc".')
+                                     'expected a number ≥ 0.01, got "abc".')
     en_book = _make(tmp_path, "en", _set("projects", 3, "land_demand", "abc"))
     (problem,) = validate_workbook(en_book).errors
-    assert problem.message("zh") == '工作表 projects(项目)，第3行，用地需求(land_demand)，单元格 G3：应为大于0的数，实际为 "abc"。'
+    assert problem.message("zh") == '工作表 projects(项目)，第3行，用地需求(land_demand)，单元格 G3：应为不小于0.01的数，实际为 "abc"。'
 
 
 def test_a_header_stating_another_unit_is_an_error(tmp_path: Path) -> None:
@@ -427,7 +427,7 @@ def test_variant_values_are_checked_against_their_target(tmp_path: Path) -> None
     zh = [p.message("zh") for p in validate_workbook(_make(tmp_path, "zh", data=data)).errors]
     en = [p.message("en") for p in validate_workbook(_make(tmp_path, "en", data=data)).errors]
     assert zh == [
-        '工作表 方案变体(variants)，第2行，取值(value)，单元格 D2：存量盘活奖励比例(reward_ratio) 应为不小于0且不大于10的数，'
+        '工作表 方案变体(variants)，第2行，取值(value)，单元格 D2：存量盘活奖励比例(reward_ratio) 应为0或不小于0.01且不大于10的数，'
         '实际为 "abc"。',
         '工作表 方案变体(variants)，第3行，取值(value)，单元格 D3：推迟折扣(deferral_discount) 应为大于0且不大于1的数，实际为 "5"。',
         '工作表 方案变体(variants)，第4行，取值(value)，单元格 D4：“乘以”的倍数应为不小于0的数，实际为 "-1"'
@@ -437,7 +437,7 @@ def test_variant_values_are_checked_against_their_target(tmp_path: Path) -> None
         "应为大于0且不大于1的数。请改用较小的倍数。",
     ]
     assert en == [
-        'sheet variants, row 2, value (Value), cell D2: reward_ratio (Stock-land reward ratio) takes a number ≥ 0 '
+        'sheet variants, row 2, value (Value), cell D2: reward_ratio (Stock-land reward ratio) takes 0 or a number ≥ 0.01 '
         'and ≤ 10; got "abc".',
         'sheet variants, row 3, value (Value), cell D3: deferral_discount (Deferral discount) takes a number > 0 '
         'and ≤ 1; got "5".',
@@ -715,9 +715,34 @@ def test_unknown_codes_and_odd_values_do_not_break_rendering() -> None:
     assert quote_value("长" * 100).endswith("…(100)\"")
 
 
+def test_every_number_is_bounded_where_it_is_typed() -> None:
+    """A value too small or too large for the solver is refused at its cell, not by HiGHS: every number column
+    has a maximum (1e20 is an error at its cell, tests/corpus/cases.py huge_value, huge_energy), and the
+    coefficients of the model, a project's land and energy demand and the reward ratio, are 0.01 at least unless
+    0 (a land demand of 1e-12 mu made HiGHS refuse the model, exit 2 with no cell named: tiny_land)."""
+    from quota_opt.schema import MIN_COEFFICIENT, SHEETS
+    from quota_opt.validate import BAD, parse_cell
+
+    for sheet in SHEETS:
+        for col in sheet.columns:
+            if col.type in (ColumnType.FLOAT, ColumnType.INT):
+                problems: list[Problem] = []
+                assert parse_cell(col, 1e20, Location(), problems) is BAD, (sheet.key, col.key)
+                assert [p.code for p in problems] == ["out_of_range"], (sheet.key, col.key)
+    coefficients = [PROJECTS.column("land_demand"), PROJECTS.column("energy_demand"), SETTINGS.column("reward_ratio")]
+    for col in coefficients:
+        problems = []
+        assert parse_cell(col, 1e-12, Location(), problems) is BAD and problems[0].code == "out_of_range", col.key
+        assert parse_cell(col, MIN_COEFFICIENT, Location(), []) == MIN_COEFFICIENT
+    assert parse_cell(PROJECTS.column("energy_demand"), 0, Location(), []) == 0
+    assert parse_cell(PROJECTS.column("land_demand"), 0, Location(), []) is BAD
+
+
 def test_expected_phrases() -> None:
-    assert expected_phrase(LAND, "en") == "a number > 0"
-    assert expected_phrase(LAND, "en", full=True) == "a number > 0 and ≤ 1,000,000"
+    assert expected_phrase(LAND, "en") == "a number ≥ 0.01"
+    assert expected_phrase(LAND, "en", full=True) == "a number ≥ 0.01 and ≤ 1,000,000"
+    assert expected_phrase(PROJECTS.column("energy_demand"), "zh", full=True) == "0或不小于0.01且不大于100,000,000的数"
+    assert expected_phrase(SETTINGS.column("reward_ratio"), "en") == "0 or a number ≥ 0.01 and ≤ 10"
     assert expected_phrase(PROJECTS.column("investment"), "zh") == "大于0的数"
     assert expected_phrase(SETTINGS.column("deferral_discount"), "zh") == "大于0且不大于1的数"
     assert expected_phrase(SETTINGS.column("threads"), "en") == "a whole number ≥ 0 and ≤ 256"
@@ -755,7 +780,7 @@ def test_annotate_marks_cells_and_never_touches_the_input(tmp_path: Path) -> Non
     assert wb.sheetnames[0] == "校验结果"
     ws = wb["项目"]
     assert ws["G3"].fill.fgColor.rgb == ERROR_FILL.fgColor.rgb
-    assert "应为大于0的数" in ws["G3"].comment.text
+    assert "应为不小于0.01的数" in ws["G3"].comment.text
     assert ws["G2"].fill.fgColor.rgb == WARNING_FILL.fgColor.rgb
     assert ws["C4"].comment is not None  # the merged range's anchor
     assert "合计" in ws["A6"].comment.text

@@ -2,8 +2,8 @@
 
 A message reads: where (sheet, Excel row, column label and key, cell), what was expected, what was
 found, and how to fix it, e.g.
-  工作表 项目(projects)，第12行，用地需求(land_demand)，单元格 G12：应为大于0的数，实际为 "abc"。
-  sheet projects, row 12, land_demand (Land demand), cell G12: expected a number > 0, got "abc".
+  工作表 项目(projects)，第12行，用地需求(land_demand)，单元格 G12：应为不小于0.01的数，实际为 "abc"。
+  sheet projects, row 12, land_demand (Land demand), cell G12: expected a number ≥ 0.01, got "abc".
 
 `workbook_doc()` renders docs/workbook.md from the schema, the coercions and these messages
 (`python -m quota_opt.messages > docs/workbook.md`).
@@ -376,13 +376,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
                       "with the base case. Fill in variants on this sheet first, or compare several workbooks."),
     # the solver
     "solver_rejected_model": (
-        "求解器 HiGHS 未接受模型（{status}）。多半是工作簿中有极小的数（不为 0，但绝对值不超过 0.000000001，如用地需求 "
-        "0.000000000001 亩），HiGHS 无法使用。请将这样的数改为 0 或合理的数值后重试；如仍出现，请加 --debug 重新运行并将输出"
-        "报告给开发者。",
-        "the solver HiGHS did not accept the model ({status}). Most likely the workbook holds a number so small (not 0, "
-        "but 0.000000001 or less, such as a land demand of 0.000000000001 mu) that HiGHS cannot use it. Change such "
-        "numbers to 0 or a sensible value and run again; if it happens again, run with --debug and report the output "
-        "to the developers.",
+        "求解器 HiGHS 未接受模型（{status}）。工作簿已通过校验，这多半是本工具的缺陷：请加 --debug 重新运行并将输出报告给开发者。",
+        "the solver HiGHS did not accept the model ({status}). The workbook passed validation, so this is most likely a "
+        "fault of quota-opt: run again with --debug and report the output to the developers.",
     ),
     # the command line (cli.usage_problem: what click cannot parse, in the words of the line's --lang)
     "unknown_option": ("没有选项 {option}{suggestion}。请运行 {help} 查看可用的选项。",
@@ -577,19 +573,23 @@ def expected_phrase(column: Column, lang: str, *, full: bool = False) -> str:
     kind_en = {"int": "a whole number", "float": "a number"}[t.value]
     if hi is not None and not full and hi > _STATED_MAXIMUM:
         hi = None
+    exclusive = column.minimum_exclusive
+    zero = ""  # "0 or ", when a value other than 0 is at least `smallest`
+    if column.smallest is not None:
+        lo, exclusive, zero = column.smallest, False, "0或" if zh else "0 or "
     if zh:
         if lo is not None and hi is not None:
-            left = "大于" if column.minimum_exclusive else "不小于"
-            return f"{left}{_num(lo)}且不大于{_num(hi)}的{kind_zh}"
+            left = "大于" if exclusive else "不小于"
+            return f"{zero}{left}{_num(lo)}且不大于{_num(hi)}的{kind_zh}"
         if lo is not None:
-            return f"{'大于' if column.minimum_exclusive else '不小于'}{_num(lo)}的{kind_zh}"
+            return f"{zero}{'大于' if exclusive else '不小于'}{_num(lo)}的{kind_zh}"
         if hi is not None:
             return f"不大于{_num(hi)}的{kind_zh}"
         return kind_zh
     if lo is not None and hi is not None:
-        return f"{kind_en} {'>' if column.minimum_exclusive else '≥'} {_num(lo)} and ≤ {_num(hi)}"
+        return f"{zero}{kind_en} {'>' if exclusive else '≥'} {_num(lo)} and ≤ {_num(hi)}"
     if lo is not None:
-        return f"{kind_en} {'>' if column.minimum_exclusive else '≥'} {_num(lo)}"
+        return f"{zero}{kind_en} {'>' if exclusive else '≥'} {_num(lo)}"
     if hi is not None:
         return f"{kind_en} ≤ {_num(hi)}"
     return kind_en

@@ -46,7 +46,8 @@ class Choice:
 class Column:
     """One column of a table sheet, or one parameter of the key-value `settings` sheet.
 
-    `minimum`/`maximum` bound the value (inclusive unless `*_exclusive`); `ref` names the
+    `minimum`/`maximum` bound the value (inclusive unless `*_exclusive`); a value other than 0 is at least
+    `smallest` (a figure that is a coefficient of the model, see MIN_COEFFICIENT); `ref` names the
     sheet whose id this column must match (`"districts"` means `districts.district_id`).
     A column that is not `required` may be left blank and then takes `default`
     (`None` means "no value", e.g. no platform land limit); `default_zh`, when given, is the default in a Chinese
@@ -66,6 +67,7 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     minimum_exclusive: bool = False
+    smallest: float | None = None
     ref: str | None = None
     choices: tuple[Choice, ...] = ()
     help_zh: str = ""
@@ -217,6 +219,14 @@ MAX_WANYUAN = 1e10
 MAX_PER_MU = 1_000_000.0  # 万元 per mu: 100 times the best industrial land in China
 MAX_WEIGHT = 1000.0  # weights are relative; 30/30/15/15/10 (percent points) is as good as 0.3/0.3/...
 
+# The smallest figure, other than 0, of a cell that is a coefficient of the model: a project's land demand (mu)
+# and energy demand (tce), the stock-land reward ratio. HiGHS refuses a model with a coefficient of 1e-9 or less
+# (its small_matrix_value; it would drop it) and holds rows only to 1e-7 (its feasibility tolerance), so a demand
+# near that would be met from nothing. 0.01 mu is about 6.7 m², 0.01 tce 10 kg of standard coal, 0.01 a reward of
+# 1%: far below any real project or policy, far above the solver's noise, and with the maxima above a row's
+# coefficients span at most 1e8, well inside what HiGHS takes (large_matrix_value 1e15).
+MIN_COEFFICIENT = 0.01
+
 
 def _mu(key: str, zh: str, en: str, **kw: Any) -> Column:
     kw.setdefault("minimum", 0.0)
@@ -300,9 +310,10 @@ SETTINGS = Sheet(
                help_zh="项目每推迟一年供地，其价值乘以该系数（0–1）。",
                help_en="Each year a project's supply is deferred multiplies its value by this factor (0–1]."),
         Column("reward_ratio", "存量盘活奖励比例", "Stock-land reward ratio", ColumnType.FLOAT, default=0.5,
-               minimum=0.0, maximum=10.0,
-               help_zh="五(一)：重大产业项目每使用1亩盘活存量土地，次年奖励新增建设用地指标的亩数。",
-               help_en="Clause 5(1): mu of new quota rewarded per mu of revitalised stock land used by a major project."),
+               minimum=0.0, maximum=10.0, smallest=MIN_COEFFICIENT,
+               help_zh="五(一)：重大产业项目每使用1亩盘活存量土地，次年奖励新增建设用地指标的亩数；0为不奖励，否则至少0.01。",
+               help_en="Clause 5(1): mu of new quota rewarded per mu of revitalised stock land used by a major project; "
+                       "0 for none, else at least 0.01."),
         Column("reward_lag_years", "奖励滞后年数", "Reward lag", ColumnType.INT, default=1, minimum=0, maximum=5,
                unit_zh="年", unit_en="years",
                help_zh="五(一)：“在项目完成供地后下一年度”给予奖励，默认1年。",
@@ -465,8 +476,9 @@ PROJECTS = Sheet(
         Column("investment", "总投资", "Investment", ColumnType.FLOAT, required=True, minimum=0.0,
                minimum_exclusive=True, maximum=100_000.0, unit_zh="亿元", unit_en="100M yuan",
                help_zh="五(一)：项目计划总投资。", help_en="Clause 5(1): planned total investment."),
-        _mu("land_demand", "用地需求", "Land demand", required=True, minimum_exclusive=True,
-            help_zh="项目需新供的建设用地。", help_en="Construction land the project needs."),
+        _mu("land_demand", "用地需求", "Land demand", required=True, minimum=MIN_COEFFICIENT,
+            help_zh="项目需新供的建设用地，至少0.01亩（约6.7平方米）。",
+            help_en="Construction land the project needs, at least 0.01 mu (about 6.7 m²)."),
         _flag("stock_land_eligible", "可用存量土地", "Stock land eligible", False,
               "项目可否落在盘活的存量土地上。", "Whether the project can be sited on revitalised stock land."),
         Column("annual_output", "达产年产值", "Annual output", ColumnType.FLOAT, required=True, minimum=0.0,
@@ -478,8 +490,10 @@ PROJECTS = Sheet(
                unit_zh="万元/年", unit_en="10k yuan/yr",
                help_zh="达产后年税收，用于计算亩均税收。", help_en="Tax at full production; gives tax per mu."),
         _tce("energy_demand", "年综合能耗", "Energy demand", required=True, unit_zh="吨标准煤/年",
-             unit_en="tce/yr", help_zh="五(二)：达产后年综合能耗，需由区县或市级统筹能耗指标保障。",
-             help_en="Clause 5(2): annual energy use at full production, to be covered by district or city energy quota."),
+             unit_en="tce/yr", smallest=MIN_COEFFICIENT,
+             help_zh="五(二)：达产后年综合能耗，需由区县或市级统筹能耗指标保障；0为不耗能，否则至少0.01吨标准煤。",
+             help_en="Clause 5(2): annual energy use at full production, to be covered by district or city energy "
+                     "quota; 0 for none, else at least 0.01 tce."),
         _flag("compliant", "合规", "Compliant", True,
               "五(一)：项目是否合规（确保合规性是前提）。", "Clause 5(1): the project complies (a precondition)."),
         _flag("approvable", "可批", "Approvable", True,
@@ -620,6 +634,8 @@ def reference_doc(lang: str = "en") -> str:
             lo = "" if c.minimum is None else (("(" if c.minimum_exclusive else "[") + f"{c.minimum:g}")
             hi = "" if c.maximum is None else f"{c.maximum:g}]"
             bounds = f"{lo or '(-∞'}, {hi or '∞)'}" if (lo or hi) else ""
+            if c.smallest is not None:
+                bounds = f"{{0}} ∪ [{c.smallest:g}, {hi or '∞)'}"
             if c.choices:
                 bounds = " / ".join(ch.key for ch in c.choices)
             if c.ref:

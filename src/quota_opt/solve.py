@@ -237,7 +237,8 @@ def load_highs(form: Formulation, *, integer: bool = True, names: bool = False) 
                            for v in form.integrality()]
     status = h.passModel(lp)
     if status != highspy.HighsStatus.kOk:
-        # e.g. kWarning when a coefficient is at or below HiGHS's small_matrix_value (1e-9): it would be dropped
+        # e.g. kWarning when a coefficient is at or below HiGHS's small_matrix_value (1e-9), which validation keeps
+        # out of a workbook (schema.MIN_COEFFICIENT)
         raise SolveError(problem=Problem(Severity.ERROR, "solver_rejected_model", Location(), {"status": str(status)}))
     if names:  # names do not travel with passModel; LP/MPS allow only plain ASCII names
         for i, name in enumerate(_file_names(form.col_names())):

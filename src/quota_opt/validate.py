@@ -367,6 +367,8 @@ def _parse_number(column: Column, value: Any, where: Callable[[], Location], pro
     lo, hi = column.minimum, column.maximum
     if lo is not None and (number < lo or (column.minimum_exclusive and number <= lo)):
         return bad("out_of_range")
+    if column.smallest is not None and number != 0 and abs(number) < column.smallest:
+        return bad("out_of_range")  # a coefficient HiGHS would drop or blur (schema.MIN_COEFFICIENT)
     if hi is not None and number > hi:
         return bad("out_of_range", too_large=True)
     return int(number) if t in (ColumnType.INT, ColumnType.YEAR) else number

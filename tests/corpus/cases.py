@@ -85,7 +85,7 @@ def _project(sc: Scenario, pid: str, column: str) -> Any:
 
 
 @case("error", "bad_value", sheet="projects", row=3, column="land_demand", cell="G3",
-      en=r'expected a number > 0, got "abc"\.$', zh=r'应为大于0的数，实际为 "abc"。$')
+      en=r'expected a number ≥ 0\.01, got "abc"\.$', zh=r'应为不小于0\.01的数，实际为 "abc"。$')
 def text_in_number(tmp: Path) -> Path:
     """Text typed into a numeric cell."""
     return _edited(tmp, [("projects", 3, "land_demand", "abc")])
@@ -99,17 +99,51 @@ def blank_required(tmp: Path) -> Path:
 
 
 @case("error", "out_of_range", sheet="projects", row=2, column="land_demand", cell="G2",
-      en=r"expected a number > 0, got -5\.$")
+      en=r"expected a number ≥ 0\.01, got -5\.$")
 def negative_land(tmp: Path) -> Path:
     """A negative land demand."""
     return _edited(tmp, [("projects", 2, "land_demand", -5)])
 
 
 @case("error", "out_of_range", sheet="projects", row=5, column="land_demand", cell="G5",
-      en=r"expected a number > 0, got 0\.$")
+      en=r"expected a number ≥ 0\.01, got 0\.$")
 def zero_land(tmp: Path) -> Path:
     """A land demand of zero."""
     return _edited(tmp, [("projects", 5, "land_demand", 0)])
+
+
+@case("error", "out_of_range", sheet="projects", row=2, column="land_demand", cell="G2",
+      en=r"expected a number ≥ 0\.01, got 1e-12\.$", zh=r"应为不小于0\.01的数，实际为 1e-12。")
+def tiny_land(tmp: Path) -> Path:
+    """A land demand of 0.000000000001 mu (a unit conversion gone wrong): it passed the reader (> 0), then HiGHS
+    refused the model (a coefficient below its small_matrix_value, 1e-9), exit 2 with no cell named. A land demand
+    is at least 0.01 mu (schema.MIN_MU, about 6.7 m²)."""
+    return _edited(tmp, [("projects", 2, "land_demand", 1e-12)])
+
+
+@case("error", "out_of_range", sheet="projects", row=3, column="energy_demand", cell="K3",
+      en=r"expected 0 or a number ≥ 0\.01, got 1e-12\.$", zh=r"应为0或不小于0\.01的数，实际为 1e-12。")
+def tiny_energy(tmp: Path) -> Path:
+    """An energy demand of 0.000000000001 tce: as tiny_land, HiGHS refused the model. 0 (no energy) stays valid;
+    any other energy demand is at least 0.01 tce (schema.MIN_TCE)."""
+    return _edited(tmp, [("projects", 3, "energy_demand", 1e-12)])
+
+
+@case("error", "out_of_range", sheet="settings", row=settings_row("reward_ratio"), column="reward_ratio",
+      cell=f"B{settings_row('reward_ratio')}",
+      en=r"expected 0 or a number ≥ 0\.01 and ≤ 10, got 1e-12\.$", zh=r"应为0或不小于0\.01且不大于10的数")
+def tiny_reward_ratio(tmp: Path) -> Path:
+    """A stock-land reward ratio of 0.000000000001, the model's coefficient of stock land in the next year's
+    quota: as tiny_land, HiGHS refused the model. 0 (no reward) stays valid, any other ratio is at least 0.01."""
+    return _edited(tmp, [("settings", settings_row("reward_ratio"), "reward_ratio", 1e-12)])
+
+
+@case("error", "out_of_range", sheet="projects", row=4, column="energy_demand", cell="K4",
+      en=r"expected 0 or a number ≥ 0\.01 and ≤ 100,000,000, got 1e\+20\.$")
+def huge_energy(tmp: Path) -> Path:
+    """An energy demand of 1e20 tce: an error at its cell, not a solver failure (every number column has a
+    maximum)."""
+    return _edited(tmp, [("projects", 4, "energy_demand", 1e20)])
 
 
 @case("error", "bad_value", sheet="projects", row=2, column="investment", cell="F2",
@@ -128,7 +162,7 @@ def infinite_number(tmp: Path) -> Path:
 
 
 @case("error", "out_of_range", sheet="projects", row=4, column="land_demand", cell="G4",
-      en=r"expected a number > 0 and ≤ 1,000,000, got 1000000000000\.$", zh=r"应为大于0且不大于1,000,000的数")
+      en=r"expected a number ≥ 0\.01 and ≤ 1,000,000, got 1000000000000\.$", zh=r"应为不小于0\.01且不大于1,000,000的数")
 def huge_value(tmp: Path) -> Path:
     """A land demand typed in square metres times a thousand."""
     return _edited(tmp, [("projects", 4, "land_demand", 1e12)])
