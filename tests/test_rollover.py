@@ -130,3 +130,33 @@ def test_rollover_writes_the_planned_figures_without_float_noise(tmp_path: Path)
     # the model (prepare) applies to the horizon's projects only: PF006 is full with 2026's; not this test's matter
     bad = check_results(tmp_path / "next.xlsx", tmp_path / "next_results.xlsx")
     assert [b for b in bad if not b.endswith("land capacity exceeded")] == [], bad
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_explain_of_a_variant_no_longer_in_the_scenario_names_the_recorded_variant(plan: Path, tmp_path: Path,
+                                                                                   lang: str) -> None:
+    """explain on plan_more_results.xlsx (run --variant more) after "more" was renamed on the variants sheet: it
+    took the variant from the results' summary and applied it as if typed, so the user, who typed no --variant,
+    read the generic 'there is no variant named "more"'. Now, as rollover (rollover.recorded_variant), the error
+    says the results were computed under "more", which the scenario no longer has, exit 1; a --variant typed
+    still wins over the recorded one."""
+    wb = openpyxl.load_workbook(plan / "plan.xlsx")
+    for row in wb["方案变体"].iter_rows(min_row=2):
+        if row[0].value == "more":
+            row[0].value = "more2"
+    wb.save(tmp_path / "plan.xlsx")
+    (tmp_path / "plan_more_results.xlsx").write_bytes((plan / "plan_more_results.xlsx").read_bytes())
+    res = runner.invoke(app, ["explain", str(tmp_path / "plan_more_results.xlsx"), "B", "--lang", lang])
+    assert res.exit_code == 1, res.output
+    shown = " ".join(res.output.split())
+    if lang == "zh":
+        assert ("工作表 方案变体(variants)：结果 plan_more_results.xlsx 是在方案变体“more”下计算的，但方案工作簿 "
+                "plan.xlsx 中已没有该变体（现有：more2, less）") in shown, shown
+        assert "没有名为" not in shown
+    else:
+        assert ('sheet 方案变体 (variants): plan_more_results.xlsx was computed under variant "more", which the '
+                "scenario workbook plan.xlsx no longer has (known: more2, less)") in shown, shown
+        assert "there is no variant named" not in shown
+    res = runner.invoke(app, ["explain", str(tmp_path / "plan_more_results.xlsx"), "B", "--variant", "more2",
+                              "--lang", lang])
+    assert res.exit_code == 0, res.output

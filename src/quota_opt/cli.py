@@ -689,14 +689,21 @@ def explain(
 
     check_options(time_limit_s=time_limit)
     adopted = None
+    results = None
     if is_results_workbook(file):
         from quota_opt.io.results_read import read_results
 
         results = read_results(file)
-        variant = variant or (results.summary.get("variant") or None)
         adopted = results.allocation
         file = scenario_of_results(results, scenario)
     sc = load_scenario(file, lang.value, variant)
+    if results is not None and not variant:  # the variant the results were computed under, as rollover takes it
+        from quota_opt.rollover import recorded_variant
+        from quota_opt.variants import apply_variant
+
+        recorded = recorded_variant(sc, results.summary, results.path.name)
+        if recorded:
+            sc = apply_variant(sc, recorded)
     with err.status(t(lang, "正在重新求解以寻找临界值…", "Re-solving to find the thresholds…")):
         ex = explain_project(sc, project_id, RunOptions(time_limit_s=time_limit, shadow_prices=False), adopted=adopted)
     if ex.source:

@@ -421,10 +421,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "results_variant_missing": (
         "结果 {results} 是在方案变体“{variant}”下计算的，但方案工作簿 {scenario} 中已没有该变体（现有：{known}），"
-        "无法按采用方案所见的参数和指标结转。请在此表中恢复该变体（名称同结果工作簿概览表的“方案变体”），或用 --scenario "
+        "无法还原该方案所依据的参数和指标。请在此表中恢复该变体（名称同结果工作簿概览表的“方案变体”），或用 --scenario "
         "指定计算该结果时所用的方案工作簿。",
         '{results} was computed under variant "{variant}", which the scenario workbook {scenario} no longer has '
-        "(known: {known}), so it cannot be rolled over with the settings and quotas the adopted plan saw. Restore it "
+        "(known: {known}), so the settings and quotas its plan was computed with cannot be restored. Restore it "
         "on this sheet under that name (the results' summary gives it as Variant), or pass the workbook the results "
         "were computed from with --scenario.",
     ),

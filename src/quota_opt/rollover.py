@@ -77,8 +77,8 @@ def adoptable(summary: dict[str, Any], where: Location | None = None) -> None:
 def recorded_variant(scenario: Scenario, summary: dict[str, Any], results: str) -> str | None:
     """The variant a results workbook's `summary` says its plan was computed under (None for the base case),
     checked against the scenario's variants sheet: raise InputError when the sheet no longer has it (renamed or
-    deleted since, or another scenario), rather than roll the plan over into figures it never saw. `results`
-    is the results workbook's file name, for the message."""
+    deleted since, or another scenario), rather than roll the plan over into figures it never saw (rollover) or
+    explain it there (explain). `results` is the results workbook's file name, for the message."""
     from quota_opt.variants import variant_names
 
     recorded = summary.get("variant")
