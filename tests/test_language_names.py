@@ -195,3 +195,26 @@ def test_explain_names_a_projects_facts_as_the_allocation_sheet_does(tmp_path: P
     line = next(x for x in res.output.splitlines() if facts[1] in x)
     assert all(f in line for f in facts), res.output
     assert "…" not in res.output, res.output
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh", ["没有命令行选项 --bogus。", "命令行选项 --threads 后面应有取值", "命令行选项 --force 是开关，不带取值。",
+            "缺少必需的命令行选项 --output / -o。", "命令行选项 --x：未知指标"]),
+    ("en", ["there is no command-line option --bogus.", "command-line option --threads needs a value after it",
+            "command-line option --force is a switch and takes no value.",
+            "the command-line option --output / -o is required but missing.", "command-line option --x: unknown KPI"]),
+])
+def test_every_command_line_option_message_says_command_line_option(tmp_path: Path, lang: str,
+                                                                     expected: list[str]) -> None:
+    """The usage messages name an option as bad_option and the --param refusals do (命令行选项 --threads：… /
+    "command-line option --threads: …"): they said 没有选项 --bogus, 选项 --threads 后面应有取值, 选项 --force 是开关,
+    缺少必需的选项 --output, and sweep's 选项 --x：未知指标 (en "option --x", "the option --output")."""
+    path = write_scenario_for(tmp_path)
+    lines = [["run", str(path), "--bogus"], ["run", str(path), "--threads"],
+             ["template", "-o", str(tmp_path / "t.xlsx"), "--force=yes"], ["template"],
+             ["sweep", str(path), "--param", "w_output_per_mu=0,1", "--x", "foo"]]
+    for line, words in zip(lines, expected, strict=True):
+        res = runner.invoke(app, [line[0], "--lang", lang, *line[1:]])
+        assert res.exit_code != 0 and words in res.output, (line, res.output)
+        bare = res.output.replace("命令行选项", "").replace("command-line option", "")
+        assert "选项 --" not in bare and "option --" not in bare, (line, res.output)

@@ -381,17 +381,19 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "fault of quota-opt: run again with --debug and report the output to the developers.",
     ),
     # the command line (cli.usage_problem: what click cannot parse, in the words of the line's --lang)
-    "unknown_option": ("没有选项 {option}{suggestion}。请运行 {help} 查看可用的选项。",
-                       "there is no option {option}{suggestion}. Run {help} to see the options."),
+    # an option is a 命令行选项 / "command-line option", as bad_option and the --param refusals say
+    "unknown_option": ("没有命令行选项 {option}{suggestion}。请运行 {help} 查看可用的选项。",
+                       "there is no command-line option {option}{suggestion}. Run {help} to see the options."),
     "missing_argument": ("缺少参数 {argument}。请运行 {help} 查看用法。",
                          "the argument {argument} is missing. Run {help} to see the usage."),
-    "missing_option": ("缺少必需的选项 {option}。请运行 {help} 查看用法。",
-                       "the option {option} is required but missing. Run {help} to see the usage."),
-    "option_needs_value": ("选项 {option} 后面应有取值，实际没有。请在 {option} 后面写上取值。",
-                           "option {option} needs a value after it, and none was given. Write the value after {option}."),
-    "option_takes_no_value": ("选项 {option} 是开关，不带取值。请只写 {option}，去掉“=”及其后的内容。",
-                              'option {option} is a switch and takes no value. Write just {option}, without "=" and '
-                              "what follows."),
+    "missing_option": ("缺少必需的命令行选项 {option}。请运行 {help} 查看用法。",
+                       "the command-line option {option} is required but missing. Run {help} to see the usage."),
+    "option_needs_value": ("命令行选项 {option} 后面应有取值，实际没有。请在 {option} 后面写上取值。",
+                           "command-line option {option} needs a value after it, and none was given. Write the value "
+                           "after {option}."),
+    "option_takes_no_value": ("命令行选项 {option} 是开关，不带取值。请只写 {option}，去掉“=”及其后的内容。",
+                              'command-line option {option} is a switch and takes no value. Write just {option}, '
+                              'without "=" and what follows.'),
     "unexpected_argument": (
         "多余的参数 {found}。请检查是否多写了文件名，或含空格的路径没有加引号。请运行 {help} 查看用法。",
         "unexpected extra argument(s) {found}. Check for a file name too many, or a path with spaces that needs "
@@ -478,8 +480,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
                               "the values of the command-line options --param make {size} sweep points; at most {max}. "
                               "Give fewer values."),
     "sweep_no_params": ("没有要扫描的参数（用 --param 指定）。", "nothing to sweep (give at least one --param)."),
-    "unknown_kpi": ("选项 {option}：未知指标“{found}”；可用：{allowed}。",
-                    "option {option}: unknown KPI '{found}'; use one of: {allowed}."),
+    "unknown_kpi": ("命令行选项 {option}：未知指标“{found}”；可用：{allowed}。",
+                    "command-line option {option}: unknown KPI '{found}'; use one of: {allowed}."),
     "output_exists": (
         "{path} 已存在，未覆盖（方案工作簿多为手工填写，覆盖会丢失内容）。如确要替换，请加 --force；否则请另选文件名。",
         "{path} already exists and was left as it is (a scenario workbook is usually filled in by hand). Add "
