@@ -218,3 +218,34 @@ def test_every_command_line_option_message_says_command_line_option(tmp_path: Pa
         assert res.exit_code != 0 and words in res.output, (line, res.output)
         bare = res.output.replace("命令行选项", "").replace("command-line option", "")
         assert "选项 --" not in bare and "option --" not in bare, (line, res.output)
+
+
+def test_a_tradeoff_kpi_is_named_as_the_workbook_names_it(tmp_path: Path) -> None:
+    """sweep's --x/--y take a KPI as the comparison workbook names it (its summary-sheet label, zh or en, with or
+    without the unit) as well as its key, as --param takes a setting's label; in zh a refusal lists the KPIs by
+    their Chinese names with the key, as param_value names a setting (存量盘活奖励比例(reward_ratio)). It took keys
+    only and listed them in zh too: 可用：objective, gap, value_vs_ranking_rule, …."""
+    from quota_opt.compare import COMPARED_KPIS, Tradeoff
+    from quota_opt.errors import InputError
+
+    assert Tradeoff.parse("平均亩均产值", "-需向省争取指标(亩)") == Tradeoff("average_output_per_mu", "mu_to_request",
+                                                                  True, False)
+    assert Tradeoff.parse("Investment selected (100M yuan)", "-能耗：市级统筹") == Tradeoff(
+        "investment_selected", "energy_city_pool_total", True, False)
+    assert Tradeoff.parse(" -average_output_per_mu", "安排比例(占具备资格项目)") == Tradeoff(
+        "average_output_per_mu", "selected_share", False, True)
+    for key in COMPARED_KPIS:  # every name given to one KPI is no other KPI's name
+        assert Tradeoff.parse(key, key) == Tradeoff(key, key)
+    with pytest.raises(InputError) as info:
+        Tradeoff.parse("亩均产值", "objective")
+    zh, en = info.value.report("zh"), info.value.report("en")
+    assert "命令行选项 --x：未知指标“亩均产值”；可用：目标值(objective)、最优性间隙(gap)、" in zh, zh
+    assert "、平均亩均产值(average_output_per_mu)、" in zh and ", gap," not in zh, zh
+    assert "use one of: objective, gap, value_vs_ranking_rule, " in en, en
+
+    path = write_scenario_for(tmp_path)
+    res = runner.invoke(app, ["sweep", str(path), "--param", "w_output_per_mu=0,1", "--x", "安排项目总投资",
+                              "--y", "-需向省争取指标", "-o", str(tmp_path / "w.xlsx")])
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["权衡曲线"]
+    assert [c.value for c in ws[1]][2:4] == ["安排项目总投资(亿元)", "需向省争取指标(亩)"], [c.value for c in ws[1]]

@@ -647,6 +647,28 @@ def district_frame(results: Sequence[CaseResult]) -> pd.DataFrame:
     return df
 
 
+def kpi_key(name: str) -> str | None:
+    """The compared KPI a name gives: its key, or its summary-sheet label (outputs.SUMMARY_ROWS), zh or en, with or
+    without the unit ("平均亩均产值", "平均亩均产值(万元/亩)", "Average output per mu"), matched as a header is."""
+    from quota_opt.outputs import SUMMARY_ROWS
+    from quota_opt.schema import header_candidates, normalize_name
+
+    wanted = set(header_candidates(name))
+    for key in COMPARED_KPIS:
+        zh, en, _ = SUMMARY_ROWS[key]
+        if wanted & {normalize_name(key), *header_candidates(zh), *header_candidates(en)}:
+            return key
+    return None
+
+
+def kpi_name_zh(key: str) -> str:
+    """A KPI's Chinese name as one types it: its summary-sheet label without the unit (平均亩均产值)."""
+    from quota_opt.outputs import SUMMARY_ROWS
+
+    label = SUMMARY_ROWS[key][0]
+    return re.sub(r"\([^()]*\)$", "", label) or label
+
+
 @dataclass(frozen=True)
 class Tradeoff:
     """Two KPIs to trade off in a sweep (keys of COMPARED_KPIS), each maximised unless said otherwise."""
@@ -658,15 +680,19 @@ class Tradeoff:
 
     @classmethod
     def parse(cls, x: str, y: str) -> Tradeoff:
-        """From CLI keys; a leading "-" minimises (e.g. "-mu_to_request"). Raises SweepError for unknown keys."""
+        """From the command line's --x and --y: a KPI's key or its summary-sheet label, zh or en, with or without
+        its unit (kpi_key); a leading "-" minimises (e.g. "-mu_to_request", "-需向省争取指标"). Raises SweepError
+        for a KPI not known, listing the KPIs as the language names them (zh: 平均亩均产值(average_output_per_mu))."""
         problems = []
         keys = []
         for option, text in (("--x", x), ("--y", y)):
-            key = text.strip().lstrip("-")
-            if key not in COMPARED_KPIS:
-                problems.append(Problem(Severity.ERROR, "unknown_kpi", Location(),
-                                        {"option": option, "found": key, "allowed": ", ".join(COMPARED_KPIS)}))
-            keys.append((key, not text.strip().startswith("-")))
+            name = text.strip().lstrip("-").strip()
+            key = kpi_key(name)
+            if key is None:
+                zh = "、".join(f"{kpi_name_zh(k)}({k})" for k in COMPARED_KPIS)
+                problems.append(Problem(Severity.ERROR, "unknown_kpi", Location(), {
+                    "option": option, "found": name, "allowed": {"zh": zh, "en": ", ".join(COMPARED_KPIS)}}))
+            keys.append((key or name, not text.strip().startswith("-")))
         if problems:
             raise SweepError(problems)
         return cls(keys[0][0], keys[1][0], keys[0][1], keys[1][1])
