@@ -249,3 +249,54 @@ def test_a_tradeoff_kpi_is_named_as_the_workbook_names_it(tmp_path: Path) -> Non
     assert res.exit_code == 0, res.output
     ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["权衡曲线"]
     assert [c.value for c in ws[1]][2:4] == ["安排项目总投资(亿元)", "需向省争取指标(亩)"], [c.value for c in ws[1]]
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh", "区县指标50.0+存量0.04亩；区县能耗150+市级统筹能耗0.3吨标准煤"),
+    ("en", "district quota 50.0 + stock 0.04 mu; district energy 150 + city energy pool 0.3 tce"),
+])
+def test_compare_sources_never_show_a_nonzero_amount_as_0(tmp_path: Path, lang: str, expected: str) -> None:
+    """A source amount below what its unit's format shows (tce whole, mu to 0.1) is shown with the decimals it
+    needs: 0.3 tce from the city pool read 市级统筹能耗0吨标准煤 (compare a.xlsx b.xlsx, the district budget 149.7 of
+    a 150-tce project), 0.04 mu of stock 存量0.0亩. A zero is still left out; larger amounts keep their format."""
+    from builders import project, tiny
+    from quota_opt import outputs
+    from quota_opt.compare import sources_text
+
+    row = {"land_district_quota": 50.0, "land_stock": 0.04, "land_provincial_pool": 0.0, "energy_district": 149.7,
+           "energy_city_pool": 0.3}
+    assert sources_text(row, lang) == expected
+    assert sources_text({"energy_city_pool": 0.000002, "land_stock": 1e-9}, "en") == "city energy pool 0.000002 tce"
+    assert sources_text({"energy_city_pool": 0.96, "energy_district": 0.049}, "en") == (
+        "district energy 0.05 + city energy pool 1 tce")
+
+    paths = []
+    for name, budget in (("a", 149.7), ("b", 149.8)):
+        sc = tiny([project("F", 50, investment=10, energy=150)],
+                  quotas={("A", 2026): {"new_land_quota": 100, "energy_budget": budget}},
+                  city={2026: {"city_energy_pool": 0.3}})
+        paths.append(str(write_scenario(sc, tmp_path / f"{name}.xlsx", lang)))
+    res = runner.invoke(app, ["compare", *paths, "-o", str(tmp_path / "c.xlsx"), "--lang", lang])
+    assert res.exit_code == 0, res.output
+    cells = [str(c) for ws in openpyxl.load_workbook(tmp_path / "c.xlsx") for row in ws.iter_rows(values_only=True)
+             for c in row if c is not None]
+    pool = "市级统筹能耗0.3吨标准煤" if lang == "zh" else "city energy pool 0.3 tce"
+    assert pool in " ".join(cells) and ("市级统筹能耗0吨" if lang == "zh" else "pool 0 tce") not in " ".join(cells)
+
+    # the allocation sheet's reason names the sources alike: it said 区县能耗 150 吨标准煤、市级统筹能耗 0 吨标准煤 and
+    # 供地 0.0 亩：存量土地 0.0 亩 (G's energy is a true 0, said as before: 能耗 0 吨标准煤：无)
+    sc = tiny([project("F", 50, investment=10, energy=150),
+               project("G", 0.04, investment=1, stock_land_eligible=True)],
+              districts=[{"district_id": "A", "name": "甲区", "stock_land_initial": 0.04}],
+              quotas={("A", 2026): {"new_land_quota": 50, "energy_budget": 149.7}},
+              city={2026: {"city_energy_pool": 0.3}})
+    path = write_scenario(sc, tmp_path / "r.xlsx", lang)
+    res = runner.invoke(app, ["run", str(path), "--lang", lang])
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(tmp_path / "r_results.xlsx")[outputs.ALLOCATION.name(lang)]
+    cells = [str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    reasons = " ".join(c for c in cells if "吨标准煤" in c or "tce" in c)
+    for words in (["市级统筹能耗 0.3 吨标准煤", "存量土地 0.04 亩", "供地 0.04 亩"]
+                   if lang == "zh" else ["city energy pool 0.3 tce", "stock land 0.04 mu", "Supplied 0.04 mu"]):
+        assert words in reasons, (words, reasons)
+    assert "统筹能耗 0 吨标准煤" not in reasons and "pool 0 tce" not in reasons and " 0.0 " not in reasons, reasons

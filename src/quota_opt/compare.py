@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 
 from quota_opt.errors import InputError, Location, Problem, QuotaOptError, Severity
-from quota_opt.outputs import termination_word
+from quota_opt.outputs import amount_text, termination_word
 from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES
 from quota_opt.scenario import Scenario
 from quota_opt.sweep import Param, SweepError, pareto, point_label, setting_name, shown_value, sweep_grid
@@ -531,12 +531,13 @@ _DECISION_DTYPES = {"selected": "boolean", "year": "Int64"}
 
 def sources_text(row: dict[str, Any], lang: str) -> str:
     """"district quota 40.0 + stock 20.5 mu; city energy pool 300 tce" / "区县指标40.0+存量20.5亩；市级统筹能耗300吨标准煤":
-    mu with one decimal and tce whole, as the results workbook's number formats give them (outputs.MU, TCE)."""
+    mu with one decimal and tce whole, as the results workbook's number formats give them (outputs.MU, TCE); an
+    amount those would show as 0 with the decimals it needs (市级统筹能耗0.3吨标准煤, not 0); a zero is left out."""
     zh = lang == "zh"
     parts = []
     for group, unit, digits in ((LAND_SOURCES, ("亩", " mu"), 1), (ENERGY_SOURCES, ("吨标准煤", " tce"), 0)):
         amounts = [(SOURCE_WORDS[s][0 if zh else 1], float(row.get(s) or 0.0)) for s in group]
-        items = [(w, f"{v:,.{digits}f}") for w, v in amounts if v > 1e-6]
+        items = [(w, amount_text(v, digits)) for w, v in amounts if v > 1e-6]
         if items:
             joined = ("+" if zh else " + ").join(f"{w}{v}" if zh else f"{w} {v}" for w, v in items)
             parts.append(joined + unit[0 if zh else 1])

@@ -6,6 +6,7 @@ writer, the comparison workbook and the tests that read results back all use thi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 MU = "#,##0.0"
@@ -15,6 +16,15 @@ SHARE = "0.0%"
 SCORE = "0.0000"
 INT = "0"
 TEXT = "@"
+
+
+def amount_text(value: float, digits: int) -> str:
+    """An amount in a text as its unit's number format shows it (`digits` decimals: MU 1, TCE 0), except one those
+    would show as 0 though it is not (above 0.000001): that has the decimals its first significant digit needs
+    (0.3 tce, 0.04 mu), so that a source used is never said to give 0."""
+    if value <= 1e-6 or round(value, digits) > 0:
+        return f"{value:,.{digits}f}"
+    return f"{value:.{-math.floor(math.log10(value))}f}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)

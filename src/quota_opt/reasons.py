@@ -25,6 +25,7 @@ import pandas as pd
 
 from quota_opt.explain import reason_text
 from quota_opt.model import Formulation
+from quota_opt.outputs import amount_text
 from quota_opt.results import Plan
 
 _TOL = 1e-6
@@ -226,7 +227,8 @@ def render_reason(code: str, params: dict[str, Any], lang: str) -> str:
 def _source_text(parts: dict[str, float], lang: str, digits: int = 1) -> str:
     sep = "、" if lang == "zh" else ", "
     unit = (" 亩" if digits else " 吨标准煤") if lang == "zh" else (" mu" if digits else " tce")
-    items = [f"{SOURCE_WORDS[k][0 if lang == 'zh' else 1]} {_fmt(v, digits)}{unit}" for k, v in parts.items() if v > _TOL]
+    items = [f"{SOURCE_WORDS[k][0 if lang == 'zh' else 1]} {amount_text(v, digits)}{unit}" for k, v in parts.items()
+             if v > _TOL]  # an amount below the format's last digit is not said to be 0
     return sep.join(items)
 
 
@@ -235,7 +237,7 @@ def _funded_params(rec: dict[str, Any]) -> dict[str, Any]:
                                        "land_province_request")}
     energy = {k: float(rec[k]) for k in ("energy_district", "energy_city_pool")}
     return {"year": int(rec["year"]) if not pd.isna(rec["year"]) else "—", "land": land, "energy_parts": energy,
-            "land_fmt": _fmt(sum(land.values())), "energy_fmt": _fmt(sum(energy.values()), 0)}
+            "land_fmt": amount_text(sum(land.values()), 1), "energy_fmt": amount_text(sum(energy.values()), 0)}
 
 
 _CANDIDATE_FIELDS = ("window_first", "window_last", "may_stock", "may_pool", "may_request", "may_city_energy",
