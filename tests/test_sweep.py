@@ -284,7 +284,9 @@ PARAM_ON_THE_COMMAND_LINE = [
                                             "应为大于0且不大于1的数，实际为 1.5。"),
     ("deferral_discount=0.5:1.5:0.5", "en", "✗ command-line option --param deferral_discount=0.5:1.5:0.5, setting "
                                             "deferral_discount (Deferral discount): expected a number > 0 and ≤ 1, got 1.5."),
-    ("unknown_key=1,2", "zh", "✗ 命令行选项 --param unknown_key=1,2：未知或不可扫描的参数“unknown_key”；可用：horizon_years, "),
+    # in zh the settings are listed as the settings sheet names them, with their keys (either may be typed)
+    ("unknown_key=1,2", "zh", "✗ 命令行选项 --param unknown_key=1,2：未知或不可扫描的参数“unknown_key”；可用：规划年数(horizon_years)、"
+                              "目标模式(objective_mode)、权重：投资规模(w_investment)、"),
     ("unknown_key=1,2", "en", "✗ command-line option --param unknown_key=1,2: unknown or unsweepable setting 'unknown_key'; "
                               "use one of: horizon_years, "),
     ("reward_ratio=0:1:0", "zh", "✗ 命令行选项 --param reward_ratio=0:1:0：区间无效（步长不能为 0）。"),

@@ -94,7 +94,9 @@ def parse_param(text: str) -> Param:
     name, spec = (part.strip() for part in raw.split("=", 1))
     col = match_column(SETTINGS, name)
     if col is None or col.key in NOT_SWEPT:
-        allowed = ", ".join(c.key for c in SETTINGS.columns if c.key not in NOT_SWEPT)
+        swept = [c for c in SETTINGS.columns if c.key not in NOT_SWEPT]
+        # named as a zh user reads them on the settings sheet, with the key (either may be typed)
+        allowed = {"zh": "、".join(f"{c.label_zh}({c.key})" for c in swept), "en": ", ".join(c.key for c in swept)}
         raise _refused("param_unknown", spec=raw, found=name, allowed=allowed)
     if not spec:
         raise _refused("param_no_values", spec=raw)
