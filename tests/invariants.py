@@ -154,8 +154,10 @@ def check_results(scenario_path: Path, results_path: Path) -> list[str]:
             bad.append(f"{y}: province request over its cap")
         if float(used["energy_city_pool"]) > epool + 1e-3:
             bad.append(f"{y}: city energy pool overspent")
+    # a platform's capacity is what it can host from the base year on: projects supplied inside the horizon count
+    # (actuals and plan), those supplied before it do not (rollover has deducted them from the capacity)
     for k, cap in plats["land_capacity"].dropna().items():
-        on = [i for i in sel.index if p.at[i, "platform_id"] == k]
+        on = [i for i in sel_in.index if p.at[i, "platform_id"] == k]
         if float(p.loc[on, "land_demand"].sum()) > float(cap) + 1e-3:
             bad.append(f"platform {k}: land capacity exceeded")
     for pid in p.index[p["mandatory"]]:

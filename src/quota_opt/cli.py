@@ -749,7 +749,7 @@ def rollover(
     """
     from quota_opt.io.results_read import made_from, read_results
     from quota_opt.io.template import write_scenario
-    from quota_opt.messages import sheet_words
+    from quota_opt.messages import column_words, sheet_words
     from quota_opt.rollover import adoptable, recorded_variant
     from quota_opt.rollover import rollover as roll
 
@@ -781,6 +781,30 @@ def rollover(
                     + (f"; the other variants ({kept}) are kept as they were and now apply on top of them: check them."
                        if kept else "."),
                     ), style="yellow")
+
+    def mu(v: float) -> str:  # the rollover's figures, to its DECIMALS
+        return f"{v:,.4f}".rstrip("0").rstrip(".")
+
+    first, last = note.leaving_years[0], note.leaving_years[-1]  # the years now before the horizon
+    leaving = f"{first}–{last}" if first != last else str(first)
+    platforms, capacity = sheet_words("platforms", lang.value), column_words("platforms", ["land_capacity"])
+    if note.capacity_used:
+        zh = "；".join(f"{k} {mu(old)} − {mu(spent)} = {mu(new)} 亩" for k, (old, spent, new) in note.capacity_used.items())
+        en = "; ".join(f"{k} {mu(old)} − {mu(spent)} = {mu(new)} mu" for k, (old, spent, new) in note.capacity_used.items())
+        err.print(t(lang, f"{platforms}的{capacity['zh']}已减去 {leaving} 年在各平台供地的项目用地（这些项目已移出规划期），"
+                          f"现为自 {note.new_base_year} 年起还可承接的用地：{zh}。",
+                    f"On {platforms}, {capacity['en']} is now the land each platform can still host from "
+                    f"{note.new_base_year} on: the old capacity less the land of the projects supplied on it in "
+                    f"{leaving}, which have left the horizon: {en}."), style="yellow")
+    if note.capacity_overdrawn:
+        zh = "；".join(f"{k} 容量 {mu(cap)} 亩，已供 {mu(spent)} 亩" for k, (cap, spent) in note.capacity_overdrawn.items())
+        en = "; ".join(f"{k}, capacity {mu(cap)} mu, supplied {mu(spent)} mu"
+                       for k, (cap, spent) in note.capacity_overdrawn.items())
+        err.print(t(lang, f"注意：以下平台 {leaving} 年供地的项目用地超过了其{capacity['zh']}，方案工作簿中的数字互相矛盾"
+                          f"（容量可能填小了，或项目的平台填错了）：{zh}；新方案中其容量记为 0，请核对。",
+                    f"Note: on these platforms the land supplied in {leaving} exceeded {capacity['en']}, so the "
+                    f"scenario's figures disagree (a capacity typed too low, or a project on the wrong platform?): "
+                    f"{en}; the new scenario gives them a capacity of 0: check them."), style="yellow")
     if note.copied_years:
         years = ", ".join(map(str, note.copied_years))
         quotas = [sheet_words(key, lang.value) for key in ("district_quotas", "city_quotas")]

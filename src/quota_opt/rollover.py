@@ -6,6 +6,10 @@
   together with their project;
 - projects not yet supplied stay as candidates (their windows unchanged);
 - stock land: the new initial stock is the old one plus what was added, less what was used, up to `year`;
+- platforms: a platform's land capacity is the land it can still host from the base year on, a stock like stock
+  land: the new one is the old one less the land of the projects supplied on it from the old base year to `year`
+  (planned or already actuals), which leave the horizon and so no longer count against it (a 150-mu platform
+  that hosted 100 mu in 2026 has 50 left from 2027, not 150 again); blank stays blank;
 - quotas: rows of years after `year` are kept; a new last year copies the old last year's figures
   (`RolloverNote` lists them so the bureau replaces them with the real ones); with carry-over, quota
   unused at the end of `year` is added to the new base year's quota;
@@ -59,6 +63,13 @@ class RolloverNote:
     carried: dict[str, float] = field(default_factory=dict)  # mu of quota carried into the new base year
     variant: str | None = None  # the variant the plan was computed under, now part of the scenario
     kept_variants: list[str] = field(default_factory=list)  # the variants sheet's others, kept as they were
+    leaving_years: list[int] = field(default_factory=list)  # the old base year to `year`: now before the horizon
+    # platform -> (old capacity, land supplied on it from the old base year to `year`, new capacity), in mu,
+    # for each platform whose capacity the rollover reduced
+    capacity_used: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    # platform -> (old capacity, land supplied on it), where that land exceeded the capacity: the scenario's figures
+    # disagree (a capacity typed too low, or a project on the wrong platform); its new capacity is 0
+    capacity_overdrawn: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def adoptable(summary: dict[str, Any], where: Location | None = None) -> None:
@@ -147,7 +158,8 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
     plan_problems(scenario, allocation, loc)
     new_base = year + 1
     note = RolloverNote(new_base, variant=variant or None,
-                        kept_variants=[n for n in names if n != variant] if variant else [])
+                        kept_variants=[n for n in names if n != variant] if variant else [],
+                        leaving_years=list(range(s.base_year, new_base)))
     a = allocation
     supplied = a[a["selected"] & a["year"].notna() & (a["year"].astype("Int64") <= year)]
     new_rows = supplied[supplied["status"] == "selected"]
@@ -173,6 +185,27 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
         round(max(0.0, float(v) + float(added.get(d, 0.0)) - float(used_by_d.get(d, 0.0))), DECIMALS)
         for d, v in zip(districts["district_id"], districts["stock_land_initial"], strict=True)
     ]
+
+    # platforms: capacity is a stock too; what the leaving years supplied on a platform is gone from it
+    demand = scenario.projects.set_index("project_id")
+    on = used["project_id"].map(demand["platform_id"])
+    used_by_k = used.assign(platform_id=on, land=used["project_id"].map(demand["land_demand"]).astype(float)
+                            ).groupby("platform_id")["land"].sum()
+    platforms = scenario.platforms.drop(columns=[ROW]).copy()
+    capacity: list[float] = []
+    for k, cap in zip(platforms["platform_id"], platforms["land_capacity"], strict=True):
+        spent = round(float(used_by_k.get(k, 0.0)), DECIMALS)
+        if pd.isna(cap) or spent <= 0:
+            capacity.append(cap)
+            continue
+        left = round(float(cap) - spent, DECIMALS)
+        if left < 0:  # never below 0, the column's minimum; the data disagree, which the note says
+            note.capacity_overdrawn[str(k)] = (float(cap), spent)
+            left = 0.0
+        else:
+            note.capacity_used[str(k)] = (float(cap), spent, left)
+        capacity.append(left)
+    platforms["land_capacity"] = capacity
 
     # quotas: keep later years, extend to the new horizon by copying the last known year
     new_years = list(range(new_base, new_base + s.horizon_years))
@@ -200,7 +233,7 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
                 note.carried[str(d)] = amount
     settings = s.replace(base_year=new_base)
     tables = {
-        "districts": districts, "platforms": scenario.platforms.drop(columns=[ROW]),
+        "districts": districts, "platforms": platforms,
         "chains": scenario.chains.drop(columns=[ROW]), "district_quotas": dq_new.sort_values(["year", "district_id"]),
         "city_quotas": cq_new.sort_values("year"), "projects": projects, "actuals": actuals,
         "variants": variants.drop(columns=[ROW]),

@@ -387,8 +387,11 @@ PLATFORMS = Sheet(
                help_zh="二(三)：年度产业平台综合评价得分（0–100）。",
                help_en="Clause 2(3): yearly platform evaluation score (0–100)."),
         _mu("land_capacity", "可用地容量", "Land capacity",
-            help_zh="规划期内平台可承接的项目用地上限，留空为不限。",
-            help_en="Most project land the platform can host over the horizon; blank = no limit."),
+            help_zh="自基准年度起平台还可承接的项目用地：基准年度起在该平台供地的项目（含“上年执行”表中的）计入，"
+                    "此前供地的不计入（年度结转时已从中扣除）；留空为不限。",
+            help_en="Project land the platform can still host from the base year on: projects supplied on it from "
+                    "the base year (actuals included) count against it; those supplied before do not (rollover has "
+                    "already deducted them); blank = no limit."),
     ),
 )
 
