@@ -270,10 +270,15 @@ def _city(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
 
 
 def kpis(plan: Plan) -> dict[str, Any]:
-    """Headline figures of a plan (selected projects over the horizon, actuals included)."""
+    """Headline figures of a plan (selected projects over the horizon, actuals included).
+
+    Actuals before the base year are history (they only earn rewards): they count in no total, as the ledger,
+    the districts sheet and the city sheet count only the horizon's years."""
     a = plan.allocation
-    sel = a[a["selected"]]
-    eligible = a[a["eligible"] | (a["status"] == "actual")]
+    years = sorted(set(plan.district_year["year"].astype(int)))
+    in_horizon = a["year"].isin(years).fillna(False).astype(bool)
+    sel = a[a["selected"] & in_horizon]
+    eligible = a[a["eligible"] | ((a["status"] == "actual") & in_horizon)]
     land = float(sel["land_demand"].sum())
     dy = plan.district_year
     available = float((dy["land_quota_issued"] + dy["reward_received"]).sum())
