@@ -63,3 +63,64 @@ def test_summary_kpis_count_the_horizon_only_as_the_ledger_does(tmp_path: Path) 
     assert float(s["average_output_per_mu"]) == pytest.approx(100)
     assert float(s["district_quota_utilisation"]) == pytest.approx(0.8)
     assert float(s["selected_share"]) == pytest.approx(1.0)
+
+
+def _shadow_rows(out: Path, constraint: str) -> pd.DataFrame:
+    sp = read_sheet(out, "shadow_prices")
+    return sp[sp["constraint"] == constraint].set_index(["district_id", "year"])
+
+
+def test_shadow_prices_quote_the_ledgers_quota_and_use(tmp_path: Path) -> None:
+    """The shadow prices sheet's limit, used and slack of a district's quota and budget are the ledger's and the
+    districts sheet's figures, not the model row's (which nets the reward and the actuals out of both sides).
+
+    District A, 2026–2027, reward_ratio 0.5 a year later, no carry-over, stock 20 mu at the start.
+    P: supplied in 2026 (actuals): 5 mu of district quota, 300 tce of district energy. S: city-led (major),
+    stock-eligible, 40 mu, 200 tce: in 2026 it takes the 20 mu of stock and the 25 − 5 = 20 mu of quota left,
+    earning 0.5 × 20 = 10 mu of reward for 2027. T: 25 mu, only in 2027, from the 30 mu issued + 10 reward.
+
+    Ledger: 2026 issued 25, used 5 + 20 = 25, lapsed 0; 2027 issued 30, reward 10, used 25, lapsed 15.
+    So the sheet reads A 2026 quota: limit 25, used 25, slack 0; A 2027: limit 30 + 10 = 40, used 25, slack 15
+    (it read limit 30, used 25 − 10 = 15); A 2026 energy: limit 1,000 (the budget issued), used 300 + 200 = 500,
+    slack 500 (it read 700 and 200, the actual netted out).
+    """
+    sc = tiny([project("P", 5, investment=1.0, energy=300.0),
+               project("S", 40, investment=8.0, energy=200.0, city_led=True, stock_land_eligible=True),
+               project("T", 25, investment=4.0, earliest_year=2027)],
+              districts=[{"district_id": "A", "name": "甲区", "stock_land_initial": 20}],
+              quotas={("A", 2026): {"new_land_quota": 25, "energy_budget": 1000},
+                      ("A", 2027): {"new_land_quota": 30, "energy_budget": 1000}},
+              actuals=[{**ACTUAL, "project_id": "P", "year": 2026, "land_district_quota": 5.0,
+                        "energy_district": 300.0}],
+              horizon_years=2, reward_ratio=0.5, reward_lag_years=1, major_investment_threshold=100,
+              **INVESTMENT_ONLY)
+    out = results_of(sc, tmp_path)
+    ledger = read_sheet(out, "ledger").set_index(["district_id", "year"])
+    assert tuple(ledger.loc[("A", 2027), ["issued", "reward_received", "used", "lapsed"]]) == pytest.approx(
+        (30, 10, 25, 15))
+    quota = _shadow_rows(out, "district_land_quota")
+    assert tuple(quota.loc[("A", 2026), ["limit", "used", "slack"]]) == pytest.approx((25, 25, 0))
+    assert tuple(quota.loc[("A", 2027), ["limit", "used", "slack"]]) == pytest.approx((40, 25, 15))
+    energy = _shadow_rows(out, "district_energy_budget")
+    assert tuple(energy.loc[("A", 2026), ["limit", "used", "slack"]]) == pytest.approx((1000, 500, 500))
+
+
+def test_with_carry_over_the_shadow_prices_quota_figures_are_the_ledgers(tmp_path: Path) -> None:
+    """With carry-over, the quota left at the end of a year is the ledger's closing, and next year's quota is what
+    was carried in plus what was issued; the model's carry variable may carry less where it does not matter, so
+    its row said otherwise.
+
+    District A, 2026–2027, carry-over allowed. U: 60 mu, 2026 only. V: 30 mu, 2027 only. Quota 100 mu in 2026,
+    10 in 2027. Ledger: 2026 issued 100, used 60, closing 40; 2027 opening 40, issued 10, used 30, closing 20.
+    Shadow prices: 2026 limit 100, used 60, slack 40 (it read used 100, slack 0: the model carried all 40);
+    2027 limit 40 + 10 = 50, used 30, slack 20.
+    """
+    sc = tiny([project("U", 60, investment=6.0, latest_year=2026), project("V", 30, investment=4.0, earliest_year=2027)],
+              quotas={("A", 2026): {"new_land_quota": 100}, ("A", 2027): {"new_land_quota": 10}},
+              horizon_years=2, carryover_allowed=True, **INVESTMENT_ONLY)
+    out = results_of(sc, tmp_path)
+    ledger = read_sheet(out, "ledger").set_index(["district_id", "year"])
+    assert tuple(ledger.loc[("A", 2027), ["opening", "issued", "used", "closing"]]) == pytest.approx((40, 10, 30, 20))
+    quota = _shadow_rows(out, "district_land_quota")
+    assert tuple(quota.loc[("A", 2026), ["limit", "used", "slack"]]) == pytest.approx((100, 60, 40))
+    assert tuple(quota.loc[("A", 2027), ["limit", "used", "slack"]]) == pytest.approx((50, 30, 20))

@@ -20,6 +20,7 @@ import pandas as pd
 
 from quota_opt.model import INF, Formulation
 from quota_opt.reasons import QUOTA_NAMES
+from quota_opt.results import ledger_table
 from quota_opt.solve import load_highs
 
 NOISE = 1e-5
@@ -136,14 +137,15 @@ def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
     names = dict(zip(prep.scenario.districts["district_id"], prep.scenario.districts["name"], strict=True))
     rows: list[dict[str, Any]] = []
     supply = _SupplyColumns.of(form, x)
+    as_issued = _AsIssued.of(form, x)
     for con in form.constraints.values():
         if con.kind != "resource" or con.size == 0:
             continue
         for i, key in enumerate(con.keys):
             gi = con.start + i
             district, year = _split_key(con.name, key)
-            slack = float(rhi[gi] - activity[gi]) if np.isfinite(rhi[gi]) else float("inf")
-            limit = float(rhi[gi])
+            limit, used = as_issued.figures(con.name, key, float(rhi[gi]), float(activity[gi]))
+            slack = limit - used if np.isfinite(limit) else float("inf")
             sp = float(fixed[2][gi]) if fixed else float("nan")
             mv = float(marginal[2][gi]) if marginal else float("nan")
             key_d = str(key) if con.name == "platform_land_capacity" else district
@@ -153,13 +155,61 @@ def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
                 "district_id": district if con.name != "platform_land_capacity" else key,
                 "district_name": names.get(district, "") if district else "",
                 "year": year, "unit_zh": UNITS[con.name][0], "unit_en": UNITS[con.name][1],
-                "limit": limit, "used": limit - slack if np.isfinite(slack) else float("nan"),
+                "limit": limit, "used": used if np.isfinite(limit) else float("nan"),
                 "slack": slack, "shadow_price": sp, "marginal_value": mv, "marginal_project": project,
                 "row": gi,
             })
     for r in rows:
         r["reading_zh"], r["reading_en"] = reading(r, "zh"), reading(r, "en")
     return pd.DataFrame(rows)
+
+
+@dataclass
+class _AsIssued:
+    """A row's limit and use as the ledger, the districts and the city sheets give them, not as the model's row
+    holds them: the model nets out of both sides what the actuals inside the horizon used (its limits are what is
+    left after them), and a district's quota row also the reward received (on the left, as negative use) and, with
+    carry-over, the quota carried in and out (whose variable may carry less than is left where it does not matter).
+    A district's quota: limit = opening + issued + reward received, used = what projects used (the ledger's row).
+    Any other row: the actuals' use added back to both sides. The slack, limit − used, is unchanged except for a
+    district's quota with carry-over, where it is the ledger's closing (all that is left is carried)."""
+
+    ledger: dict[tuple[str, int], tuple[float, float]]  # (district, year) -> (opening + issued + reward, used)
+    committed: dict[tuple[str, Any], float]  # (row family, key) -> what actuals inside the horizon used of it
+
+    @classmethod
+    def of(cls, form: Formulation, x: np.ndarray) -> _AsIssued:
+        prep = form.prep
+        led = ledger_table(form, x)
+        ledger = {(str(d), int(y)): (float(o + i + r), float(u)) for d, y, o, i, r, u in zip(
+            led["district_id"], led["year"], led["opening"], led["issued"], led["reward_received"], led["used"],
+            strict=True)}
+        committed: dict[tuple[str, Any], float] = {}
+        stock = np.cumsum(prep.stock_committed, axis=1)
+        energy = prep.issued["energy_budget"] - prep.energy_budget
+        for di, d in enumerate(prep.districts):
+            for ti, y in enumerate(prep.years):
+                committed[("stock_inventory", (d, y))] = float(stock[di, ti])
+                committed[("district_energy_budget", (d, y))] = float(energy[di, ti])
+        for name, issued, left in (("provincial_reward_pool", prep.issued["provincial_pool"], prep.provincial_pool),
+                                   ("province_request_cap", prep.issued["request_cap"], prep.request_cap),
+                                   ("city_energy_pool", prep.issued["city_energy_pool"], prep.city_energy_pool)):
+            for ti, y in enumerate(prep.years):
+                committed[(name, y)] = float(issued[ti] - left[ti])
+        platforms = prep.scenario.platforms
+        for k, cap in zip(platforms["platform_id"], platforms["land_capacity"], strict=True):
+            if str(k) in prep.platform_capacity:
+                committed[("platform_land_capacity", str(k))] = float(cap) - prep.platform_capacity[str(k)]
+        return cls(ledger=ledger, committed=committed)
+
+    def figures(self, name: str, key: Any, limit: float, used: float) -> tuple[float, float]:
+        """(limit, used) of the row `name` at `key`, given the model row's limit and activity."""
+        if name == "district_land_quota":
+            return self.ledger.get((str(key[0]), int(key[1])), (limit, used))
+        k = (str(key[0]), int(key[1])) if isinstance(key, tuple) else (str(key) if name == "platform_land_capacity"
+                                                                        else int(key))
+        extra = self.committed.get((name, k), 0.0)
+        return limit + extra, used + extra
 
 
 def _split_key(name: str, key: Any) -> tuple[str | None, int | None]:
