@@ -124,3 +124,20 @@ def test_with_carry_over_the_shadow_prices_quota_figures_are_the_ledgers(tmp_pat
     quota = _shadow_rows(out, "district_land_quota")
     assert tuple(quota.loc[("A", 2026), ["limit", "used", "slack"]]) == pytest.approx((100, 60, 40))
     assert tuple(quota.loc[("A", 2027), ["limit", "used", "slack"]]) == pytest.approx((50, 30, 20))
+
+
+def test_districts_utilisation_counts_the_quota_carried_in(tmp_path: Path) -> None:
+    """A district's quota utilisation is what it used of what it had that year, carried-in quota included, so it
+    never passes 100%.
+
+    District A, 2026–2027, carry-over allowed. U: 60 mu, 2026 only. V: 30 mu, 2027 only. Quota 100 mu in 2026,
+    10 in 2027. Ledger: 2026 opening 0, issued 100, used 60; 2027 opening 40, issued 10, used 30.
+    Utilisation: 2026 60 / 100 = 60%; 2027 30 / (40 + 10) = 60% (it read 30 / 10 = 300%).
+    """
+    sc = tiny([project("U", 60, investment=6.0, latest_year=2026), project("V", 30, investment=4.0, earliest_year=2027)],
+              quotas={("A", 2026): {"new_land_quota": 100}, ("A", 2027): {"new_land_quota": 10}},
+              horizon_years=2, carryover_allowed=True, **INVESTMENT_ONLY)
+    out = results_of(sc, tmp_path)
+    districts = read_sheet(out, "districts").set_index(["district_id", "year"])
+    assert districts.at[("A", 2026), "land_utilisation"] == pytest.approx(0.6)
+    assert districts.at[("A", 2027), "land_utilisation"] == pytest.approx(0.6)

@@ -93,10 +93,11 @@ def interpret(form: Formulation, x: np.ndarray) -> Plan:
                 "eligible", "reason_code", "reason_params"):
         alloc[col] = p[col].to_numpy()
     alloc["value"] = alloc["project_id"].map(chosen["y"] * 0 + 1).fillna(0.0) * p["total_value"].to_numpy()
+    ledger = _ledger(form, x, pairs)
     return Plan(
         allocation=alloc,
-        district_year=_district_year(prep, pairs, alloc),
-        ledger=_ledger(form, x, pairs),
+        district_year=_district_year(prep, pairs, alloc, ledger["opening"].to_numpy()),
+        ledger=ledger,
         city=_city(prep, alloc),
         reward_next_plan=_reward_beyond(prep, pairs),
     )
@@ -116,7 +117,9 @@ def _used_by_district_year(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
     return grid.join(g).fillna(0.0)
 
 
-def _district_year(prep: Prepared, pairs: pd.DataFrame, alloc: pd.DataFrame) -> pd.DataFrame:
+def _district_year(prep: Prepared, pairs: pd.DataFrame, alloc: pd.DataFrame, opening: np.ndarray) -> pd.DataFrame:
+    """Per district and year; `opening` is the ledger's quota carried in (zero without carry-over), which the
+    utilisation counts as quota the district had that year."""
     used = _used_by_district_year(prep, alloc)
     reward = _reward_received(prep, pairs)
     D, T = len(prep.districts), len(prep.years)
@@ -135,7 +138,7 @@ def _district_year(prep: Prepared, pairs: pd.DataFrame, alloc: pd.DataFrame) -> 
     out["energy_city_pool"] = used["energy_city_pool"].to_numpy()
     out["projects_supplied"] = used["projects_supplied"].astype(int).to_numpy()
     out["land_supplied"] = used["land_supplied"].to_numpy()
-    available = out["land_quota_issued"] + out["reward_received"]
+    available = opening + out["land_quota_issued"] + out["reward_received"]
     out["land_utilisation"] = np.where(available > 0, out["land_quota_used"] / available.where(available > 0, 1), np.nan)
     out["energy_utilisation"] = np.where(out["energy_budget"] > 0,
                                          out["energy_district"] / out["energy_budget"].where(out["energy_budget"] > 0, 1),
