@@ -164,8 +164,75 @@ def check_results(scenario_path: Path, results_path: Path) -> list[str]:
         if a.at[pid, "selected"] != "yes":
             bad.append(f"{pid}: mandatory but not selected")
 
+    bad += _cross_sheet(results_path, sc, a, led, summary)
+
     obj, greedy = summary.get("objective"), summary.get("greedy_objective")
     if obj is not None and greedy is not None and not pd.isna(greedy) and float(obj) < float(greedy) - 1e-6 * max(
             1.0, abs(float(greedy))):
         bad.append(f"objective {obj} below the ranking rule's {greedy}")
+    return bad
+
+
+def _cross_sheet(results_path: Path, sc: object, a: pd.DataFrame, led: pd.DataFrame,
+                 summary: dict[str, object]) -> list[str]:
+    """Figures one sheet gives that another gives too: the ledger year to year, the summary's totals against the
+    allocation and the ledger (horizon years only), the districts and city sheets against the allocation, and the
+    shadow prices' district quotas against the ledger."""
+    s = sc.settings  # type: ignore[attr-defined]
+    years = list(s.years)
+    bad: list[str] = []
+    # the ledger carries year to year: opening = last year's closing (0 in the first year and without carry-over)
+    for d in led.index.get_level_values(0).unique():
+        prev = 0.0
+        for y in years:
+            opening, closing = float(led.at[(d, y), "opening"]), float(led.at[(d, y), "closing"])
+            if abs(opening - prev) > 1e-3:
+                bad.append(f"{d} {y}: ledger opening {opening} ≠ last year's closing {prev}")
+            if not s.carryover_allowed and abs(closing) > 1e-3:
+                bad.append(f"{d} {y}: closing {closing} without carry-over")
+            prev = closing
+    # summary totals: the allocation's selected rows in the horizon; district quota used = the ledger's used
+    sel = a[(a["selected"] == "yes") & a["year"].isin(years)]
+    for key, col in (("land_district_quota_total", "land_district_quota"), ("land_provincial_pool_total",
+                     "land_provincial_pool"), ("land_stock_total", "land_stock"), ("land_province_request_total",
+                     "land_province_request"), ("energy_district_total", "energy_district"),
+                     ("energy_city_pool_total", "energy_city_pool"), ("land_selected", "land_demand"),
+                     ("investment_selected", "investment")):
+        if key in summary and abs(_num(summary[key]) - float(sel[col].sum())) > 1e-3:
+            bad.append(f"summary {key} {summary[key]} ≠ allocation's {float(sel[col].sum())}")
+    if "projects_selected" in summary and int(_num(summary["projects_selected"])) != len(sel):
+        bad.append(f"summary projects_selected {summary['projects_selected']} ≠ {len(sel)}")
+    if abs(_num(summary.get("land_district_quota_total")) - float(led["used"].sum())) > 1e-3:
+        bad.append("summary land_district_quota_total ≠ the ledger's used")
+    land = float(sel["land_demand"].sum())
+    if land > 0 and "average_output_per_mu" in summary:
+        out_mu = float((sel["output_per_mu"] * sel["land_demand"]).sum()) / land
+        if abs(_num(summary["average_output_per_mu"]) - out_mu) > 1e-3 * max(1.0, out_mu):
+            bad.append(f"summary average_output_per_mu {summary['average_output_per_mu']} ≠ {out_mu}")
+    # districts sheet: use against the ledger, utilisation of the quota the district had that year
+    dist = read_sheet(results_path, "districts").set_index(["district_id", "year"])
+    for (d, y), r in dist.iterrows():
+        lr = led.loc[(d, y)]
+        if abs(float(r["land_quota_used"]) - float(lr["used"])) > 1e-3:
+            bad.append(f"{d} {y}: districts sheet quota used {r['land_quota_used']} ≠ ledger {lr['used']}")
+        had = float(lr["opening"]) + float(lr["issued"]) + float(lr["reward_received"])
+        if had > 1e-9 and abs(_num(r["land_utilisation"]) - float(lr["used"]) / had) > 1e-4:
+            bad.append(f"{d} {y}: utilisation {r['land_utilisation']} ≠ used / (opening + issued + reward)")
+    # city sheet: use of the city quotas = the allocation's
+    city = read_sheet(results_path, "city").set_index("year")
+    by_y = sel.groupby("year")[["land_provincial_pool", "land_province_request", "energy_city_pool"]].sum()
+    for y in years:
+        for ccol, acol in (("provincial_pool_used", "land_provincial_pool"), ("province_request",
+                           "land_province_request"), ("city_energy_pool_used", "energy_city_pool")):
+            want = float(by_y.at[y, acol]) if y in by_y.index else 0.0
+            if abs(float(city.at[y, ccol]) - want) > 1e-3:
+                bad.append(f"{y}: city sheet {ccol} {city.at[y, ccol]} ≠ allocation's {want}")
+    # shadow prices: a district's quota as the ledger has it
+    sp = read_sheet(results_path, "shadow_prices")
+    for r in sp[sp["constraint"] == "district_land_quota"].to_dict("records"):
+        lr = led.loc[(r["district_id"], int(r["year"]))]
+        limit = float(lr["opening"]) + float(lr["issued"]) + float(lr["reward_received"])
+        if abs(float(r["limit"]) - limit) > 1e-3 or abs(float(r["used"]) - float(lr["used"])) > 1e-3:
+            bad.append(f"{r['district_id']} {r['year']}: shadow prices quota {r['limit']}/{r['used']} ≠ the ledger's "
+                       f"{limit}/{lr['used']}")
     return bad
