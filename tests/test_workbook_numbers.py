@@ -141,3 +141,15 @@ def test_districts_utilisation_counts_the_quota_carried_in(tmp_path: Path) -> No
     districts = read_sheet(out, "districts").set_index(["district_id", "year"])
     assert districts.at[("A", 2026), "land_utilisation"] == pytest.approx(0.6)
     assert districts.at[("A", 2027), "land_utilisation"] == pytest.approx(0.6)
+
+
+def test_shadow_readings_name_a_city_quotas_year_without_a_stray_space(tmp_path: Path) -> None:
+    """A city-level quota has no district, so its English reading names the year alone: "City energy pool (in 2026)
+    is slack: 1,000.0 tce left over" (it read "( in 2026)"), as the worth-something reading already did.
+    District A, 2026, quota 50 mu, one 40-mu project; the city energy pool of 1,000 tce is unused."""
+    sc = tiny([project("Y", 40, investment=5.0)], quotas={("A", 2026): {"new_land_quota": 50}},
+              city={2026: {"city_energy_pool": 1000.0}}, **INVESTMENT_ONLY)
+    out = results_of(sc, tmp_path)
+    sp = read_sheet(out, "shadow_prices").set_index("constraint")
+    assert sp.at["city_energy_pool", "reading"].startswith("City energy pool (in 2026) is slack: 1,000.0 tce left")
+    assert "( " not in " ".join(sp["reading"]) and " )" not in " ".join(sp["reading"])

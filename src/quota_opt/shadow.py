@@ -298,8 +298,9 @@ def reading(r: dict[str, Any], lang: str) -> str:
             if sp > 1e-9:
                 text += f" With the selection unchanged it is worth {sp:.4f} (it replaces a costlier source)."
         return text
+    place = " ".join(p for p in (who, when) if p)  # a city quota has no district, a platform's no year
     if np.isfinite(slack) and slack > 1e-6:
         return (f"{who}{when}{quota}未用完，剩余 {slack:,.1f} {unit}，增加额度没有价值。" if zh else
-                f"{quota.capitalize()} ({who} {when}) is slack: {slack:,.1f} {unit} left over; more is worth nothing.")
+                f"{quota.capitalize()} ({place}) is slack: {slack:,.1f} {unit} left over; more is worth nothing.")
     return (f"{who}{when}{quota}恰好用完，但增加额度不会改变结果。" if zh else
-            f"{quota.capitalize()} ({who} {when}) is fully used, but more of it would not change the result.")
+            f"{quota.capitalize()} ({place}) is fully used, but more of it would not change the result.")
