@@ -583,6 +583,18 @@ def test_outcompeted_reason_names_its_unit_in_words() -> None:
     assert "{" not in zh + en
 
 
+def test_a_small_remainder_in_a_reason_never_reads_as_0() -> None:
+    """Quota 100.04 mu; A (60 mu) and C (40 mu) use 100 of it, so B (50 mu) is out-competed with 0.04 mu left. The
+    reason gives the remainder as outputs.amount_text does (0.04), not as 0.0, which would say nothing was left."""
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+              quotas={("A", 2026): {"new_land_quota": 100.04}}, **INVESTMENT_ONLY)
+    code, zh, en = reason_of(run(sc), "B")
+    assert code == "outcompeted"
+    assert "仅剩 0.04 亩" in zh and "所需 50.0 亩" in zh
+    assert "only 0.04 mu left" in en and "the 50.0 mu needed" in en
+    assert "区县新增建设用地计划指标 0.04" in zh and "仅剩 0.0 " not in zh and " 0.0 mu left" not in en
+
+
 def energy_rivals() -> Scenario:
     """The city energy pool (300 tce) goes to H (district A, 250 tce, score 1.0); X (district B, 200 tce, score
     0.5) may use B's own budget (50 tce, which nobody uses) and what H left of the pool (50 tce): 100 < 200."""

@@ -124,7 +124,9 @@ SOURCE_WORDS = {
 
 
 def _fmt(x: float, digits: int = 1) -> str:
-    return f"{x:,.{digits}f}"
+    """An amount left or needed, as outputs.amount_text gives it: one the unit's format would show as 0 though it
+    is not (0.04 mu) keeps the decimals it needs, so a reason never says only 0 was left when some was."""
+    return amount_text(x, digits)
 
 
 @dataclass
