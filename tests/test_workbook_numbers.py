@@ -153,3 +153,23 @@ def test_shadow_readings_name_a_city_quotas_year_without_a_stray_space(tmp_path:
     sp = read_sheet(out, "shadow_prices").set_index("constraint")
     assert sp.at["city_energy_pool", "reading"].startswith("City energy pool (in 2026) is slack: 1,000.0 tce left")
     assert "( " not in " ".join(sp["reading"]) and " )" not in " ".join(sp["reading"])
+
+
+def test_shadow_prices_say_the_stock_land_rows_are_cumulative_to_their_year() -> None:
+    """The model's stock land row for a year counts all stock up to it (Σ over years ≤ t), so the shadow prices
+    sheet's stock rows read as cumulative: district A has 30 mu of stock at the start and 20 more added in 2027, so
+    2026's limit is 30 and 2027's is 50 (30 + 20, not 20); each reading says its figures run to its year. The quota
+    keeps the one name every report gives it."""
+    sc = tiny([project("Y", 40, investment=5.0)], districts=[{"district_id": "A", "name": "甲区", "stock_land_initial": 30}],
+              quotas={("A", 2026): {"new_land_quota": 50}, ("A", 2027): {"stock_land_added": 20}},
+              horizon_years=2, **INVESTMENT_ONLY)
+    result = run_scenario(sc, RunOptions(backend="highs", mip_gap=1e-9))
+    assert result.shadow is not None
+    stock = result.shadow[result.shadow["constraint"] == "stock_inventory"].set_index("year")
+    assert stock["limit"].to_dict() == pytest.approx({2026: 30.0, 2027: 50.0})
+    for year, row in stock.iterrows():
+        assert f"截至{year}年的累计数" in row["reading_zh"]
+        assert f"cumulative to {year}" in row["reading_en"]
+        assert (row["quota_zh"], row["quota_en"]) == ("可盘活存量土地", "revitalisable stock land")
+    others = result.shadow[result.shadow["constraint"] != "stock_inventory"]
+    assert not others["reading_en"].str.contains("cumulative").any()

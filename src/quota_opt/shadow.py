@@ -274,7 +274,16 @@ def _marginal_project(cols: _SupplyColumns, name: str, key: str | None, year: in
 
 
 def reading(r: dict[str, Any], lang: str) -> str:
-    """A plain-words reading of one shadow-price row."""
+    """A plain-words reading of one shadow-price row. A stock land row's figures are cumulative (the model's row is
+    Σ over years ≤ t), which the reading says, so that 2027's limit and use are not taken for 2027's alone."""
+    text = _reading(r, lang)
+    if r["constraint"] == "stock_inventory" and r.get("year") is not None:
+        text += (f"额度、已用、剩余均为截至{r['year']}年的累计数，非当年单独数。" if lang == "zh" else
+                 f" Limit, used and slack are cumulative to {r['year']}, not {r['year']}'s alone.")
+    return text
+
+
+def _reading(r: dict[str, Any], lang: str) -> str:
     zh = lang == "zh"
     # a district as the reasons name it: by its name in zh, by its id in en
     district = (r.get("district_name") or r.get("district_id") or "") if zh else (r.get("district_id") or "")
