@@ -239,3 +239,38 @@ def test_rollover_of_a_platform_already_over_its_capacity_says_so(tmp_path: Path
                 "disagree (a capacity typed too low, or a project on the wrong platform?): PA, capacity 150 mu, "
                 "supplied 180 mu; the new scenario gives them a capacity of 0: check them.") in shown, shown
     assert "150 − 180" not in shown  # not reduced below 0 in the other notice
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rollover_warns_of_variant_rows_for_a_year_now_before_the_horizon(tmp_path: Path, lang: str) -> None:
+    """Variant "early" scales district A's quota in 2026 and in 2027, "late" in 2027 only, "all" every year. Rolled
+    over at 2026, the new scenario starts in 2027: "early"'s 2026 row now matches no row, which said nothing. The
+    rows stay on the variants sheet as the bureau typed them (its to edit), and the console names "early" and 2026,
+    and neither "late" nor "all"."""
+    sc = tiny([project("A", 60, investment=10)],
+              quotas={("A", 2026): {"new_land_quota": 100}, ("A", 2027): {"new_land_quota": 40}}, horizon_years=2)
+    sc.variants = normalize_table("variants", pd.DataFrame([
+        {"variant": "early", "target": "district_quotas.new_land_quota", "operation": "scale", "value": "0.5",
+         "year": 2026},
+        {"variant": "early", "target": "district_quotas.new_land_quota", "operation": "scale", "value": "0.5",
+         "year": 2027},
+        {"variant": "late", "target": "district_quotas.new_land_quota", "operation": "scale", "value": "2",
+         "year": 2027},
+        {"variant": "all", "target": "district_quotas.new_land_quota", "operation": "scale", "value": "2"},
+    ]))
+    write_scenario(sc, tmp_path / "v.xlsx", "en")
+    res = runner.invoke(app, ["run", str(tmp_path / "v.xlsx"), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["rollover", str(tmp_path / "v_results.xlsx"), "-o", str(tmp_path / "next.xlsx"),
+                              "--year", "2026", "--lang", lang])
+    assert res.exit_code == 0, res.output
+    nxt = read_scenario(tmp_path / "next.xlsx")
+    assert list(nxt.variants["variant"]) == ["early", "early", "late", "all"]
+    shown = " ".join(res.output.split())
+    if lang == "zh":
+        assert ("注意：“方案变体”表(variants)中以下变体有按年度筛选的行早于新方案的基准年 2027 年，已不匹配任何指标行（这些行的"
+                "调整不再起作用），请修改或删除：early（2026 年）。") in shown, shown
+    else:
+        assert ("Note: on the variants sheet, these variants have rows whose year is before the new base year 2027, so "
+                "they now match nothing (their overrides no longer apply): change or remove them: early (2026).") in shown, shown
+    assert "late" not in shown and "all (" not in shown

@@ -782,6 +782,16 @@ def rollover(
                        if kept else "."),
                     ), style="yellow")
 
+    if note.stale_variant_years:
+        sheet = sheet_words("variants", lang.value)
+        zh = "；".join(f"{k}（{', '.join(map(str, sorted(ys)))} 年）" for k, ys in note.stale_variant_years.items())
+        en = "; ".join(f"{k} ({', '.join(map(str, sorted(ys)))})" for k, ys in note.stale_variant_years.items())
+        err.print(t(lang, f"注意：{sheet}中以下变体有按年度筛选的行早于新方案的基准年 {note.new_base_year} 年，已不匹配任何指标行"
+                          f"（这些行的调整不再起作用），请修改或删除：{zh}。",
+                    f"Note: on {sheet}, these variants have rows whose year is before the new base year "
+                    f"{note.new_base_year}, so they now match nothing (their overrides no longer apply): change or "
+                    f"remove them: {en}."), style="yellow")
+
     def mu(v: float) -> str:  # the rollover's figures, to its DECIMALS
         return f"{v:,.4f}".rstrip("0").rstrip(".")
 

@@ -70,6 +70,8 @@ class RolloverNote:
     # platform -> (old capacity, land supplied on it), where that land exceeded the capacity: the scenario's figures
     # disagree (a capacity typed too low, or a project on the wrong platform); its new capacity is 0
     capacity_overdrawn: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # variant -> the years before the new base year that its rows' year filter names: those rows now match nothing
+    stale_variant_years: dict[str, list[int]] = field(default_factory=dict)
 
 
 def adoptable(summary: dict[str, Any], where: Location | None = None) -> None:
@@ -231,6 +233,13 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
                 dq_new.loc[mask, "new_land_quota"] = (dq_new.loc[mask, "new_land_quota"].astype(float)
                                                       + amount).round(DECIMALS)
                 note.carried[str(d)] = amount
+    # a kept variant's row filtered to a year now before the horizon matches nothing: kept as typed, but said
+    filtered = pd.to_numeric(variants["year"], errors="coerce") if "year" in variants.columns else pd.Series(dtype=float)
+    past = filtered < new_base
+    for name, y in zip(variants.loc[past, "variant"], filtered[past].astype(int), strict=True):
+        stale = note.stale_variant_years.setdefault(str(name), [])
+        if int(y) not in stale:
+            stale.append(int(y))
     settings = s.replace(base_year=new_base)
     tables = {
         "districts": districts, "platforms": platforms,
