@@ -19,9 +19,10 @@ from typing import Any, cast
 
 import numpy as np
 
+from quota_opt.decompose import column_positions
 from quota_opt.model import build_formulation
-from quota_opt.prepare import Prepared
-from quota_opt.reasons import BINDING_QUOTA, QUOTA_NAMES, SOURCE_WORDS, quota_in_year
+from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES, Prepared
+from quota_opt.reasons import BINDING_QUOTA, QUOTA_NAMES, SOURCE_WORDS, USED_COLUMN, quota_in_year
 from quota_opt.shadow import UNITS
 from quota_opt.solve import SolveOptions, Status, solve
 
@@ -81,6 +82,7 @@ def diagnose(prep: Prepared, options: SolveOptions) -> Conflicts:
     names = dict(zip(prep.scenario.districts["district_id"], prep.scenario.districts["name"], strict=True))
     supplied = [(c.index[j], prep.years[t]) for j, t, v in zip(y.project, y.year, yv, strict=True) if v > 0.5]
     items: list[Conflict] = []
+    cols = _Columns.of(form)
     for block in form.variables.values():
         if not block.name.startswith("over_") and block.name != "mandatory_unmet":
             continue
@@ -92,7 +94,7 @@ def diagnose(prep: Prepared, options: SolveOptions) -> Conflicts:
                 items.append(_unmet(str(key), prep))
                 continue
             family = block.name[len("over_"):]
-            items.append(_overshoot(family, key, float(v), form, x, prep, supplied, names))
+            items.append(_overshoot(family, key, float(v), form, x, cols, prep, supplied, names))
     items.sort(key=lambda it: (-it.shortfall / max(it.available + it.shortfall, 1.0), str(it.district_id), it.year or 0))
     return Conflicts(items, solved=True)
 
@@ -107,34 +109,41 @@ def _unmet(pid: str, prep: Prepared) -> Conflict:
     return conflict
 
 
-# the source a constraint's row counts, in the allocation's words (reasons.SOURCE_WORDS); the platform's capacity
-# counts a project's whole land
-_HERE = {"district_land_quota": "land_district_quota", "provincial_reward_pool": "land_provincial_pool",
-         "stock_inventory": "land_stock", "province_request_cap": "land_province_request",
-         "district_energy_budget": "energy_district", "city_energy_pool": "energy_city_pool"}
-_LAND_SOURCES = ("land_district_quota", "land_provincial_pool", "land_stock", "land_province_request")
-_ENERGY_SOURCES = ("energy_district", "energy_city_pool")
+# the source (allocation column) a constraint's row counts, as the reasons map it; the platform's capacity counts a
+# project's whole land
+_HERE = {family: USED_COLUMN[key] for key, family in BINDING_QUOTA.items() if key in USED_COLUMN}
 
 
-def _split(form: Any, x: np.ndarray, pid: str, year: int, energy: bool) -> dict[str, float]:
+@dataclass
+class _Columns:
+    """The elastic model's columns both ways, made once per diagnosis: a block's key -> its column, and a column
+    -> (its block, its key)."""
+
+    position: dict[str, dict[Any, int]]
+    owner: dict[int, tuple[str, Any]]
+
+    @classmethod
+    def of(cls, form: Any) -> _Columns:
+        position = column_positions(form)
+        return cls(position, {col: (name, key) for name, cols in position.items() for key, col in cols.items()})
+
+
+def _split(form: Any, x: np.ndarray, cols: _Columns, pid: str, year: int, energy: bool) -> dict[str, float]:
     """What the elastic solution gives a supplied project from each source (mu or tce); a project with a single
     source (no variable for it) takes its whole demand from its district's quota or budget."""
     c = form.prep.candidates
-    sources = _ENERGY_SOURCES if energy else _LAND_SOURCES
+    sources = ENERGY_SOURCES if energy else LAND_SOURCES
     out = {}
     for name in sources:
-        block = form.variables[name]
-        try:
-            i = block.keys.index((pid, year))
-        except ValueError:
-            continue
-        out[name] = max(float(x[block.start + i]), 0.0)
+        col = cols.position[name].get((pid, year))
+        if col is not None:
+            out[name] = max(float(x[col]), 0.0)
     if not out:
         out[sources[0]] = float(c.at[pid, "energy_demand" if energy else "land_demand"])
     return out
 
 
-def _overshoot(family: str, key: Any, amount: float, form: Any, x: np.ndarray, prep: Prepared,
+def _overshoot(family: str, key: Any, amount: float, form: Any, x: np.ndarray, cols: _Columns, prep: Prepared,
                supplied: list[tuple[str, int]], names: dict[str, str]) -> Conflict:
     """An overshoot of one row, told so that its numbers add up: the mandatory projects' demand, less what the
     elastic solution gives them from other sources, is the need that remains for this quota; less what the quota
@@ -155,15 +164,11 @@ def _overshoot(family: str, key: Any, amount: float, form: Any, x: np.ndarray, p
         year = int(key)
     energy = family in ("district_energy_budget", "city_energy_pool")
     # the row's terms in the elastic solution: a project's use, or what carry-over and stock rewards add or take
-    owner = {}
-    for block in form.variables.values():
-        for i, k in enumerate(block.keys):
-            owner[block.start + i] = (block.name, k)
     use: dict[str, float] = {}
     carry_in = carry_out = reward = 0.0
     on_row = con.row == row
     for col, coef in zip(con.col[on_row], con.val[on_row], strict=True):
-        bname, k = owner[int(col)]
+        bname, k = cols.owner[int(col)]
         term = float(coef) * float(x[col])
         if bname.startswith("over_") or abs(term) <= _TOL:
             continue
@@ -183,7 +188,7 @@ def _overshoot(family: str, key: Any, amount: float, form: Any, x: np.ndarray, p
     need = {p: float(cast(float, c.at[p, need_col])) for p in involved}
     others: dict[str, float] = {}
     for pid in involved:
-        for src, v in _split(form, x, pid, year_of[pid], energy).items():
+        for src, v in _split(form, x, cols, pid, year_of[pid], energy).items():
             if src != _HERE.get(family) and v > _TOL:
                 others[src] = others.get(src, 0.0) + v
     demand = sum(need.values())

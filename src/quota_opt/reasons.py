@@ -261,7 +261,7 @@ class _Context:
         c = prep.candidates
         d = prep.scenario.districts
         s = selected.sort_values(["score", "project_id"])
-        cols = ("year", "district_id", "score", "project_id", *_USED_COLUMN.values())
+        cols = ("year", "district_id", "score", "project_id", *USED_COLUMN.values())
         return cls(candidates=c[list(_CANDIDATE_FIELDS)].to_dict("index"),
                    district_names={str(k): str(v) for k, v in zip(d["district_id"], d["name"], strict=True)},
                    selected={k: s[k].to_numpy() for k in cols}, lowest={})
@@ -329,7 +329,7 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
     # the quota it lost to: of those sources, the one whose lowest-scored funded project scored least
     rivals = [(low, key) for key, _ in sources
               if (low := ctx.lowest_funded(year, None if key in CITY_LEVEL else rec["district_id"],
-                                           _USED_COLUMN[key])) is not None]
+                                           USED_COLUMN[key])) is not None]
     lost_to = min(rivals, key=lambda r: (r[0][0], r[0][1])) if rivals else None  # ((score, project), quota)
     binding = lost_to[1] if lost_to else sources[0][0]
     params: dict[str, Any] = {
@@ -352,7 +352,8 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
 
 # a reason's binding keys that name a city quota (the others name a district's, or a platform's)
 CITY_LEVEL = {"provincial_pool", "province_request", "city_energy_pool"}
-_USED_COLUMN = {"district_land_quota": "land_district_quota", "stock": "land_stock",
+# the allocation column of the source a reason's binding key names
+USED_COLUMN = {"district_land_quota": "land_district_quota", "stock": "land_stock",
                 "provincial_pool": "land_provincial_pool", "province_request": "land_province_request",
                 "district_energy": "energy_district", "city_energy_pool": "energy_city_pool"}
 _KIND_WORDS = {"land": {"zh": "用地指标", "en": "land quota"}, "energy": {"zh": "能耗指标", "en": "energy quota"}}
