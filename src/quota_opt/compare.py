@@ -808,7 +808,7 @@ def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tra
     from rich.table import Table
     from rich.text import Text
 
-    from quota_opt.io.compare_write import CASES, kpi_label, kpi_title
+    from quota_opt.io.compare_write import CASES, kpi_title
     from quota_opt.outputs import status_word
 
     zh = lang == "zh"
@@ -849,8 +849,7 @@ def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tra
     table.add_column(head("status"), overflow="fold", min_width=widest(1))
     table.add_column(head("projects_changed"), justify="right", overflow="fold", min_width=widest(2))
     for i, key in enumerate(keys, start=3):  # the workbook's name of the KPI, with its unit (zh: its header)
-        table.add_column(kpi_label(key, lang) if zh else kpi_title(key, lang), justify="right", overflow="fold",
-                         min_width=widest(i))
+        table.add_column(kpi_title(key, lang), justify="right", overflow="fold", min_width=widest(i))
     if tradeoff is not None:
         table.add_column(head("non_dominated"), justify="center", overflow="fold")
     for cells in rows:
