@@ -99,7 +99,7 @@ class Column:
     def choice_for(self, text: str) -> Choice | None:
         wanted = normalize_name(text)
         for choice in self.choices:
-            if wanted in {normalize_name(s) for s in choice.spellings()}:
+            if wanted in spellings(*choice.spellings()):
                 return choice
         return None
 
@@ -185,8 +185,9 @@ def header_unit(text: object) -> str | None:
     return unit or None
 
 
-def spellings(key: str, label_zh: str, label_en: str) -> set[str]:
-    return {normalize_name(key), normalize_name(label_zh), normalize_name(label_en)}
+def spellings(*names: str) -> set[str]:
+    """The names as a header is matched against them (normalize_name): `spellings(*col.spellings())`."""
+    return {normalize_name(n) for n in names}
 
 
 # --------------------------------------------------------------------------------------------
@@ -609,7 +610,7 @@ def match_column(sheet_: Sheet, header: object) -> Column | None:
     """The column a header cell names (key, zh label, en label or a former label; unit suffix allowed), if any."""
     for candidate in header_candidates(header):
         for col in sheet_.columns:
-            if candidate in {normalize_name(s) for s in col.spellings()}:
+            if candidate in spellings(*col.spellings()):
                 return col
     return None
 

@@ -49,6 +49,7 @@ from quota_opt.schema import (
     header_candidates,
     header_unit,
     normalize_name,
+    spellings,
     split_ids,
     yes_no_words,
 )
@@ -429,7 +430,7 @@ def _header_unit_problem(sheet: Sheet, raw: RawSheet, row: int, col_index: int, 
     if not isinstance(header, str):
         return None
     unit = header_unit(header)
-    if unit is None or normalize_name(header) in {normalize_name(s) for s in col.spellings()}:
+    if unit is None or normalize_name(header) in spellings(*col.spellings()):
         return None
     return _unit_problem(sheet, raw, row, col_index, col, header, unit)
 
