@@ -203,11 +203,6 @@ def _reward_beyond(prep: Prepared, pairs: pd.DataFrame) -> dict[str, float]:
     return {d: v for d, v in out.items() if v > 1e-9}
 
 
-def ledger_table(form: Formulation, x: np.ndarray) -> pd.DataFrame:
-    """The quota ledger of solution `x` (as `interpret` gives it in `Plan.ledger`)."""
-    return _ledger(form, x, supply_table(form, x))
-
-
 def _ledger(form: Formulation, x: np.ndarray, pairs: pd.DataFrame) -> pd.DataFrame:
     """The quota ledger per district and year (mu): opening + issued + reward_received − used − lapsed = closing."""
     prep = form.prep

@@ -335,7 +335,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     if options.shadow_prices:
         from quota_opt.shadow import shadow_prices
 
-        result.shadow = shadow_prices(form, x)
+        result.shadow = shadow_prices(form, x, plan.ledger)
     timings["explain"] = time.perf_counter() - t0
     return result
 

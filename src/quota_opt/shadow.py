@@ -20,7 +20,6 @@ import pandas as pd
 
 from quota_opt.model import INF, Formulation
 from quota_opt.reasons import QUOTA_NAMES
-from quota_opt.results import ledger_table
 from quota_opt.solve import load_highs
 
 NOISE = 1e-5
@@ -125,8 +124,9 @@ def _relaxed_highs(form: Formulation, x: np.ndarray, mode: str) -> Any:
     return h
 
 
-def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
-    """One row per quota/pool/budget/capacity row with limit, used, slack and both shadow prices."""
+def shadow_prices(form: Formulation, x: np.ndarray, ledger: pd.DataFrame) -> pd.DataFrame:
+    """One row per quota/pool/budget/capacity row with limit, used, slack and both shadow prices; `ledger` is the
+    plan's quota ledger (`Plan.ledger`), whose figures a district quota's row quotes."""
     prep = form.prep
     fixed = _prices(form, x, "fixed")
     marginal = _prices(form, x, "marginal")
@@ -137,7 +137,7 @@ def shadow_prices(form: Formulation, x: np.ndarray) -> pd.DataFrame:
     names = dict(zip(prep.scenario.districts["district_id"], prep.scenario.districts["name"], strict=True))
     rows: list[dict[str, Any]] = []
     supply = _SupplyColumns.of(form, x)
-    as_issued = _AsIssued.of(form, x)
+    as_issued = _AsIssued.of(form, ledger)
     for con in form.constraints.values():
         if con.kind != "resource" or con.size == 0:
             continue
@@ -178,9 +178,9 @@ class _AsIssued:
     committed: dict[tuple[str, Any], float]  # (row family, key) -> what actuals inside the horizon used of it
 
     @classmethod
-    def of(cls, form: Formulation, x: np.ndarray) -> _AsIssued:
+    def of(cls, form: Formulation, led: pd.DataFrame) -> _AsIssued:
+        """From the plan's quota ledger (`Plan.ledger`, results._ledger)."""
         prep = form.prep
-        led = ledger_table(form, x)
         ledger = {(str(d), int(y)): (float(o + i + r), float(u)) for d, y, o, i, r, u in zip(
             led["district_id"], led["year"], led["opening"], led["issued"], led["reward_received"], led["used"],
             strict=True)}
