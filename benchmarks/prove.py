@@ -40,12 +40,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import SUITE
 
-from quota_opt.decompose import COUPLING, Combination, Part, column_positions, district_parts, whole_columns
-from quota_opt.generate import generate_scenario
-from quota_opt.heuristic import as_allocation, lp_relaxation
-from quota_opt.model import Formulation, build_formulation
 from quota_opt.prepare import prepare
-from quota_opt.solve import ensure_scheduler, load_highs, new_highs
+from quota_opt.solve.decompose import (
+    COUPLING,
+    Combination,
+    Part,
+    column_positions,
+    district_parts,
+    whole_columns,
+)
+from quota_opt.solve.formulation import Formulation, build_formulation
+from quota_opt.solve.highs import ensure_scheduler, load_highs, new_highs
+from quota_opt.solve.start import as_allocation, lp_relaxation
+from quota_opt.studies.generate import generate_scenario
 
 ARTIFICIAL = -1e5  # the value of a district's artificial plan: a node that needs it has no allocation
 PRICING_GAP = 1e-7  # each district MIP is solved to this relative gap; its dual bound is what the bound counts

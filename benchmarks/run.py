@@ -1,7 +1,7 @@
 """The benchmark suite: `make bench` (or `python benchmarks/run.py [--only NAME [--only NAME ...]] [--quick]`;
 `--render` writes RESULTS.md again from results.json, after a change to `REFERENCE`).
 
-For each size, a seeded scenario workbook is generated (`quota_opt.generate`), then, each in a fresh
+For each size, a seeded scenario workbook is generated (`quota_opt.studies.generate`), then, each in a fresh
 process so that peak memory is that run's own:
 
 - **quota-opt**: read, validate, build (prepare + formulation), solve (starting allocation + HiGHS),
@@ -111,10 +111,10 @@ def peak_mb() -> float:
 
 def child_quota_opt(path: Path, solve_limit_s: float) -> dict[str, Any]:
     """One product run, stage by stage, in this (fresh) process."""
-    from quota_opt.io.read import read_workbook
-    from quota_opt.io.write import write_results
-    from quota_opt.run import RunOptions, run_scenario
-    from quota_opt.validate import validate_workbook
+    from quota_opt.input.read import read_workbook
+    from quota_opt.input.validate import validate_workbook
+    from quota_opt.output.results_workbook import write_results
+    from quota_opt.pipeline import RunOptions, run_scenario
 
     out: dict[str, Any] = {}
     t0 = time.perf_counter()
@@ -146,10 +146,10 @@ def child_quota_opt(path: Path, solve_limit_s: float) -> dict[str, Any]:
 
 def child_naive(path: Path, solve_limit_s: float) -> dict[str, Any]:
     """The plain formulation (no years pruned), HiGHS defaults, no starting allocation, the same solve budget."""
-    from quota_opt.model import build_formulation
+    from quota_opt.input.validate import read_scenario
     from quota_opt.prepare import prepare
-    from quota_opt.solve import SolveOptions, solve
-    from quota_opt.validate import read_scenario
+    from quota_opt.solve.formulation import build_formulation
+    from quota_opt.solve.highs import SolveOptions, solve
 
     form = build_formulation(prepare(read_scenario(path)), prune=False)
     sol = solve(form, SolveOptions(time_limit_s=solve_limit_s, mip_gap=1e-4, backend="highs"))
@@ -177,7 +177,7 @@ def spread(runs: list[dict[str, Any]], key: str) -> tuple[float, float] | None:
 
 
 def machine() -> dict[str, Any]:
-    from quota_opt.solve import solver_version
+    from quota_opt.solve.highs import solver_version
 
     cpu = "unknown"
     with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -318,8 +318,8 @@ def main() -> int:
         print(f"written {args.out}")
         return 0
 
-    from quota_opt.generate import generate_scenario
-    from quota_opt.io.template import write_scenario
+    from quota_opt.output.template import write_scenario
+    from quota_opt.studies.generate import generate_scenario
 
     names = set(args.only or (QUICK if args.quick else [c.name for c in SUITE]))
     info = machine()

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from quota_opt.generate import hangzhou_example, small_en
-from quota_opt.io.template import write_scenario
+from quota_opt.output.template import write_scenario
+from quota_opt.studies.generate import hangzhou_example, small_en
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTE_ZH = "示例数据：项目名称和数字均为虚构，仅用于演示和试算，不代表任何真实项目或真实下达的指标。"

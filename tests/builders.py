@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quota_opt.scenario import Scenario
+from quota_opt.core.scenario import Scenario
 
 
 def project(pid: str, land: float, *, district: str = "A", platform: str | None = None, chain: str = "C1",

@@ -17,16 +17,16 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 @pytest.fixture
 def bound_fault(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> Callable[[str], str]:
-    """`bound_fault(name)` makes `quota_opt.decompose.<name>` raise as a HiGHS fault would, captures the module's
+    """`bound_fault(name)` makes `quota_opt.solve.decompose.<name>` raise as a HiGHS fault would, captures the module's
     warnings (in `caplog`) and returns the warning the fault should leave there."""
-    import quota_opt.decompose as decompose
+    import quota_opt.solve.decompose as decompose
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("HiGHS out of memory")
 
     def patch(name: str) -> str:
         monkeypatch.setattr(decompose, name, broken)
-        caplog.set_level(logging.WARNING, logger="quota_opt.decompose")
+        caplog.set_level(logging.WARNING, logger="quota_opt.solve.decompose")
         return "district bound left out: RuntimeError: HiGHS out of memory"
 
     return patch

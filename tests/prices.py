@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from quota_opt.run import RunResult
-from quota_opt.shadow import relaxed_lp
+from quota_opt.interpret.shadow import relaxed_lp
+from quota_opt.pipeline import RunResult
 
 
 def check_finite_differences(result: RunResult, mode: str, column: str) -> int:

@@ -17,10 +17,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from builders import project, tiny
-from quota_opt import compare as cmp
-from quota_opt.cli import app
-from quota_opt.io.template import write_scenario
-from quota_opt.scenario import Scenario
+from quota_opt.cli.app import app
+from quota_opt.core.scenario import Scenario
+from quota_opt.output.template import write_scenario
+from quota_opt.studies import compare as cmp
 
 runner = CliRunner()
 INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,

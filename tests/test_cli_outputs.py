@@ -17,10 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from builders import project, tiny
-from quota_opt.cli import app
-from quota_opt.generate import generate_scenario
-from quota_opt.io.template import write_scenario
-from quota_opt.outputs import SUMMARY, SUMMARY_ROWS
+from quota_opt.cli.app import app
+from quota_opt.core.results_schema import SUMMARY, SUMMARY_ROWS
+from quota_opt.output.template import write_scenario
+from quota_opt.studies.generate import generate_scenario
 
 runner = CliRunner()
 
@@ -241,7 +241,7 @@ def test_ctrl_c_during_the_solve_says_the_results_are_coming(tmp_path: Path, lan
     import quota_opt
 
     env = {**os.environ, "PYTHONPATH": str(Path(quota_opt.__file__).parents[1])}
-    proc = subprocess.Popen([sys.executable, "-m", "quota_opt.cli", "run", str(path), "--time-limit", "60",
+    proc = subprocess.Popen([sys.executable, "-m", "quota_opt.cli.app", "run", str(path), "--time-limit", "60",
                              "--lang", lang], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             preexec_fn=_started_with_ctrl_c)
     assert proc.stderr is not None

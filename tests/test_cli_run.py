@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from builders import project, tiny
 from invariants import check_results
-from quota_opt.cli import app
-from quota_opt.io.template import write_scenario
-from quota_opt.outputs import ALLOCATION, DISTRICTS, LEDGER, SUMMARY, SUMMARY_ROWS
+from quota_opt.cli.app import app
+from quota_opt.core.results_schema import ALLOCATION, DISTRICTS, LEDGER, SUMMARY, SUMMARY_ROWS
+from quota_opt.output.template import write_scenario
 
 runner = CliRunner()
 INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
@@ -140,7 +140,7 @@ def test_template_command(tmp_path: Path, lang: str) -> None:
     assert projects.freeze_panes == "A2"
     assert projects["A1"].comment is not None
     assert any("是,否" in str(dv.formula1) or "yes,no" in str(dv.formula1) for dv in projects.data_validations.dataValidation)
-    from quota_opt.schema import NO_WORDS, YES_WORDS
+    from quota_opt.core.schema import NO_WORDS, YES_WORDS
 
     instructions = " ".join(str(c.value) for c in wb.worksheets[0]["A"] if c.value)
     line = next(part for part in instructions.split("。" if lang == "zh" else ". ") if "是/否" in part or "Yes/no" in part)
@@ -189,7 +189,7 @@ def test_a_command_line_that_cannot_be_parsed_exits_1_not_2(argv: list[str], cod
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "quota_opt.cli", *argv], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "quota_opt.cli.app", *argv], capture_output=True, text=True, timeout=60)
     assert done.returncode == code, done.stdout + done.stderr
 
 
@@ -202,9 +202,9 @@ def test_the_summary_reports_the_time_the_write_took(tmp_path: Path, lang: str) 
     says more than 0 and no more than the command took."""
     import time
 
-    from quota_opt.io.write import write_results
-    from quota_opt.run import RunOptions, run_scenario
-    from quota_opt.validate import read_scenario
+    from quota_opt.input.validate import read_scenario
+    from quota_opt.output.results_workbook import write_results
+    from quota_opt.pipeline import RunOptions, run_scenario
 
     label = SUMMARY_ROWS["time_write_s"][0] if lang == "zh" else "time_write_s"
 

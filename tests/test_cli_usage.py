@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from quota_opt.cli import app
+from quota_opt.cli.app import app
 
 runner = CliRunner()
 COMMANDS = {info.name or info.callback.__name__: info.callback for info in app.registered_commands
@@ -152,7 +152,7 @@ def test_the_installed_command_answers_a_bad_line_in_the_users_language(argv: li
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "quota_opt.cli", *argv], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "quota_opt.cli.app", *argv], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1, done.stderr
     assert words in done.stderr and done.stdout == "", done.stderr
 

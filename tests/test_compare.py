@@ -18,15 +18,15 @@ import pytest
 from typer.testing import CliRunner
 
 from builders import project, tiny
-from quota_opt import compare as cmp
-from quota_opt.cli import app
-from quota_opt.io.compare_write import CASES, CHARTS, DECISIONS, DISTRICTS, KPIS
-from quota_opt.io.excel import WARNING_FILL
-from quota_opt.io.template import write_scenario
-from quota_opt.io.write import write_results
-from quota_opt.run import RunOptions, run_scenario
-from quota_opt.scenario import Scenario, normalize_table
-from quota_opt.variants import apply_variant
+from quota_opt.cli.app import app
+from quota_opt.core.scenario import Scenario, normalize_table
+from quota_opt.input.variants import apply_variant
+from quota_opt.output.compare_workbook import CASES, CHARTS, DECISIONS, DISTRICTS, KPIS
+from quota_opt.output.excel import WARNING_FILL
+from quota_opt.output.results_workbook import write_results
+from quota_opt.output.template import write_scenario
+from quota_opt.pipeline import RunOptions, run_scenario
+from quota_opt.studies import compare as cmp
 
 runner = CliRunner()
 INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from builders import project, random_small, tiny
-from quota_opt.decompose import BoundJob, Combination, district_bound
-from quota_opt.heuristic import lp_relaxation
-from quota_opt.model import build_formulation
+from quota_opt.pipeline import RunOptions, run_scenario
 from quota_opt.prepare import prepare
-from quota_opt.run import RunOptions, run_scenario
-from quota_opt.solve import SolveOptions, Status, fixed_lp, solve
+from quota_opt.solve.decompose import BoundJob, Combination, district_bound
+from quota_opt.solve.formulation import build_formulation
+from quota_opt.solve.highs import SolveOptions, Status, fixed_lp, solve
+from quota_opt.solve.start import lp_relaxation
 
 
 def supply_value(form: object, pid: str) -> float:
@@ -168,9 +168,9 @@ def test_a_solve_stopped_short_is_recombined_with_the_district_allocations() -> 
     A1 or B1, so the pool's price is λ = v_A1 / 40 = 0.9 per mu. District B alone, charged λ for the pool:
     PB on B's quota (a plan no whole allocation had), B1 on the pool at no net gain. With A's {A1, PA} from W1
     the combination reaches the optimum v_A1 + v_PA + v_PB; a second recombination finds nothing better."""
-    from quota_opt.decompose import priced_parts, solve_parts
-    from quota_opt.run import recombine
-    from quota_opt.solve import Solution, ensure_scheduler
+    from quota_opt.pipeline import recombine
+    from quota_opt.solve.decompose import priced_parts, solve_parts
+    from quota_opt.solve.highs import Solution, ensure_scheduler
 
     form = build_formulation(prepare(four_plus_two()))  # type: ignore[arg-type]
     v = {pid: supply_value(form, pid) for pid in ("A1", "B1", "B2", "PA", "PB")}
@@ -198,10 +198,10 @@ def test_a_step_after_the_mip_is_named_only_for_a_real_gain() -> None:
     """`run.replace_if_better`, shared by the recombination and the pairs: on an objective of 1,000, a gain of
     1e-4 (relative 1e-7, below GAIN = 1e-6: the tie-breaks' dust) leaves the allocation and names no step; a
     gain of 0.01 (1e-5) replaces it and recomputes the gap against the same bound (1,100 / 1,000.01 - 1)."""
-    from quota_opt.decompose import GAIN
-    from quota_opt.greedy import GreedyResult
-    from quota_opt.run import replace_if_better
-    from quota_opt.solve import Solution, relative_gap
+    from quota_opt.pipeline import replace_if_better
+    from quota_opt.solve.decompose import GAIN
+    from quota_opt.solve.highs import Solution, relative_gap
+    from quota_opt.solve.ranking import GreedyResult
 
     assert GAIN == 1e-6
     mine = np.zeros(3)
@@ -247,7 +247,7 @@ def test_the_district_pairs_worked_by_hand() -> None:
     there, long before its time limit, since its only pair cannot improve any more."""
     import time
 
-    from quota_opt.decompose import district_pairs
+    from quota_opt.solve.decompose import district_pairs
 
     form = build_formulation(prepare(four_plus_two()))  # type: ignore[arg-type]
     v = {pid: supply_value(form, pid) for pid in ("A1", "B2", "PA", "PB")}
@@ -283,7 +283,7 @@ def test_district_pairs_side_by_side_share_the_pool(threads: int) -> None:
     pool), and only the majors may use the pool, so the optimum is the four majors and the best of the others,
     A1, with PA on the pool and A1 on A's quota: v_PA + v_PB + v_PC + v_PD + v_A1. Reaching it takes a pair with
     A that may use the pool's whole slack; two pairs solved at once must not both spend it (in turn, one may)."""
-    from quota_opt.decompose import district_pairs
+    from quota_opt.solve.decompose import district_pairs
 
     form = build_formulation(prepare(four_districts_one_pool()))  # type: ignore[arg-type]
     v = {pid: supply_value(form, pid) for pid in ("A1", "PA", "PB", "PC", "PD")}
@@ -301,8 +301,8 @@ def test_a_run_stopped_short_is_improved_by_district_pairs_and_says_so() -> None
     """A generated city of 300 projects (2,057 columns, more than run.DISTRICTS_FROM_COLUMNS) with 4 s: the MIP
     stops short, the district pairs run after it, and whatever improved the MIP's allocation is named in the
     summary, in both languages. The allocation is feasible and no worse than the ranking rule."""
-    from quota_opt.generate import generate_scenario
-    from quota_opt.run import DISTRICTS_FROM_COLUMNS, START_WORDS
+    from quota_opt.pipeline import DISTRICTS_FROM_COLUMNS, START_WORDS
+    from quota_opt.studies.generate import generate_scenario
 
     result = run_scenario(generate_scenario(300, 13, 3, 1), RunOptions(time_limit_s=4, threads=2, shadow_prices=False))
     assert result.form.n_cols > DISTRICTS_FROM_COLUMNS
@@ -326,8 +326,8 @@ def test_district_losses_against_the_district_bound() -> None:
     quota and PA on the pool, v_A1 + v_PA − 40λ = v_PA; B's is PB on its quota (B1 on the pool gains nothing).
     W1 = {A1, B2, PA} leaves A at its best (loss 0) and B short by v_PB − v_B2. A district whose MIP gave no
     bound counts as the average of the others."""
-    from quota_opt.decompose import district_losses, priced_parts, solve_parts
-    from quota_opt.solve import ensure_scheduler
+    from quota_opt.solve.decompose import district_losses, priced_parts, solve_parts
+    from quota_opt.solve.highs import ensure_scheduler
 
     form = build_formulation(prepare(four_plus_two()))  # type: ignore[arg-type]
     v = {pid: supply_value(form, pid) for pid in ("A1", "B2", "PA", "PB")}

@@ -21,13 +21,13 @@ import pytest
 from typer.testing import CliRunner
 
 from builders import project, tiny
-from quota_opt.cli import app
-from quota_opt.io.excel import FIXED_TIME
-from quota_opt.io.template import write_scenario, write_template
-from quota_opt.io.write import RUN_AT_KEY, write_results
-from quota_opt.outputs import SUMMARY, SUMMARY_ROWS
-from quota_opt.run import RunOptions, run_scenario
-from quota_opt.scenario import Scenario
+from quota_opt.cli.app import app
+from quota_opt.core.results_schema import SUMMARY, SUMMARY_ROWS
+from quota_opt.core.scenario import Scenario
+from quota_opt.output.excel import FIXED_TIME
+from quota_opt.output.results_workbook import RUN_AT_KEY, write_results
+from quota_opt.output.template import write_scenario, write_template
+from quota_opt.pipeline import RunOptions, run_scenario
 
 runner = CliRunner()
 RUN_TIME_KEYS = {RUN_AT_KEY} | {k for k in SUMMARY_ROWS if k.startswith("time_")}

@@ -13,7 +13,15 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.workbook import Workbook
 
-from quota_opt.io.excel import GOOD_FILL, MUTED_FILL, WRAP, append_row, append_rows, cell_style, save_atomic
+from quota_opt.output.excel import (
+    GOOD_FILL,
+    MUTED_FILL,
+    WRAP,
+    append_row,
+    append_rows,
+    cell_style,
+    save_atomic,
+)
 
 # No carriage returns: openpyxl writes them raw without lxml (read back as "\n"); append_rows keeps them (below).
 AWKWARD = [" lead", "trail ", "a\nb", "x & <y> \"z\" 'w'", "=1+1", "=", "#N/A", "#DIV/0!", "", "  ", "\t tab",

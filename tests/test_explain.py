@@ -12,16 +12,16 @@ from typer.testing import CliRunner
 
 from builders import project, random_small, tiny
 from prices import check_finite_differences
-from quota_opt.cli import app
-from quota_opt.io.results_read import read_results
-from quota_opt.io.template import write_scenario
-from quota_opt.io.write import write_results
-from quota_opt.rollover import rollover
-from quota_opt.run import RunOptions, RunResult, run_scenario
-from quota_opt.scenario import Scenario
-from quota_opt.solve import Status
-from quota_opt.validate import check_scenario, read_scenario, validate_workbook
-from quota_opt.whatif import explain_project
+from quota_opt.cli.app import app
+from quota_opt.core.scenario import Scenario
+from quota_opt.input.results_read import read_results
+from quota_opt.input.validate import check_scenario, read_scenario, validate_workbook
+from quota_opt.interpret.whatif import explain_project
+from quota_opt.output.results_workbook import write_results
+from quota_opt.output.template import write_scenario
+from quota_opt.pipeline import RunOptions, RunResult, run_scenario
+from quota_opt.solve.highs import Status
+from quota_opt.studies.rollover import rollover
 
 INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
                    "w_platform_score": 0.0}
@@ -237,7 +237,7 @@ def test_the_infeasibility_report_s_numbers_add_up(tmp_path: Path, sc: Scenario,
         assert res.exit_code == 3, res.output
         import openpyxl
 
-        from quota_opt.outputs import INFEASIBILITY
+        from quota_opt.core.results_schema import INFEASIBILITY
 
         ws = openpyxl.load_workbook(tmp_path / f"inf_{lang}_results.xlsx")[INFEASIBILITY.name(lang)]
         messages = [row[7].value for row in ws.iter_rows(min_row=2)]
@@ -472,8 +472,8 @@ def test_quota_names_are_the_quota_sheets_labels() -> None:
     """Each report's name for a quota is the label of the column it is entered in: verbatim for the city's
     (the city quotas sheet; the request cap read 向省争取指标上限 where the sheet says 可向省争取指标上限), and the
     district quotas or districts sheet's label marked as the district's for a district's."""
-    from quota_opt.reasons import QUOTA_NAMES
-    from quota_opt.schema import SHEETS_BY_KEY
+    from quota_opt.core.schema import SHEETS_BY_KEY
+    from quota_opt.interpret.reasons import QUOTA_NAMES
 
     def label(sheet: str, column: str) -> tuple[str, str]:
         col = SHEETS_BY_KEY[sheet].column(column)
@@ -510,7 +510,7 @@ def test_the_city_energy_pool_has_one_name_in_every_report(tmp_path: Path) -> No
     sheet (市级统筹能耗指标) and the reasons name it: the allocation sheet's column read 市级能耗(吨标准煤), the
     districts sheet's 使用市级能耗(吨标准煤), the charts' data 使用市级能耗, the misfit reason 市级能耗, the
     actuals sheet's column 使用市级能耗 and compare's sources 市级能耗300吨标准煤."""
-    from quota_opt.compare import sources_text
+    from quota_opt.studies.compare import sources_text
 
     sc = misfit_and_pool()
     r = run(sc)
@@ -529,9 +529,9 @@ def test_the_province_request_cap_is_named_as_the_city_quotas_sheet_names_it() -
     可向省争取上限(亩). The settings sheet's figure is no second cap but the default for each year the city quotas
     sheet leaves blank (prepare), and its label says so after the same name, as each help names the other; it read
     向省争取指标年上限 / "Province request cap", which named it as the per-year figure."""
-    from quota_opt.outputs import CITY
-    from quota_opt.reasons import QUOTA_NAMES
-    from quota_opt.schema import SHEETS_BY_KEY
+    from quota_opt.core.results_schema import CITY
+    from quota_opt.core.schema import SHEETS_BY_KEY
+    from quota_opt.interpret.reasons import QUOTA_NAMES
 
     per_year = SHEETS_BY_KEY["city_quotas"].column("province_request_cap")
     default = SHEETS_BY_KEY["settings"].column("province_request_cap")
@@ -706,7 +706,7 @@ def test_explain_unknown_project_names_the_sheet_as_the_workbook_does(workbook: 
 def test_explain_table_reads_well() -> None:
     """X (energy_rivals) is explained with its binding quota, the 300-tce city pool: amounts in whole tce with
     thousands separators, never 1e+04 notation; a threshold with no flip is a sentence, not 'no flip in range mu'."""
-    from quota_opt.whatif import Threshold, amount_text, flip_text
+    from quota_opt.interpret.whatif import Threshold, amount_text, flip_text
 
     ex = explain_project(energy_rivals(), "X", RunOptions(backend="highs", mip_gap=1e-9))
     quota = ex.thresholds[-1]

@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from quota_opt.generate import generate_scenario, hangzhou_example, small_en
-from quota_opt.io.template import write_scenario
+from quota_opt.input.validate import validate_workbook
+from quota_opt.output.template import write_scenario
 from quota_opt.prepare import prepare
-from quota_opt.validate import validate_workbook
+from quota_opt.studies.generate import generate_scenario, hangzhou_example, small_en
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,8 +90,8 @@ def test_generate_refuses_what_the_generator_cannot_make_before_it_starts(tmp_pa
 
     from typer.main import get_command
 
-    from quota_opt import generate
-    from quota_opt.cli import app
+    from quota_opt.cli.app import app
+    from quota_opt.studies import generate
 
     options = {p.name: p for p in get_command(app).commands["generate"].params}  # type: ignore[attr-defined]
     for name, most in (("projects", generate.MAX_PROJECTS), ("districts", generate.MAX_DISTRICTS),
@@ -104,7 +104,7 @@ def test_generate_refuses_what_the_generator_cannot_make_before_it_starts(tmp_pa
         (["--projects", "100001", "--lang", "en"], "command-line option --projects: expected a whole number ≥ 1 and ≤ 100,000, "
                                                    'got "100001".'),
     ):
-        done = subprocess.run([sys.executable, "-m", "quota_opt.cli", "generate", "-o", str(tmp_path / "g.xlsx"),
+        done = subprocess.run([sys.executable, "-m", "quota_opt.cli.app", "generate", "-o", str(tmp_path / "g.xlsx"),
                                *argv], capture_output=True, text=True, timeout=60)
         assert done.returncode == 1, done.stderr
         assert words in " ".join(done.stderr.split()), done.stderr

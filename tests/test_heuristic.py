@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from builders import project, random_small, tiny
-from quota_opt.generate import generate_scenario
-from quota_opt.greedy import ranking_rule
-from quota_opt.heuristic import district_split, lp_guided, lp_relaxation, starting_allocation
-from quota_opt.model import Formulation, build_formulation, year_limits
 from quota_opt.prepare import prepare
-from quota_opt.solve import SolveOptions, Status, solve
+from quota_opt.solve.formulation import Formulation, build_formulation, year_limits
+from quota_opt.solve.highs import SolveOptions, Status, solve
+from quota_opt.solve.ranking import ranking_rule
+from quota_opt.solve.start import district_split, lp_guided, lp_relaxation, starting_allocation
+from quota_opt.studies.generate import generate_scenario
 
 
 def assert_feasible(form: Formulation, x: np.ndarray, tol: float = 1e-6) -> None:
@@ -91,7 +91,7 @@ def test_starting_allocation_is_feasible_and_never_below_the_ranking_rule(seed: 
 def test_the_district_search_is_feasible_on_random_cities(seed: int) -> None:
     """The large-model search on small random cities (every feature somewhere): each allocation it finds,
     the district combination's included, is feasible, and none is above the district bound."""
-    from quota_opt.heuristic import district_search
+    from quota_opt.solve.start import district_search
 
     form = build_formulation(prepare(random_small(seed)))
     relaxed = lp_relaxation(form, 10)
@@ -111,7 +111,7 @@ def test_a_fault_in_the_price_rounds_leaves_the_bound_out_not_the_search(
     """The district search's bound is extra, as the one beside the MIP is: HiGHS made to raise in its rounds
     (on the rounds' worker with two threads, in line with one) leaves the bound out, says so on the log, and
     the search still returns its feasible allocations."""
-    from quota_opt.heuristic import district_search
+    from quota_opt.solve.start import district_search
 
     warning = bound_fault("priced_parts")
     form = build_formulation(prepare(random_small(1)))
@@ -187,7 +187,7 @@ def test_district_search_on_a_generated_city() -> None:
     """The large-model search (here on 300 projects, to keep it quick): what it finds is feasible, its district
     bound is at least every allocation found and at most the LP bound, and the district combination is the
     best of what it found."""
-    from quota_opt.heuristic import district_search
+    from quota_opt.solve.start import district_search
 
     form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
     relaxed = lp_relaxation(form, 60)
@@ -208,8 +208,8 @@ def test_district_search_on_a_generated_city() -> None:
 
 def test_a_run_never_reports_less_than_its_start() -> None:
     """A solve that stops before it has an allocation (or a worse one) reports the starting allocation."""
-    from quota_opt.run import keep_start
-    from quota_opt.solve import Solution
+    from quota_opt.pipeline import keep_start
+    from quota_opt.solve.highs import Solution
 
     form = build_formulation(prepare(random_small(2)))
     rule = ranking_rule(form)
@@ -252,7 +252,7 @@ def test_ctrl_c_during_the_district_search_keeps_what_was_found(monkeypatch: pyt
     districts solved so far; the others empty) and no bound."""
     import time
 
-    import quota_opt.heuristic as heuristic
+    import quota_opt.solve.start as heuristic
 
     form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
     relaxed = lp_relaxation(form, 60)
@@ -277,9 +277,9 @@ def test_ctrl_c_during_the_district_search_keeps_what_was_found(monkeypatch: pyt
 def test_ctrl_c_during_a_large_run_reports_the_best_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
     """A run on a model treated as large, interrupted in its district search: the result is the best allocation
     found so far, marked "interrupted", never below the ranking rule."""
-    import quota_opt.heuristic as heuristic
-    import quota_opt.run as run
-    from quota_opt.run import RunOptions, run_scenario
+    import quota_opt.pipeline as run
+    import quota_opt.solve.start as heuristic
+    from quota_opt.pipeline import RunOptions, run_scenario
 
     split_parts = heuristic._split_parts
 
@@ -306,7 +306,7 @@ def test_ctrl_c_during_the_solve_stops_it_at_once(backend: str) -> None:
     sees the signal between bytecodes, so the solve runs on a worker thread and Ctrl-C cancels it."""
     import time
 
-    from quota_opt.run import RunOptions, run_scenario
+    from quota_opt.pipeline import RunOptions, run_scenario
 
     def on_stage(name: str) -> None:
         if name == "solve":
@@ -327,7 +327,7 @@ def test_the_reported_objective_is_the_objective_of_the_allocation() -> None:
     """random_small(2265): given the ranking rule as its start, HiGHS reported 248.93 "optimal" while returning
     the start itself (197.26); the optimum is 236.93 (found without a start, with presolve on and off). Both
     backends must report 236.93, and the reported objective must be that of the allocation reported."""
-    from quota_opt.run import RunOptions, run_scenario
+    from quota_opt.pipeline import RunOptions, run_scenario
 
     for backend in ("highs", "pyomo"):
         result = run_scenario(random_small(2265), RunOptions(backend=backend, mip_gap=1e-7, shadow_prices=False))
@@ -343,8 +343,8 @@ def test_ctrl_c_during_the_district_pairs_keeps_the_best_so_far(monkeypatch: pyt
     reports the best allocation so far, marked "interrupted", feasible and never below the ranking rule."""
     import time
 
-    import quota_opt.decompose as decompose
-    from quota_opt.run import RunOptions, run_scenario
+    import quota_opt.solve.decompose as decompose
+    from quota_opt.pipeline import RunOptions, run_scenario
 
     draw_pairs = decompose._draw_pairs
     started: list[float] = []
@@ -371,8 +371,8 @@ def test_on_a_large_model_the_district_search_is_the_answer(monkeypatch: pytest.
     """Over `run.SEARCH_FROM_COLUMNS` the district search takes the whole-model MIP's place (which, after it, never
     improved on its allocation and overran its time limit): the run reports the search's best allocation, stopped
     at the time limit, with the smaller of the LP bound and the district bound, and the MIP is never called."""
-    import quota_opt.run as run
-    from quota_opt.solve import relative_gap
+    import quota_opt.pipeline as run
+    from quota_opt.solve.highs import relative_gap
 
     def no_mip(*args: object, **kwargs: object) -> None:
         raise AssertionError("the whole-model MIP ran after the district search")
@@ -393,7 +393,7 @@ def test_on_a_large_model_the_district_search_is_the_answer(monkeypatch: pytest.
 def test_on_a_large_model_an_infeasible_scenario_is_still_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without any allocation from the start, the MIP still runs on a large model, to prove the scenario
     infeasible: mandatory M needs 300 mu in 2026 and district A has 120."""
-    import quota_opt.run as run
+    import quota_opt.pipeline as run
 
     monkeypatch.setattr(run, "SEARCH_FROM_COLUMNS", 0)
     scenario = tiny([project("M", 300, investment=20, mandatory=True), project("N", 40)],

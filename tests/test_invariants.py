@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from builders import random_small
 from invariants import check_results
-from quota_opt.io.template import write_scenario
-from quota_opt.io.write import write_results
-from quota_opt.run import RunOptions, run_scenario
-from quota_opt.solve import Status
-from quota_opt.validate import check_scenario, read_scenario
+from quota_opt.input.validate import check_scenario, read_scenario
+from quota_opt.output.results_workbook import write_results
+from quota_opt.output.template import write_scenario
+from quota_opt.pipeline import RunOptions, run_scenario
+from quota_opt.solve.highs import Status
 
 
 def run_and_check(seed: int, folder: Path) -> None:

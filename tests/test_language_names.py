@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from quota_opt.cli import app
-from quota_opt.io.template import write_scenario
-from quota_opt.schema import SETTINGS
-from quota_opt.validate import validate_workbook
+from quota_opt.cli.app import app
+from quota_opt.core.schema import SETTINGS
+from quota_opt.input.validate import validate_workbook
+from quota_opt.output.template import write_scenario
 
 runner = CliRunner()
 
@@ -69,10 +69,10 @@ def test_sweep_and_compare_name_settings_and_kpis_on_the_console_as_the_workbook
     in zh 亩均产值 had no unit where the workbook says 平均亩均产值(万元/亩). On a narrow console a long Chinese head
     or name wraps rather than being cut to "亩均 …"."""
     from builders import project, tiny
-    from quota_opt import compare as cmp
-    from quota_opt.io.compare_write import CASES, kpi_label, kpi_title
-    from quota_opt.io.template import write_scenario
-    from quota_opt.sweep import parse_params
+    from quota_opt.output.compare_workbook import CASES, kpi_label, kpi_title
+    from quota_opt.output.template import write_scenario
+    from quota_opt.studies import compare as cmp
+    from quota_opt.studies.sweep import parse_params
 
     sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8)],
               quotas={("A", 2026): {"new_land_quota": 100}})
@@ -106,7 +106,7 @@ def test_sweep_and_compare_name_settings_and_kpis_on_the_console_as_the_workbook
 def test_compare_sources_give_every_amount_of_a_unit_in_one_format(lang: str, expected: str) -> None:
     """compare's 指标来源 gives mu with one decimal and tce whole, as the results workbook's number formats do: it
     read 区县指标9.7+存量10亩 (and 48亩 next to 38.8亩), a whole mu without its decimal."""
-    from quota_opt.compare import sources_text
+    from quota_opt.studies.compare import sources_text
 
     row = {"land_district_quota": 9.7, "land_stock": 10.0, "energy_district": 2130.0}
     if lang == "zh":
@@ -122,9 +122,11 @@ def test_the_city_energy_pool_has_one_english_name(tmp_path: Path) -> None:
     import re
 
     from builders import project, tiny
-    from quota_opt import compare, outputs, reasons
-    from quota_opt.io.results_read import read_results
-    from quota_opt.schema import ACTUALS, match_column
+    from quota_opt.core import results_schema as outputs
+    from quota_opt.core.schema import ACTUALS, match_column
+    from quota_opt.input.results_read import read_results
+    from quota_opt.interpret import reasons
+    from quota_opt.studies import compare
 
     texts = [c.label_en for sheet in (outputs.ALLOCATION, outputs.DISTRICTS, outputs.CITY) for c in sheet.columns]
     texts += [en for _zh, en, _fmt in outputs.SUMMARY_ROWS.values()]
@@ -225,8 +227,8 @@ def test_a_tradeoff_kpi_is_named_as_the_workbook_names_it(tmp_path: Path) -> Non
     without the unit) as well as its key, as --param takes a setting's label; in zh a refusal lists the KPIs by
     their Chinese names with the key, as param_value names a setting (存量盘活奖励比例(reward_ratio)). It took keys
     only and listed them in zh too: 可用：objective, gap, value_vs_ranking_rule, …."""
-    from quota_opt.compare import COMPARED_KPIS, Tradeoff
-    from quota_opt.errors import InputError
+    from quota_opt.core.errors import InputError
+    from quota_opt.studies.compare import COMPARED_KPIS, Tradeoff
 
     assert Tradeoff.parse("平均亩均产值", "-需向省争取指标(亩)") == Tradeoff("average_output_per_mu", "mu_to_request",
                                                                   True, False)
@@ -260,8 +262,8 @@ def test_compare_sources_never_show_a_nonzero_amount_as_0(tmp_path: Path, lang: 
     needs: 0.3 tce from the city pool read 市级统筹能耗0吨标准煤 (compare a.xlsx b.xlsx, the district budget 149.7 of
     a 150-tce project), 0.04 mu of stock 存量0.0亩. A zero is still left out; larger amounts keep their format."""
     from builders import project, tiny
-    from quota_opt import outputs
-    from quota_opt.compare import sources_text
+    from quota_opt.core import results_schema as outputs
+    from quota_opt.studies.compare import sources_text
 
     row = {"land_district_quota": 50.0, "land_stock": 0.04, "land_provincial_pool": 0.0, "energy_district": 149.7,
            "energy_city_pool": 0.3}

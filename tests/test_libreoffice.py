@@ -36,12 +36,12 @@ from lo import (
     table_mismatches,
     workbook_values,
 )
-from quota_opt.io.annotate import annotate_workbook
-from quota_opt.io.template import write_scenario, write_template
-from quota_opt.io.write import write_results
-from quota_opt.run import RunOptions, run_scenario
-from quota_opt.scenario import Scenario
-from quota_opt.validate import read_scenario, validate_workbook
+from quota_opt.core.scenario import Scenario
+from quota_opt.input.validate import read_scenario, validate_workbook
+from quota_opt.output.annotate import annotate_workbook
+from quota_opt.output.results_workbook import write_results
+from quota_opt.output.template import write_scenario, write_template
+from quota_opt.pipeline import RunOptions, run_scenario
 
 pytestmark = pytest.mark.libreoffice
 
@@ -195,7 +195,7 @@ def test_the_workbooks_hold_what_these_tests_claim(books: dict[str, Path]) -> No
 
 
 def test_libreoffice_opens_the_comparison_workbook(soffice: Soffice, tmp_path: Path) -> None:
-    cmp = pytest.importorskip("quota_opt.compare", reason="quota_opt.compare (the comparison workbook) is not there yet")
+    cmp = pytest.importorskip("quota_opt.studies.compare", reason="quota_opt.studies.compare (the comparison workbook) is not there yet")
     base = awkward_scenario()
     other = base.copy()
     other.district_quotas["new_land_quota"] = other.district_quotas["new_land_quota"] * 0.5

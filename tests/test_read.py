@@ -18,10 +18,10 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
 from corpus.workbooks import patch_sheet_xml
-from quota_opt.generate import generate_scenario
-from quota_opt.io import read
-from quota_opt.io.read import read_workbook
-from quota_opt.io.template import write_scenario
+from quota_opt.input import read
+from quota_opt.input.read import read_workbook
+from quota_opt.output.template import write_scenario
+from quota_opt.studies.generate import generate_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from builders import project, tiny
-from quota_opt.cli import app
-from quota_opt.io.template import write_scenario
+from quota_opt.cli.app import app
+from quota_opt.output.template import write_scenario
 
 runner = CliRunner()
 
@@ -323,8 +323,8 @@ def test_a_results_workbook_with_the_former_labels_still_reads(tmp_path: Path) -
     """Results written before the city energy pool and the request cap had one name each read as they did: the
     allocation's 市级能耗(吨标准煤), the districts sheet's 使用市级能耗(吨标准煤) and the city sheet's
     可向省争取上限(亩) are those columns (F draws its 150 tce from the city pool), for explain, compare and rollover."""
-    from quota_opt.io.results_read import read_results
-    from quota_opt.outputs import ALLOCATION, CITY, DISTRICTS
+    from quota_opt.core.results_schema import ALLOCATION, CITY, DISTRICTS
+    from quota_opt.input.results_read import read_results
 
     sc = tiny([project("F", 50, investment=10, energy=150)], quotas={("A", 2026): {"new_land_quota": 100,
                                                                                     "energy_budget": 0}},

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from builders import project, tiny
-from quota_opt.cli import app
-from quota_opt.io.template import write_scenario
-from quota_opt.scenario import normalize_table
-from quota_opt.validate import read_scenario
+from quota_opt.cli.app import app
+from quota_opt.core.scenario import normalize_table
+from quota_opt.input.validate import read_scenario
+from quota_opt.output.template import write_scenario
 
 runner = CliRunner()
 

@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from builders import random_small
-from quota_opt.io.template import cell_value, write_scenario, write_template
-from quota_opt.scenario import ROW, Scenario
-from quota_opt.schema import SETTINGS, SHEETS, SHEETS_BY_KEY, match_column
-from quota_opt.validate import EXCEL_ERRORS, read_scenario, validate_workbook
+from quota_opt.core.scenario import ROW, Scenario
+from quota_opt.core.schema import SETTINGS, SHEETS, SHEETS_BY_KEY, match_column
+from quota_opt.input.validate import EXCEL_ERRORS, read_scenario, validate_workbook
+from quota_opt.output.template import cell_value, write_scenario, write_template
 
 
 def same_data(a: Scenario, b: Scenario) -> None:

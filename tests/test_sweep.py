@@ -11,13 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from builders import project, random_small, tiny
-from quota_opt import compare as cmp
-from quota_opt.cli import app
-from quota_opt.compare import COMPARED_KPIS
-from quota_opt.io.compare_write import CASES, TRADEOFF
-from quota_opt.io.template import write_scenario
-from quota_opt.scenario import Scenario
-from quota_opt.sweep import SweepError, float_range, pareto, parse_param, parse_params, sweep_grid
+from quota_opt.cli.app import app
+from quota_opt.core.scenario import Scenario
+from quota_opt.output.compare_workbook import CASES, TRADEOFF
+from quota_opt.output.template import write_scenario
+from quota_opt.studies import compare as cmp
+from quota_opt.studies.compare import COMPARED_KPIS
+from quota_opt.studies.sweep import SweepError, float_range, pareto, parse_param, parse_params, sweep_grid
 
 runner = CliRunner()
 INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
@@ -95,8 +95,8 @@ def test_a_refused_param_is_a_message_of_the_catalogue(text: str) -> None:
     """SweepError's sentences were written in sweep.py as (zh, en) pairs, outside messages.py (and so outside
     docs/workbook.md), as were compare.py's "nothing to sweep" and "unknown KPI": now each is a code of the
     catalogue, and a SweepError an InputError of such problems (exit 1, as before)."""
-    from quota_opt.errors import InputError
-    from quota_opt.messages import TEMPLATES
+    from quota_opt.core.errors import InputError
+    from quota_opt.core.messages import TEMPLATES
 
     with pytest.raises(SweepError) as info:
         parse_param(text)
@@ -342,7 +342,7 @@ def test_an_unreachable_dask_scheduler_is_named_in_both_languages() -> None:
     """The scheduler that cannot be reached was named in English only, whatever --lang said."""
     import errno
 
-    from quota_opt.errors import InputError
+    from quota_opt.core.errors import InputError
 
     def refused(address: str, timeout: str) -> None:
         raise OSError(errno.ECONNREFUSED, "Connection refused")
@@ -379,7 +379,7 @@ def test_dask_not_installed_is_said_in_the_users_language_before_solving(tmp_pat
 def test_the_librarys_refusals_are_messages_in_both_languages(tmp_path: Path) -> None:
     """run_cases(workers=0), a Case without a scenario and a comparison of no case were refused in English
     only ("workers must be at least 1, not 0"; the second in a zh comparison workbook too)."""
-    from quota_opt.errors import InputError
+    from quota_opt.core.errors import InputError
 
     with pytest.raises(InputError) as caught:
         cmp.run_cases([], workers=0)

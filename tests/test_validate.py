@@ -18,13 +18,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from corpus.workbooks import base_data, build, delete_column, save, set_cell, settings_row, sheet_of
-from quota_opt.errors import InputError, Location, Problem, Severity
-from quota_opt.io.annotate import AnnotateError, annotate_workbook
-from quota_opt.io.excel import ERROR_FILL, WARNING_FILL
-from quota_opt.io.read import read_workbook
-from quota_opt.messages import TEMPLATES, expected_phrase, quote_value, render_location, workbook_doc
-from quota_opt.schema import PROJECTS, SETTINGS, Column, ColumnType
-from quota_opt.validate import (
+from quota_opt.core.errors import InputError, Location, Problem, Severity
+from quota_opt.core.messages import TEMPLATES, expected_phrase, quote_value, render_location, workbook_doc
+from quota_opt.core.schema import PROJECTS, SETTINGS, Column, ColumnType
+from quota_opt.input.read import read_workbook
+from quota_opt.input.validate import (
     BAD,
     COERCIONS,
     check_scenario,
@@ -34,6 +32,8 @@ from quota_opt.validate import (
     scenario_from_parsed,
     validate_workbook,
 )
+from quota_opt.output.annotate import AnnotateError, annotate_workbook
+from quota_opt.output.excel import ERROR_FILL, WARNING_FILL
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "workbook.md"
 
@@ -662,7 +662,7 @@ def test_a_workbook_with_the_former_labels_still_reads(tmp_path: Path) -> None:
     """Workbooks made before the city energy pool and the request cap had one name each keep reading: the actuals
     sheet's 使用市级能耗 (now 使用市级统筹能耗) and the settings' 向省争取指标年上限 (now 可向省争取指标上限默认值)
     are those columns, with no warning; the template writes the new labels."""
-    from quota_opt.schema import ACTUALS, match_column
+    from quota_opt.core.schema import ACTUALS, match_column
 
     data = base_data()
     data["actuals"] = [{"project_id": "J3", "year": 2025, "land_district_quota": 50, "energy_district": 1000,
@@ -682,7 +682,7 @@ def test_a_workbook_with_the_former_labels_still_reads(tmp_path: Path) -> None:
 
 
 def test_parse_workbook_and_scenario_from_parsed_keep_row_numbers(tmp_path: Path) -> None:
-    from quota_opt.io.read import read_workbook
+    from quota_opt.input.read import read_workbook
 
     raw = read_workbook(_make(tmp_path, "zh"))
     parsed = parse_workbook(raw)
@@ -720,8 +720,8 @@ def test_every_number_is_bounded_where_it_is_typed() -> None:
     has a maximum (1e20 is an error at its cell, tests/corpus/cases.py huge_value, huge_energy), and the
     coefficients of the model, a project's land and energy demand and the reward ratio, are 0.01 at least unless
     0 (a land demand of 1e-12 mu made HiGHS refuse the model, exit 2 with no cell named: tiny_land)."""
-    from quota_opt.schema import MIN_COEFFICIENT, SHEETS
-    from quota_opt.validate import BAD, parse_cell
+    from quota_opt.core.schema import MIN_COEFFICIENT, SHEETS
+    from quota_opt.input.validate import BAD, parse_cell
 
     for sheet in SHEETS:
         for col in sheet.columns:
@@ -806,7 +806,7 @@ def test_annotate_says_why_no_copy_was_written(tmp_path: Path) -> None:
     told why the copy is not there, instead of nothing."""
     from typer.testing import CliRunner
 
-    from quota_opt.cli import app
+    from quota_opt.cli.app import app
 
     good = _make(tmp_path, "zh", lambda wb: None)
     res = CliRunner().invoke(app, ["validate", str(good), "--annotate", str(tmp_path / "a.xlsx")])
@@ -823,9 +823,9 @@ def test_annotate_says_why_no_copy_was_written(tmp_path: Path) -> None:
 
 
 def test_workbook_doc_is_up_to_date() -> None:
-    assert DOC.is_file(), "write it with: python -m quota_opt.messages > docs/workbook.md"
+    assert DOC.is_file(), "write it with: python -m quota_opt.core.messages > docs/workbook.md"
     assert DOC.read_text(encoding="utf-8") == workbook_doc(), (
-        "docs/workbook.md differs from the schema; regenerate: python -m quota_opt.messages > docs/workbook.md")
+        "docs/workbook.md differs from the schema; regenerate: python -m quota_opt.core.messages > docs/workbook.md")
 
 
 def test_every_warned_coercion_is_documented() -> None:

@@ -14,12 +14,12 @@ import pytest
 
 from builders import project, tiny
 from invariants import read_sheet, read_summary
-from quota_opt.io.template import write_scenario
-from quota_opt.io.write import write_results
-from quota_opt.run import RunOptions, run_scenario
-from quota_opt.scenario import Scenario
-from quota_opt.solve import Status
-from quota_opt.validate import read_scenario
+from quota_opt.core.scenario import Scenario
+from quota_opt.input.validate import read_scenario
+from quota_opt.output.results_workbook import write_results
+from quota_opt.output.template import write_scenario
+from quota_opt.pipeline import RunOptions, run_scenario
+from quota_opt.solve.highs import Status
 
 INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
                    "w_platform_score": 0.0}

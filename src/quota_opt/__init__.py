@@ -6,9 +6,9 @@ The public API:
 - `run(scenario, ...) -> RunResult`: prepare, build, solve and explain one scenario.
 """
 
-from quota_opt.errors import InfeasibleError, InputError, ModelError, QuotaOptError, SolveError
-from quota_opt.scenario import Scenario, Settings
-from quota_opt.validate import ValidationReport, read_scenario, validate_workbook
+from quota_opt.core.errors import InfeasibleError, InputError, ModelError, QuotaOptError, SolveError
+from quota_opt.core.scenario import Scenario, Settings
+from quota_opt.input.validate import ValidationReport, read_scenario, validate_workbook
 
 __version__ = "0.1.0"
 

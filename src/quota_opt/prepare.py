@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quota_opt.errors import Problem, Severity
-from quota_opt.scenario import ROW, Scenario
+from quota_opt.core.errors import Problem, Severity
+from quota_opt.core.scenario import ROW, Scenario
 
 # Reason codes decided before the model (explain.py renders them in policy words).
 NOT_COMPLIANT = "not_compliant"
@@ -378,7 +378,7 @@ def supply_limit_problems(sc: Scenario) -> list[Problem]:
             problems.append(Problem(Severity.WARNING, "project_energy_too_large",
                                     sc.loc("projects", row, "energy_demand"),
                                     {"found": _fmt(energy), "limit": _fmt(limits["energy_limit"].iloc[i])}))
-    from quota_opt.explain import reason_text
+    from quota_opt.core.reason_texts import reason_text
 
     for _, r in p[p["mandatory"].astype(bool) & ~p["eligible"]].iterrows():
         if r["reason_code"] == ALREADY_SUPPLIED:

@@ -35,8 +35,8 @@ from corpus.workbooks import (
     settings_row,
     sheet_of,
 )
-from quota_opt.scenario import Scenario
-from quota_opt.schema import SHEETS_BY_KEY
+from quota_opt.core.scenario import Scenario
+from quota_opt.core.schema import SHEETS_BY_KEY
 
 
 @dataclass(frozen=True)

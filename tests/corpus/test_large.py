@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from rich.console import Console
 from typer.testing import CliRunner
 
-from quota_opt import cli
-from quota_opt.schema import SETTINGS, SHEETS_BY_KEY
+from quota_opt.cli.app import app as cli
+from quota_opt.core.schema import SETTINGS, SHEETS_BY_KEY
 
 N_PROJECTS = 20_000
 N_DISTRICTS = 13
@@ -71,7 +71,7 @@ def large_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 _MEASURE = """
 import json, resource, sys, time
-from quota_opt.validate import validate_workbook
+from quota_opt.input.validate import validate_workbook
 start = time.perf_counter()
 report = validate_workbook(sys.argv[1])
 seconds = time.perf_counter() - start

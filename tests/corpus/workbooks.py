@@ -24,7 +24,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from quota_opt.schema import SETTINGS, SHEETS_BY_KEY, find_sheet, match_column
+from quota_opt.core.schema import SETTINGS, SHEETS_BY_KEY, find_sheet, match_column
 
 YES = {"en": "yes", "zh": "是"}
 NO = {"en": "no", "zh": "否"}

@@ -1,0 +1,1 @@
+"""Input: reading scenario and results workbooks, and validating them to the cell."""

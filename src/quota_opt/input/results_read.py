@@ -1,0 +1,307 @@
+"""Read a results workbook back (written in zh or en), e.g. an adopted plan for `rollover`, or cases for `compare`.
+
+Headers and sheet names are matched against `outputs.py` (Chinese label or key), yes/no and status words
+are turned back into values. A bureau may have edited the adopted allocation by hand; what it says is
+what is read.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from quota_opt.core.errors import InputError, Location, Problem, Severity
+from quota_opt.core.messages import quote_value
+from quota_opt.core.results_schema import (
+    ALLOCATION,
+    CITY,
+    DISTRICTS,
+    LEDGER,
+    SUMMARY,
+    SUMMARY_ROWS,
+    OutSheet,
+    status_word,
+)
+from quota_opt.core.scenario import ROW
+from quota_opt.core.schema import NO_WORDS, YES_WORDS, normalize_name
+from quota_opt.input.read import check_file, open_workbook
+
+_SHEETS = (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY)  # the sheets read back
+
+
+@dataclass
+class ResultsBook:
+    path: Path
+    summary: dict[str, Any]
+    allocation: pd.DataFrame
+    districts: pd.DataFrame
+    ledger: pd.DataFrame
+    city: pd.DataFrame
+    lang: str
+    sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> the sheet's name in the file
+
+    def loc(self, sheet_key: str, row: int | None = None, column: str | None = None) -> Location:
+        """Where a problem with what was read lies, the sheet named as the file names it (as `Scenario.loc`
+        names a scenario's): "sheet 项目分配 (allocation), row 3, project_id (Project id), cell A3" for a
+        workbook written in zh, whatever the language of the message. A sheet the file does not have is named
+        as a workbook in its language would name it."""
+        sheet = next(s for s in _SHEETS if s.key == sheet_key)
+        table = {"allocation": self.allocation, "districts": self.districts, "ledger": self.ledger,
+                 "city": self.city}.get(sheet_key)
+        return _where(table, sheet, self.sheet_names.get(sheet_key) or sheet.name(self.lang), column, row)
+
+
+def _find(wb: Any, sheet: OutSheet) -> Any | None:
+    wanted = {normalize_name(sheet.key), normalize_name(sheet.label_zh), normalize_name(sheet.label_en)}
+    for ws in wb.worksheets:
+        if normalize_name(ws.title) in wanted:
+            return ws
+    return None
+
+
+def _table(ws: Any, sheet: OutSheet) -> pd.DataFrame:
+    """The sheet as a table keyed by column key, with the Excel row of each record in `ROW` (blank rows,
+    e.g. a row whose contents were cleared, are left out)."""
+    rows = list(ws.iter_rows(values_only=True))
+    if not rows:
+        return pd.DataFrame(columns=[c.key for c in sheet.columns] + [ROW])
+    by_name = {}
+    for c in sheet.columns:
+        for name in c.spellings():  # a former label too: results written by an older version still read
+            by_name[normalize_name(name)] = c.key
+    keys = [by_name.get(normalize_name(h), str(h)) if h is not None else f"_{i}" for i, h in enumerate(rows[0])]
+    records = [(n, list(r)) for n, r in enumerate(rows[1:], start=2)
+               if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in r)]
+    table = pd.DataFrame([r for _, r in records], columns=keys, dtype=object)  # object: blanks stay None
+    table[ROW] = [n for n, _ in records]
+    return table
+
+
+_YES = {normalize_name(w) for w in (*YES_WORDS, "true")}
+_NO = {normalize_name(w) for w in (*NO_WORDS, "false")}
+_STATUS = {normalize_name(status_word(k, lang)): k for k in ("selected", "actual", "not_selected")
+           for lang in ("zh", "en")}
+# What a plan is: the allocation sheet's columns that explain, compare and rollover cannot do without.
+_PLAN_COLUMNS = ("project_id", "selected", "year", "land_district_quota", "land_provincial_pool", "land_stock",
+                 "land_province_request", "energy_district", "energy_city_pool")
+_NUMBERS = ("land_district_quota", "land_provincial_pool", "land_stock", "land_province_request",
+            "energy_district", "energy_city_pool", "land_demand", "energy_demand", "score")
+_EXPECTED = {
+    "yes_no": {"zh": "是/否", "en": "yes/no"},
+    "year": {"zh": "四位数年度（如 2026）", "en": "a year (e.g. 2026)"},
+    "number": {"zh": "数（空白按0计）", "en": "a number (blank is read as 0)"},
+    "number_required": {"zh": "数", "en": "a number"},
+    "id": {"zh": "项目编号", "en": "a project id"},
+}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
+def _number(value: Any) -> float | None:
+    """A cell as a number (a number typed as text, "1,234.5", is one); None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip().replace(",", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def _where(table: pd.DataFrame | None, sheet: OutSheet, name: str, column: str | None = None,
+           row: int | None = None) -> Location:
+    """A sheet named `name` in the file, or a cell of a table read from it by `_table` (whose columns are the
+    sheet's, in order): sheet, Excel row, column."""
+    from openpyxl.utils import get_column_letter
+
+    cell = None
+    if table is not None and column is not None and column in table.columns and row is not None:
+        cell = f"{get_column_letter(list(table.columns).index(column) + 1)}{row}"
+    return Location(sheet=sheet.key, sheet_name=name, row=row, column=column, cell=cell)
+
+
+def _check_table(table: pd.DataFrame, ws: Any, sheet: OutSheet, required: tuple[str, ...],
+                 numbers: tuple[str, ...], years: tuple[str, ...], problems: list[Problem]) -> bool:
+    """Note a problem for each required column missing and each cell that is not what its column holds;
+    True when the required columns are all there."""
+    def where(column: str, row: int) -> Location:
+        return _where(table, sheet, ws.title, column, row)
+
+    missing = [k for k in required if k not in table.columns]
+    for key in missing:
+        col = sheet.column(key)
+        problems.append(Problem(Severity.ERROR, "missing_column", Location(sheet=sheet.key, sheet_name=ws.title),
+                                {"key": key, "label_zh": col.label_zh, "label_en": col.label_en}))
+    for key in numbers:
+        if key in table.columns:
+            for row, value in zip(table[ROW], table[key], strict=True):
+                if not _blank(value) and _number(value) is None:
+                    problems.append(Problem(Severity.ERROR, "bad_value", where(key, row),
+                                            {"expected": _EXPECTED["number"], "found": value}))
+    for key in years:
+        if key in table.columns:
+            for row, value in zip(table[ROW], table[key], strict=True):
+                number = _number(value)
+                if not _blank(value) and (number is None or not number.is_integer() or not 1000 <= number <= 9999):
+                    problems.append(Problem(Severity.ERROR, "bad_value", where(key, row),
+                                            {"expected": _EXPECTED["year"], "found": value}))
+    return not missing
+
+
+def _check_allocation(alloc: pd.DataFrame, ws: Any, problems: list[Problem]) -> None:
+    """The allocation sheet's cells a plan is read from: an id on every row, once; yes/no in `selected`; a
+    year on every selected row; numbers in the quantity columns."""
+    if not _check_table(alloc, ws, ALLOCATION, _PLAN_COLUMNS, _NUMBERS, ("year",), problems):
+        return
+
+    def where(column: str, row: int) -> Location:
+        return _where(alloc, ALLOCATION, ws.title, column, row)
+
+    first: dict[str, int] = {}
+    for row, pid, selected, year in zip(alloc[ROW], alloc["project_id"], alloc["selected"], alloc["year"],
+                                        strict=True):
+        if _blank(pid):
+            problems.append(Problem(Severity.ERROR, "required_blank", where("project_id", row),
+                                    {"expected": _EXPECTED["id"]}))
+        elif str(pid).strip() in first:
+            problems.append(Problem(Severity.ERROR, "duplicate_id", where("project_id", row),
+                                    {"key_text": quote_value(str(pid).strip()), "other": first[str(pid).strip()]}))
+        else:
+            first[str(pid).strip()] = row
+        word = normalize_name(selected)
+        if _blank(selected):
+            problems.append(Problem(Severity.ERROR, "required_blank", where("selected", row),
+                                    {"expected": _EXPECTED["yes_no"]}))
+        elif word not in _YES and word not in _NO:
+            problems.append(Problem(Severity.ERROR, "bad_value", where("selected", row),
+                                    {"expected": _EXPECTED["yes_no"], "found": selected}))
+        elif word in _YES and _blank(year):
+            problems.append(Problem(Severity.ERROR, "required_blank", where("year", row),
+                                    {"expected": _EXPECTED["year"]}))
+
+
+def _missing_sheets(wb: Any, path: Path, sheets: dict[str, Any]) -> list[Problem]:
+    """Why a workbook without a summary or an allocation sheet is no results workbook: it is a scenario, or
+    the missing sheets, each named."""
+    from quota_opt.core.schema import find_sheet
+
+    found = ", ".join(f'"{name}"' for name in wb.sheetnames[:10]) or "—"
+    if not any(ws is not None for ws in sheets.values()) and any(find_sheet(n) for n in wb.sheetnames):
+        return [Problem(Severity.ERROR, "scenario_not_results", Location(),
+                        {"found": found, "example": f"{path.stem}_results.xlsx"})]
+    return [Problem(Severity.ERROR, "results_missing_sheet", Location(),
+                    {"key": s.key, "label_zh": s.label_zh, "found": found})
+            for s in (SUMMARY, ALLOCATION) if sheets[s.key] is None]
+
+
+def _summary(ws: Any) -> tuple[dict[str, Any], list[Problem]]:
+    """The summary sheet as {key: value} (rows named by Chinese label or key), and a problem for each figure
+    (a row with a number format in `SUMMARY_ROWS`) that holds text which is no number: `compare` shows these
+    figures, and would show a blank for one typed over."""
+    labels = {normalize_name(zh): key for key, (zh, _en, _f) in SUMMARY_ROWS.items()}
+    labels.update({normalize_name(key): key for key in SUMMARY_ROWS})
+    summary: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        if row and row[0] is not None:
+            key = labels.get(normalize_name(row[0]), str(row[0]))
+            value = row[1] if len(row) > 1 else None
+            summary[key] = value
+            if key in SUMMARY_ROWS and SUMMARY_ROWS[key][2] is not None and not _blank(value) and _number(value) is None:
+                zh, en, _ = SUMMARY_ROWS[key]
+                problems.append(Problem(Severity.ERROR, "bad_value",
+                                        Location(sheet="summary", sheet_name=ws.title, row=number, column="value",
+                                                 cell=f"B{number}"),
+                                        {"expected": {"zh": f"“{zh}”的数值", "en": f"a number for {en}"},
+                                         "found": value}))
+    return summary, problems
+
+
+def read_results(path: str | Path) -> ResultsBook:
+    """Read the summary, allocation, districts, ledger and city sheets of a results workbook.
+
+    Raises InputError naming every problem (sheet, Excel row, column, expected and found) when the file is no
+    results workbook (a scenario, a sheet missing or renamed) or when a cell the plan is read from is not
+    what its column holds (an allocation or ledger cell edited by hand)."""
+    path = Path(path)
+    wb = open_workbook(path, check_file(path))
+    try:
+        sheets = {s.key: _find(wb, s) for s in _SHEETS}
+        if sheets["summary"] is None:
+            raise InputError(_missing_sheets(wb, path, sheets))
+        summary, problems = _summary(sheets["summary"])
+        if sheets["allocation"] is None:  # an infeasible or failed run writes none: say so, not "restore it"
+            from quota_opt.studies.rollover import adoptable
+
+            adoptable(summary, Location(sheet="summary", sheet_name=sheets["summary"].title))
+            raise InputError(_missing_sheets(wb, path, sheets))
+        lang = "zh" if sheets["allocation"].title == ALLOCATION.label_zh else "en"
+        tables = {k: _table(ws, s) if ws is not None else pd.DataFrame()
+                  for (k, ws), s in zip(sheets.items(), _SHEETS, strict=True)
+                  if k != "summary"}
+        _check_allocation(tables["allocation"], sheets["allocation"], problems)
+        if sheets["ledger"] is not None:
+            _check_table(tables["ledger"], sheets["ledger"], LEDGER, (), ("closing",), ("year",), problems)
+        if problems:
+            raise InputError(problems)
+    finally:
+        wb.close()
+    alloc = tables["allocation"]
+    if len(alloc):
+        alloc["project_id"] = [str(v).strip() for v in alloc["project_id"]]
+        for col in ("selected", "major", "city_eligible", "mandatory"):
+            if col in alloc.columns:
+                alloc[col] = [normalize_name(v) in _YES if v is not None else False for v in alloc[col]]
+        if "status" in alloc.columns:
+            alloc["status"] = [_STATUS.get(normalize_name(v), "selected" if sel else "not_selected")
+                               for v, sel in zip(alloc["status"], alloc["selected"], strict=True)]
+        else:  # an allocation sheet without its status column (an older version, or deleted): from `selected`
+            alloc["status"] = ["selected" if sel else "not_selected" for sel in alloc["selected"]]
+        alloc["year"] = pd.Series([int(_number(v) or 0) if not _blank(v) else None for v in alloc["year"]],
+                                  index=alloc.index, dtype="Int64")
+        for col in _NUMBERS:
+            if col in alloc.columns:
+                alloc[col] = [_number(v) or 0.0 for v in alloc[col]]
+                alloc[col] = alloc[col].astype(float)
+    ledger = tables["ledger"]
+    if len(ledger):
+        for col in ("year", "closing"):
+            if col in ledger.columns:
+                ledger[col] = pd.to_numeric(ledger[col], errors="coerce")
+        if "district_id" in ledger.columns:
+            ledger["district_id"] = [str(v).strip() if v is not None else v for v in ledger["district_id"]]
+    return ResultsBook(path, summary, alloc, tables["districts"], ledger, tables["city"], lang,
+                       {key: ws.title for key, ws in sheets.items() if ws is not None})
+
+
+def find_scenario_for(results: ResultsBook) -> Path | None:
+    """The scenario workbook a results workbook was made from, if it lies beside it (by name)."""
+    name = results.summary.get("input_file")
+    if not name:
+        return None
+    candidate = results.path.with_name(str(name))
+    return candidate if candidate.is_file() else None
+
+
+def made_from(results: ResultsBook, scenario: Path) -> bool | None:
+    """Whether `scenario` is, byte for byte, the workbook the results were computed from (the summary's
+    input_sha256); None when the summary does not say (a workbook from an older version)."""
+    import hashlib
+
+    recorded = str(results.summary.get("input_sha256") or "").strip().lower()
+    if not recorded:
+        return None
+    try:
+        return hashlib.sha256(Path(scenario).read_bytes()).hexdigest() == recorded
+    except OSError:
+        return None

@@ -1,0 +1,1195 @@
+"""All input checks, collected before anything is reported.
+
+Stage 1 (`parse_workbook`) turns the raw cells of each sheet into typed records, guided by the
+schema: it finds the header row, maps Chinese labels or English keys to columns, reads every cell
+by its column's type, and notes each problem with its sheet, Excel row and column. Some awkward
+inputs are read with a warning instead of an error; each is listed in `COERCIONS` and documented
+in `docs/workbook.md`: "１２０", "1,200" and "120亩" are numbers; a date in a year column is read
+as its year; a totals row is skipped; a vertical merged range in one column is filled down; a title
+row above the header, a second (bilingual) header row and a units row are skipped; formulas give their last
+computed values.
+
+Stage 2 (`check_scenario`) checks the records against each other: unique ids, references to
+other sheets, platforms in the project's district, years inside the horizon, quotas for every
+district-year, actuals and variants, projects that nothing could ever supply. It runs on partial
+data too (cells that failed stage 1 are blank), so that one run reports every problem.
+
+`validate_workbook(path)` runs both and returns a `ValidationReport` (it never raises for anything
+in the file); `read_scenario(path)` returns the `Scenario` or raises `InputError` with every error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import pandas as pd
+
+from quota_opt.core.errors import InputError, Location, Problem, Severity
+from quota_opt.core.scenario import ROW, Scenario, Settings, SheetMeta, normalize_table
+from quota_opt.core.schema import (
+    IGNORED_SHEETS,
+    NO_WORDS,
+    SETTINGS,
+    SHEETS,
+    SHEETS_BY_KEY,
+    WEIGHT_KEYS,
+    YES_WORDS,
+    Column,
+    ColumnType,
+    Sheet,
+    find_sheet,
+    header_candidates,
+    header_unit,
+    normalize_name,
+    spellings,
+    split_ids,
+    yes_no_words,
+)
+from quota_opt.input.read import DEFAULT_EPOCH, RawSheet, RawWorkbook, column_letter, read_workbook
+
+_YES_SET = {normalize_name(w) for w in YES_WORDS}
+_NO_SET = {normalize_name(w) for w in NO_WORDS}
+# A totals row's label: Chinese words may carry a suffix ("合计（亩）", "小计-A区"); English ones stand alone.
+_TOTAL_WORDS_ZH = ("合计", "总计", "小计", "累计", "总和")
+_TOTAL_WORDS_EN = ("total", "totals", "sum", "subtotal", "grandtotal")
+_TOTAL_FORMULA = re.compile(r"^\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE|SUMIF|SUMIFS|SUMPRODUCT)\s*\(", re.IGNORECASE)
+_SETTINGS_HEADER_WORDS = {normalize_name(w) for w in (
+    "参数", "参数名", "参数名称", "键", "key", "parameter", "setting", "settings", "名称", "name", "项目")}
+_NAME_COLON = re.compile(r"\s*[:：]\s*$")  # a colon after a parameter name
+_HEADER_SEARCH_ROWS = 10
+# Excel's error values: a cell reading as one of these is an input error (a broken formula), never a value
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+# Units a number may carry in its cell, per column unit (zh). The number is read, the unit dropped.
+_UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "亩": ("亩", "mu"),
+    "吨标准煤": ("吨标准煤", "吨标煤", "吨", "tce", "t"),
+    "吨标准煤/年": ("吨标准煤/年", "吨标准煤", "吨标煤/年", "吨标煤", "吨", "tce/yr", "tce/年", "tce", "t"),
+    "亿元": ("亿元", "亿"),
+    "万元/年": ("万元/年", "万元", "万"),
+    "万元/亩": ("万元/亩",),
+    "吨标准煤/万元": ("吨标准煤/万元", "tce/万元"),
+    "分": ("分", "points"),
+    "年": ("年",),
+    "秒": ("秒", "s"),
+    "分/亩": ("分/亩",),
+}
+_UNITS_NORMALIZED = {unit: {normalize_name(s) for s in spellings} for unit, spellings in _UNIT_SPELLINGS.items()}
+# Words that state a unit: in the header of a column without one ("最优性间隙（%）") they mean the values are not
+# the plain numbers the column takes. Any word in brackets after a column with a unit must be that unit.
+_UNIT_WORDS = {normalize_name(w) for w in ("%", "‰", "百分比", "percent", "元", "万元", "亿元", "公顷", "ha", "平方米",
+                                          "m2", "平方公里", "km2", "万吨")}.union(
+    *_UNITS_NORMALIZED.values(),
+    *({normalize_name(c.unit_zh), normalize_name(c.unit_en)} - {""} for s in SHEETS for c in s.columns))
+_NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)(.*)$", re.IGNORECASE)
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])")
+# Excel keeps 15 significant digits of a number: an id of 16 digits or more typed as a number has lost its last
+# digits (330100201900012345 is stored as 330100201900012000), so it is not the id that was typed
+_EXCEL_EXACT_DIGITS = 1e15
+_MINUS_SIGNS = str.maketrans({"−": "-", "–": "-", "﹣": "-", "－": "-"})
+
+# Every coercion that reads an awkward cell with a warning instead of an error (docs/workbook.md).
+COERCIONS: tuple[tuple[str, str, str], ...] = (
+    ("coerced_number",
+     "数字写成文本时：全角数字（“１２０”）、千分位逗号（“1,200”）、数字后带本列单位（“120亩”、“15亿元”、“2026年”）、"
+     "无单位列中的百分数（“90%” 读作 0.9），读取数字并提示。",
+     'Numbers typed as text: full-width digits ("１２０"), thousands separators ("1,200"), the column\'s own unit '
+     'after the number ("120亩", "15亿元", "2026年"), and percentages in unit-less columns ("90%" reads 0.9) '
+     "are read as the number, with a warning."),
+    ("coerced_year",
+     "年度列中的日期读作其年份（2027-03-01 → 2027）；年度被设成日期格式（显示为 1905-07-19）时读作原数字 2027。",
+     "A date in a year column is read as its year (2027-03-01 → 2027); a year typed into a date-formatted cell "
+     "(shown as 1905-07-19) is read back as the number typed, 2027."),
+    ("totals_row_skipped",
+     "合计行跳过：首个非空单元格为“合计”“总计”“小计”“Total”等且本行无其他代码或名称，或代码、名称为空而数值为 SUM/SUBTOTAL 公式。",
+     'Totals rows are skipped: the first non-blank cell says "合计", "总计", "小计", "Total", ... and the row has '
+     "no other id or name, or the ids and names are blank and the numbers are SUM/SUBTOTAL formulas."),
+    ("merged_fill_down",
+     "同一列中纵向合并的单元格，其值填入合并区域的每一行。跨列合并的单元格为错误。",
+     "Cells merged down one column give their value to every row of the range. Merges across columns are errors."),
+    ("formula_values_used",
+     "公式单元格读取 Excel 最后一次计算的结果（每列提示一次）。没有计算结果的公式为错误，需在 Excel 中打开并保存。",
+     "Formula cells are read as the value Excel last computed (one warning per column). A formula without a "
+     "computed value is an error: open and save the file in Excel."),
+    ("rows_above_header",
+     "表头不在第1行时（上方有标题行），取前10行中匹配列名最多的一行为表头，上方各行忽略。",
+     "When the header is not in row 1 (a title above it), the row among the first ten that names the most "
+     "columns is the header; the rows above it are ignored."),
+    ("extra_header_row",
+     "紧接表头的第二行表头（如中文名下再写英文键）跳过。",
+     "A second header row right below the header (e.g. keys below Chinese labels) is skipped."),
+    ("units_row_skipped",
+     "紧接表头（或第二行表头）的单位行（“亿元”“亩”……）跳过；各单位须为本列的单位，否则为错误。",
+     'A units row right below the header (or the second header row: "亿元", "亩", ...) is skipped; each unit must '
+     "be its column's unit, or it is an error."),
+)
+
+# Done silently (no warning), also documented: these lose no information.
+SILENT_NORMALIZATIONS: tuple[tuple[str, str], ...] = (
+    ("表头和工作表名去除空格和不可见字符（零宽空格等），不区分大小写和全角/半角，可带本列单位后缀（“用地需求（亩）”）；"
+     "写明其他单位（“用地需求（公顷）”）为错误。",
+     "Headers and sheet names are matched regardless of spaces, invisible characters (zero-width space, ...), case "
+     'and full/half width; the column\'s own unit may follow in brackets ("用地需求（亩）", "land_demand (mu)"); '
+     'another unit ("用地需求（公顷）") is an error.'),
+    ("空行忽略；只有未识别列有内容的行忽略并提示。",
+     "Blank rows are ignored; rows with content only in unrecognised columns are ignored with a warning."),
+    (f"是/否列接受（不区分大小写）：{yes_no_words('zh')}。",
+     f"Yes/no cells accept (in any case) {yes_no_words('en')}."),
+    ("代码按文本读取：数字 101 读作 “101”；全角字符转为半角并去除首尾空格。",
+     'Ids are text: the number 101 reads "101"; full-width characters become half-width and ends are trimmed.'),
+    ("以文本形式保存的普通数字（“120”）直接读作数字。", 'Plain numbers stored as text ("120") are read as numbers.'),
+    ("参数名后的冒号忽略（“基准年度：”）。", 'A colon after a parameter name is ignored ("base_year:", "基准年度：").'),
+)
+
+
+@dataclass
+class ValidationReport:
+    """Every problem found in a workbook, and the scenario when there were no errors."""
+
+    problems: list[Problem]
+    scenario: Scenario | None = None
+    path: Path | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def messages(self, lang: str = "zh") -> list[str]:
+        return [p.message(lang) for p in self.problems]
+
+
+# --------------------------------------------------------------------------------------------
+# Cells
+# --------------------------------------------------------------------------------------------
+
+
+class _Bad:
+    """Marks a cell that could not be read (its problem is already recorded)."""
+
+    def __repr__(self) -> str:
+        return "BAD"
+
+
+BAD = _Bad()
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: Any) -> str:
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _number_from_text(raw: str, column: Column) -> tuple[float | None, bool]:
+    """Read "１２０", "1,200", "120亩", "90%" as a number. Returns (number or None, was_coerced)."""
+    stripped = raw.strip()
+    s = _text(raw).translate(_MINUS_SIGNS)
+    coerced = s != stripped
+    compact = re.sub(r"\s+", "", s)
+    if compact != s:
+        coerced = True
+        s = compact
+    m_thousands = _THOUSANDS.match(s)
+    if m_thousands:
+        s = m_thousands.group(0).replace(",", "") + s[m_thousands.end():]
+        coerced = True
+    m = _NUMBER.match(s)
+    if not m:
+        return None, False
+    try:
+        number = float(m.group(1))
+    except (ValueError, OverflowError):
+        return None, False
+    rest = m.group(2)
+    if not rest:
+        return number, coerced
+    if rest == "%" and not column.unit_zh and column.type is ColumnType.FLOAT:
+        return number / 100.0, True
+    if normalize_name(rest) in _UNITS_NORMALIZED.get(column.unit_zh, ()):
+        return number, True
+    return None, False
+
+
+def _as_datetime(value: dt.date) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+
+
+def _serial(moment: dt.datetime, epoch: dt.datetime = DEFAULT_EPOCH) -> float:
+    """The number Excel stores for a date-time (days since the epoch)."""
+    delta = moment - epoch
+    serial = delta.days + delta.seconds / 86400.0
+    if epoch == DEFAULT_EPOCH and serial < 61:  # Excel's phantom 29 Feb 1900
+        serial -= 1
+    return serial
+
+
+def _shown(number: float) -> int | float:
+    return int(number) if float(number).is_integer() and abs(number) < 1e15 else number
+
+
+def parse_cell(column: Column, value: Any, where: Location | Callable[[], Location], problems: list[Problem],
+               epoch: dt.datetime = DEFAULT_EPOCH) -> Any:
+    """Read one cell by its column's type. Returns the value, None for blank, or BAD (problem noted).
+
+    Numbers come back as float (int for INT and YEAR columns), yes/no as bool, ids as text,
+    id lists as tuples of text, choices as their canonical key. Coercions add a warning.
+    `where` is the cell's Location, or a callable making it when a problem needs it.
+    """
+
+    def located() -> Location:
+        return where if isinstance(where, Location) else where()
+
+    def bad(code: str = "bad_value", **params: Any) -> _Bad:
+        params.setdefault("found", value)
+        problems.append(Problem(Severity.ERROR, code, located(), params))
+        return BAD
+
+    if value is None or (isinstance(value, str) and not value.strip()) or (
+            isinstance(value, float) and math.isnan(value)):
+        if column.required:
+            problems.append(Problem(Severity.ERROR, "required_blank", located(), {}))
+            return BAD
+        return None
+    if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+        return bad("excel_error", found=value.strip())
+    t = column.type
+    if t is ColumnType.TEXT:
+        if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+            return value.date().isoformat()
+        if isinstance(value, dt.date | dt.time):
+            return value.isoformat()
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return str(value).strip()
+    if t is ColumnType.ID:
+        if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
+            return bad()
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return bad()
+            if abs(value) >= _EXCEL_EXACT_DIGITS:
+                return bad("id_number_too_long", found=f"{value:.15G}")
+            return str(int(value)) if value.is_integer() else repr(value)
+        if isinstance(value, int):
+            return str(value)
+        return _text(value)
+    if t is ColumnType.ID_LIST:
+        if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
+            return bad()
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return bad()
+            if abs(value) >= _EXCEL_EXACT_DIGITS:
+                return bad("id_number_too_long", found=f"{value:.15G}")
+            value = int(value) if value.is_integer() else value
+        ids = split_ids(value)
+        return ids if ids else bad()
+    if t is ColumnType.BOOL:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | float) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            word = normalize_name(value)
+            if word in _YES_SET:
+                return True
+            if word in _NO_SET:
+                return False
+        return bad()
+    if t is ColumnType.CHOICE:
+        choice = column.choice_for(str(value)) if isinstance(value, str) else None
+        return choice.key if choice else bad()
+    return _parse_number(column, value, located, problems, bad, epoch)
+
+
+def _parse_number(column: Column, value: Any, where: Callable[[], Location], problems: list[Problem],
+                  bad: Callable[..., _Bad], epoch: dt.datetime) -> Any:
+    """FLOAT, INT and YEAR cells: type, finiteness, whole numbers, bounds."""
+    t = column.type
+    number: float
+    if isinstance(value, bool | dt.time | dt.timedelta):
+        return bad()
+    if isinstance(value, dt.date):
+        moment = _as_datetime(value)
+        serial = _serial(moment, epoch)
+        if t is not ColumnType.YEAR:
+            # a number in a date-formatted cell shows as a date: say which number it holds
+            return bad("date_in_number", found=moment.date().isoformat(), serial=_shown(round(serial, 6)))
+        first_year = column.minimum if column.minimum is not None else 1990
+        last_year = column.maximum if column.maximum is not None else 2100
+        if first_year <= moment.year <= last_year:
+            number = float(moment.year)
+        elif first_year <= serial <= last_year and float(serial).is_integer():
+            number = serial  # a year typed into a date-formatted cell: 2027 shows as 1905-07-19
+        else:
+            return bad("out_of_range", found=moment.date().isoformat())
+        problems.append(Problem(Severity.WARNING, "coerced_year", where(),
+                                {"found": moment.date().isoformat(), "value": int(number)}))
+    elif isinstance(value, int | float):
+        try:
+            number = float(value)
+        except OverflowError:
+            return bad("out_of_range", too_large=True)
+    elif isinstance(value, str):
+        parsed, coerced = _number_from_text(value, column)
+        if parsed is None:
+            return bad()
+        number = parsed
+        if coerced:
+            if not math.isfinite(number):
+                return bad()
+            problems.append(Problem(Severity.WARNING, "coerced_number", where(),
+                                    {"found": value.strip(), "value": _shown(number)}))
+    else:
+        return bad()
+    if not math.isfinite(number):
+        return bad()
+    if t in (ColumnType.INT, ColumnType.YEAR) and not number.is_integer():
+        return bad()
+    lo, hi = column.minimum, column.maximum
+    if lo is not None and (number < lo or (column.minimum_exclusive and number <= lo)):
+        return bad("out_of_range")
+    if column.smallest is not None and number != 0 and abs(number) < column.smallest:
+        return bad("out_of_range")  # a coefficient HiGHS would drop or blur (schema.MIN_COEFFICIENT)
+    if hi is not None and number > hi:
+        return bad("out_of_range", too_large=True)
+    return int(number) if t in (ColumnType.INT, ColumnType.YEAR) else number
+
+
+# --------------------------------------------------------------------------------------------
+# Sheets
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Parsed:
+    settings: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    meta: dict[str, SheetMeta] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    found: dict[str, RawSheet] = field(default_factory=dict)  # schema sheet key → the sheet read for it
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+def _loc(sheet: Sheet, raw: RawSheet, row: int | None, column: Column | None = None,
+         col_index: int | None = None, header: str | None = None) -> Location:
+    cell = f"{column_letter(col_index)}{row}" if col_index and row else None
+    return Location(sheet=sheet.key, sheet_name=raw.name, row=row, column=column.key if column else None,
+                    header=header, cell=cell)
+
+
+_SPELLINGS: dict[str, dict[str, Column]] = {}  # sheet key → normalized header spelling → column
+
+
+def _match(sheet: Sheet, header: Any) -> Column | None:
+    """`schema.match_column`, with the spellings normalized once per sheet (headers are matched often)."""
+    index = _SPELLINGS.get(sheet.key)
+    if index is None:
+        index = {}
+        for col in sheet.columns:
+            for spelling in col.spellings():
+                index.setdefault(normalize_name(spelling), col)
+        _SPELLINGS[sheet.key] = index
+    for candidate in header_candidates(header):
+        found = index.get(candidate)
+        if found is not None:
+            return found
+    return None
+
+
+def _header_unit_problem(sheet: Sheet, raw: RawSheet, row: int, col_index: int, col: Column,
+                         header: Any) -> Problem | None:
+    """An error when a header (or a settings name) that names `col` states another unit than `col`'s.
+
+    Headers match with or without a unit in brackets; the numbers are never converted, so "总投资（万元）" over
+    亿元 figures in 万元 would be read 10,000 times too large. The unit of a cell ("120亩") is checked in
+    `_number_from_text`; this is its counterpart for headers, for every sheet.
+    """
+    if not isinstance(header, str):
+        return None
+    unit = header_unit(header)
+    if unit is None or normalize_name(header) in spellings(*col.spellings()):
+        return None
+    return _unit_problem(sheet, raw, row, col_index, col, header, unit)
+
+
+def _unit_problem(sheet: Sheet, raw: RawSheet, row: int, col_index: int, col: Column, cell: str,
+                  unit: str) -> Problem | None:
+    """An error when `unit`, stated by the cell `cell` (a header, a settings name or a units row's cell) of `col`,
+    is not `col`'s unit; None when it is (or when it is a note in brackets, not a unit)."""
+    found = normalize_name(unit)
+    if col.unit_zh:
+        accepted = {normalize_name(col.unit_zh), normalize_name(col.unit_en)} | _UNITS_NORMALIZED.get(col.unit_zh, set())
+        if found in accepted:
+            return None
+        code = "header_unit_mismatch"
+    elif found in _UNIT_WORDS:
+        code = "header_unit_unexpected"
+    else:
+        return None  # a note in brackets ("项目名称（全称）"), not a unit
+    text = _header_text(cell)
+    return Problem(Severity.ERROR, code, _loc(sheet, raw, row, col, col_index, text),
+                   {"header": text, "found": unit, "expected": {"zh": col.unit_zh, "en": col.unit_en},
+                    "key": col.key, "label_zh": col.label_zh, "label_en": col.label_en})
+
+
+class _LazyLocation:
+    """A cell's Location, made only when a problem needs it (most cells have none)."""
+
+    __slots__ = ("args",)
+
+    def __init__(self, *args: Any):
+        self.args = args
+
+    def __call__(self) -> Location:
+        return _loc(*self.args)
+
+
+def _header_text(value: Any) -> str:
+    text = str(value).strip()
+    return text if len(text) <= 80 else text[:80] + "…"
+
+
+def _matched_columns(sheet: Sheet, values: tuple[Any, ...]) -> set[str]:
+    found: set[str] = set()
+    for v in values:
+        if _is_blank(v) or not isinstance(v, str | int | float) or isinstance(v, bool):
+            continue
+        if isinstance(v, str) and len(v) > 200:
+            continue
+        col = _match(sheet, v)
+        if col is not None:
+            found.add(col.key)
+    return found
+
+
+def _find_header(sheet: Sheet, raw: RawSheet) -> int | None:
+    """Index in raw.rows of the header row: among the first rows, the one naming the most columns
+    (at least two, or the only one for a one-column sheet); the earliest on a tie."""
+    need = min(2, len(sheet.columns))
+    best, best_count = None, 0
+    for i, (_, values) in enumerate(raw.rows[:_HEADER_SEARCH_ROWS]):
+        count = len(_matched_columns(sheet, values))
+        if count >= need and count > best_count:
+            best, best_count = i, count
+    return best
+
+
+def _total_label(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    word = normalize_name(value).rstrip(":：")
+    if any(word.startswith(w) for w in _TOTAL_WORDS_ZH):
+        return value.strip()
+    if word in _TOTAL_WORDS_EN or re.fullmatch(r"(?:grand)?(?:sub)?totals?[\(（:：].*", word):
+        return value.strip()
+    return None
+
+
+_LABEL_TYPES = (ColumnType.ID, ColumnType.TEXT, ColumnType.ID_LIST, ColumnType.CHOICE)
+
+
+_UNITS_ROW_LABELS = {normalize_name(w) for w in ("单位", "计量单位", "unit", "units")}
+
+
+def _units_row(values: tuple[Any, ...]) -> dict[int, str] | None:
+    """The units a row under the header states, by column index ("亿元", "（亩）", "单位：亩"; government sheets
+    often have one), or None when it is not such a row: every non-blank cell a unit, at least two, one cell may
+    say "单位"."""
+    units: dict[int, str] = {}
+    for i, value in enumerate(values, start=1):
+        if _is_blank(value) or (isinstance(value, str) and normalize_name(value) in _UNITS_ROW_LABELS):
+            continue
+        if not isinstance(value, str):
+            return None
+        text = unicodedata.normalize("NFKC", value).strip().strip("()[]（）【】 ")
+        unit = header_unit(f"({text})")
+        if unit is None or normalize_name(unit) not in _UNIT_WORDS:
+            return None
+        units[i] = unit
+    return units if len(units) >= 2 else None
+
+
+def _totals_row(sheet: Sheet, row_number: int, values: tuple[Any, ...], columns: dict[str, tuple[int, str]],
+                formulas_by_row: dict[int, list[str]]) -> str | None:
+    """The label of a totals row ("合计", or "SUM(…)" for an unlabelled row of sums), or None for a record."""
+    first = next(((i, v) for i, v in enumerate(values, start=1) if not _is_blank(v)), None)
+    label = _total_label(first[1]) if first is not None else None
+    if label is None and row_number not in formulas_by_row:
+        return None  # the common case, decided without looking at every column
+    label_cells = [(idx, values[idx - 1]) for key, (idx, _) in columns.items()
+                   if sheet.column(key).type in _LABEL_TYPES and idx - 1 < len(values)
+                   and not _is_blank(values[idx - 1])]
+    if first is not None and label is not None and all(idx == first[0] for idx, _ in label_cells):
+        return label
+    if not label_cells:
+        for formula in formulas_by_row.get(row_number, ()):
+            if _TOTAL_FORMULA.match(formula):
+                return f"={formula.strip()}"
+    return None
+
+
+def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) -> None:
+    problems = out.problems
+    meta = SheetMeta(name=raw.name)
+    out.meta[sheet.key] = meta
+    records: list[dict[str, Any]] = []
+    out.tables[sheet.key] = records
+    if not raw.rows:
+        if sheet.required:
+            problems.append(Problem(Severity.ERROR, "empty_sheet", _loc(sheet, raw, None),
+                                    {"columns": _required_list(sheet)}))
+        return
+    header_at = _find_header(sheet, raw)
+    if header_at is None:
+        problems.append(Problem(Severity.ERROR, "no_header", _loc(sheet, raw, raw.rows[0][0]),
+                                {"columns": _required_list(sheet), "rows": _HEADER_SEARCH_ROWS}))
+        return
+    header_row, header_values = raw.rows[header_at]
+    if header_at > 0:
+        first, last = raw.rows[0][0], raw.rows[header_at - 1][0]
+        problems.append(Problem(Severity.WARNING, "rows_above_header", _loc(sheet, raw, header_row),
+                                {"header_row": header_row, "rows": str(first) if first == last else f"{first}–{last}"}))
+    near = _map_header(sheet, raw, header_row, header_values, meta, problems)
+    for col in sheet.columns:
+        if col.required and col.key not in meta.columns and col.key not in near:
+            problems.append(Problem(Severity.ERROR, "missing_column", _loc(sheet, raw, header_row),
+                                    {"key": col.key, "label_zh": col.label_zh, "label_en": col.label_en}))
+    used = {idx: sheet.column(key) for key, (idx, _) in meta.columns.items()}
+    fill_down, merged_reported = _merged_ranges(sheet, raw, header_row, used, problems)
+    by_row = dict(raw.rows)
+    body = raw.rows[header_at + 1:]
+    if body and len(_matched_columns(sheet, body[0][1])) >= max(2, (len(meta.columns) + 1) // 2):
+        problems.append(Problem(Severity.WARNING, "extra_header_row", _loc(sheet, raw, body[0][0]), {}))
+        body = body[1:]
+    if body and (units := _units_row(body[0][1])) is not None:
+        row_number = body[0][0]
+        problems.append(Problem(Severity.WARNING, "units_row_skipped", _loc(sheet, raw, row_number),
+                                {"units": {"zh": "、".join(dict.fromkeys(units.values())),
+                                           "en": ", ".join(dict.fromkeys(units.values()))}}))
+        for col_index, unit in units.items():
+            if col_index in used and (wrong := _unit_problem(sheet, raw, row_number, col_index, used[col_index],
+                                                             str(body[0][1][col_index - 1]), unit)):
+                problems.append(wrong)
+        body = body[1:]
+    formulas_by_row: dict[int, list[str]] = {}
+    for (r, _c), formula in raw.formulas.items():
+        formulas_by_row.setdefault(r, []).append(formula)
+    unlabelled: dict[int, int] = {}  # column index without a header → first row with a value there
+    formula_columns: dict[str, list[int]] = {}
+    columns = [(key, sheet.column(key), col_index, header) for key, (col_index, header) in meta.columns.items()]
+    free_by_width: dict[int, list[int]] = {}  # row length → column indexes with neither a known column nor a header
+    for row_number, values in body:
+        free = free_by_width.get(len(values))
+        if free is None:
+            free = [i for i in range(1, len(values) + 1) if i not in used and not _is_header_cell(header_values, i)]
+            free_by_width[len(values)] = free
+        for i in free:
+            if i not in unlabelled and not _is_blank(values[i - 1]):
+                unlabelled[i] = row_number
+        if all(_is_blank(values[idx - 1]) if idx - 1 < len(values) else True for idx in used) and not any(
+            (row_number, idx) in raw.formula_no_value or (row_number, idx) in fill_down for idx in used
+        ):
+            if used:
+                problems.append(Problem(Severity.WARNING, "row_without_data", _loc(sheet, raw, row_number), {}))
+            continue
+        total = _totals_row(sheet, row_number, values, meta.columns, formulas_by_row)
+        if total is not None:
+            problems.append(Problem(Severity.WARNING, "totals_row_skipped", _loc(sheet, raw, row_number),
+                                    {"found": total}))
+            continue
+        record: dict[str, Any] = {ROW: row_number}
+        for key, col, col_index, header in columns:
+            where = _LazyLocation(sheet, raw, row_number, col, col_index, header)
+            if merged_reported and (row_number, col_index) in merged_reported:
+                record[key] = BAD  # reported once for its whole range
+                continue
+            if raw.formulas and (row_number, col_index) in raw.formulas:
+                if (row_number, col_index) in raw.formula_no_value:
+                    problems.append(Problem(Severity.ERROR, "formula_no_value", where(), {}))
+                    record[key] = BAD
+                    continue
+                formula_columns.setdefault(key, []).append(row_number)
+            source = fill_down.get((row_number, col_index)) if fill_down else None
+            src_values = by_row.get(source, ()) if source is not None else values
+            value = src_values[col_index - 1] if col_index - 1 < len(src_values) else None
+            record[key] = parse_cell(col, value, where, problems, epoch)
+        records.append(record)
+    for key, rows in formula_columns.items():
+        col_index, header = meta.columns[key]
+        problems.append(Problem(Severity.WARNING, "formula_values_used",
+                                _loc(sheet, raw, rows[0], sheet.column(key), col_index, header),
+                                {"count": len(rows)}))
+    for col_index, row_number in sorted(unlabelled.items()):
+        problems.append(Problem(Severity.WARNING, "data_without_header",
+                                _loc(sheet, raw, row_number, None, col_index), {"letter": column_letter(col_index)}))
+    if sheet.required and not records and sheet.key in ("districts", "projects") and meta.columns:
+        problems.append(Problem(Severity.ERROR, "no_records", _loc(sheet, raw, header_row), {}))
+
+
+def _is_header_cell(header_values: tuple[Any, ...], index: int) -> bool:
+    return index - 1 < len(header_values) and not _is_blank(header_values[index - 1])
+
+
+def _required_list(sheet: Sheet) -> dict[str, str]:
+    cols = [c for c in sheet.columns if c.required] or list(sheet.columns)
+    return {"zh": "、".join(f"{c.label_zh}({c.key})" for c in cols), "en": ", ".join(c.key for c in cols)}
+
+
+def _map_header(sheet: Sheet, raw: RawSheet, header_row: int, header_values: tuple[Any, ...], meta: SheetMeta,
+                problems: list[Problem]) -> set[str]:
+    """Map each header cell to its column; note unknown and duplicate headers. Returns the columns named with extra
+    text ("必保/是否"), reported here, so that a required one is not also reported missing."""
+    unknown: list[tuple[int, str]] = []
+    for col_index, value in enumerate(header_values, start=1):
+        if _is_blank(value):
+            continue
+        col = _match(sheet, value) if isinstance(value, str | int | float) else None
+        text = _header_text(value)
+        wrong_unit = _header_unit_problem(sheet, raw, header_row, col_index, col, value) if col else None
+        if wrong_unit is not None:
+            problems.append(wrong_unit)  # the column is still mapped: its cells are checked, none goes missing
+        if col is None:
+            unknown.append((col_index, text))
+        elif col.key in meta.columns:
+            first_index, first_text = meta.columns[col.key]
+            problems.append(Problem(Severity.ERROR, "duplicate_column", _loc(sheet, raw, header_row, col, col_index),
+                                    {"header": text, "other_header": first_text,
+                                     "other": column_letter(first_index)}))
+        else:
+            meta.columns[col.key] = (col_index, text)
+    near: set[str] = set()
+    for col_index, text in unknown:
+        col = _named_with_extra_text(sheet, text, meta)
+        if col is None or col.key in near:
+            problems.append(Problem(Severity.WARNING, "unknown_column",
+                                    _loc(sheet, raw, header_row, None, col_index), {"header": text}))
+            continue
+        near.add(col.key)
+        problems.append(Problem(Severity.ERROR, "header_extra_text", _loc(sheet, raw, header_row, col, col_index, text),
+                                {"header": text, "key": col.key, "label_zh": col.label_zh, "label_en": col.label_en}))
+    return near
+
+
+_AFTER_NAME = frozenset(" /|\\-_:,;、")  # what may follow a column's name in a header that adds text ("必保/是否")
+
+
+def _named_with_extra_text(sheet: Sheet, text: str, meta: SheetMeta) -> Column | None:
+    """The column, not in the header otherwise, whose name an unrecognised header starts with, followed by a
+    separator ("必保/是否", "用地需求 亩", "Land demand - mu"); None for any other header ("必保理由" is a note)."""
+    header = unicodedata.normalize("NFKC", text).strip().casefold()
+    for col in sheet.columns:
+        if col.key in meta.columns:
+            continue
+        for name in col.spellings():
+            name = unicodedata.normalize("NFKC", name).strip().casefold()
+            if name and header.startswith(name) and len(header) > len(name) and header[len(name)] in _AFTER_NAME:
+                return col
+    return None
+
+
+def _merged_ranges(sheet: Sheet, raw: RawSheet, header_row: int, used: dict[int, Column],
+                   problems: list[Problem]) -> tuple[dict[tuple[int, int], int], set[tuple[int, int]]]:
+    """Merged ranges below the header: one column → filled down (warned); across columns or the header → error.
+
+    Returns {(row, col): row of the value} for the filled-down cells, and the (row, col) cells of the ranges
+    reported as errors (not read: their blanks would each be reported again as a missing value).
+    """
+    fill_down: dict[tuple[int, int], int] = {}
+    reported: set[tuple[int, int]] = set()
+    for r1, c1, r2, c2 in raw.merged:
+        if r2 < header_row:
+            continue
+        touched = [c for c in range(c1, c2 + 1) if c in used]
+        if not touched:
+            continue
+        span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
+        col = used[touched[0]]
+        if r1 <= header_row:
+            if r2 > header_row or c1 != c2:
+                problems.append(Problem(Severity.ERROR, "merged_header", _loc(sheet, raw, header_row, col, touched[0]),
+                                        {"range": span}))
+            continue
+        if c1 == c2:
+            problems.append(Problem(Severity.WARNING, "merged_fill_down", _loc(sheet, raw, r1, col, c1),
+                                    {"range": span, "first": r1, "last": r2}))
+            for r in range(r1 + 1, r2 + 1):
+                fill_down[(r, c1)] = r1
+        else:
+            problems.append(Problem(Severity.ERROR, "merged_cell", _loc(sheet, raw, r1, col, touched[0]),
+                                    {"range": span}))
+            reported.update((r, c) for r in range(r1, r2 + 1) for c in touched)
+    return fill_down, reported
+
+
+def _parse_settings(raw: RawSheet, out: _Parsed, epoch: dt.datetime) -> None:
+    """The key-value settings sheet: parameter name in column A, value in column B."""
+    sheet = SETTINGS
+    meta = SheetMeta(name=raw.name)
+    out.meta[sheet.key] = meta
+    seen: dict[str, tuple[int, Any]] = {}
+    merged_rows: dict[int, str] = {}
+    for r1, c1, r2, c2 in raw.merged:
+        # a value merged across B:D is harmless; a merge down column A or B gives one value to several rows
+        if c1 <= 2 and (r1 != r2 or c1 == 1):
+            span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
+            for r in range(r1, r2 + 1):
+                merged_rows.setdefault(r, span)
+    for row_number, values in raw.rows:
+        name = values[0] if values else None
+        value = values[1] if len(values) > 1 else None
+        if _is_blank(name):
+            if not _is_blank(value) and row_number not in merged_rows:
+                out.problems.append(Problem(Severity.WARNING, "setting_without_name",
+                                            _loc(sheet, raw, row_number, None, 2), {"found": value}))
+            continue
+        if isinstance(name, str):
+            name = _NAME_COLON.sub("", name)  # "基准年度：", laid out as on a paper form
+        col = _match(sheet, name) if isinstance(name, str | int | float) else None
+        if col is None:
+            if normalize_name(name) not in _SETTINGS_HEADER_WORDS:
+                out.problems.append(Problem(Severity.WARNING, "unknown_setting", _loc(sheet, raw, row_number, None, 1),
+                                            {"found": _header_text(name)}))
+            continue
+        where = _loc(sheet, raw, row_number, col, 2, _header_text(name))
+        wrong_unit = _header_unit_problem(sheet, raw, row_number, 1, col, name)
+        if wrong_unit is not None:
+            out.problems.append(wrong_unit)
+        if row_number in merged_rows:
+            out.problems.append(Problem(Severity.ERROR, "merged_cell", where, {"range": merged_rows[row_number]}))
+            seen.setdefault(col.key, (row_number, BAD))
+            continue
+        if (row_number, 2) in raw.formula_no_value:
+            out.problems.append(Problem(Severity.ERROR, "formula_no_value", where, {}))
+            seen.setdefault(col.key, (row_number, BAD))
+            continue
+        scratch: list[Problem] = []
+        parsed = parse_cell(col, value, where, scratch, epoch)
+        if col.key in seen:
+            first_row, first_value = seen[col.key]
+            same = parsed is not BAD and first_value is not BAD and parsed == first_value
+            out.problems.append(Problem(Severity.WARNING if same else Severity.ERROR,
+                                        "duplicate_setting" if same else "conflicting_setting", where,
+                                        {"key": col.key, "other": first_row}))
+            continue
+        out.problems.extend(scratch)
+        seen[col.key] = (row_number, parsed)
+        meta.columns.setdefault(col.key, (2, _header_text(name)))
+        if parsed is not BAD and parsed is not None:
+            out.settings[col.key] = parsed
+    if normalize_name(raw.name) == normalize_name(sheet.label_zh):  # a Chinese workbook: a blank name reads as 方案
+        for col in sheet.columns:
+            if col.default_zh is not None and col.key not in out.settings:
+                out.settings[col.key] = col.default_zh
+    for col in sheet.columns:
+        if col.required and col.key not in seen:
+            out.problems.append(Problem(Severity.ERROR, "missing_setting",
+                                        Location(sheet=sheet.key, sheet_name=raw.name, column=col.key),
+                                        {"key": col.key, "label_zh": col.label_zh}))
+    weights = [out.settings.get(k, SETTINGS.column(k).default) for k in WEIGHT_KEYS]
+    if all(w == 0 for w in weights):
+        rows = [seen[k][0] for k in WEIGHT_KEYS if k in seen]
+        weight_row = min(rows) if rows else None
+        out.problems.append(Problem(Severity.ERROR, "weights_all_zero",
+                                    _loc(sheet, raw, weight_row, None, 2 if weight_row else None), {}))
+
+
+def _spans(numbers: list[int], name: Callable[[int], str], most: int = 10) -> dict[str, str]:
+    """Sorted numbers as ranges, "2–11、15" / "2–11, 15" (or "B、D–F" with `name=column_letter`), the first
+    `most` of them."""
+    spans: list[tuple[int, int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], n)
+        else:
+            spans.append((n, n))
+    shown = [name(a) if a == b else f"{name(a)}–{name(b)}" for a, b in spans[:most]]
+    more = len(spans) > most
+    return {"zh": "、".join(shown) + ("……" if more else ""), "en": ", ".join(shown) + (", …" if more else "")}
+
+
+def _warn_hidden_rows_and_columns(sheet: Sheet, raw: RawSheet, problems: list[Problem]) -> None:
+    """Hidden rows and columns that hold values are read like any other; say so, as for a hidden sheet,
+    since the person checking the sheet on screen does not see them (a filter, a collapsed group)."""
+    if not raw.hidden_rows and not raw.hidden_columns:
+        return
+    where = Location(sheet=sheet.key, sheet_name=raw.name)
+    rows = [r for r, values in raw.rows if r in raw.hidden_rows and not all(_is_blank(v) for v in values)]
+    if rows:
+        problems.append(Problem(Severity.WARNING, "hidden_rows", where, {"rows": _spans(rows, str), "count": len(rows)}))
+    columns = sorted(c for c in raw.hidden_columns
+                     if any(c <= len(values) and not _is_blank(values[c - 1]) for _, values in raw.rows))
+    if columns:
+        problems.append(Problem(Severity.WARNING, "hidden_columns", where,
+                                {"columns": _spans(columns, column_letter), "count": len(columns)}))
+
+
+def is_results_sheets(names: Iterable[str]) -> bool:
+    """True when sheets of these names are those of a results workbook (`quota-opt run`'s summary or
+    allocation sheet, in either language), which a clerk may give where a scenario is expected."""
+    from quota_opt.core.results_schema import ALLOCATION, SUMMARY
+
+    wanted = {normalize_name(n) for s in (SUMMARY, ALLOCATION) for n in (s.key, s.label_zh, s.label_en)}
+    return any(normalize_name(n) in wanted for n in names)
+
+
+def parse_workbook(raw: RawWorkbook) -> _Parsed:
+    """Stage 1: typed records per sheet, with every cell-level problem noted."""
+    out = _Parsed()
+    found = out.found
+    for raw_sheet in raw.sheets:
+        sch = find_sheet(raw_sheet.name)
+        if sch is None:
+            if normalize_name(raw_sheet.name) not in IGNORED_SHEETS:
+                out.problems.append(Problem(Severity.WARNING, "unknown_sheet",
+                                            Location(sheet_name=raw_sheet.name), {}))
+            continue
+        if sch.key in found:
+            out.problems.append(Problem(Severity.ERROR, "duplicate_sheet",
+                                        Location(sheet=sch.key, sheet_name=raw_sheet.name),
+                                        {"other": found[sch.key].name, "key": sch.key}))
+            continue
+        found[sch.key] = raw_sheet
+        if raw_sheet.hidden:
+            out.problems.append(Problem(Severity.WARNING, "hidden_sheet",
+                                        Location(sheet=sch.key, sheet_name=raw_sheet.name), {}))
+        _warn_hidden_rows_and_columns(sch, raw_sheet, out.problems)
+    if not found:
+        if is_results_sheets([s.name for s in raw.sheets]):  # a results workbook given for a scenario
+            out.problems = [Problem(Severity.ERROR, "results_not_scenario", Location(), {})]
+            return out
+        names = ", ".join(f'"{s.name}"' for s in raw.sheets[:10]) or "—"
+        out.problems.append(Problem(Severity.ERROR, "empty_workbook", Location(), {"found": names}))
+        return out
+    for sch in SHEETS:
+        sheet_read = found.get(sch.key)
+        if sheet_read is None:
+            if sch.required:
+                out.problems.append(Problem(Severity.ERROR, "missing_sheet", Location(sheet=sch.key),
+                                            {"key": sch.key, "label_zh": sch.label_zh}))
+            continue
+        if sch.kind == "keyvalue":
+            _parse_settings(sheet_read, out, raw.epoch)
+        else:
+            _parse_table(sch, sheet_read, out, raw.epoch)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-sheet checks
+# --------------------------------------------------------------------------------------------
+
+
+def _err(problems: list[Problem], code: str, where: Location, **params: Any) -> None:
+    problems.append(Problem(Severity.ERROR, code, where, params))
+
+
+def _warn(problems: list[Problem], code: str, where: Location, **params: Any) -> None:
+    problems.append(Problem(Severity.WARNING, code, where, params))
+
+
+def _present(v: Any) -> bool:
+    if v is None or v is BAD or v is pd.NA:
+        return False
+    return not (isinstance(v, float) and math.isnan(v))
+
+
+def _key_text(sheet: Sheet, keys: Iterable[str], values: Iterable[Any]) -> dict[str, str]:
+    pairs = [(k, v) for k, v in zip(keys, values, strict=True) if _present(v)]
+    zh = "、".join(f"{sheet.column(k).label_zh} {v}" for k, v in pairs)
+    en = ", ".join(f"{k} {v}" for k, v in pairs)
+    return {"zh": zh, "en": en}
+
+
+def known_preview(ids: set[str]) -> str:
+    """The first ids of a referenced sheet, sorted, for a message naming an unknown one: "A, B, C, …"."""
+    shown = sorted(ids)[:8]
+    text = ", ".join(shown) if shown else "—"
+    return text + (", …" if len(ids) > len(shown) else "")
+
+
+def check_scenario(sc: Scenario, *, records_sound: bool = True) -> list[Problem]:
+    """Stage 2: checks between records and sheets.
+
+    Works on partial data: cells that failed stage 1 are blank here and are skipped. Checks that
+    need sound records (actuals against their project, variants, supply limits) run only when
+    `records_sound` (no stage-1 errors) and no error was found before them.
+    """
+    problems: list[Problem] = []
+    s = sc.settings
+    _check_unique(sc, problems)
+    ids = {
+        "districts": {v for v in sc.districts["district_id"] if _present(v)},
+        "platforms": {v for v in sc.platforms["platform_id"] if _present(v)},
+        "chains": {v for v in sc.chains["chain_id"] if _present(v)},
+        "projects": {v for v in sc.projects["project_id"] if _present(v)},
+    }
+    # a sheet whose ids could not be read (empty, no header, id column missing: reported already) is not checked
+    # against, or every reference to it would be reported as unknown too
+    present_sheets = {s_.key for s_ in SHEETS}
+    if sc.meta:
+        present_sheets = {k for k, m in sc.meta.items() if SHEETS_BY_KEY[k].id_column in (None, *m.columns)}
+    for sch in SHEETS:
+        if sch.kind != "table" or (sc.meta and sch.key not in sc.meta):
+            continue
+        df = sc.table(sch.key)
+        for col in sch.columns:
+            if not col.ref or col.ref not in ids or col.ref not in present_sheets:
+                continue
+            known = ids[col.ref]
+            for value, row in zip(df[col.key], df[ROW], strict=True):
+                values = value if col.type is ColumnType.ID_LIST and isinstance(value, tuple) else (value,)
+                for v in dict.fromkeys(values):
+                    if _present(v) and v not in known:
+                        _err(problems, "unknown_reference", sc.loc(sch.key, row, col.key), found=v, ref=col.ref,
+                             ref_label=SHEETS_BY_KEY[col.ref].label_zh, known=known_preview(known))
+    platform_district: dict[Any, Any] = {}
+    for pid, did in zip(sc.platforms["platform_id"], sc.platforms["district_id"], strict=True):
+        if _present(pid):
+            platform_district.setdefault(pid, did)
+    for pid, did, row in zip(sc.projects["platform_id"], sc.projects["district_id"], sc.projects[ROW], strict=True):
+        home = platform_district.get(pid) if _present(pid) else None
+        if _present(did) and did in ids["districts"] and _present(home) and home != did:
+            _err(problems, "platform_district_mismatch", sc.loc("projects", row, "platform_id"),
+                 platform=pid, platform_district=home, found=did)
+    if not isinstance(s.base_year, int) or s.base_year <= 0:
+        return problems  # no usable base year (its problem is reported): nothing to check years against
+    _check_years(sc, ids["districts"], problems)
+    if not records_sound or any(p.is_error for p in problems):
+        return problems
+    _check_actuals(sc, problems)
+    from quota_opt.input.variants import check_variants
+
+    problems.extend(check_variants(sc))
+    if any(p.is_error for p in problems):
+        return problems
+    # supply limits and mandatory projects need the derived data; only when the records are sound
+    from quota_opt.prepare import supply_limit_problems
+
+    problems.extend(supply_limit_problems(sc))
+    return problems
+
+
+def _check_unique(sc: Scenario, problems: list[Problem]) -> None:
+    for sch in SHEETS:
+        if sch.kind != "table" or not sch.primary_key:
+            continue
+        df = sc.table(sch.key)
+        first: dict[tuple[Any, ...], Any] = {}
+        # ids that differ only in case or spaces ("P01", "p01", "P 01") look the same to the person filling the
+        # sheet, and Excel's lookups and Remove Duplicates treat them as one: the key as typed, by loose form
+        loose_first: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+        required_keys = [k for k in sch.primary_key if sch.column(k).required]
+        at = {k: i for i, k in enumerate(sch.primary_key)}
+        column = sch.primary_key[0] if len(sch.primary_key) == 1 else required_keys[0]
+        for rec in df[[*sch.primary_key, ROW]].itertuples(index=False, name=None):
+            key, row = tuple(rec[:-1]), rec[-1]
+            if not all(_present(key[at[k]]) for k in required_keys):
+                continue
+            norm = tuple(v if _present(v) else None for v in key)
+            loose = tuple(_loose_id(v) for v in norm)
+            if norm in first:
+                _err(problems, "duplicate_id", sc.loc(sch.key, row, column),
+                     key_text=_key_text(sch, sch.primary_key, key), other=first[norm])
+            elif loose in loose_first:
+                other_key, other_row = loose_first[loose]
+                _err(problems, "near_duplicate_id", sc.loc(sch.key, row, column),
+                     key_text=_key_text(sch, sch.primary_key, key),
+                     other_text=_key_text(sch, sch.primary_key, other_key), other=other_row)
+            else:
+                first[norm] = row
+                loose_first[loose] = (key, row)
+
+
+def _loose_id(value: Any) -> Any:
+    """An id compared as a person reads it: case and spaces ignored ("P 01" ~ "p01")."""
+    return re.sub(r"\s+", "", value).casefold() if isinstance(value, str) else value
+
+
+def _check_years(sc: Scenario, districts: set[str], problems: list[Problem]) -> None:
+    s = sc.settings
+    first_year, last_year = s.base_year, s.last_year
+    horizon = set(s.years)
+    for key in ("district_quotas", "city_quotas"):
+        df = sc.table(key)
+        for year, row in zip(df["year"], df[ROW], strict=True):
+            if _present(year) and int(year) not in horizon:
+                _warn(problems, "year_outside_horizon", sc.loc(key, row, "year"), found=int(year),
+                      first=first_year, last=last_year)
+    dq_meta = sc.meta.get("district_quotas")
+    if dq_meta is not None or not sc.meta:
+        dq = sc.district_quotas
+        have = {(int(y), d) for y, d in zip(dq["year"], dq["district_id"], strict=True) if _present(y) and _present(d)}
+        for d in sorted(districts):
+            for y in s.years:
+                if (y, d) not in have:
+                    _err(problems, "quota_missing", Location(sheet="district_quotas",
+                                                             sheet_name=dq_meta.name if dq_meta else None),
+                         district=d, year=y)
+    cq_meta = sc.meta.get("city_quotas")
+    if cq_meta is not None or not sc.meta:
+        city_years = {int(y) for y in sc.city_quotas["year"] if _present(y)}
+        for y in s.years:
+            if y not in city_years:
+                _warn(problems, "city_quota_missing",
+                      Location(sheet="city_quotas", sheet_name=cq_meta.name if cq_meta else None), year=y)
+    # a project with an actuals row is supplied: its window is history (a rollover keeps it as typed), not checked
+    supplied = set(sc.actuals["project_id"].dropna())
+    for pid, earliest, latest, row in sc.projects[["project_id", "earliest_year", "latest_year", ROW]].itertuples(
+            index=False, name=None):
+        if pid in supplied:
+            continue
+        e = int(earliest) if _present(earliest) else first_year
+        la = int(latest) if _present(latest) else last_year
+        if e > la:
+            # at the year that was typed: a blank earliest year is the base year, not the mistake
+            column = "earliest_year" if _present(earliest) else "latest_year"
+            _err(problems, "window_inverted", sc.loc("projects", row, column), earliest=e, latest=la)
+        elif max(e, first_year) > min(la, last_year):
+            column = "earliest_year" if e > last_year else "latest_year"
+            _warn(problems, "window_outside_horizon", sc.loc("projects", row, column),
+                  earliest=e, latest=la, first=first_year, last=last_year)
+    for year, row in zip(sc.actuals["year"], sc.actuals[ROW], strict=True):
+        if _present(year) and int(year) > last_year:
+            _err(problems, "actual_year_after_horizon", sc.loc("actuals", row, "year"), found=int(year),
+                 last=last_year)
+
+
+def _check_actuals(sc: Scenario, problems: list[Problem]) -> None:
+    """Each actuals row supplies its project's whole land and energy demand."""
+    if sc.actuals.empty:
+        return
+    proj = sc.projects.drop_duplicates("project_id").set_index("project_id", drop=False)
+    land_cols = ["land_district_quota", "land_provincial_pool", "land_stock", "land_province_request"]
+    energy_cols = ["energy_district", "energy_city_pool"]
+    for rec in sc.actuals.to_dict("records"):
+        pid, row = rec["project_id"], rec[ROW]
+        if not _present(pid) or pid not in proj.index:
+            continue
+        land = sum(float(rec[c]) for c in land_cols if _present(rec[c]))
+        demand = cast(float, proj.at[pid, "land_demand"])
+        if _present(demand) and abs(land - float(demand)) > 0.01 + 1e-6 * float(demand):
+            _err(problems, "actual_land_mismatch", sc.loc("actuals", row, "land_district_quota"),
+                 found=_shown(round(land, 2)), expected=_shown(round(float(demand), 2)), project=pid)
+        energy = sum(float(rec[c]) for c in energy_cols if _present(rec[c]))
+        e_demand = cast(float, proj.at[pid, "energy_demand"])
+        if _present(e_demand) and abs(energy - float(e_demand)) > 0.5 + 1e-6 * float(e_demand):
+            _err(problems, "actual_energy_mismatch", sc.loc("actuals", row, "energy_district"),
+                 found=_shown(round(energy, 1)), expected=_shown(round(float(e_demand), 1)), project=pid)
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------
+
+
+def scenario_from_parsed(parsed: _Parsed, raw: RawWorkbook | None = None) -> Scenario:
+    """A Scenario from stage-1 records (cells that could not be read become blanks, then defaults)."""
+    settings_values = {k: v for k, v in parsed.settings.items() if v is not None and v is not BAD}
+    settings_values.setdefault("base_year", 0)
+    settings = Settings(**settings_values)
+    frames = {}
+    unreadable = parsed.has_errors  # a cell that could not be read (BAD) always comes with an error
+    for sch in SHEETS:
+        if sch.kind != "table":
+            continue
+        records = parsed.tables.get(sch.key, [])
+        if unreadable:
+            records = [{k: (None if v is BAD else v) for k, v in r.items()} for r in records]
+        frames[sch.key] = normalize_table(sch.key, pd.DataFrame(records))
+    return Scenario(settings=settings, meta=parsed.meta,
+                    source_path=raw.path if raw else None, source_sha256=raw.sha256 if raw else None,
+                    districts=frames["districts"], platforms=frames["platforms"], chains=frames["chains"],
+                    district_quotas=frames["district_quotas"], city_quotas=frames["city_quotas"],
+                    projects=frames["projects"], actuals=frames["actuals"], variants=frames["variants"])
+
+
+def validate_workbook(path: str | Path, progress: Callable[[int], None] | None = None) -> ValidationReport:
+    """Read and check a scenario workbook; never raises for anything in the file itself.
+
+    Returns every problem found (errors and warnings, in sheet and row order) and, when there are
+    no errors, the Scenario. A file that cannot be opened gives a report with that one error.
+    """
+    path = Path(path)
+    try:
+        raw = read_workbook(path, progress=progress)
+    except InputError as exc:
+        return ValidationReport(problems=exc.problems, path=path)
+    parsed = parse_workbook(raw)
+    problems = list(parsed.problems)
+    scenario = None
+    if parsed.found:
+        scenario = scenario_from_parsed(parsed, raw)
+        problems.extend(check_scenario(scenario, records_sound=not parsed.has_errors))
+    report = ValidationReport(problems=_ordered(_dedupe(problems)), path=path)
+    if report.ok and scenario is not None:
+        scenario.warnings = report.warnings
+        report.scenario = scenario
+    return report
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    """Drop exact repeats (same code, place and parameters), keeping the first."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for p in problems:
+        key = (p.severity, p.code, p.where, tuple(sorted((k, repr(v)) for k, v in p.params.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+_SHEET_ORDER = {s.key: i for i, s in enumerate(SHEETS)}
+
+
+def _ordered(problems: list[Problem]) -> list[Problem]:
+    """Problems in reading order: the file, then sheet by sheet (schema order), row by row, column by column."""
+
+    def key(p: Problem) -> tuple[int, int, int, int]:
+        w = p.where
+        if w.sheet is None and w.sheet_name is None:
+            return (-1, 0, 0, 0)
+        sheet_pos = _SHEET_ORDER.get(w.sheet or "", len(_SHEET_ORDER))
+        col = 0
+        if w.cell:
+            letters = "".join(ch for ch in w.cell if ch.isalpha())
+            for ch in letters:
+                col = col * 26 + (ord(ch) - 64)
+        return (sheet_pos, 0 if w.row is None else 1, w.row or 0, col)
+
+    return sorted(problems, key=key)
+
+
+def read_scenario(path: str | Path, progress: Callable[[int], None] | None = None) -> Scenario:
+    """Read, validate and type a scenario workbook.
+
+    Returns the `Scenario` (its `warnings` hold what did not stop it); raises `InputError` listing
+    every error (and warning) when the workbook cannot be used.
+    """
+    report = validate_workbook(path, progress=progress)
+    if not report.ok or report.scenario is None:
+        raise InputError(report.problems)
+    return report.scenario

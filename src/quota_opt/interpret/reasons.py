@@ -1,0 +1,412 @@
+"""Why each project got what it got, decided from the solved plan.
+
+Pre-model reasons (not compliant, below the chain's standard, ...) come from `prepare`. For an
+eligible project the optimiser did not select, we look at what was left of every source it may
+draw on, in every year of its window, after the plan:
+- it fits nowhere: in the year closest to fitting, the land or energy it is short of is the sum of
+  what was left of each source it may use (district quota, stock, pools), so we name each with its
+  own amount left; the quota it lost to is the one of those whose lowest-scored funded project scored
+  least (that project's score is the one to beat). A quota no other project used that year was not
+  lost to anyone: the reason then says the quota is too small, not that it was out-competed;
+- a layout misfit or first-report violator that would fit with city-level resources gets the
+  policy reason (三(一), 四(一)): its district's own quota or budget was not enough;
+- it fits only with a request to the province: the request penalty outweighed its value;
+- it fits outright: left out within the solver's optimality tolerance (gap).
+A selected project says what funded it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from quota_opt.core.reason_texts import reason_text
+from quota_opt.core.results_schema import amount_text
+from quota_opt.interpret.plan import Plan
+from quota_opt.solve.formulation import Formulation
+
+_TOL = 1e-6
+
+# reason codes decided after the model
+OUTCOMPETED = "outcompeted"
+MISFIT_DISTRICT_SHORT = "misfit_district_short"
+PLATFORM_FULL = "platform_full"
+REQUEST_NOT_WORTH = "request_not_worth"
+WITHIN_GAP = "within_gap"
+QUOTA_SHORT = "quota_short"
+SELECTED = "selected"
+ACTUAL = "actual"
+
+# Each quota's one name (zh, en), keyed by the model's constraint: the left-out reasons, explain's thresholds, the
+# shadow prices sheet and the infeasibility report all name a quota from here, so a reader meets one name for it.
+# The names are the quota sheets' labels (schema.py) in the policy's words (五(一) 新增建设用地计划指标), with the
+# district-level ones marked 区县 / district.
+QUOTA_NAMES = {
+    "district_land_quota": ("区县新增建设用地计划指标", "district new-land quota"),
+    "stock_inventory": ("可盘活存量土地", "revitalisable stock land"),
+    "provincial_reward_pool": ("省重大产业奖励指标", "provincial reward quota"),
+    "province_request_cap": ("可向省争取指标上限", "province request cap"),
+    "district_energy_budget": ("区县能耗指标", "district energy budget"),
+    "city_energy_pool": ("市级统筹能耗指标", "city energy pool"),
+    "platform_land_capacity": ("平台用地容量", "platform land capacity"),
+}
+# the quota a reason names (its `binding`, kept in the results workbook's reason_params) -> its constraint above
+BINDING_QUOTA = {"district_land_quota": "district_land_quota", "stock": "stock_inventory",
+                 "provincial_pool": "provincial_reward_pool", "province_request": "province_request_cap",
+                 "district_energy": "district_energy_budget", "city_energy_pool": "city_energy_pool",
+                 "platform": "platform_land_capacity"}
+
+# who took the quota: higher-scored projects, or lower-scored ones that fit where this larger project does not
+RIVALS = {
+    True: ("已安排给得分更高的项目（最低入选得分 {needed:.4f}，项目 {rival}；本项目得分 {score:.4f}）",
+           "went to higher-scored projects (lowest funded score {needed:.4f}, project {rival}; this project "
+           "{score:.4f})"),
+    False: ("已安排给合计价值更高的其他项目（其中项目 {rival} 得分 {needed:.4f}，低于本项目的 {score:.4f}，但所需较少）",
+            "went to other projects worth more together (among them project {rival}, scored {needed:.4f}, below "
+            "this project's {score:.4f}, but needing less)"),
+}
+
+POST_REASONS: dict[str, tuple[str, str]] = {
+    OUTCOMPETED: (
+        "竞争未获安排：{year}年项目可用的{kind}仅剩 {left} {unit}（{parts}），不足项目所需 {need} {unit}；{quota}{rivals}。"
+        "五(一)：按投资规模、亩均产值等因素优先保障。",
+        "Out-competed: in {year} the {kind} it may use had only {left} {unit} left ({parts}), short of the {need} {unit} "
+        "needed; the {quota} {rivals}. Clause 5(1): priority by investment scale, output per mu and similar.",
+    ),
+    QUOTA_SHORT: (
+        "{year}年项目可用的{kind}仅剩 {left} {unit}（{parts}），不足项目所需 {need} {unit}；当年没有其他项目使用这些指标，"
+        "即使全部用于本项目也不够。",
+        "In {year} the {kind} it may use had only {left} {unit} left ({parts}), short of the {need} {unit} needed; no "
+        "other project drew on these quotas that year: they are too small for it, not taken by others.",
+    ),
+    MISFIT_DISTRICT_SHORT: (
+        "{why}，不能使用市级统筹资源（省奖励指标、向省争取、市级统筹能耗；三(一)、四(一)），而{year}年可用的{kind}仅剩 "
+        "{left} {unit}（{parts}），不足项目所需 {need} {unit}。",
+        "{why}, so it may not draw on city-level resources (provincial pool, province request, city energy pool; "
+        "clauses 3(1), 4(1)), and the {kind} it may use in {year} was only {left} {unit} ({parts}), short of the "
+        "{need} {unit} needed.",
+    ),
+    PLATFORM_FULL: (
+        "{quota}仅剩 {left} 亩，不足项目所需 {need} 亩（二(三)）。",
+        "The {quota} had only {left} mu left, short of the {need} mu needed (clause 2(3)).",
+    ),
+    REQUEST_NOT_WORTH: (
+        "只有向省争取 {request} 亩指标才能安排，按参数设置每亩代价 {penalty} 分，高于项目价值（五(一)：向省争取为最后手段）。",
+        "It could be supplied only by requesting {request} mu from the province, at a penalty of {penalty} points per mu, "
+        "more than the project is worth (clause 5(1): a request to the province is the last resort).",
+    ),
+    WITHIN_GAP: (
+        "资源尚有余量，但在求解精度（最优性间隙 {gap}）范围内未被安排；可缩小最优性间隙后重新求解。",
+        "Resources were left, but it was left out within the solver's optimality tolerance (gap {gap}); "
+        "solve with a smaller gap to settle it.",
+    ),
+    SELECTED: (
+        "{year}年供地 {land_fmt} 亩：{sources}。能耗 {energy_fmt} 吨标准煤：{esources}。",
+        "Supplied {land_fmt} mu in {year}: {sources}. Energy {energy_fmt} tce: {esources}.",
+    ),
+    ACTUAL: (
+        "已于{year}年实际供地 {land_fmt} 亩（执行数据，固定）：{sources}。",
+        "Actually supplied {land_fmt} mu in {year} (actuals, fixed): {sources}.",
+    ),
+}
+
+SOURCE_WORDS = {
+    "land_district_quota": ("区县指标", "district quota"),
+    "land_provincial_pool": ("省奖励指标", "provincial pool"),
+    "land_stock": ("存量土地", "stock land"),
+    "land_province_request": ("向省争取", "province request"),
+    "energy_district": ("区县能耗", "district budget"),
+    "energy_city_pool": ("市级统筹能耗", "city energy pool"),
+}
+
+
+def _fmt(x: float, digits: int = 1) -> str:
+    """An amount left or needed, as outputs.amount_text gives it: one the unit's format would show as 0 though it
+    is not (0.04 mu) keeps the decimals it needs, so a reason never says only 0 was left when some was."""
+    return amount_text(x, digits)
+
+
+@dataclass
+class Headroom:
+    """What each source had left after the plan, per district and year (mu or tce)."""
+
+    district_land: np.ndarray
+    stock: np.ndarray
+    pool: np.ndarray
+    request: np.ndarray
+    district_energy: np.ndarray
+    city_energy: np.ndarray
+    platform: dict[str, float]
+
+
+def headroom(plan: Plan, form: Formulation) -> Headroom:
+    prep = form.prep
+    D, T = len(prep.districts), len(prep.years)
+    led = plan.ledger
+    left_land = (led["lapsed"] + led["closing"]).to_numpy().reshape(D, T)
+    if prep.scenario.settings.carryover_allowed:
+        # quota left at t may still be needed later: only the least slack from t on is truly free
+        cum_free = np.cumsum(led["lapsed"].to_numpy().reshape(D, T), axis=1) + led["closing"].to_numpy().reshape(D, T)
+        left_land = np.minimum.accumulate(cum_free[:, ::-1], axis=1)[:, ::-1]
+    avail = prep.stock_initial[:, None] + np.cumsum(prep.stock_added, axis=1)
+    used = np.cumsum(led["stock_used"].to_numpy().reshape(D, T), axis=1)
+    stock_free = np.minimum.accumulate((avail - used)[:, ::-1], axis=1)[:, ::-1]
+    city = plan.city
+    dy = plan.district_year
+    energy_left = (dy["energy_budget"] - dy["energy_district"]).to_numpy().reshape(D, T)
+    a = plan.allocation
+    platform_left = {}
+    for k, cap in prep.platform_capacity.items():
+        on = a[(a["platform_id"] == k) & (a["status"] == "selected")]
+        platform_left[k] = cap - float(on["land_demand"].sum())
+    return Headroom(
+        district_land=np.maximum(left_land, 0.0),
+        stock=np.maximum(stock_free, 0.0),
+        pool=np.maximum((city["provincial_reward_quota"] - city["provincial_pool_used"]).to_numpy(), 0.0),
+        request=np.maximum((city["province_request_cap"] - city["province_request"]).to_numpy(), 0.0),
+        district_energy=np.maximum(energy_left, 0.0),
+        city_energy=np.maximum((city["city_energy_pool"] - city["city_energy_pool_used"]).to_numpy(), 0.0),
+        platform=platform_left,
+    )
+
+
+def assign_reasons(*, result_plan: Plan, form: Formulation, x: np.ndarray, gap: float | None = None) -> None:
+    """Fill `reason_code`, `reason_zh` and `reason_en` of every project in the plan's allocation (in place)."""
+    plan = result_plan
+    prep = form.prep
+    a = plan.allocation
+    room = headroom(plan, form)
+    d_index = {d: i for i, d in enumerate(prep.districts)}
+    codes: list[str] = []
+    zh: list[str] = []
+    en: list[str] = []
+    details: list[dict[str, Any]] = []
+    ctx = _Context.of(prep, a[a["status"] == "selected"])
+    for rec in cast(list[dict[str, Any]], a.to_dict("records")):
+        if rec["status"] == "actual":
+            code, params = ACTUAL, _funded_params(rec)
+        elif rec["status"] == "selected":
+            code, params = SELECTED, _funded_params(rec)
+        elif not rec["eligible"]:
+            code, params = str(rec["reason_code"]), dict(rec["reason_params"] or {})
+            if code == "already_supplied":
+                params["year"] = rec["year"]
+        else:
+            code, params = _why_not(rec, prep, room, d_index, ctx, gap)
+        codes.append(code)
+        details.append(params)
+        zh.append(render_reason(code, params, "zh"))
+        en.append(render_reason(code, params, "en"))
+    a["reason_code"] = codes
+    a["reason_params"] = cast(list[Any], details)  # dicts, as an object column
+    a["reason_zh"] = zh
+    a["reason_en"] = en
+
+
+def render_reason(code: str, params: dict[str, Any], lang: str) -> str:
+    if code in POST_REASONS:
+        zh, en = POST_REASONS[code]
+        fill = dict(params)
+        for k in ("quota", "why", "unit", "kind", "parts"):  # kept as {zh, en}: pick the reader's language
+            if isinstance(fill.get(k), dict):
+                fill[k] = fill[k][lang]
+        if code in (SELECTED, ACTUAL):
+            fill["sources"] = _source_text(params.get("land", {}), lang) or ("—" if lang == "zh" else "none")
+            fill["esources"] = _source_text(params.get("energy_parts", {}), lang, digits=0) or (
+                "无" if lang == "zh" else "none")
+        if code == PLATFORM_FULL:  # named here, not kept in reason_params, so older results workbooks read the same
+            fill["quota"] = quota_words("platform", params["platform"], params["platform"], lang)
+        if code == OUTCOMPETED:
+            rivals = RIVALS[fill["needed"] > fill["score"]][0 if lang == "zh" else 1]
+            fill["rivals"] = rivals.format(**fill)
+        return (zh if lang == "zh" else en).format(**fill)
+    return reason_text(code, params, lang)
+
+
+def _source_text(parts: dict[str, float], lang: str, digits: int = 1) -> str:
+    sep = "、" if lang == "zh" else ", "
+    unit = (" 亩" if digits else " 吨标准煤") if lang == "zh" else (" mu" if digits else " tce")
+    items = [f"{SOURCE_WORDS[k][0 if lang == 'zh' else 1]} {amount_text(v, digits)}{unit}" for k, v in parts.items()
+             if v > _TOL]  # an amount below the format's last digit is not said to be 0
+    return sep.join(items)
+
+
+def _funded_params(rec: dict[str, Any]) -> dict[str, Any]:
+    land = {k: float(rec[k]) for k in ("land_district_quota", "land_provincial_pool", "land_stock",
+                                       "land_province_request")}
+    energy = {k: float(rec[k]) for k in ("energy_district", "energy_city_pool")}
+    return {"year": int(rec["year"]) if not pd.isna(rec["year"]) else "—", "land": land, "energy_parts": energy,
+            "land_fmt": amount_text(sum(land.values()), 1), "energy_fmt": amount_text(sum(energy.values()), 0)}
+
+
+_CANDIDATE_FIELDS = ("window_first", "window_last", "may_stock", "may_pool", "may_request", "may_city_energy",
+                     "first_report_ok")
+
+
+@dataclass
+class _Context:
+    """Lookups shared by every unfunded project's reason: the candidates' fields by project, district names,
+    and the selected projects (lowest score first) as arrays."""
+
+    candidates: dict[Any, dict[str, Any]]
+    district_names: dict[str, str]
+    selected: dict[str, np.ndarray]
+    lowest: dict[tuple[int, str | None, str], tuple[float, str] | None]
+
+    @classmethod
+    def of(cls, prep: Any, selected: pd.DataFrame) -> _Context:
+        c = prep.candidates
+        d = prep.scenario.districts
+        s = selected.sort_values(["score", "project_id"])
+        cols = ("year", "district_id", "score", "project_id", *USED_COLUMN.values())
+        return cls(candidates=c[list(_CANDIDATE_FIELDS)].to_dict("index"),
+                   district_names={str(k): str(v) for k, v in zip(d["district_id"], d["name"], strict=True)},
+                   selected={k: s[k].to_numpy() for k in cols}, lowest={})
+
+    def lowest_funded(self, year: int, district: str | None, used_col: str) -> tuple[float, str] | None:
+        """(score, project id) of the lowest-scored selected project that drew on `used_col` in `year` (in
+        `district`, or anywhere when None); None when no project did."""
+        key = (year, district, used_col)
+        if key not in self.lowest:
+            s = self.selected
+            on = (s["year"] == year) & (s[used_col] > _TOL)
+            if district is not None:
+                on &= s["district_id"] == district
+            hit = np.flatnonzero(on)
+            self.lowest[key] = None if not len(hit) else (float(s["score"][hit[0]]), str(s["project_id"][hit[0]]))
+        return self.lowest[key]
+
+
+def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, int], ctx: _Context,
+             gap: float | None) -> tuple[str, dict[str, Any]]:
+    d = d_index[rec["district_id"]]
+    years = prep.years
+    cand = ctx.candidates[rec["project_id"]]
+    t0, t1 = years.index(int(cand["window_first"])), years.index(int(cand["window_last"]))
+    land, energy = float(rec["land_demand"]), float(rec["energy_demand"])
+    plat = rec["platform_id"]
+    if plat in room.platform and room.platform[plat] + _TOL < land:
+        return PLATFORM_FULL, {"platform": plat, "left": _fmt(room.platform[plat]), "need": _fmt(land),
+                               "binding": "platform"}
+    best: tuple[float, int, str] | None = None
+    fits_with_request = None
+    for t in range(t0, t1 + 1):
+        own = room.district_land[d, t] + (room.stock[d, t] if cand["may_stock"] else 0.0)
+        city_land = (room.pool[t] if cand["may_pool"] else 0.0)
+        request = room.request[t] if cand["may_request"] else 0.0
+        e_own = room.district_energy[d, t]
+        e_city = room.city_energy[t] if cand["may_city_energy"] else 0.0
+        land_ok = own + city_land + _TOL >= land
+        land_ok_req = own + city_land + request + _TOL >= land
+        energy_ok = e_own + e_city + _TOL >= energy
+        if land_ok and energy_ok:
+            return WITHIN_GAP, {"gap": "—" if gap is None else f"{gap:.3%}"}
+        if land_ok_req and energy_ok and fits_with_request is None:
+            fits_with_request = land - own - city_land
+        # how close to fitting: the smaller relative shortfall wins
+        land_short = max(0.0, land - (own + city_land + request)) / max(land, _TOL)
+        energy_short = max(0.0, energy - (e_own + e_city)) / max(energy, _TOL) if energy > 0 else 0.0
+        closeness = land_short + energy_short
+        if best is None or closeness < best[0]:
+            best = (closeness, t, "land" if land_short >= energy_short else "energy")
+    if fits_with_request is not None:
+        return REQUEST_NOT_WORTH, {"request": _fmt(fits_with_request),
+                                   "penalty": f"{prep.scenario.settings.province_request_penalty:g}"}
+    assert best is not None
+    _, t, kind = best
+    year = years[t]
+    digits = 1 if kind == "land" else 0
+    district_name = ctx.district_names.get(rec["district_id"], str(rec["district_id"]))
+    # every source the project may draw on that year, with what the plan left of it: the shortfall is their sum
+    sources = [(key, left) for key, left, allowed in _sources(kind, room, d, t, cand) if allowed]
+    total = sum(left for _, left in sources)
+    parts = {lang: ("、" if lang == "zh" else ", ").join(
+        f"{quota_words(key, district_name, rec['district_id'], lang)} {_fmt(left, digits)}" for key, left in sources)
+        for lang in ("zh", "en")}
+    # the quota it lost to: of those sources, the one whose lowest-scored funded project scored least
+    rivals = [(low, key) for key, _ in sources
+              if (low := ctx.lowest_funded(year, None if key in CITY_LEVEL else rec["district_id"],
+                                           USED_COLUMN[key])) is not None]
+    lost_to = min(rivals, key=lambda r: (r[0][0], r[0][1])) if rivals else None  # ((score, project), quota)
+    binding = lost_to[1] if lost_to else sources[0][0]
+    params: dict[str, Any] = {
+        "year": year, "kind": _KIND_WORDS[kind], "unit": UNIT_WORDS[kind], "parts": parts,
+        "left": _fmt(total, digits), "need": _fmt(land if kind == "land" else energy, digits),
+        "score": float(rec["score"]), "binding": binding,
+        "quota": {lang: quota_words(binding, district_name, rec["district_id"], lang) for lang in ("zh", "en")},
+        "district_id": None if binding in CITY_LEVEL else rec["district_id"],
+    }
+    if not rec["city_eligible"]:
+        params["why"] = {lang: _misfit_clause(bool(rec["fits_layout"]), bool(cand["first_report_ok"]), lang)
+                         for lang in ("zh", "en")}
+        return MISFIT_DISTRICT_SHORT, params
+    if lost_to is None:
+        return QUOTA_SHORT, params
+    (needed, rival), _ = lost_to
+    params.update(needed=needed, rival=rival)
+    return OUTCOMPETED, params
+
+
+# a reason's binding keys that name a city quota (the others name a district's, or a platform's)
+CITY_LEVEL = {"provincial_pool", "province_request", "city_energy_pool"}
+# the allocation column of the source a reason's binding key names
+USED_COLUMN = {"district_land_quota": "land_district_quota", "stock": "land_stock",
+                "provincial_pool": "land_provincial_pool", "province_request": "land_province_request",
+                "district_energy": "energy_district", "city_energy_pool": "energy_city_pool"}
+_KIND_WORDS = {"land": {"zh": "用地指标", "en": "land quota"}, "energy": {"zh": "能耗指标", "en": "energy quota"}}
+UNIT_WORDS = {"land": {"zh": "亩", "en": "mu"}, "energy": {"zh": "吨标准煤", "en": "tce"}}  # also explain's
+
+
+def _sources(kind: str, room: Headroom, d: int, t: int, cand: dict[str, Any]) -> list[tuple[str, float, bool]]:
+    """(quota key, amount left after the plan, may the project draw on it) for each source of land or energy."""
+    if kind == "land":
+        return [("district_land_quota", float(room.district_land[d, t]), True),
+                ("stock", float(room.stock[d, t]), bool(cand["may_stock"])),
+                ("provincial_pool", float(room.pool[t]), bool(cand["may_pool"])),
+                ("province_request", float(room.request[t]), bool(cand["may_request"]))]
+    return [("district_energy", float(room.district_energy[d, t]), True),
+            ("city_energy_pool", float(room.city_energy[t]), bool(cand["may_city_energy"]))]
+
+
+def quota_words(key: str, where_zh: str, where_en: str, lang: str) -> str:
+    """A quota's name for the reader (QUOTA_NAMES, by a reason's binding key), with whose it is: a district's after
+    its name (zh) or id (en), "西湖区区县能耗指标", "D03 district energy budget"; a platform's capacity with the
+    platform's id after the word platform, "平台 PA 用地容量", "platform PA land capacity"; the city's as it is.
+    The reasons, explain's thresholds and the infeasibility report all name a district's or platform's quota here."""
+    zh, en = QUOTA_NAMES[BINDING_QUOTA[key]]
+    name, where = (zh, where_zh) if lang == "zh" else (en, where_en)
+    if key in CITY_LEVEL:
+        return name
+    if key == "platform":
+        word = _PLATFORM_WORD[lang]
+        return f"{word} {where} {name.removeprefix(word).strip()}"
+    return f"{where}{name}" if lang == "zh" else f"{where} {name}"
+
+
+_PLATFORM_WORD = {"zh": "平台", "en": "platform"}  # how QUOTA_NAMES["platform_land_capacity"] opens
+
+
+def quota_in_year(key: str, lang: str, *, year: int | None, district: str | None = None,
+                  district_name: str | None = None, platform: str | None = None) -> str:
+    """`quota_words` with the year: a district's quota after the district and year, by its name in zh and its id
+    in en ("西湖区2026年区县新增建设用地计划指标", "D03 2026 district new-land quota"), the city's after the year
+    ("2026年市级统筹能耗指标", "2026 city energy pool"), a platform's capacity (over the horizon) without one.
+    Explain's thresholds and the infeasibility report name a quota here."""
+    if key == "platform":
+        return quota_words(key, str(platform), str(platform), lang)
+    name = quota_words(key, f"{district_name or district}{year}年", f"{district} {year}", lang)
+    if key not in CITY_LEVEL:
+        return name
+    return f"{year}年{name}" if lang == "zh" else f"{year} {name}"
+
+
+def _misfit_clause(fits: bool, first_ok: bool, lang: str) -> str:
+    parts = []
+    if not fits:
+        parts.append("项目不符合《布局导引》" if lang == "zh" else "The project does not fit the layout guide")
+    if not first_ok:
+        parts.append("项目违反首报首谈规定" if lang == "zh" else "the project broke the first-report rule")
+    return ("、" if lang == "zh" else " and ").join(parts)

@@ -1,0 +1,1 @@
+"""Output: the workbooks the product writes (results, comparison, template, annotated copy)."""

@@ -1,0 +1,425 @@
+"""One scenario, end to end in memory: prepare → build → ranking rule → solve → polish → explain.
+
+`run_scenario` never touches files (reading and writing are the CLI's and `io`'s business), so
+the same call serves the command line, the notebook, comparisons and sweeps.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quota_opt.core.errors import Location, Problem, Severity
+from quota_opt.core.scenario import Scenario
+from quota_opt.interpret.plan import Plan, interpret, kpis
+from quota_opt.prepare import Prepared, prepare
+from quota_opt.solve.decompose import (
+    BoundJob,
+    Combination,
+    Part,
+    district_losses,
+    district_pairs,
+    gains,
+    workers,
+)
+from quota_opt.solve.formulation import Formulation, build_formulation
+from quota_opt.solve.highs import (
+    MODEL_FORMATS,
+    Progress,
+    Solution,
+    SolveOptions,
+    Status,
+    fixed_lp,
+    relative_gap,
+    solve,
+    solver_version,
+)
+from quota_opt.solve.ranking import GreedyResult, ranking_rule
+from quota_opt.solve.start import StartResult, as_allocation, starting_allocation
+
+OBJECTIVE_SENTENCE = {
+    "priority": (
+        "方案尽可能多地供地，每亩按获得该亩的项目的综合得分计（投资规模、亩均产值、亩均税收、能效和平台评价按参数加权，"
+        "再乘以产业链政策权重），推迟一年供地的亩数打折计算，向省争取的每亩扣减代价。",
+        "The plan supplies as much land as it can, each mu counted at the score of the project that receives it "
+        "(investment, output per mu, tax per mu, energy efficiency and platform score, weighted as in the settings, "
+        "times the chain's policy weight); a mu supplied a year later counts a little less, and each mu requested "
+        "from the province costs a penalty.",
+    ),
+    "weighted_totals": (
+        "方案使安排项目的总投资、总产值、总税收、能效加权产值和平台加权用地占全部候选项目合计的份额（按参数加权）最大，"
+        "推迟供地打折，向省争取的每亩扣减代价。",
+        "The plan maximises the weighted shares of the candidates' total investment, output, tax, "
+        "energy-efficient output and well-rated platform land that it delivers; deferral is discounted and "
+        "each mu requested from the province costs a penalty.",
+    ),
+}
+
+
+@dataclass
+class RunOptions:
+    """How to solve. None means: take it from the scenario's settings."""
+
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+    threads: int | None = None
+    backend: str = "auto"
+    warm_start: bool = True
+    district_bound: bool = True  # prove a tighter bound district by district beside the solve (decompose.py)
+    shadow_prices: bool = True
+    progress: Callable[[Progress], None] | None = None
+    on_stage: Callable[[str], None] | None = None
+    highs_options: dict[str, Any] = field(default_factory=dict)
+
+
+BACKENDS = ("auto", "pyomo", "highs")
+
+
+def option_problems(*, time_limit_s: float | None = None, mip_gap: float | None = None, threads: int | None = None,
+                    backend: str | None = None, write_model: Path | None = None) -> list[Problem]:
+    """The solve options given on the command line (None: not given), checked before anything is read or solved.
+
+    The limits are those the settings sheet allows for the same settings (schema.SETTINGS: time limit in
+    (0, 86,400] s, gap in [0, 1], threads in [0, 256]), so an option is held to the rule its cell is; left to the
+    solver, a negative value ended in Pyomo's "Failed casting" and a time limit of 0 or a gap of 2 went through.
+    Returns one `bad_option` error per option that is out of bounds."""
+    from quota_opt.core.messages import expected_words
+    from quota_opt.core.schema import SETTINGS
+
+    problems = []
+
+    def bad(option: str, expected: dict[str, str], found: str) -> None:
+        problems.append(Problem(Severity.ERROR, "bad_option", Location(),
+                                {"option": option, "expected": expected, "found": found}))
+
+    for option, key, value in (("--time-limit", "time_limit_s", time_limit_s), ("--gap", "mip_gap", mip_gap),
+                               ("--threads", "threads", threads)):
+        if value is None:
+            continue
+        column = SETTINGS.column(key)
+        lo, hi = column.minimum, column.maximum
+        if (not math.isfinite(value) or (lo is not None and (value < lo or (column.minimum_exclusive and value <= lo)))
+                or (hi is not None and value > hi)):
+            bad(option, expected_words(column, full=True), f"{value:g}")
+    if backend is not None and backend not in BACKENDS:
+        bad("--backend", {"zh": "以下之一：" + "、".join(BACKENDS), "en": "one of: " + ", ".join(BACKENDS)},
+            f'"{backend}"')
+    if write_model is not None and write_model.suffix.lower() not in MODEL_FORMATS:
+        bad("--write-model", {"zh": "以 .mps 或 .lp 结尾的文件名", "en": "a file name ending in .mps or .lp"},
+            f'"{write_model}"')
+    return problems
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    prep: Prepared
+    form: Formulation
+    greedy: GreedyResult
+    solution: Solution
+    plan: Plan | None
+    kpis: dict[str, Any]
+    timings: dict[str, float]
+    shadow: pd.DataFrame | None = None
+    start_source: str = "ranking rule"  # which allocation the solver started from (heuristic.py)
+    improved_by: str | None = None  # what improved on the solver's allocation after it stopped (`recombine`,
+    # `pairs`): START_WORDS keys joined by " + "
+    lp_bound: float | None = None  # the LP relaxation's objective, when it was solved for the start
+    district_bound: float | None = None  # the Lagrangian bound proved district by district, when it was proved
+    infeasibility: Any = None  # quota_opt.interpret.infeasible.Conflicts when the scenario is infeasible
+    variant: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.solution.status in (Status.OPTIMAL, Status.FEASIBLE) and self.plan is not None
+
+    def summary(self, lang: str = "zh") -> dict[str, Any]:
+        """The `summary` sheet's rows (key → value)."""
+        import pyomo.version
+
+        from quota_opt import __version__
+
+        sol = self.solution
+        s = self.scenario.settings
+        greedy_obj = self.greedy.objective if self.greedy.feasible else None
+        obj = sol.objective
+        value_vs = None
+        if obj is not None and greedy_obj is not None and abs(greedy_obj) > 1e-9:
+            value_vs = (obj - greedy_obj) / abs(greedy_obj)
+        greedy_selected = int(np.round(self.form.block_values(self.greedy.x, "supply").sum()))
+        sentence = OBJECTIVE_SENTENCE[s.objective_mode][0 if lang == "zh" else 1]
+        from quota_opt.core.results_schema import status_word, termination_word
+
+        rows: dict[str, Any] = {
+            "scenario_name": s.scenario_name,
+            "variant": self.variant or "",
+            "status": status_word(sol.status.value, lang),
+            "termination": termination_word(sol.termination, lang),
+            "objective": obj,
+            "best_bound": sol.best_bound,
+            "gap": sol.gap,
+            "greedy_objective": greedy_obj,
+            "value_vs_ranking_rule": value_vs,
+            "greedy_projects_selected": greedy_selected,
+            "start_source": START_WORDS.get(self.start_source, (self.start_source,) * 2)[0 if lang == "zh" else 1],
+            "improved_by": ("；" if lang == "zh" else "; ").join(
+                START_WORDS[way][0 if lang == "zh" else 1] for way in self.improved_by.split(" + "))
+            if self.improved_by else "",
+            "lp_bound": self.lp_bound,
+            "district_bound": self.district_bound,
+            **self.kpis,
+            "objective_sentence": sentence,
+            "time_read_s": self.timings.get("read", 0.0),
+            "time_build_s": self.timings.get("prepare", 0.0) + self.timings.get("build", 0.0),
+            "time_solve_s": self.timings.get("solve", 0.0) + self.timings.get("polish", 0.0),
+            "time_explain_s": self.timings.get("explain", 0.0),
+            "time_write_s": self.timings.get("write", 0.0),
+            "model_columns": self.form.n_cols,
+            "model_rows": self.form.n_rows,
+            "backend": sol.backend,
+            "solver": sol.solver_version,
+            "quota_opt_version": __version__,
+            "pyomo_version": pyomo.version.version,
+            "python_version": platform.python_version(),
+            "input_file": self.scenario.source_path.name if self.scenario.source_path else "",
+            "input_sha256": self.scenario.source_sha256 or "",
+        }
+        return rows
+
+
+START_WORDS = {  # heuristic.StartResult.source, in the report's words
+    "ranking rule": ("排序法", "the ranking rule"),
+    "LP-guided": ("按线性松弛解排序的排序法", "the ranking rule ordered by the LP relaxation"),
+    "district split": ("按线性松弛分配市级指标后逐区求解", "each district solved alone, city pools shared as in the LP"),
+    "district neighbourhood": ("固定线性松弛解与逐区求解结果一致的项目后求解全市模型",
+                               "the whole city solved with each project fixed where the LP and the district split agree"),
+    "district combination": ("从各区求解所得方案中为每个区择一组合",
+                             "one plan per district, picked from those the district solves found"),
+    "district pairs": ("每次放开两个区、其余固定后重新求解", "two districts at a time re-solved, the others fixed"),
+}
+LP_SHARE = 0.25  # at most this share of the solve time goes to the LP relaxation behind the starting allocation
+SEARCH_SHARE = 0.98  # and the starting allocation, the district search included, ends at this share of it, on
+SEARCH_FROM_COLUMNS = 5_000  # models of more columns (measured with 25 s: at 6,230 columns the search ends at 9,633
+# where the MIP ended at 9,544, at 11,257 at 12,306 against 12,063; at 2,057 columns, with 7 s, the MIP is better:
+# 4,244 against 4,173). The whole-model MIP is then not run (`searched`): given the rest of the time (a tenth) after
+# the search, it never improved on the search's allocation, and its root overran its time limit (measured: 1000x13x5
+# and 1000x90x3, 25 s, its best 6,966 and 3,737 against the search's 12,149 and 9,653, 0.8 s over; 5000x90x5, 110 s
+# and 295 s, ended where it started, the second time 7 s over the 24 s it had, and HiGHS's root did not honour a
+# cancel either; its bound, 49,384, above the district bound, 49,186)
+DISTRICTS_FROM_COLUMNS = 1_000  # on models of more columns, the district bound runs beside the MIP (on one of its
+# threads) and the district pairs after it. On smaller ones the MIP on every thread proves its optimum soonest and
+# HiGHS's bound beats the district bound: on 120 projects (654 columns), 7 s, the MIP on two threads proved it in
+# 5.5 to 7 s (three runs); on one thread beside the bound it missed in one run of three (0.05%), and in the
+# benchmark of the time (7 s) in two of three (up to 0.56%)
+PAIRS_SHARE = 0.4  # of the MIP's time, when the district bound runs beside it: the district pairs after it
+# (run.pairs). Measured on 300 projects (2,057 columns), 7 s, three runs each: 0.25 → 4,236 on average;
+# 0.4 → 4,246; 0.55 → 4,247; without the pairs (and 1 s more) 4,235 in five runs, from 4,213 to 4,265. With
+# 8.5 s, seeds 1 to 3, two runs each: 0.8 gave 4,215, 3,327, 3,206 on average against 4,257, 3,361, 3,187 with 0.4
+# (the bound's MIPs, which share the MIP's time, then end short: fewer plans to recombine, a looser bound). The
+# district pairs on one thread in place of the MIP, for the same time beside the bound: 4,249, 3,361, 3,193
+# against 4,256, 3,352, 3,194 (two runs each), no better
+JOB_SHARE = 0.9  # the district bound beside the MIP gets this share of the MIP's time, so that the MIP ends last
+
+
+def solve_options(scenario: Scenario, options: RunOptions, warm: np.ndarray | None) -> SolveOptions:
+    s = scenario.settings
+    return SolveOptions(
+        time_limit_s=options.time_limit_s if options.time_limit_s is not None else s.time_limit_s,
+        mip_gap=options.mip_gap if options.mip_gap is not None else s.mip_gap,
+        threads=options.threads if options.threads is not None else s.threads,
+        backend=options.backend,
+        warm_start=warm,
+        progress=options.progress,
+        highs_options=options.highs_options,
+    )
+
+
+def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, variant: str | None = None) -> RunResult:
+    """Allocate one validated scenario. Returns a RunResult whatever the solver's outcome.
+
+    On an infeasible scenario the result carries `infeasibility` (the elastic re-solve's findings)
+    and no plan; on a time limit or interrupt it carries the best plan found, with its gap.
+    """
+    options = options or RunOptions()
+    timings: dict[str, float] = {}
+
+    def stage(name: str) -> None:
+        if options.on_stage is not None:
+            options.on_stage(name)
+
+    t0 = time.perf_counter()
+    stage("prepare")
+    prep = prepare(scenario)
+    timings["prepare"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stage("build")
+    form = build_formulation(prep)
+    timings["build"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stage("solve")
+    sopts = solve_options(scenario, options, None)
+    if options.warm_start:
+        # the ranking rule, the rule steered by the LP relaxation when that is quick, and on large models the
+        # district search (heuristic.py)
+        large = form.n_cols > SEARCH_FROM_COLUMNS
+        start = starting_allocation(form, lp_time_limit_s=LP_SHARE * sopts.time_limit_s, threads=sopts.threads,
+                                    search_time_limit_s=SEARCH_SHARE * sopts.time_limit_s if large else 0.0)
+        if start.best.feasible:
+            sopts.warm_start = start.best.x
+            sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t0), 1.0)
+    else:
+        rule = ranking_rule(form)
+        start = StartResult(best=rule, ranking=rule, lp_bound=None, lp_seconds=0.0, source="ranking rule")
+    greedy = start.ranking
+    job = None
+    if (options.district_bound and start.relaxation is not None and start.district_bound is None
+            and not start.interrupted and not start.searched and len(prep.districts) > 1 and workers(sopts.threads) > 1
+            and form.n_cols > DISTRICTS_FROM_COLUMNS):
+        # on one core beside the solve, which keeps the other (HiGHS's branch and bound gains little from a second)
+        t_job = time.perf_counter()
+        pairs_end = t_job + sopts.time_limit_s  # the district pairs after the MIP end when the MIP would have
+        sopts.time_limit_s *= 1 - PAIRS_SHARE
+        job = BoundJob(form, start.relaxation.row_gain, JOB_SHARE * sopts.time_limit_s)  # ends before the MIP
+        sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t_job), 1.0)
+        threads, sopts.threads = sopts.threads, 1
+    if start.interrupted:  # Ctrl-C during the starting allocation: report the best found so far
+        solution = start_solution(start, time.perf_counter() - t0)
+    elif start.searched and start.best.feasible:  # on large models the district search takes the MIP's place
+        # (SEARCH_FROM_COLUMNS); without any allocation the MIP still runs, to prove the scenario infeasible
+        solution = start_solution(start, time.perf_counter() - t0, "time limit")
+    else:
+        try:
+            solution = solve(form, sopts)
+        except KeyboardInterrupt:  # before HiGHS started (Pyomo builds its model first): the start stands, as above
+            solution = start_solution(start, time.perf_counter() - t0)
+    district_bound = start.district_bound
+    improved_by = None
+    if job is not None:
+        district_bound = job.result(cancel=solution.status != Status.FEASIBLE or solution.termination == "interrupted")
+        if solution.status == Status.FEASIBLE and solution.termination != "interrupted":  # the MIP stopped short
+            improved = [recombine(solution, form, [start.best], job.parts) if district_bound is not None else None,
+                        pairs(solution, form, pairs_end - time.perf_counter(), threads, job.parts)]
+            improved_by = " + ".join(way for way in improved if way) or None
+    keep_start(solution, start.best if options.warm_start else None)
+    tighten(solution, district_bound)
+    timings["solve"] = time.perf_counter() - t0
+    result = RunResult(scenario=scenario, prep=prep, form=form, greedy=greedy, solution=solution, plan=None,
+                       kpis={}, timings=timings, variant=variant, start_source=start.source,
+                       lp_bound=start.lp_bound, district_bound=district_bound, improved_by=improved_by)
+    if solution.status == Status.INFEASIBLE:
+        t0 = time.perf_counter()
+        stage("explain")
+        from quota_opt.interpret.infeasible import diagnose
+
+        result.infeasibility = diagnose(prep, solve_options(scenario, options, None))
+        timings["explain"] = time.perf_counter() - t0
+        return result
+    if solution.x is None:
+        return result
+    t0 = time.perf_counter()
+    stage("polish")
+    # Among allocations with the same selection, report the one the tie-breaks prefer, whichever
+    # path solved the MIP: the LP at the fixed selection gives a canonical source split.
+    polished = fixed_lp(form, solution.x)
+    x = solution.x if polished is None else form.tidy(polished.x, integers=solution.x)
+    solution.x = x
+    timings["polish"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stage("explain")
+    plan = interpret(form, x)
+    from quota_opt.interpret.reasons import assign_reasons
+
+    assign_reasons(result_plan=plan, form=form, x=x)
+    result.plan = plan
+    result.kpis = kpis(plan)
+    if options.shadow_prices:
+        from quota_opt.interpret.shadow import shadow_prices
+
+        result.shadow = shadow_prices(form, x, plan.ledger)
+    timings["explain"] = time.perf_counter() - t0
+    return result
+
+
+def start_solution(start: StartResult, elapsed_s: float, termination: str = "interrupted") -> Solution:
+    """The solution of a run that ends before the MIP solver ran, stopped by Ctrl-C (`termination`
+    "interrupted") or at the end of the district search ("time limit"): the best starting allocation, with the
+    LP bound when there is one (the district bound, when proved, is taken in later: `tighten`)."""
+    best = start.best
+    solution = Solution(Status.FEASIBLE if best.feasible else Status.NO_SOLUTION, termination,
+                        best.objective if best.feasible else None, start.lp_bound, None,
+                        best.x.copy() if best.feasible else None, "heuristic", solver_version(), elapsed_s)
+    solution.gap = relative_gap(solution.objective, solution.best_bound)
+    return solution
+
+
+def keep_start(solution: Solution, start: GreedyResult | None) -> None:
+    """When the solve ends without an allocation as good as its starting one (a time limit that came before
+    HiGHS took the start in, say), report the start: the run is never worse than where it began."""
+    if start is None or not start.feasible or solution.status not in (Status.FEASIBLE, Status.NO_SOLUTION):
+        return
+    if solution.objective is not None and solution.objective >= start.objective - 1e-9 * max(1.0, abs(start.objective)):
+        return
+    solution.x, solution.objective = start.x.copy(), start.objective
+    solution.status = Status.FEASIBLE
+    if solution.best_bound is not None and solution.best_bound < start.objective:
+        solution.best_bound = None  # a bound below a feasible allocation is not a bound
+    solution.gap = relative_gap(solution.objective, solution.best_bound)
+
+
+RECOMBINE_LIMIT_S = 5.0  # the district combination after the MIP: a few hundred plans solve in well under a second
+
+
+def recombine(solution: Solution, form: Formulation, starts: list[GreedyResult], parts: list[Part]) -> str | None:
+    """When the MIP stopped short of optimality: the district combination (decompose.Combination) over its
+    allocation, the starting ones and the district bound's district allocations. If it is better, it replaces the
+    MIP's allocation (and "district combination" is returned)."""
+    if solution.x is None or solution.objective is None:
+        return None
+    combination = Combination(form)
+    for part in parts:
+        combination.add_part(part)
+    found = combination.improve([solution.x] + [start.x for start in starts if start.feasible], RECOMBINE_LIMIT_S)
+    return "district combination" if replace_if_better(solution, found) else None
+
+
+def pairs(solution: Solution, form: Formulation, time_limit_s: float, threads: int | None,
+          parts: list[Part]) -> str | None:
+    """When the MIP stopped short of optimality: the district pairs (decompose.district_pairs), guided by the
+    district bound's `parts`, for `time_limit_s`. If they improve on the allocation, it is replaced (and
+    "district pairs" is returned). Ctrl-C ends them with the best allocation so far, marked interrupted."""
+    if solution.x is None or solution.objective is None or time_limit_s < PAIR_MIN_S:
+        return None
+    found, interrupted = district_pairs(form, solution.x, time_limit_s, threads or 0, district_losses(form, parts))
+    if interrupted:
+        solution.termination = "interrupted"
+    return "district pairs" if replace_if_better(solution, as_allocation(form, found)) else None
+
+
+def replace_if_better(solution: Solution, found: GreedyResult | None) -> bool:
+    """Put the checked allocation `found` in `solution` when it is better by more than `decompose.GAIN` (relative;
+    a smaller gain is tie-break dust, not worth naming a step in `improved_by`). Returns whether it did."""
+    if found is None or solution.objective is None or not gains(found.objective, solution.objective):
+        return False
+    solution.x, solution.objective = found.x, found.objective
+    solution.gap = relative_gap(solution.objective, solution.best_bound)
+    return True
+
+
+PAIR_MIN_S = 0.5  # less time than this is not worth loading the pairs' models
+
+
+def tighten(solution: Solution, bound: float | None) -> None:
+    """Report the smaller of HiGHS's bound and `bound` (both valid), never below the objective."""
+    if bound is None or solution.objective is None:
+        return
+    best = bound if solution.best_bound is None else min(solution.best_bound, bound)
+    solution.best_bound = max(best, solution.objective)
+    solution.gap = relative_gap(solution.objective, solution.best_bound)

@@ -1,0 +1,1 @@
+"""Solve: the formulation, HiGHS, the ranking rule, the starting allocation and the district decomposition."""

@@ -1,0 +1,143 @@
+"""The ranking rule a bureau would apply by hand, as a baseline and as the solver's warm start.
+
+Mandatory projects first, then every eligible project in order of value per mu (the priority
+score in the default mode); each gets all its land in the earliest year of its window where it fits,
+from the cheapest sources first (revitalised stock land, the district quota with its rewards, the
+provincial reward pool, a request to the province) and its energy from the district budget, then
+the city pool. Stock used by a major project earns its district reward quota for the next year.
+
+Returns a column vector feasible for the formulation, so its objective is directly comparable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from quota_opt.solve.formulation import Formulation
+
+_EPS = 1e-9
+
+
+@dataclass
+class GreedyResult:
+    x: np.ndarray
+    objective: float
+    feasible: bool  # False when a mandatory project could not be placed
+    unplaced_mandatory: list[str]
+
+
+def _headroom(cum_avail: np.ndarray, cum_used: np.ndarray, t: int) -> float:
+    """How much more can be used in year t without breaking any cumulative limit from t on."""
+    return float(np.min(cum_avail[t:] - cum_used[t:]))
+
+
+def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
+                 first_year: Sequence[int] | None = None) -> GreedyResult:
+    """The ranking rule: mandatory projects first, then by value per mu, earliest fitting year.
+
+    `order` (candidate positions) and `first_year` (per candidate, the year position to try before the
+    others of its window) let a heuristic steer the same rule, e.g. by an LP solution (`heuristic.py`);
+    mandatory projects always come first.
+    """
+    prep = form.prep
+    s = prep.scenario.settings
+    c = prep.candidates
+    T = len(prep.years)
+    d_index = {d: i for i, d in enumerate(prep.districts)}
+    year_pos = {y: i for i, y in enumerate(prep.years)}
+    x = np.zeros(form.n_cols)
+    col = {name: {k: b.start + i for i, k in enumerate(b.keys)} for name, b in form.variables.items()}
+
+    # district quota: cumulative when carry-over is allowed, per year otherwise
+    quota = prep.land_quota + prep.reward_credit
+    quota_used = np.zeros_like(quota)
+    stock_avail = prep.stock_initial[:, None] + np.cumsum(prep.stock_added - prep.stock_committed, axis=1)
+    stock_used_cum = np.zeros_like(stock_avail)
+    pool_left = prep.provincial_pool.astype(float).copy()
+    request_left = prep.request_cap.astype(float).copy()
+    energy_left = prep.energy_budget.astype(float).copy()
+    city_left = prep.city_energy_pool.astype(float).copy()
+    platform_left = dict(prep.platform_capacity)
+
+    def quota_room(d: int, t: int) -> float:
+        if s.carryover_allowed:
+            return _headroom(np.cumsum(quota[d]), np.cumsum(quota_used[d]), t)
+        return float(quota[d, t] - quota_used[d, t])
+
+    per_mu = c["total_value"].to_numpy(float) / c["land_demand"].to_numpy(float)
+    mandatory = c["mandatory"].to_numpy(bool)
+    if order is None:
+        order = sorted(range(len(c)), key=lambda j: (not mandatory[j], -per_mu[j], j))
+    else:
+        order = [j for j in order if mandatory[j]] + [j for j in order if not mandatory[j]]
+    unplaced: list[str] = []
+    cols = {k: c[k].to_numpy() for k in ("district_id", "land_demand", "energy_demand", "platform_id",
+                                         "window_first", "window_last", "may_stock", "may_pool", "may_request",
+                                         "may_city_energy", "earns_reward")}
+    pids = list(c.index)
+    for j in order:
+        r = {k: v[j] for k, v in cols.items()}
+        r["mandatory"] = mandatory[j]
+        pid = pids[j]
+        d = d_index[r["district_id"]]
+        land, energy = float(r["land_demand"]), float(r["energy_demand"])
+        plat = r["platform_id"]
+        if plat in platform_left and platform_left[plat] + _EPS < land:
+            if r["mandatory"]:
+                unplaced.append(pid)
+            continue
+        placed = False
+        window = list(range(year_pos[int(r["window_first"])], year_pos[int(r["window_last"])] + 1))
+        if first_year is not None and first_year[j] in window:
+            window.remove(first_year[j])
+            window.insert(0, first_year[j])
+        for t in window:
+            if (pid, prep.years[t]) not in col["supply"]:  # a year it can never fit (model._pairs)
+                continue
+            stock = max(0.0, _headroom(stock_avail[d], stock_used_cum[d], t)) if r["may_stock"] else 0.0
+            district = max(0.0, quota_room(d, t))
+            pool = max(0.0, pool_left[t]) if r["may_pool"] else 0.0
+            req = max(0.0, request_left[t]) if r["may_request"] else 0.0
+            e_district = max(0.0, energy_left[d, t])
+            e_city = max(0.0, city_left[t]) if r["may_city_energy"] else 0.0
+            if stock + district + pool + req + _EPS < land or e_district + e_city + _EPS < energy:
+                continue
+            need = land
+            take = {}
+            for name, avail in (("land_stock", stock), ("land_district_quota", district),
+                                ("land_provincial_pool", pool), ("land_province_request", req)):
+                amount = min(need, avail)
+                take[name] = amount
+                need -= amount
+            e_take = {"energy_district": min(energy, e_district)}
+            e_take["energy_city_pool"] = energy - e_take["energy_district"]
+            # book it
+            key = (pid, prep.years[t])
+            x[col["supply"][key]] = 1.0
+            for name, amount in {**take, **e_take}.items():
+                if key in col.get(name, {}):
+                    x[col[name][key]] = amount
+            stock_used_cum[d, t:] += take["land_stock"]
+            quota_used[d, t] += take["land_district_quota"]
+            pool_left[t] -= take["land_provincial_pool"]
+            request_left[t] -= take["land_province_request"]
+            energy_left[d, t] -= e_take["energy_district"]
+            city_left[t] -= e_take["energy_city_pool"]
+            if r["earns_reward"] and t + s.reward_lag_years < T:
+                quota[d, t + s.reward_lag_years] += s.reward_ratio * take["land_stock"]
+            if plat in platform_left:
+                platform_left[plat] -= land
+            placed = True
+            break
+        if not placed and r["mandatory"]:
+            unplaced.append(pid)
+    if s.carryover_allowed and "carry_over" in form.variables:
+        carry = np.maximum(np.cumsum(quota - quota_used, axis=1), 0.0)
+        for di, dname in enumerate(prep.districts):
+            for t, year in enumerate(prep.years):
+                x[col["carry_over"][(dname, year)]] = carry[di, t]
+    objective = float(form.objective @ x)
+    return GreedyResult(x=x, objective=objective, feasible=not unplaced, unplaced_mandatory=unplaced)

@@ -1,0 +1,1 @@
+"""Studies built on single runs: compare, sweep, rollover and the scenario generator."""
