@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from rich.console import Console
 from typer.testing import CliRunner
 
-from quota_opt.cli.app import app as cli
+import quota_opt.cli.app as cli
 from quota_opt.core.schema import SETTINGS, SHEETS_BY_KEY
 
 N_PROJECTS = 20_000
