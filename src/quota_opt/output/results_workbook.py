@@ -237,6 +237,35 @@ def _charts(wb: Workbook, result: Any, lang: str) -> None:
         ws.column_dimensions[get_column_letter(i)].width = 14
 
 
+def sheet_frames(result: Any, lang: str = "zh") -> list[tuple[OutSheet, pd.DataFrame]]:
+    """The tables of a run's results workbook, in its sheet order, each with the columns its sheet writes (keys of
+    `results_schema`; texts such as yes/no, status and reasons in `lang`): allocation, districts, ledger, city and
+    shadow prices when there is a plan, infeasibility when there is one, validation. The workbook writes these and
+    the workbench shows them, so both show the same figures."""
+    frames: list[tuple[OutSheet, pd.DataFrame]] = []
+    if result.plan is not None:
+        frames.append((ALLOCATION, allocation_frame(result, lang)))
+        dy = result.plan.district_year.copy()
+        dy["district_name"] = dy["district_id"].map(_district_names(result))
+        frames += [(DISTRICTS, dy), (LEDGER, ledger_frame(result)), (CITY, result.plan.city)]
+        if result.shadow is not None and len(result.shadow):
+            frames.append((SHADOW_PRICES, _shadow_frame(result, lang)))
+    if result.infeasibility is not None:
+        items = result.infeasibility.items
+        frames.append((INFEASIBILITY, pd.DataFrame({
+            "requirement": [it.label(lang) for it in items],
+            "district_id": [it.district_id for it in items],
+            "platform_id": [it.platform_id for it in items],
+            "year": [it.year for it in items],
+            "shortfall": [it.shortfall for it in items],
+            "unit": [it.unit[0 if lang == "zh" else 1] for it in items],
+            "projects": [", ".join(it.projects) for it in items],
+            "message": [it.messages[lang] for it in items],
+        })))
+    frames.append((VALIDATION, _validation_frame(result.scenario.warnings, lang)))
+    return frames
+
+
 def results_workbook(result: Any, lang: str = "zh", run_at: dt.datetime | None = None) -> Workbook:
     """The results workbook of one run, in memory. Save it with `save_results` (or `excel.save_atomic`): its
     tables' rows are written at saving (`append_rows`), openpyxl's own `wb.save` would leave them out."""
@@ -246,29 +275,8 @@ def results_workbook(result: Any, lang: str = "zh", run_at: dt.datetime | None =
     rows = result.summary(lang)
     rows[RUN_AT_KEY] = (run_at or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
     _summary_sheet(wb, rows, lang)
-    if result.plan is not None:
-        write_table(wb, ALLOCATION, allocation_frame(result, lang), lang)
-        dy = result.plan.district_year.copy()
-        dy["district_name"] = dy["district_id"].map(_district_names(result))
-        write_table(wb, DISTRICTS, dy, lang)
-        write_table(wb, LEDGER, ledger_frame(result), lang)
-        write_table(wb, CITY, result.plan.city, lang)
-        if result.shadow is not None and len(result.shadow):
-            write_table(wb, SHADOW_PRICES, _shadow_frame(result, lang), lang)
-    if result.infeasibility is not None:
-        items = result.infeasibility.items
-        inf = pd.DataFrame({
-            "requirement": [it.label(lang) for it in items],
-            "district_id": [it.district_id for it in items],
-            "platform_id": [it.platform_id for it in items],
-            "year": [it.year for it in items],
-            "shortfall": [it.shortfall for it in items],
-            "unit": [it.unit[0 if lang == "zh" else 1] for it in items],
-            "projects": [", ".join(it.projects) for it in items],
-            "message": [it.messages[lang] for it in items],
-        })
-        write_table(wb, INFEASIBILITY, inf, lang)
-    write_table(wb, VALIDATION, _validation_frame(result.scenario.warnings, lang), lang)
+    for sheet, frame in sheet_frames(result, lang):
+        write_table(wb, sheet, frame, lang)
     if result.plan is not None:
         _charts(wb, result, lang)
     fix_properties(wb, f"quota-opt results: {result.scenario.settings.scenario_name}")

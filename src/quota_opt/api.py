@@ -1,0 +1,525 @@
+"""The library API that the command line, the workbench (`quota-opt serve`) and notebooks share.
+
+Each function takes a workbook (a path, or the bytes of an upload with the `name` to show for it) and options,
+calls the pipeline's stages (`input.validate`, `pipeline.run_scenario`, `interpret.whatif`, `studies.*`,
+`output.*`) and returns a result object that can write its workbook to a path (`write`) or give its bytes
+(`to_bytes`). Nothing here decides, checks or words anything the stages do not: a wrong workbook raises the same
+`InputError` (every problem with its sheet, row and column) that the CLI prints.
+
+    import quota_opt
+    checked = quota_opt.validate("scenarios/small_en.xlsx")           # checked.ok, checked.messages("en")
+    done = quota_opt.run("scenarios/small_en.xlsx", time_limit_s=10,  # progress: elapsed, objective, bound, gap
+                         progress=lambda p: print(p.elapsed_s, p.objective, p.best_bound, p.gap))
+    done.write("results.xlsx", lang="en")                              # or done.to_bytes("en")
+    quota_opt.explain("results.xlsx", "P03", scenario="scenarios/small_en.xlsx").reason["en"]
+
+Bytes are never read from a path built from `name`: they are written to a private temporary folder under a name
+made of their hash, read from there, and `name` takes that file's place in what is shown (messages, the summary's
+input_file), so that a message about an upload names the file its user chose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from quota_opt.core.errors import InputError, Location, Problem, Severity
+from quota_opt.core.messages import check_lang, severity_word
+from quota_opt.core.scenario import Scenario
+from quota_opt.input.read import FILE_PROBLEMS, open_workbook
+from quota_opt.input.results_read import find_scenario_for, read_results
+from quota_opt.input.validate import ValidationReport, is_results_sheets, validate_workbook
+from quota_opt.input.variants import apply_variant
+from quota_opt.interpret.whatif import ProjectExplanation, explain_project
+from quota_opt.output.annotate import annotate_workbook
+from quota_opt.output.excel import save_results
+from quota_opt.output.results_workbook import sheet_frames, write_results
+from quota_opt.output.template import scenario_workbook
+from quota_opt.pipeline import RunOptions, RunResult, option_problems, run_scenario
+from quota_opt.solve.highs import Progress
+from quota_opt.studies import compare as cmp
+from quota_opt.studies.compare import Case, CaseResult, Tradeoff
+from quota_opt.studies.generate import generate_scenario
+from quota_opt.studies.rollover import RolloverNote, adoptable, recorded_variant
+from quota_opt.studies.rollover import rollover as roll
+from quota_opt.studies.sweep import parse_params
+
+Source = str | Path | bytes
+"""A workbook: its path, or its bytes (an upload), shown under the `name` given beside it."""
+
+__all__ = [
+    "Book",
+    "Comparison",
+    "Explanation",
+    "Rollover",
+    "Run",
+    "Source",
+    "Validation",
+    "compare",
+    "explain",
+    "generate",
+    "is_results_workbook",
+    "load",
+    "rollover",
+    "run",
+    "sweep",
+    "template",
+    "validate",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Workbooks in and out
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _File:
+    path: Path  # the file read
+    shown: Path  # the name it is shown under (the upload's name, or the path itself)
+
+
+@contextmanager
+def _on_disk(source: Source, name: str | None = None) -> Iterator[_File]:
+    """A workbook as a file to read: a path as it is; bytes in a private temporary folder, named by their hash
+    (never by `name`, which only says how to show it)."""
+    if not isinstance(source, bytes | bytearray):
+        path = Path(source)
+        yield _File(path, Path(name) if name else path)
+        return
+    with tempfile.TemporaryDirectory(prefix="quota-opt-") as folder:
+        path = Path(folder) / f"{hashlib.sha256(source).hexdigest()[:32]}.xlsx"
+        path.write_bytes(bytes(source))
+        yield _File(path, Path(Path(name).name if name else "workbook.xlsx"))
+
+
+def _shown(problems: list[Problem], file: _File) -> list[Problem]:
+    """The problems with the file read named as it is shown (a file problem quotes its path)."""
+    if file.path == file.shown:
+        return problems
+    read, shown = str(file.path), str(file.shown)
+    return [replace(p, params={k: shown if v == read else v for k, v in p.params.items()}) for p in problems]
+
+
+def _bytes_of(save: Callable[[Path], Any]) -> bytes:
+    """What `save(path)` writes, as bytes (written to a private temporary folder, read back, removed)."""
+    with tempfile.TemporaryDirectory(prefix="quota-opt-") as folder:
+        path = Path(folder) / "out.xlsx"
+        save(path)
+        return path.read_bytes()
+
+
+@dataclass
+class Book:
+    """A workbook to write, built when asked: the template, a generated or rolled-over scenario."""
+    build: Callable[[], Any]  # () -> openpyxl Workbook
+    what: tuple[str, str]  # how `save_results` says where it went when the path cannot be written
+    protect: tuple[Path, ...] = ()
+
+    def write(self, path: str | Path) -> Path:
+        """Write to `path` (a temporary file renamed into place; never over a `protect`ed input). Returns the path
+        written; when it cannot be written there, saves under a fallback name and raises `ResultsNotWritten`."""
+        return save_results(self.build(), path, protect=list(self.protect), what=self.what)
+
+    def to_bytes(self) -> bytes:
+        return _bytes_of(self.write)
+
+
+# --------------------------------------------------------------------------------------------
+# Validate
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Validation:
+    """A workbook checked: every problem (errors, then warnings in reading order), the scenario when it has no
+    errors, and the workbook itself, to mark the problems on (`annotated`)."""
+    report: ValidationReport
+    data: bytes
+    name: str
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.report.problems
+
+    @property
+    def errors(self) -> list[Problem]:
+        return self.report.errors
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return self.report.warnings
+
+    @property
+    def scenario(self) -> Scenario | None:
+        return self.report.scenario
+
+    @property
+    def readable(self) -> bool:
+        """False when the file itself could not be read as a workbook (nothing to mark a problem on)."""
+        return not any(p.code in FILE_PROBLEMS for p in self.problems)
+
+    def messages(self, lang: str = "zh") -> list[str]:
+        """Each problem in the words the CLI prints it (sheet, row, column, cell, expected and found)."""
+        return self.report.messages(lang)
+
+    def rows(self, lang: str = "zh") -> list[dict[str, Any]]:
+        """One row per problem for a table: severity (error or warning), its word, sheet, row, cell, message."""
+        return [{"severity": p.severity.value, "severity_word": severity_word(p, lang),
+                 "sheet": p.where.sheet_name or p.where.sheet or "", "row": p.where.row, "cell": p.where.cell or "",
+                 "message": p.message(lang)} for p in self.problems]
+
+    def annotated(self, path: str | Path, lang: str = "zh") -> Path:
+        """Write a copy of the workbook with every problem marked on its cell (`output.annotate`)."""
+        with _on_disk(self.data, self.name) as file:
+            return annotate_workbook(file.path, self.problems, path, lang)
+
+    def annotated_bytes(self, lang: str = "zh") -> bytes:
+        return _bytes_of(lambda path: self.annotated(path, lang))
+
+
+def validate(source: Source, *, name: str | None = None,
+             progress: Callable[[int], None] | None = None) -> Validation:
+    """Read and check a scenario workbook; never raises for anything in the file itself.
+
+    `progress(rows)` is called every 1,000 rows read (as the CLI's reading line). Returns a `Validation`."""
+    with _on_disk(source, name) as file:
+        data = file.path.read_bytes() if not isinstance(source, bytes | bytearray) else bytes(source)
+        report = validate_workbook(file.path, progress=progress)
+    report.problems = _shown(report.problems, file)
+    report.path = file.shown
+    if report.scenario is not None:
+        report.scenario.source_path = file.shown
+        report.scenario.warnings = report.warnings
+    return Validation(report, data, file.shown.name)
+
+
+def load(source: Source | Scenario, *, name: str | None = None, variant: str | None = None) -> Scenario:
+    """A validated scenario (its warnings in `scenario.warnings`), with `variant` applied when given. Raises
+    `InputError` with every problem when the workbook has errors, or for a variant it does not have."""
+    if isinstance(source, Scenario):
+        scenario = source
+    else:
+        checked = validate(source, name=name)
+        if not checked.ok or checked.scenario is None:
+            raise InputError(checked.problems)
+        scenario = checked.scenario
+    if variant:
+        scenario = apply_variant(scenario, variant)
+    return scenario
+
+
+def is_results_workbook(source: Source) -> bool:
+    """True when the workbook looks like a results workbook (it has the summary or the allocation sheet)."""
+    with _on_disk(source) as file:
+        try:
+            wb = open_workbook(file.path, file.path.read_bytes())
+        except (InputError, OSError):  # no workbook: the reader it goes to says why
+            return False
+    names = list(wb.sheetnames)
+    wb.close()
+    return is_results_sheets(names)
+
+
+# --------------------------------------------------------------------------------------------
+# Run
+# --------------------------------------------------------------------------------------------
+
+
+def _check_options(**options: Any) -> None:
+
+    problems = option_problems(**options)
+    if problems:
+        raise InputError(problems)
+
+
+@dataclass
+class Run:
+    """One scenario allocated: the pipeline's `RunResult`, with its results workbook and tables."""
+    result: RunResult
+
+    @property
+    def ok(self) -> bool:
+        """True when there is an allocation (optimal, or the best found within the time limit or before a cancel)."""
+        return self.result.ok
+
+    @property
+    def status(self) -> str:
+        """optimal, feasible, infeasible, no_solution or error (`solve.highs.Status`)."""
+        return self.result.solution.status.value
+
+    @property
+    def termination(self) -> str:
+        return self.result.solution.termination
+
+    def summary(self, lang: str = "zh") -> dict[str, Any]:
+        """The summary sheet's rows (key → value; keys of `results_schema.SUMMARY_ROWS`)."""
+        return self.result.summary(lang)
+
+    def tables(self, lang: str = "zh") -> dict[str, pd.DataFrame]:
+        """The results workbook's tables by sheet key (allocation, districts, ledger, city, shadow_prices,
+        infeasibility, validation), each with the columns its sheet writes, in that order."""
+        return {sheet.key: frame[[c.key for c in sheet.columns if c.key in frame.columns]]
+                for sheet, frame in sheet_frames(self.result, lang)}
+
+    def infeasibility(self, lang: str = "zh") -> str | None:
+        """Which requirement must give way, and by how much, when the scenario is infeasible."""
+        report = self.result.infeasibility
+        return None if report is None else str(report.render(lang))
+
+    def write(self, path: str | Path, lang: str = "zh") -> Path:
+        """Write the results workbook as `quota-opt run` does (never over the input; a fallback name and
+        `ResultsNotWritten` when `path` cannot be written). Returns the path written."""
+        return write_results(self.result, path, lang)
+
+    def to_bytes(self, lang: str = "zh") -> bytes:
+        """The results workbook's bytes, written by `write`."""
+        return _bytes_of(lambda path: self.write(path, lang))
+
+
+def run(source: Source | Scenario, *, name: str | None = None, variant: str | None = None,
+        time_limit_s: float | None = None, mip_gap: float | None = None, threads: int | None = None,
+        backend: str = "auto", shadow_prices: bool = True,
+        progress: Callable[[Progress], None] | None = None, on_stage: Callable[[str], None] | None = None) -> Run:
+    """Read, validate and allocate a scenario (a workbook, or a `Scenario` already read), as `quota-opt run`.
+
+    Options left None come from the scenario's settings; they are checked first against the bounds the settings
+    sheet allows (`InputError`). `progress` receives the solver's `Progress` (elapsed_s, objective, best_bound,
+    gap) as it improves; `on_stage` each stage's name (prepare, build, solve, polish, explain). A
+    KeyboardInterrupt (Ctrl-C, SIGINT) during the solve ends it with the best allocation found so far, marked
+    "interrupted". Raises `InputError` for a workbook with errors; any solver outcome is returned (`Run.status`)."""
+    _check_options(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, backend=backend)
+    t0 = time.perf_counter()
+    scenario = load(source, name=name, variant=variant)
+    read_s = time.perf_counter() - t0
+    options = RunOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, backend=backend,
+                         shadow_prices=shadow_prices, progress=progress, on_stage=on_stage)
+    result = run_scenario(scenario, options, variant=variant)
+    result.timings["read"] = read_s
+    return Run(result)
+
+
+# --------------------------------------------------------------------------------------------
+# Explain
+# --------------------------------------------------------------------------------------------
+
+
+Explanation = ProjectExplanation
+
+
+def explain(source: Source, project_id: str, *, name: str | None = None, scenario: Source | None = None,
+            scenario_name: str | None = None, variant: str | None = None,
+            time_limit_s: float | None = None) -> ProjectExplanation:
+    """Why one project got what it got, and the smallest changes that flip the decision (found by re-solving).
+
+    `source` is a scenario workbook (its plan is solved anew) or a results workbook (its adopted plan is
+    explained, under the variant it records); for a results workbook given as bytes, or not beside its scenario,
+    give `scenario`. Raises `InputError` for an unknown project, a workbook with errors, or a scenario not
+    found."""
+    _check_options(time_limit_s=time_limit_s)
+    adopted = None
+    scenario_source: Source = source
+    recorded: dict[str, Any] | None = None
+    results_name = ""
+    if is_results_workbook(source):
+        with _on_disk(source, name) as file:
+            book = read_results(file.path)
+            beside = find_scenario_for(book) if scenario is None else None
+        adopted, recorded, results_name = book.allocation, book.summary, file.shown.name
+        if scenario is None and beside is None:
+            raise InputError([Problem(Severity.ERROR, "results_scenario_not_found", Location(), {
+                "results": results_name, "scenario": str(book.summary.get("input_file") or "?")})])
+        if scenario is not None:
+            scenario_source = scenario
+        elif beside is not None:
+            scenario_source = beside
+        name = scenario_name
+    sc = load(scenario_source, name=name, variant=variant)
+    if recorded is not None and not variant:  # the variant the results were computed under, as rollover takes it
+
+        under = recorded_variant(sc, recorded, results_name)
+        if under:
+            sc = apply_variant(sc, under)
+    return explain_project(sc, project_id, RunOptions(time_limit_s=time_limit_s, shadow_prices=False),
+                           adopted=adopted)
+
+
+# --------------------------------------------------------------------------------------------
+# Compare and sweep
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """Cases lined up against the first (the base): `results` in order, with the trade-off of a sweep."""
+    results: list[CaseResult]
+    tradeoff: Tradeoff | None = None
+    protect: tuple[Path, ...] = field(default_factory=tuple)
+
+    def kpis(self) -> pd.DataFrame:
+        """KPIs side by side, with differences against the base (`studies.compare.kpi_frame`)."""
+        return cmp.kpi_frame(self.results)
+
+    def decisions(self, lang: str = "zh") -> pd.DataFrame:
+        """One row per project, the projects whose decision changed first (`studies.compare.decision_frame`)."""
+        return cmp.decision_frame(self.results, lang)
+
+    def cases(self, lang: str = "zh") -> pd.DataFrame:
+        """One row per case: status, message, projects changed, headline KPIs (`studies.compare.cases_frame`)."""
+        return cmp.cases_frame(self.results, lang, self.tradeoff)
+
+    def write(self, path: str | Path, lang: str = "zh") -> Path:
+        """Write the comparison workbook, as `quota-opt compare` and `sweep` do."""
+        return cmp.write_comparison(self.results, path, lang, tradeoff=self.tradeoff,
+                                protect=self.protect[0] if self.protect else None)
+
+    def to_bytes(self, lang: str = "zh") -> bytes:
+        return _bytes_of(lambda path: self.write(path, lang))
+
+
+CaseSource = Source | Scenario | CaseResult
+
+
+def compare(sources: Sequence[CaseSource], *, names: Sequence[str | None] | None = None,
+            variants: str | Sequence[str] | None = None, workers: int | None = None, dask: str | None = None,
+            time_limit_s: float | None = None, mip_gap: float | None = None, lang: str = "zh",
+            progress: Callable[[int, int, CaseResult], None] | None = None) -> Comparison:
+    """Compare alternatives, as `quota-opt compare`: each source a scenario (solved), a results workbook (read)
+    or a `CaseResult` already in hand; with `variants` ("all", "a,b" or names), one scenario's base case and its
+    variants. Cases are solved on the same executor as the CLI's (worker processes, or Dask at `dask`), one
+    HiGHS thread each; `progress(done, total, result)` as each case finishes. A case that fails is reported in
+    the comparison; raises `InputError` for a workbook with errors."""
+    _check_options(time_limit_s=time_limit_s, mip_gap=mip_gap)
+    if problems := cmp.dask_option_problems(dask):
+        raise InputError(problems)
+    names = list(names) if names is not None else [None] * len(sources)
+    if variants is not None and len(sources) != 1:
+        raise InputError([Problem(Severity.ERROR, "variants_one_workbook", Location(), {"count": len(sources)})])
+    if variants is None and len(sources) == 1:
+        raise InputError([Problem(Severity.ERROR, "compare_one_case", Location(), {"file": str(names[0] or "")})])
+    cases: list[Case | CaseResult] = []
+    protect: list[Path] = []
+    for source, name in zip(sources, names, strict=True):
+        if isinstance(source, CaseResult):
+            cases.append(source)
+            continue
+        if isinstance(source, str | Path):
+            protect.append(Path(source))
+        if variants is not None:
+            cases.extend(cmp.variant_cases(load(source, name=name), variants, lang=lang))
+        elif not isinstance(source, Scenario) and is_results_workbook(source):
+            with _on_disk(source, name) as file:
+                case = cmp.case_from_results(file.path, file.shown.stem)
+            cases.append(replace(case, source=file.shown.name))
+        else:
+            sc = load(source, name=name)
+            shown = sc.source_path.name if sc.source_path else ""
+            cases.append(cmp.Case(Path(shown).stem or sc.settings.scenario_name, sc, source=shown))
+    solve = cmp.SolveSettings(time_limit_s=time_limit_s, mip_gap=mip_gap)
+    results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=progress)
+    return Comparison(results, protect=tuple(protect))
+
+
+def sweep(source: Source | Scenario, params: Sequence[str] | dict[str, Sequence[Any]], *, name: str | None = None,
+          variant: str | None = None, x: str = "investment_selected", y: str = "average_output_per_mu",
+          workers: int | None = None, dask: str | None = None, time_limit_s: float | None = None,
+          mip_gap: float | None = None, lang: str = "zh",
+          progress: Callable[[int, int, CaseResult], None] | None = None) -> Comparison:
+    """Solve a grid of settings, as `quota-opt sweep`: `params` as the command line takes them
+    ("w_output_per_mu=0:1:0.5", every combination) or a dict of setting → values; the trade-off of `x` and `y`
+    (a KPI's key or summary label; a leading "-" minimises). Same executor and progress as `compare`."""
+    _check_options(time_limit_s=time_limit_s, mip_gap=mip_gap)
+    if problems := cmp.dask_option_problems(dask):
+        raise InputError(problems)
+    tradeoff = cmp.Tradeoff.parse(x, y)
+    grid = parse_params(list(params)) if not isinstance(params, dict) else params
+    cases = cmp.sweep_cases(load(source, name=name, variant=variant), grid, lang=lang)
+    solve = cmp.SolveSettings(time_limit_s=time_limit_s, mip_gap=mip_gap)
+    results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=progress)
+    protect = (Path(source),) if isinstance(source, str | Path) else ()
+    return Comparison(results, tradeoff, protect)
+
+
+# --------------------------------------------------------------------------------------------
+# Next year, the template, generated scenarios
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Rollover:
+    """Next year's scenario and what the rollover did (`note`: actuals recorded, projects removed, quota years
+    copied, capacities reduced, the variant folded in). `made_from` is False when the scenario is not the
+    workbook the results were computed from (its SHA-256 differs), None when the results do not say."""
+    scenario: Scenario
+    note: RolloverNote
+    made_from: bool | None
+    protect: tuple[Path, ...] = ()
+
+    def book(self, lang: str = "zh") -> Book:
+        return Book(lambda: scenario_workbook(self.scenario, lang), ("方案已另存为", "the scenario was saved to"),
+                    self.protect)
+
+    def write(self, path: str | Path, lang: str = "zh") -> Path:
+        return self.book(lang).write(path)
+
+    def to_bytes(self, lang: str = "zh") -> bytes:
+        return self.book(lang).to_bytes()
+
+
+def rollover(results: Source, year: int, *, name: str | None = None, scenario: Source | None = None,
+             scenario_name: str | None = None) -> Rollover:
+    """Next year's scenario from an adopted plan, as `quota-opt rollover`: the plan's supply up to `year` becomes
+    actuals and the base year moves on; a plan computed under a variant is rolled over with it applied. The
+    scenario is `scenario`, else the one the results name beside them. Raises `InputError` when the results hold
+    no plan to adopt or do not fit the scenario."""
+    with _on_disk(results, name) as file:
+        book = read_results(file.path)
+        beside = find_scenario_for(book) if scenario is None else None
+    adoptable(book.summary, book.loc("summary"))
+    if scenario is None and beside is None:
+        raise InputError([Problem(Severity.ERROR, "results_scenario_not_found", Location(), {
+            "results": file.shown.name, "scenario": str(book.summary.get("input_file") or "?")})])
+    source: Source = scenario if scenario is not None else beside  # type: ignore[assignment]  # one is set
+    checked = validate(source, name=scenario_name)
+    if not checked.ok or checked.scenario is None:
+        raise InputError(checked.problems)
+    recorded = str(book.summary.get("input_sha256") or "").strip().lower()
+    made_from = None if not recorded else hashlib.sha256(checked.data).hexdigest() == recorded
+    sc = checked.scenario
+    variant = recorded_variant(sc, book.summary, file.shown.name)
+    nxt, note = roll(sc, book.allocation, book.ledger, year, loc=book.loc, variant=variant)
+    protect = tuple(Path(p) for p in (results, scenario or beside) if isinstance(p, str | Path))
+    return Rollover(nxt, note, made_from, protect)
+
+
+def template(lang: str = "zh") -> Book:
+    """The blank, ready-to-fill scenario workbook (drop-downs, units, help), as `quota-opt template`."""
+    check_lang(lang)
+    return Book(lambda: scenario_workbook(None, lang), ("模板已另存为", "the template was saved to"))
+
+
+GENERATED_NOTE = {"zh": "生成的示例数据（虚构），仅用于试算和性能测试。",
+                  "en": "Generated illustrative data, for trials and benchmarks only."}
+
+
+def generate(projects: int = 120, districts: int = 13, years: int = 3, seed: int = 1, base_year: int = 2026,
+             lang: str = "zh") -> Book:
+    """A valid synthetic scenario of any size (illustrative data), as `quota-opt generate`: the same arguments
+    always give the same workbook."""
+    scenario = generate_scenario(projects=projects, districts=districts, years=years, seed=seed,
+                                 base_year=base_year, lang=lang)
+    return Book(lambda: scenario_workbook(scenario, lang, GENERATED_NOTE[lang]),
+                ("方案已另存为", "the scenario was saved to"))
+
