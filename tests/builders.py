@@ -11,6 +11,11 @@ from typing import Any
 
 from quota_opt.core.scenario import Scenario
 
+# One criterion only: a project's score is its investment over the largest eligible investment, so golden
+# tests can work the optimum out by hand.
+INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
+                   "w_platform_score": 0.0}
+
 
 def project(pid: str, land: float, *, district: str = "A", platform: str | None = None, chain: str = "C1",
             investment: float = 5.0, output: float | None = None, tax: float | None = None, energy: float = 0.0,
