@@ -60,6 +60,14 @@ def tiny(projects: list[dict[str, Any]], *, districts: list[dict[str, Any]] | No
     })
 
 
+def golden(quota: float = 100) -> Scenario:
+    """The A/B/C golden scenario (test_golden.test_binding_district_quota): one district, one year, `quota` mu,
+    investment only. A 60 mu, 10 亿元 → score 1.0, value 60; B 50 mu, 8 亿元 → 0.8 × 50 = 40; C 40 mu, 6 亿元 →
+    0.6 × 40 = 24. At 100 mu the optimum is A + C = 84 (A + B needs 110 mu); B is out-competed."""
+    return tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+                quotas={("A", 2026): {"new_land_quota": quota}}, **INVESTMENT_ONLY)
+
+
 def random_small(seed: int) -> Scenario:
     """A random small scenario (1–3 districts, 1–3 years, 2–9 projects) with every feature switched on
     somewhere: misfits, first-report violators, provincial majors, stock land and rewards, mandatory
