@@ -101,7 +101,7 @@ def test_cli_shows_reading_progress_on_a_terminal(runner: CliRunner, large_workb
     assert large_workbook.stat().st_size > 1_000_000  # the CLI shows progress for files over ~1 MB
     screen = io.StringIO()
     monkeypatch.setattr(cli, "err", Console(file=screen, force_terminal=True, width=100, highlight=False))
-    result = runner.invoke(runner, cli.app, ["validate", str(large_workbook), "--lang", "en"])
+    result = runner.invoke(cli.app, ["validate", str(large_workbook), "--lang", "en"])
     assert result.exit_code == 0, result.output
     shown = screen.getvalue()
     assert "rows read" in shown, shown[-500:]
@@ -110,6 +110,6 @@ def test_cli_shows_reading_progress_on_a_terminal(runner: CliRunner, large_workb
 
 def test_no_progress_when_not_a_terminal(runner: CliRunner, tmp_path: Path) -> None:
     small = write_large(tmp_path / "small.xlsx", n_projects=50)
-    result = runner.invoke(runner, cli.app, ["validate", str(small), "--lang", "en"])
+    result = runner.invoke(cli.app, ["validate", str(small), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "rows read" not in result.output and "Valid: 13 districts, 50 projects" in result.output
