@@ -1,13 +1,17 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11+ and make:
-#   make demo   — runs the Hangzhou example end to end
-#   make test   — lint, type-check and the whole test suite (what CI runs)
+#   make demo       — runs the Hangzhou example end to end
+#   make test       — lint, type-check and the whole test suite, in parallel (what CI runs)
+#   make test-fast  — the edit-test loop: everything but slow, LibreOffice, Dask and browser tests, in parallel
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE := scenarios/hangzhou_example.xlsx
+# pytest-xdist workers: one per core by default (`make test JOBS=1` runs in one process)
+JOBS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(JOBS)
 
-.PHONY: demo test lint bench examples clean
+.PHONY: demo test test-fast lint bench examples clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "quota-opt needs Python 3.11 or newer (python3.11+ on PATH)"; exit 1; }
@@ -31,7 +35,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST)
+
+test-fast: $(VENV)/.installed-test
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(PYTEST) -q -m "not slow and not libreoffice and not dask and not browser"
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py

@@ -11,6 +11,11 @@ from typing import Any
 
 from quota_opt.core.scenario import Scenario
 
+# One criterion only: a project's score is its investment over the largest eligible investment, so golden
+# tests can work the optimum out by hand.
+INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
+                   "w_platform_score": 0.0}
+
 
 def project(pid: str, land: float, *, district: str = "A", platform: str | None = None, chain: str = "C1",
             investment: float = 5.0, output: float | None = None, tax: float | None = None, energy: float = 0.0,
@@ -53,6 +58,14 @@ def tiny(projects: list[dict[str, Any]], *, districts: list[dict[str, Any]] | No
         "districts": districts, "platforms": platforms, "chains": chains, "district_quotas": dq,
         "city_quotas": cq, "projects": projects, "actuals": actuals or [],
     })
+
+
+def golden(quota: float = 100) -> Scenario:
+    """The A/B/C golden scenario (test_golden.test_binding_district_quota): one district, one year, `quota` mu,
+    investment only. A 60 mu, 10 亿元 → score 1.0, value 60; B 50 mu, 8 亿元 → 0.8 × 50 = 40; C 40 mu, 6 亿元 →
+    0.6 × 40 = 24. At 100 mu the optimum is A + C = 84 (A + B needs 110 mu); B is out-competed."""
+    return tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+                quotas={("A", 2026): {"new_land_quota": quota}}, **INVESTMENT_ONLY)
 
 
 def random_small(seed: int) -> Scenario:

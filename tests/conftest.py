@@ -1,18 +1,68 @@
-"""Shared test set-up: hypothesis profiles and fixtures."""
+"""Shared test set-up: hypothesis profiles, the --update-reference option and the fixtures several modules use.
+
+Constants and scenario builders that tests import live in builders.py (`tiny`, `project`, `golden`,
+`INVESTMENT_ONLY`); fixtures live here, one definition each.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from typer.testing import CliRunner
 
-# `ci` (set by .ci/run) runs the property tests harder; `dev` keeps local runs quick.
-settings.register_profile("ci", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+from builders import golden
+from quota_opt.cli.app import app
+from quota_opt.core.scenario import Scenario
+from quota_opt.output.template import write_scenario
+
+# Property tests take their number of examples from the profile, never from the test: `dev` (the default, and
+# `make test-fast`) keeps the edit-test loop quick; `ci` (`make test`, .ci/run) runs them as hard as CI has time for.
+_PROFILE = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("dev", max_examples=10, **_PROFILE)
+settings.register_profile("ci", max_examples=100, **_PROFILE)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-reference", action="store_true", default=False,
+                     help="rewrite tests/reference/ from this run instead of comparing with it (test_reference.py)")
+
+
+@pytest.fixture(scope="session")
+def runner() -> CliRunner:
+    """The command line, invoked in-process: `runner.invoke(app, [...])`."""
+    return CliRunner()
+
+
+@pytest.fixture
+def golden_workbook(tmp_path: Path) -> Callable[..., Path]:
+    """`golden_workbook(lang="en", quota=100)` writes builders.golden (optimum A + C = 84 at 100 mu) to
+    tmp_path/golden_<lang>.xlsx and returns its path."""
+
+    def write(lang: str = "en", quota: float = 100) -> Path:
+        return write_scenario(golden(quota), tmp_path / f"golden_{lang}.xlsx", lang)
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def make_plan(runner: CliRunner) -> Callable[..., Path]:
+    """`make_plan(scenario, path, lang, *options)` writes `scenario` to `path` in `lang` and runs
+    `quota-opt run path *options` on it, as a clerk would; returns the scenario's path (its results workbook is
+    beside it, or where `-o` says)."""
+
+    def make(scenario: Scenario, path: Path, lang: str, *options: str) -> Path:
+        write_scenario(scenario, path, lang)
+        res = runner.invoke(app, ["run", str(path), *options])
+        assert res.exit_code == 0, res.output
+        return path
+
+    return make
 
 
 @pytest.fixture

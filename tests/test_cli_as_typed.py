@@ -16,15 +16,12 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from builders import project, tiny
+from builders import INVESTMENT_ONLY, project, tiny
 from quota_opt.cli.app import app
 from quota_opt.core.scenario import Scenario
 from quota_opt.output.template import write_scenario
 from quota_opt.studies import compare as cmp
 
-runner = CliRunner()
-INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
-                   "w_platform_score": 0.0}
 DISTRICT = {"district_id": "A", "name": "[red]甲区"}
 
 
@@ -37,27 +34,27 @@ def bracketed(quota: float = 100) -> Scenario:
                 quotas={("A", 2026): {"new_land_quota": quota}}, **INVESTMENT_ONLY)
 
 
-def invoke(*args: str) -> str:
+def invoke(runner: CliRunner, *args: str) -> str:
     res = runner.invoke(app, list(args))
     assert res.exit_code == 0, res.output
     return res.output
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_run_and_explain_show_names_ids_and_paths_as_typed(tmp_path: Path, lang: str) -> None:
+def test_run_and_explain_show_names_ids_and_paths_as_typed(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     path = write_scenario(bracketed(), tmp_path / "s[red].xlsx", lang)
     results = tmp_path / "out[red]:fire:.xlsx"
-    shown = invoke("run", str(path), "-o", str(results), "--lang", lang)
+    shown = invoke(runner, "run", str(path), "-o", str(results), "--lang", lang)
     assert results.is_file() and str(results) in shown, shown
-    shown = invoke("explain", str(results), "[b]A", "--lang", lang)  # the adopted plan: A is selected
+    shown = invoke(runner, "explain", str(results), "[b]A", "--lang", lang)  # the adopted plan: A is selected
     assert "[b]A [bold]重点项目  (A, C1)" in shown, shown
-    shown = invoke("explain", str(path), "B", "--lang", lang)  # a new solve: B is out-competed
+    shown = invoke(runner, "explain", str(path), "B", "--lang", lang)  # a new solve: B is out-competed
     assert "B [/]乙  (A, C1)" in shown, shown
     if lang == "zh":  # the reason names the district by its name
         assert "[red]甲区区县新增建设用地计划指标" in shown, shown
 
 
-def test_the_infeasibility_report_shows_names_as_typed(tmp_path: Path) -> None:
+def test_the_infeasibility_report_shows_names_as_typed(runner: CliRunner, tmp_path: Path) -> None:
     sc = tiny([project("M", 300, investment=20, mandatory=True)], districts=[DISTRICT],
               quotas={("A", 2026): {"new_land_quota": 120}})
     path = write_scenario(sc, tmp_path / "inf[bold].xlsx", "zh")
@@ -68,35 +65,35 @@ def test_the_infeasibility_report_shows_names_as_typed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_compare_shows_case_names_and_paths_as_typed(tmp_path: Path, lang: str) -> None:
+def test_compare_shows_case_names_and_paths_as_typed(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """Two cases named after their files, one of them infeasible (a failed case, named again at the end)."""
     ok = write_scenario(bracketed(), tmp_path / "s[red].xlsx", lang)
     infeasible = tiny([project("M", 300, investment=20, mandatory=True)],
                       quotas={("A", 2026): {"new_land_quota": 120}})
     failed = write_scenario(infeasible, tmp_path / "inf[bold].xlsx", lang)
     output = tmp_path / "c[x]:fire:.xlsx"
-    shown = invoke("compare", str(ok), str(failed), "-o", str(output), "--workers", "1", "--lang", lang)
+    shown = invoke(runner, "compare", str(ok), str(failed), "-o", str(output), "--workers", "1", "--lang", lang)
     assert output.is_file() and str(output) in shown, shown
     assert "│ s[red]" in shown and "│ inf[bold]" in shown, shown  # the table
     failed_line = "未得到方案的情形（见工作簿）：inf[bold]" if lang == "zh" else "(see the workbook): inf[bold]"
     assert failed_line in shown, shown
 
 
-def test_workbooks_written_are_named_as_typed(tmp_path: Path) -> None:
+def test_workbooks_written_are_named_as_typed(runner: CliRunner, tmp_path: Path) -> None:
     """template, generate, validate --annotate and rollover (with its warning naming both workbooks)."""
     template = tmp_path / "t[red].xlsx"
-    assert f"Template written: {template}" in invoke("template", "-o", str(template), "--lang", "en")
+    assert f"Template written: {template}" in invoke(runner, "template", "-o", str(template), "--lang", "en")
     generated = tmp_path / "g[bold].xlsx"
-    shown = invoke("generate", "--projects", "5", "--districts", "2", "-o", str(generated), "--lang", "en")
+    shown = invoke(runner, "generate", "--projects", "5", "--districts", "2", "-o", str(generated), "--lang", "en")
     assert str(generated) in shown, shown
     annotated = tmp_path / "a[i].xlsx"
     res = runner.invoke(app, ["validate", str(template), "--annotate", str(annotated), "--lang", "en"])
     assert f"Annotated copy written: {annotated}" in res.output, res.output
     plan = write_scenario(bracketed(), tmp_path / "s[red].xlsx", "en")
-    invoke("run", str(plan), "--lang", "en")
+    invoke(runner, "run", str(plan), "--lang", "en")
     edited = write_scenario(bracketed(quota=110), tmp_path / "other[b].xlsx", "en")  # same ids, another scenario
     following = tmp_path / "next[red].xlsx"
-    shown = invoke("rollover", str(tmp_path / "s[red]_results.xlsx"), "-o", str(following), "--year", "2026",
+    shown = invoke(runner, "rollover", str(tmp_path / "s[red]_results.xlsx"), "-o", str(following), "--year", "2026",
                    "--scenario", str(edited), "--lang", "en")
     assert f"Scenario for 2027 written: {following}" in shown, shown
     assert "Warning: other[b].xlsx is not the workbook s[red]_results.xlsx was computed from" in shown, shown

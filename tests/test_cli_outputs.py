@@ -9,7 +9,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
@@ -19,24 +19,24 @@ from typer.testing import CliRunner
 from builders import project, tiny
 from quota_opt.cli.app import app
 from quota_opt.core.results_schema import SUMMARY, SUMMARY_ROWS
+from quota_opt.core.scenario import Scenario
 from quota_opt.output.template import write_scenario
 from quota_opt.studies.generate import generate_scenario
 
-runner = CliRunner()
+
+def abc() -> Scenario:
+    return tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+                quotas={("A", 2026): {"new_land_quota": 100}})
 
 
 def scenario(tmp_path: Path, lang: str = "en") -> Path:
-    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-              quotas={("A", 2026): {"new_land_quota": 100}})
-    return write_scenario(sc, tmp_path / f"plan_{lang}.xlsx", lang)
+    return write_scenario(abc(), tmp_path / f"plan_{lang}.xlsx", lang)
 
 
 @pytest.fixture
-def plan(tmp_path: Path) -> tuple[Path, Path]:
+def plan(make_plan: Callable[..., Path], tmp_path: Path) -> tuple[Path, Path]:
     """A scenario and its results workbook, as `rollover` reads them."""
-    path = scenario(tmp_path)
-    res = runner.invoke(app, ["run", str(path), "--lang", "en"])
-    assert res.exit_code == 0, res.output
+    path = make_plan(abc(), tmp_path / "plan_en.xlsx", "en", "--lang", "en")
     return path, tmp_path / "plan_en_results.xlsx"
 
 
@@ -55,7 +55,7 @@ def summary_of(path: Path, lang: str) -> dict[str, object]:
 # --- rollover never writes over its inputs --------------------------------------------------
 
 @pytest.mark.parametrize("which", ["scenario", "results"])
-def test_rollover_never_overwrites_its_inputs(tmp_path: Path, plan: tuple[Path, Path], which: str) -> None:
+def test_rollover_never_overwrites_its_inputs(runner: CliRunner, tmp_path: Path, plan: tuple[Path, Path], which: str) -> None:
     """`-o` naming the scenario or the adopted results: even with --force the input stays as it was; as with
     `run`, the new scenario is saved under a fallback name and the exit code is 4."""
     path, results = plan
@@ -71,7 +71,7 @@ def test_rollover_never_overwrites_its_inputs(tmp_path: Path, plan: tuple[Path, 
     assert runner.invoke(app, ["validate", str(saved[0]), "--lang", "en"]).exit_code == 0
 
 
-def test_rollover_found_scenario_is_protected_too(tmp_path: Path, plan: tuple[Path, Path]) -> None:
+def test_rollover_found_scenario_is_protected_too(runner: CliRunner, tmp_path: Path, plan: tuple[Path, Path]) -> None:
     """The scenario found beside the results (no --scenario) is as much an input."""
     path, results = plan
     before = path.read_bytes()
@@ -84,7 +84,7 @@ def test_rollover_found_scenario_is_protected_too(tmp_path: Path, plan: tuple[Pa
 # --- a target that cannot be written: a fallback name and exit 4, never "internal error" -----
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_template_generate_rollover_save_under_a_fallback_name(tmp_path: Path, plan: tuple[Path, Path],
+def test_template_generate_rollover_save_under_a_fallback_name(runner: CliRunner, tmp_path: Path, plan: tuple[Path, Path],
                                                                lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """With no input beside the target, the fallback is the working folder."""
     monkeypatch.chdir(tmp_path)
@@ -125,7 +125,7 @@ BAD_RUN_OPTIONS = [
 
 @pytest.mark.parametrize(("args", "option", "found"), BAD_RUN_OPTIONS)
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_run_rejects_bad_options_as_input_errors(tmp_path: Path, args: list[str], option: str, found: str,
+def test_run_rejects_bad_options_as_input_errors(runner: CliRunner, tmp_path: Path, args: list[str], option: str, found: str,
                                                  lang: str) -> None:
     path = scenario(tmp_path, lang)
     res = runner.invoke(app, ["run", str(path), *args, "--lang", lang])
@@ -138,7 +138,7 @@ def test_run_rejects_bad_options_as_input_errors(tmp_path: Path, args: list[str]
     assert not list(tmp_path.glob("*_results.xlsx"))
 
 
-def test_run_option_messages_state_the_bounds(tmp_path: Path) -> None:
+def test_run_option_messages_state_the_bounds(runner: CliRunner, tmp_path: Path) -> None:
     res = runner.invoke(app, ["run", str(scenario(tmp_path)), "--time-limit", "0", "--gap", "2", "--lang", "en"])
     assert res.exit_code == 1
     assert "command-line option --time-limit: expected a number > 0 and ≤ 86,400, got 0." in res.output
@@ -148,7 +148,7 @@ def test_run_option_messages_state_the_bounds(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["compare", "sweep", "explain"])
-def test_compare_sweep_explain_check_their_solve_options(tmp_path: Path, command: str) -> None:
+def test_compare_sweep_explain_check_their_solve_options(runner: CliRunner, tmp_path: Path, command: str) -> None:
     path = scenario(tmp_path, "zh")
     extra = {"compare": [], "sweep": ["--param", "reward_ratio=0.5,1"], "explain": ["A"]}[command]
     res = runner.invoke(app, [command, str(path), *extra, "--time-limit", "-5"])
@@ -161,7 +161,7 @@ def test_compare_sweep_explain_check_their_solve_options(tmp_path: Path, command
 
 # --- model export ---------------------------------------------------------------------------
 
-def test_write_model_creates_its_folder(tmp_path: Path) -> None:
+def test_write_model_creates_its_folder(runner: CliRunner, tmp_path: Path) -> None:
     model = tmp_path / "nod" / "deeper" / "m.lp"
     res = runner.invoke(app, ["run", str(scenario(tmp_path)), "--write-model", str(model), "--lang", "en"])
     assert res.exit_code == 0, res.output
@@ -170,7 +170,7 @@ def test_write_model_creates_its_folder(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_write_model_failure_is_reported_not_claimed(tmp_path: Path, lang: str) -> None:
+def test_write_model_failure_is_reported_not_claimed(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """A model that cannot be written is never announced as exported: the results are still written, the
     failure is named, and the exit code (4) says an output is missing."""
     model = blocked(tmp_path).with_suffix(".mps")
@@ -196,7 +196,7 @@ def umask_022() -> Iterator[None]:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 @pytest.mark.usefixtures("umask_022")
-def test_workbooks_get_the_permissions_of_a_new_file(tmp_path: Path) -> None:
+def test_workbooks_get_the_permissions_of_a_new_file(runner: CliRunner, tmp_path: Path) -> None:
     """Not mkstemp's 0600: colleagues on a shared drive read what the tool writes (0644 under umask 022),
     and a workbook replaced keeps the mode it had."""
     path = scenario(tmp_path)
@@ -218,7 +218,7 @@ def big_scenario(tmp_path: Path) -> Path:
     return write_scenario(generate_scenario(300, 13, 3, seed=1), tmp_path / "big.xlsx", "zh")
 
 
-def test_time_limit_is_reported_in_chinese(tmp_path: Path) -> None:
+def test_time_limit_is_reported_in_chinese(runner: CliRunner, tmp_path: Path) -> None:
     path = big_scenario(tmp_path)
     res = runner.invoke(app, ["run", str(path), "--time-limit", "1", "--threads", "1"])
     assert res.exit_code == 0, res.output
@@ -268,7 +268,7 @@ def test_ctrl_c_during_the_solve_says_the_results_are_coming(tmp_path: Path, lan
 # --- output names and existing files ---------------------------------------------------------
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_outputs_must_be_xlsx(tmp_path: Path, lang: str) -> None:
+def test_outputs_must_be_xlsx(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """An Excel workbook named out.csv opens in nothing that expects a CSV: refused before the work."""
     path = scenario(tmp_path, lang)
     for args in (["run", str(path), "-o", str(tmp_path / "out.csv")], ["template", "-o", str(tmp_path / "t.csv")],
@@ -280,7 +280,7 @@ def test_outputs_must_be_xlsx(tmp_path: Path, lang: str) -> None:
 
 
 @pytest.mark.parametrize("command", ["template", "generate"])
-def test_scenario_writers_replace_an_existing_file_only_with_force(tmp_path: Path, command: str) -> None:
+def test_scenario_writers_replace_an_existing_file_only_with_force(runner: CliRunner, tmp_path: Path, command: str) -> None:
     """A scenario workbook is filled in by hand: `template` and `generate` do not replace one unless told to."""
     target = tmp_path / "2026方案.xlsx"
     target.write_bytes(b"filled in by hand")

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from builders import project, tiny
+from builders import INVESTMENT_ONLY, project, tiny
 from invariants import check_results
 from quota_opt.cli.app import app
 from quota_opt.core.results_schema import ALLOCATION, DISTRICTS, LEDGER, SUMMARY, SUMMARY_ROWS
 from quota_opt.output.template import write_scenario
 
-runner = CliRunner()
-INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
-                   "w_platform_score": 0.0}
-
-
-def golden(tmp_path: Path, lang: str = "en") -> Path:
-    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
-    return write_scenario(sc, tmp_path / f"golden_{lang}.xlsx", lang)
-
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_run_writes_results_beside_the_input(tmp_path: Path, lang: str) -> None:
-    path = golden(tmp_path, lang)
+def test_run_writes_results_beside_the_input(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path, lang: str) -> None:
+    path = golden_workbook(lang)
     before = path.read_bytes()
     res = runner.invoke(app, ["run", str(path), "--lang", lang])
     assert res.exit_code == 0, res.output
@@ -48,15 +39,15 @@ def ws_headers(ws: object) -> list[str]:
     return [c.value for c in ws[1]]  # type: ignore[index]
 
 
-def test_run_en_results_pass_the_invariants(tmp_path: Path) -> None:
-    path = golden(tmp_path)
+def test_run_en_results_pass_the_invariants(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path) -> None:
+    path = golden_workbook()
     out = tmp_path / "out" / "r.xlsx"
     assert runner.invoke(app, ["run", str(path), "-o", str(out), "--lang", "en"]).exit_code == 0
     assert check_results(path, out) == []
 
 
-def test_run_options_and_model_export(tmp_path: Path) -> None:
-    path = golden(tmp_path)
+def test_run_options_and_model_export(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path) -> None:
+    path = golden_workbook()
     for suffix in ("lp", "mps"):
         model = tmp_path / f"m.{suffix}"
         res = runner.invoke(app, ["run", str(path), "--lang", "en", "--time-limit", "5", "--gap", "0", "--threads", "1",
@@ -66,8 +57,8 @@ def test_run_options_and_model_export(tmp_path: Path) -> None:
         assert "supply(A,2026)" in text and "district_land_quota(A,2026)" in text
 
 
-def test_run_refuses_to_overwrite_the_input(tmp_path: Path) -> None:
-    path = golden(tmp_path)
+def test_run_refuses_to_overwrite_the_input(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path) -> None:
+    path = golden_workbook()
     before = path.read_bytes()
     res = runner.invoke(app, ["run", str(path), "-o", str(path), "--lang", "en"])
     assert res.exit_code != 0
@@ -75,14 +66,14 @@ def test_run_refuses_to_overwrite_the_input(tmp_path: Path) -> None:
     assert "Traceback" not in res.output
 
 
-def test_run_on_bad_input_lists_errors_and_exits_1(tmp_path: Path) -> None:
+def test_run_on_bad_input_lists_errors_and_exits_1(runner: CliRunner, tmp_path: Path) -> None:
     res = runner.invoke(app, ["run", str(tmp_path / "missing.xlsx"), "--lang", "en"])
     assert res.exit_code == 1
     assert "does not exist" in res.output
 
 
-def test_unknown_variant_is_a_clear_error(tmp_path: Path) -> None:
-    res = runner.invoke(app, ["run", str(golden(tmp_path)), "--variant", "nope", "--lang", "en"])
+def test_unknown_variant_is_a_clear_error(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["run", str(golden_workbook()), "--variant", "nope", "--lang", "en"])
     assert res.exit_code == 1
     assert 'no variant named "nope"' in res.output
 
@@ -92,7 +83,7 @@ def test_unknown_variant_is_a_clear_error(tmp_path: Path) -> None:
     ("en", "Error: the solver HiGHS did not accept the model (HighsStatus.kWarning). The workbook passed validation, "
            "so this is most likely a fault of quota-opt"),
 ])
-def test_a_model_highs_refuses_is_said_in_the_users_language(tmp_path: Path, lang: str, words: str,
+def test_a_model_highs_refuses_is_said_in_the_users_language(runner: CliRunner, tmp_path: Path, lang: str, words: str,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """HiGHS refusing the model (passModel's kWarning) was answered in English whatever --lang said ("HiGHS did
     not accept the model (HighsStatus.kWarning)"). Now it is a message of the catalogue, still exit 2 (no
@@ -119,18 +110,18 @@ def test_a_model_highs_refuses_is_said_in_the_users_language(tmp_path: Path, lan
     assert not list(tmp_path.glob("*_results.xlsx"))
 
 
-def test_a_message_shows_bracketed_text_as_typed(tmp_path: Path) -> None:
+def test_a_message_shows_bracketed_text_as_typed(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path) -> None:
     """Messages were printed as rich markup, so text in square brackets that looks like a style vanished:
     --param reward_ratio=[bold] was answered 'got ""', a file x[red].xlsx was named x.xlsx."""
     missing = tmp_path / "x[red].xlsx"
     res = runner.invoke(app, ["run", str(missing), "--lang", "en"])
     assert res.exit_code == 1 and f"file {missing} does not exist" in res.output, res.output
-    res = runner.invoke(app, ["sweep", str(golden(tmp_path)), "-p", "reward_ratio=[bold]", "--lang", "en"])
+    res = runner.invoke(app, ["sweep", str(golden_workbook()), "-p", "reward_ratio=[bold]", "--lang", "en"])
     assert res.exit_code == 1 and 'got "[bold]"' in res.output, res.output
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_template_command(tmp_path: Path, lang: str) -> None:
+def test_template_command(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     out = tmp_path / "t.xlsx"
     res = runner.invoke(app, ["template", "-o", str(out), "--lang", lang])
     assert res.exit_code == 0, res.output
@@ -147,7 +138,7 @@ def test_template_command(tmp_path: Path, lang: str) -> None:
     assert all(word in line for word in (*YES_WORDS, *NO_WORDS)), line  # what the reader accepts, all of it
 
 
-def test_generate_command_writes_a_valid_workbook(tmp_path: Path) -> None:
+def test_generate_command_writes_a_valid_workbook(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "g.xlsx"
     res = runner.invoke(app, ["generate", "--projects", "40", "--districts", "4", "--years", "2", "--seed", "7",
                               "-o", str(out), "--lang", "en"])
@@ -155,10 +146,10 @@ def test_generate_command_writes_a_valid_workbook(tmp_path: Path) -> None:
     assert runner.invoke(app, ["validate", str(out), "--lang", "en"]).exit_code == 0
 
 
-def test_run_saves_under_a_fallback_name_when_the_output_cannot_be_written(tmp_path: Path) -> None:
+def test_run_saves_under_a_fallback_name_when_the_output_cannot_be_written(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path) -> None:
     """The output's folder is a file (cannot be created, even as root): the results are saved beside
     the input under a fallback name, the run says where, and exits 4."""
-    path = golden(tmp_path)
+    path = golden_workbook()
     blocker = tmp_path / "not_a_folder"
     blocker.write_text("x")
     res = runner.invoke(app, ["run", str(path), "-o", str(blocker / "out.xlsx"), "--lang", "en"])
@@ -169,9 +160,9 @@ def test_run_saves_under_a_fallback_name_when_the_output_cannot_be_written(tmp_p
     assert check_results(path, saved[0]) == []
 
 
-def test_run_refuses_an_output_that_is_the_input_under_another_name(tmp_path: Path) -> None:
+def test_run_refuses_an_output_that_is_the_input_under_another_name(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path) -> None:
     """A hard link to the input is the input: never written; the results go to a fallback name instead."""
-    path = golden(tmp_path, "zh")
+    path = golden_workbook("zh")
     link = tmp_path / "link.xlsx"
     link.hardlink_to(path)
     before = path.read_bytes()
@@ -194,7 +185,7 @@ def test_a_command_line_that_cannot_be_parsed_exits_1_not_2(argv: list[str], cod
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_summary_reports_the_time_the_write_took(tmp_path: Path, lang: str) -> None:
+def test_the_summary_reports_the_time_the_write_took(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """The summary's write time (写出用时 / time_write_s) was always 0: `run` measured the write after
     write_results had already put the summary in the workbook. Now the workbook's writer measures it, from the
     start of building the workbook until its other parts are serialised (only the summary sheet's own XML, the
@@ -212,7 +203,7 @@ def test_the_summary_reports_the_time_the_write_took(tmp_path: Path, lang: str) 
         wb = openpyxl.load_workbook(path)
         return {r[0]: r[1] for r in wb[SUMMARY.name(lang)].iter_rows(min_row=2, values_only=True)}
 
-    path = golden(tmp_path, lang)
+    path = golden_workbook(lang)
     result = run_scenario(read_scenario(path), RunOptions(threads=1))
     ticks = iter([10.0, 12.5])
     written = write_results(result, tmp_path / "clocked.xlsx", lang, clock=lambda: next(ticks))

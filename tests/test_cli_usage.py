@@ -12,12 +12,11 @@ from typer.testing import CliRunner
 
 from quota_opt.cli.app import app
 
-runner = CliRunner()
 COMMANDS = {info.name or info.callback.__name__: info.callback for info in app.registered_commands
             if info.callback is not None}
 
 
-def help_lines(*argv: str) -> list[str]:
+def help_lines(runner: CliRunner, *argv: str) -> list[str]:
     """The help of `quota-opt *argv` on a terminal wide enough that nothing needs wrapping, each line's
     whitespace collapsed."""
     res = runner.invoke(app, [*argv, "--help"], env={"COLUMNS": "1000"})
@@ -26,27 +25,27 @@ def help_lines(*argv: str) -> list[str]:
 
 
 @pytest.mark.parametrize("argv", [[], *([name] for name in COMMANDS)], ids=lambda argv: " ".join(argv) or "-")
-def test_flags_show_no_metavar_in_help(argv: list[str]) -> None:
+def test_flags_show_no_metavar_in_help(runner: CliRunner, argv: list[str]) -> None:
     """A flag takes no value, so its row in --help names none: typer showed `<bool>` for --help, --debug and
     --force, as if each wanted `--force true`."""
-    lines = help_lines(*argv)
+    lines = help_lines(runner, *argv)
     assert not any("<bool>" in line for line in lines), "\n".join(lines)
     help_row = next(line for line in lines if "--help" in line)
     assert re.search(r"--help\s+Show this message", help_row), help_row
 
 
 @pytest.mark.parametrize("name", COMMANDS)
-def test_help_text_wraps_at_the_terminal_not_at_the_source(name: str) -> None:
+def test_help_text_wraps_at_the_terminal_not_at_the_source(runner: CliRunner, name: str) -> None:
     """Each paragraph of a command's docstring is one paragraph in --help: on a wide terminal, one line, not
     broken where the source line ended ('... within the time limit or before' / 'Ctrl-C), 1 on input
     errors ...'). The list of commands shows each first paragraph on one line too."""
     doc = inspect.getdoc(COMMANDS[name])
     assert doc
     paragraphs = [" ".join(p.split()) for p in doc.split("\n\n")]
-    lines = help_lines(name)
+    lines = help_lines(runner, name)
     for paragraph in paragraphs:
         assert paragraph in lines, (paragraph, lines)
-    assert any(line.endswith(f"{name} {paragraphs[0]} │") for line in help_lines()), paragraphs[0]
+    assert any(line.endswith(f"{name} {paragraphs[0]} │") for line in help_lines(runner, )), paragraphs[0]
 
 
 # --- a command line that cannot be parsed --------------------------------------------------------------------
@@ -75,7 +74,7 @@ UNPARSED = [
 
 
 @pytest.mark.parametrize(("argv", "zh", "en"), UNPARSED, ids=[" ".join(argv) for argv, _, _ in UNPARSED])
-def test_a_command_line_that_cannot_be_parsed_is_answered_in_the_users_language(argv: list[str], zh: str,
+def test_a_command_line_that_cannot_be_parsed_is_answered_in_the_users_language(runner: CliRunner, argv: list[str], zh: str,
                                                                                  en: str) -> None:
     """Click's own answer was an English panel ("Missing argument 'file'.", "No such option: --bogus") even
     though the product speaks zh unless told otherwise; now it is one of our messages, naming what was typed,
@@ -91,7 +90,7 @@ def test_a_command_line_that_cannot_be_parsed_is_answered_in_the_users_language(
 
 
 @pytest.mark.parametrize(("argv", "zh", "en"), UNPARSED, ids=[" ".join(argv) for argv, _, _ in UNPARSED])
-def test_the_language_given_before_the_command_is_the_commands_default(argv: list[str], zh: str, en: str) -> None:
+def test_the_language_given_before_the_command_is_the_commands_default(runner: CliRunner, argv: list[str], zh: str, en: str) -> None:
     """`quota-opt --lang en run ...` was refused ("No such option: --lang"): --lang was an option of each
     command only. Now the group takes it too, before the command, and a line that cannot be parsed is answered
     in it; the command's own --lang, when given as well, wins."""
@@ -103,7 +102,7 @@ def test_the_language_given_before_the_command_is_the_commands_default(argv: lis
         assert words in res.output, (line, res.output)
 
 
-def test_a_command_runs_in_the_language_given_before_it(tmp_path: Path) -> None:
+def test_a_command_runs_in_the_language_given_before_it(runner: CliRunner, tmp_path: Path) -> None:
     """The group's --lang is the default of the command's own: its messages and the workbook it writes are in
     that language, unless the command's own --lang says otherwise."""
     import openpyxl
@@ -120,23 +119,23 @@ def test_a_command_runs_in_the_language_given_before_it(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "a command is missing." in res.output, res.output
     assert any(re.search(r"--lang -l <zh\|en> Language of messages and workbooks for the command that follows",
-                         line) for line in help_lines()), help_lines()
+                         line) for line in help_lines(runner, )), help_lines(runner, )
 
 
-def test_a_value_that_is_no_language_is_answered_in_zh() -> None:
+def test_a_value_that_is_no_language_is_answered_in_zh(runner: CliRunner) -> None:
     res = runner.invoke(app, ["run", "x.xlsx", "--lang", "fr"])
     assert res.exit_code == 2
     assert '命令行选项 --lang：应为以下之一：zh、en，实际为 "fr"。' in res.output, res.output
 
 
-def test_a_bad_language_before_the_command_is_named_as_typed() -> None:
+def test_a_bad_language_before_the_command_is_named_as_typed(runner: CliRunner) -> None:
     """The group's --lang is the one before the command: the value refused is that one, not the command's."""
     res = runner.invoke(app, ["--lang", "fr", "run", "x.xlsx", "--lang", "en"])
     assert res.exit_code == 2
     assert 'command-line option --lang: expected one of: zh, en, got "fr".' in res.output, res.output
 
 
-def test_no_command_is_answered_in_zh() -> None:
+def test_no_command_is_answered_in_zh(runner: CliRunner) -> None:
     res = runner.invoke(app, ["--debug"])
     assert res.exit_code == 2
     assert "缺少命令。可用的命令：template、validate、run、explain、rollover、generate、compare、sweep。" in res.output

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from builders import project, tiny
+from builders import golden, project, tiny
 from quota_opt.cli.app import app
 from quota_opt.core.scenario import Scenario, normalize_table
 from quota_opt.input.variants import apply_variant
@@ -27,15 +27,6 @@ from quota_opt.output.results_workbook import write_results
 from quota_opt.output.template import write_scenario
 from quota_opt.pipeline import RunOptions, run_scenario
 from quota_opt.studies import compare as cmp
-
-runner = CliRunner()
-INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
-                   "w_platform_score": 0.0}
-
-
-def golden(quota: float) -> Scenario:
-    return tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-                quotas={("A", 2026): {"new_land_quota": quota}}, **INVESTMENT_ONLY)
 
 
 def with_variants(sc: Scenario, rows: list[dict]) -> Scenario:
@@ -209,7 +200,7 @@ def test_failed_case_is_reported_beside_the_others(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_cli_compare_variants_all(tmp_path: Path) -> None:
+def test_cli_compare_variants_all(runner: CliRunner, tmp_path: Path) -> None:
     path = write_scenario(two_districts(), tmp_path / "two.xlsx", "en")
     res = runner.invoke(app, ["compare", "--variants", "all", str(path), "--lang", "en", "--workers", "1"])
     assert res.exit_code == 0, res.output
@@ -221,7 +212,7 @@ def test_cli_compare_variants_all(tmp_path: Path) -> None:
     assert len(wb[CHARTS.name("en")]._charts) >= 2
 
 
-def test_cli_compare_files_and_results(tmp_path: Path) -> None:
+def test_cli_compare_files_and_results(runner: CliRunner, tmp_path: Path) -> None:
     a = write_scenario(golden(100), tmp_path / "a.xlsx", "zh")
     b = write_scenario(golden(110), tmp_path / "b.xlsx", "zh")
     assert runner.invoke(app, ["run", str(a), "-o", str(tmp_path / "a_res.xlsx")]).exit_code == 0
@@ -232,7 +223,7 @@ def test_cli_compare_files_and_results(tmp_path: Path) -> None:
     assert [dec.cell(row=r, column=1).value for r in (3, 4, 5)] == ["B", "C", "A"]
 
 
-def test_cli_compare_input_errors(tmp_path: Path) -> None:
+def test_cli_compare_input_errors(runner: CliRunner, tmp_path: Path) -> None:
     path = write_scenario(two_districts(), tmp_path / "two.xlsx", "en")
     res = runner.invoke(app, ["compare", "--variants", "nope", str(path), "--lang", "en"])
     assert res.exit_code == 1
@@ -245,7 +236,7 @@ def test_cli_compare_input_errors(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_cli_compare_of_one_workbook_is_refused(tmp_path: Path, lang: str) -> None:
+def test_cli_compare_of_one_workbook_is_refused(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """One workbook without --variants was solved and written as a "comparison" of one case (exit 0): the
     second file, or --variants, was forgotten. Now the input error says so, before anything is solved."""
     path = write_scenario(two_districts(), tmp_path / "two.xlsx", "en")
@@ -261,7 +252,7 @@ def test_cli_compare_of_one_workbook_is_refused(tmp_path: Path, lang: str) -> No
     ("en", "✗ --variants takes exactly one scenario workbook; 2 were given. Give one scenario workbook, or leave out "
            "--variants to compare several workbooks."),
 ], ids=["zh", "en"])
-def test_variants_with_several_workbooks_is_a_message_of_the_catalogue(tmp_path: Path, lang: str, words: str) -> None:
+def test_variants_with_several_workbooks_is_a_message_of_the_catalogue(runner: CliRunner, tmp_path: Path, lang: str, words: str) -> None:
     """--variants with two workbooks was refused by a sentence written in cli.py, outside messages.py (and so
     outside docs/workbook.md), that did not say how many were given or what to do instead."""
     path = write_scenario(two_districts(), tmp_path / "two.xlsx", "en")

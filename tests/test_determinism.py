@@ -29,7 +29,6 @@ from quota_opt.output.results_workbook import RUN_AT_KEY, write_results
 from quota_opt.output.template import write_scenario, write_template
 from quota_opt.pipeline import RunOptions, run_scenario
 
-runner = CliRunner()
 RUN_TIME_KEYS = {RUN_AT_KEY} | {k for k in SUMMARY_ROWS if k.startswith("time_")}
 TIMESTAMP = re.compile(r"\b(19|20)\d\d-\d\d-\d\d[ T]\d\d:\d\d")
 
@@ -78,7 +77,7 @@ def zip_parts(path: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize(("lang", "backend"), [("en", "pyomo"), ("zh", "highs")])
-def test_two_runs_give_the_same_allocation_and_workbook(tmp_path: Path, lang: str, backend: str) -> None:
+def test_two_runs_give_the_same_allocation_and_workbook(runner: CliRunner, tmp_path: Path, lang: str, backend: str) -> None:
     scenario = write_scenario(contested(4), tmp_path / "contested.xlsx", lang)
     outs = []
     for i in (1, 2):

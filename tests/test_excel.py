@@ -75,7 +75,7 @@ def test_awkward_text_and_numbers_read_back_as_openpyxl_writes_them(tmp_path: Pa
     assert actual[5][0][:2] == ("=1+1", "s")  # text, not a formula
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # examples: the profile (conftest.py)
 @given(st.lists(st.one_of(st.none(), st.booleans(), st.integers(-10**15, 10**15),
                           st.floats(allow_nan=False, allow_infinity=False),
                           st.text().filter(lambda s: not ILLEGAL_CHARACTERS_RE.search(s) and "\r" not in s)),

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from builders import project, random_small, tiny
+from builders import INVESTMENT_ONLY, golden, project, random_small, tiny
 from prices import check_finite_differences
 from quota_opt.cli.app import app
 from quota_opt.core.scenario import Scenario
@@ -22,10 +22,6 @@ from quota_opt.output.template import write_scenario
 from quota_opt.pipeline import RunOptions, RunResult, run_scenario
 from quota_opt.solve.highs import Status
 from quota_opt.studies.rollover import rollover
-
-INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
-                   "w_platform_score": 0.0}
-runner = CliRunner()
 
 
 def run(sc: Scenario) -> RunResult:
@@ -107,8 +103,7 @@ def test_selected_project_says_what_funded_it() -> None:
 def test_marginal_value_matches_finite_difference() -> None:
     """Quota 100 mu, A+C chosen (see the golden test); B (score 0.8 per mu) is the best project left out, so one
     more mu of quota is worth 0.8 — B's score — and the finite difference agrees."""
-    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    sc = golden()
     r = run(sc)
     assert r.shadow is not None
     quota = r.shadow[r.shadow["constraint"] == "district_land_quota"].iloc[0]
@@ -165,7 +160,7 @@ def test_infeasible_report_names_project_district_and_shortfall(tmp_path: Path) 
     assert "need the A 2026 district new-land quota," in it.messages["en"] and "甲区" not in it.messages["en"]
 
 
-def test_infeasible_cli_exits_3_and_writes_the_report(tmp_path: Path) -> None:
+def test_infeasible_cli_exits_3_and_writes_the_report(runner: CliRunner, tmp_path: Path) -> None:
     path = write_scenario(infeasible_scenario(), tmp_path / "inf.xlsx", "en")
     res = runner.invoke(app, ["run", str(path), "--lang", "en"])
     assert res.exit_code == 3, res.output
@@ -224,7 +219,7 @@ ACTUAL_Z = {"project_id": "Z", "year": 2026, "land_district_quota": 50, "land_pr
      "The A 2026 district new-land quota is overdrawn by 90.0 mu (100.0 mu left this year − 190.0 mu carried into "
      "later years)."),
 ], ids=["request", "city_energy", "carry_in", "actuals", "carry_out"])
-def test_the_infeasibility_report_s_numbers_add_up(tmp_path: Path, sc: Scenario, zh: str, en: str) -> None:
+def test_the_infeasibility_report_s_numbers_add_up(runner: CliRunner, tmp_path: Path, sc: Scenario, zh: str, en: str) -> None:
     """The report's figures add up for the reader: the mandatory projects' demand, less what other sources already
     give them in the elastic solution, is the need left for the quota that gives way; less what that quota has
     (with carry-over, less an overdraft by the actuals), the shortfall. It read "M (80.0 mu) need the A 2026
@@ -260,7 +255,7 @@ def test_the_infeasibility_report_names_a_quota_as_the_reasons_and_explain_do() 
     assert "需使用2026年市级统筹能耗指标，但可用仅 100 吨标准煤" in city.messages["zh"]
 
 
-def test_infeasible_platform_capacity_is_named_as_a_platform(tmp_path: Path) -> None:
+def test_infeasible_platform_capacity_is_named_as_a_platform(runner: CliRunner, tmp_path: Path) -> None:
     """Mandatory M needs 300 mu on platform PA, which holds 200: the report names the platform in its own
     column (not as a district) and the requirement in words, in either language."""
     sc = tiny([project("M", 300, investment=20, mandatory=True)], quotas={("A", 2026): {"new_land_quota": 500}},
@@ -336,7 +331,7 @@ def test_rollover_of_projects_supplied_in_the_last_window_year_validates(tmp_pat
     assert list(a.loc[["X", "Y"], "status"]) == ["actual", "actual"] and a.at["Z", "selected"]
 
 
-def test_rollover_cli_reads_the_adopted_results(tmp_path: Path) -> None:
+def test_rollover_cli_reads_the_adopted_results(runner: CliRunner, tmp_path: Path) -> None:
     sc = random_small(5)
     path = write_scenario(sc, tmp_path / "plan.xlsx", "zh")
     assert runner.invoke(app, ["run", str(path)]).exit_code == 0
@@ -359,8 +354,7 @@ def test_explain_thresholds_by_hand() -> None:
     - land demand: with L ≤ 40, A + B fits: 60 + 0.8·L > 84 when L > 30, so the largest demand that flips is 40;
     - quota: with 110 mu, A + B = 100 > 84: the quota would need to be 110.
     """
-    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    sc = golden()
     ex = explain_project(sc, "B", RunOptions(backend="highs", mip_gap=1e-9))
     th = {t.what: t for t in ex.thresholds}
     assert not ex.selected
@@ -432,8 +426,7 @@ def test_a_quota_has_one_name_in_every_report() -> None:
     sheet and the infeasibility report, in zh and en: explain called it 区县新增建设用地指标 / "district land
     quota", the reasons 区县新增建设用地计划指标, the other two 区县新增建设用地指标. The name is the policy's
     (五(一) 新增建设用地计划指标) and the district quotas sheet's label, qualified as the district's."""
-    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    sc = golden()
     ex = explain_project(sc, "B", RunOptions(backend="highs", mip_gap=1e-9))
     threshold = next(t.label for t in ex.thresholds if t.what == "quota")
     r = run(sc)
@@ -541,11 +534,10 @@ def test_the_province_request_cap_is_named_as_the_city_quotas_sheet_names_it() -
     assert default.label_zh in per_year.help_zh and per_year.label_zh in default.help_zh
 
 
-def abc_explained(tmp_path: Path) -> tuple[Path, Any]:
+def abc_explained(runner: CliRunner, tmp_path: Path) -> tuple[Path, Any]:
     """The A/B/C scenario above (optimum A + C) written to s.xlsx and run; then `explain` of B from its results
     workbook. Returns the scenario's path and the explain command's result."""
-    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    sc = golden()
     path = write_scenario(sc, tmp_path / "s.xlsx", "en")
     assert runner.invoke(app, ["run", str(path), "--lang", "en"]).exit_code == 0
     res = runner.invoke(app, ["explain", str(tmp_path / "s_results.xlsx"), "B", "--lang", "en"])
@@ -553,8 +545,8 @@ def abc_explained(tmp_path: Path) -> tuple[Path, Any]:
     return path, res
 
 
-def test_explain_cli_on_results_workbook(tmp_path: Path) -> None:
-    _, res = abc_explained(tmp_path)
+def test_explain_cli_on_results_workbook(runner: CliRunner, tmp_path: Path) -> None:
+    _, res = abc_explained(runner, tmp_path)
     assert "Out-competed" in res.output and "1.2" in res.output
 
 
@@ -574,8 +566,7 @@ def test_every_unselected_project_has_a_reason_on_random_scenarios(tmp_path: Pat
 def test_outcompeted_reason_names_its_unit_in_words() -> None:
     """Quota 100 mu; A (60 mu) and C (40 mu) use all of it, so B (50 mu) is out-competed with 0 mu left. The
     unit is a word in each language, never the {zh, en} pair it is kept in."""
-    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    sc = golden()
     code, zh, en = reason_of(run(sc), "B")
     assert code == "outcompeted"
     assert "仅剩 0.0 亩" in zh and "所需 50.0 亩" in zh
@@ -586,8 +577,7 @@ def test_outcompeted_reason_names_its_unit_in_words() -> None:
 def test_a_small_remainder_in_a_reason_never_reads_as_0() -> None:
     """Quota 100.04 mu; A (60 mu) and C (40 mu) use 100 of it, so B (50 mu) is out-competed with 0.04 mu left. The
     reason gives the remainder as outputs.amount_text does (0.04), not as 0.0, which would say nothing was left."""
-    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-              quotas={("A", 2026): {"new_land_quota": 100.04}}, **INVESTMENT_ONLY)
+    sc = golden(100.04)
     code, zh, en = reason_of(run(sc), "B")
     assert code == "outcompeted"
     assert "仅剩 0.04 亩" in zh and "所需 50.0 亩" in zh
@@ -631,7 +621,7 @@ def test_a_quota_nobody_else_used_is_too_small_not_lost() -> None:
 EXAMPLES = Path(__file__).resolve().parent.parent / "scenarios"
 
 
-def test_explain_platform_full_names_the_platform_capacity() -> None:
+def test_explain_platform_full_names_the_platform_capacity(runner: CliRunner) -> None:
     """small_en's P07 (40 mu) is left out because platform E-BP (120 mu) had 30 mu left: explain names that
     capacity as the quota to change (10 mu more, 130, would let it in) instead of failing."""
     res = runner.invoke(app, ["explain", str(EXAMPLES / "small_en.xlsx"), "P07", "--lang", "en"])
@@ -642,11 +632,11 @@ def test_explain_platform_full_names_the_platform_capacity() -> None:
     assert (quota.current, quota.flip_at) == pytest.approx((120, 130), rel=0.01)
 
 
-def test_explain_on_results_explains_the_adopted_plan(tmp_path: Path) -> None:
+def test_explain_on_results_explains_the_adopted_plan(runner: CliRunner, tmp_path: Path) -> None:
     """The bureau adopted B + C (90 of the 100 mu) rather than the optimum A + C. Explaining A from that results
     workbook speaks of the adopted plan: A is left out, with the 10 mu B and C left, not the re-solved optimum in
     which A is funded."""
-    path, res = abc_explained(tmp_path)
+    path, res = abc_explained(runner, tmp_path)
     assert "adopted plan in the results workbook" in res.output
     adopted = read_results(tmp_path / "s_results.xlsx").allocation.set_index("project_id")
     adopted.loc["A", ["selected", "status", "year", "land_district_quota"]] = [False, "not_selected", None, 0.0]
@@ -658,7 +648,7 @@ def test_explain_on_results_explains_the_adopted_plan(tmp_path: Path) -> None:
     assert ex.source["en"] == "Explaining the adopted plan in the results workbook."
 
 
-def test_explain_on_results_with_actuals_explains_the_adopted_plan(tmp_path: Path) -> None:
+def test_explain_on_results_with_actuals_explains_the_adopted_plan(runner: CliRunner, tmp_path: Path) -> None:
     """A scenario with actuals (X supplied in 2025, before the horizon; Z in 2026, fixed), run and explained from its
     results workbook, nothing edited: explain said the results workbook's plan no longer fits its scenario (one of
     them was edited) and explained a new solve, for every project of every rolled-over scenario. The allocation's
@@ -683,7 +673,7 @@ def test_explain_on_results_with_actuals_explains_the_adopted_plan(tmp_path: Pat
     assert "no longer fits" in explain_project(edited, "Y", RunOptions(backend="highs"), adopted=adopted).source["en"]
 
 
-def test_explain_unknown_project_lists_known_ids(tmp_path: Path) -> None:
+def test_explain_unknown_project_lists_known_ids(runner: CliRunner, tmp_path: Path) -> None:
     res = runner.invoke(app, ["explain", str(EXAMPLES / "small_en.xlsx"), "P99", "--lang", "en"])
     assert res.exit_code == 1
     assert "known: P01, P02" in res.output and "?" not in res.output
@@ -695,7 +685,7 @@ def test_explain_unknown_project_lists_known_ids(tmp_path: Path) -> None:
     ("small_en.xlsx", "zh", "工作表 projects(项目)，项目编号(project_id)："),
     ("small_en.xlsx", "en", "sheet projects, project_id (Project id): "),
 ])
-def test_explain_unknown_project_names_the_sheet_as_the_workbook_does(workbook: str, lang: str, where: str) -> None:
+def test_explain_unknown_project_names_the_sheet_as_the_workbook_does(runner: CliRunner, workbook: str, lang: str, where: str) -> None:
     """An unknown project id is placed as validate places a bad reference: on the projects sheet under the name the
     scenario workbook gives it (项目 in the zh example, projects in the en one), with its key; not by key alone."""
     res = runner.invoke(app, ["explain", str(EXAMPLES / workbook), "P99", "--lang", lang])

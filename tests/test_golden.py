@@ -14,15 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from builders import project, tiny
+from builders import INVESTMENT_ONLY, golden, project, tiny
 from quota_opt.core.scenario import Scenario
 from quota_opt.input.validate import read_scenario
 from quota_opt.output.template import write_scenario
 from quota_opt.pipeline import RunOptions, RunResult, run_scenario
 from quota_opt.solve.highs import Status
 
-INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
-                   "w_platform_score": 0.0}
 TOL = 1e-3
 
 BACKENDS = ["pyomo", "highs"]
@@ -49,8 +47,7 @@ def test_binding_district_quota(tmp_path: Path, backend: str) -> None:
     Feasible sets within 100 mu: {A,C} 100 mu → 84; {B,C} 90 mu → 64; {A} → 60; {A,B} = 110 mu > 100.
     Optimum 84 with A and C; B is out-competed for the binding district quota.
     """
-    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    sc = golden()
     r = solve_via_workbook(sc, tmp_path, backend)
     assert r.solution.objective == pytest.approx(84, abs=TOL)
     assert [row(r, p)["selected"] for p in "ABC"] == [True, False, True]

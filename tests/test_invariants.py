@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from builders import random_small
@@ -41,7 +41,7 @@ def run_and_check(seed: int, folder: Path) -> None:
     assert result.solution.objective >= result.greedy.objective - max(1e-5, 1e-7 * abs(result.greedy.objective))
 
 
-@settings(max_examples=100)  # each example solves twice and writes two workbooks
+# Each example solves twice and writes two workbooks (about 2 s): the profile sets how many (conftest.py).
 @given(seed=st.integers(min_value=0, max_value=2**31 - 1))
 def test_invariants_hold_on_random_scenarios(seed: int, tmp_path_factory: pytest.TempPathFactory) -> None:
     run_and_check(seed, tmp_path_factory.mktemp("inv"))

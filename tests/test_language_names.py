@@ -14,8 +14,6 @@ from quota_opt.core.schema import SETTINGS
 from quota_opt.input.validate import validate_workbook
 from quota_opt.output.template import write_scenario
 
-runner = CliRunner()
-
 
 def _setting(path: Path, key: str) -> object:
     """The value a scenario workbook's settings sheet gives `key` (its row named by the key or its label)."""
@@ -28,7 +26,7 @@ def _setting(path: Path, key: str) -> object:
     ("zh", "方案", "生成的示例方案（12个项目、3个区县、2个年度，种子5）"),
     ("en", "scenario", "generated 12x3x2 seed 5"),
 ])
-def test_template_and_generated_scenarios_are_named_in_the_workbooks_language(
+def test_template_and_generated_scenarios_are_named_in_the_workbooks_language(runner: CliRunner,
         tmp_path: Path, lang: str, template_name: str, generated_name: str) -> None:
     """The template's scenario name and a generated scenario's name are in the workbook's language: in zh they were
     "scenario" and "generated 12x3x2 seed 5". A blank name reads as the template's (and its comment's) default."""
@@ -61,7 +59,7 @@ def _table_text(table: object, width: int) -> str:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_sweep_and_compare_name_settings_and_kpis_on_the_console_as_the_workbook_does(tmp_path: Path,
+def test_sweep_and_compare_name_settings_and_kpis_on_the_console_as_the_workbook_does(runner: CliRunner, tmp_path: Path,
                                                                                      lang: str) -> None:
     """A swept setting is named as the sweep workbook's cases sheet names its column (权重：亩均产值 in zh, the key
     w_output_per_mu in en), in the case names (progress lines, the workbook's case column) and in the console
@@ -114,7 +112,7 @@ def test_compare_sources_give_every_amount_of_a_unit_in_one_format(lang: str, ex
     assert sources_text(row, lang) == expected
 
 
-def test_the_city_energy_pool_has_one_english_name(tmp_path: Path) -> None:
+def test_the_city_energy_pool_has_one_english_name(runner: CliRunner, tmp_path: Path) -> None:
     """In English the city energy pool is the "city energy pool" (reasons.QUOTA_NAMES) wherever a column or a text
     names it: it was "Energy: city pool" (allocation, actuals), "Energy used: city pool" (districts), "Energy from
     city pool (tce)" (summary), "energy used: city pool" (charts) and "city pool" in compare's and the reasons'
@@ -161,7 +159,7 @@ def test_the_city_energy_pool_has_one_english_name(tmp_path: Path) -> None:
     ("zh", '命令行选项 --threads：应为整数，实际为 "abc"。', "命令行选项 --param x=1："),
     ("en", 'command-line option --threads: expected a whole number, got "abc".', "command-line option --param x=1:"),
 ])
-def test_a_bad_option_reads_as_a_bad_param(tmp_path: Path, lang: str, bad: str, param: str) -> None:
+def test_a_bad_option_reads_as_a_bad_param(runner: CliRunner, tmp_path: Path, lang: str, bad: str, param: str) -> None:
     """An option's value out of type or bounds is said of the command-line option, as a --param's is: it read
     选项 --threads：… / "option --threads: …" next to 命令行选项 --param …."""
     res = runner.invoke(app, ["run", str(tmp_path / "x.xlsx"), "--threads", "abc", "--lang", lang])
@@ -178,7 +176,7 @@ def write_scenario_for(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_explain_names_a_projects_facts_as_the_allocation_sheet_does(tmp_path: Path, lang: str) -> None:
+def test_explain_names_a_projects_facts_as_the_allocation_sheet_does(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """explain's facts line names the score, the land and the energy as the allocation sheet heads them (综合得分,
     用地需求, 年综合能耗; en Score, Land demand, Energy demand), as its threshold table does: it said 得分, 用地,
     能耗 (score, land, energy). Its table's Chinese cells wrap on an 80-column console rather than being cut to
@@ -206,7 +204,7 @@ def test_explain_names_a_projects_facts_as_the_allocation_sheet_does(tmp_path: P
             "command-line option --force is a switch and takes no value.",
             "the command-line option --output / -o is required but missing.", "command-line option --x: unknown KPI"]),
 ])
-def test_every_command_line_option_message_says_command_line_option(tmp_path: Path, lang: str,
+def test_every_command_line_option_message_says_command_line_option(runner: CliRunner, tmp_path: Path, lang: str,
                                                                      expected: list[str]) -> None:
     """The usage messages name an option as bad_option and the --param refusals do (命令行选项 --threads：… /
     "command-line option --threads: …"): they said 没有选项 --bogus, 选项 --threads 后面应有取值, 选项 --force 是开关,
@@ -222,7 +220,7 @@ def test_every_command_line_option_message_says_command_line_option(tmp_path: Pa
         assert "选项 --" not in bare and "option --" not in bare, (line, res.output)
 
 
-def test_a_tradeoff_kpi_is_named_as_the_workbook_names_it(tmp_path: Path) -> None:
+def test_a_tradeoff_kpi_is_named_as_the_workbook_names_it(runner: CliRunner, tmp_path: Path) -> None:
     """sweep's --x/--y take a KPI as the comparison workbook names it (its summary-sheet label, zh or en, with or
     without the unit) as well as its key, as --param takes a setting's label; in zh a refusal lists the KPIs by
     their Chinese names with the key, as param_value names a setting (存量盘活奖励比例(reward_ratio)). It took keys
@@ -257,7 +255,7 @@ def test_a_tradeoff_kpi_is_named_as_the_workbook_names_it(tmp_path: Path) -> Non
     ("zh", "区县指标50.0+存量0.04亩；区县能耗150+市级统筹能耗0.3吨标准煤"),
     ("en", "district quota 50.0 + stock 0.04 mu; district energy 150 + city energy pool 0.3 tce"),
 ])
-def test_compare_sources_never_show_a_nonzero_amount_as_0(tmp_path: Path, lang: str, expected: str) -> None:
+def test_compare_sources_never_show_a_nonzero_amount_as_0(runner: CliRunner, tmp_path: Path, lang: str, expected: str) -> None:
     """A source amount below what its unit's format shows (tce whole, mu to 0.1) is shown with the decimals it
     needs: 0.3 tce from the city pool read 市级统筹能耗0吨标准煤 (compare a.xlsx b.xlsx, the district budget 149.7 of
     a 150-tce project), 0.04 mu of stock 存量0.0亩. A zero is still left out; larger amounts keep their format."""

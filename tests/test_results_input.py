@@ -18,18 +18,14 @@ from builders import project, tiny
 from quota_opt.cli.app import app
 from quota_opt.output.template import write_scenario
 
-runner = CliRunner()
-
 
 @pytest.fixture(scope="module")
-def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def plan(make_plan: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """plan.xlsx and its results (zh): A (60 mu) and B (30 mu) supplied in 2026 from 100 mu, C (50 mu) not."""
     folder = tmp_path_factory.mktemp("plan")
     sc = tiny([project("A", 60, investment=10), project("B", 30, investment=8), project("C", 50, investment=1)],
               quotas={("A", 2026): {"new_land_quota": 100}})
-    write_scenario(sc, folder / "plan.xlsx", "zh")
-    res = runner.invoke(app, ["run", str(folder / "plan.xlsx")])
-    assert res.exit_code == 0, res.output
+    make_plan(sc, folder / "plan.xlsx", "zh")
     return folder
 
 
@@ -115,7 +111,7 @@ FAULTS = {
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_rollover_of_an_edited_results_workbook_names_the_fault(plan: Path, tmp_path: Path, fault: str,
+def test_rollover_of_an_edited_results_workbook_names_the_fault(runner: CliRunner, plan: Path, tmp_path: Path, fault: str,
                                                                  lang: str) -> None:
     """Each of these was read as something else (project A taken as never supplied, a blank column, the
     cleared id read as "None") or ended in exit 70 (KeyError); now it is one input error."""
@@ -130,7 +126,7 @@ def test_rollover_of_an_edited_results_workbook_names_the_fault(plan: Path, tmp_
     assert (digest(book), digest(tmp_path / "plan.xlsx")) == before
 
 
-def test_rollover_and_explain_of_an_infeasible_run_say_it_has_no_plan(tmp_path: Path) -> None:
+def test_rollover_and_explain_of_an_infeasible_run_say_it_has_no_plan(runner: CliRunner, tmp_path: Path) -> None:
     """An infeasible run writes no allocation sheet; rollover and explain told the clerk to restore it."""
     sc = tiny([project("M", 300, investment=20, mandatory=True), project("N", 40)],
               quotas={("A", 2026): {"new_land_quota": 120}})
@@ -145,7 +141,7 @@ def test_rollover_and_explain_of_an_infeasible_run_say_it_has_no_plan(tmp_path: 
 
 
 @pytest.mark.parametrize("command", ["explain", "compare"])
-def test_explain_and_compare_read_the_results_as_rollover_does(plan: Path, tmp_path: Path, command: str) -> None:
+def test_explain_and_compare_read_the_results_as_rollover_does(runner: CliRunner, plan: Path, tmp_path: Path, command: str) -> None:
     """explain took the edited year as "not supplied" and explained a decision the plan never made; compare
     ended in exit 70 on a renamed header, and showed a blank objective for one typed over as text."""
     for edit, zh in ((cell("项目分配", "G2", "明年"), '单元格 G2：应为四位数年度（如 2026），实际为 "明年"'),
@@ -159,7 +155,7 @@ def test_explain_and_compare_read_the_results_as_rollover_does(plan: Path, tmp_p
         assert zh in res.output
 
 
-def test_a_scenario_where_results_are_expected_and_the_other_way_round(plan: Path, tmp_path: Path) -> None:
+def test_a_scenario_where_results_are_expected_and_the_other_way_round(runner: CliRunner, plan: Path, tmp_path: Path) -> None:
     """rollover on a scenario said "sheet allocation: the sheet is missing ... (quota-opt template writes one)";
     sweep or run on a results workbook listed eight unknown sheets and "none of the scenario sheets"."""
     res = runner.invoke(app, ["rollover", str(plan / "plan.xlsx"), "-o", str(tmp_path / "n.xlsx"), "--year", "2026"])
@@ -176,7 +172,7 @@ def test_a_scenario_where_results_are_expected_and_the_other_way_round(plan: Pat
         assert "unrecognised sheet" not in out
 
 
-def test_rollover_reads_a_results_workbook_whatever_its_extension(plan: Path, tmp_path: Path) -> None:
+def test_rollover_reads_a_results_workbook_whatever_its_extension(runner: CliRunner, plan: Path, tmp_path: Path) -> None:
     """An .xlsx saved as plan_results.xls ended in exit 70 (openpyxl refuses the name); the scenario reader
     reads by content, and so does the results reader now."""
     book = edited(plan, tmp_path, lambda wb: None, name="plan_results.xls")
@@ -189,7 +185,7 @@ def test_rollover_reads_a_results_workbook_whatever_its_extension(plan: Path, tm
     ("--base-year", "99999", "命令行选项 --base-year：应为不小于1990且不大于2100的整数，实际为 \"99999\""),
     ("--base-year", "2099", "命令行选项 --base-year：应为不大于2098的年度（3 个规划年度须在2100年以内），实际为 2099"),
 ])
-def test_generate_refuses_a_seed_or_base_year_it_cannot_use(tmp_path: Path, option: str, value: str, zh: str) -> None:
+def test_generate_refuses_a_seed_or_base_year_it_cannot_use(runner: CliRunner, tmp_path: Path, option: str, value: str, zh: str) -> None:
     """--seed -1 ended in numpy's ValueError (exit 70); --base-year 99999, or 2099 with three years (quota rows
     for 2101), wrote a workbook that does not validate."""
     res = runner.invoke(app, ["generate", "--projects", "3", "--districts", "1", option, value,
@@ -214,7 +210,7 @@ def test_generate_refuses_a_seed_or_base_year_it_cannot_use(tmp_path: Path, opti
      "sheet 指标台账 (ledger), row 2, closing (Closing), cell I2: required: expected the closing balance in mu, got a "
      "blank cell"),
 ], ids=["sheet_deleted", "column_deleted", "closing_cleared"])
-def test_rollover_with_carry_over_needs_the_ledger(tmp_path: Path, edit: Callable[[Any], None], zh: str,
+def test_rollover_with_carry_over_needs_the_ledger(runner: CliRunner, tmp_path: Path, edit: Callable[[Any], None], zh: str,
                                                    en: str) -> None:
     """With carry-over, rollover reads each district's closing balance from the ledger: a deleted sheet or
     column ended in KeyError (exit 70), a cleared closing cell carried nothing over without a word. In zh the
@@ -241,7 +237,7 @@ def test_rollover_with_carry_over_needs_the_ledger(tmp_path: Path, edit: Callabl
     ("en", "Projects recorded on the actuals sheet: 2",
      "replace them with the real figures on the district_quotas sheet and the city_quotas sheet."),
 ], ids=["zh", "en"])
-def test_rollover_names_the_sheets_it_wrote_as_the_new_workbook_does(plan: Path, tmp_path: Path, lang: str,
+def test_rollover_names_the_sheets_it_wrote_as_the_new_workbook_does(runner: CliRunner, plan: Path, tmp_path: Path, lang: str,
                                                                       recorded: str, copied: str) -> None:
     """Rollover said where the supplied projects went ("记为执行数据的项目") and which quotas to replace ("请填入实际
     下达数") without naming a sheet; now it names them as the workbook it writes does: by label in zh, by key in
@@ -255,7 +251,7 @@ def test_rollover_names_the_sheets_it_wrote_as_the_new_workbook_does(plan: Path,
     assert named <= set(openpyxl.load_workbook(tmp_path / "next.xlsx").sheetnames)
 
 
-def test_rollover_onto_another_scenario_with_the_same_ids_is_flagged(plan: Path, tmp_path: Path) -> None:
+def test_rollover_onto_another_scenario_with_the_same_ids_is_flagged(runner: CliRunner, plan: Path, tmp_path: Path) -> None:
     """--scenario naming another workbook whose projects have the same ids (a copy edited since, or next
     district's file) was rolled over without a word; the summary's input SHA-256 says it is not the one."""
     other = tiny([project("A", 60, investment=10), project("B", 30, investment=8), project("C", 50, investment=1)],
@@ -269,7 +265,7 @@ def test_rollover_onto_another_scenario_with_the_same_ids_is_flagged(plan: Path,
     assert res.exit_code == 0 and "Warning" not in res.output, res.output  # its own scenario: no warning
 
 
-def test_rollover_names_the_settings_sheet_as_the_scenario_does(plan: Path, tmp_path: Path) -> None:
+def test_rollover_names_the_settings_sheet_as_the_scenario_does(runner: CliRunner, plan: Path, tmp_path: Path) -> None:
     """A --year outside the plan is placed on the settings sheet by the name it has in the scenario workbook, as
     validate places a setting (it was "sheet settings" for a zh workbook whose sheet is 参数设置)."""
     res = runner.invoke(app, ["rollover", str(plan / "plan_results.xlsx"), "-o", str(tmp_path / "next.xlsx"),
@@ -279,7 +275,7 @@ def test_rollover_names_the_settings_sheet_as_the_scenario_does(plan: Path, tmp_
         in " ".join(res.output.split()), res.output
 
 
-def test_rollover_names_the_results_sheets_as_an_en_workbook_does(tmp_path: Path) -> None:
+def test_rollover_names_the_results_sheets_as_an_en_workbook_does(runner: CliRunner, tmp_path: Path) -> None:
     """The reverse of FAULTS: rollover's own findings in a results workbook written in en, told in zh, name its
     sheets as it does (they were named as a zh workbook would: 工作表 项目分配(allocation), 工作表 概览(summary))."""
     sc = tiny([project("A", 60, investment=10), project("B", 30, investment=8)],
@@ -308,7 +304,7 @@ def test_rollover_names_the_results_sheets_as_an_en_workbook_does(tmp_path: Path
     ("en", "✗ cannot find the scenario workbook of plan_results.xlsx (plan.xlsx); pass it with --scenario."),
 ], ids=["zh", "en"])
 @pytest.mark.parametrize("command", ["rollover", "explain"])
-def test_results_without_their_scenario_beside_them_ask_for_scenario(plan: Path, tmp_path: Path, command: str,
+def test_results_without_their_scenario_beside_them_ask_for_scenario(runner: CliRunner, plan: Path, tmp_path: Path, command: str,
                                                                       lang: str, words: str) -> None:
     """Results moved away from their scenario were refused by a sentence written in cli.py, outside messages.py
     (and so outside docs/workbook.md); now it is one of the catalogue's input errors."""
@@ -319,7 +315,7 @@ def test_results_without_their_scenario_beside_them_ask_for_scenario(plan: Path,
     assert words in " ".join(res.output.split()), res.output
 
 
-def test_a_results_workbook_with_the_former_labels_still_reads(tmp_path: Path) -> None:
+def test_a_results_workbook_with_the_former_labels_still_reads(runner: CliRunner, tmp_path: Path) -> None:
     """Results written before the city energy pool and the request cap had one name each read as they did: the
     allocation's 市级能耗(吨标准煤), the districts sheet's 使用市级能耗(吨标准煤) and the city sheet's
     可向省争取上限(亩) are those columns (F draws its 150 tce from the city pool), for explain, compare and rollover."""

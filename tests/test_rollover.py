@@ -3,6 +3,7 @@ saw (the variant applied), not from the base scenario's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -16,8 +17,6 @@ from quota_opt.core.scenario import normalize_table
 from quota_opt.input.validate import read_scenario
 from quota_opt.output.template import write_scenario
 
-runner = CliRunner()
-
 VARIANTS = [
     {"variant": "more", "target": "district_quotas.new_land_quota", "operation": "scale", "value": "1.5"},
     {"variant": "more", "target": "reward_ratio", "operation": "set", "value": "0.2"},
@@ -26,7 +25,7 @@ VARIANTS = [
 
 
 @pytest.fixture(scope="module")
-def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def plan(make_plan: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """plan.xlsx (zh, 2026-2027, carry-over): district A's quota is 100 mu in 2026 and 40 in 2027; variant
     "more" scales it by 1.5 (150 and 60) and sets the reward ratio to 0.2, "less" halves it.
     plan_more_results.xlsx is the plan adopted under "more": A (60), B (30) and C (50) supplied in 2026 from
@@ -36,15 +35,12 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
               quotas={("A", 2026): {"new_land_quota": 100}, ("A", 2027): {"new_land_quota": 40}},
               horizon_years=2, carryover_allowed=True, scenario_name="plan")
     sc.variants = normalize_table("variants", pd.DataFrame(VARIANTS))
-    write_scenario(sc, folder / "plan.xlsx", "zh")
-    res = runner.invoke(app, ["run", str(folder / "plan.xlsx"), "--variant", "more",
-                              "-o", str(folder / "plan_more_results.xlsx")])
-    assert res.exit_code == 0, res.output
+    make_plan(sc, folder / "plan.xlsx", "zh", "--variant", "more", "-o", str(folder / "plan_more_results.xlsx"))
     return folder
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_rollover_applies_the_variant_the_plan_was_adopted_under(plan: Path, tmp_path: Path, lang: str) -> None:
+def test_rollover_applies_the_variant_the_plan_was_adopted_under(runner: CliRunner, plan: Path, tmp_path: Path, lang: str) -> None:
     """The rollover read the base scenario: 2027's quota was the base's 40 mu (plus the 10 mu the variant's plan
     left over, 50), the reward ratio the base's 0.5, and "more" stayed on the variants sheet, so running it next
     year would scale the quota a second time. Now 2027 has "more"'s 60 + 10 carried = 70 mu, 2028 (copied from
@@ -71,7 +67,7 @@ def test_rollover_applies_the_variant_the_plan_was_adopted_under(plan: Path, tmp
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_rollover_of_a_variant_no_longer_in_the_scenario_is_an_input_error(plan: Path, tmp_path: Path,
+def test_rollover_of_a_variant_no_longer_in_the_scenario_is_an_input_error(runner: CliRunner, plan: Path, tmp_path: Path,
                                                                           lang: str) -> None:
     """The variant the plan was computed under was renamed on the scenario's variants sheet since: the rollover
     went ahead from the base scenario without a word; now it is one input error naming the variant, the
@@ -96,7 +92,7 @@ def test_rollover_of_a_variant_no_longer_in_the_scenario_is_an_input_error(plan:
     assert not (tmp_path / "next.xlsx").exists()
 
 
-def test_rollover_writes_the_planned_figures_without_float_noise(tmp_path: Path) -> None:
+def test_rollover_writes_the_planned_figures_without_float_noise(runner: CliRunner, tmp_path: Path) -> None:
     """generate --projects 40 --districts 4 --years 3 --seed 5 (carry-over allowed), run, rollover --year 2026:
     the actuals sheet read 4.799999999999997 mu of district quota and 49.40000000000001 mu of stock land for
     XM017, the solver's sums written as they came. Now every mu and tce the rollover computes is written to
@@ -130,7 +126,7 @@ def test_rollover_writes_the_planned_figures_without_float_noise(tmp_path: Path)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_explain_of_a_variant_no_longer_in_the_scenario_names_the_recorded_variant(plan: Path, tmp_path: Path,
+def test_explain_of_a_variant_no_longer_in_the_scenario_names_the_recorded_variant(runner: CliRunner, plan: Path, tmp_path: Path,
                                                                                    lang: str) -> None:
     """explain on plan_more_results.xlsx (run --variant more) after "more" was renamed on the variants sheet: it
     took the variant from the results' summary and applied it as if typed, so the user, who typed no --variant,
@@ -165,7 +161,7 @@ PLATFORMS = [{"platform_id": "PA", "name": "平台A", "district_id": "A", "key_c
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_rollover_carries_a_platforms_capacity_forward_as_a_stock(tmp_path: Path, lang: str) -> None:
+def test_rollover_carries_a_platforms_capacity_forward_as_a_stock(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """Platform PA can host 150 mu; PB has no capacity (blank). Base year 2026, horizon 2026-2027, quota 130 mu in
     2026 and 200 in 2027. A (100 mu, on PA) and B (30 mu, on PB) are supplied in 2026 (100 + 30 = 130); D (60 mu)
     and E (50 mu), both on PA, may come from 2027 on: PA has 150 - 100 = 50 mu left, so the plan supplies E in
@@ -214,7 +210,7 @@ def test_rollover_carries_a_platforms_capacity_forward_as_a_stock(tmp_path: Path
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_rollover_of_a_platform_already_over_its_capacity_says_so(tmp_path: Path, lang: str) -> None:
+def test_rollover_of_a_platform_already_over_its_capacity_says_so(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """PA's capacity is typed as 150 mu, but the actuals sheet already records A (100 mu) and B (80 mu) supplied
     on it in 2026, the base year: 180 mu on a 150-mu platform, figures that disagree. The rollover cannot leave
     PA -30 mu (the column is at least 0): it writes 0, and says what the platform held, to check."""
@@ -242,7 +238,7 @@ def test_rollover_of_a_platform_already_over_its_capacity_says_so(tmp_path: Path
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_rollover_warns_of_variant_rows_for_a_year_now_before_the_horizon(tmp_path: Path, lang: str) -> None:
+def test_rollover_warns_of_variant_rows_for_a_year_now_before_the_horizon(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """Variant "early" scales district A's quota in 2026 and in 2027, "late" in 2027 only, "all" every year. Rolled
     over at 2026, the new scenario starts in 2027: "early"'s 2026 row now matches no row, which said nothing. The
     rows stay on the variants sheet as the bureau typed them (its to edit), and the console names "early" and 2026,

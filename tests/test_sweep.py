@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from builders import project, random_small, tiny
+from builders import INVESTMENT_ONLY, project, random_small, tiny
 from quota_opt.cli.app import app
 from quota_opt.core.scenario import Scenario
 from quota_opt.output.compare_workbook import CASES, TRADEOFF
@@ -18,11 +18,6 @@ from quota_opt.output.template import write_scenario
 from quota_opt.studies import compare as cmp
 from quota_opt.studies.compare import COMPARED_KPIS
 from quota_opt.studies.sweep import SweepError, float_range, pareto, parse_param, parse_params, sweep_grid
-
-runner = CliRunner()
-INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
-                   "w_platform_score": 0.0}
-
 
 # --------------------------------------------------------------------------------------------
 # specs, grid, Pareto
@@ -222,7 +217,7 @@ def test_failing_points_are_reported_and_the_rest_complete(tmp_path: Path) -> No
 # --------------------------------------------------------------------------------------------
 
 
-def test_cli_sweep_writes_the_tradeoff(tmp_path: Path) -> None:
+def test_cli_sweep_writes_the_tradeoff(runner: CliRunner, tmp_path: Path) -> None:
     sc = mandatory_needs_request()
     path = write_scenario(sc, tmp_path / "m.xlsx", "en")
     res = runner.invoke(app, ["sweep", str(path), "--param", "province_request_penalty=0.1,0.5",
@@ -247,7 +242,7 @@ def carryover_matters() -> Scenario:
 
 
 @pytest.mark.parametrize(("lang", "yes", "no"), [("zh", "是", "否"), ("en", "yes", "no")])
-def test_a_yes_no_sweep_reads_as_the_workbooks_write_it(tmp_path: Path, lang: str, yes: str, no: str) -> None:
+def test_a_yes_no_sweep_reads_as_the_workbooks_write_it(runner: CliRunner, tmp_path: Path, lang: str, yes: str, no: str) -> None:
     """A swept yes/no setting shows as the workbooks show one (the cases sheet's 指标可结转 column: 是/否 in zh,
     yes/no in en), in the case names (progress lines, the workbook's case column) and in the terminal's table;
     in zh it read "yes"/"no" there."""
@@ -267,7 +262,7 @@ def test_a_yes_no_sweep_reads_as_the_workbooks_write_it(tmp_path: Path, lang: st
         "指标可结转=是"]  # the library's default language, as variant_cases' base case 基准方案
 
 
-def test_cli_sweep_input_errors(tmp_path: Path) -> None:
+def test_cli_sweep_input_errors(runner: CliRunner, tmp_path: Path) -> None:
     path = write_scenario(mandatory_needs_request(), tmp_path / "m.xlsx", "en")
     res = runner.invoke(app, ["sweep", str(path), "--param", "deferral_discount=0.5:1.5:0.5", "--lang", "en"])
     assert res.exit_code == 1 and "deferral_discount" in res.output
@@ -296,7 +291,7 @@ PARAM_ON_THE_COMMAND_LINE = [
 
 @pytest.mark.parametrize(("spec", "lang", "words"), PARAM_ON_THE_COMMAND_LINE,
                          ids=[f"{spec}-{lang}" for spec, lang, _ in PARAM_ON_THE_COMMAND_LINE])
-def test_a_param_error_is_placed_on_the_command_line(tmp_path: Path, spec: str, lang: str, words: str) -> None:
+def test_a_param_error_is_placed_on_the_command_line(runner: CliRunner, tmp_path: Path, spec: str, lang: str, words: str) -> None:
     """A value given with --param was reported as if it were on the settings sheet ("工作表 参数设置(settings)，
     推迟折扣(deferral_discount)" / "sheet settings, deferral_discount …"), though it was typed on the command line;
     now every --param refusal says it is the command line's --param, naming the setting by label and key."""
@@ -323,7 +318,7 @@ def test_a_setting_given_twice_or_too_many_points_are_said_of_the_command_line()
 
 
 @pytest.mark.parametrize("command", ["sweep", "compare"])
-def test_a_dask_option_that_is_no_address_is_refused_before_solving(tmp_path: Path, command: str) -> None:
+def test_a_dask_option_that_is_no_address_is_refused_before_solving(runner: CliRunner, tmp_path: Path, command: str) -> None:
     """--dask foo ended in distributed's "missing port number in address 'foo'" (exit 70) once the cases were
     built; now it is a bad_option, in the line's language, before anything is read."""
     path = write_scenario(tiny([project("A", 10)], quotas={("A", 2026): {"new_land_quota": 10}}),
@@ -355,7 +350,7 @@ def test_an_unreachable_dask_scheduler_is_named_in_both_languages() -> None:
 
 
 @pytest.mark.parametrize("command", ["sweep", "compare"])
-def test_dask_not_installed_is_said_in_the_users_language_before_solving(tmp_path: Path, command: str,
+def test_dask_not_installed_is_said_in_the_users_language_before_solving(runner: CliRunner, tmp_path: Path, command: str,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Without Dask distributed, --dask ended in "--dask needs Dask distributed: pip install ..." in English
     whatever --lang said, once every case had been read and built; now it is a message of its own (zh or en),

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from typer.testing import CliRunner
 
 from corpus.workbooks import base_data, build, delete_column, save, set_cell, settings_row, sheet_of
 from quota_opt.core.errors import InputError, Location, Problem, Severity
@@ -801,19 +802,17 @@ def test_annotate_refuses_to_overwrite_the_input(tmp_path: Path) -> None:
     assert _sha(source) == before
 
 
-def test_annotate_says_why_no_copy_was_written(tmp_path: Path) -> None:
+def test_annotate_says_why_no_copy_was_written(runner: CliRunner, tmp_path: Path) -> None:
     """--annotate asked for a copy; when there is nothing to mark, or the file cannot be read at all, the user is
     told why the copy is not there, instead of nothing."""
-    from typer.testing import CliRunner
-
     from quota_opt.cli.app import app
 
     good = _make(tmp_path, "zh", lambda wb: None)
-    res = CliRunner().invoke(app, ["validate", str(good), "--annotate", str(tmp_path / "a.xlsx")])
+    res = runner.invoke(app, ["validate", str(good), "--annotate", str(tmp_path / "a.xlsx")])
     assert res.exit_code == 0 and "没有需要标注的问题" in res.output and not (tmp_path / "a.xlsx").exists()
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04" + b"x" * 64)
-    res = CliRunner().invoke(app, ["validate", str(broken), "--annotate", str(tmp_path / "b.xlsx"), "--lang", "en"])
+    res = runner.invoke(app, ["validate", str(broken), "--annotate", str(tmp_path / "b.xlsx"), "--lang", "en"])
     assert res.exit_code == 1 and "the file itself cannot be read" in res.output and not (tmp_path / "b.xlsx").exists()
 
 

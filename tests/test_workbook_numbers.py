@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from builders import project, tiny
+from builders import INVESTMENT_ONLY, project, tiny
 from invariants import read_sheet, read_summary
 from quota_opt.core.scenario import Scenario
 from quota_opt.input.validate import read_scenario
@@ -21,8 +21,6 @@ from quota_opt.output.template import write_scenario
 from quota_opt.pipeline import RunOptions, run_scenario
 from quota_opt.solve.highs import Status
 
-INVESTMENT_ONLY = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
-                   "w_platform_score": 0.0}
 ACTUAL = {"land_district_quota": 0.0, "land_provincial_pool": 0.0, "land_stock": 0.0, "land_province_request": 0.0,
           "energy_district": 0.0, "energy_city_pool": 0.0}
 

@@ -12,24 +12,40 @@ _MEASURES: dict[str, str] = {}  # what → measurement (the large-workbook test)
 _LABELS = {"error": "error as expected", "warning": "warned coercion", "accepted": "accepted as is"}
 
 
+# The records travel as the test report's user_properties, which pytest-xdist sends from its workers to the
+# process that prints the summary; pytest_runtest_logreport collects them there (or in the only process).
+
+
 @pytest.fixture
-def corpus_record() -> Callable[[str, str, str], None]:
+def corpus_record(request: pytest.FixtureRequest) -> Callable[[str, str, str], None]:
     """Record one corpus case's outcome for the summary table."""
 
     def record(name: str, outcome: str, detail: str) -> None:
-        _OUTCOMES[name] = (outcome, detail)
+        request.node.user_properties.append(("corpus_outcome", (name, outcome, detail)))
 
     return record
 
 
 @pytest.fixture
-def corpus_measure() -> Callable[[str, str], None]:
+def corpus_measure(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     """Record a measurement (time, memory) for the summary."""
 
     def record(what: str, text: str) -> None:
-        _MEASURES[what] = text
+        request.node.user_properties.append(("corpus_measure", (what, text)))
 
     return record
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call":
+        return
+    for key, value in report.user_properties:
+        if key == "corpus_outcome":
+            name, outcome, detail = value
+            _OUTCOMES[name] = (outcome, detail)
+        elif key == "corpus_measure":
+            what, text = value
+            _MEASURES[what] = text
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

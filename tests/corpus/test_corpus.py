@@ -79,7 +79,7 @@ def _digest(path: Path) -> str | None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_corpus_case(case: Case, tmp_path: Path, base_scenario: Scenario,
+def test_corpus_case(runner: CliRunner, case: Case, tmp_path: Path, base_scenario: Scenario,
                      corpus_record: Callable[[str, str, str], None]) -> None:
     path = case.build(tmp_path)
     before = _digest(path)
@@ -102,7 +102,6 @@ def test_corpus_case(case: Case, tmp_path: Path, base_scenario: Scenario,
         if case.outcome == "accepted" and case.name not in CHANGES_DATA:
             same_data(report.scenario, base_scenario)
 
-    runner = CliRunner()
     for lang in ("zh", "en"):
         args = ["validate", str(path), "--lang", lang]
         annotated = tmp_path / f"annotated_{lang}.xlsx"

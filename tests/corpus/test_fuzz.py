@@ -101,7 +101,6 @@ def _apply(wb: Workbook, edit: tuple[Any, ...]) -> None:
 
 _WORKDIR = Path(tempfile.mkdtemp(prefix="quota-opt-fuzz-"))
 _counter = itertools.count()
-_RUNNER = CliRunner()
 
 
 def _save(wb: Workbook) -> Path | None:
@@ -118,7 +117,7 @@ def _save(wb: Workbook) -> Path | None:
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(lang=st.sampled_from(["en", "zh"]), changes=st.lists(edits, min_size=1, max_size=6),
        annotate=st.integers(0, 9))
-def test_random_content_never_raises(lang: str, changes: list[tuple[Any, ...]], annotate: int) -> None:
+def test_random_content_never_raises(runner: CliRunner, lang: str, changes: list[tuple[Any, ...]], annotate: int) -> None:
     wb = build(lang=lang)
     for edit in changes:
         _apply(wb, edit)
@@ -134,7 +133,7 @@ def test_random_content_never_raises(lang: str, changes: list[tuple[Any, ...]], 
     args = ["validate", str(path), "--lang", lang]
     if annotate == 0:
         args += ["--annotate", str(_WORKDIR / "annotated.xlsx")]
-    result = _RUNNER.invoke(app, args)
+    result = runner.invoke(app, args)
     assert result.exit_code in (0, 1), result.output
     assert result.exit_code == (0 if report.ok else 1)
     assert "Traceback" not in result.output and "Internal error" not in result.output

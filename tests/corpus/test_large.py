@@ -97,19 +97,19 @@ def test_20k_projects_validate_within_2gb(large_workbook: Path, corpus_measure: 
 
 
 @pytest.mark.slow
-def test_cli_shows_reading_progress_on_a_terminal(large_workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_shows_reading_progress_on_a_terminal(runner: CliRunner, large_workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert large_workbook.stat().st_size > 1_000_000  # the CLI shows progress for files over ~1 MB
     screen = io.StringIO()
     monkeypatch.setattr(cli, "err", Console(file=screen, force_terminal=True, width=100, highlight=False))
-    result = CliRunner().invoke(cli.app, ["validate", str(large_workbook), "--lang", "en"])
+    result = runner.invoke(cli.app, ["validate", str(large_workbook), "--lang", "en"])
     assert result.exit_code == 0, result.output
     shown = screen.getvalue()
     assert "rows read" in shown, shown[-500:]
     assert f"{N_PROJECTS:,} rows read" in shown or "Reading" in shown
 
 
-def test_no_progress_when_not_a_terminal(tmp_path: Path) -> None:
+def test_no_progress_when_not_a_terminal(runner: CliRunner, tmp_path: Path) -> None:
     small = write_large(tmp_path / "small.xlsx", n_projects=50)
-    result = CliRunner().invoke(cli.app, ["validate", str(small), "--lang", "en"])
+    result = runner.invoke(cli.app, ["validate", str(small), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "rows read" not in result.output and "Valid: 13 districts, 50 projects" in result.output
