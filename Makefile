@@ -35,6 +35,7 @@ test: lint
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/hostile.py
 
 examples: $(VENV)/.installed
 	$(BIN)/python scripts/make_examples.py

@@ -206,6 +206,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "第 {letter} 列有数据但没有列名（第一个在此），已忽略。如需读取请填写列名。",
         "column {letter} has values but no header (the first is here); ignored. Give it a header if it should be read.",
     ),
+    "beyond_last_column": (
+        "第 {letter} 列超出可读取的范围（只读取到第 {last} 列），其中的内容（共 {count} 列有内容，第一个在此）未读取。"
+        "如需读取，请将其移到表内有列名的位置。",
+        "column {letter} lies past the last column read ({last}); its contents ({count} such column(s), the first "
+        "here) are not read. Move them into a column of the table, under a header, if they should be read.",
+    ),
     "merged_header": (
         "合并单元格 {range} 跨越表头行。请取消合并：表头每列一个名称，数据从下一行开始。",
         "merged cells {range} span the header row. Unmerge them: one name per column in the header, data below.",

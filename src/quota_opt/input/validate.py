@@ -20,6 +20,7 @@ in the file); `read_scenario(path)` returns the `Scenario` or raises `InputError
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import re
@@ -52,7 +53,14 @@ from quota_opt.core.schema import (
     split_ids,
     yes_no_words,
 )
-from quota_opt.input.read import DEFAULT_EPOCH, RawSheet, RawWorkbook, column_letter, read_workbook
+from quota_opt.input.read import (
+    DEFAULT_EPOCH,
+    MAX_COLUMNS,
+    RawSheet,
+    RawWorkbook,
+    column_letter,
+    read_workbook,
+)
 
 _YES_SET = {normalize_name(w) for w in YES_WORDS}
 _NO_SET = {normalize_name(w) for w in NO_WORDS}
@@ -642,6 +650,10 @@ def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) 
         problems.append(Problem(Severity.WARNING, "formula_values_used",
                                 _loc(sheet, raw, rows[0], sheet.column(key), col_index, header),
                                 {"count": len(rows)}))
+    for col_index, row_number in sorted(raw.beyond.items())[:1]:  # the first is enough to find them
+        problems.append(Problem(Severity.WARNING, "beyond_last_column", _loc(sheet, raw, row_number, None, col_index),
+                                {"letter": column_letter(col_index), "last": column_letter(MAX_COLUMNS),
+                                 "count": len(raw.beyond)}))
     for col_index, row_number in sorted(unlabelled.items()):
         problems.append(Problem(Severity.WARNING, "data_without_header",
                                 _loc(sheet, raw, row_number, None, col_index), {"letter": column_letter(col_index)}))
@@ -719,12 +731,18 @@ def _merged_ranges(sheet: Sheet, raw: RawSheet, header_row: int, used: dict[int,
     """
     fill_down: dict[tuple[int, int], int] = {}
     reported: set[tuple[int, int]] = set()
+    numbers = [r for r, _ in raw.rows]  # the rows read, ascending: a range's cost follows them, not its size
+    by_row = dict(raw.rows)
     for r1, c1, r2, c2 in raw.merged:
         if r2 < header_row:
             continue
-        touched = [c for c in range(c1, c2 + 1) if c in used]
+        touched = sorted(c for c in used if c1 <= c <= c2)
         if not touched:
             continue
+        inside = numbers[bisect.bisect_left(numbers, r1):bisect.bisect_right(numbers, r2)]
+        if not any(not _is_blank(by_row[r][c - 1]) for r in inside if r > header_row
+                   for c in range(c1, min(c2, len(by_row[r])) + 1)) and r1 > header_row:
+            continue  # merged but empty (formatting under the table): nothing to misread
         span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
         col = used[touched[0]]
         if r1 <= header_row:
@@ -735,12 +753,13 @@ def _merged_ranges(sheet: Sheet, raw: RawSheet, header_row: int, used: dict[int,
         if c1 == c2:
             problems.append(Problem(Severity.WARNING, "merged_fill_down", _loc(sheet, raw, r1, col, c1),
                                     {"range": span, "first": r1, "last": r2}))
-            for r in range(r1 + 1, r2 + 1):
-                fill_down[(r, c1)] = r1
+            for r in inside:
+                if r > r1:
+                    fill_down[(r, c1)] = r1
         else:
             problems.append(Problem(Severity.ERROR, "merged_cell", _loc(sheet, raw, r1, col, touched[0]),
                                     {"range": span}))
-            reported.update((r, c) for r in range(r1, r2 + 1) for c in touched)
+            reported.update((r, c) for r in inside for c in touched)
     return fill_down, reported
 
 
@@ -839,8 +858,9 @@ def _warn_hidden_rows_and_columns(sheet: Sheet, raw: RawSheet, problems: list[Pr
     rows = [r for r, values in raw.rows if r in raw.hidden_rows and not all(_is_blank(v) for v in values)]
     if rows:
         problems.append(Problem(Severity.WARNING, "hidden_rows", where, {"rows": _spans(rows, str), "count": len(rows)}))
-    columns = sorted(c for c in raw.hidden_columns
-                     if any(c <= len(values) and not _is_blank(values[c - 1]) for _, values in raw.rows))
+    hidden = sorted(raw.hidden_columns)  # a hidden range may run to XFD: look only as far as each row reaches
+    columns = sorted({c for _, values in raw.rows for c in hidden[:bisect.bisect_right(hidden, len(values))]
+                      if not _is_blank(values[c - 1])})
     if columns:
         problems.append(Problem(Severity.WARNING, "hidden_columns", where,
                                 {"columns": _spans(columns, column_letter), "count": len(columns)}))
@@ -1134,7 +1154,7 @@ def validate_workbook(path: str | Path, progress: Callable[[int], None] | None =
     """
     path = Path(path)
     try:
-        raw = read_workbook(path, progress=progress)
+        raw = read_workbook(path, progress=progress, wanted=lambda name: find_sheet(name) is not None)
     except InputError as exc:
         return ValidationReport(problems=exc.problems, path=path)
     parsed = parse_workbook(raw)
