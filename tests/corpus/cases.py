@@ -357,6 +357,42 @@ def duplicate_project_id(tmp: Path) -> Path:
     return _edited(tmp, [("projects", 4, "project_id", "J1")])
 
 
+@case("error", "duplicate_id", sheet="projects", row=4, column="project_id", cell="A4",
+      en=r"project_id J1 appears twice \(first in row 2\)", zh=r"项目编号 J1 重复")
+def duplicate_id_behind_an_invisible_character(tmp: Path) -> Path:
+    """Two projects whose ids differ only by a zero-width space (U+200B), as copying from a web page leaves."""
+    return _edited(tmp, [("projects", 4, "project_id", "J1\u200b")])
+
+
+@case("error", "confusable_id", sheet="projects", row=4, column="project_id", cell="A4",
+      en=r'project_id Ј1 looks the same as project_id J1 \(row 2\) but is a different id: the "Ј" in this row is '
+         r"Cyrillic", zh=r"看起来相同，但不是同一编号：本行的“Ј”是西里尔字母")
+def look_alike_project_ids(tmp: Path) -> Path:
+    """Two projects whose ids look the same: the second typed with a Cyrillic Ј (U+0408)."""
+    return _edited(tmp, [("projects", 4, "project_id", "\u04081")])
+
+
+@case("error", "confusable_id", sheet="districts", row=3, column="district_id", cell="A3",
+      en=r'the "А" in this row is Cyrillic')
+def look_alike_district_codes(tmp: Path) -> Path:
+    """A second district coded with a Cyrillic А (its projects then point at one or the other)."""
+    return _edited(tmp, [("districts", 3, "district_id", "\u0410")])
+
+
+@case("error", "unknown_reference_look_alike", sheet="projects", row=5, column="platform_id", cell="D5",
+      en=r'"РB" is not in the platforms sheet\. Did you mean PB\? The "Р" here is Cyrillic',
+      zh=r"是否应为“PB”？此处的“Р”是西里尔字母")
+def look_alike_reference(tmp: Path) -> Path:
+    """A project's platform typed with a Cyrillic Р: the known platform it looks like is named."""
+    return _edited(tmp, [("projects", 5, "platform_id", "\u0420B")])
+
+
+@case("accepted")
+def invisible_characters_in_references(tmp: Path) -> Path:
+    """Ids carried zero-width and byte-order marks from a web page: the same ids once they are dropped."""
+    return _edited(tmp, [("projects", 2, "district_id", "\ufeffA\u200d"), ("platforms", 2, "key_chains", "C1\u200b, C2")])
+
+
 @case("error", "unknown_reference", sheet="projects", row=5, column="district_id", cell="C5",
       en=r'"Z" is not in the districts sheet \(known: A, B\)')
 def unknown_district(tmp: Path) -> Path:

@@ -302,6 +302,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "as two records, while Excel (lookups, Remove Duplicates) treats them as one. Delete one row if they are the "
         "same; otherwise give them clearly different ids.",
     ),
+    "confusable_id": (
+        "{key_text} 与第 {other} 行的 {other_text} 看起来相同，但不是同一编号：{where_char}的“{char}”是{script}。"
+        "请用键盘重新输入该编号；如是同一条，请删除其中一行。",
+        '{key_text} looks the same as {other_text} (row {other}) but is a different id: the "{char}" in {where_char} '
+        "is {script}. Retype the id on the keyboard; if they are the same record, delete one row.",
+    ),
+    "unknown_reference_look_alike": (
+        "“{found}”不在“{ref_label}”({ref})表中。是否应为“{match}”？{where_char}的“{char}”是{script}，两者看起来相同但不是同一字符。"
+        "请用键盘重新输入。",
+        '"{found}" is not in the {ref} sheet. Did you mean {match}? The "{char}" {where_char} is {script}: the two '
+        "look the same but are different characters. Retype it on the keyboard.",
+    ),
     "unknown_reference": (
         "“{found}”不在“{ref_label}”({ref})表中（现有：{known}）。请先在该表中添加，或更正代码。",
         '"{found}" is not in the {ref} sheet (known: {known}). Add it there first, or correct the id.',

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from quota_opt.core.ids import normalize_id
+
 
 class ColumnType(StrEnum):
     """How a cell is read and checked."""
@@ -590,7 +592,7 @@ _ID_SEPARATORS = re.compile(r"[,，、;；/\s]+")
 def split_ids(text: object) -> tuple[str, ...]:
     """Split an id-list cell ("C01, C02、C03") into normalized ids."""
     parts = _ID_SEPARATORS.split(unicodedata.normalize("NFKC", str(text)).strip())
-    return tuple(p for p in parts if p)
+    return tuple(q for q in (normalize_id(p) for p in parts) if q)
 
 
 def sheet(key: str) -> Sheet:

@@ -33,6 +33,7 @@ from typing import Any, cast
 import pandas as pd
 
 from quota_opt.core.errors import InputError, Location, Problem, Severity
+from quota_opt.core.ids import first_look_alike, look_alike, normalize_id, skeleton
 from quota_opt.core.scenario import ROW, Scenario, Settings, SheetMeta, normalize_table
 from quota_opt.core.schema import (
     IGNORED_SHEETS,
@@ -299,7 +300,7 @@ def parse_cell(column: Column, value: Any, where: Location | Callable[[], Locati
             return str(int(value)) if value.is_integer() else repr(value)
         if isinstance(value, int):
             return str(value)
-        return _text(value)
+        return normalize_id(str(value))
     if t is ColumnType.ID_LIST:
         if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
             return bad()
@@ -979,10 +980,19 @@ def check_scenario(sc: Scenario, *, records_sound: bool = True) -> list[Problem]
             if not col.ref or col.ref not in ids or col.ref not in present_sheets:
                 continue
             known = ids[col.ref]
+            known_looks = {skeleton(k): k for k in sorted(known, key=str) if isinstance(k, str)}
             for value, row in zip(df[col.key], df[ROW], strict=True):
                 values = value if col.type is ColumnType.ID_LIST and isinstance(value, tuple) else (value,)
                 for v in dict.fromkeys(values):
                     if _present(v) and v not in known:
+                        alike = first_look_alike(v, known_looks) if isinstance(v, str) else None
+                        if alike is not None:
+                            where_char = ({"zh": "此处", "en": "here"} if alike["in_found"] else
+                                          {"zh": f"“{alike['match']}”中", "en": f"in {alike['match']}"})
+                            _err(problems, "unknown_reference_look_alike", sc.loc(sch.key, row, col.key), found=v,
+                                 ref=col.ref, ref_label=SHEETS_BY_KEY[col.ref].label_zh, where_char=where_char,
+                                 **_alike_params(alike))
+                            continue
                         _err(problems, "unknown_reference", sc.loc(sch.key, row, col.key), found=v, ref=col.ref,
                              ref_label=SHEETS_BY_KEY[col.ref].label_zh, known=known_preview(known))
     platform_district: dict[Any, Any] = {}
@@ -1021,6 +1031,8 @@ def _check_unique(sc: Scenario, problems: list[Problem]) -> None:
         # ids that differ only in case or spaces ("P01", "p01", "P 01") look the same to the person filling the
         # sheet, and Excel's lookups and Remove Duplicates treat them as one: the key as typed, by loose form
         loose_first: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+        # ids that look the same but are other characters ("Р03" with a Cyrillic Р, "P03"): by skeleton (core.ids)
+        look_first: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
         required_keys = [k for k in sch.primary_key if sch.column(k).required]
         at = {k: i for i, k in enumerate(sch.primary_key)}
         column = sch.primary_key[0] if len(sch.primary_key) == 1 else required_keys[0]
@@ -1030,6 +1042,7 @@ def _check_unique(sc: Scenario, problems: list[Problem]) -> None:
                 continue
             norm = tuple(v if _present(v) else None for v in key)
             loose = tuple(_loose_id(v) for v in norm)
+            look = tuple(skeleton(v) if isinstance(v, str) else v for v in norm)
             if norm in first:
                 _err(problems, "duplicate_id", sc.loc(sch.key, row, column),
                      key_text=_key_text(sch, sch.primary_key, key), other=first[norm])
@@ -1038,9 +1051,29 @@ def _check_unique(sc: Scenario, problems: list[Problem]) -> None:
                 _err(problems, "near_duplicate_id", sc.loc(sch.key, row, column),
                      key_text=_key_text(sch, sch.primary_key, key),
                      other_text=_key_text(sch, sch.primary_key, other_key), other=other_row)
+            elif look in look_first:
+                other_key, other_row = look_first[look]
+                alike = next(a for f, k in zip(key, other_key, strict=True) if isinstance(f, str) and isinstance(k, str)
+                             and (a := look_alike(f, k)) is not None)
+                _err(problems, "confusable_id", sc.loc(sch.key, row, column),
+                     key_text=_key_text(sch, sch.primary_key, key),
+                     other_text=_key_text(sch, sch.primary_key, other_key), other=other_row,
+                     where_char=_where_char(alike, row, other_row), **_alike_params(alike))
             else:
                 first[norm] = row
                 loose_first[loose] = (key, row)
+                look_first[look] = (key, row)
+
+
+def _alike_params(alike: dict[str, Any]) -> dict[str, Any]:
+    return {"char": alike["char"], "script": alike["script"], "match": alike["match"]}
+
+
+def _where_char(alike: dict[str, Any], row: Any, other_row: Any) -> dict[str, str]:
+    """"this row" or "row N": where the character from another script is."""
+    if alike["in_found"]:
+        return {"zh": "本行", "en": "this row"}
+    return {"zh": f"第 {other_row} 行", "en": f"row {other_row}"}
 
 
 def _loose_id(value: Any) -> Any:
