@@ -20,7 +20,7 @@ import pandas as pd
 from quota_opt.core.errors import Location, Problem, Severity
 from quota_opt.core.scenario import Scenario
 from quota_opt.interpret.plan import Plan, interpret, kpis
-from quota_opt.prepare import Prepared, prepare
+from quota_opt.prepare import Prepared, objective_is_degenerate, prepare
 from quota_opt.solve.decompose import (
     BoundJob,
     Combination,
@@ -152,7 +152,9 @@ class RunResult:
         greedy_obj = self.greedy.objective + 0.0 if self.greedy.feasible else None
         obj = sol.objective
         value_vs = None
-        if obj is not None and greedy_obj is not None and abs(greedy_obj) > 1e-9:
+        if objective_is_degenerate(self.prep):
+            pass  # both weigh only the tie-breaks: a percentage between them means nothing (prepare.objective_problems)
+        elif obj is not None and greedy_obj is not None and abs(greedy_obj) > 1e-9:
             # the same allocation, or one better only by the tie-breaks' dust, reads as 0 (never −0.0)
             value_vs = 0.0 if abs(obj - greedy_obj) <= 1e-9 * max(1.0, abs(greedy_obj)) else (
                 (obj - greedy_obj) / abs(greedy_obj))

@@ -314,6 +314,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         '"{found}" is not in the {ref} sheet. Did you mean {match}? The "{char}" {where_char} is {script}: the two '
         "look the same but are different characters. Retype it on the keyboard.",
     ),
+    "objective_degenerate": (
+        "所有可安排项目的综合得分均为 0：有权重的评分因素（{weighted}）中，{zero} 对所有项目都为 0。方案将无从比较项目的价值，"
+        "只按微小的指标来源次序取舍，大量指标可能闲置。请为项目之间有差别的因素设置大于 0 的权重（参数表：{suggest}）。",
+        "every eligible project scores 0: of the weighted criteria ({weighted}), {zero} is 0 for every project. The "
+        "plan then has nothing to weigh projects by (only the tie-breaks between quota sources), and much quota may "
+        "lie idle. Give a weight above 0 to a criterion the projects differ in (settings: {suggest}).",
+    ),
     "unknown_reference": (
         "“{found}”不在“{ref_label}”({ref})表中（现有：{known}）。请先在该表中添加，或更正代码。",
         '"{found}" is not in the {ref} sheet (known: {known}). Add it there first, or correct the id.',
