@@ -393,6 +393,18 @@ def invisible_characters_in_references(tmp: Path) -> Path:
     return _edited(tmp, [("projects", 2, "district_id", "\ufeffA\u200d"), ("platforms", 2, "key_chains", "C1\u200b, C2")])
 
 
+@case("warning", "variant_year_outside_horizon", sheet="variants", row=2, column="year", cell="F2",
+      en=r'the year filter 2031 lies outside the horizon 2026–2027 \(settings base_year, horizon_years\): this row '
+         r'of variant "tight" matches no year and changes nothing', zh=r"限定年度 2031 不在规划期 2026–2027 年内",
+      check=lambda sc: sc.district_quotas["new_land_quota"].tolist() == [100.0, 80.0, 100.0, 80.0])
+def variant_year_outside_horizon(tmp: Path) -> Path:
+    """A variant halves district A's quota in 2031, a year the two-year horizon (2026–2027) does not have."""
+    data = base_data()
+    data["variants"] = [{"variant": "tight", "target": "district_quotas.new_land_quota", "operation": "scale",
+                         "value": "0.5", "district_id": "A", "year": 2031}]
+    return save(build(data), tmp / "book.xlsx")
+
+
 @case("error", "unknown_reference", sheet="projects", row=5, column="district_id", cell="C5",
       en=r'"Z" is not in the districts sheet \(known: A, B\)')
 def unknown_district(tmp: Path) -> Path:

@@ -321,6 +321,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "plan then has nothing to weigh projects by (only the tie-breaks between quota sources), and much quota may "
         "lie idle. Give a weight above 0 to a criterion the projects differ in (settings: {suggest}).",
     ),
+    "variant_year_outside_horizon": (
+        "限定年度 {found} 不在规划期 {first}–{last} 年内（参数表 base_year、horizon_years），变体“{variant}”的这一行不匹配任何"
+        "年度，不会改变任何数值。请更正年度，或调整规划期。",
+        "the year filter {found} lies outside the horizon {first}–{last} (settings base_year, horizon_years): this "
+        'row of variant "{variant}" matches no year and changes nothing. Correct the year, or the horizon.',
+    ),
     "unknown_reference": (
         "“{found}”不在“{ref_label}”({ref})表中（现有：{known}）。请先在该表中添加，或更正代码。",
         '"{found}" is not in the {ref} sheet (known: {known}). Add it there first, or correct the id.',
