@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,6 +74,16 @@ def _edited(tmp: Path, edits: list[tuple[str, int, str, Any]], lang: str = "en",
     for sheet, row, col, value in edits:
         set_cell(wb, sheet, row, col, value, number_format)
     return save(wb, tmp / "book.xlsx")
+
+
+def _inline_text(path: Path, sheet: str, ref: str, text: str) -> Path:
+    """Put `text` in cell `ref` as inline text, whatever its length (openpyxl cuts a text to 32,767 characters)."""
+    def edit(xml: str) -> str:
+        new, n = re.subn(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>',
+                         xml, count=1)
+        assert n == 1, ref
+        return new
+    return patch_sheet_xml(path, sheet, edit)
 
 
 def _project(sc: Scenario, pid: str, column: str) -> Any:
@@ -403,6 +414,28 @@ def variant_year_outside_horizon(tmp: Path) -> Path:
     data["variants"] = [{"variant": "tight", "target": "district_quotas.new_land_quota", "operation": "scale",
                          "value": "0.5", "district_id": "A", "year": 2031}]
     return save(build(data), tmp / "book.xlsx")
+
+
+@case("error", "too_long", sheet="projects", row=3, column="project_id", cell="A3",
+      en=r'too long: 100000 characters where at most 64 are allowed \(the limit for an id\); it begins "JJJJ',
+      zh=r"过长：100000 个字符，上限为 64 个字符（编号上限）")
+def id_of_100000_characters(tmp: Path) -> Path:
+    """A project id pasted 100,000 characters long (it was accepted, then cut to 32,767 in the results)."""
+    return _inline_text(_edited(tmp, []), "projects", "A3", "J" * 100_000)
+
+
+@case("error", "too_long", sheet="projects", row=4, column="name", cell="B4",
+      en=r"too long: 40000 characters where at most 32767 are allowed \(Excel's limit for a cell: it would be cut")
+def name_longer_than_a_cell_holds(tmp: Path) -> Path:
+    """A project name longer than an Excel cell holds (a file written by a program, not by Excel)."""
+    return _inline_text(_edited(tmp, []), "projects", "B4", "名" * 40_000)
+
+
+@case("error", "too_long", sheet="platforms", row=2, column="key_chains", cell="D2",
+      en=r"too long: 70 characters where at most 64")
+def long_id_in_a_list(tmp: Path) -> Path:
+    """One id of a platform's key-chain list is 70 characters long."""
+    return _edited(tmp, [("platforms", 2, "key_chains", "C1, " + "C" * 70)])
 
 
 @case("error", "unknown_reference", sheet="projects", row=5, column="district_id", cell="C5",

@@ -327,6 +327,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "the year filter {found} lies outside the horizon {first}–{last} (settings base_year, horizon_years): this "
         'row of variant "{variant}" matches no year and changes nothing. Correct the year, or the horizon.',
     ),
+    "too_long": (
+        "过长：{length} 个字符，上限为 {limit} 个字符（{what}）。开头为“{found}”。请缩短。",
+        'too long: {length} characters where at most {limit} are allowed ({what}); it begins "{found}". Shorten it.',
+    ),
     "unknown_reference": (
         "“{found}”不在“{ref_label}”({ref})表中（现有：{known}）。请先在该表中添加，或更正代码。",
         '"{found}" is not in the {ref} sheet (known: {known}). Add it there first, or correct the id.',

@@ -198,6 +198,10 @@ class _Bad:
 BAD = _Bad()
 
 
+TOO_LONG_WHAT = {False: {"zh": "编号上限", "en": "the limit for an id"},
+                 True: {"zh": "Excel 单元格文本上限，结果中会被截断", "en": "Excel's limit for a cell: it would be cut in the results"}}
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -279,6 +283,12 @@ def parse_cell(column: Column, value: Any, where: Location | Callable[[], Locati
     if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
         return bad("excel_error", found=value.strip())
     t = column.type
+    if isinstance(value, str) and column.max_length is not None and len(value) > column.max_length:
+        text = normalize_id(value) if t is ColumnType.ID else value
+        longest = max((len(x) for x in split_ids(text)), default=0) if t is ColumnType.ID_LIST else len(text)
+        if longest > column.max_length:
+            return bad("too_long", found=text[:24] + "…", length=longest, limit=column.max_length,
+                       what=TOO_LONG_WHAT[t is ColumnType.TEXT])
     if t is ColumnType.TEXT:
         if isinstance(value, dt.datetime) and value.time() == dt.time(0):
             return value.date().isoformat()
