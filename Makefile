@@ -42,6 +42,7 @@ test-fast: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/hostile.py
 
 examples: $(VENV)/.installed
 	$(BIN)/python scripts/make_examples.py

@@ -166,11 +166,52 @@ def check_results(scenario_path: Path, results_path: Path) -> list[str]:
 
     bad += _cross_sheet(results_path, sc, a, led, summary)
 
+    bad += check_objective(sc, a, summary)
+
     obj, greedy = summary.get("objective"), summary.get("greedy_objective")
     if obj is not None and greedy is not None and not pd.isna(greedy) and float(obj) < float(greedy) - 1e-6 * max(
             1.0, abs(float(greedy))):
         bad.append(f"objective {obj} below the ranking rule's {greedy}")
     return bad
+
+
+# The objective's tie-break costs per mu / per tce, as models/formulation.md states them (restated here, not
+# imported, so that the check does not share the model's code)
+TIE_BREAKS = {"land_district_quota": 1e-6, "land_provincial_pool": 2e-6, "land_stock": 0.0,
+              "energy_district": 0.0, "energy_city_pool": 1e-9}
+
+
+def allocation_value(sc: object, a: pd.DataFrame) -> float:
+    """The value of the allocation `a` (the allocation sheet, indexed by project) under the scenario's settings, in
+    the default objective mode: Σ over projects supplied in the horizon (actuals excepted) of score × land demand ×
+    deferral_discount^(year − first year of its window), less the request penalty per mu requested and the
+    tie-breaks per mu and tce by source. A project whose land all comes from the district quota (it has no other
+    source) pays the district quota's tie-break on its whole demand."""
+    s = sc.settings  # type: ignore[attr-defined]
+    p = sc.projects.set_index("project_id")  # type: ignore[attr-defined]
+    actual_ids = set(sc.actuals["project_id"])  # type: ignore[attr-defined]
+    years = list(s.years)
+    total = 0.0
+    for pid, r in a[(a["selected"] == "yes") & a["year"].isin(years)].iterrows():
+        if pid in actual_ids:
+            continue
+        earliest = p.at[pid, "earliest_year"]
+        first = max(years[0], int(earliest) if not pd.isna(earliest) else years[0])
+        total += float(r["score"]) * float(r["land_demand"]) * s.deferral_discount ** (int(r["year"]) - first)
+        total -= s.province_request_penalty * float(r["land_province_request"])
+        total -= sum(cost * float(r[col]) for col, cost in TIE_BREAKS.items())
+    return total
+
+
+def check_objective(sc: object, a: pd.DataFrame, summary: dict[str, object]) -> list[str]:
+    """The summary's objective is the value of the allocation written (`allocation_value`), to rounding; checked in
+    the default objective mode only (weighted totals score differently)."""
+    if sc.settings.objective_mode != "priority" or summary.get("objective") is None:  # type: ignore[attr-defined]
+        return []
+    obj, value = _num(summary["objective"]), allocation_value(sc, a)
+    if abs(obj - value) > 1e-9 * max(1.0, abs(value)):
+        return [f"summary objective {obj!r} ≠ the written allocation's value {value!r}"]
+    return []
 
 
 def _cross_sheet(results_path: Path, sc: object, a: pd.DataFrame, led: pd.DataFrame,

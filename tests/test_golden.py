@@ -194,3 +194,18 @@ def test_entry_standard_excludes_before_the_model(tmp_path: Path) -> None:
     a = row(r, "A")
     assert a["reason_code"] == "below_output_standard"
     assert "200.00" in a["reason_en"] and "100.00" in a["reason_en"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_ranking_rule_s_own_plan_reads_zero_against_itself(tmp_path: Path, backend: str) -> None:
+    """Quota for both projects (A 30 mu, B 70 mu, 100 mu of quota): the ranking rule supplies both, as the optimum
+    does, so the optimum is worth exactly the rule's plan: value versus the ranking rule 0, not −0.0 (issue 19), and
+    the objective is the value of the allocation reported (30 × 0.5 + 70 × 1.0 = 85, less 1e-6 per mu of tie-break)."""
+    sc = tiny([project("A", 30, investment=5), project("B", 70, investment=10)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, backend)
+    summary = r.summary("en")
+    assert summary["objective"] == pytest.approx(85 - 100e-6, abs=1e-9)
+    assert summary["objective"] == float(r.form.objective @ r.solution.x)
+    vs = summary["value_vs_ranking_rule"]
+    assert vs == 0.0 and str(vs) == "0.0", vs

@@ -33,7 +33,7 @@ def _both(path: Path) -> list[tuple[str, Any, list[tuple[Any, ...]]]]:
     for ws in wb.worksheets:
         fast = read._fast_rows(read._sheet_xml(wb, ws), wb, ws)
         ws.reset_dimensions()
-        slow = [tuple(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+        slow = [read._trimmed(tuple(r)) for r in ws.iter_rows(min_row=1, values_only=True)]  # as read_workbook does
         out.append((ws.title, fast, slow))
     wb.close()
     return out

@@ -20,7 +20,7 @@ import pandas as pd
 from quota_opt.core.errors import Location, Problem, Severity
 from quota_opt.core.scenario import Scenario
 from quota_opt.interpret.plan import Plan, interpret, kpis
-from quota_opt.prepare import Prepared, prepare
+from quota_opt.prepare import Prepared, objective_is_degenerate, prepare
 from quota_opt.solve.decompose import (
     BoundJob,
     Combination,
@@ -149,11 +149,15 @@ class RunResult:
 
         sol = self.solution
         s = self.scenario.settings
-        greedy_obj = self.greedy.objective if self.greedy.feasible else None
+        greedy_obj = self.greedy.objective + 0.0 if self.greedy.feasible else None
         obj = sol.objective
         value_vs = None
-        if obj is not None and greedy_obj is not None and abs(greedy_obj) > 1e-9:
-            value_vs = (obj - greedy_obj) / abs(greedy_obj)
+        if objective_is_degenerate(self.prep):
+            pass  # both weigh only the tie-breaks: a percentage between them means nothing (prepare.objective_problems)
+        elif obj is not None and greedy_obj is not None and abs(greedy_obj) > 1e-9:
+            # the same allocation, or one better only by the tie-breaks' dust, reads as 0 (never −0.0)
+            value_vs = 0.0 if abs(obj - greedy_obj) <= 1e-9 * max(1.0, abs(greedy_obj)) else (
+                (obj - greedy_obj) / abs(greedy_obj))
         greedy_selected = int(np.round(self.form.block_values(self.greedy.x, "supply").sum()))
         sentence = OBJECTIVE_SENTENCE[s.objective_mode][0 if lang == "zh" else 1]
         from quota_opt.core.results_schema import status_word, termination_word
@@ -331,6 +335,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     polished = fixed_lp(form, solution.x)
     x = solution.x if polished is None else form.tidy(polished.x, integers=solution.x)
     solution.x = x
+    report_value(solution, form)
     timings["polish"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     stage("explain")
@@ -346,6 +351,17 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         result.shadow = shadow_prices(form, x, plan.ledger)
     timings["explain"] = time.perf_counter() - t0
     return result
+
+
+def report_value(solution: Solution, form: Formulation) -> None:
+    """Make the reported objective the value of the allocation reported: the polish above replaces the solver's
+    vector (a canonical source split, its tie-breaks differ by up to 1e-6 per mu) but not its objective. The bound
+    is kept at or above it and the gap recomputed; −0.0 reads as 0."""
+    assert solution.x is not None
+    solution.objective = float(form.objective @ solution.x) + 0.0
+    if solution.best_bound is not None:
+        solution.best_bound = max(solution.best_bound, solution.objective)
+    solution.gap = relative_gap(solution.objective, solution.best_bound)
 
 
 def start_solution(start: StartResult, elapsed_s: float, termination: str = "interrupted") -> Solution:

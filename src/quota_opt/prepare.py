@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quota_opt.core.errors import Problem, Severity
+from quota_opt.core.errors import Location, Problem, Severity
 from quota_opt.core.scenario import ROW, Scenario
 
 # Reason codes decided before the model (explain.py renders them in policy words).
@@ -386,7 +386,34 @@ def supply_limit_problems(sc: Scenario) -> list[Problem]:
         reason = {lang: reason_text(str(r["reason_code"]), r["reason_params"], lang) for lang in ("zh", "en")}
         problems.append(Problem(Severity.ERROR, "mandatory_ineligible", sc.loc("projects", r[ROW], "mandatory"),
                                 {"reason": reason}))
+    problems.extend(objective_problems(prep))
     return problems
+
+
+def objective_is_degenerate(prep: Prepared) -> bool:
+    """True when no eligible project is worth anything to the objective (every value 0: the weighted criteria are
+    0 for all of them, or every weight is 0): the plan then weighs only the tie-breaks, and neither its choice
+    nor its comparison with the ranking rule means anything."""
+    return bool(len(prep.candidates)) and not bool((prep.candidates["total_value"] > 1e-12).any())
+
+
+def objective_problems(prep: Prepared) -> list[Problem]:
+    """A warning, at the settings' weights, when the objective is degenerate (`objective_is_degenerate`): which
+    weighted criteria are 0 for every eligible project, and what to change."""
+    if not objective_is_degenerate(prep):
+        return []
+    sc = prep.scenario
+    weights = sc.settings.weights
+    weighted = [k for k in CRITERIA if weights[f"w_{k}"] > 0]
+    zero = {k for k in CRITERIA if not (prep.candidates[f"crit_{k}"] > 0).any()}
+    differ = [k for k in CRITERIA if k not in zero]
+    meta = sc.meta.get("settings")
+    where_key = f"w_{weighted[0]}" if weighted else "w_investment"
+    return [Problem(Severity.WARNING, "objective_degenerate",
+                    Location(sheet="settings", sheet_name=meta.name if meta else None, column=where_key),
+                    {"weighted": ", ".join(f"w_{k} = {weights[f'w_{k}']:g}" for k in weighted) or "—",
+                     "zero": ", ".join(k for k in weighted if k in zero) or "—",
+                     "suggest": ", ".join(f"w_{k}" for k in differ) or "—"})]
 
 
 def _fmt(x: float) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,6 +74,16 @@ def _edited(tmp: Path, edits: list[tuple[str, int, str, Any]], lang: str = "en",
     for sheet, row, col, value in edits:
         set_cell(wb, sheet, row, col, value, number_format)
     return save(wb, tmp / "book.xlsx")
+
+
+def _inline_text(path: Path, sheet: str, ref: str, text: str) -> Path:
+    """Put `text` in cell `ref` as inline text, whatever its length (openpyxl cuts a text to 32,767 characters)."""
+    def edit(xml: str) -> str:
+        new, n = re.subn(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>',
+                         xml, count=1)
+        assert n == 1, ref
+        return new
+    return patch_sheet_xml(path, sheet, edit)
 
 
 def _project(sc: Scenario, pid: str, column: str) -> Any:
@@ -355,6 +366,76 @@ def empty_workbook(tmp: Path) -> Path:
 def duplicate_project_id(tmp: Path) -> Path:
     """Two projects with the same id."""
     return _edited(tmp, [("projects", 4, "project_id", "J1")])
+
+
+@case("error", "duplicate_id", sheet="projects", row=4, column="project_id", cell="A4",
+      en=r"project_id J1 appears twice \(first in row 2\)", zh=r"项目编号 J1 重复")
+def duplicate_id_behind_an_invisible_character(tmp: Path) -> Path:
+    """Two projects whose ids differ only by a zero-width space (U+200B), as copying from a web page leaves."""
+    return _edited(tmp, [("projects", 4, "project_id", "J1\u200b")])
+
+
+@case("error", "confusable_id", sheet="projects", row=4, column="project_id", cell="A4",
+      en=r'project_id Ј1 looks the same as project_id J1 \(row 2\) but is a different id: the "Ј" in this row is '
+         r"Cyrillic", zh=r"看起来相同，但不是同一编号：本行的“Ј”是西里尔字母")
+def look_alike_project_ids(tmp: Path) -> Path:
+    """Two projects whose ids look the same: the second typed with a Cyrillic Ј (U+0408)."""
+    return _edited(tmp, [("projects", 4, "project_id", "\u04081")])
+
+
+@case("error", "confusable_id", sheet="districts", row=3, column="district_id", cell="A3",
+      en=r'the "А" in this row is Cyrillic')
+def look_alike_district_codes(tmp: Path) -> Path:
+    """A second district coded with a Cyrillic А (its projects then point at one or the other)."""
+    return _edited(tmp, [("districts", 3, "district_id", "\u0410")])
+
+
+@case("error", "unknown_reference_look_alike", sheet="projects", row=5, column="platform_id", cell="D5",
+      en=r'"РB" is not in the platforms sheet\. Did you mean PB\? The "Р" here is Cyrillic',
+      zh=r"是否应为“PB”？此处的“Р”是西里尔字母")
+def look_alike_reference(tmp: Path) -> Path:
+    """A project's platform typed with a Cyrillic Р: the known platform it looks like is named."""
+    return _edited(tmp, [("projects", 5, "platform_id", "\u0420B")])
+
+
+@case("accepted")
+def invisible_characters_in_references(tmp: Path) -> Path:
+    """Ids carried zero-width and byte-order marks from a web page: the same ids once they are dropped."""
+    return _edited(tmp, [("projects", 2, "district_id", "\ufeffA\u200d"), ("platforms", 2, "key_chains", "C1\u200b, C2")])
+
+
+@case("warning", "variant_year_outside_horizon", sheet="variants", row=2, column="year", cell="F2",
+      en=r'the year filter 2031 lies outside the horizon 2026–2027 \(settings base_year, horizon_years\): this row '
+         r'of variant "tight" matches no year and changes nothing', zh=r"限定年度 2031 不在规划期 2026–2027 年内",
+      check=lambda sc: sc.district_quotas["new_land_quota"].tolist() == [100.0, 80.0, 100.0, 80.0])
+def variant_year_outside_horizon(tmp: Path) -> Path:
+    """A variant halves district A's quota in 2031, a year the two-year horizon (2026–2027) does not have."""
+    data = base_data()
+    data["variants"] = [{"variant": "tight", "target": "district_quotas.new_land_quota", "operation": "scale",
+                         "value": "0.5", "district_id": "A", "year": 2031}]
+    return save(build(data), tmp / "book.xlsx")
+
+
+@case("error", "too_long", sheet="projects", row=3, column="project_id", cell="A3",
+      en=r'too long: 100000 characters where at most 64 are allowed \(the limit for an id\); it begins "JJJJ',
+      zh=r"过长：100000 个字符，上限为 64 个字符（编号上限）")
+def id_of_100000_characters(tmp: Path) -> Path:
+    """A project id pasted 100,000 characters long (it was accepted, then cut to 32,767 in the results)."""
+    return _inline_text(_edited(tmp, []), "projects", "A3", "J" * 100_000)
+
+
+@case("error", "too_long", sheet="projects", row=4, column="name", cell="B4",
+      en=r"too long: 40000 characters where at most 32767 are allowed \(Excel's limit for a cell: it would be cut")
+def name_longer_than_a_cell_holds(tmp: Path) -> Path:
+    """A project name longer than an Excel cell holds (a file written by a program, not by Excel)."""
+    return _inline_text(_edited(tmp, []), "projects", "B4", "名" * 40_000)
+
+
+@case("error", "too_long", sheet="platforms", row=2, column="key_chains", cell="D2",
+      en=r"too long: 70 characters where at most 64")
+def long_id_in_a_list(tmp: Path) -> Path:
+    """One id of a platform's key-chain list is 70 characters long."""
+    return _edited(tmp, [("platforms", 2, "key_chains", "C1, " + "C" * 70)])
 
 
 @case("error", "unknown_reference", sheet="projects", row=5, column="district_id", cell="C5",

@@ -206,6 +206,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "第 {letter} 列有数据但没有列名（第一个在此），已忽略。如需读取请填写列名。",
         "column {letter} has values but no header (the first is here); ignored. Give it a header if it should be read.",
     ),
+    "beyond_last_column": (
+        "第 {letter} 列超出可读取的范围（只读取到第 {last} 列），其中的内容（共 {count} 列有内容，第一个在此）未读取。"
+        "如需读取，请将其移到表内有列名的位置。",
+        "column {letter} lies past the last column read ({last}); its contents ({count} such column(s), the first "
+        "here) are not read. Move them into a column of the table, under a header, if they should be read.",
+    ),
     "merged_header": (
         "合并单元格 {range} 跨越表头行。请取消合并：表头每列一个名称，数据从下一行开始。",
         "merged cells {range} span the header row. Unmerge them: one name per column in the header, data below.",
@@ -295,6 +301,35 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{key_text} differs from {other_text} (row {other}) only in upper/lower case or spaces. They would be read "
         "as two records, while Excel (lookups, Remove Duplicates) treats them as one. Delete one row if they are the "
         "same; otherwise give them clearly different ids.",
+    ),
+    "confusable_id": (
+        "{key_text} 与第 {other} 行的 {other_text} 看起来相同，但不是同一编号：{where_char}的“{char}”是{script}。"
+        "请用键盘重新输入该编号；如是同一条，请删除其中一行。",
+        '{key_text} looks the same as {other_text} (row {other}) but is a different id: the "{char}" in {where_char} '
+        "is {script}. Retype the id on the keyboard; if they are the same record, delete one row.",
+    ),
+    "unknown_reference_look_alike": (
+        "“{found}”不在“{ref_label}”({ref})表中。是否应为“{match}”？{where_char}的“{char}”是{script}，两者看起来相同但不是同一字符。"
+        "请用键盘重新输入。",
+        '"{found}" is not in the {ref} sheet. Did you mean {match}? The "{char}" {where_char} is {script}: the two '
+        "look the same but are different characters. Retype it on the keyboard.",
+    ),
+    "objective_degenerate": (
+        "所有可安排项目的综合得分均为 0：有权重的评分因素（{weighted}）中，{zero} 对所有项目都为 0。方案将无从比较项目的价值，"
+        "只按微小的指标来源次序取舍，大量指标可能闲置。请为项目之间有差别的因素设置大于 0 的权重（参数表：{suggest}）。",
+        "every eligible project scores 0: of the weighted criteria ({weighted}), {zero} is 0 for every project. The "
+        "plan then has nothing to weigh projects by (only the tie-breaks between quota sources), and much quota may "
+        "lie idle. Give a weight above 0 to a criterion the projects differ in (settings: {suggest}).",
+    ),
+    "variant_year_outside_horizon": (
+        "限定年度 {found} 不在规划期 {first}–{last} 年内（参数表 base_year、horizon_years），变体“{variant}”的这一行不匹配任何"
+        "年度，不会改变任何数值。请更正年度，或调整规划期。",
+        "the year filter {found} lies outside the horizon {first}–{last} (settings base_year, horizon_years): this "
+        'row of variant "{variant}" matches no year and changes nothing. Correct the year, or the horizon.',
+    ),
+    "too_long": (
+        "过长：{length} 个字符，上限为 {limit} 个字符（{what}）。开头为“{found}”。请缩短。",
+        'too long: {length} characters where at most {limit} are allowed ({what}); it begins "{found}". Shorten it.',
     ),
     "unknown_reference": (
         "“{found}”不在“{ref_label}”({ref})表中（现有：{known}）。请先在该表中添加，或更正代码。",

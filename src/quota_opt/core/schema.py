@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from quota_opt.core.ids import normalize_id
+
 
 class ColumnType(StrEnum):
     """How a cell is read and checked."""
@@ -95,6 +97,13 @@ class Column:
 
     def help(self, lang: str) -> str:
         return self.help_zh if lang == "zh" else self.help_en
+
+    @property
+    def max_length(self) -> int | None:
+        """The most characters a cell (an id, each id of a list, a text) may hold; None for other types."""
+        if self.type in (ColumnType.ID, ColumnType.ID_LIST):
+            return MAX_ID_LENGTH
+        return MAX_TEXT_LENGTH if self.type is ColumnType.TEXT else None
 
     def choice_for(self, text: str) -> Choice | None:
         wanted = normalize_name(text)
@@ -214,6 +223,8 @@ def _id(key: str, zh: str, en: str, *, ref: str | None = None, required: bool = 
 # Upper sanity bounds: a cell beyond these is a typing error, not data (and would wreck the solver's
 # numerics). 1,000,000 mu is 667 km², larger than any district's annual plan; 100 million tce is
 # about the energy use of a whole province.
+MAX_ID_LENGTH = 64  # characters in an id (a project, district, platform or chain code): a code, not a sentence
+MAX_TEXT_LENGTH = 32_767  # characters in a text cell: Excel's own limit, beyond which the results would be cut
 MAX_MU = 1_000_000.0
 MAX_TCE = 100_000_000.0
 MAX_WANYUAN = 1e10
@@ -590,7 +601,7 @@ _ID_SEPARATORS = re.compile(r"[,，、;；/\s]+")
 def split_ids(text: object) -> tuple[str, ...]:
     """Split an id-list cell ("C01, C02、C03") into normalized ids."""
     parts = _ID_SEPARATORS.split(unicodedata.normalize("NFKC", str(text)).strip())
-    return tuple(p for p in parts if p)
+    return tuple(q for q in (normalize_id(p) for p in parts) if q)
 
 
 def sheet(key: str) -> Sheet:
@@ -626,6 +637,9 @@ def reference_doc(lang: str = "en") -> str:
     out: list[str] = []
     title = "# 方案工作簿说明" if lang == "zh" else "# The scenario workbook"
     out.append(title + "\n")
+    out.append(f"编号（代码）至多 {MAX_ID_LENGTH} 个字符，文本至多 {MAX_TEXT_LENGTH:,} 个字符（Excel 单元格的上限）；超出即报错，不会截断。\n"
+               if lang == "zh" else f"An id (a code) holds at most {MAX_ID_LENGTH} characters, a text at most "
+               f"{MAX_TEXT_LENGTH:,} (Excel's limit for a cell); a longer one is an error, never cut.\n")
     for s in SHEETS:
         req = ("必需" if s.required else "可选") if lang == "zh" else ("required" if s.required else "optional")
         out.append(f"## `{s.key}` — {s.label_zh} / {s.label_en} ({req})\n")
@@ -644,6 +658,9 @@ def reference_doc(lang: str = "en") -> str:
                 bounds = " / ".join(ch.key for ch in c.choices)
             if c.ref:
                 bounds = f"→ {c.ref}"
+            if c.max_length is not None:
+                most = f"≤ {c.max_length:,} 字符" if lang == "zh" else f"≤ {c.max_length:,} characters"
+                bounds = f"{bounds}; {most}" if bounds else most
             default = "" if c.default_in(lang) is None else str(c.default_in(lang))
             help_ = c.help(lang)
             if c.aliases:  # the former labels, so that a reader of an older workbook finds the column

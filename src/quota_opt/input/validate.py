@@ -20,6 +20,7 @@ in the file); `read_scenario(path)` returns the `Scenario` or raises `InputError
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import re
@@ -32,6 +33,7 @@ from typing import Any, cast
 import pandas as pd
 
 from quota_opt.core.errors import InputError, Location, Problem, Severity
+from quota_opt.core.ids import first_look_alike, look_alike, normalize_id, skeleton
 from quota_opt.core.scenario import ROW, Scenario, Settings, SheetMeta, normalize_table
 from quota_opt.core.schema import (
     IGNORED_SHEETS,
@@ -52,7 +54,14 @@ from quota_opt.core.schema import (
     split_ids,
     yes_no_words,
 )
-from quota_opt.input.read import DEFAULT_EPOCH, RawSheet, RawWorkbook, column_letter, read_workbook
+from quota_opt.input.read import (
+    DEFAULT_EPOCH,
+    MAX_COLUMNS,
+    RawSheet,
+    RawWorkbook,
+    column_letter,
+    read_workbook,
+)
 
 _YES_SET = {normalize_name(w) for w in YES_WORDS}
 _NO_SET = {normalize_name(w) for w in NO_WORDS}
@@ -189,6 +198,10 @@ class _Bad:
 BAD = _Bad()
 
 
+TOO_LONG_WHAT = {False: {"zh": "编号上限", "en": "the limit for an id"},
+                 True: {"zh": "Excel 单元格文本上限，结果中会被截断", "en": "Excel's limit for a cell: it would be cut in the results"}}
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -270,6 +283,12 @@ def parse_cell(column: Column, value: Any, where: Location | Callable[[], Locati
     if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
         return bad("excel_error", found=value.strip())
     t = column.type
+    if isinstance(value, str) and column.max_length is not None and len(value) > column.max_length:
+        text = normalize_id(value) if t is ColumnType.ID else value
+        longest = max((len(x) for x in split_ids(text)), default=0) if t is ColumnType.ID_LIST else len(text)
+        if longest > column.max_length:
+            return bad("too_long", found=text[:24] + "…", length=longest, limit=column.max_length,
+                       what=TOO_LONG_WHAT[t is ColumnType.TEXT])
     if t is ColumnType.TEXT:
         if isinstance(value, dt.datetime) and value.time() == dt.time(0):
             return value.date().isoformat()
@@ -291,7 +310,7 @@ def parse_cell(column: Column, value: Any, where: Location | Callable[[], Locati
             return str(int(value)) if value.is_integer() else repr(value)
         if isinstance(value, int):
             return str(value)
-        return _text(value)
+        return normalize_id(str(value))
     if t is ColumnType.ID_LIST:
         if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
             return bad()
@@ -642,6 +661,10 @@ def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) 
         problems.append(Problem(Severity.WARNING, "formula_values_used",
                                 _loc(sheet, raw, rows[0], sheet.column(key), col_index, header),
                                 {"count": len(rows)}))
+    for col_index, row_number in sorted(raw.beyond.items())[:1]:  # the first is enough to find them
+        problems.append(Problem(Severity.WARNING, "beyond_last_column", _loc(sheet, raw, row_number, None, col_index),
+                                {"letter": column_letter(col_index), "last": column_letter(MAX_COLUMNS),
+                                 "count": len(raw.beyond)}))
     for col_index, row_number in sorted(unlabelled.items()):
         problems.append(Problem(Severity.WARNING, "data_without_header",
                                 _loc(sheet, raw, row_number, None, col_index), {"letter": column_letter(col_index)}))
@@ -719,12 +742,18 @@ def _merged_ranges(sheet: Sheet, raw: RawSheet, header_row: int, used: dict[int,
     """
     fill_down: dict[tuple[int, int], int] = {}
     reported: set[tuple[int, int]] = set()
+    numbers = [r for r, _ in raw.rows]  # the rows read, ascending: a range's cost follows them, not its size
+    by_row = dict(raw.rows)
     for r1, c1, r2, c2 in raw.merged:
         if r2 < header_row:
             continue
-        touched = [c for c in range(c1, c2 + 1) if c in used]
+        touched = sorted(c for c in used if c1 <= c <= c2)
         if not touched:
             continue
+        inside = numbers[bisect.bisect_left(numbers, r1):bisect.bisect_right(numbers, r2)]
+        if not any(not _is_blank(by_row[r][c - 1]) for r in inside if r > header_row
+                   for c in range(c1, min(c2, len(by_row[r])) + 1)) and r1 > header_row:
+            continue  # merged but empty (formatting under the table): nothing to misread
         span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
         col = used[touched[0]]
         if r1 <= header_row:
@@ -735,12 +764,13 @@ def _merged_ranges(sheet: Sheet, raw: RawSheet, header_row: int, used: dict[int,
         if c1 == c2:
             problems.append(Problem(Severity.WARNING, "merged_fill_down", _loc(sheet, raw, r1, col, c1),
                                     {"range": span, "first": r1, "last": r2}))
-            for r in range(r1 + 1, r2 + 1):
-                fill_down[(r, c1)] = r1
+            for r in inside:
+                if r > r1:
+                    fill_down[(r, c1)] = r1
         else:
             problems.append(Problem(Severity.ERROR, "merged_cell", _loc(sheet, raw, r1, col, touched[0]),
                                     {"range": span}))
-            reported.update((r, c) for r in range(r1, r2 + 1) for c in touched)
+            reported.update((r, c) for r in inside for c in touched)
     return fill_down, reported
 
 
@@ -839,8 +869,9 @@ def _warn_hidden_rows_and_columns(sheet: Sheet, raw: RawSheet, problems: list[Pr
     rows = [r for r, values in raw.rows if r in raw.hidden_rows and not all(_is_blank(v) for v in values)]
     if rows:
         problems.append(Problem(Severity.WARNING, "hidden_rows", where, {"rows": _spans(rows, str), "count": len(rows)}))
-    columns = sorted(c for c in raw.hidden_columns
-                     if any(c <= len(values) and not _is_blank(values[c - 1]) for _, values in raw.rows))
+    hidden = sorted(raw.hidden_columns)  # a hidden range may run to XFD: look only as far as each row reaches
+    columns = sorted({c for _, values in raw.rows for c in hidden[:bisect.bisect_right(hidden, len(values))]
+                      if not _is_blank(values[c - 1])})
     if columns:
         problems.append(Problem(Severity.WARNING, "hidden_columns", where,
                                 {"columns": _spans(columns, column_letter), "count": len(columns)}))
@@ -959,10 +990,19 @@ def check_scenario(sc: Scenario, *, records_sound: bool = True) -> list[Problem]
             if not col.ref or col.ref not in ids or col.ref not in present_sheets:
                 continue
             known = ids[col.ref]
+            known_looks = {skeleton(k): k for k in sorted(known, key=str) if isinstance(k, str)}
             for value, row in zip(df[col.key], df[ROW], strict=True):
                 values = value if col.type is ColumnType.ID_LIST and isinstance(value, tuple) else (value,)
                 for v in dict.fromkeys(values):
                     if _present(v) and v not in known:
+                        alike = first_look_alike(v, known_looks) if isinstance(v, str) else None
+                        if alike is not None:
+                            where_char = ({"zh": "此处", "en": "here"} if alike["in_found"] else
+                                          {"zh": f"“{alike['match']}”中", "en": f"in {alike['match']}"})
+                            _err(problems, "unknown_reference_look_alike", sc.loc(sch.key, row, col.key), found=v,
+                                 ref=col.ref, ref_label=SHEETS_BY_KEY[col.ref].label_zh, where_char=where_char,
+                                 **_alike_params(alike))
+                            continue
                         _err(problems, "unknown_reference", sc.loc(sch.key, row, col.key), found=v, ref=col.ref,
                              ref_label=SHEETS_BY_KEY[col.ref].label_zh, known=known_preview(known))
     platform_district: dict[Any, Any] = {}
@@ -1001,6 +1041,8 @@ def _check_unique(sc: Scenario, problems: list[Problem]) -> None:
         # ids that differ only in case or spaces ("P01", "p01", "P 01") look the same to the person filling the
         # sheet, and Excel's lookups and Remove Duplicates treat them as one: the key as typed, by loose form
         loose_first: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+        # ids that look the same but are other characters ("Р03" with a Cyrillic Р, "P03"): by skeleton (core.ids)
+        look_first: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
         required_keys = [k for k in sch.primary_key if sch.column(k).required]
         at = {k: i for i, k in enumerate(sch.primary_key)}
         column = sch.primary_key[0] if len(sch.primary_key) == 1 else required_keys[0]
@@ -1010,6 +1052,7 @@ def _check_unique(sc: Scenario, problems: list[Problem]) -> None:
                 continue
             norm = tuple(v if _present(v) else None for v in key)
             loose = tuple(_loose_id(v) for v in norm)
+            look = tuple(skeleton(v) if isinstance(v, str) else v for v in norm)
             if norm in first:
                 _err(problems, "duplicate_id", sc.loc(sch.key, row, column),
                      key_text=_key_text(sch, sch.primary_key, key), other=first[norm])
@@ -1018,9 +1061,29 @@ def _check_unique(sc: Scenario, problems: list[Problem]) -> None:
                 _err(problems, "near_duplicate_id", sc.loc(sch.key, row, column),
                      key_text=_key_text(sch, sch.primary_key, key),
                      other_text=_key_text(sch, sch.primary_key, other_key), other=other_row)
+            elif look in look_first:
+                other_key, other_row = look_first[look]
+                alike = next(a for f, k in zip(key, other_key, strict=True) if isinstance(f, str) and isinstance(k, str)
+                             and (a := look_alike(f, k)) is not None)
+                _err(problems, "confusable_id", sc.loc(sch.key, row, column),
+                     key_text=_key_text(sch, sch.primary_key, key),
+                     other_text=_key_text(sch, sch.primary_key, other_key), other=other_row,
+                     where_char=_where_char(alike, row, other_row), **_alike_params(alike))
             else:
                 first[norm] = row
                 loose_first[loose] = (key, row)
+                look_first[look] = (key, row)
+
+
+def _alike_params(alike: dict[str, Any]) -> dict[str, Any]:
+    return {"char": alike["char"], "script": alike["script"], "match": alike["match"]}
+
+
+def _where_char(alike: dict[str, Any], row: Any, other_row: Any) -> dict[str, str]:
+    """"this row" or "row N": where the character from another script is."""
+    if alike["in_found"]:
+        return {"zh": "本行", "en": "this row"}
+    return {"zh": f"第 {other_row} 行", "en": f"row {other_row}"}
 
 
 def _loose_id(value: Any) -> Any:
@@ -1134,7 +1197,7 @@ def validate_workbook(path: str | Path, progress: Callable[[int], None] | None =
     """
     path = Path(path)
     try:
-        raw = read_workbook(path, progress=progress)
+        raw = read_workbook(path, progress=progress, wanted=lambda name: find_sheet(name) is not None)
     except InputError as exc:
         return ValidationReport(problems=exc.problems, path=path)
     parsed = parse_workbook(raw)

@@ -134,6 +134,11 @@ def _apply_row(sc: Scenario, rec: dict[str, Any], problems: list[Problem]) -> No
             problems.append(Problem(Severity.ERROR, "variant_filter_not_applicable", sc.loc("variants", row, "year"),
                                     {"target": rec["target"]}))
             return
+        if int(str(year)) not in sc.settings.years:  # no quota row of the horizon has it: the row would do nothing
+            problems.append(Problem(Severity.WARNING, "variant_year_outside_horizon", sc.loc("variants", row, "year"),
+                                    {"found": int(str(year)), "variant": rec.get("variant"),
+                                     "first": sc.settings.base_year, "last": sc.settings.last_year}))
+            return
         mask &= df["year"] == int(str(year))
     column = df[col.key].astype(float)
     new_values = column[mask] * factor if op == "scale" else pd.Series(float(value), index=column[mask].index)

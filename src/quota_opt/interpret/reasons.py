@@ -11,7 +11,8 @@ draw on, in every year of its window, after the plan:
 - a layout misfit or first-report violator that would fit with city-level resources gets the
   policy reason (三(一), 四(一)): its district's own quota or budget was not enough;
 - it fits only with a request to the province: the request penalty outweighed its value;
-- it fits outright: left out within the solver's optimality tolerance (gap).
+- it fits outright: left out within the solver's optimality tolerance (gap);
+- it scores 0 (the weighted criteria are 0 for it): it adds nothing to the objective, whatever was left.
 A selected project says what funded it.
 """
 
@@ -36,6 +37,7 @@ MISFIT_DISTRICT_SHORT = "misfit_district_short"
 PLATFORM_FULL = "platform_full"
 REQUEST_NOT_WORTH = "request_not_worth"
 WITHIN_GAP = "within_gap"
+NO_VALUE = "no_value"
 QUOTA_SHORT = "quota_short"
 SELECTED = "selected"
 ACTUAL = "actual"
@@ -97,6 +99,11 @@ POST_REASONS: dict[str, tuple[str, str]] = {
         "只有向省争取 {request} 亩指标才能安排，按参数设置每亩代价 {penalty} 分，高于项目价值（五(一)：向省争取为最后手段）。",
         "It could be supplied only by requesting {request} mu from the province, at a penalty of {penalty} points per mu, "
         "more than the project is worth (clause 5(1): a request to the province is the last resort).",
+    ),
+    NO_VALUE: (
+        "按参数表的权重，本项目综合得分为 0，安排它不会提高方案的目标值，故未安排。如应参与比较，请调整权重（参数表 w_…）。",
+        "Under the settings' weights it scores 0: supplying it adds nothing to the plan's objective, so it was not "
+        "supplied. Change the weights (settings, w_…) if it should count.",
     ),
     WITHIN_GAP: (
         "资源尚有余量，但在求解精度（最优性间隙 {gap}）范围内未被安排；可缩小最优性间隙后重新求解。",
@@ -282,6 +289,8 @@ class _Context:
 
 def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, int], ctx: _Context,
              gap: float | None) -> tuple[str, dict[str, Any]]:
+    if not float(rec["score"]) > 0:  # worth nothing: neither out-competed nor left within the gap
+        return NO_VALUE, {}
     d = d_index[rec["district_id"]]
     years = prep.years
     cand = ctx.candidates[rec["project_id"]]
