@@ -4,7 +4,8 @@ Each command parses its options, calls the library, and prints the outcome. Doma
 one clear message (in the chosen language) and an exit code; `--debug` shows the traceback.
 
 Exit codes: 0 success (warnings allowed) · 1 input errors · 2 model or solver failure ·
-3 infeasible scenario (with a report) · 4 output could not be written where asked · 70 internal error.
+3 infeasible scenario (with a report) · 4 output could not be written where asked · 70 internal error ·
+130 Ctrl-C and 143 SIGTERM outside the solve (in it, both keep the best allocation found).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typer._click.exceptions import (
 )
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from quota_opt.cli import INTERRUPTED, TERMINATED, Terminated
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
 from quota_opt.core.files import Kind, Read
 from quota_opt.core.schema import FIRST_YEAR, LAST_YEAR
@@ -160,9 +162,12 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
                 traceback.print_exc()
             print_error(t(lang, "错误", "Error"), exc.report(lang))
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (`cli.Terminated`), outside the solve
+            if isinstance(exc, Terminated):
+                err.print(t(lang, "已终止（收到 SIGTERM）。", "Terminated (SIGTERM)."))
+                raise typer.Exit(TERMINATED) from None
             err.print(t(lang, "已中断。", "Interrupted."))
-            raise typer.Exit(130) from None
+            raise typer.Exit(INTERRUPTED) from None
         except Exception as exc:
             if _state["debug"]:
                 traceback.print_exc()
@@ -493,12 +498,14 @@ class SolveDisplay:
 
 @contextmanager
 def announce_interrupt(display: SolveDisplay, lang: str) -> Iterator[None]:
-    """Say at once, on the first Ctrl-C during the solve, that the run is writing the best allocation so far.
+    """Say at once, on the first Ctrl-C or SIGTERM during the solve, that the run is writing the best allocation
+    so far.
 
     The solve catches Ctrl-C and ends with what it has, but the polish, the explanations and the workbook still
     take a while, and a silent terminal invites a second Ctrl-C, which would then end the run without results.
-    The handler only prints; Python's own (KeyboardInterrupt) still does the interrupting. Outside the solve
-    stage Ctrl-C ends the run (exit 130), so nothing is promised there."""
+    The handler only prints; Python's own (KeyboardInterrupt; `cli.Terminated` for SIGTERM) still does the
+    interrupting. Outside the solve stage Ctrl-C ends the run (exit 130, SIGTERM 143), so nothing is promised
+    there."""
     import os
     import signal
     import threading
@@ -524,15 +531,20 @@ def announce_interrupt(display: SolveDisplay, lang: str) -> Iterator[None]:
             console.print(t(lang, "中断：正在写出目前最好的方案，请稍候…",
                             "Interrupted: writing the best allocation found so far, please wait…"), style="yellow")
             console.file.flush()
+        if signum == signal.SIGTERM:
+            raise Terminated()
         signal.default_int_handler(signum, frame)
 
-    previous = signal.signal(signal.SIGINT, notice)
-    if previous is signal.SIG_IGN:  # Ctrl-C is ignored here (started in the background): leave it so
-        signal.signal(signal.SIGINT, previous)
+    previous = {signum: signal.signal(signum, notice) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum, handler in previous.items():
+        if handler is signal.SIG_IGN:  # ignored here (started in the background, under nohup): leave it so
+            signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            if handler is not None:  # None: set outside Python, which cannot be put back
+                signal.signal(signum, handler)
         if terminal is not None:
             terminal.close()
 
@@ -580,9 +592,9 @@ def run(
     """Read, validate, build, solve and write the results workbook.
 
     Exit 0 when an allocation was written (optimal, or the best found within the time limit or before
-    Ctrl-C), 1 on input errors, 2 when the solver found no allocation, 3 when the scenario is infeasible (the
-    workbook then explains why), 4 when the results could not be written where asked, 130 on Ctrl-C outside
-    the solve (no results are written).
+    Ctrl-C or SIGTERM), 1 on input errors, 2 when the solver found no allocation, 3 when the scenario is
+    infeasible (the workbook then explains why), 4 when the results could not be written where asked, 130 on
+    Ctrl-C and 143 on SIGTERM outside the solve (no results are written).
     """
     import time
 
