@@ -1,8 +1,9 @@
-"""The quota-opt command line. `main` is the command's entry point: it sets up signals, then loads the
-command (`cli.app`), which takes the first half second."""
+"""The quota-opt command line. `main` is the command's entry point: it sets up signals and the console's
+streams, then loads the command (`cli.app`), which takes the first half second."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 from typing import Any
@@ -26,6 +27,17 @@ def handle_sigterm() -> None:
         signal.signal(signal.SIGTERM, terminate)
 
 
+def tolerant_streams() -> None:
+    """Have stdout and stderr write what their encoding cannot hold as backslash escapes, never fail: a Chinese
+    message on a console set to ASCII, a mark rich or typer print under GBK. (The product's own console
+    first swaps its marks for plain ones: `app.plain_console`.)"""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
 def main() -> None:
     """Entry point of the `quota-opt` command.
 
@@ -34,6 +46,7 @@ def main() -> None:
     ends it quietly with 130 or 143, not a traceback."""
     handle_sigterm()
     try:
+        tolerant_streams()
         from quota_opt.cli.app import main as command
 
         command()

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -35,6 +35,7 @@ from typer._click.exceptions import (
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from quota_opt.cli import INTERRUPTED, TERMINATED, Terminated
+from quota_opt.cli.console import console_file
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
 from quota_opt.core.files import Kind, Read
 from quota_opt.core.schema import FIRST_YEAR, LAST_YEAR
@@ -118,8 +119,13 @@ def plain_console(**options: Any) -> Console:
     out[red].xlsx, a folder :fire:), which rich would otherwise take for a style (the text vanishes, or "[/]"
     ends the command with MarkupError) or an emoji. The product's own styling is given as a style
     (`print(..., style="yellow")`) or as styled parts of a `Text` (`Text.assemble(("✗", "red"), " ", message)`),
-    never by writing markup around the text."""
-    return Console(highlight=False, soft_wrap=True, markup=False, emoji=False, **options)
+    never by writing markup around the text.
+
+    It prints to stdout (stderr with `stderr=True`, or `file`) through `console.ConsoleStream`, so that no
+    character crashes a command on a console that cannot show it (GBK, ASCII): marks become plain ones ("✓" →
+    "OK"), anything else a backslash escape."""
+    file = console_file(options.pop("file", None), stderr=options.pop("stderr", False))
+    return Console(highlight=False, soft_wrap=True, markup=False, emoji=False, file=cast(IO[str], file), **options)
 
 
 out = plain_console()
