@@ -56,19 +56,17 @@ def summary_of(path: Path, lang: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("which", ["scenario", "results"])
 def test_rollover_never_overwrites_its_inputs(runner: CliRunner, tmp_path: Path, plan: tuple[Path, Path], which: str) -> None:
-    """`-o` naming the scenario or the adopted results: even with --force the input stays as it was; as with
-    `run`, the new scenario is saved under a fallback name and the exit code is 4."""
+    """`-o` naming the scenario or the adopted results: even with --force the input stays as it was, and the
+    command refuses before any work (exit 1), naming the input (see test_write_guard.py for every writer)."""
     path, results = plan
     target = path if which == "scenario" else results
     before = {p: p.read_bytes() for p in (path, results)}
     res = runner.invoke(app, ["rollover", str(results), "--scenario", str(path), "--year", "2026", "-o", str(target),
                               "--force", "--lang", "en"])
-    assert res.exit_code == 4, res.output
-    assert "input workbook" in res.output and "saved to" in res.output
+    assert res.exit_code == 1, res.output
+    assert "which this command reads; an input is never written over, not even with --force" in res.output
     assert {p: p.read_bytes() for p in (path, results)} == before
-    saved = [p for p in tmp_path.glob(f"{target.stem}-*.xlsx")]
-    assert len(saved) == 1
-    assert runner.invoke(app, ["validate", str(saved[0]), "--lang", "en"]).exit_code == 0
+    assert not list(tmp_path.glob(f"{target.stem}-*.xlsx"))
 
 
 def test_rollover_found_scenario_is_protected_too(runner: CliRunner, tmp_path: Path, plan: tuple[Path, Path]) -> None:
@@ -76,8 +74,8 @@ def test_rollover_found_scenario_is_protected_too(runner: CliRunner, tmp_path: P
     path, results = plan
     before = path.read_bytes()
     res = runner.invoke(app, ["rollover", str(results), "--year", "2026", "-o", str(path), "--force", "--lang", "zh"])
-    assert res.exit_code == 4, res.output
-    assert "输入工作簿" in res.output and "另存为" in res.output
+    assert res.exit_code == 1, res.output
+    assert "是本命令读取的方案工作簿" in res.output and "从不被覆盖" in res.output
     assert path.read_bytes() == before
 
 

@@ -161,15 +161,16 @@ def test_run_saves_under_a_fallback_name_when_the_output_cannot_be_written(golde
 
 
 def test_run_refuses_an_output_that_is_the_input_under_another_name(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path) -> None:
-    """A hard link to the input is the input: never written; the results go to a fallback name instead."""
+    """A hard link to the input is the input: never written, refused before the work (test_write_guard.py
+    holds every writer to it)."""
     path = golden_workbook("zh")
     link = tmp_path / "link.xlsx"
     link.hardlink_to(path)
     before = path.read_bytes()
     res = runner.invoke(app, ["run", str(path), "-o", str(link), "--lang", "zh"])
-    assert res.exit_code == 4, res.output
+    assert res.exit_code == 1, res.output
     assert path.read_bytes() == before
-    assert "输入工作簿" in res.output and "另存为" in res.output
+    assert "是本命令读取的方案工作簿" in res.output and "从不被覆盖" in res.output
 
 
 @pytest.mark.parametrize(("argv", "code"), [(["run", "--no-such-option", "x.xlsx"], 1), (["run"], 1), ([], 1),

@@ -61,8 +61,8 @@ def _both_ways(tmp_path: Path, columns: list[list[Any]], formats: list[str | Non
     styles: list[int | list[int]] = [cell_style(ws, number_format=fmt) for fmt in formats]
     styles[0] = [cell_style(ws, number_format=formats[0], fill=fill, alignment=WRAP) for fill in fills]
     append_rows(ws, columns, styles)
-    save_atomic(expected, tmp_path / "expected.xlsx")
-    save_atomic(actual, tmp_path / "actual.xlsx")
+    save_atomic(expected, tmp_path / "expected.xlsx", force=True)
+    save_atomic(actual, tmp_path / "actual.xlsx", force=True)
     return _cells(tmp_path / "expected.xlsx"), _cells(tmp_path / "actual.xlsx")
 
 

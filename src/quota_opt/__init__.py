@@ -9,15 +9,17 @@ as a path or as bytes (with the `name` to show) and returns an object that write
 - `compare([...])`, `sweep(workbook, ["key=0:1:0.5"])` -> `Comparison`; `rollover(results, year) -> Rollover`;
   `template(lang)`, `generate(projects=...)` -> `Book`.
 - `read_scenario(path) -> Scenario`, `validate_workbook(path) -> ValidationReport`: the input stage itself.
+
+The names are loaded when first used (PEP 562), so that `import quota_opt` is instant: the `quota-opt` command
+starts inside this package, and until its signal handling is in place (`cli.main`) a Ctrl-C during the imports
+of pandas and the rest would end it with a traceback; and the API brings in the whole solver stack (Pyomo,
+HiGHS), which a command that only validates should not pay for.
 """
 
+from __future__ import annotations
+
+import importlib
 from typing import TYPE_CHECKING, Any
-
-from quota_opt.core.errors import InfeasibleError, InputError, ModelError, QuotaOptError, SolveError
-from quota_opt.core.scenario import Scenario, Settings
-from quota_opt.input.validate import ValidationReport, read_scenario, validate_workbook
-
-__version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from quota_opt.api import (
@@ -37,20 +39,28 @@ if TYPE_CHECKING:
         template,
         validate,
     )
+    from quota_opt.core.errors import InfeasibleError, InputError, ModelError, QuotaOptError, SolveError
+    from quota_opt.core.scenario import Scenario, Settings
+    from quota_opt.input.validate import ValidationReport, read_scenario, validate_workbook
+
+__version__ = "0.1.0"
 
 _API = ("Book", "Comparison", "Explanation", "Rollover", "Run", "Validation", "compare", "explain", "generate",
         "load", "rollover", "run", "sweep", "template", "validate")
 
-
-def __getattr__(name: str) -> Any:
-    """`quota_opt.run` and the rest of `quota_opt.api`, imported on first use: the API brings in the whole
-    solver stack (Pyomo, HiGHS), which `import quota_opt.core.errors` (every CLI command, before it knows what it
-    will do) should not pay for."""
-    if name in _API:
-        import quota_opt.api
-
-        return getattr(quota_opt.api, name)
-    raise AttributeError(f"module 'quota_opt' has no attribute {name!r}")
+_HOMES = {
+    "InfeasibleError": "quota_opt.core.errors",
+    "InputError": "quota_opt.core.errors",
+    "ModelError": "quota_opt.core.errors",
+    "QuotaOptError": "quota_opt.core.errors",
+    "SolveError": "quota_opt.core.errors",
+    "Scenario": "quota_opt.core.scenario",
+    "Settings": "quota_opt.core.scenario",
+    "ValidationReport": "quota_opt.input.validate",
+    "read_scenario": "quota_opt.input.validate",
+    "validate_workbook": "quota_opt.input.validate",
+    **{name: "quota_opt.api" for name in _API},
+}
 
 __all__ = [
     "Book",
@@ -80,3 +90,12 @@ __all__ = [
     "validate",
     "validate_workbook",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'quota_opt' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

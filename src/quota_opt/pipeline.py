@@ -268,18 +268,25 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     form = build_formulation(prep)
     timings["build"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    stage("solve")
     sopts = solve_options(scenario, options, None)
     if options.warm_start:
         # the ranking rule, the rule steered by the LP relaxation when that is quick, and on large models the
         # district search (heuristic.py)
         large = form.n_cols > SEARCH_FROM_COLUMNS
-        start = starting_allocation(form, lp_time_limit_s=LP_SHARE * sopts.time_limit_s, threads=sopts.threads,
-                                    search_time_limit_s=SEARCH_SHARE * sopts.time_limit_s if large else 0.0)
+        try:
+            stage("solve")  # from here Ctrl-C keeps an allocation (cli.announce_interrupt promises it)
+            start = starting_allocation(form, lp_time_limit_s=LP_SHARE * sopts.time_limit_s, threads=sopts.threads,
+                                        search_time_limit_s=SEARCH_SHARE * sopts.time_limit_s if large else 0.0)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM before it had an allocation to keep (in the ranking rule,
+            # which the solve stage starts with): the rule is quick, so it is finished and stands, as below
+            rule = ranking_rule(form)
+            start = StartResult(best=rule, ranking=rule, lp_bound=None, lp_seconds=0.0, source="ranking rule",
+                                interrupted=True)
         if start.best.feasible:
             sopts.warm_start = start.best.x
             sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t0), 1.0)
     else:
+        stage("solve")
         rule = ranking_rule(form)
         start = StartResult(best=rule, ranking=rule, lp_bound=None, lp_seconds=0.0, source="ranking rule")
     greedy = start.ranking

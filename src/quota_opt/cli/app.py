@@ -4,7 +4,8 @@ Each command parses its options, calls the library, and prints the outcome. Doma
 one clear message (in the chosen language) and an exit code; `--debug` shows the traceback.
 
 Exit codes: 0 success (warnings allowed) · 1 input errors · 2 model or solver failure ·
-3 infeasible scenario (with a report) · 4 output could not be written where asked · 70 internal error.
+3 infeasible scenario (with a report) · 4 output could not be written where asked · 70 internal error ·
+130 Ctrl-C and 143 SIGTERM outside the solve (in it, both keep the best allocation found).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -33,7 +34,10 @@ from typer._click.exceptions import (
 )
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from quota_opt.cli import INTERRUPTED, TERMINATED, Terminated
+from quota_opt.cli.console import console_file
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
+from quota_opt.core.files import Kind, Read
 from quota_opt.core.schema import FIRST_YEAR, LAST_YEAR
 
 
@@ -115,8 +119,13 @@ def plain_console(**options: Any) -> Console:
     out[red].xlsx, a folder :fire:), which rich would otherwise take for a style (the text vanishes, or "[/]"
     ends the command with MarkupError) or an emoji. The product's own styling is given as a style
     (`print(..., style="yellow")`) or as styled parts of a `Text` (`Text.assemble(("✗", "red"), " ", message)`),
-    never by writing markup around the text."""
-    return Console(highlight=False, soft_wrap=True, markup=False, emoji=False, **options)
+    never by writing markup around the text.
+
+    It prints to stdout (stderr with `stderr=True`, or `file`) through `console.ConsoleStream`, so that no
+    character crashes a command on a console that cannot show it (GBK, ASCII): marks become plain ones ("✓" →
+    "OK"), anything else a backslash escape."""
+    file = console_file(options.pop("file", None), stderr=options.pop("stderr", False))
+    return Console(highlight=False, soft_wrap=True, markup=False, emoji=False, file=cast(IO[str], file), **options)
 
 
 out = plain_console()
@@ -132,7 +141,8 @@ class Lang(StrEnum):
 
 LANG_OPTION = ("--lang", "-l")
 LangOpt = Annotated[Lang, typer.Option(*LANG_OPTION, help="Language of messages and workbooks: zh or en.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output workbook if it exists.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output file that quota-opt did not "
+                                        "write, or of another kind (an input is never replaced).")]
 
 
 def t(lang: str, zh: str, en: str) -> str:
@@ -158,9 +168,12 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
                 traceback.print_exc()
             print_error(t(lang, "错误", "Error"), exc.report(lang))
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (`cli.Terminated`), outside the solve
+            if isinstance(exc, Terminated):
+                err.print(t(lang, "已终止（收到 SIGTERM）。", "Terminated (SIGTERM)."))
+                raise typer.Exit(TERMINATED) from None
             err.print(t(lang, "已中断。", "Interrupted."))
-            raise typer.Exit(130) from None
+            raise typer.Exit(INTERRUPTED) from None
         except Exception as exc:
             if _state["debug"]:
                 traceback.print_exc()
@@ -332,8 +345,8 @@ def template(
     """
     from quota_opt.output.template import write_template
 
-    check_output(output, force=force)
-    path = write_template(output, lang.value)
+    check_output(output, Kind.SCENARIO, force=force)
+    path = write_template(output, lang.value, force=force)
     out.print(t(lang, f"已写出模板：{path}", f"Template written: {path}"))
 
 
@@ -343,6 +356,7 @@ def validate(
     file: Annotated[Path, typer.Argument(help="Scenario workbook (.xlsx).")],
     lang: LangOpt = Lang.zh,
     annotate: Annotated[Path | None, typer.Option("--annotate", help="Write a copy with problems marked.")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Check a scenario workbook and list every problem with its sheet, row and column.
 
@@ -351,7 +365,7 @@ def validate(
     from quota_opt.input.read import FILE_PROBLEMS
     from quota_opt.input.validate import validate_workbook
 
-    check_output(annotate, "--annotate")
+    check_output(annotate, Kind.ANNOTATED, "--annotate", force=force, reads=(Read(file, "scenario"),))
     with reading_progress(file, lang) as progress:
         report = validate_workbook(file, progress=progress)
     print_problems(report.problems, lang.value)
@@ -359,7 +373,7 @@ def validate(
     if annotate is not None and report.problems and not unreadable:
         from quota_opt.output.annotate import annotate_workbook
 
-        path = annotate_workbook(file, report.problems, annotate, lang.value)
+        path = annotate_workbook(file, report.problems, annotate, lang.value, force=force)
         out.print(t(lang, f"已写出标注副本：{path}", f"Annotated copy written: {path}"))
     elif annotate is not None:  # say why the copy asked for is not there
         out.print(t(lang, f"未写出标注副本 {annotate}：" + ("文件本身无法读取，无从标注。" if unreadable else "没有需要标注的问题。"),
@@ -432,23 +446,22 @@ def check_options(**options: Any) -> None:
         raise InputError(problems)
 
 
-def check_output(path: Path | None, option: str = "--output", *, force: bool | None = None,
-                 inputs: tuple[Path | None, ...] = ()) -> None:
-    """Check a workbook to be written before any work is done (exit 1): its name must end in .xlsx, since an
-    Excel workbook named out.csv opens in nothing that expects a CSV and Excel itself warns that its format and
-    name disagree; and when `force` is given (the commands that write a scenario, which people fill in by hand),
-    an existing file is replaced only with --force. An output that is one of the `inputs` is left to
-    `save_results`, which never writes over an input and saves under a fallback name instead (exit 4), as
-    `run` does."""
-    from quota_opt.output.excel import same_file
+def check_output(path: Path | None, kind: Kind, option: str = "--output", *, force: bool = False,
+                 reads: tuple[Read, ...] = (), others: tuple[Path | None, ...] = ()) -> None:
+    """Check a file to be written before any work is done (exit 1): a workbook's name must end in .xlsx, since
+    an Excel workbook named out.csv opens in nothing that expects a CSV and Excel itself warns that its format
+    and name disagree; and the write guard (`core.files.target_problems`) must allow it: never one of the
+    command's `reads` or `others` outputs under any name, and an existing file only when it is a `kind` the
+    product wrote, or with --force. The writers check again as they write."""
+    from quota_opt.core.files import target_problems
 
     if path is None:
         return
-    if path.suffix.lower() != ".xlsx":
+    if kind != Kind.MODEL and path.suffix.lower() != ".xlsx":
         raise InputError([Problem(Severity.ERROR, "output_not_xlsx", Location(), {"option": option, "path": str(path)})])
-    is_input = any(source is not None and same_file(path, source) for source in inputs)
-    if force is False and not is_input and (path.exists() or path.is_symlink()):
-        raise InputError([Problem(Severity.ERROR, "output_exists", Location(), {"path": str(path)})])
+    problems = target_problems(path, kind, reads, force=force, option=option, others=others)
+    if problems:
+        raise InputError(problems)
 
 
 class SolveDisplay:
@@ -491,12 +504,14 @@ class SolveDisplay:
 
 @contextmanager
 def announce_interrupt(display: SolveDisplay, lang: str) -> Iterator[None]:
-    """Say at once, on the first Ctrl-C during the solve, that the run is writing the best allocation so far.
+    """Say at once, on the first Ctrl-C or SIGTERM during the solve, that the run is writing the best allocation
+    so far.
 
     The solve catches Ctrl-C and ends with what it has, but the polish, the explanations and the workbook still
     take a while, and a silent terminal invites a second Ctrl-C, which would then end the run without results.
-    The handler only prints; Python's own (KeyboardInterrupt) still does the interrupting. Outside the solve
-    stage Ctrl-C ends the run (exit 130), so nothing is promised there."""
+    The handler only prints; Python's own (KeyboardInterrupt; `cli.Terminated` for SIGTERM) still does the
+    interrupting. Outside the solve stage Ctrl-C ends the run (exit 130, SIGTERM 143), so nothing is promised
+    there."""
     import os
     import signal
     import threading
@@ -522,15 +537,20 @@ def announce_interrupt(display: SolveDisplay, lang: str) -> Iterator[None]:
             console.print(t(lang, "中断：正在写出目前最好的方案，请稍候…",
                             "Interrupted: writing the best allocation found so far, please wait…"), style="yellow")
             console.file.flush()
+        if signum == signal.SIGTERM:
+            raise Terminated()
         signal.default_int_handler(signum, frame)
 
-    previous = signal.signal(signal.SIGINT, notice)
-    if previous is signal.SIG_IGN:  # Ctrl-C is ignored here (started in the background): leave it so
-        signal.signal(signal.SIGINT, previous)
+    previous = {signum: signal.signal(signum, notice) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum, handler in previous.items():
+        if handler is signal.SIG_IGN:  # ignored here (started in the background, under nohup): leave it so
+            signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            if handler is not None:  # None: set outside Python, which cannot be put back
+                signal.signal(signum, handler)
         if terminal is not None:
             terminal.close()
 
@@ -573,13 +593,14 @@ def run(
     write_model: Annotated[Path | None, typer.Option("--write-model", help="Also export the model as .mps or .lp.")] = None,
     variant: Annotated[str | None, typer.Option("--variant", help="Run this variant from the variants sheet.")] = None,
     backend: Annotated[str, typer.Option("--backend", help="auto, pyomo (pyomo.contrib.solver) or highs (bulk).")] = "auto",
+    force: ForceOpt = False,
 ) -> None:
     """Read, validate, build, solve and write the results workbook.
 
     Exit 0 when an allocation was written (optimal, or the best found within the time limit or before
-    Ctrl-C), 1 on input errors, 2 when the solver found no allocation, 3 when the scenario is infeasible (the
-    workbook then explains why), 4 when the results could not be written where asked, 130 on Ctrl-C outside
-    the solve (no results are written).
+    Ctrl-C or SIGTERM), 1 on input errors, 2 when the solver found no allocation, 3 when the scenario is
+    infeasible (the workbook then explains why), 4 when the results could not be written where asked, 130 on
+    Ctrl-C and 143 on SIGTERM outside the solve (no results are written).
     """
     import time
 
@@ -589,7 +610,10 @@ def run(
     from quota_opt.solve.highs import Status
 
     check_options(time_limit_s=time_limit, mip_gap=gap, threads=threads, backend=backend, write_model=write_model)
-    check_output(output)
+    target = output or default_output(file)
+    reads = (Read(file, "scenario"),)
+    check_output(target, Kind.RESULTS, force=force, reads=reads)
+    check_output(write_model, Kind.MODEL, "--write-model", force=force, reads=reads, others=(target,))
     t0 = time.perf_counter()
     scenario = load_scenario(file, lang.value, variant)
     read_s = time.perf_counter() - t0
@@ -608,7 +632,7 @@ def run(
         from quota_opt.solve.highs import write_model as export
 
         try:
-            export(result.form, write_model)
+            export(result.form, write_model, reads, force=force, scenario=scenario.settings.scenario_name)
         except OSError as exc:  # the results are still written; the exit code says an output is missing
             model_not_written = True
             detail = t(lang, f"无法导出模型到 {write_model}（{os_error_text(exc, 'zh')}）。",
@@ -616,9 +640,8 @@ def run(
             print_error(t(lang, "错误", "Error"), detail)
         else:
             out.print(t(lang, f"模型已导出：{write_model}", f"Model exported: {write_model}"))
-    target = output or default_output(file)
     t0 = time.perf_counter()
-    path = write_results(result, target, lang.value)
+    path = write_results(result, target, lang.value, force=force)
     result.timings["write"] = time.perf_counter() - t0
     sol = result.solution
     if sol.status == Status.INFEASIBLE:
@@ -756,7 +779,8 @@ def rollover(
     results = read_results(results_file)
     adoptable(results.summary, results.loc("summary"))
     scenario_file = scenario_of_results(results, scenario)
-    check_output(output, force=force, inputs=(results_file, scenario_file))
+    reads = (Read(results_file, "results"), Read(scenario_file, "scenario"))
+    check_output(output, Kind.SCENARIO, force=force, reads=reads)
     sc = load_scenario(scenario_file, lang.value)
     if made_from(results, scenario_file) is False:  # another scenario with the same ids, or one edited since
         err.print(t(lang, f"提示：{scenario_file.name} 与计算 {results_file.name} 时所用的方案工作簿内容不同"
@@ -766,7 +790,7 @@ def rollover(
                     "adopted for it."), style="yellow")
     variant = recorded_variant(sc, results.summary, results.path.name)
     nxt, note = roll(sc, results.allocation, results.ledger, year, loc=results.loc, variant=variant)
-    path = write_scenario(nxt, output, lang.value, protect=(results_file, scenario_file))
+    path = write_scenario(nxt, output, lang.value, reads=reads, force=force)
     out.print(t(lang, f"已写出 {note.new_base_year} 年方案：{path}", f"Scenario for {note.new_base_year} written: {path}"))
     actuals = sheet_words("actuals", lang.value)
     out.print(t(lang, f"记入{actuals}的项目：{len(note.recorded)} 个；已完成并移出：{len(note.dropped)} 个。",
@@ -853,11 +877,11 @@ def generate(
             "option": "--base-year", "found": str(base_year),
             "expected": {"zh": f"不大于{last - years + 1}的年度（{years} 个规划年度须在{last}年以内）",
                          "en": f"a year ≤ {last - years + 1} (the {years} planning years must end by {last})"}})])
-    check_output(output, force=force)
+    check_output(output, Kind.SCENARIO, force=force)
     sc = generate_scenario(projects=projects, districts=districts, years=years, seed=seed, base_year=base_year,
                            lang=lang.value)
     note = t(lang, "生成的示例数据（虚构），仅用于试算和性能测试。", "Generated illustrative data, for trials and benchmarks only.")
-    path = write_scenario(sc, output, lang.value, note=note)
+    path = write_scenario(sc, output, lang.value, note=note, force=force)
     out.print(t(lang, f"已生成 {projects} 个项目、{districts} 个区县、{years} 个年度：{path}",
                 f"Generated {projects} projects, {districts} districts, {years} years: {path}"))
 
@@ -873,6 +897,7 @@ def compare(
     dask: Annotated[str | None, typer.Option("--dask", help="Solve on a Dask cluster: a scheduler address (tcp://host:8786), or local.")] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit per case in seconds (default: settings).")] = None,
     gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Compare alternatives: KPIs with their differences against the first (base) case, the projects whose
     decision changes, land and energy per district and year, and charts, in one workbook.
@@ -885,7 +910,9 @@ def compare(
     check_options(time_limit_s=time_limit, mip_gap=gap)
     if problems := cmp.dask_option_problems(dask):
         raise InputError(problems)
-    check_output(output)
+    target = output or default_output(files[0], "_comparison")
+    reads = tuple(Read(f, "compared") for f in files)
+    check_output(target, Kind.COMPARISON, force=force, reads=reads)
     if variants is not None and len(files) != 1:
         raise InputError([Problem(Severity.ERROR, "variants_one_workbook", Location(), {"count": len(files)})])
     if variants is None and len(files) == 1:  # a comparison of one case: a second file or --variants forgotten
@@ -909,8 +936,7 @@ def compare(
     solve = cmp.SolveSettings(time_limit_s=time_limit, mip_gap=gap)
     with cmp.ProgressBar(sum(isinstance(c, cmp.Case) for c in cases), lang.value, err) as bar:
         results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=bar)
-    path = cmp.write_comparison(results, output or default_output(files[0], "_comparison"), lang.value,
-                                protect=files[0])
+    path = cmp.write_comparison(results, target, lang.value, reads=reads, force=force)
     _report_cases(results, path, lang, None, ("比较结果已写出", "Comparison written"),
                   ("未得到方案的情形", "Cases without an allocation"))
 
@@ -929,6 +955,7 @@ def sweep(
     dask: Annotated[str | None, typer.Option("--dask", help="Solve on a Dask cluster: a scheduler address (tcp://host:8786), or local.")] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit per point in seconds (default: settings).")] = None,
     gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Solve a grid of settings (e.g. --param w_output_per_mu=0:1:0.1) and compare the points: the comparison
     workbook against the first point, plus the trade-off curve of two KPIs with its non-dominated points.
@@ -942,7 +969,8 @@ def sweep(
     check_options(time_limit_s=time_limit, mip_gap=gap)
     if problems := cmp.dask_option_problems(dask):
         raise InputError(problems)
-    check_output(output)
+    target = output or default_output(file, "_sweep")
+    check_output(target, Kind.COMPARISON, force=force, reads=(Read(file, "scenario"),))
     tradeoff = cmp.Tradeoff.parse(x, y)
     params = parse_params(param)
     cases = cmp.sweep_cases(load_scenario(file, lang.value, variant), params, lang=lang.value)
@@ -950,8 +978,8 @@ def sweep(
     solve = cmp.SolveSettings(time_limit_s=time_limit, mip_gap=gap)
     with cmp.ProgressBar(len(cases), lang.value, err) as bar:
         results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=bar)
-    path = cmp.write_comparison(results, output or default_output(file, "_sweep"), lang.value, tradeoff=tradeoff,
-                                protect=file)
+    path = cmp.write_comparison(results, target, lang.value, tradeoff=tradeoff, reads=(Read(file, "scenario"),),
+                                force=force)
     _report_cases(results, path, lang, tradeoff, ("扫描结果已写出", "Sweep written"),
                   ("未得到方案的扫描点", "Points without an allocation"))
 

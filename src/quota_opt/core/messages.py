@@ -517,16 +517,64 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "sweep_no_params": ("没有要扫描的参数（用 --param 指定）。", "nothing to sweep (give at least one --param)."),
     "unknown_kpi": ("命令行选项 {option}：未知指标“{found}”；可用：{allowed}。",
                     "command-line option {option}: unknown KPI '{found}'; use one of: {allowed}."),
+    # the write guard (core.files.target_problems): {what} is what the file there is (FILE_WORDS), {kind} what
+    # the command writes, {role} what the command reads the input as (ROLE_WORDS)
     "output_exists": (
-        "{path} 已存在，未覆盖（方案工作簿多为手工填写，覆盖会丢失内容）。如确要替换，请加 --force；否则请另选文件名。",
-        "{path} already exists and was left as it is (a scenario workbook is usually filled in by hand). Add "
-        "--force to replace it, or choose another name.",
+        "{option} {path} 已存在，是{what}，未覆盖（本命令只替换本工具写出的{kind}）。如确要替换，请加 --force；否则请另选文件名。",
+        "{option} {path} already exists and is {what}; it was left as it is (this command replaces only {kind} "
+        "written by quota-opt). Add --force to replace it, or choose another name.",
+    ),
+    "output_is_input": (
+        "{option} {path} 是本命令读取的{role}（{input}），输入文件从不被覆盖（加 --force 也不会）。请另选文件名。",
+        "{option} {path} is {role} ({input}), which this command reads; an input is never written over, not "
+        "even with --force. Choose another name.",
+    ),
+    "outputs_clash": (
+        "{option} {path} 与本命令的另一个输出 {other} 是同一个文件。请为两者分别指定文件名。",
+        "{option} {path} is the same file as another output of this command, {other}. Give each its own name.",
+    ),
+    "output_is_folder": (
+        "{option} {path} 是一个文件夹，不能写成文件。请给出文件名。",
+        "{option} {path} is a folder, which cannot be written as a file. Give a file name.",
     ),
     "output_not_xlsx": (
         "{option} 应为 .xlsx 文件名（本工具写出的是 Excel 工作簿），实际为 {path}。请改用 .xlsx 结尾的文件名。",
         "{option} should be an .xlsx file name (the tool writes an Excel workbook), got {path}. Use a name ending "
         "in .xlsx.",
     ),
+}
+
+# What an existing file is, as the write guard names it (core.files.describe).
+FILE_WORDS: dict[str, dict[str, str]] = {
+    "results": {"zh": "本工具写出的结果工作簿", "en": "a results workbook written by quota-opt"},
+    "comparison": {"zh": "本工具写出的比较工作簿", "en": "a comparison workbook written by quota-opt"},
+    "scenario": {"zh": "本工具写出、尚未修改的方案工作簿", "en": "a scenario workbook written by quota-opt and not "
+                 "edited since"},
+    "annotated": {"zh": "本工具写出的标注副本", "en": "an annotated copy written by quota-opt"},
+    "model": {"zh": "本工具导出的模型文件", "en": "a model file exported by quota-opt"},
+    "scenario_edited": {"zh": "本工具写出后又经填写或修改的方案工作簿", "en": "a scenario workbook filled in or edited "
+                        "since quota-opt wrote it"},
+    "scenario_foreign": {"zh": "方案工作簿（非本工具写出）", "en": "a scenario workbook (not written by quota-opt)"},
+    "workbook": {"zh": "非本工具写出的 Excel 工作簿", "en": "an Excel workbook quota-opt did not write"},
+    "model_foreign": {"zh": "非本工具导出的模型文件", "en": "a model file quota-opt did not export"},
+    "file": {"zh": "非本工具写出的文件", "en": "a file quota-opt did not write"},
+    "folder": {"zh": "文件夹", "en": "a folder"},
+}
+# What a command writes (core.files.Kind), as the guard's refusal says what it would replace.
+KIND_WORDS: dict[str, dict[str, str]] = {
+    "results": {"zh": "结果工作簿", "en": "results workbooks"},
+    "comparison": {"zh": "比较工作簿", "en": "comparison workbooks"},
+    "scenario": {"zh": "未经修改的方案工作簿", "en": "scenario workbooks not edited since"},
+    "annotated": {"zh": "标注副本", "en": "annotated copies"},
+    "model": {"zh": "模型文件", "en": "model files"},
+    "new": {"zh": "文件（不替换任何已有文件）", "en": "files (it replaces none)"},
+}
+# What a command reads a file as, for the guard's refusal to write over it.
+ROLE_WORDS: dict[str, dict[str, str]] = {
+    "scenario": {"zh": "方案工作簿", "en": "the scenario workbook"},
+    "results": {"zh": "结果工作簿", "en": "the results workbook"},
+    "compared": {"zh": "比较对象工作簿", "en": "one of the workbooks being compared"},
+    "input": {"zh": "输入文件", "en": "an input file"},
 }
 
 # Codes whose `found` is a cell value, shown quoted ("abc", 12, TRUE, 2026-01-01, (blank)).

@@ -19,8 +19,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 
 from quota_opt.core.errors import OutputError, Problem
+from quota_opt.core.files import TITLES, Kind, Read, WriteRefused
 from quota_opt.core.messages import check_lang, os_error_text, severity_word
-from quota_opt.output.excel import ERROR_FILL, WARNING_FILL, WRAP, save_atomic, style_header
+from quota_opt.output.excel import ERROR_FILL, WARNING_FILL, WRAP, fix_properties, save_atomic, style_header
 
 SHEET_NAME = {"zh": "校验结果", "en": "validation"}
 _MAX_COMMENT = 30_000  # Excel keeps at most 32,767 characters in a cell or comment
@@ -62,20 +63,16 @@ def _ref(p: Problem) -> str | None:
     return None
 
 
-def annotate_workbook(source: str | Path, problems: list[Problem], out: str | Path, lang: str = "zh") -> Path:
-    """Write `out`: a copy of `source` with problems marked. Returns the path written.
+def annotate_workbook(source: str | Path, problems: list[Problem], out: str | Path, lang: str = "zh", *,
+                      force: bool = False) -> Path:
+    """Write `out`: a copy of `source` with problems marked, through the write guard (`core.files`: never over
+    `source`, and over an existing file only when it is an annotated copy the product wrote, or with `force`).
+    Returns the path written.
 
-    Raises `AnnotateError` when `out` is the input itself or cannot be written.
+    Raises `AnnotateError` when `out` may not or cannot be written.
     """
     check_lang(lang)
     source, out = Path(source), Path(out)
-    try:
-        same = out.exists() and out.resolve() == source.resolve()
-    except OSError:
-        same = False
-    if same:
-        raise AnnotateError(out, "不能覆盖被校验的工作簿，请另选文件名。",
-                            "it is the workbook being validated; choose another name.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -123,7 +120,10 @@ def annotate_workbook(source: str | Path, problems: list[Problem], out: str | Pa
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False
+    fix_properties(wb, TITLES[Kind.ANNOTATED])  # the copy's own marks, by which a later --annotate may replace it
     try:
-        return save_atomic(wb, out, protect=source)
+        return save_atomic(wb, out, Kind.ANNOTATED, Read(source, "scenario"), force=force)
+    except WriteRefused as exc:
+        raise AnnotateError(out, exc.problem.message("zh"), exc.problem.message("en")) from None
     except OSError as exc:
         raise AnnotateError(out, os_error_text(exc, "zh"), os_error_text(exc, "en")) from None

@@ -27,6 +27,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from quota_opt.core.files import TITLES, Kind
 from quota_opt.core.messages import check_lang
 from quota_opt.core.results_schema import (
     INT,
@@ -553,5 +554,5 @@ def comparison_workbook(results: Sequence[Any], lang: str = "zh", tradeoff: Any 
     if tradeoff is not None:
         _tradeoff_sheet(wb, results, lang, tradeoff)
     _charts_sheet(wb, results, lang)
-    fix_properties(wb, "quota-opt comparison")
+    fix_properties(wb, TITLES[Kind.COMPARISON])
     return wb

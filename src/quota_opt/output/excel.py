@@ -1,20 +1,15 @@
-"""Shared Excel helpers: styles, safe saving (temporary file, then rename), deterministic properties."""
+"""Shared Excel helpers: styles, writing a workbook (through the write guard, `core.files`), deterministic
+properties."""
 
 from __future__ import annotations
 
-import datetime as dt
-import errno
 import io
 import math
 import os
-import stat
-import tempfile
-import threading
 import time
 import weakref
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +25,7 @@ from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from quota_opt.core.errors import OutputError
+from quota_opt.core.files import FIXED_TIME, Kind, Reads, write_file, write_with_fallback
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -44,9 +39,9 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-# Document properties are fixed so that the same inputs give byte-for-byte comparable workbooks;
-# the one run-time field lives in the summary sheet (`run_at`), documented in the README.
-FIXED_TIME = dt.datetime(2019, 6, 6)
+# Document properties are fixed so that the same inputs give byte-for-byte comparable workbooks (and the write
+# guard can tell a workbook saved since by anything else); the one run-time field lives in the summary sheet
+# (`run_at`), documented in the README.
 
 
 def fix_properties(wb: Workbook, title: str) -> None:
@@ -268,132 +263,20 @@ def display_width(text: Any) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
 
 
-class InputProtected(OSError):
-    """The output path is an input workbook, which is never overwritten."""
+def save_atomic(wb: Workbook, path: str | Path, kind: Kind | None = None, reads: Reads = None, *,
+                force: bool = False) -> Path:
+    """Save `wb` through the write guard (`files.write_file`): a temporary file beside `path`, renamed into
+    place; never over one of `reads`, nor over an existing file that is not a `kind` the product wrote (unless
+    `force`; kind None: a new file only). Raises OSError (`files.WriteRefused` for a refusal)."""
+    return write_file(path, lambda tmp: _write(wb, tmp), kind, reads, force=force, suffix=".xlsx.tmp")
 
 
-Protected = Path | Sequence[Path] | None
-"""The input workbooks a command must never write over: one, several (`rollover` reads a results workbook and
-its scenario) or none."""
-
-
-def protected_paths(protect: Protected) -> list[Path]:
-    if protect is None:
-        return []
-    return [Path(protect)] if isinstance(protect, str | Path) else [Path(p) for p in protect]
-
-
-def same_file(a: Path, b: Path) -> bool:
-    """True when `a` and `b` name the same file: the same path once resolved, or the same file by another
-    name (a hard link, or another spelling on a case-insensitive file system)."""
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
-
-
-def new_file_mode(path: Path) -> int:
-    """The permissions the saved workbook gets: those of the file it replaces, else what a new file gets under
-    the user's umask (0644 under the usual 022). `mkstemp` makes its file 0600, private to the user, which on a
-    shared drive would hide every workbook the tool writes from the user's colleagues."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        pass
-    with _umask_lock:  # os.umask can only be read by setting it
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return 0o666 & ~mask
-
-
-_umask_lock = threading.Lock()
-
-
-@contextmanager
-def atomic_path(path: Path, suffix: str) -> Iterator[str]:
-    """A temporary file beside `path` (its folder made if needed) for the caller to write; renamed onto `path`
-    with `new_file_mode`'s permissions when the block ends, removed if it raises, so a failed write never leaves
-    half a file where `path` was. Workbooks (`save_atomic`) and model exports (`solve.write_model`) use it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        os.chmod(tmp, new_file_mode(path))
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with _suppress():
-            os.unlink(tmp)
-        raise
-
-
-def save_atomic(wb: Workbook, path: str | Path, *, protect: Protected = None) -> Path:
-    """Save to a temporary file beside `path`, then rename it into place.
-
-    Never writes to a `protect`ed path (the input workbooks). Raises OSError if the folder is not writable.
-    """
-    path = Path(path)
-    for source in protected_paths(protect):
-        if same_file(path, source):
-            raise InputProtected(errno.EEXIST, f"refusing to overwrite the input workbook {path}")
-    with atomic_path(path, ".xlsx.tmp") as tmp:
-        _write(wb, tmp)
-    return path
-
-
-def fallback_paths(path: Path, beside: Path | None = None) -> list[Path]:
-    """Where to save a workbook when `path` cannot be written: beside it under another name, then beside
-    `beside` (the input workbook), then the working folder, then the system temporary folder."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"{path.stem}-{stamp}{path.suffix or '.xlsx'}"
-    folders = [path.parent] + ([beside.parent] if beside is not None else []) + [Path.cwd(), Path(tempfile.gettempdir())]
-    return [folder / name for folder in dict.fromkeys(folders)]
-
-
-class ResultsNotWritten(OutputError):
-    """A workbook could not be written where asked; `saved` is where it was saved instead (None: nowhere).
-    `what` says so in the message, in zh and en: the results (default), the scenario, the template."""
-
-    def __init__(self, target: Path, reason: OSError, saved: Path | None,
-                 what: tuple[str, str] = ("结果已另存为", "the results were saved to")):
-        self.target = target
-        self.saved = saved
-        self.what = what
-        self.protected = isinstance(reason, InputProtected)
-        self.error = reason
-        super().__init__(self.report("en"))
-
-    def report(self, lang: str = "zh") -> str:
-        from quota_opt.core.messages import os_error_text
-
-        if lang == "zh":
-            why = "这是输入工作簿，不会被覆盖" if self.protected else os_error_text(self.error, "zh")
-            where = f"{self.what[0]} {self.saved}" if self.saved else "也无法写入任何备用位置"
-            return f"无法写出 {self.target}（{why}）；{where}。"
-        why = "it is an input workbook, which is never overwritten" if self.protected else os_error_text(self.error, "en")
-        where = f"{self.what[1]} {self.saved} instead" if self.saved else "nor to any fallback location"
-        return f"could not write {self.target} ({why}); {where}."
-
-
-def save_results(wb: Workbook, path: str | Path, *, protect: Protected = None,
+def save_results(wb: Workbook, path: str | Path, kind: Kind | None, reads: Reads = None, *, force: bool = False,
                  what: tuple[str, str] = ("结果已另存为", "the results were saved to")) -> Path:
-    """Save atomically; on failure save under a fallback name (never over an existing file) and raise
-    `ResultsNotWritten` naming it. Every command that writes a workbook saves it this way, so a locked or
+    """`save_atomic`; on failure save under a fallback name (never over an existing file) and raise
+    `files.NotWritten` naming it. Every command that writes a workbook saves it this way, so a locked or
     read-only target never loses the work (exit 4, the message says where it went)."""
-    path = Path(path)
-    inputs = protected_paths(protect)
-    try:
-        return save_atomic(wb, path, protect=inputs)
-    except OSError as first:
-        for alt in fallback_paths(path, beside=inputs[0] if inputs else None):
-            if alt.exists():
-                continue
-            try:
-                saved = save_atomic(wb, alt, protect=inputs)
-            except OSError:
-                continue
-            raise ResultsNotWritten(path, first, saved, what) from first
-        raise ResultsNotWritten(path, first, None, what) from first
+    return write_with_fallback(path, lambda tmp: _write(wb, tmp), kind, reads, force=force, what=what)
 
 
 def _write(wb: Workbook, filename: str) -> None:
@@ -424,11 +307,3 @@ class _FixedTimeZip(zipfile.ZipFile):
               compresslevel: int | None = None) -> None:
         os.utime(filename, (_FIXED_TIMESTAMP, _FIXED_TIMESTAMP))  # openpyxl's own temporary sheet file
         super().write(filename, arcname, compress_type, compresslevel)
-
-
-class _suppress:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return True

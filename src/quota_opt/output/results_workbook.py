@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from quota_opt.core.errors import Problem
+from quota_opt.core.files import TITLES, Kind, Read
 from quota_opt.core.messages import check_lang, render_location, severity_word
 from quota_opt.core.results_schema import (
     ALLOCATION,
@@ -279,13 +280,14 @@ def results_workbook(result: Any, lang: str = "zh", run_at: dt.datetime | None =
         write_table(wb, sheet, frame, lang)
     if result.plan is not None:
         _charts(wb, result, lang)
-    fix_properties(wb, f"quota-opt results: {result.scenario.settings.scenario_name}")
+    fix_properties(wb, f"{TITLES[Kind.RESULTS]}: {result.scenario.settings.scenario_name}")
     return wb
 
 
 def write_results(result: Any, path: str | Path, lang: str = "zh", run_at: dt.datetime | None = None, *,
-                  clock: Callable[[], float] = time.perf_counter) -> Path:
-    """Write the results workbook of a run; never overwrites the input workbook.
+                  clock: Callable[[], float] = time.perf_counter, force: bool = False) -> Path:
+    """Write the results workbook of a run, through the write guard (`core.files`): never over the scenario
+    workbook, and over an existing file only when it is a results workbook the product wrote (or `force`).
 
     The summary's write time (time_write_s) is measured here, by `clock`: from the start of building the
     workbook until every part of it but the summary sheet is serialised, the summary sheet being written last
@@ -297,4 +299,6 @@ def write_results(result: Any, path: str | Path, lang: str = "zh", run_at: dt.da
     label = SUMMARY_ROWS["time_write_s"][0] if lang == "zh" else "time_write_s"
     cell = next(row[1] for row in summary.iter_rows(min_row=2) if row[0].value == label)
     write_last(summary, lambda: setattr(cell, "value", clock() - start))
-    return save_results(wb, path, protect=result.scenario.source_path)
+    source = result.scenario.source_path
+    return save_results(wb, path, Kind.RESULTS, Read(source, "scenario") if source is not None else None,
+                        force=force)

@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from quota_opt.core.files import TITLES, Kind, Read, Reads, reads_of
 from quota_opt.core.messages import check_lang
 from quota_opt.core.scenario import Scenario, Settings
 from quota_opt.core.schema import (
@@ -31,12 +32,10 @@ from quota_opt.core.schema import (
 )
 from quota_opt.output.excel import (
     WRAP,
-    Protected,
     append_row,
     display_width,
     fix_properties,
     keep_text,
-    protected_paths,
     save_results,
     style_header,
 )
@@ -196,22 +195,25 @@ def scenario_workbook(scenario: Scenario | None, lang: str = "zh", note: str | N
     for s in SHEETS:
         if s.kind == "table":
             _write_table(wb, s, scenario.table(s.key) if scenario is not None else None, lang)
-    fix_properties(wb, "quota-opt scenario")
+    fix_properties(wb, TITLES[Kind.SCENARIO])
     wb.active = 1
     return wb
 
 
-def write_template(path: str | Path, lang: str = "zh") -> Path:
-    """Write the blank, ready-to-fill template; when `path` cannot be written it is saved under a fallback name
-    and `ResultsNotWritten` says where."""
-    return save_results(scenario_workbook(None, lang), path, what=("模板已另存为", "the template was saved to"))
+def write_template(path: str | Path, lang: str = "zh", *, force: bool = False) -> Path:
+    """Write the blank, ready-to-fill template, through the write guard (`core.files`: an existing file is
+    replaced only when it is a scenario the product wrote and nobody edited since, or with `force`); when `path`
+    cannot be written it is saved under a fallback name and `files.NotWritten` says where."""
+    return save_results(scenario_workbook(None, lang), path, Kind.SCENARIO, force=force,
+                        what=("模板已另存为", "the template was saved to"))
 
 
 def write_scenario(scenario: Scenario, path: str | Path, lang: str = "zh", note: str | None = None, *,
-                   protect: Protected = None) -> Path:
-    """Write a scenario as a workbook that `read_scenario` reads back to the same data. Never over the
-    workbook it was read from, nor over any `protect`ed input; when `path` cannot be written it is saved under
-    a fallback name and `ResultsNotWritten` says where."""
-    inputs = [p for p in (scenario.source_path,) if p is not None] + protected_paths(protect)
-    return save_results(scenario_workbook(scenario, lang, note), path, protect=inputs,
-                        what=("方案已另存为", "the scenario was saved to"))
+                   reads: Reads = None, force: bool = False) -> Path:
+    """Write a scenario as a workbook that `read_scenario` reads back to the same data, through the write guard
+    (`core.files`): never over the workbook it was read from, nor over any of `reads` (the command's inputs);
+    an existing file is replaced only when it is a scenario the product wrote and nobody edited since, or with
+    `force`. When `path` cannot be written it is saved under a fallback name and `files.NotWritten` says where."""
+    inputs = [Read(scenario.source_path, "scenario")] if scenario.source_path is not None else []
+    return save_results(scenario_workbook(scenario, lang, note), path, Kind.SCENARIO, inputs + reads_of(reads),
+                        force=force, what=("方案已另存为", "the scenario was saved to"))

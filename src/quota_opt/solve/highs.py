@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from quota_opt.core.errors import Location, Problem, Severity, SolveError
+from quota_opt.core.files import Kind, Reads, model_header, write_file
 from quota_opt.solve.formulation import INF, Formulation, to_pyomo
 
 PYOMO_MAX_COLUMNS = 20_000
@@ -497,19 +498,28 @@ def fixed_lp(form: Formulation, x: np.ndarray, *, rhs_change: dict[int, float] |
 MODEL_FORMATS = (".mps", ".lp")  # what `write_model` writes (HiGHS picks the format by the suffix)
 
 
-def write_model(form: Formulation, path: str | Path) -> Path:
-    """Export the model as MPS or LP (by the file's suffix), with readable column and row names.
+def write_model(form: Formulation, path: str | Path, reads: Reads = None, *, force: bool = False,
+                scenario: str = "") -> Path:
+    """Export the model as MPS or LP (by the file's suffix), with readable column and row names, its first line
+    a comment that marks it as the product's (`files.model_header`, naming the `scenario`).
 
-    Creates the folder if needed and, like the workbooks, writes a temporary file beside `path` and renames it,
-    so a failed export leaves no half file. Raises OSError when the file could not be written: HiGHS itself
-    only returns an error status (a missing folder once went unnoticed and the export was reported done)."""
-    from quota_opt.output.excel import atomic_path
-
+    Written through the write guard (`core.files`), as the workbooks are: never over one of `reads` (the
+    command's inputs), over an existing file only when it is a model this product exported (or `force`), to a
+    temporary file beside `path` renamed into place, so a failed export leaves no half file. Raises OSError
+    when the file could not be written (`files.WriteRefused` for a refusal): HiGHS itself only returns an
+    error status (a missing folder once went unnoticed and the export was reported done)."""
     path = Path(path)
-    if path.suffix.lower() not in MODEL_FORMATS:
+    suffix = path.suffix.lower()
+    if suffix not in MODEL_FORMATS:
         raise SolveError(f"--write-model takes a .mps or .lp file, got {path.name}")
-    with atomic_path(path, path.suffix.lower()) as tmp:  # HiGHS picks the format by the suffix
-        written = load_highs(form, names=True).writeModel(tmp)
+
+    def write(tmp: str) -> None:
+        written = load_highs(form, names=True).writeModel(tmp)  # HiGHS picks the format by the suffix
         if str(written).split(".")[-1] == "kError" or not os.path.getsize(tmp):
             raise OSError(errno.EIO, f"HiGHS could not write the model to {path}")
-    return path
+        with open(tmp, "rb") as f:
+            body = f.read()
+        with open(tmp, "wb") as f:
+            f.write(model_header(suffix, scenario).encode("utf-8") + body)
+
+    return write_file(path, write, Kind.MODEL, reads, force=force, suffix=suffix)

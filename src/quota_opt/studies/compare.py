@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
+from quota_opt.core.files import Kind, Reads
 from quota_opt.core.results_schema import amount_text, termination_word
 from quota_opt.core.scenario import Scenario
 from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES
@@ -745,12 +746,13 @@ def comparison_workbook(results: Sequence[CaseResult], lang: str = "zh", tradeof
 
 
 def write_comparison(results: Sequence[CaseResult], path: str | Path, lang: str = "zh", *,
-                     tradeoff: Tradeoff | None = None, protect: Path | None = None) -> Path:
-    """Write the comparison workbook atomically (temporary file, then rename); on failure it is saved under
-    a fallback name and OutputError says where. Never overwrites `protect` (an input workbook)."""
-    from quota_opt.output.results_workbook import save_results
+                     tradeoff: Tradeoff | None = None, reads: Reads = None, force: bool = False) -> Path:
+    """Write the comparison workbook through the write guard (`core.files`): never over one of `reads` (the
+    workbooks compared, or swept), and over an existing file only when it is a comparison workbook the product
+    wrote (or `force`); on failure it is saved under a fallback name and OutputError says where."""
+    from quota_opt.output.excel import save_results
 
-    return save_results(comparison_workbook(results, lang, tradeoff), path, protect=protect)
+    return save_results(comparison_workbook(results, lang, tradeoff), path, Kind.COMPARISON, reads, force=force)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""No output character crashes a command, whatever the console's encoding: every command, run as the installed
+command runs, under PYTHONIOENCODING=gbk (a Chinese Windows console, or a pipe there), cp936, ascii and utf-8.
+Marks a console cannot show are spelled plainly ("✓" → "OK"), anything else is escaped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+import quota_opt
+from builders import project, tiny
+from quota_opt.cli.app import app
+from quota_opt.cli.console import encodable
+from quota_opt.output.template import write_scenario
+
+ENCODINGS = ["gbk", "cp936", "ascii", "utf-8"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("enc")
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+              quotas={("A", 2026): {"new_land_quota": 100}})
+    plan = write_scenario(sc, d / "方案.xlsx", "zh")
+    write_scenario(sc, d / "other.xlsx", "zh")
+    assert CliRunner().invoke(app, ["run", str(plan), "-o", str(d / "结果.xlsx")]).exit_code == 0
+    wb = openpyxl.load_workbook(write_scenario(sc, d / "bad.xlsx", "en"))
+    ws = wb["projects"]
+    ws.cell(row=2, column=[c.value for c in ws[1]].index("land_demand") + 1, value="abc")
+    wb.save(d / "bad.xlsx")
+    return d
+
+
+COMMANDS: dict[str, tuple[list[str], int]] = {
+    "help": (["--help"], 0),
+    "template": (["template", "-o", "{out}/t.xlsx"], 0),
+    "generate": (["generate", "--projects", "6", "--districts", "2", "--years", "1", "-o", "{out}/g.xlsx"], 0),
+    "validate": (["validate", "{d}/方案.xlsx"], 0),
+    "validate errors": (["validate", "{d}/bad.xlsx", "--annotate", "{out}/marked.xlsx"], 1),
+    "run": (["run", "{d}/方案.xlsx", "-o", "{out}/r.xlsx"], 0),
+    "explain": (["explain", "{d}/结果.xlsx", "A", "--scenario", "{d}/方案.xlsx"], 0),
+    "rollover": (["rollover", "{d}/结果.xlsx", "--scenario", "{d}/方案.xlsx", "--year", "2026", "-o", "{out}/n.xlsx"],
+                 0),
+    "compare": (["compare", "{d}/方案.xlsx", "{d}/other.xlsx", "-o", "{out}/c.xlsx", "--workers", "1"], 0),
+    "sweep": (["sweep", "{d}/方案.xlsx", "-p", "reward_ratio=0.5,1", "-o", "{out}/s.xlsx", "--workers", "1"], 0),
+    "bad option": (["run", "{d}/方案.xlsx", "--gap", "2"], 1),
+}
+
+
+@pytest.mark.slow  # 44 processes, a few seconds each
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_command_runs_under_every_console_encoding(tmp_path: Path, files: Path, command: str,
+                                                          encoding: str, lang: str) -> None:
+    if lang == "en" and command not in ("validate", "validate errors", "run"):
+        pytest.skip("English: the commands whose output holds marks")
+    args, code = COMMANDS[command]
+    argv = [a.format(d=files, out=tmp_path) for a in args] + ([] if command == "help" else ["--lang", lang])
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "PYTHONPATH": str(Path(quota_opt.__file__).parents[1]),
+           "COLUMNS": "100"}
+    done = subprocess.run([sys.executable, "-m", "quota_opt", *argv], capture_output=True, env=env, timeout=300)
+    out, err = done.stdout.decode(encoding), done.stderr.decode(encoding)  # what was written is in the encoding
+    assert done.returncode == code, err + out
+    assert "Traceback" not in err and "UnicodeEncodeError" not in err + out and "Internal error" not in err
+    if command == "validate":
+        assert "OK" in out if encoding in ("gbk", "cp936", "ascii") else "✓" in out
+    if command == "validate errors":
+        assert ("x " if encoding != "utf-8" else "✗ ") in err
+    if encoding in ("gbk", "cp936") and lang == "zh" and command != "help":
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in out + err)  # Chinese shown as Chinese, not escaped
+
+
+def test_plain_marks() -> None:
+    assert encodable("✓ 校验通过", "gbk") == "OK 校验通过"
+    assert encodable("┌─┐│└┘━", "ascii") == "+-+|++-"
+    assert encodable("▸ 求解…", "ascii") == "> \\u6c42\\u89e3..."
+    assert encodable("≥ 0", "cp936") == "≥ 0"  # what the console has stays
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_the_console_layer_never_fails_to_encode(files: Path, encoding: str) -> None:
+    """In process (quick): the product's consoles on a stream that fails on what it cannot encode, as a GBK or
+    ASCII console does."""
+    runner = CliRunner(charset=encoding)
+    res = runner.invoke(app, ["validate", str(files / "方案.xlsx")])
+    assert res.exit_code == 0, res.output
+    assert ("✓" if encoding == "utf-8" else "OK") in res.stdout
+    res = runner.invoke(app, ["validate", str(files / "bad.xlsx"), "--lang", "en"])
+    assert res.exit_code == 1 and "Internal error" not in res.output, res.output
