@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from quota_opt.core.errors import InputError, Location, Problem, Severity
+from quota_opt.core.files import Kind
 from quota_opt.core.messages import check_lang, severity_word
 from quota_opt.core.scenario import Scenario
 from quota_opt.input.read import FILE_PROBLEMS, open_workbook
@@ -124,10 +125,12 @@ class Book:
     what: tuple[str, str]  # how `save_results` says where it went when the path cannot be written
     protect: tuple[Path, ...] = ()
 
-    def write(self, path: str | Path) -> Path:
-        """Write to `path` (a temporary file renamed into place; never over a `protect`ed input). Returns the path
-        written; when it cannot be written there, saves under a fallback name and raises `ResultsNotWritten`."""
-        return save_results(self.build(), path, protect=list(self.protect), what=self.what)
+    def write(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write to `path` through the write guard (`core.files`): a temporary file renamed into place, never over
+        a `protect`ed input, over an existing file only when it is a scenario workbook the product wrote (or
+        `force`). Returns the path written; when it cannot be written there, saves under a fallback name and
+        raises `files.NotWritten`."""
+        return save_results(self.build(), path, Kind.SCENARIO, list(self.protect), force=force, what=self.what)
 
     def to_bytes(self) -> bytes:
         return _bytes_of(self.write)
@@ -279,10 +282,11 @@ class Run:
         report = self.result.infeasibility
         return None if report is None else str(report.render(lang))
 
-    def write(self, path: str | Path, lang: str = "zh") -> Path:
-        """Write the results workbook as `quota-opt run` does (never over the input; a fallback name and
-        `ResultsNotWritten` when `path` cannot be written). Returns the path written."""
-        return write_results(self.result, path, lang)
+    def write(self, path: str | Path, lang: str = "zh", *, force: bool = False) -> Path:
+        """Write the results workbook as `quota-opt run` does (never over the input; over an existing file only
+        when it is a results workbook the product wrote, or `force`; a fallback name and `files.NotWritten` when
+        `path` cannot be written). Returns the path written."""
+        return write_results(self.result, path, lang, force=force)
 
     def to_bytes(self, lang: str = "zh") -> bytes:
         """The results workbook's bytes, written by `write`."""
@@ -380,10 +384,10 @@ class Comparison:
         """One row per case: status, message, projects changed, headline KPIs (`studies.compare.cases_frame`)."""
         return cmp.cases_frame(self.results, lang, self.tradeoff)
 
-    def write(self, path: str | Path, lang: str = "zh") -> Path:
-        """Write the comparison workbook, as `quota-opt compare` and `sweep` do."""
-        return cmp.write_comparison(self.results, path, lang, tradeoff=self.tradeoff,
-                                protect=self.protect[0] if self.protect else None)
+    def write(self, path: str | Path, lang: str = "zh", *, force: bool = False) -> Path:
+        """Write the comparison workbook, as `quota-opt compare` and `sweep` do (never over a compared input)."""
+        return cmp.write_comparison(self.results, path, lang, tradeoff=self.tradeoff, reads=list(self.protect),
+                                    force=force)
 
     def to_bytes(self, lang: str = "zh") -> bytes:
         return _bytes_of(lambda path: self.write(path, lang))
