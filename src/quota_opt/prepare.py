@@ -42,11 +42,14 @@ ENERGY_SOURCES = ("energy_district", "energy_city_pool")
 
 # Tie-break costs per mu / per tce, far below any score difference (a top-scored mu is worth 1):
 # among equally good plans, use revitalised stock land first (policy encourages 盘活存量), then the
-# district's own quota, then the provincial pool; the district energy budget before the city pool.
+# district's own quota, then the provincial pool, and a request to the province last (五(一): only
+# "仍有不足的"); the district energy budget before the city pool. The request's tie-break is added to
+# province_request_penalty, so the sources keep this order whatever the penalty, 0 included.
 TIE_BREAK = {
     "land_stock": 0.0,
     "land_district_quota": 1e-6,
     "land_provincial_pool": 2e-6,
+    "land_province_request": 3e-6,
     "energy_district": 0.0,
     "energy_city_pool": 1e-9,
 }

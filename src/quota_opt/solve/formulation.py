@@ -324,7 +324,7 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
     obj[n.cols] = -TIE_BREAK["land_district_quota"]
     obj[p.cols] = -TIE_BREAK["land_provincial_pool"]
     obj[st.cols] = -TIE_BREAK["land_stock"]
-    obj[r.cols] = -s.province_request_penalty
+    obj[r.cols] = -(s.province_request_penalty + TIE_BREAK["land_province_request"])
     obj[ed.cols] = -TIE_BREAK["energy_district"]
     obj[ec.cols] = -TIE_BREAK["energy_city_pool"]
 
