@@ -36,3 +36,46 @@ def test_a_free_request_still_comes_after_the_districts_own_quota(tmp_path: Path
     assert m["selected"]
     assert (m["land_district_quota"], m["land_province_request"]) == pytest.approx((60, 0))
     assert r.kpis["mu_to_request"] == pytest.approx(0)
+
+
+CHAINS_WEIGHTED = [{"chain_id": "C1", "name": "链一"}, {"chain_id": "C2", "name": "链二", "policy_weight": 1.5}]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_misfit_gets_no_city_weight(tmp_path: Path, backend: str) -> None:
+    """Clause 3(1): a project outside the layout guide gets no city-level policy support, its chain's weight included.
+
+    Platform PA's key chain is C1; chain C2 has policy weight 1.5. District quota 100 mu.
+    M: chain C2 (a misfit), 10 亿元, 50 mu → score 1.0 (its weight counted as 1, not 1.5), value 50.
+    F: chain C1, 10 亿元, 60 mu → score 1.0, value 60. 50 + 60 = 110 > 100: only one fits.
+    Optimum F, 60. Had M kept ×1.5 it would be worth 1.5 × 50 = 75 and would win.
+    With 200 mu both fit: 50 + 60 = 110 (not 75 + 60 = 135), and M's reason says which city support it did not get.
+    """
+    projects = [project("M", 50, investment=10, chain="C2"), project("F", 60, investment=10)]
+    r = solve_via_workbook(tiny(projects, chains=CHAINS_WEIGHTED, quotas={("A", 2026): {"new_land_quota": 100}},
+                                **INVESTMENT_ONLY), tmp_path, backend)
+    assert r.solution.objective == pytest.approx(60, abs=TOL)
+    assert not row(r, "M")["selected"] and row(r, "F")["selected"]
+    assert row(r, "M")["score"] == pytest.approx(1.0)
+    r = solve_via_workbook(tiny(projects, chains=CHAINS_WEIGHTED, quotas={("A", 2026): {"new_land_quota": 200}},
+                                **INVESTMENT_ONLY), tmp_path, backend)
+    assert r.solution.objective == pytest.approx(110, abs=TOL)
+    m, f = row(r, "M"), row(r, "F")
+    assert m["selected"] and f["selected"]
+    assert "未享受市级支持" in m["reason_zh"] and "×1.5" in m["reason_zh"] and "三(一)" in m["reason_zh"]
+    assert "No city-level support" in m["reason_en"] and "3(1)" in m["reason_en"]
+    assert "市级支持" not in f["reason_zh"]
+
+
+def test_a_first_report_violator_gets_no_city_weight(tmp_path: Path) -> None:
+    """Clause 4(1): a first-report violator "不得享受市级层面政策支持". V: chain C2 (weight 1.5, a key chain of its
+    platform here), first_report_ok = no, 10 亿元, 40 mu → score 1.0 (not 1.5), value 40; quota 100 mu.
+    Objective 40. Its reason cites 4(1) and not 3(1) (it fits the layout)."""
+    platforms = [{"platform_id": "PA", "name": "平台A", "district_id": "A", "key_chains": "C1, C2",
+                  "evaluation_score": 80}]
+    sc = tiny([project("V", 40, investment=10, chain="C2", first_report_ok=False)], chains=CHAINS_WEIGHTED,
+              platforms=platforms, quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(40, abs=TOL)
+    v = row(r, "V")
+    assert v["selected"] and "四(一)" in v["reason_zh"] and "三(一)" not in v["reason_zh"]

@@ -98,7 +98,8 @@ def derive_projects(sc: Scenario) -> pd.DataFrame:
     """Every project with its derived figures, eligibility, reason code and score.
 
     Columns added: output_per_mu, tax_per_mu (万元/亩), energy_intensity (tce/万元),
-    energy_efficiency (万元/tce), platform_score (0–100), policy_weight, fits_layout, city_eligible,
+    energy_efficiency (万元/tce), platform_score (0–100), chain_weight (the chain's 一链一策 weight),
+    policy_weight (the chain's weight if city-eligible, else at most 1), fits_layout, city_eligible,
     major, window_first, window_last, eligible, reason_code, reason_params (dict), may_pool,
     may_stock, may_request, may_city_energy, earns_reward, score (0–1 × policy weight).
     """
@@ -117,10 +118,14 @@ def derive_projects(sc: Scenario) -> pd.DataFrame:
     platforms = sc.platforms.drop_duplicates("platform_id").set_index("platform_id")
     chains = sc.chains.drop_duplicates("chain_id").set_index("chain_id")
     p["platform_score"] = p["platform_id"].map(platforms["evaluation_score"]).astype(float).fillna(0.0)
-    p["policy_weight"] = p["chain_id"].map(chains["policy_weight"]).astype(float).fillna(1.0)
+    p["chain_weight"] = p["chain_id"].map(chains["policy_weight"]).astype(float).fillna(1.0)
     key_chains = platforms["key_chains"].to_dict()
     p["fits_layout"] = [c in key_chains.get(pl, ()) for pl, c in zip(p["platform_id"], p["chain_id"], strict=True)]
     p["city_eligible"] = p["fits_layout"] & _bool(p["first_report_ok"])
+    # 三(一) "对不符合《布局导引》的项目，不得给予市级产业政策支持", 四(一) likewise for first-report violators: the
+    # chain's weight (一链一策, the city's tilt) is city-level support, so they get none of it (at most ×1; a chain
+    # weighted below 1 keeps its lower weight, which is no support).
+    p["policy_weight"] = p["chain_weight"].where(p["city_eligible"], p["chain_weight"].clip(upper=1.0))
     p["major"] = (
         _bool(p["provincial_major"]) | _bool(p["city_led"]) | (p["investment"].astype(float) >= s.major_investment_threshold)
     )

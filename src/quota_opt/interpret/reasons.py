@@ -197,6 +197,10 @@ def assign_reasons(*, result_plan: Plan, form: Formulation, x: np.ndarray, gap: 
             code, params = ACTUAL, _funded_params(rec)
         elif rec["status"] == "selected":
             code, params = SELECTED, _funded_params(rec)
+            if not rec["city_eligible"]:
+                params["city_support"] = {lang: city_support_note(
+                    bool(rec["fits_layout"]), bool(prep.projects.at[rec["project_id"], "first_report_ok"]),
+                    float(prep.projects.at[rec["project_id"], "chain_weight"]), lang) for lang in ("zh", "en")}
         elif not rec["eligible"]:
             code, params = str(rec["reason_code"]), dict(rec["reason_params"] or {})
             if code == "already_supplied":
@@ -229,7 +233,9 @@ def render_reason(code: str, params: dict[str, Any], lang: str) -> str:
         if code == OUTCOMPETED:
             rivals = RIVALS[fill["needed"] > fill["score"]][0 if lang == "zh" else 1]
             fill["rivals"] = rivals.format(**fill)
-        return (zh if lang == "zh" else en).format(**fill)
+        text = (zh if lang == "zh" else en).format(**fill)
+        notes = [fill[k][lang] for k in ("city_support",) if isinstance(fill.get(k), dict)]
+        return ("" if lang == "zh" else " ").join([text, *notes])
     return reason_text(code, params, lang)
 
 
@@ -410,6 +416,23 @@ def quota_in_year(key: str, lang: str, *, year: int | None, district: str | None
     if key not in CITY_LEVEL:
         return name
     return f"{year}年{name}" if lang == "zh" else f"{year} {name}"
+
+
+def city_support_note(fits: bool, first_ok: bool, chain_weight: float, lang: str) -> str:
+    """What city-level support a selected misfit or first-report violator did not get, and why (三(一), 四(一)):
+    the chain's policy weight (when above 1), the provincial reward quota, a request to the province, the city
+    energy pool and the stock-land reward."""
+    clauses = "、".join(c for c, bad in (("三(一)", not fits), ("四(一)", not first_ok)) if bad)
+    clauses_en = ", ".join(c for c, bad in (("3(1)", not fits), ("4(1)", not first_ok)) if bad)
+    why = _misfit_clause(fits, first_ok, lang)
+    if lang == "zh":
+        weight = f"不计本产业链政策权重（×{chain_weight:g}，按×1计）、" if chain_weight > 1 else ""
+        return (f"未享受市级支持：{why}，不得给予市级政策支持（{clauses}），故{weight}不使用省重大产业奖励指标、"
+                "向省争取指标和市级统筹能耗，所用存量土地也不获存量盘活奖励。")
+    weight = f"its chain's policy weight (×{chain_weight:g}, counted as ×1), " if chain_weight > 1 else ""
+    return (f"No city-level support: {why[0].lower() + why[1:]}, and may get no city-level policy support "
+            f"(clause{'s' if ',' in clauses_en else ''} {clauses_en}), so it got none of {weight}the provincial "
+            "reward quota, a request to the province or the city energy pool, and its stock land earns no reward.")
 
 
 def _misfit_clause(fits: bool, first_ok: bool, lang: str) -> str:
