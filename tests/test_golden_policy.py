@@ -79,3 +79,73 @@ def test_a_first_report_violator_gets_no_city_weight(tmp_path: Path) -> None:
     assert r.solution.objective == pytest.approx(40, abs=TOL)
     v = row(r, "V")
     assert v["selected"] and "四(一)" in v["reason_zh"] and "三(一)" not in v["reason_zh"]
+
+
+def _priority_case(**settings: object) -> object:
+    return tiny([project("J", 80, investment=2, city_led=True), project("N1", 60, investment=10),
+                 project("N2", 40, investment=5)],
+                quotas={("A", 2026): {"new_land_quota": 100}}, major_investment_threshold=20,
+                **{**INVESTMENT_ONLY, **settings})
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_major_projects_first_strict(tmp_path: Path, backend: str) -> None:
+    """Clause 5(1) 优先保障重大产业项目: one district, one year, quota 100 mu; major threshold 20 亿元.
+
+    J: city-led (so major, and city-eligible), 2 亿元, 80 mu → score 2/10 = 0.2, value 16.
+    N1: 10 亿元 (< 20, not major), 60 mu → score 1.0, value 60. N2: 5 亿元, 40 mu → score 0.5, value 20.
+    By score alone (major_priority = none): N1 + N2 = 100 mu → 80, J left out.
+    Strict: while J (which fits: 80 ≤ 100) is left out, N1 and N2 may not use the quota → 0; with J supplied,
+    20 mu remain and neither N1 (60) nor N2 (40) fits → 16. Optimum 16: J alone; the others' reasons say
+    重大产业项目优先, and J's says it was served first.
+    """
+    r = solve_via_workbook(_priority_case(), tmp_path, backend)
+    assert r.solution.objective == pytest.approx(16, abs=TOL)
+    assert [row(r, p)["selected"] for p in ("J", "N1", "N2")] == [True, False, False]
+    assert "重大产业项目优先" in row(r, "J")["reason_zh"]
+    r = solve_via_workbook(_priority_case(major_priority="none"), tmp_path, backend)
+    assert r.solution.objective == pytest.approx(80, abs=TOL)
+    assert [row(r, p)["selected"] for p in ("J", "N1", "N2")] == [False, True, True]
+    assert "重大产业项目优先" not in row(r, "J")["reason_zh"]
+
+
+def test_the_reason_of_a_project_held_back_for_a_major_one(tmp_path: Path) -> None:
+    """One year, quota 100 mu, district energy budget 0, city energy pool 50 tce; major threshold 20 亿元.
+
+    K: city-led, 10 亿元, 50 mu, 50 tce → score 1.0, value 50. J: city-led, 2 亿元, 80 mu, 50 tce → 0.2 × 80 = 16.
+    N1: 5 亿元 (not major), 40 mu, no energy → 0.5 × 40 = 20. Only one of K and J gets the pool's 50 tce.
+    J fits 2026 (80 ≤ 100 mu, 50 ≤ 50 tce), so while J is left out N1 may not use the quota.
+    Plans: K (J out, N1 held back) → 50; J alone (J + N1 = 120 > 100) → 16. Optimum 50; N1 is told
+    重大产业项目优先, naming J and 2026 (by score alone K + N1 would give 70).
+    """
+    sc = tiny([project("K", 50, investment=10, city_led=True, energy=50),
+               project("J", 80, investment=2, city_led=True, energy=50), project("N1", 40, investment=5)],
+              quotas={("A", 2026): {"new_land_quota": 100, "energy_budget": 0}},
+              city={2026: {"city_energy_pool": 50}}, major_investment_threshold=20, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(50, abs=TOL)
+    assert [row(r, p)["selected"] for p in ("K", "J", "N1")] == [True, False, False]
+    n1 = row(r, "N1")
+    assert n1["reason_code"] == "major_first"
+    assert "重大产业项目优先" in n1["reason_zh"] and "J" in n1["reason_zh"] and "2026" in n1["reason_zh"]
+    assert "Major projects first" in n1["reason_en"]
+
+
+def test_major_projects_first_weighted(tmp_path: Path) -> None:
+    """major_priority = weighted: J's value × major_weight. At 1.5: 16 × 1.5 = 24 < 80, N1 + N2 still win (80).
+    At 6: J's score 0.2 × 6 = 1.2, value 96 > 80 → J alone, 96."""
+    r = solve_via_workbook(_priority_case(major_priority="weighted"), tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(80, abs=TOL)
+    r = solve_via_workbook(_priority_case(major_priority="weighted", major_weight=6), tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(96, abs=TOL)
+    assert row(r, "J")["selected"] and row(r, "J")["score"] == pytest.approx(1.2)
+
+
+def test_a_major_project_that_fits_no_year_holds_nothing_back(tmp_path: Path) -> None:
+    """"That could be supplied then": the strict case above with J at 120 mu > the 100 mu of quota, and no other
+    source, has no year it could be supplied in, so N1 + N2 take the quota as by score alone: 60 + 20 = 80."""
+    sc = _priority_case()
+    sc.projects.loc[sc.projects["project_id"] == "J", "land_demand"] = 120.0
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(80, abs=TOL)
+    assert [row(r, p)["selected"] for p in ("J", "N1", "N2")] == [False, True, True]

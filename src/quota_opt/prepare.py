@@ -78,6 +78,10 @@ class Prepared:
     committed: pd.DataFrame  # actuals inside the horizon, per project: year and amount by source
     past_actuals: pd.DataFrame  # actuals before the base year
     issued: dict[str, np.ndarray] = field(default_factory=dict)  # quotas as issued, before commitments
+    # the (project, year)s in which a city-eligible major project could be supplied, for the strict major-project
+    # priority (formulation._major_priority); None: those the model's own supply columns give. A district's part of
+    # a model (decompose.district_prep) keeps the whole model's, so both hold the same projects back.
+    priority_pairs: frozenset[tuple[Any, int]] | None = None
 
     @property
     def n_years(self) -> int:
@@ -147,6 +151,8 @@ def derive_projects(sc: Scenario) -> pd.DataFrame:
     p["may_request"] = p["major"] & ce
     p["may_city_energy"] = p["major"] & ce
     p["earns_reward"] = p["major"] & ce
+    # 五(一) 优先保障重大产业项目: the majors the priority setting (major_priority) serves first
+    p["priority_major"] = p["major"] & ce
     _score(p, sc)
     return p
 
@@ -232,7 +238,10 @@ def _score(p: pd.DataFrame, sc: Scenario) -> None:
         norm = _ratio_to_best(raw[k], mask)
         p[f"crit_{k}"] = norm
         score += weights[f"w_{k}"] * norm
-    p["score"] = (score / total_w if total_w > 0 else score) * p["policy_weight"]
+    # major_priority = weighted: a city-eligible major project's value (and score) × major_weight (五(一))
+    major_factor = pd.Series(np.where(p["priority_major"] & (sc.settings.major_priority == "weighted"),
+                                      float(sc.settings.major_weight), 1.0), index=p.index)
+    p["score"] = (score / total_w if total_w > 0 else score) * p["policy_weight"] * major_factor
     if sc.settings.objective_mode == "weighted_totals":
         # value per project = weighted share of candidate totals delivered, in mu-equivalents
         land_total = float(p.loc[mask, "land_demand"].sum()) or 1.0
@@ -249,7 +258,7 @@ def _score(p: pd.DataFrame, sc: Scenario) -> None:
             if denom > 0:
                 share += weights[f"w_{k}"] * totals[k] / denom
         share = share / total_w if total_w > 0 else share
-        p["total_value"] = share * land_total * p["policy_weight"]
+        p["total_value"] = share * land_total * p["policy_weight"] * major_factor
     else:
         p["total_value"] = p["score"] * p["land_demand"].astype(float)
 

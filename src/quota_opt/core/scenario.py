@@ -37,6 +37,8 @@ class Settings:
     reward_ratio: float = 0.5
     reward_lag_years: int = 1
     major_investment_threshold: float = 10.0
+    major_priority: str = "strict"
+    major_weight: float = 1.5
     misfit_policy: str = "district_only"
     province_request_cap: float = 0.0
     province_request_penalty: float = 0.5

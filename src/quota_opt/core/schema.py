@@ -281,6 +281,12 @@ MISFIT_POLICIES = (
     Choice("exclude", "排除", "exclude"),
 )
 
+MAJOR_PRIORITIES = (
+    Choice("strict", "严格优先", "strict"),
+    Choice("weighted", "加权优先", "weighted"),
+    Choice("none", "不设优先", "none"),
+)
+
 WEIGHT_KEYS = ("w_investment", "w_output_per_mu", "w_tax_per_mu", "w_energy_efficiency", "w_platform_score")
 
 SETTINGS = Sheet(
@@ -334,6 +340,19 @@ SETTINGS = Sheet(
                ColumnType.FLOAT, default=10.0, minimum=0.0, maximum=100_000.0, unit_zh="亿元", unit_en="100M yuan",
                help_zh="总投资达到该值（或为省重大产业项目、市级主谈项目）即为重大产业项目。",
                help_en="A project with at least this investment (or provincial major, or city-led) is a major project."),
+        Column("major_priority", "重大产业项目优先", "Major-project priority", ColumnType.CHOICE, default="strict",
+               choices=MAJOR_PRIORITIES,
+               help_zh="五(一)：“优先保障重大产业项目新增建设用地计划指标需求”。严格优先：某区县某年度若有可享市级支持、"
+                       "当年可供地的重大产业项目未获安排，该区县当年的新增建设用地计划指标不得用于非重大项目（必保项目除外）；"
+                       "加权优先：重大产业项目的价值乘以“重大产业项目权重倍数”；不设优先：只按综合得分。",
+               help_en="Clause 5(1): major projects' need for the district's new-land quota comes first. strict: no "
+                       "non-major project (mandatory ones aside) uses a district's quota in a year while a city-eligible "
+                       "major project of that district that could be supplied that year is left out; weighted: a major "
+                       "project's value is multiplied by the major-project weight; none: by score alone."),
+        Column("major_weight", "重大产业项目权重倍数", "Major-project weight", ColumnType.FLOAT, default=1.5,
+               minimum=1.0, maximum=10.0,
+               help_zh="仅在“重大产业项目优先”为加权优先时使用：可享市级支持的重大产业项目价值的倍数。",
+               help_en="Used only when major_priority is weighted: the multiplier on a city-eligible major project's value."),
         Column("misfit_policy", "不符合布局项目处理", "Layout-misfit policy", ColumnType.CHOICE,
                default="district_only", choices=MISFIT_POLICIES,
                help_zh="三(一)/四(一)：不符合《布局导引》或违反首报首谈的项目不得享受市级支持。仅限区县资源：只能使用本区县指标；排除：不参与分配。",
