@@ -149,3 +149,24 @@ def test_a_major_project_that_fits_no_year_holds_nothing_back(tmp_path: Path) ->
     r = solve_via_workbook(sc, tmp_path, "highs")
     assert r.solution.objective == pytest.approx(80, abs=TOL)
     assert [row(r, p)["selected"] for p in ("J", "N1", "N2")] == [False, True, True]
+
+
+def test_every_energy_reason_cites_clause_5_2(tmp_path: Path) -> None:
+    """Clause 5(2) governs energy quota. District energy budget 100 tce, land plentiful (1,000 mu), no city pool.
+    A: 10 亿元, 50 mu, 80 tce → value 50; B: 5 亿元, 50 mu, 80 tce → value 25; 80 + 80 > 100: A alone, 50.
+    B is out-competed for energy, and its reason cites 五(二), not the land clause 五(一); A's names 五(二) beside its
+    energy. M, a misfit short of energy (the misfit golden case), cites 五(二) too."""
+    sc = tiny([project("A", 50, investment=10, energy=80), project("B", 50, investment=5, energy=80)],
+              quotas={("A", 2026): {"new_land_quota": 1000, "energy_budget": 100}}, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(50, abs=TOL)
+    b = row(r, "B")
+    assert b["reason_code"] == "outcompeted" and b["reason_params"]["binding"] == "district_energy"
+    assert "五(二)" in b["reason_zh"] and "五(一)" not in b["reason_zh"] and "5(2)" in b["reason_en"]
+    assert "五(二)" in row(r, "A")["reason_zh"]
+    sc = tiny([project("M", 50, investment=20, energy=150, chain="C2")],
+              chains=[{"chain_id": "C1", "name": "链一"}, {"chain_id": "C2", "name": "链二"}],
+              quotas={("A", 2026): {"new_land_quota": 1000, "energy_budget": 100}},
+              city={2026: {"city_energy_pool": 200}}, **INVESTMENT_ONLY)
+    m = row(solve_via_workbook(sc, tmp_path, "highs"), "M")
+    assert m["reason_code"] == "misfit_district_short" and "五(二)" in m["reason_zh"] and "5(2)" in m["reason_en"]

@@ -76,22 +76,22 @@ RIVALS = {
 POST_REASONS: dict[str, tuple[str, str]] = {
     OUTCOMPETED: (
         "竞争未获安排：{year}年项目可用的{kind}仅剩 {left} {unit}（{parts}），不足项目所需 {need} {unit}；{quota}{rivals}。"
-        "五(一)：按投资规模、亩均产值等因素优先保障。",
+        "{clause}",
         "Out-competed: in {year} the {kind} it may use had only {left} {unit} left ({parts}), short of the {need} {unit} "
-        "needed; the {quota} {rivals}. Clause 5(1): priority by investment scale, output per mu and similar.",
+        "needed; the {quota} {rivals}. {clause}",
     ),
     QUOTA_SHORT: (
         "{year}年项目可用的{kind}仅剩 {left} {unit}（{parts}），不足项目所需 {need} {unit}；当年没有其他项目使用这些指标，"
-        "即使全部用于本项目也不够。",
+        "即使全部用于本项目也不够。{clause}",
         "In {year} the {kind} it may use had only {left} {unit} left ({parts}), short of the {need} {unit} needed; no "
-        "other project drew on these quotas that year: they are too small for it, not taken by others.",
+        "other project drew on these quotas that year: they are too small for it, not taken by others. {clause}",
     ),
     MISFIT_DISTRICT_SHORT: (
         "{why}，不能使用市级统筹资源（省奖励指标、向省争取、市级统筹能耗；三(一)、四(一)），而{year}年可用的{kind}仅剩 "
-        "{left} {unit}（{parts}），不足项目所需 {need} {unit}。",
+        "{left} {unit}（{parts}），不足项目所需 {need} {unit}。{clause}",
         "{why}, so it may not draw on city-level resources (provincial pool, province request, city energy pool; "
         "clauses 3(1), 4(1)), and the {kind} it may use in {year} was only {left} {unit} ({parts}), short of the "
-        "{need} {unit} needed.",
+        "{need} {unit} needed. {clause}",
     ),
     MAJOR_FIRST: (
         "重大产业项目优先：{year}年本区县有重大产业项目 {major} 当年可供地而未获安排，按五(一)“优先保障重大产业项目"
@@ -120,8 +120,8 @@ POST_REASONS: dict[str, tuple[str, str]] = {
         "solve with a smaller gap to settle it.",
     ),
     SELECTED: (
-        "{year}年供地 {land_fmt} 亩：{sources}。能耗 {energy_fmt} 吨标准煤：{esources}。",
-        "Supplied {land_fmt} mu in {year}: {sources}. Energy {energy_fmt} tce: {esources}.",
+        "{year}年供地 {land_fmt} 亩：{sources}。能耗 {energy_fmt} 吨标准煤（五(二)）：{esources}。",
+        "Supplied {land_fmt} mu in {year}: {sources}. Energy {energy_fmt} tce (clause 5(2)): {esources}.",
     ),
     ACTUAL: (
         "已于{year}年实际供地 {land_fmt} 亩（执行数据，固定）：{sources}。",
@@ -243,10 +243,14 @@ def render_reason(code: str, params: dict[str, Any], lang: str) -> str:
                 "无" if lang == "zh" else "none")
         if code == PLATFORM_FULL:  # named here, not kept in reason_params, so older results workbooks read the same
             fill["quota"] = quota_words("platform", params["platform"], params["platform"], lang)
+        energy = params.get("unit") == UNIT_WORDS["energy"]
+        fill["clause"] = CLAUSE_WORDS["energy" if energy else "land"][0 if lang == "zh" else 1]
+        if code in (QUOTA_SHORT, MISFIT_DISTRICT_SHORT) and not energy:
+            fill["clause"] = ""  # a land shortfall names no clause here (the misfit one cites 三(一)、四(一) already)
         if code == OUTCOMPETED:
             rivals = RIVALS[fill["needed"] > fill["score"]][0 if lang == "zh" else 1]
             fill["rivals"] = rivals.format(**fill)
-        text = (zh if lang == "zh" else en).format(**fill)
+        text = (zh if lang == "zh" else en).format(**fill).rstrip()
         notes = [fill[k][lang] for k in ("major_first", "city_support") if isinstance(fill.get(k), dict)]
         return ("" if lang == "zh" else " ").join([text, *notes])
     return reason_text(code, params, lang)
@@ -269,6 +273,14 @@ def held_back(form: Formulation, a: pd.DataFrame) -> dict[tuple[str, int], str]:
         if pid in left_out and pid in c.index:
             out.setdefault((str(c.at[pid, "district_id"]), int(year)), str(pid))
     return out
+
+
+# the clause a shortfall of land or energy cites: 五(一) for the land quota, 五(二) for energy (市级统筹、竞争性利用)
+CLAUSE_WORDS = {
+    "land": ("五(一)：按投资规模、亩均产值等因素优先保障。", "Clause 5(1): priority by investment scale, output per mu and similar."),
+    "energy": ("五(二)：重大产业项目能耗指标实行市级统筹，竞争性利用。",
+               "Clause 5(2): the city pools major projects' energy quota, used competitively."),
+}
 
 
 def _source_text(parts: dict[str, float], lang: str, digits: int = 1) -> str:
