@@ -170,3 +170,20 @@ def test_every_energy_reason_cites_clause_5_2(tmp_path: Path) -> None:
               city={2026: {"city_energy_pool": 200}}, **INVESTMENT_ONLY)
     m = row(solve_via_workbook(sc, tmp_path, "highs"), "M")
     assert m["reason_code"] == "misfit_district_short" and "五(二)" in m["reason_zh"] and "5(2)" in m["reason_en"]
+
+
+def test_a_reward_lag_of_0_needs_the_documented_override(tmp_path: Path) -> None:
+    """Clause 5(1) gives the stock reward "在项目完成供地后下一年度": reward_lag_years = 0 is refused at its cell
+    unless same_year_reward = yes (an approved exception), which the settings sheet documents."""
+    from quota_opt.core.errors import InputError
+    from quota_opt.input.validate import read_scenario
+    from quota_opt.output.template import write_scenario
+
+    path = write_scenario(tiny([project("A", 10)], reward_lag_years=0), tmp_path / "lag0.xlsx", "en")
+    with pytest.raises(InputError) as caught:
+        read_scenario(path)
+    problems = [p for p in caught.value.problems if p.code == "reward_lag_zero"]
+    assert problems and problems[0].where.row is not None
+    path = write_scenario(tiny([project("A", 10)], reward_lag_years=0, same_year_reward=True), tmp_path / "ok.xlsx",
+                          "en")
+    assert read_scenario(path).settings.reward_lag_years == 0

@@ -334,8 +334,13 @@ SETTINGS = Sheet(
                        "0 for none, else at least 0.01."),
         Column("reward_lag_years", "奖励滞后年数", "Reward lag", ColumnType.INT, default=1, minimum=0, maximum=5,
                unit_zh="年", unit_en="years",
-               help_zh="五(一)：“在项目完成供地后下一年度”给予奖励，默认1年。",
-               help_en="Clause 5(1): the reward comes 'in the year after supply'; default 1."),
+               help_zh="五(一)：“在项目完成供地后下一年度”给予奖励，默认1年；填0须同时将“存量盘活奖励当年兑现”设为“是”。",
+               help_en="Clause 5(1): the reward comes 'in the year after supply'; default 1. 0 only with "
+                       "same_year_reward set to yes."),
+        Column("same_year_reward", "存量盘活奖励当年兑现", "Same-year reward", ColumnType.BOOL, default=False,
+               help_zh="偏离五(一)“下一年度”的例外：为“是”时允许奖励滞后年数为0（供地当年即给奖励）。仅在有经批准的书面例外时使用。",
+               help_en="An exception to clause 5(1)'s 'year after supply': yes allows a reward lag of 0 (the reward in "
+                       "the year of supply). Use only with an approved, documented exception."),
         Column("major_investment_threshold", "重大项目投资门槛", "Major-project investment threshold",
                ColumnType.FLOAT, default=10.0, minimum=0.0, maximum=100_000.0, unit_zh="亿元", unit_en="100M yuan",
                help_zh="总投资达到该值（或为省重大产业项目、市级主谈项目）即为重大产业项目。",
