@@ -187,3 +187,29 @@ def test_a_reward_lag_of_0_needs_the_documented_override(tmp_path: Path) -> None
     path = write_scenario(tiny([project("A", 10)], reward_lag_years=0, same_year_reward=True), tmp_path / "ok.xlsx",
                           "en")
     assert read_scenario(path).settings.reward_lag_years == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_plan_that_requests_land_says_what_happens_without_it(tmp_path: Path, backend: str) -> None:
+    """Clause 5(1) 积极向省里争取: land requested is not yet granted. Quota 100 mu, request cap 50 mu at 0.1 a mu;
+    major threshold 20 亿元.
+
+    M: city-led (major), 10 亿元, 130 mu → score 1.0, value 130; it needs 30 mu by request: 130 − 0.1 × 30 = 127.
+    N: 5 亿元 (not major), 100 mu → 0.5 × 100 = 50. M + N = 230 > 150: one of them; M wins, 127.
+    M is conditional (待争取), 30 mu pending. With the request at 0, M (130 > 100 mu) fits no year, and N takes
+    the quota: 50. So if the province grants nothing, M drops and N is supplied instead.
+    """
+    sc = tiny([project("M", 130, investment=10, city_led=True), project("N", 100, investment=5)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, city={2026: {"province_request_cap": 50}},
+              major_investment_threshold=20, province_request_penalty=0.1, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, backend)
+    assert r.solution.objective == pytest.approx(127, abs=TOL)
+    m = row(r, "M")
+    assert m["selected"] and m["land_province_request"] == pytest.approx(30) and m["conditional"]
+    assert not row(r, "N")["conditional"]
+    assert "待争取" in m["reason_zh"] and "不能安排" in m["reason_zh"] and "Conditional" in m["reason_en"]
+    assert r.kpis["projects_conditional"] == 1
+    assert r.no_request is not None and (r.no_request.dropped, r.no_request.added) == (["M"], ["N"])
+    assert r.summary("zh")["if_no_request"] == "若省里不予支持（向省争取 0 亩）：M 不能安排；N 改为安排。"
+    assert r.summary("en")["if_no_request"] == ("If the province grants nothing (0 mu requested): M cannot be "
+                                                 "supplied; N would be supplied instead.")

@@ -208,6 +208,12 @@ def assign_reasons(*, result_plan: Plan, form: Formulation, x: np.ndarray, gap: 
             code, params = ACTUAL, _funded_params(rec)
         elif rec["status"] == "selected":
             code, params = SELECTED, _funded_params(rec)
+            if float(rec["land_province_request"]) > _TOL:
+                amount = amount_text(float(rec["land_province_request"]), 1)
+                params["conditional"] = {
+                    "zh": f"待争取：其中 {amount} 亩为向省争取指标，尚待省里支持（五(一)“积极向省里争取”），安排以此为前提。",
+                    "en": f"Conditional: {amount} mu of it is requested from the province and not yet granted "
+                          "(clause 5(1)); the supply depends on it."}
             if priority != "none" and bool(prep.projects.at[rec["project_id"], "priority_major"]):
                 params["major_first"] = dict(zip(("zh", "en"), MAJOR_NOTE, strict=True))
             if not rec["city_eligible"]:
@@ -251,7 +257,7 @@ def render_reason(code: str, params: dict[str, Any], lang: str) -> str:
             rivals = RIVALS[fill["needed"] > fill["score"]][0 if lang == "zh" else 1]
             fill["rivals"] = rivals.format(**fill)
         text = (zh if lang == "zh" else en).format(**fill).rstrip()
-        notes = [fill[k][lang] for k in ("major_first", "city_support") if isinstance(fill.get(k), dict)]
+        notes = [fill[k][lang] for k in ("conditional", "major_first", "city_support") if isinstance(fill.get(k), dict)]
         return ("" if lang == "zh" else " ").join([text, *notes])
     return reason_text(code, params, lang)
 
