@@ -115,14 +115,15 @@ def test_a_bound_job_that_fails_says_so_on_the_log_and_leaves_the_bound_out(
 
 def four_plus_two() -> object:
     """Districts A and B, 40 mu of quota each, a provincial pool of 40 mu; six 40-mu projects: A1, A2 in A and
-    B1, B2 in B (investment 6 and 4), and the provincial majors PA in A (investment 9) and PB in B (8)."""
+    B1, B2 in B (investment 6 and 4), and the provincial majors PA in A (investment 9) and PB in B (8). Without the
+    major-project priority (major_priority = none), so that the plans worked by hand are all allowed."""
     return tiny([project("A1", 40, investment=6.0), project("A2", 40, investment=4.0),
                  project("B1", 40, district="B", investment=6.0), project("B2", 40, district="B", investment=4.0),
                  project("PA", 40, investment=9.0, provincial_major=True),
                  project("PB", 40, district="B", investment=8.0, provincial_major=True)],
                 districts=[{"district_id": "A", "name": "甲区"}, {"district_id": "B", "name": "乙区"}],
                 quotas={("A", 2026): {"new_land_quota": 40}, ("B", 2026): {"new_land_quota": 40}},
-                city={2026: {"provincial_reward_quota": 40}})
+                city={2026: {"provincial_reward_quota": 40}}, major_priority="none")
 
 
 def test_the_district_combination_worked_by_hand() -> None:
@@ -266,7 +267,8 @@ def test_the_district_pairs_worked_by_hand() -> None:
 
 def four_districts_one_pool() -> object:
     """Districts A–D, 40 mu of quota each, a provincial pool of 40 mu; in each district a 40-mu project (A1 to D1,
-    investment 5, 4, 3, 2) and a 40-mu provincial major (PA to PD, investment 9, 8, 7, 6)."""
+    investment 5, 4, 3, 2) and a 40-mu provincial major (PA to PD, investment 9, 8, 7, 6); major_priority = none,
+    so that the starting allocation A1–D1 (the majors left out) is allowed."""
     names = "ABCD"
     projects = []
     for i, d in enumerate(names):
@@ -274,7 +276,7 @@ def four_districts_one_pool() -> object:
                      project(f"P{d}", 40, district=d, investment=9.0 - i, provincial_major=True)]
     return tiny(projects, districts=[{"district_id": d, "name": f"{d}区"} for d in names],
                 quotas={(d, 2026): {"new_land_quota": 40} for d in names},
-                city={2026: {"provincial_reward_quota": 40}})
+                city={2026: {"provincial_reward_quota": 40}}, major_priority="none")
 
 
 @pytest.mark.parametrize("threads", [1, 2])

@@ -78,6 +78,9 @@ class RunOptions:
     progress: Callable[[Progress], None] | None = None
     on_stage: Callable[[str], None] | None = None
     highs_options: dict[str, Any] = field(default_factory=dict)
+    # when the plan requests land from the province, solve once more with the request at 0 and say which projects
+    # drop if the province grants nothing (五(一) 积极向省里争取: a request is not yet a grant)
+    province_fallback: bool = True
 
 
 BACKENDS = ("auto", "pyomo", "highs")
@@ -119,6 +122,57 @@ def option_problems(*, time_limit_s: float | None = None, mip_gap: float | None 
 
 
 @dataclass
+class NoRequest:
+    """What the plan becomes if the province grants nothing: the projects it supplies that the plan solved with
+    no request would leave out (`dropped`), those that plan would supply instead (`added`); `feasible` False
+    when, without the request, a mandatory project cannot be supplied."""
+
+    dropped: list[str]
+    added: list[str]
+    feasible: bool = True
+
+    def text(self, lang: str) -> str:
+        zh = lang == "zh"
+        if not self.feasible:
+            return ("若省里不予支持（向省争取 0 亩）：方案不可行，必保项目无法全部安排。" if zh else
+                    "If the province grants nothing (0 mu requested): no plan is feasible; the mandatory projects "
+                    "cannot all be supplied.")
+        sep = "、" if zh else ", "
+        if not self.dropped and not self.added:
+            return ("若省里不予支持（向省争取 0 亩）：安排的项目不变，只是改用其他指标。" if zh else
+                    "If the province grants nothing (0 mu requested): the same projects are supplied, from other quotas.")
+        parts = []
+        if self.dropped:
+            parts.append(f"{sep.join(self.dropped)} 不能安排" if zh else f"{sep.join(self.dropped)} cannot be supplied")
+        if self.added:
+            parts.append(f"{sep.join(self.added)} 改为安排" if zh else
+                         f"{sep.join(self.added)} would be supplied instead")
+        return (f"若省里不予支持（向省争取 0 亩）：{'；'.join(parts)}。" if zh else
+                f"If the province grants nothing (0 mu requested): {'; '.join(parts)}.")
+
+
+def without_request(scenario: Scenario, options: RunOptions, plan: Plan) -> NoRequest:
+    """One more solve of `scenario` with the province request cap at 0 every year, compared with `plan`."""
+    import dataclasses
+
+    sc = scenario.copy()
+    sc.settings = sc.settings.replace(province_request_cap=0.0)
+    if "province_request_cap" in sc.city_quotas.columns:
+        sc.city_quotas["province_request_cap"] = 0.0
+    again = run_scenario(sc, dataclasses.replace(options, shadow_prices=False, province_fallback=False, progress=None,
+                                                 on_stage=None))
+    if not again.ok or again.plan is None:
+        return NoRequest([], [], feasible=False)
+
+    def chosen(p: Plan) -> list[str]:
+        a = p.allocation
+        return [str(x) for x in a.loc[a["status"] == "selected", "project_id"]]
+
+    before, after = chosen(plan), chosen(again.plan)
+    return NoRequest(dropped=[p for p in before if p not in after], added=[p for p in after if p not in before])
+
+
+@dataclass
 class RunResult:
     scenario: Scenario
     prep: Prepared
@@ -136,6 +190,8 @@ class RunResult:
     district_bound: float | None = None  # the Lagrangian bound proved district by district, when it was proved
     infeasibility: Any = None  # quota_opt.interpret.infeasible.Conflicts when the scenario is infeasible
     variant: str | None = None
+    # the plan solved again with no land from the province (`without_request`): None when the plan requests none
+    no_request: NoRequest | None = None
 
     @property
     def ok(self) -> bool:
@@ -180,6 +236,7 @@ class RunResult:
             "lp_bound": self.lp_bound,
             "district_bound": self.district_bound,
             **self.kpis,
+            **({"if_no_request": self.no_request.text(lang)} if self.no_request is not None else {}),
             "objective_sentence": sentence,
             "time_read_s": self.timings.get("read", 0.0),
             "time_build_s": self.timings.get("prepare", 0.0) + self.timings.get("build", 0.0),
@@ -352,6 +409,9 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     assign_reasons(result_plan=plan, form=form, x=x)
     result.plan = plan
     result.kpis = kpis(plan)
+    if options.province_fallback and result.kpis["mu_to_request"] > 1e-6:
+        result.no_request = without_request(scenario, options, plan)
+        mark_dropped(plan, result.no_request)
     if options.shadow_prices:
         from quota_opt.interpret.shadow import shadow_prices
 
@@ -369,6 +429,28 @@ def report_value(solution: Solution, form: Formulation) -> None:
     if solution.best_bound is not None:
         solution.best_bound = max(solution.best_bound, solution.objective)
     solution.gap = relative_gap(solution.objective, solution.best_bound)
+
+
+def mark_dropped(plan: Plan, no_request: NoRequest) -> None:
+    """Add to the reason of each conditional (待争取) project whether it drops if the province grants nothing."""
+    from quota_opt.interpret.reasons import render_reason
+
+    a = plan.allocation
+    all_params: list[Any] = list(a["reason_params"])
+    zh, en = list(a["reason_zh"]), list(a["reason_en"])
+    for i in np.flatnonzero(a["conditional"].to_numpy(bool)).tolist():
+        params = dict(all_params[i])
+        note = dict(params.get("conditional") or {})
+        drops = str(a["project_id"].iat[i]) in no_request.dropped or not no_request.feasible
+        note["zh"] = note.get("zh", "") + ("若省里不予支持，本项目不能安排。" if drops else "若省里不予支持，本项目仍可改用其他指标安排。")
+        note["en"] = (note.get("en", "") + (" If the province grants nothing, it cannot be supplied." if drops else
+                                            " If the province grants nothing, it can still be supplied from other quotas."))
+        params["conditional"] = note
+        all_params[i] = params
+        zh[i] = render_reason(str(a["reason_code"].iat[i]), params, "zh")
+        en[i] = render_reason(str(a["reason_code"].iat[i]), params, "en")
+    a["reason_params"] = all_params
+    a["reason_zh"], a["reason_en"] = zh, en
 
 
 def start_solution(start: StartResult, elapsed_s: float, termination: str = "interrupted") -> Solution:

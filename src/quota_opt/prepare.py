@@ -42,11 +42,14 @@ ENERGY_SOURCES = ("energy_district", "energy_city_pool")
 
 # Tie-break costs per mu / per tce, far below any score difference (a top-scored mu is worth 1):
 # among equally good plans, use revitalised stock land first (policy encourages 盘活存量), then the
-# district's own quota, then the provincial pool; the district energy budget before the city pool.
+# district's own quota, then the provincial pool, and a request to the province last (五(一): only
+# "仍有不足的"); the district energy budget before the city pool. The request's tie-break is added to
+# province_request_penalty, so the sources keep this order whatever the penalty, 0 included.
 TIE_BREAK = {
     "land_stock": 0.0,
     "land_district_quota": 1e-6,
     "land_provincial_pool": 2e-6,
+    "land_province_request": 3e-6,
     "energy_district": 0.0,
     "energy_city_pool": 1e-9,
 }
@@ -75,6 +78,10 @@ class Prepared:
     committed: pd.DataFrame  # actuals inside the horizon, per project: year and amount by source
     past_actuals: pd.DataFrame  # actuals before the base year
     issued: dict[str, np.ndarray] = field(default_factory=dict)  # quotas as issued, before commitments
+    # the (project, year)s in which a city-eligible major project could be supplied, for the strict major-project
+    # priority (formulation._major_priority); None: those the model's own supply columns give. A district's part of
+    # a model (decompose.district_prep) keeps the whole model's, so both hold the same projects back.
+    priority_pairs: frozenset[tuple[Any, int]] | None = None
 
     @property
     def n_years(self) -> int:
@@ -95,7 +102,8 @@ def derive_projects(sc: Scenario) -> pd.DataFrame:
     """Every project with its derived figures, eligibility, reason code and score.
 
     Columns added: output_per_mu, tax_per_mu (万元/亩), energy_intensity (tce/万元),
-    energy_efficiency (万元/tce), platform_score (0–100), policy_weight, fits_layout, city_eligible,
+    energy_efficiency (万元/tce), platform_score (0–100), chain_weight (the chain's 一链一策 weight),
+    policy_weight (the chain's weight if city-eligible, else at most 1), fits_layout, city_eligible,
     major, window_first, window_last, eligible, reason_code, reason_params (dict), may_pool,
     may_stock, may_request, may_city_energy, earns_reward, score (0–1 × policy weight).
     """
@@ -114,10 +122,14 @@ def derive_projects(sc: Scenario) -> pd.DataFrame:
     platforms = sc.platforms.drop_duplicates("platform_id").set_index("platform_id")
     chains = sc.chains.drop_duplicates("chain_id").set_index("chain_id")
     p["platform_score"] = p["platform_id"].map(platforms["evaluation_score"]).astype(float).fillna(0.0)
-    p["policy_weight"] = p["chain_id"].map(chains["policy_weight"]).astype(float).fillna(1.0)
+    p["chain_weight"] = p["chain_id"].map(chains["policy_weight"]).astype(float).fillna(1.0)
     key_chains = platforms["key_chains"].to_dict()
     p["fits_layout"] = [c in key_chains.get(pl, ()) for pl, c in zip(p["platform_id"], p["chain_id"], strict=True)]
     p["city_eligible"] = p["fits_layout"] & _bool(p["first_report_ok"])
+    # 三(一) "对不符合《布局导引》的项目，不得给予市级产业政策支持", 四(一) likewise for first-report violators: the
+    # chain's weight (一链一策, the city's tilt) is city-level support, so they get none of it (at most ×1; a chain
+    # weighted below 1 keeps its lower weight, which is no support).
+    p["policy_weight"] = p["chain_weight"].where(p["city_eligible"], p["chain_weight"].clip(upper=1.0))
     p["major"] = (
         _bool(p["provincial_major"]) | _bool(p["city_led"]) | (p["investment"].astype(float) >= s.major_investment_threshold)
     )
@@ -139,6 +151,8 @@ def derive_projects(sc: Scenario) -> pd.DataFrame:
     p["may_request"] = p["major"] & ce
     p["may_city_energy"] = p["major"] & ce
     p["earns_reward"] = p["major"] & ce
+    # 五(一) 优先保障重大产业项目: the majors the priority setting (major_priority) serves first
+    p["priority_major"] = p["major"] & ce
     _score(p, sc)
     return p
 
@@ -224,7 +238,10 @@ def _score(p: pd.DataFrame, sc: Scenario) -> None:
         norm = _ratio_to_best(raw[k], mask)
         p[f"crit_{k}"] = norm
         score += weights[f"w_{k}"] * norm
-    p["score"] = (score / total_w if total_w > 0 else score) * p["policy_weight"]
+    # major_priority = weighted: a city-eligible major project's value (and score) × major_weight (五(一))
+    major_factor = pd.Series(np.where(p["priority_major"] & (sc.settings.major_priority == "weighted"),
+                                      float(sc.settings.major_weight), 1.0), index=p.index)
+    p["score"] = (score / total_w if total_w > 0 else score) * p["policy_weight"] * major_factor
     if sc.settings.objective_mode == "weighted_totals":
         # value per project = weighted share of candidate totals delivered, in mu-equivalents
         land_total = float(p.loc[mask, "land_demand"].sum()) or 1.0
@@ -241,7 +258,7 @@ def _score(p: pd.DataFrame, sc: Scenario) -> None:
             if denom > 0:
                 share += weights[f"w_{k}"] * totals[k] / denom
         share = share / total_w if total_w > 0 else share
-        p["total_value"] = share * land_total * p["policy_weight"]
+        p["total_value"] = share * land_total * p["policy_weight"] * major_factor
     else:
         p["total_value"] = p["score"] * p["land_demand"].astype(float)
 

@@ -284,6 +284,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "the five weights (investment, output per mu, tax per mu, energy efficiency, platform score) cannot all "
         "be 0. Give at least one a positive weight.",
     ),
+    "reward_lag_zero": (
+        "奖励滞后年数为0，即在供地当年给予存量盘活奖励，但五(一)规定“在项目完成供地后下一年度”给予奖励。请填1或以上；"
+        "确有经批准的例外时，将参数“存量盘活奖励当年兑现”设为“是”。",
+        "a reward lag of 0 gives the stock-land reward in the year of supply, but clause 5(1) gives it \"in the year "
+        "after supply\" (下一年度). Use 1 or more; for an approved exception, set same_year_reward to yes.",
+    ),
     # records
     "duplicate_id": (
         "{key_text} 重复（第一次出现在第 {other} 行）。每个编号只能出现一次。",

@@ -36,16 +36,19 @@ REASONS: dict[str, tuple[str, str]] = {
         "The project's land cannot be approved. Clause 5(1): land quota goes only to compliant, approvable projects.",
     ),
     "below_output_standard": (
-        "亩均产值 {value} 万元/亩，低于本产业链准入标准 {threshold} 万元/亩（三(一)“一链一策”）。",
-        "Output per mu {value} (10k yuan/mu) is below the chain's entry standard of {threshold} (clause 3(1), one chain one policy).",
+        "亩均产值 {value} 万元/亩，低于本产业链准入标准 {threshold} 万元/亩（市局按“标准地”、亩均评价做法设定的准入标准）。",
+        "Output per mu {value} (10k yuan/mu) is below the chain's entry standard of {threshold} (the bureau's own screen, "
+        "from 'standard land' and per-mu practice).",
     ),
     "below_tax_standard": (
-        "亩均税收 {value} 万元/亩，低于本产业链准入标准 {threshold} 万元/亩（三(一)“一链一策”）。",
-        "Tax per mu {value} (10k yuan/mu) is below the chain's entry standard of {threshold} (clause 3(1)).",
+        "亩均税收 {value} 万元/亩，低于本产业链准入标准 {threshold} 万元/亩（市局按“标准地”、亩均评价做法设定的准入标准）。",
+        "Tax per mu {value} (10k yuan/mu) is below the chain's entry standard of {threshold} (the bureau's own screen, "
+        "from 'standard land' and per-mu practice).",
     ),
     "above_energy_intensity": (
-        "能耗强度 {value} 吨标准煤/万元，高于本产业链上限 {threshold}（三(一)、五(二)）。",
-        "Energy intensity {value} tce per 10k yuan exceeds the chain's limit of {threshold} (clauses 3(1), 5(2)).",
+        "能耗强度 {value} 吨标准煤/万元，高于本产业链上限 {threshold}（市局按“标准地”、亩均评价做法设定的准入标准；五(二)）。",
+        "Energy intensity {value} tce per 10k yuan exceeds the chain's limit of {threshold} (the bureau's own screen, "
+        "from 'standard land' and per-mu practice; clause 5(2)).",
     ),
     "outside_window": (
         "供地年度区间 {earliest}–{latest} 不在规划期 {first}–{last} 内。",

@@ -109,6 +109,7 @@ ALLOCATION = OutSheet("allocation", "项目分配", "Allocation", (
     OutCol("city_eligible", "可享市级支持", "City-eligible", TEXT),
     OutCol("mandatory", "必保", "Mandatory", TEXT),
     OutCol("status", "状态", "Status", TEXT),
+    OutCol("conditional", "待争取", "Conditional", TEXT),
     OutCol("reason_code", "原因代码", "Reason code", TEXT, width=22),
     OutCol("reason", "说明", "Reason", TEXT, width=90),
 ))
@@ -240,6 +241,8 @@ SUMMARY_ROWS: dict[str, tuple[str, str, str | None]] = {
     "district_quota_utilisation": ("区县指标使用率", "District quota utilisation", SHARE),
     "district_energy_utilisation": ("区县能耗指标使用率", "District energy utilisation", SHARE),
     "mu_to_request": ("需向省争取指标(亩)", "Mu to request from the province", MU),
+    "projects_conditional": ("待争取项目数(依赖向省争取)", "Projects conditional on the province request", INT),
+    "if_no_request": ("省里不予支持时", "If the province grants nothing", None),
     "reward_next_plan": ("结转下一规划期的存量奖励(亩)", "Stock reward for the next plan (mu)", MU),
     "objective_sentence": ("目标说明", "What the objective means", None),
     "time_read_s": ("读取用时(秒)", "Read time (s)", "0.000"),

@@ -36,7 +36,10 @@ class Settings:
     deferral_discount: float = 0.9
     reward_ratio: float = 0.5
     reward_lag_years: int = 1
+    same_year_reward: bool = False
     major_investment_threshold: float = 10.0
+    major_priority: str = "strict"
+    major_weight: float = 1.5
     misfit_policy: str = "district_only"
     province_request_cap: float = 0.0
     province_request_penalty: float = 0.5

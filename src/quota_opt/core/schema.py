@@ -281,6 +281,12 @@ MISFIT_POLICIES = (
     Choice("exclude", "排除", "exclude"),
 )
 
+MAJOR_PRIORITIES = (
+    Choice("strict", "严格优先", "strict"),
+    Choice("weighted", "加权优先", "weighted"),
+    Choice("none", "不设优先", "none"),
+)
+
 WEIGHT_KEYS = ("w_investment", "w_output_per_mu", "w_tax_per_mu", "w_energy_efficiency", "w_platform_score")
 
 SETTINGS = Sheet(
@@ -328,12 +334,30 @@ SETTINGS = Sheet(
                        "0 for none, else at least 0.01."),
         Column("reward_lag_years", "奖励滞后年数", "Reward lag", ColumnType.INT, default=1, minimum=0, maximum=5,
                unit_zh="年", unit_en="years",
-               help_zh="五(一)：“在项目完成供地后下一年度”给予奖励，默认1年。",
-               help_en="Clause 5(1): the reward comes 'in the year after supply'; default 1."),
+               help_zh="五(一)：“在项目完成供地后下一年度”给予奖励，默认1年；填0须同时将“存量盘活奖励当年兑现”设为“是”。",
+               help_en="Clause 5(1): the reward comes 'in the year after supply'; default 1. 0 only with "
+                       "same_year_reward set to yes."),
+        Column("same_year_reward", "存量盘活奖励当年兑现", "Same-year reward", ColumnType.BOOL, default=False,
+               help_zh="偏离五(一)“下一年度”的例外：为“是”时允许奖励滞后年数为0（供地当年即给奖励）。仅在有经批准的书面例外时使用。",
+               help_en="An exception to clause 5(1)'s 'year after supply': yes allows a reward lag of 0 (the reward in "
+                       "the year of supply). Use only with an approved, documented exception."),
         Column("major_investment_threshold", "重大项目投资门槛", "Major-project investment threshold",
                ColumnType.FLOAT, default=10.0, minimum=0.0, maximum=100_000.0, unit_zh="亿元", unit_en="100M yuan",
                help_zh="总投资达到该值（或为省重大产业项目、市级主谈项目）即为重大产业项目。",
                help_en="A project with at least this investment (or provincial major, or city-led) is a major project."),
+        Column("major_priority", "重大产业项目优先", "Major-project priority", ColumnType.CHOICE, default="strict",
+               choices=MAJOR_PRIORITIES,
+               help_zh="五(一)：“优先保障重大产业项目新增建设用地计划指标需求”。严格优先：某区县某年度若有可享市级支持、"
+                       "当年可供地的重大产业项目未获安排，该区县当年的新增建设用地计划指标不得用于非重大项目（必保项目除外）；"
+                       "加权优先：重大产业项目的价值乘以“重大产业项目权重倍数”；不设优先：只按综合得分。",
+               help_en="Clause 5(1): major projects' need for the district's new-land quota comes first. strict: no "
+                       "non-major project (mandatory ones aside) uses a district's quota in a year while a city-eligible "
+                       "major project of that district that could be supplied that year is left out; weighted: a major "
+                       "project's value is multiplied by the major-project weight; none: by score alone."),
+        Column("major_weight", "重大产业项目权重倍数", "Major-project weight", ColumnType.FLOAT, default=1.5,
+               minimum=1.0, maximum=10.0,
+               help_zh="仅在“重大产业项目优先”为加权优先时使用：可享市级支持的重大产业项目价值的倍数。",
+               help_en="Used only when major_priority is weighted: the multiplier on a city-eligible major project's value."),
         Column("misfit_policy", "不符合布局项目处理", "Layout-misfit policy", ColumnType.CHOICE,
                default="district_only", choices=MISFIT_POLICIES,
                help_zh="三(一)/四(一)：不符合《布局导引》或违反首报首谈的项目不得享受市级支持。仅限区县资源：只能使用本区县指标；排除：不参与分配。",
@@ -419,18 +443,20 @@ CHAINS = Sheet(
         Column("name", "产业链名称", "Chain name", ColumnType.TEXT, required=True),
         Column("min_output_per_mu", "亩均产值门槛", "Min output per mu", ColumnType.FLOAT, default=0.0,
                minimum=0.0, maximum=MAX_PER_MU, unit_zh="万元/亩", unit_en="10k yuan/mu",
-               help_zh="三(一)：准入的最低亩均产值。", help_en="Clause 3(1): lowest output per mu admitted."),
+               help_zh="准入的最低亩均产值（市局按“标准地”、亩均评价做法自定的筛选，非本制度条款）。",
+               help_en="Lowest output per mu admitted (the bureau's own screen, from 'standard land' and per-mu practice; not a clause of the policy)."),
         Column("min_tax_per_mu", "亩均税收门槛", "Min tax per mu", ColumnType.FLOAT, default=0.0, minimum=0.0,
                maximum=MAX_PER_MU, unit_zh="万元/亩", unit_en="10k yuan/mu",
-               help_zh="三(一)：准入的最低亩均税收。", help_en="Clause 3(1): lowest tax per mu admitted."),
+               help_zh="准入的最低亩均税收（市局按“标准地”、亩均评价做法自定的筛选，非本制度条款）。",
+               help_en="Lowest tax per mu admitted (the bureau's own screen, from 'standard land' and per-mu practice; not a clause of the policy)."),
         Column("max_energy_intensity", "能耗强度上限", "Max energy intensity", ColumnType.FLOAT, minimum=0.0,
                maximum=1000.0, unit_zh="吨标准煤/万元", unit_en="tce/10k yuan",
-               help_zh="三(一)、五(二)：每万元产值的最大能耗，留空为不限。",
-               help_en="Clauses 3(1), 5(2): highest energy use per 10k yuan of output; blank = no limit."),
+               help_zh="每万元产值的最大能耗，留空为不限（市局按“标准地”、亩均评价做法自定的筛选；五(二)）。",
+               help_en="Highest energy use per 10k yuan of output; blank = no limit (the bureau's own screen, from 'standard land' and per-mu practice; clause 5(2))."),
         Column("policy_weight", "政策权重", "Policy weight", ColumnType.FLOAT, default=1.0, minimum=0.0,
                minimum_exclusive=True, maximum=10.0,
-               help_zh="三(一)：“一链一策”对该链项目得分的倍数，默认1。",
-               help_en="Clause 3(1): multiplier on the score of this chain's projects; default 1."),
+               help_zh="三(一)：“一链一策”对该链项目得分的倍数，默认1。不符合《布局导引》或违反首报首谈的项目不享受市级政策支持（三(一)、四(一)），按不高于1计。",
+               help_en="Clause 3(1): multiplier on the score of this chain's projects; default 1. Misfits and first-report violators get no city-level support (clauses 3(1), 4(1)): at most 1 for them."),
     ),
 )
 

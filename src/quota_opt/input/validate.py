@@ -838,6 +838,10 @@ def _parse_settings(raw: RawSheet, out: _Parsed, epoch: dt.datetime) -> None:
             out.problems.append(Problem(Severity.ERROR, "missing_setting",
                                         Location(sheet=sheet.key, sheet_name=raw.name, column=col.key),
                                         {"key": col.key, "label_zh": col.label_zh}))
+    # 五(一) gives the stock-land reward "在项目完成供地后下一年度": a lag of 0 only with the documented override
+    if out.settings.get("reward_lag_years") == 0 and not out.settings.get("same_year_reward", False):
+        out.problems.append(Problem(Severity.ERROR, "reward_lag_zero",
+                                    _loc(sheet, raw, seen["reward_lag_years"][0], None, 2), {}))
     weights = [out.settings.get(k, SETTINGS.column(k).default) for k in WEIGHT_KEYS]
     if all(w == 0 for w in weights):
         rows = [seen[k][0] for k in WEIGHT_KEYS if k in seen]

@@ -92,6 +92,8 @@ def interpret(form: Formulation, x: np.ndarray) -> Plan:
                 "tax_per_mu", "energy_intensity", "score", "major", "city_eligible", "fits_layout", "mandatory",
                 "eligible", "reason_code", "reason_params"):
         alloc[col] = p[col].to_numpy()
+    # 待争取: supplied in the plan with land the province has yet to grant (五(一) 积极向省里争取)
+    alloc["conditional"] = (alloc["status"] == "selected") & (alloc["land_province_request"].astype(float) > 1e-6)
     alloc["value"] = alloc["project_id"].map(chosen["y"] * 0 + 1).fillna(0.0) * p["total_value"].to_numpy()
     ledger = _ledger(form, x, pairs)
     return Plan(
@@ -302,6 +304,8 @@ def kpis(plan: Plan) -> dict[str, Any]:
         "district_energy_utilisation": (float(dy["energy_district"].sum()) / float(dy["energy_budget"].sum())
                                         if float(dy["energy_budget"].sum()) > 0 else 0.0),
         "mu_to_request": float(sel["land_province_request"].sum()),
+        # 五(一) 积极向省里争取: land requested is not yet granted; the projects drawing on it are conditional (待争取)
+        "projects_conditional": int(((sel["status"] == "selected") & (sel["land_province_request"] > 1e-6)).sum()),
         "mandatory_selected": int(sel["mandatory"].sum()),
         "reward_next_plan": float(sum(plan.reward_next_plan.values())),
     }

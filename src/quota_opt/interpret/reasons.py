@@ -18,6 +18,7 @@ A selected project says what funded it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,7 +28,7 @@ import pandas as pd
 from quota_opt.core.reason_texts import reason_text
 from quota_opt.core.results_schema import amount_text
 from quota_opt.interpret.plan import Plan
-from quota_opt.solve.formulation import Formulation
+from quota_opt.solve.formulation import Formulation, priority_pairs
 
 _TOL = 1e-6
 
@@ -39,6 +40,7 @@ REQUEST_NOT_WORTH = "request_not_worth"
 WITHIN_GAP = "within_gap"
 NO_VALUE = "no_value"
 QUOTA_SHORT = "quota_short"
+MAJOR_FIRST = "major_first"
 SELECTED = "selected"
 ACTUAL = "actual"
 
@@ -74,22 +76,29 @@ RIVALS = {
 POST_REASONS: dict[str, tuple[str, str]] = {
     OUTCOMPETED: (
         "竞争未获安排：{year}年项目可用的{kind}仅剩 {left} {unit}（{parts}），不足项目所需 {need} {unit}；{quota}{rivals}。"
-        "五(一)：按投资规模、亩均产值等因素优先保障。",
+        "{clause}",
         "Out-competed: in {year} the {kind} it may use had only {left} {unit} left ({parts}), short of the {need} {unit} "
-        "needed; the {quota} {rivals}. Clause 5(1): priority by investment scale, output per mu and similar.",
+        "needed; the {quota} {rivals}. {clause}",
     ),
     QUOTA_SHORT: (
         "{year}年项目可用的{kind}仅剩 {left} {unit}（{parts}），不足项目所需 {need} {unit}；当年没有其他项目使用这些指标，"
-        "即使全部用于本项目也不够。",
+        "即使全部用于本项目也不够。{clause}",
         "In {year} the {kind} it may use had only {left} {unit} left ({parts}), short of the {need} {unit} needed; no "
-        "other project drew on these quotas that year: they are too small for it, not taken by others.",
+        "other project drew on these quotas that year: they are too small for it, not taken by others. {clause}",
     ),
     MISFIT_DISTRICT_SHORT: (
         "{why}，不能使用市级统筹资源（省奖励指标、向省争取、市级统筹能耗；三(一)、四(一)），而{year}年可用的{kind}仅剩 "
-        "{left} {unit}（{parts}），不足项目所需 {need} {unit}。",
+        "{left} {unit}（{parts}），不足项目所需 {need} {unit}。{clause}",
         "{why}, so it may not draw on city-level resources (provincial pool, province request, city energy pool; "
         "clauses 3(1), 4(1)), and the {kind} it may use in {year} was only {left} {unit} ({parts}), short of the "
-        "{need} {unit} needed.",
+        "{need} {unit} needed. {clause}",
+    ),
+    MAJOR_FIRST: (
+        "重大产业项目优先：{year}年本区县有重大产业项目 {major} 当年可供地而未获安排，按五(一)“优先保障重大产业项目"
+        "新增建设用地计划指标需求”，本区县当年的新增建设用地计划指标不安排给非重大项目；其余可用指标不足项目所需 {need} 亩。",
+        "Major projects first: in {year} the district's major project {major}, which could have been supplied that "
+        "year, was left out, so by clause 5(1) (major projects' need for new-land quota comes first) the district's "
+        "quota that year goes to no other project, and what else it may use falls short of the {need} mu needed.",
     ),
     PLATFORM_FULL: (
         "{quota}仅剩 {left} 亩，不足项目所需 {need} 亩（二(三)）。",
@@ -111,8 +120,8 @@ POST_REASONS: dict[str, tuple[str, str]] = {
         "solve with a smaller gap to settle it.",
     ),
     SELECTED: (
-        "{year}年供地 {land_fmt} 亩：{sources}。能耗 {energy_fmt} 吨标准煤：{esources}。",
-        "Supplied {land_fmt} mu in {year}: {sources}. Energy {energy_fmt} tce: {esources}.",
+        "{year}年供地 {land_fmt} 亩：{sources}。能耗 {energy_fmt} 吨标准煤（五(二)）：{esources}。",
+        "Supplied {land_fmt} mu in {year}: {sources}. Energy {energy_fmt} tce (clause 5(2)): {esources}.",
     ),
     ACTUAL: (
         "已于{year}年实际供地 {land_fmt} 亩（执行数据，固定）：{sources}。",
@@ -192,11 +201,25 @@ def assign_reasons(*, result_plan: Plan, form: Formulation, x: np.ndarray, gap: 
     en: list[str] = []
     details: list[dict[str, Any]] = []
     ctx = _Context.of(prep, a[a["status"] == "selected"])
+    ctx.held_back = held_back(form, a)
+    priority = prep.scenario.settings.major_priority
     for rec in cast(list[dict[str, Any]], a.to_dict("records")):
         if rec["status"] == "actual":
             code, params = ACTUAL, _funded_params(rec)
         elif rec["status"] == "selected":
             code, params = SELECTED, _funded_params(rec)
+            if float(rec["land_province_request"]) > _TOL:
+                amount = amount_text(float(rec["land_province_request"]), 1)
+                params["conditional"] = {
+                    "zh": f"待争取：其中 {amount} 亩为向省争取指标，尚待省里支持（五(一)“积极向省里争取”），安排以此为前提。",
+                    "en": f"Conditional: {amount} mu of it is requested from the province and not yet granted "
+                          "(clause 5(1)); the supply depends on it."}
+            if priority != "none" and bool(prep.projects.at[rec["project_id"], "priority_major"]):
+                params["major_first"] = dict(zip(("zh", "en"), MAJOR_NOTE, strict=True))
+            if not rec["city_eligible"]:
+                params["city_support"] = {lang: city_support_note(
+                    bool(rec["fits_layout"]), bool(prep.projects.at[rec["project_id"], "first_report_ok"]),
+                    float(cast(float, prep.projects.at[rec["project_id"], "chain_weight"])), lang) for lang in ("zh", "en")}
         elif not rec["eligible"]:
             code, params = str(rec["reason_code"]), dict(rec["reason_params"] or {})
             if code == "already_supplied":
@@ -226,11 +249,44 @@ def render_reason(code: str, params: dict[str, Any], lang: str) -> str:
                 "无" if lang == "zh" else "none")
         if code == PLATFORM_FULL:  # named here, not kept in reason_params, so older results workbooks read the same
             fill["quota"] = quota_words("platform", params["platform"], params["platform"], lang)
+        energy = params.get("unit") == UNIT_WORDS["energy"]
+        fill["clause"] = CLAUSE_WORDS["energy" if energy else "land"][0 if lang == "zh" else 1]
+        if code in (QUOTA_SHORT, MISFIT_DISTRICT_SHORT) and not energy:
+            fill["clause"] = ""  # a land shortfall names no clause here (the misfit one cites 三(一)、四(一) already)
         if code == OUTCOMPETED:
             rivals = RIVALS[fill["needed"] > fill["score"]][0 if lang == "zh" else 1]
             fill["rivals"] = rivals.format(**fill)
-        return (zh if lang == "zh" else en).format(**fill)
+        text = (zh if lang == "zh" else en).format(**fill).rstrip()
+        notes = [fill[k][lang] for k in ("conditional", "major_first", "city_support") if isinstance(fill.get(k), dict)]
+        return ("" if lang == "zh" else " ").join([text, *notes])
     return reason_text(code, params, lang)
+
+
+MAJOR_NOTE = ("重大产业项目优先（五(一)：优先保障重大产业项目新增建设用地计划指标需求）。",
+              "Major projects first (clause 5(1): major projects' need for new-land quota comes first).")
+
+
+def held_back(form: Formulation, a: pd.DataFrame) -> dict[tuple[str, int], str]:
+    """With major_priority = strict, the (district, year)s whose quota no other project may use because a
+    city-eligible major project that could be supplied that year (it has a supply column then) is left out, each
+    with that project's id (formulation._major_priority)."""
+    if form.prep.scenario.settings.major_priority != "strict":
+        return {}
+    c = form.prep.candidates
+    left_out = set(a.loc[(a["status"] == "not_selected") & a["eligible"].astype(bool), "project_id"])
+    out: dict[tuple[str, int], str] = {}
+    for pid, year in sorted(priority_pairs(form), key=lambda k: (str(k[0]), k[1])):
+        if pid in left_out and pid in c.index:
+            out.setdefault((str(c.at[pid, "district_id"]), int(year)), str(pid))
+    return out
+
+
+# the clause a shortfall of land or energy cites: 五(一) for the land quota, 五(二) for energy (市级统筹、竞争性利用)
+CLAUSE_WORDS = {
+    "land": ("五(一)：按投资规模、亩均产值等因素优先保障。", "Clause 5(1): priority by investment scale, output per mu and similar."),
+    "energy": ("五(二)：重大产业项目能耗指标实行市级统筹，竞争性利用。",
+               "Clause 5(2): the city pools major projects' energy quota, used competitively."),
+}
 
 
 def _source_text(parts: dict[str, float], lang: str, digits: int = 1) -> str:
@@ -250,7 +306,7 @@ def _funded_params(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 _CANDIDATE_FIELDS = ("window_first", "window_last", "may_stock", "may_pool", "may_request", "may_city_energy",
-                     "first_report_ok")
+                     "first_report_ok", "priority_major", "mandatory")
 
 
 @dataclass
@@ -262,6 +318,7 @@ class _Context:
     district_names: dict[str, str]
     selected: dict[str, np.ndarray]
     lowest: dict[tuple[int, str | None, str], tuple[float, str] | None]
+    held_back: dict[tuple[str, int], str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, prep: Any, selected: pd.DataFrame) -> _Context:
@@ -302,7 +359,18 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
                                "binding": "platform"}
     best: tuple[float, int, str] | None = None
     fits_with_request = None
+    held: tuple[int, str] | None = None  # (year, major) of a year it would fit in but for a major left out
+    held_any: tuple[int, str] | None = None  # of the first year held back at all
+    may_be_held = not cand["priority_major"] and not cand["mandatory"]
     for t in range(t0, t1 + 1):
+        major = ctx.held_back.get((str(rec["district_id"]), years[t])) if may_be_held else None
+        if major is not None:
+            held_any = held_any or (years[t], major)
+            stock_only = room.stock[d, t] if cand["may_stock"] else 0.0
+            if held is None and stock_only + room.district_land[d, t] + _TOL >= land and (
+                    room.district_energy[d, t] + _TOL >= energy):
+                held = (years[t], major)
+            continue
         own = room.district_land[d, t] + (room.stock[d, t] if cand["may_stock"] else 0.0)
         city_land = (room.pool[t] if cand["may_pool"] else 0.0)
         request = room.request[t] if cand["may_request"] else 0.0
@@ -321,6 +389,9 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
         closeness = land_short + energy_short
         if best is None or closeness < best[0]:
             best = (closeness, t, "land" if land_short >= energy_short else "energy")
+    if held is not None or (best is None and held_any is not None):
+        year_held, major = held or cast(tuple[int, str], held_any)
+        return MAJOR_FIRST, {"year": year_held, "major": major, "need": _fmt(land)}
     if fits_with_request is not None:
         return REQUEST_NOT_WORTH, {"request": _fmt(fits_with_request),
                                    "penalty": f"{prep.scenario.settings.province_request_penalty:g}"}
@@ -410,6 +481,23 @@ def quota_in_year(key: str, lang: str, *, year: int | None, district: str | None
     if key not in CITY_LEVEL:
         return name
     return f"{year}年{name}" if lang == "zh" else f"{year} {name}"
+
+
+def city_support_note(fits: bool, first_ok: bool, chain_weight: float, lang: str) -> str:
+    """What city-level support a selected misfit or first-report violator did not get, and why (三(一), 四(一)):
+    the chain's policy weight (when above 1), the provincial reward quota, a request to the province, the city
+    energy pool and the stock-land reward."""
+    clauses = "、".join(c for c, bad in (("三(一)", not fits), ("四(一)", not first_ok)) if bad)
+    clauses_en = ", ".join(c for c, bad in (("3(1)", not fits), ("4(1)", not first_ok)) if bad)
+    why = _misfit_clause(fits, first_ok, lang)
+    if lang == "zh":
+        weight = f"不计本产业链政策权重（×{chain_weight:g}，按×1计）、" if chain_weight > 1 else ""
+        return (f"未享受市级支持：{why}，不得给予市级政策支持（{clauses}），故{weight}不使用省重大产业奖励指标、"
+                "向省争取指标和市级统筹能耗，所用存量土地也不获存量盘活奖励。")
+    weight = f"its chain's policy weight (×{chain_weight:g}, counted as ×1), " if chain_weight > 1 else ""
+    return (f"No city-level support: {why[0].lower() + why[1:]}, and may get no city-level policy support "
+            f"(clause{'s' if ',' in clauses_en else ''} {clauses_en}), so it got none of {weight}the provincial "
+            "reward quota, a request to the province or the city energy pool, and its stock land earns no reward.")
 
 
 def _misfit_clause(fits: bool, first_ok: bool, lang: str) -> str:

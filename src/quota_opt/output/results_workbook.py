@@ -159,6 +159,8 @@ def allocation_frame(result: Any, lang: str) -> pd.DataFrame:
     for col in ("selected", "major", "city_eligible", "mandatory"):
         a[col] = [yes_no(v, lang) for v in a[col]]
     a["status"] = [status_word(v, lang) for v in a["status"]]
+    conditional = a["conditional"] if "conditional" in a.columns else pd.Series(False, index=a.index)
+    a["conditional"] = [("待争取" if lang == "zh" else "pending province") if bool(v) else "" for v in conditional]
     a["reason"] = a["reason_zh" if lang == "zh" else "reason_en"]
     return a
 

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from quota_opt.prepare import Prepared
-from quota_opt.solve.formulation import Formulation, build_formulation
+from quota_opt.solve.formulation import Formulation, build_formulation, priority_pairs
 from quota_opt.solve.ranking import GreedyResult
 
 LOG = logging.getLogger(__name__)
@@ -63,14 +63,16 @@ def district_of_candidates(prep: Prepared) -> np.ndarray:
     return np.array([index[d] for d in prep.candidates["district_id"]], dtype=np.int64)
 
 
-def district_prep(prep: Prepared, di: int, mask: np.ndarray, city: dict[str, np.ndarray]) -> Prepared:
+def district_prep(prep: Prepared, di: int, mask: np.ndarray, city: dict[str, np.ndarray],
+                  priority_pairs: frozenset[tuple[Any, int]] | None = None) -> Prepared:
     """District `di` alone: its candidates (`mask`), its own quotas, and `city` (Prepared field → per-year
-    amounts) in place of the city-level amounts."""
+    amounts) in place of the city-level amounts; `priority_pairs`, the whole model's (project, year)s in which a
+    major project could be supplied (Prepared.priority_pairs)."""
     c = prep.candidates
     rows = slice(di, di + 1)
     platforms = set(c.loc[mask, "platform_id"])
     return dataclasses.replace(
-        prep, districts=[prep.districts[di]], candidates=c[mask],
+        prep, districts=[prep.districts[di]], candidates=c[mask], priority_pairs=priority_pairs,
         land_quota=prep.land_quota[rows], energy_budget=prep.energy_budget[rows],
         stock_added=prep.stock_added[rows], stock_initial=prep.stock_initial[rows],
         stock_committed=prep.stock_committed[rows], reward_credit=prep.reward_credit[rows],
@@ -105,10 +107,12 @@ def district_parts(form: Formulation, city: Callable[[int], dict[str, np.ndarray
     d_of = district_of_candidates(prep)
     counts = np.bincount(d_of, minlength=len(prep.districts))
     parts = []
+    pairs = priority_pairs(form)
     for di in np.argsort(-counts, kind="stable"):
         if counts[di] == 0:
             continue
-        parts.append(Part(int(di), build_formulation(district_prep(prep, int(di), d_of == di, city(int(di))))))
+        parts.append(Part(int(di), build_formulation(district_prep(prep, int(di), d_of == di, city(int(di)),
+                                                                   pairs))))
     return parts
 
 

@@ -207,6 +207,9 @@ CLAUSE_POOL = "五(一) 用地：the provincial major-industry reward quota (省
 CLAUSE_REQUEST = "五(一) 用地：where still short, the city requests quota from the province, up to the cap."
 CLAUSE_DISTRICT_ENERGY = "五(二) 能耗：each district grants energy quota from its own budget."
 CLAUSE_CITY_ENERGY = "五(二) 能耗：the city pools energy quota for major projects, who compete for it; misfits and first-report violators may not draw on it (三(一), 四(一))."
+CLAUSE_MAJOR_USE = "五(一) 优先保障重大产业项目：the district quota used in a year by projects neither major nor mandatory."
+CLAUSE_MAJOR_PRIORITY = ("五(一) 优先保障重大产业项目新增建设用地计划指标需求：while a city-eligible major project that could be "
+                         "supplied that year is left out, no other project (mandatory ones aside) uses its district's quota.")
 CLAUSE_PLATFORM = "二(三) 产业平台：a platform hosts no more project land over the horizon than its capacity."
 
 
@@ -239,11 +242,26 @@ def year_limits(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
     every reward the district's stock land could have earned by then, the district's stock available by
     then (stock-eligible projects), the provincial pool and the request cap (when allowed), its platform's
     remaining capacity; for energy its district's budget and the city pool (when allowed)."""
-    s = prep.scenario.settings
     c = prep.candidates
-    T = len(prep.years)
     d_index = {d: i for i, d in enumerate(prep.districts)}
     d_of = np.array([d_index[d] for d in c["district_id"]], dtype=np.int64)
+    quota, stock = district_land_bounds(prep)
+    land = quota[d_of] + np.where(c["may_stock"].to_numpy(bool)[:, None], np.maximum(stock[d_of], 0.0), 0.0)
+    land = land + np.where(c["may_pool"].to_numpy(bool)[:, None], prep.provincial_pool[None, :], 0.0)
+    land = land + np.where(c["may_request"].to_numpy(bool)[:, None], prep.request_cap[None, :], 0.0)
+    capacity = np.array([prep.platform_capacity.get(k, np.inf) for k in c["platform_id"]], dtype=float)
+    land = np.minimum(land, capacity[:, None])
+    energy = prep.energy_budget[d_of] + np.where(c["may_city_energy"].to_numpy(bool)[:, None],
+                                                 prep.city_energy_pool[None, :], 0.0)
+    return land, energy
+
+
+def district_land_bounds(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Per district and year position (mu): an upper bound on the district quota that year could ever fund (its
+    quota and reward credit, with earlier years' when carry-over is allowed, and every reward the district's stock
+    land could have earned by then), and the stock land available by then."""
+    s = prep.scenario.settings
+    T = len(prep.years)
     quota = prep.land_quota + prep.reward_credit
     if s.carryover_allowed:
         quota = np.cumsum(quota, axis=1)
@@ -253,14 +271,7 @@ def year_limits(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
     if lag < T:
         rewards[:, lag:] = s.reward_ratio * np.maximum(stock[:, :T - lag], 0.0) if lag > 0 else \
             s.reward_ratio * np.maximum(stock, 0.0)
-    land = (quota + rewards)[d_of] + np.where(c["may_stock"].to_numpy(bool)[:, None], np.maximum(stock[d_of], 0.0), 0.0)
-    land = land + np.where(c["may_pool"].to_numpy(bool)[:, None], prep.provincial_pool[None, :], 0.0)
-    land = land + np.where(c["may_request"].to_numpy(bool)[:, None], prep.request_cap[None, :], 0.0)
-    capacity = np.array([prep.platform_capacity.get(k, np.inf) for k in c["platform_id"]], dtype=float)
-    land = np.minimum(land, capacity[:, None])
-    energy = prep.energy_budget[d_of] + np.where(c["may_city_energy"].to_numpy(bool)[:, None],
-                                                 prep.city_energy_pool[None, :], 0.0)
-    return land, energy
+    return quota + rewards, stock
 
 
 def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = True) -> Formulation:
@@ -324,7 +335,7 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
     obj[n.cols] = -TIE_BREAK["land_district_quota"]
     obj[p.cols] = -TIE_BREAK["land_provincial_pool"]
     obj[st.cols] = -TIE_BREAK["land_stock"]
-    obj[r.cols] = -s.province_request_penalty
+    obj[r.cols] = -(s.province_request_penalty + TIE_BREAK["land_province_request"])
     obj[ed.cols] = -TIE_BREAK["energy_district"]
     obj[ec.cols] = -TIE_BREAK["energy_city_pool"]
 
@@ -383,6 +394,9 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
     form.add_con(ConBlock("district_land_quota", CLAUSE_DISTRICT_LAND, dt_keys, np.full(D * T, -INF), rhs,
                           np.concatenate(rows_), np.concatenate(cols_), np.concatenate(vals_)))
 
+    if s.major_priority == "strict" and not elastic:
+        _major_priority(form, y, n, has_alt, d_of, jj, tt, land)
+
     # stock_inventory[d,t]: Σ_{τ≤t} stock used ≤ initial stock + Σ_{τ≤t} (added − committed by actuals)
     reps = T - st.year
     sj = np.repeat(np.arange(st.size), reps)
@@ -423,6 +437,80 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
     if elastic:
         _make_elastic(form)
     return form
+
+
+def priority_pairs(form: Formulation) -> frozenset[tuple[Any, int]]:
+    """The (project, year)s in which a city-eligible major project could be supplied: its supply columns, or
+    the model's data's own (Prepared.priority_pairs) when given."""
+    if form.prep.priority_pairs is not None:
+        return form.prep.priority_pairs
+    major = form.prep.candidates["priority_major"]
+    return frozenset(k for k in form.var("supply").keys if bool(major.at[k[0]]))
+
+
+def _major_priority(form: Formulation, y: VarBlock, n: VarBlock, has_alt: np.ndarray, d_of: np.ndarray,
+                    jj: np.ndarray, tt: np.ndarray, land: np.ndarray) -> None:
+    """五(一) 优先保障重大产业项目 (major_priority = strict): while a city-eligible major project that could be supplied
+    in year t (it has a supply column then) is left out, no project that is neither major nor mandatory uses its
+    district's quota in t.
+
+    u[d,t] (`non_major_quota_use`, mu) bounds the district-quota use of the other projects in (d,t):
+        Σ_{i other, in d} n̂[i,t] − u[d,t] ≤ 0                       (non_major_quota_use_row)
+        u[d,t] − M[d,t] · Σ_τ y[j,τ] ≤ 0   for each major j of d with a column in t    (major_priority)
+    with M[d,t] the smaller of the others' land demand and the most district quota (d,t) could ever fund, so
+    u, and the others' use with it, is 0 unless j is supplied (in some year). Mandatory projects are the bureau's
+    own commitment and are not held back."""
+    prep = form.prep
+    c = prep.candidates
+    T, D = len(prep.years), len(prep.districts)
+    major = c["priority_major"].to_numpy(bool)
+    other = ~major & ~c["mandatory"].to_numpy(bool)
+    plain = np.flatnonzero(other[jj] & ~has_alt[jj])
+    alt = np.flatnonzero(other[n.project])
+    use_dt = np.concatenate([d_of[jj[plain]] * T + tt[plain], d_of[n.project[alt]] * T + n.year[alt]])
+    use_col = np.concatenate([y.cols[plain], n.cols[alt]])
+    use_val = np.concatenate([land[jj[plain]], np.ones(len(alt))])
+    others_land = np.bincount(d_of[jj[other[jj]]] * T + tt[other[jj]], weights=land[jj[other[jj]]], minlength=D * T)
+    big_m = np.minimum(others_land, np.maximum(district_land_bounds(prep)[0].reshape(-1), 0.0))
+    # the rows: each (major j, year t) in which j could be supplied and others could use the quota
+    pos = {pid: i for i, pid in enumerate(c.index)}
+    year_pos = {yr: i for i, yr in enumerate(prep.years)}
+    held = sorted((pos[pid], year_pos[yr]) for pid, yr in priority_pairs(form) if pid in pos and yr in year_pos)
+    row_j = np.array([j for j, _ in held], dtype=np.int64)
+    row_t = np.array([t for _, t in held], dtype=np.int64)
+    keep = big_m[d_of[row_j] * T + row_t] > 0 if len(held) else np.zeros(0, dtype=bool)
+    row_j, row_t = row_j[keep], row_t[keep]
+    if not len(row_j):
+        return
+    dts = np.unique(d_of[row_j] * T + row_t)
+    u = form.add_var(VarBlock("non_major_quota_use", "u", "district quota used by projects neither major nor "
+                              "mandatory (mu), held at 0 while a major project of the district is left out",
+                              [(prep.districts[d], prep.years[t]) for d, t in zip(dts // T, dts % T, strict=True)],
+                              np.zeros(len(dts)), big_m[dts], district=dts // T, year=dts % T))
+    u_of = np.full(D * T, -1)
+    u_of[dts] = u.cols
+    on = u_of[use_dt] >= 0
+    row_of = np.full(D * T, -1)
+    row_of[dts] = np.arange(len(dts))
+    form.add_con(ConBlock("non_major_quota_use_row", CLAUSE_MAJOR_USE, list(u.keys), np.full(len(dts), -INF),
+                          np.zeros(len(dts)), np.concatenate([row_of[use_dt[on]], np.arange(len(dts))]),
+                          np.concatenate([use_col[on], u.cols]), np.concatenate([use_val[on], -np.ones(len(dts))]),
+                          kind="rule"))
+    # one row per major pair (j, t): u[d(j),t] − M·Σ_τ y[j,τ] ≤ 0
+    # a candidate's supply columns are contiguous in (jj, tt): count[j] of them from first[j] (none if pruned)
+    first = np.searchsorted(jj, np.arange(len(c)), "left")
+    count = np.searchsorted(jj, np.arange(len(c)), "right") - first
+    R = len(row_j)
+    dt = d_of[row_j] * T + row_t
+    per_row = count[row_j]
+    rep = np.repeat(np.arange(R), per_row)
+    within = np.arange(len(rep)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    pids, years = list(c.index), prep.years
+    form.add_con(ConBlock("major_priority", CLAUSE_MAJOR_PRIORITY,
+                          [(pids[j], years[t]) for j, t in zip(row_j.tolist(), row_t.tolist(), strict=True)],
+                          np.full(R, -INF), np.zeros(R), np.concatenate([np.arange(R), rep]),
+                          np.concatenate([u_of[dt], y.cols[first[row_j][rep] + within]]).astype(np.int64),
+                          np.concatenate([np.ones(R), -big_m[dt][rep]]), kind="rule"))
 
 
 # Slack prices in the elastic model: a mandatory project left unsupplied weighs far more than any

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from quota_opt.solve.formulation import Formulation
+from quota_opt.solve.formulation import Formulation, priority_pairs
 
 _EPS = 1e-9
 
@@ -69,16 +69,32 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
 
     per_mu = c["total_value"].to_numpy(float) / c["land_demand"].to_numpy(float)
     mandatory = c["mandatory"].to_numpy(bool)
+    # 五(一) with major_priority = strict: the majors go before the others, and a district's quota goes to no other
+    # project in a year in which one of its majors left out could have been supplied (formulation._major_priority)
+    strict = s.major_priority == "strict"
+    first_rank = mandatory | (c["priority_major"].to_numpy(bool) if strict else np.zeros(len(c), dtype=bool))
     if order is None:
-        order = sorted(range(len(c)), key=lambda j: (not mandatory[j], -per_mu[j], j))
+        order = sorted(range(len(c)), key=lambda j: (not mandatory[j], not first_rank[j], -per_mu[j], j))
     else:
-        order = [j for j in order if mandatory[j]] + [j for j in order if not mandatory[j]]
+        order = ([j for j in order if mandatory[j]] + [j for j in order if first_rank[j] and not mandatory[j]]
+                 + [j for j in order if not first_rank[j]])
+    held_back = np.zeros((len(prep.districts), T), dtype=bool)  # (d, t) a left-out major could have used
+    others_use = np.zeros((len(prep.districts), T))
+    majors_done = not strict
     unplaced: list[str] = []
+    placed_keys: set[tuple[str, int]] = set()
     cols = {k: c[k].to_numpy() for k in ("district_id", "land_demand", "energy_demand", "platform_id",
                                          "window_first", "window_last", "may_stock", "may_pool", "may_request",
                                          "may_city_energy", "earns_reward")}
     pids = list(c.index)
     for j in order:
+        if not majors_done and not first_rank[j]:
+            majors_done = True
+            placed_ids = {pid for pid, _ in placed_keys}
+            district_of = c["district_id"]
+            for pid, yr in priority_pairs(form):
+                if pid not in placed_ids and pid in district_of.index and yr in year_pos:
+                    held_back[d_index[str(district_of.at[pid])], year_pos[yr]] = True
         r = {k: v[j] for k, v in cols.items()}
         r["mandatory"] = mandatory[j]
         pid = pids[j]
@@ -98,7 +114,7 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
             if (pid, prep.years[t]) not in col["supply"]:  # a year it can never fit (model._pairs)
                 continue
             stock = max(0.0, _headroom(stock_avail[d], stock_used_cum[d], t)) if r["may_stock"] else 0.0
-            district = max(0.0, quota_room(d, t))
+            district = 0.0 if held_back[d, t] and not first_rank[j] else max(0.0, quota_room(d, t))
             pool = max(0.0, pool_left[t]) if r["may_pool"] else 0.0
             req = max(0.0, request_left[t]) if r["may_request"] else 0.0
             e_district = max(0.0, energy_left[d, t])
@@ -117,6 +133,9 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
             # book it
             key = (pid, prep.years[t])
             x[col["supply"][key]] = 1.0
+            placed_keys.add(key)
+            if not first_rank[j]:
+                others_use[d, t] += take["land_district_quota"]
             for name, amount in {**take, **e_take}.items():
                 if key in col.get(name, {}):
                     x[col[name][key]] = amount
@@ -139,5 +158,8 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
         for di, dname in enumerate(prep.districts):
             for t, year in enumerate(prep.years):
                 x[col["carry_over"][(dname, year)]] = carry[di, t]
+    if "non_major_quota_use" in form.variables:
+        for key, i in col["non_major_quota_use"].items():
+            x[i] = others_use[d_index[key[0]], year_pos[key[1]]]
     objective = float(form.objective @ x)
     return GreedyResult(x=x, objective=objective, feasible=not unplaced, unplaced_mandatory=unplaced)

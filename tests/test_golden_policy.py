@@ -1,0 +1,215 @@
+"""Golden scenarios for the policy rules of issue 21, each worked by hand in its docstring.
+
+As in test_golden.py, most use investment as the only criterion (w_investment = 1), so a project's score is
+its investment over the largest eligible investment (times its chain's policy weight where it gets one) and its
+value is score × land (mu). Objectives carry tie-break costs of a few 1e-6 per mu (prepare.TIE_BREAK).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builders import project, tiny
+from test_golden import BACKENDS, INVESTMENT_ONLY, TOL, row, solve_via_workbook
+
+
+@pytest.mark.parametrize("penalty", [0.0, 1e-6])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_free_request_still_comes_after_the_districts_own_quota(tmp_path: Path, backend: str,
+                                                                   penalty: float) -> None:
+    """District quota 100 mu, province request cap 50 mu at a penalty of 0 (or 1e-6, below the tie-breaks).
+
+    M: city-led (major, may request), 10 亿元, 60 mu → score 1.0, value 60.
+    60 ≤ 100: M fits on the district's quota alone. 五(一) asks the province only for what is "仍有不足的",
+    so nothing is requested and 40 mu of the district's quota lapses. Objective 60 − 60 × 1e-6 (the district
+    quota's tie-break), 60 to 3 decimals. Before the request had a tie-break of its own, a penalty of 0 made the
+    request cheaper than the district quota (tie-break 1e-6 per mu) and M took 50 mu by request.
+    """
+    sc = tiny([project("M", 60, investment=10, city_led=True)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, city={2026: {"province_request_cap": 50}},
+              province_request_penalty=penalty, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, backend)
+    assert r.solution.objective == pytest.approx(60, abs=TOL)
+    m = row(r, "M")
+    assert m["selected"]
+    assert (m["land_district_quota"], m["land_province_request"]) == pytest.approx((60, 0))
+    assert r.kpis["mu_to_request"] == pytest.approx(0)
+
+
+CHAINS_WEIGHTED = [{"chain_id": "C1", "name": "链一"}, {"chain_id": "C2", "name": "链二", "policy_weight": 1.5}]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_misfit_gets_no_city_weight(tmp_path: Path, backend: str) -> None:
+    """Clause 3(1): a project outside the layout guide gets no city-level policy support, its chain's weight included.
+
+    Platform PA's key chain is C1; chain C2 has policy weight 1.5. District quota 100 mu.
+    M: chain C2 (a misfit), 10 亿元, 50 mu → score 1.0 (its weight counted as 1, not 1.5), value 50.
+    F: chain C1, 10 亿元, 60 mu → score 1.0, value 60. 50 + 60 = 110 > 100: only one fits.
+    Optimum F, 60. Had M kept ×1.5 it would be worth 1.5 × 50 = 75 and would win.
+    With 200 mu both fit: 50 + 60 = 110 (not 75 + 60 = 135), and M's reason says which city support it did not get.
+    """
+    projects = [project("M", 50, investment=10, chain="C2"), project("F", 60, investment=10)]
+    r = solve_via_workbook(tiny(projects, chains=CHAINS_WEIGHTED, quotas={("A", 2026): {"new_land_quota": 100}},
+                                **INVESTMENT_ONLY), tmp_path, backend)
+    assert r.solution.objective == pytest.approx(60, abs=TOL)
+    assert not row(r, "M")["selected"] and row(r, "F")["selected"]
+    assert row(r, "M")["score"] == pytest.approx(1.0)
+    r = solve_via_workbook(tiny(projects, chains=CHAINS_WEIGHTED, quotas={("A", 2026): {"new_land_quota": 200}},
+                                **INVESTMENT_ONLY), tmp_path, backend)
+    assert r.solution.objective == pytest.approx(110, abs=TOL)
+    m, f = row(r, "M"), row(r, "F")
+    assert m["selected"] and f["selected"]
+    assert "未享受市级支持" in m["reason_zh"] and "×1.5" in m["reason_zh"] and "三(一)" in m["reason_zh"]
+    assert "No city-level support" in m["reason_en"] and "3(1)" in m["reason_en"]
+    assert "市级支持" not in f["reason_zh"]
+
+
+def test_a_first_report_violator_gets_no_city_weight(tmp_path: Path) -> None:
+    """Clause 4(1): a first-report violator "不得享受市级层面政策支持". V: chain C2 (weight 1.5, a key chain of its
+    platform here), first_report_ok = no, 10 亿元, 40 mu → score 1.0 (not 1.5), value 40; quota 100 mu.
+    Objective 40. Its reason cites 4(1) and not 3(1) (it fits the layout)."""
+    platforms = [{"platform_id": "PA", "name": "平台A", "district_id": "A", "key_chains": "C1, C2",
+                  "evaluation_score": 80}]
+    sc = tiny([project("V", 40, investment=10, chain="C2", first_report_ok=False)], chains=CHAINS_WEIGHTED,
+              platforms=platforms, quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(40, abs=TOL)
+    v = row(r, "V")
+    assert v["selected"] and "四(一)" in v["reason_zh"] and "三(一)" not in v["reason_zh"]
+
+
+def _priority_case(**settings: object) -> object:
+    return tiny([project("J", 80, investment=2, city_led=True), project("N1", 60, investment=10),
+                 project("N2", 40, investment=5)],
+                quotas={("A", 2026): {"new_land_quota": 100}}, major_investment_threshold=20,
+                **{**INVESTMENT_ONLY, **settings})
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_major_projects_first_strict(tmp_path: Path, backend: str) -> None:
+    """Clause 5(1) 优先保障重大产业项目: one district, one year, quota 100 mu; major threshold 20 亿元.
+
+    J: city-led (so major, and city-eligible), 2 亿元, 80 mu → score 2/10 = 0.2, value 16.
+    N1: 10 亿元 (< 20, not major), 60 mu → score 1.0, value 60. N2: 5 亿元, 40 mu → score 0.5, value 20.
+    By score alone (major_priority = none): N1 + N2 = 100 mu → 80, J left out.
+    Strict: while J (which fits: 80 ≤ 100) is left out, N1 and N2 may not use the quota → 0; with J supplied,
+    20 mu remain and neither N1 (60) nor N2 (40) fits → 16. Optimum 16: J alone; the others' reasons say
+    重大产业项目优先, and J's says it was served first.
+    """
+    r = solve_via_workbook(_priority_case(), tmp_path, backend)
+    assert r.solution.objective == pytest.approx(16, abs=TOL)
+    assert [row(r, p)["selected"] for p in ("J", "N1", "N2")] == [True, False, False]
+    assert "重大产业项目优先" in row(r, "J")["reason_zh"]
+    r = solve_via_workbook(_priority_case(major_priority="none"), tmp_path, backend)
+    assert r.solution.objective == pytest.approx(80, abs=TOL)
+    assert [row(r, p)["selected"] for p in ("J", "N1", "N2")] == [False, True, True]
+    assert "重大产业项目优先" not in row(r, "J")["reason_zh"]
+
+
+def test_the_reason_of_a_project_held_back_for_a_major_one(tmp_path: Path) -> None:
+    """One year, quota 100 mu, district energy budget 0, city energy pool 50 tce; major threshold 20 亿元.
+
+    K: city-led, 10 亿元, 50 mu, 50 tce → score 1.0, value 50. J: city-led, 2 亿元, 80 mu, 50 tce → 0.2 × 80 = 16.
+    N1: 5 亿元 (not major), 40 mu, no energy → 0.5 × 40 = 20. Only one of K and J gets the pool's 50 tce.
+    J fits 2026 (80 ≤ 100 mu, 50 ≤ 50 tce), so while J is left out N1 may not use the quota.
+    Plans: K (J out, N1 held back) → 50; J alone (J + N1 = 120 > 100) → 16. Optimum 50; N1 is told
+    重大产业项目优先, naming J and 2026 (by score alone K + N1 would give 70).
+    """
+    sc = tiny([project("K", 50, investment=10, city_led=True, energy=50),
+               project("J", 80, investment=2, city_led=True, energy=50), project("N1", 40, investment=5)],
+              quotas={("A", 2026): {"new_land_quota": 100, "energy_budget": 0}},
+              city={2026: {"city_energy_pool": 50}}, major_investment_threshold=20, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(50, abs=TOL)
+    assert [row(r, p)["selected"] for p in ("K", "J", "N1")] == [True, False, False]
+    n1 = row(r, "N1")
+    assert n1["reason_code"] == "major_first"
+    assert "重大产业项目优先" in n1["reason_zh"] and "J" in n1["reason_zh"] and "2026" in n1["reason_zh"]
+    assert "Major projects first" in n1["reason_en"]
+
+
+def test_major_projects_first_weighted(tmp_path: Path) -> None:
+    """major_priority = weighted: J's value × major_weight. At 1.5: 16 × 1.5 = 24 < 80, N1 + N2 still win (80).
+    At 6: J's score 0.2 × 6 = 1.2, value 96 > 80 → J alone, 96."""
+    r = solve_via_workbook(_priority_case(major_priority="weighted"), tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(80, abs=TOL)
+    r = solve_via_workbook(_priority_case(major_priority="weighted", major_weight=6), tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(96, abs=TOL)
+    assert row(r, "J")["selected"] and row(r, "J")["score"] == pytest.approx(1.2)
+
+
+def test_a_major_project_that_fits_no_year_holds_nothing_back(tmp_path: Path) -> None:
+    """"That could be supplied then": the strict case above with J at 120 mu > the 100 mu of quota, and no other
+    source, has no year it could be supplied in, so N1 + N2 take the quota as by score alone: 60 + 20 = 80."""
+    sc = _priority_case()
+    sc.projects.loc[sc.projects["project_id"] == "J", "land_demand"] = 120.0
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(80, abs=TOL)
+    assert [row(r, p)["selected"] for p in ("J", "N1", "N2")] == [False, True, True]
+
+
+def test_every_energy_reason_cites_clause_5_2(tmp_path: Path) -> None:
+    """Clause 5(2) governs energy quota. District energy budget 100 tce, land plentiful (1,000 mu), no city pool.
+    A: 10 亿元, 50 mu, 80 tce → value 50; B: 5 亿元, 50 mu, 80 tce → value 25; 80 + 80 > 100: A alone, 50.
+    B is out-competed for energy, and its reason cites 五(二), not the land clause 五(一); A's names 五(二) beside its
+    energy. M, a misfit short of energy (the misfit golden case), cites 五(二) too."""
+    sc = tiny([project("A", 50, investment=10, energy=80), project("B", 50, investment=5, energy=80)],
+              quotas={("A", 2026): {"new_land_quota": 1000, "energy_budget": 100}}, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(50, abs=TOL)
+    b = row(r, "B")
+    assert b["reason_code"] == "outcompeted" and b["reason_params"]["binding"] == "district_energy"
+    assert "五(二)" in b["reason_zh"] and "五(一)" not in b["reason_zh"] and "5(2)" in b["reason_en"]
+    assert "五(二)" in row(r, "A")["reason_zh"]
+    sc = tiny([project("M", 50, investment=20, energy=150, chain="C2")],
+              chains=[{"chain_id": "C1", "name": "链一"}, {"chain_id": "C2", "name": "链二"}],
+              quotas={("A", 2026): {"new_land_quota": 1000, "energy_budget": 100}},
+              city={2026: {"city_energy_pool": 200}}, **INVESTMENT_ONLY)
+    m = row(solve_via_workbook(sc, tmp_path, "highs"), "M")
+    assert m["reason_code"] == "misfit_district_short" and "五(二)" in m["reason_zh"] and "5(2)" in m["reason_en"]
+
+
+def test_a_reward_lag_of_0_needs_the_documented_override(tmp_path: Path) -> None:
+    """Clause 5(1) gives the stock reward "在项目完成供地后下一年度": reward_lag_years = 0 is refused at its cell
+    unless same_year_reward = yes (an approved exception), which the settings sheet documents."""
+    from quota_opt.core.errors import InputError
+    from quota_opt.input.validate import read_scenario
+    from quota_opt.output.template import write_scenario
+
+    path = write_scenario(tiny([project("A", 10)], reward_lag_years=0), tmp_path / "lag0.xlsx", "en")
+    with pytest.raises(InputError) as caught:
+        read_scenario(path)
+    problems = [p for p in caught.value.problems if p.code == "reward_lag_zero"]
+    assert problems and problems[0].where.row is not None
+    path = write_scenario(tiny([project("A", 10)], reward_lag_years=0, same_year_reward=True), tmp_path / "ok.xlsx",
+                          "en")
+    assert read_scenario(path).settings.reward_lag_years == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_plan_that_requests_land_says_what_happens_without_it(tmp_path: Path, backend: str) -> None:
+    """Clause 5(1) 积极向省里争取: land requested is not yet granted. Quota 100 mu, request cap 50 mu at 0.1 a mu;
+    major threshold 20 亿元.
+
+    M: city-led (major), 10 亿元, 130 mu → score 1.0, value 130; it needs 30 mu by request: 130 − 0.1 × 30 = 127.
+    N: 5 亿元 (not major), 100 mu → 0.5 × 100 = 50. M + N = 230 > 150: one of them; M wins, 127.
+    M is conditional (待争取), 30 mu pending. With the request at 0, M (130 > 100 mu) fits no year, and N takes
+    the quota: 50. So if the province grants nothing, M drops and N is supplied instead.
+    """
+    sc = tiny([project("M", 130, investment=10, city_led=True), project("N", 100, investment=5)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, city={2026: {"province_request_cap": 50}},
+              major_investment_threshold=20, province_request_penalty=0.1, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, backend)
+    assert r.solution.objective == pytest.approx(127, abs=TOL)
+    m = row(r, "M")
+    assert m["selected"] and m["land_province_request"] == pytest.approx(30) and m["conditional"]
+    assert not row(r, "N")["conditional"]
+    assert "待争取" in m["reason_zh"] and "不能安排" in m["reason_zh"] and "Conditional" in m["reason_en"]
+    assert r.kpis["projects_conditional"] == 1
+    assert r.no_request is not None and (r.no_request.dropped, r.no_request.added) == (["M"], ["N"])
+    assert r.summary("zh")["if_no_request"] == "若省里不予支持（向省争取 0 亩）：M 不能安排；N 改为安排。"
+    assert r.summary("en")["if_no_request"] == ("If the province grants nothing (0 mu requested): M cannot be "
+                                                 "supplied; N would be supplied instead.")
