@@ -34,7 +34,7 @@ def cpu_s() -> float:
 def explain_all(every: int = 1, workers: int = 2) -> dict[str, Any]:
     from quota_opt.input.results_read import read_results
     from quota_opt.input.validate import read_scenario
-    from quota_opt.interpret.whatif import explain_project
+    from quota_opt.interpret.whatif import adopted_plan, explain_project
     from quota_opt.output.results_workbook import write_results
     from quota_opt.pipeline import RunOptions, run_scenario
 
@@ -44,7 +44,10 @@ def explain_all(every: int = 1, workers: int = 2) -> dict[str, Any]:
         path = Path(folder) / "example_results.xlsx"
         write_results(run_scenario(scenario, RunOptions()), path, "en")
         adopted = read_results(path).allocation
-    todo = [str(p) for p, status, eligible in zip(adopted["project_id"], adopted["status"], adopted["eligible"],
+    plan = adopted_plan(scenario, adopted)
+    assert plan is not None and plan.plan is not None
+    rebuilt = plan.plan.allocation
+    todo = [str(p) for p, status, eligible in zip(rebuilt["project_id"], rebuilt["status"], rebuilt["eligible"],
                                                   strict=True) if status != "actual" and bool(eligible)]
     rows = []
     for pid in todo[::every]:

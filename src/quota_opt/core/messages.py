@@ -71,6 +71,16 @@ EXPLAIN_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+# compare and sweep: how many of the differences against the base are beyond the solver's gaps
+COMPARE_WORDS: dict[str, tuple[str, str]] = {
+    "significant": ("与基准方案相比：决定改变 {decisions} 处，其中超出求解间隙（显著）{sig_decisions} 处；指标差异 {kpis} 处，"
+                    "其中显著 {sig_kpis} 处。其余差异在两方案的最优性间隙之内，可能只是求解搜索的差异。",
+                    "Against the base: {decisions} decisions changed, {sig_decisions} of them beyond the solver's gaps "
+                    "(significant); {kpis} KPI differences, {sig_kpis} significant. The others lie within the two "
+                    "cases' optimality gaps and may be the search's, not the input's."),
+}
+
+
 # code -> (zh, en). Templates use str.format with the problem's params; `expected` is filled from the
 # column's type and bounds, `found` is quoted, and {zh, en} dict params are picked for the language.
 TEMPLATES: dict[str, tuple[str, str]] = {
