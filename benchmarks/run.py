@@ -196,7 +196,18 @@ def num(v: float | None, digits: int = 1) -> str:
     return "—" if v is None else f"{v:,.{digits}f}"
 
 
-def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
+def explain_bench() -> Any:
+    """benchmarks/explain.py, loaded beside this file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_explain", HERE / "explain.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def render(rows: list[dict[str, Any]], info: dict[str, Any], explain: dict[str, Any] | None = None) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -262,6 +273,7 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
                 f"| {r['case']['name']} | {len(r['runs'])} | {pct(g[0]) if g else '—'}–{pct(g[1]) if g else '—'} | "
                 f"{num(o[0]) if o else '—'}–{num(o[1]) if o else '—'} | "
                 f"{pct(ng[0]) if ng else '—'}–{pct(ng[1]) if ng else '—'} |")
+    lines += explain_bench().render(explain)
     return "\n".join(lines) + "\n"
 
 
@@ -301,6 +313,8 @@ def main() -> int:
     ap.add_argument("--only", action="append", help="run only these sizes (names as in the table)")
     ap.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    ap.add_argument("--no-explain", action="store_true", help="skip the explain benchmark (benchmarks/explain.py)")
+    ap.add_argument("--explain-every", type=int, default=1, help="explain every K-th project of the example only")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--render", action="store_true",
                     help="run nothing: write RESULTS.md again from results.json, with the REFERENCE figures as they are now")
@@ -314,7 +328,7 @@ def main() -> int:
 
     if args.render:
         last = json.loads(args.out.with_name("results.json").read_text("utf-8"))
-        args.out.write_text(render(last["rows"], last["machine"]), encoding="utf-8")
+        args.out.write_text(render(last["rows"], last["machine"], last.get("explain")), encoding="utf-8")
         print(f"written {args.out}")
         return 0
 
@@ -355,8 +369,15 @@ def main() -> int:
         kept = [r for name, r in old.items() if name not in done]
         order = [c.name for c in SUITE]
         rows = sorted(kept + rows, key=lambda r: order.index(r["case"]["name"]))
-    args.out.write_text(render(rows, info), encoding="utf-8")
-    args.out.with_name("results.json").write_text(json.dumps({"machine": info, "rows": rows}, indent=1), "utf-8")
+    explained = None
+    if not args.no_explain:
+        print("explain: every project of the example …", flush=True)
+        explained = explain_bench().explain_all(args.explain_every)
+    elif previous.exists():  # keeps the last explain figures
+        explained = json.loads(previous.read_text("utf-8")).get("explain")
+    args.out.write_text(render(rows, info, explained), encoding="utf-8")
+    args.out.with_name("results.json").write_text(json.dumps({"machine": info, "rows": rows, "explain": explained},
+                                                             indent=1), "utf-8")
     print(f"written {args.out}")
     return 0
 

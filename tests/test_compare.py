@@ -274,3 +274,32 @@ def test_text_starting_with_equals_stays_text(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(cmp.write_comparison(results, tmp_path / "eq.xlsx", "en"))
     assert (wb[CASES.name("en")]["A2"].value, wb[CASES.name("en")]["A2"].data_type) == ("=2*3", "s")
     assert (wb[DECISIONS.name("en")]["A3"].value, wb[DECISIONS.name("en")]["A3"].data_type) == ("=1+1", "s")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("time_limit", [0.05, 2.0])
+def test_a_variant_that_changes_nothing_gives_no_significant_difference(time_limit: float | None) -> None:
+    """The example against a copy of itself, at a tiny time limit and a short one (its own, 60 s, passes too): the
+    copy starts from the base's allocation and keeps it unless it finds one better by more than the
+    gap target, so whatever the search did, no decision and no KPI differs beyond the two cases' gaps; the
+    terminal's caption and the workbook's cases sheet say 0 significant."""
+    from quota_opt.input.validate import read_scenario
+    from quota_opt.studies.compare import (
+        Case,
+        SolveSettings,
+        cases_frame,
+        run_cases,
+        significance_sentence,
+        significant_changes,
+    )
+
+    sc = read_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "hangzhou_example.xlsx")
+    results = run_cases([Case("base", sc), Case("same", sc.copy())], workers=1,
+                        solve=SolveSettings(time_limit_s=time_limit))
+    assert all(r.ok for r in results)
+    assert significant_changes(results)[1] == (set(), set())
+    assert "其中超出求解间隙（显著）0 处" in significance_sentence(results, "zh")
+    assert "0 of them beyond the solver's gaps" in significance_sentence(results, "en")
+    frame = cases_frame(results, "en")
+    assert pd.isna(frame["significant_changes"][0]) and frame["significant_changes"][1] == 0
+    assert frame["significant_kpis"][1] == 0

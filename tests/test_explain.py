@@ -709,3 +709,41 @@ def test_explain_table_reads_well() -> None:
     none = Threshold("land_demand", {"zh": "用地需求", "en": "land demand"}, 40.0, None, {"zh": "亩", "en": "mu"})
     assert flip_text(none, "en") == "no change in the searched range flips it"
     assert flip_text(none, "zh") == "在搜索范围内不会改变决定"
+
+
+def test_explain_counts_its_re_solves_and_says_when_a_threshold_is_approximate() -> None:
+    """explain reports its progress as (done, total, elapsed): done climbs by one per re-solve up to the count it
+    reports (and again when the expected total changes), total never below done, and the last call has done = total. A score threshold rests on the plan
+    without the project (here worth 100, bound 100) and with it in a year less its own term (80, bound 80): with a
+    term of 40 per unit of multiplier, the project wins above (100 − 80) / 40 = 0.5 of its score 1.0, so 0.5001;
+    when the bound with it is 80.01 instead, the multiplier lies in [0.49975, 0.5] and the threshold in [0.4998,
+    0.5001]: approximate, as it is when a re-solve behind it was not proved."""
+    from quota_opt.interpret.resolve import Answer, Task
+    from quota_opt.interpret.whatif import _score_threshold
+
+    calls: list[tuple[int, int, float]] = []
+    sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, **INVESTMENT_ONLY)
+    ex = explain_project(sc, "B", RunOptions(backend="highs", mip_gap=1e-9), progress=lambda *c: calls.append(c))
+    done = [c[0] for c in calls]
+    assert done == sorted(done) and set(done) == set(range(ex.solves + 1)) and ex.solves > 0
+    assert all(total >= done for done, total, _ in calls) and calls[-1][0] == calls[-1][1] == ex.solves
+    assert all(th.exact for th in ex.thresholds)
+
+    out = Answer(Task("score", None), False, 100.0, 100.0, True)
+    within = Answer(Task("score", 2026), True, 80.0, 80.0, True)
+    exact = _score_threshold(1.0, False, [out, within], [40.0])
+    assert (exact.flip_at, exact.exact) == (0.5001, True)
+    loose = _score_threshold(1.0, False, [out, Answer(Task("score", 2026), True, 80.0, 80.01, True)], [40.0])
+    assert (loose.flip_at, loose.exact) == (0.5001, False)
+    unproved = _score_threshold(1.0, False, [out, Answer(Task("score", 2026), True, 80.0, 80.0, False)], [40.0])
+    assert not unproved.exact
+
+
+@pytest.mark.slow
+def test_explain_on_worker_processes_finds_the_same_thresholds() -> None:
+    """The re-solves on two worker processes give the thresholds the in-process run gives (small_en's P07)."""
+    sc = read_scenario(EXAMPLES / "small_en.xlsx")
+    one = explain_project(sc, "P07", workers=1)
+    two = explain_project(sc, "P07", workers=2)
+    assert [(t.what, t.flip_at, t.exact) for t in one.thresholds] == [(t.what, t.flip_at, t.exact) for t in two.thresholds]

@@ -43,7 +43,7 @@ from quota_opt.solve.highs import (
     solver_version,
 )
 from quota_opt.solve.ranking import GreedyResult, ranking_rule
-from quota_opt.solve.start import StartResult, as_allocation, starting_allocation
+from quota_opt.solve.start import StartResult, as_allocation, from_plan, starting_allocation
 
 OBJECTIVE_SENTENCE = {
     "priority": (
@@ -81,6 +81,8 @@ class RunOptions:
     # when the plan requests land from the province, solve once more with the request at 0 and say which projects
     # drop if the province grants nothing (五(一) 积极向省里争取: a request is not yet a grant)
     province_fallback: bool = True
+    start_plan: dict[str, int] | None = None  # project id → year: start from this allocation (another case's,
+    # repaired where it does not fit) and keep it unless the solve finds one better by more than the gap target
 
 
 BACKENDS = ("auto", "pyomo", "highs")
@@ -265,6 +267,7 @@ START_WORDS = {  # heuristic.StartResult.source, in the report's words
     "district combination": ("从各区求解所得方案中为每个区择一组合",
                              "one plan per district, picked from those the district solves found"),
     "district pairs": ("每次放开两个区、其余固定后重新求解", "two districts at a time re-solved, the others fixed"),
+    "base plan": ("基准方案的安排（不可行处已修补）", "the base case's allocation (repaired where it no longer fits)"),
 }
 LP_SHARE = 0.25  # at most this share of the solve time goes to the LP relaxation behind the starting allocation
 SEARCH_SHARE = 0.98  # and the starting allocation, the district search included, ends at this share of it, on
@@ -326,7 +329,13 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     timings["build"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     sopts = solve_options(scenario, options, None)
-    if options.warm_start:
+    near = from_plan(form, options.start_plan) if options.start_plan is not None else None
+    if near is not None and near.feasible:  # another case's allocation: the MIP starts there
+        rule = ranking_rule(form)
+        start = StartResult(best=near, ranking=rule, lp_bound=None, lp_seconds=0.0, source="base plan")
+        sopts.warm_start = near.x
+        sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t0), 1.0)
+    elif options.warm_start:
         # the ranking rule, the rule steered by the LP relaxation when that is quick, and on large models the
         # district search (heuristic.py)
         large = form.n_cols > SEARCH_FROM_COLUMNS
@@ -376,8 +385,10 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
             improved = [recombine(solution, form, [start.best], job.parts) if district_bound is not None else None,
                         pairs(solution, form, pairs_end - time.perf_counter(), threads, job.parts)]
             improved_by = " + ".join(way for way in improved if way) or None
-    keep_start(solution, start.best if options.warm_start else None)
+    keep_start(solution, start.best if options.warm_start or near is not None else None)
     tighten(solution, district_bound)
+    if near is not None and near.feasible:
+        keep_near(solution, near, sopts.mip_gap)
     timings["solve"] = time.perf_counter() - t0
     result = RunResult(scenario=scenario, prep=prep, form=form, greedy=greedy, solution=solution, plan=None,
                        kpis={}, timings=timings, variant=variant, start_source=start.source,
@@ -451,6 +462,22 @@ def mark_dropped(plan: Plan, no_request: NoRequest) -> None:
         en[i] = render_reason(str(a["reason_code"].iat[i]), params, "en")
     a["reason_params"] = all_params
     a["reason_zh"], a["reason_en"] = zh, en
+
+
+def keep_near(solution: Solution, near: GreedyResult, mip_gap: float) -> None:
+    """Keep the allocation the solve started from (another case's, `RunOptions.start_plan`) unless the solve found
+    one better by more than the gap target: a gain within it is the search's, not the input's, and would show as
+    decisions changed for nothing."""
+    if solution.objective is None or solution.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        return
+    if solution.objective > near.objective + mip_gap * max(abs(near.objective), 1e-9):
+        return
+    if solution.status == Status.OPTIMAL and (relative_gap(near.objective, solution.best_bound) or 0.0) > mip_gap:
+        return  # the start is not itself within the gap target of the proved bound
+    solution.x, solution.objective = near.x.copy(), near.objective
+    if solution.best_bound is not None and solution.best_bound < near.objective:
+        solution.best_bound = near.objective
+    solution.gap = relative_gap(solution.objective, solution.best_bound)
 
 
 def start_solution(start: StartResult, elapsed_s: float, termination: str = "interrupted") -> Solution:

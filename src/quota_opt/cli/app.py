@@ -698,15 +698,18 @@ def explain(
     scenario: Annotated[Path | None, typer.Option("--scenario", help="The scenario, when FILE is a results workbook not beside it.")] = None,
     variant: Annotated[str | None, typer.Option("--variant", help="Explain within this variant.")] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per re-solve (s).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes for the re-solves (default: the cores available, up to 4); 1 solves them one after the other.")] = None,
 ) -> None:
     """Why one project got what it got, and the smallest change that would flip the decision.
 
     Given a results workbook, the decision and reason explained are the adopted plan's in it; given a
     scenario, those of a new solve. The thresholds (score, land demand, its binding quota) are found by
-    re-solving the allocation.
+    re-optimising that plan in the project's district and among the projects sharing its city-level quotas;
+    a threshold marked ≈ rests on a re-solve not proved optimal in its time limit.
     """
     from rich.table import Table
 
+    from quota_opt.core.messages import EXPLAIN_WORDS
     from quota_opt.interpret.whatif import amount_text, explain_project, flip_text
     from quota_opt.pipeline import RunOptions
 
@@ -727,8 +730,14 @@ def explain(
         recorded = recorded_variant(sc, results.summary, results.path.name)
         if recorded:
             sc = apply_variant(sc, recorded)
-    with err.status(t(lang, "正在重新求解以寻找临界值…", "Re-solving to find the thresholds…")):
-        ex = explain_project(sc, project_id, RunOptions(time_limit_s=time_limit, shadow_prices=False), adopted=adopted)
+    words = {key: pair[0 if lang.value == "zh" else 1] for key, pair in EXPLAIN_WORDS.items()}
+    with err.status(t(lang, "正在重新求解以寻找临界值…", "Re-solving to find the thresholds…")) as status:
+        def progress(done: int, total: int, elapsed: float) -> None:
+            left = elapsed / done * (total - done) if done else 0.0
+            status.update(words["progress"].format(done=done, total=total, elapsed=elapsed, left=left))
+
+        ex = explain_project(sc, project_id, RunOptions(time_limit_s=time_limit, shadow_prices=False), adopted=adopted,
+                             workers=workers, progress=progress)
     if ex.source:
         out.print(ex.source[lang.value])
     r = ex.row
@@ -745,10 +754,14 @@ def explain(
         for head in (t(lang, "因素", "factor"), t(lang, "当前", "now"), t(lang, "临界值", "flips at"), t(lang, "含义", "meaning")):
             table.add_column(head, overflow="fold")  # Chinese has no space to wrap at: fold, not cut to "…"
         for th in ex.thresholds:
-            table.add_row(th.label[lang.value], amount_text(th.current, th.unit, lang.value), flip_text(th, lang.value),
+            flip = flip_text(th, lang.value)
+            if not th.exact and th.flip_at is not None:
+                flip = words["approximate"].format(value=flip)
+            table.add_row(th.label[lang.value], amount_text(th.current, th.unit, lang.value), flip,
                           th.note.get(lang.value, ""))
         out.print(table)
-        out.print(t(lang, f"共重新求解 {ex.solves} 次。", f"{ex.solves} re-solves."))
+        out.print(words["neighbourhood"])
+        out.print(words["solves"].format(solves=ex.solves, skipped=ex.skipped, seconds=ex.seconds))
 
 
 @app.command(cls=Command)

@@ -55,6 +55,32 @@ def os_error_text(exc: BaseException, lang: str) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
+# explain's words about its thresholds and re-solves (cli explain; the library API gives Threshold.exact)
+EXPLAIN_WORDS: dict[str, tuple[str, str]] = {
+    "approximate": ("≈{value}（近似值：有重新求解未在时限内证明最优，可加大 --time-limit）",
+                    "≈{value} (approximate: a re-solve behind it was not proved optimal in its time limit; "
+                    "raise --time-limit)"),
+    "neighbourhood": ("临界值由已采用方案在本项目所在区县及其共用的市级指标范围内重新优化得出，其他项目的安排不变。",
+                      "Thresholds re-optimise the adopted plan in the project's district and among the projects "
+                      "sharing its city-level quotas; other projects keep their places."),
+    "progress": ("正在重新求解以寻找临界值：已完成 {done}/{total} 次，已用 {elapsed:.0f} 秒，预计还需约 {left:.0f} 秒",
+                 "Re-solving to find the thresholds: {done}/{total} done, {elapsed:.0f} s so far, about {left:.0f} s "
+                 "left"),
+    "solves": ("共重新求解 {solves} 次（其中 {skipped} 次由线性松弛上界直接判定），用时 {seconds:.1f} 秒。",
+               "{solves} re-solves ({skipped} settled by the LP bound), {seconds:.1f} s."),
+}
+
+
+# compare and sweep: how many of the differences against the base are beyond the solver's gaps
+COMPARE_WORDS: dict[str, tuple[str, str]] = {
+    "significant": ("与基准方案相比：决定改变 {decisions} 处，其中超出求解间隙（显著）{sig_decisions} 处；指标差异 {kpis} 处，"
+                    "其中显著 {sig_kpis} 处。其余差异在两方案的最优性间隙之内，可能只是求解搜索的差异。",
+                    "Against the base: {decisions} decisions changed, {sig_decisions} of them beyond the solver's gaps "
+                    "(significant); {kpis} KPI differences, {sig_kpis} significant. The others lie within the two "
+                    "cases' optimality gaps and may be the search's, not the input's."),
+}
+
+
 # code -> (zh, en). Templates use str.format with the problem's params; `expected` is filled from the
 # column's type and bounds, `found` is quoted, and {zh, en} dict params are picked for the language.
 TEMPLATES: dict[str, tuple[str, str]] = {

@@ -65,6 +65,10 @@ CASES = OutSheet("cases", "方案列表", "Cases", (
     OutCol("status", "求解状态", "Status", TEXT, width=14),
     OutCol("message", "说明", "Message", TEXT, width=50),
     OutCol("projects_changed", "决定改变的项目数(对比基准)", "Projects changed (against the base)", INT),
+    # beyond the gaps: the objectives differ by more than the two cases' gaps together, and for a decision the
+    # project's own term of the objective moved by more than that too (compare.significant_changes)
+    OutCol("significant_changes", "其中超出求解间隙的", "Of which beyond the solver's gaps", INT),
+    OutCol("significant_kpis", "超出求解间隙的指标差异数", "KPI differences beyond the solver's gaps", INT),
     OutCol("non_dominated", "非劣解", "Non-dominated", TEXT),
     OutCol("elapsed_s", "用时(秒)", "Time (s)", "0.0"),
 ))
@@ -206,7 +210,7 @@ def _cases_sheet(wb: Workbook, frame: pd.DataFrame, lang: str) -> None:
             columns.append((key, _setting_header(key, lang), None))
     order = ["case", "kind", "source", "variant"]
     params = [k for k, _, _ in columns if k not in fixed and k not in COMPARED_KPIS]
-    order += [*params, "status", "message", "projects_changed"]
+    order += [*params, "status", "message", "projects_changed", "significant_changes", "significant_kpis"]
     order += [k for k, _, _ in columns if k in COMPARED_KPIS] + ["non_dominated", "elapsed_s"]
     by_key = {k: (h, f) for k, h, f in columns}
     order = [k for k in order if k in by_key]

@@ -307,3 +307,27 @@ def _join_split(form: Formulation, parts: list[Part]) -> GreedyResult | None:
     if any(part.x is None and mandatory[d_of == part.district].any() for part in parts):
         return None
     return as_allocation(form, scatter(form, parts))
+
+
+def from_plan(form: Formulation, plan: dict[str, int]) -> GreedyResult:
+    """The allocation nearest `plan` (project id → the year it is supplied in, another case's allocation): those
+    projects in those years, the sources re-solved for them (`as_allocation`); where that does not fit the model
+    (a variant took quota away, or a project left the candidates), repaired by the ranking rule placing the plan's
+    projects first, each in its plan's year when it fits there, then the others by value per mu."""
+    y = form.variables["supply"]
+    ids = [str(p) for p in form.prep.candidates.index]
+    years = [int(t) for t in form.prep.years]
+    x = np.zeros(form.n_cols)
+    for k in range(y.size):
+        if plan.get(ids[y.project[k]]) == years[y.year[k]]:
+            x[y.start + k] = 1.0
+    exact = as_allocation(form, x) if x.any() or not plan else None
+    if exact is not None:
+        return exact
+    c = form.prep.candidates
+    per_mu = c["total_value"].to_numpy(float) / c["land_demand"].to_numpy(float)
+    in_plan = np.array([pid in plan for pid in ids])
+    order = np.lexsort((np.arange(len(ids)), -per_mu, ~in_plan))
+    year_pos = {t: i for i, t in enumerate(years)}
+    first = [year_pos.get(plan.get(pid, -1), -1) for pid in ids]
+    return ranking_rule(form, order=[int(j) for j in order], first_year=first)

@@ -115,6 +115,7 @@ class SolveSettings:
     mip_gap: float | None = None
     threads: int = 1
     backend: str = "auto"
+    from_base: bool = True  # every other case starts from the base case's allocation (`run_cases`)
 
 
 @dataclass
@@ -131,6 +132,7 @@ class Case:
     variant: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     check: bool = False
+    start_plan: dict[str, int] | None = None  # project id → year: the allocation to start from (the base case's)
 
 
 @dataclass
@@ -157,6 +159,7 @@ class CaseResult:
     params: dict[str, Any] = field(default_factory=dict)
     elapsed_s: float = 0.0
     kind: str = "run"
+    values: dict[str, float] = field(default_factory=dict)  # project id → its term of the objective (solved cases)
 
     @property
     def ok(self) -> bool:
@@ -193,7 +196,7 @@ def run_case(case: Case, solve: SolveSettings | None = None) -> CaseResult:
             if errors:
                 raise InputError(errors)
         options = RunOptions(time_limit_s=solve.time_limit_s, mip_gap=solve.mip_gap, threads=solve.threads,
-                             backend=solve.backend, shadow_prices=False)
+                             backend=solve.backend, shadow_prices=False, start_plan=case.start_plan)
         with _SOLVE_LOCK:
             result = run_scenario(case.scenario, options, variant=case.variant)
         return case_from_run(result, case.name, source=case.source, params=case.params,
@@ -245,7 +248,19 @@ def case_from_run(result: Any, name: str, *, source: str | None = None, params: 
         names = dict(zip(result.scenario.districts["district_id"], result.scenario.districts["name"], strict=True))
         dy["district_name"] = dy["district_id"].map(names)
         out.district_year = dy[list(DISTRICT_YEAR_COLUMNS)].reset_index(drop=True)
+    if result.solution.x is not None:
+        out.values = project_values(result.form, result.solution.x)
     return out
+
+
+def project_values(form: Any, x: Any) -> dict[str, float]:
+    """Each candidate's term of the objective in allocation `x` (its supply column's value; 0 when left out)."""
+    import numpy as np
+
+    y = form.var("supply")
+    terms = np.zeros(len(form.prep.candidates))
+    np.add.at(terms, y.project, form.objective[y.cols] * x[y.cols])
+    return {str(p): float(v) for p, v in zip(form.prep.candidates.index, terms, strict=True)}
 
 
 def case_from_results(path: str | Path, name: str | None = None) -> CaseResult:
@@ -384,15 +399,34 @@ def run_cases(cases: Sequence[Case | CaseResult], *, workers: int | None = None,
         if progress is not None:
             progress(done, total, result)
 
-    n = max(1, min(workers or default_workers(), total or 1))
-    if total and dask:
+    if solve.from_base and todo and len(out) > 1:
+        # the base first: every other case starts from its allocation, so a small change of the inputs gives a small
+        # change of the plan unless a better one is found (pipeline.keep_near)
+        if todo[0][0] == 0:
+            i, c = todo.pop(0)
+            finish(i, run_case(c, solve))
+        first = out[0]
+        plan = plan_of(first) if first is not None else None
+        if plan is not None:
+            todo = [(i, replace(c, start_plan=plan)) for i, c in todo]
+    n = max(1, min(workers or default_workers(), len(todo) or 1))
+    if todo and dask:
         _run_dask(todo, dask, workers or default_workers(), solve, finish)
-    elif total and n == 1:
+    elif todo and n == 1:
         for i, c in todo:
             finish(i, run_case(c, solve))
-    elif total:
+    elif todo:
         _run_pool(todo, n, solve, finish)
     return [r for r in out if r is not None]
+
+
+def plan_of(result: CaseResult) -> dict[str, int] | None:
+    """A case's allocation as project id → year supplied (None for a failed case)."""
+    if not result.ok:
+        return None
+    a = result.allocation
+    chosen = a[a["selected"].astype(bool) & a["year"].notna()]
+    return {str(p): int(y) for p, y in zip(chosen["project_id"], chosen["year"], strict=True)}
 
 
 def _context() -> Any:
@@ -625,6 +659,58 @@ def changed_projects(results: Sequence[CaseResult]) -> list[int | None]:
     return out
 
 
+def allowance(base: CaseResult, case: CaseResult) -> float:
+    """How far apart two cases' objectives may be from the search alone: each case's best bound less its objective
+    (its gap, in objective points), added; infinite when a gap is unknown. Two plans of the same scenario stopped
+    within those gaps can differ by that much, so a difference within it is not shown to come from the input."""
+    total = 0.0
+    for r in (base, case):
+        obj, bound = r.kpi("objective"), r.kpi("best_bound")
+        if obj is None or bound is None:
+            return math.inf
+        total += max(bound - obj, 0.0)
+    return total
+
+
+def beyond_gaps(base: CaseResult, case: CaseResult) -> bool:
+    """Whether the case's objective differs from the base's by more than their gaps allow (`allowance`)."""
+    b, c = base.kpi("objective"), case.kpi("objective")
+    if b is None or c is None:
+        return False
+    return abs(c - b) > allowance(base, case) + 1e-9 * max(1.0, abs(b), abs(c))
+
+
+def significant_changes(results: Sequence[CaseResult]) -> list[tuple[set[str], set[str]] | None]:
+    """Per case against the base (None for the base and failed cases): the projects whose selection or year differ
+    and the KPIs that differ, each kept only when significant, i.e. beyond what the two cases' gaps allow. A case
+    whose objective is within the gaps of the base's has none: its other differences may be the search's. Beyond
+    them, a project's change is significant when its term of the objective moved by more than the gaps (any change,
+    for a case read from a results workbook, whose terms are not known), and a KPI's when it differs."""
+    if not results or not results[0].ok:
+        return [None] * len(results)
+    base = results[0]
+    base_records = cast(list[dict[str, Any]], base.allocation.to_dict("records"))
+    before = {str(r["project_id"]): _decision(r)[:2] for r in base_records}
+    out: list[tuple[set[str], set[str]] | None] = [None]
+    for r in results[1:]:
+        if not r.ok:
+            out.append(None)
+            continue
+        if not beyond_gaps(base, r):
+            out.append((set(), set()))
+            continue
+        room = allowance(base, r)
+        records = cast(list[dict[str, Any]], r.allocation.to_dict("records"))
+        after = {str(x["project_id"]): _decision(x)[:2] for x in records}
+        projects = {k for k in set(before) | set(after) if before.get(k, (None, None)) != after.get(k, (None, None))
+                    and (not base.values or not r.values
+                         or abs(r.values.get(k, 0.0) - base.values.get(k, 0.0)) > room)}
+        kpis = {key for key in COMPARED_KPIS if key not in ("gap", "best_bound")
+                and (d := _delta(r.kpi(key), base.kpi(key))[0]) is not None and d != 0.0}
+        out.append((projects, kpis))
+    return out
+
+
 def district_frame(results: Sequence[CaseResult]) -> pd.DataFrame:
     """Land supplied (mu, all sources) and energy granted (tce, district budget + city energy pool) per district and
     year, side by side: columns ("", district_id / district_name / year) and (case, land / energy)."""
@@ -721,6 +807,7 @@ def cases_frame(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Trade
     changed against the base, headline KPIs, non-dominated (with a trade-off) and solve time (s)."""
     params = list(dict.fromkeys(k for r in results for k in r.params))
     changed = changed_projects(results)
+    significant = significant_changes(results)
     front = tradeoff.front(results) if tradeoff else None
     kpis = list(dict.fromkeys([*HEADLINE_KPIS, *((tradeoff.x, tradeoff.y) if tradeoff else ())]))
     rows = []
@@ -728,6 +815,9 @@ def cases_frame(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Trade
         row: dict[str, Any] = {"case": r.name, "kind": r.kind, "source": r.source, "variant": r.variant or ""}
         row.update({p: r.params.get(p) for p in params})
         row.update({"status": r.status, "message": r.describe(lang), "projects_changed": changed[k]})
+        sig = significant[k]
+        row.update({"significant_changes": None if sig is None else len(sig[0]),
+                    "significant_kpis": None if sig is None else len(sig[1])})
         row.update({key: r.kpi(key) for key in kpis})
         if front is not None:
             row["non_dominated"] = front[k]
@@ -838,12 +928,15 @@ def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tra
         first = head("case")
         names = [r.name for r in results]
     changed = changed_projects(results)
+    significant = significant_changes(results)
     front = tradeoff.front(results) if tradeoff is not None else None
     rows: list[list[str | Text]] = []
     for k, r in enumerate(results):
         word = status_word(r.status, lang) if r.status != "feasible" else ("可行" if zh else "feasible")
+        sig = significant[k]
         cells: list[str | Text] = [Text(names[k]), word if r.ok else Text(word, style="red"),
-                                   "" if changed[k] is None else str(changed[k])]
+                                   "" if changed[k] is None else str(changed[k]),
+                                   "" if sig is None else str(len(sig[0]))]
         for key in keys:
             v = r.kpi(key)
             cells.append("" if v is None else (f"{v:,.0f}" if key == "projects_selected" else f"{v:,.1f}"))
@@ -858,10 +951,35 @@ def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tra
     table.add_column(first, overflow="fold", min_width=min(max(len(n) for n in [first, *names]), 24))
     table.add_column(head("status"), overflow="fold", min_width=widest(1))
     table.add_column(head("projects_changed"), justify="right", overflow="fold", min_width=widest(2))
-    for i, key in enumerate(keys, start=3):  # the workbook's name of the KPI, with its unit (zh: its header)
+    table.add_column(head("significant_changes"), justify="right", overflow="fold", min_width=widest(3))
+    for i, key in enumerate(keys, start=4):  # the workbook's name of the KPI, with its unit (zh: its header)
         table.add_column(kpi_title(key, lang), justify="right", overflow="fold", min_width=widest(i))
     if tradeoff is not None:
         table.add_column(head("non_dominated"), justify="center", overflow="fold")
     for cells in rows:
         table.add_row(*cells)
+    table.caption = significance_sentence(results, lang)
+    table.caption_justify = "left"
     return table
+
+
+def significance_sentence(results: Sequence[CaseResult], lang: str = "zh") -> str:
+    """How many of the differences against the base are significant (`significant_changes`), in words."""
+    changed = [c for c in changed_projects(results)[1:] if c is not None]
+    kpis = kpi_differences(results)
+    significant = [s for s in significant_changes(results)[1:] if s is not None]
+    args = {"decisions": sum(changed), "sig_decisions": sum(len(s[0]) for s in significant),
+            "kpis": sum(kpis), "sig_kpis": sum(len(s[1]) for s in significant)}
+    from quota_opt.core.messages import COMPARE_WORDS
+
+    return COMPARE_WORDS["significant"][0 if lang == "zh" else 1].format(**args)
+
+
+def kpi_differences(results: Sequence[CaseResult]) -> list[int]:
+    """Per case other than the base: how many KPIs differ from the base's (the gap, a solver figure, aside)."""
+    if not results or not results[0].ok:
+        return []
+    base = results[0]
+    return [sum(1 for key in COMPARED_KPIS if key not in ("gap", "best_bound")
+                and (d := _delta(r.kpi(key), base.kpi(key))[0]) is not None and d != 0.0)
+            for r in results[1:] if r.ok]
