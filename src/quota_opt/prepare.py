@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from quota_opt.core import quota
 from quota_opt.core.errors import Location, Problem, Severity
 from quota_opt.core.scenario import ROW, Scenario
 
@@ -320,8 +321,8 @@ def prepare(sc: Scenario) -> Prepared:
     for rec in act.to_dict("records"):
         if not rec["earns_reward"] or float(rec["land_stock"]) <= 0:
             continue
-        target = int(rec["year"]) + s.reward_lag_years
-        amount = s.reward_ratio * float(rec["land_stock"])
+        target = quota.reward_year(s, int(rec["year"]))
+        amount = quota.reward(s, float(rec["land_stock"]))
         if target in t_index:
             reward_credit[d_index[rec["district_id"]], t_index[target]] += amount
         elif target > s.last_year:
@@ -354,7 +355,7 @@ def supply_limits(prep: Prepared) -> pd.DataFrame:
     s = prep.scenario.settings
     d_index = {d: i for i, d in enumerate(prep.districts)}
     t_index = {y: i for i, y in enumerate(prep.years)}
-    quota = np.cumsum(prep.land_quota, axis=1) if s.carryover_allowed else prep.land_quota
+    own = np.cumsum(prep.land_quota, axis=1) if s.carryover_allowed else prep.land_quota
     stock_total = prep.stock_initial + prep.stock_added.sum(axis=1)
     c = prep.candidates
     district = np.array([d_index.get(d, -1) for d in c["district_id"]], dtype=int)
@@ -362,13 +363,13 @@ def supply_limits(prep: Prepared) -> pd.DataFrame:
     c, di = c[known], district[known]
     t0 = np.array([t_index[int(y)] for y in c["window_first"]], dtype=int)
     t1 = np.array([t_index[int(y)] for y in c["window_last"]], dtype=int)
-    # one row per project, one column per year, summed in the order of the sources
-    land = quota[di] + prep.reward_credit[di] + (s.reward_ratio * stock_total[di])[:, None]
-    land = np.where(c["may_stock"].to_numpy(dtype=bool)[:, None], land + stock_total[di][:, None], land)
-    land = np.where(c["may_pool"].to_numpy(dtype=bool)[:, None], land + prep.provincial_pool, land)
-    land = np.where(c["may_request"].to_numpy(dtype=bool)[:, None], land + prep.request_cap, land)
-    energy = prep.energy_budget[di] + np.where(c["may_city_energy"].to_numpy(dtype=bool)[:, None],
-                                               prep.city_energy_pool, 0.0)
+    # one row per project, one column per year; the reward: all that the district's whole stock could ever earn
+    land = quota.land_within_reach(
+        own[di] + prep.reward_credit[di], quota.reward(s, stock_total[di])[:, None], stock_total[di][:, None],
+        prep.provincial_pool, prep.request_cap, may_stock=c["may_stock"].to_numpy(dtype=bool)[:, None],
+        may_pool=c["may_pool"].to_numpy(dtype=bool)[:, None], may_request=c["may_request"].to_numpy(dtype=bool)[:, None])
+    energy = quota.energy_within_reach(prep.energy_budget[di], prep.city_energy_pool,
+                                       may_city=c["may_city_energy"].to_numpy(dtype=bool)[:, None])
     years = np.arange(len(prep.years))
     in_window = (years >= t0[:, None]) & (years <= t1[:, None])
     return pd.DataFrame({

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from quota_opt.core import quota
 from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES, Prepared
 from quota_opt.solve.formulation import Formulation
 
@@ -129,9 +130,9 @@ def _district_year(prep: Prepared, pairs: pd.DataFrame, alloc: pd.DataFrame, ope
     out["land_quota_issued"] = prep.issued["land_quota"].reshape(-1)
     out["reward_received"] = reward.reshape(-1)
     out["land_quota_used"] = used["land_district_quota"].to_numpy()
-    stock_avail = prep.stock_initial[:, None] + np.cumsum(prep.stock_added, axis=1)
-    stock_used_cum = np.cumsum(used["land_stock"].to_numpy().reshape(D, T), axis=1)
-    out["stock_available"] = (stock_avail - stock_used_cum + used["land_stock"].to_numpy().reshape(D, T)).reshape(-1)
+    stock_used = used["land_stock"].to_numpy().reshape(D, T)
+    out["stock_available"] = quota.stock_available(prep.stock_initial, prep.stock_added, stock_used,
+                                                   opening=True).reshape(-1)
     out["land_stock"] = used["land_stock"].to_numpy()
     out["land_provincial_pool"] = used["land_provincial_pool"].to_numpy()
     out["land_province_request"] = used["land_province_request"].to_numpy()
@@ -157,28 +158,22 @@ def _earned(prep: Prepared, pairs: pd.DataFrame) -> np.ndarray:
     sel = pairs[(pairs["y"] > 0.5) & earns[pairs["j"].to_numpy()]]
     d_index = {d: i for i, d in enumerate(prep.districts)}
     for d, t, stock in zip(sel["district_id"], sel["t"], sel["land_stock"], strict=True):
-        earned[d_index[d], t] += s.reward_ratio * stock
+        earned[d_index[d], t] += quota.reward(s, stock)
     committed = prep.committed
     if len(committed):
         for rec in committed.to_dict("records"):
             if rec["earns_reward"]:
-                earned[d_index[rec["district_id"]], prep.year_index(int(rec["year"]))] += s.reward_ratio * float(
-                    rec["land_stock"])
+                earned[d_index[rec["district_id"]], prep.year_index(int(rec["year"]))] += quota.reward(
+                    s, float(rec["land_stock"]))
     return earned
 
 
 def _reward_received(prep: Prepared, pairs: pd.DataFrame) -> np.ndarray:
     """Reward received per district and year: earned `reward_lag_years` before, plus credits from past actuals."""
-    lag = prep.scenario.settings.reward_lag_years
     earned = _earned(prep, pairs)
-    received = prep.reward_credit.copy()
     # committed actuals' rewards are already in reward_credit; add only the model's own
     model_earned = earned - _committed_earned(prep)
-    if lag == 0:
-        received += model_earned
-    else:
-        received[:, lag:] += model_earned[:, :-lag]
-    return received
+    return prep.reward_credit + quota.received(prep.scenario.settings, model_earned)
 
 
 def _committed_earned(prep: Prepared) -> np.ndarray:
@@ -186,19 +181,16 @@ def _committed_earned(prep: Prepared) -> np.ndarray:
     out = np.zeros((len(prep.districts), len(prep.years)))
     for rec in prep.committed.to_dict("records") if len(prep.committed) else []:
         if rec["earns_reward"]:
-            out[prep.district_index(rec["district_id"]), prep.year_index(int(rec["year"]))] += (
-                s.reward_ratio * float(rec["land_stock"]))
+            out[prep.district_index(rec["district_id"]), prep.year_index(int(rec["year"]))] += quota.reward(
+                s, float(rec["land_stock"]))
     return out
 
 
 def _reward_beyond(prep: Prepared, pairs: pd.DataFrame) -> dict[str, float]:
     """Rewards earned in the last `reward_lag_years` years: they fall after the horizon (opening quota of the next plan)."""
-    lag = prep.scenario.settings.reward_lag_years
     earned = _earned(prep, pairs) - _committed_earned(prep)  # actuals' rewards are in prep.reward_beyond
     out = dict(prep.reward_beyond)
-    if lag == 0:
-        return out
-    tail = earned[:, -lag:].sum(axis=1)
+    tail = quota.beyond(prep.scenario.settings, earned)
     for d, v in zip(prep.districts, tail, strict=True):
         if v > 1e-9:
             out[d] = out.get(d, 0.0) + float(v)
@@ -220,29 +212,12 @@ def _ledger(form: Formulation, x: np.ndarray, pairs: pd.DataFrame) -> pd.DataFra
         used[d_index[d], t] += v
     for rec in prep.committed.to_dict("records") if len(prep.committed) else []:
         used[d_index[rec["district_id"]], prep.year_index(int(rec["year"]))] += float(rec["land_district_quota"])
-    # With carry-over nothing lapses: every unused mu is carried (the model's carry variable may carry
-    # less where it does not matter, but the quota is the district's all the same). Without it, the
-    # unused quota lapses at the end of each year.
-    opening = np.zeros((D, T))
-    closing = np.zeros((D, T))
-    for t in range(T):
-        if s.carryover_allowed:
-            opening[:, t] = closing[:, t - 1] if t else 0.0
-            closing[:, t] = opening[:, t] + issued[:, t] + received[:, t] - used[:, t]
-    closing[np.abs(closing) < 1e-7] = 0.0
-    lapsed = opening + issued + received - used - closing
-    lapsed[np.abs(lapsed) < 1e-7] = 0.0
-    stock_open = np.zeros((D, T))
+    opening, lapsed, closing = quota.quota_ledger(issued, received, used, s.carryover_allowed)
     stock_used = np.zeros((D, T))
     for d, t, v in zip(sel["district_id"], sel["t"], sel["land_stock"], strict=True):
         stock_used[d_index[d], t] += v
     stock_used += prep.stock_committed
-    level = prep.stock_initial.copy()
-    stock_close = np.zeros((D, T))
-    for t in range(T):
-        stock_open[:, t] = level
-        level = level + prep.stock_added[:, t] - stock_used[:, t]
-        stock_close[:, t] = level
+    stock_open, stock_close = quota.stock_ledger(prep.stock_initial, prep.stock_added, stock_used)
     out = _grid_frame(prep)
     out["opening"] = opening.reshape(-1)
     out["issued"] = issued.reshape(-1)
@@ -251,7 +226,7 @@ def _ledger(form: Formulation, x: np.ndarray, pairs: pd.DataFrame) -> pd.DataFra
     out["lapsed"] = lapsed.reshape(-1)
     out["closing"] = closing.reshape(-1)
     out["reward_earned"] = earned.reshape(-1)
-    out["reward_for_year"] = out["year"] + s.reward_lag_years
+    out["reward_for_year"] = quota.reward_year(s, out["year"])
     out["stock_opening"] = stock_open.reshape(-1)
     out["stock_added"] = prep.stock_added.reshape(-1)
     out["stock_used"] = stock_used.reshape(-1)

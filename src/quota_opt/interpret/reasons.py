@@ -25,6 +25,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from quota_opt.core import quota
 from quota_opt.core.reason_texts import reason_text
 from quota_opt.core.results_schema import amount_text
 from quota_opt.interpret.plan import Plan
@@ -167,9 +168,8 @@ def headroom(plan: Plan, form: Formulation) -> Headroom:
         # quota left at t may still be needed later: only the least slack from t on is truly free
         cum_free = np.cumsum(led["lapsed"].to_numpy().reshape(D, T), axis=1) + led["closing"].to_numpy().reshape(D, T)
         left_land = np.minimum.accumulate(cum_free[:, ::-1], axis=1)[:, ::-1]
-    avail = prep.stock_initial[:, None] + np.cumsum(prep.stock_added, axis=1)
-    used = np.cumsum(led["stock_used"].to_numpy().reshape(D, T), axis=1)
-    stock_free = np.minimum.accumulate((avail - used)[:, ::-1], axis=1)[:, ::-1]
+    left = quota.stock_available(prep.stock_initial, prep.stock_added, led["stock_used"].to_numpy().reshape(D, T))
+    stock_free = np.minimum.accumulate(left[:, ::-1], axis=1)[:, ::-1]  # what is left at t and after
     city = plan.city
     dy = plan.district_year
     energy_left = (dy["energy_budget"] - dy["energy_district"]).to_numpy().reshape(D, T)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from quota_opt.core import quota
 from quota_opt.prepare import TIE_BREAK, Prepared
 
 INF = float("inf")
@@ -245,33 +246,29 @@ def year_limits(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
     c = prep.candidates
     d_index = {d: i for i, d in enumerate(prep.districts)}
     d_of = np.array([d_index[d] for d in c["district_id"]], dtype=np.int64)
-    quota, stock = district_land_bounds(prep)
-    land = quota[d_of] + np.where(c["may_stock"].to_numpy(bool)[:, None], np.maximum(stock[d_of], 0.0), 0.0)
-    land = land + np.where(c["may_pool"].to_numpy(bool)[:, None], prep.provincial_pool[None, :], 0.0)
-    land = land + np.where(c["may_request"].to_numpy(bool)[:, None], prep.request_cap[None, :], 0.0)
+    district, stock = district_land_bounds(prep)
+    land = quota.land_within_reach(
+        district[d_of], 0.0, np.maximum(stock[d_of], 0.0), prep.provincial_pool[None, :], prep.request_cap[None, :],
+        may_stock=c["may_stock"].to_numpy(bool)[:, None], may_pool=c["may_pool"].to_numpy(bool)[:, None],
+        may_request=c["may_request"].to_numpy(bool)[:, None])
     capacity = np.array([prep.platform_capacity.get(k, np.inf) for k in c["platform_id"]], dtype=float)
     land = np.minimum(land, capacity[:, None])
-    energy = prep.energy_budget[d_of] + np.where(c["may_city_energy"].to_numpy(bool)[:, None],
-                                                 prep.city_energy_pool[None, :], 0.0)
+    energy = quota.energy_within_reach(prep.energy_budget[d_of], prep.city_energy_pool[None, :],
+                                       may_city=c["may_city_energy"].to_numpy(bool)[:, None])
     return land, energy
 
 
 def district_land_bounds(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """Per district and year position (mu): an upper bound on the district quota that year could ever fund (its
     quota and reward credit, with earlier years' when carry-over is allowed, and every reward the district's stock
-    land could have earned by then), and the stock land available by then."""
+    land could have earned by then), and the stock land available by then (`core.quota`'s rules)."""
     s = prep.scenario.settings
-    T = len(prep.years)
-    quota = prep.land_quota + prep.reward_credit
+    own = prep.land_quota + prep.reward_credit
     if s.carryover_allowed:
-        quota = np.cumsum(quota, axis=1)
-    stock = prep.stock_initial[:, None] + np.cumsum(prep.stock_added - prep.stock_committed, axis=1)
-    lag = int(s.reward_lag_years)
-    rewards = np.zeros_like(stock)
-    if lag < T:
-        rewards[:, lag:] = s.reward_ratio * np.maximum(stock[:, :T - lag], 0.0) if lag > 0 else \
-            s.reward_ratio * np.maximum(stock, 0.0)
-    return quota + rewards, stock
+        own = np.cumsum(own, axis=1)
+    stock = quota.stock_available(prep.stock_initial, prep.stock_added, prep.stock_committed)
+    rewards = quota.received(s, quota.reward(s, np.maximum(stock, 0.0)))  # all the stock by then could earn
+    return own + rewards, stock
 
 
 def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = True) -> Formulation:
@@ -376,11 +373,11 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
     rows_ = [dt_row(d_of[jj[plain]], tt[plain]), dt_row(d_of[n.project], n.year)]
     cols_ = [y.cols[plain], n.cols]
     vals_ = [land[jj[plain]], np.ones(n.size)]
-    earning = earns[st.project] & (st.year + s.reward_lag_years < T)
+    earning = earns[st.project] & (quota.reward_year(s, st.year) < T)
     if s.reward_ratio > 0 and earning.any():
-        rows_.append(dt_row(d_of[st.project[earning]], st.year[earning] + s.reward_lag_years))
+        rows_.append(dt_row(d_of[st.project[earning]], quota.reward_year(s, st.year[earning])))
         cols_.append(st.cols[earning])
-        vals_.append(np.full(int(earning.sum()), -s.reward_ratio))
+        vals_.append(np.full(int(earning.sum()), -quota.reward(s, 1.0)))  # the reward per mu of stock used
     if carry is not None:
         cd, ct = carry.district, carry.year
         rows_.append(dt_row(cd, ct))
@@ -402,7 +399,7 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
     sj = np.repeat(np.arange(st.size), reps)
     later = np.arange(len(sj)) - np.repeat(np.cumsum(reps) - reps, reps)
     srow = dt_row(d_of[st.project[sj]], st.year[sj] + later)
-    avail = prep.stock_initial[:, None] + np.cumsum(prep.stock_added - prep.stock_committed, axis=1)
+    avail = quota.stock_available(prep.stock_initial, prep.stock_added, prep.stock_committed)
     form.add_con(ConBlock("stock_inventory", CLAUSE_STOCK, dt_keys, np.full(D * T, -INF), avail.reshape(-1),
                           srow, st.cols[sj], np.ones(len(sj))))
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from quota_opt.core import quota as quota_rule
 from quota_opt.solve.formulation import Formulation, priority_pairs
 
 _EPS = 1e-9
@@ -54,7 +55,7 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
     # district quota: cumulative when carry-over is allowed, per year otherwise
     quota = prep.land_quota + prep.reward_credit
     quota_used = np.zeros_like(quota)
-    stock_avail = prep.stock_initial[:, None] + np.cumsum(prep.stock_added - prep.stock_committed, axis=1)
+    stock_avail = quota_rule.stock_available(prep.stock_initial, prep.stock_added, prep.stock_committed)
     stock_used_cum = np.zeros_like(stock_avail)
     pool_left = prep.provincial_pool.astype(float).copy()
     request_left = prep.request_cap.astype(float).copy()
@@ -145,8 +146,8 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
             request_left[t] -= take["land_province_request"]
             energy_left[d, t] -= e_take["energy_district"]
             city_left[t] -= e_take["energy_city_pool"]
-            if r["earns_reward"] and t + s.reward_lag_years < T:
-                quota[d, t + s.reward_lag_years] += s.reward_ratio * take["land_stock"]
+            if r["earns_reward"] and quota_rule.reward_year(s, t) < T:
+                quota[d, quota_rule.reward_year(s, t)] += quota_rule.reward(s, take["land_stock"])
             if plat in platform_left:
                 platform_left[plat] -= land
             placed = True

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from quota_opt.core import quota
 from quota_opt.core.scenario import Scenario, Settings
 
 # --------------------------------------------------------------------------------------------
@@ -220,6 +221,16 @@ def _count(share: float, n: int) -> int:
     return round(share * n)
 
 
+def _within_reach(s: Settings, stock: np.ndarray, pool: float, request: float, city: float, may_stock: np.ndarray,
+                  may_pool: np.ndarray, may_request: np.ndarray, may_city: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per project, the most land (mu) and energy (tce) it could get besides its district's quota and energy
+    budget: all the reward its district's whole `stock` could earn, that stock (stock-eligible projects), the
+    smallest year's provincial pool and the request cap; the smallest year's city energy pool."""
+    land = quota.land_within_reach(0.0, quota.reward(s, stock), stock, pool, request, may_stock=may_stock,
+                                   may_pool=may_pool, may_request=may_request)
+    return land, quota.energy_within_reach(0.0, city, may_city=may_city)
+
+
 def _round_to(values: np.ndarray, step: float, up: bool = False) -> np.ndarray:
     """Round to a multiple of `step` (up when `up`)."""
     scaled = values / step
@@ -411,7 +422,7 @@ def _build(rng: np.random.Generator, layout: _Layout, n_projects: int, years: in
     t_first = np.where(np.isnan(earliest), base_year, earliest).astype(np.int64) - base_year
     t_last = np.where(np.isnan(latest), base_year + T - 1, latest).astype(np.int64) - base_year
     in_window = (np.arange(T)[None, :] >= t_first[:, None]) & (np.arange(T)[None, :] <= t_last[:, None])
-    reward_ratio = Settings(base_year=base_year).reward_ratio
+    settings = Settings(base_year=base_year)
 
     major = provincial_major | city_led | (investment >= 10.0)
     may_pool = provincial_major & fits
@@ -437,9 +448,8 @@ def _build(rng: np.random.Generator, layout: _Layout, n_projects: int, years: in
     stock_added = _round_to((stock_total - stock_initial)[:, None] * split, step_mu)
     stock_total = stock_initial + stock_added.sum(axis=1)
     # what each project could get besides its district's quota / energy budget, at most
-    alt_land = (reward_ratio * stock_total[district] + np.where(stock_eligible, stock_total[district], 0.0)
-                + np.where(may_pool, pool.min(), 0.0) + np.where(may_request, request_cap, 0.0))
-    alt_energy = np.where(may_city, city_pool.min(), 0.0)
+    alt_land, alt_energy = _within_reach(settings, stock_total[district], pool.min(), request_cap, city_pool.min(),
+                                         stock_eligible, may_pool, may_request, may_city)
     if shrink_to_fit:
         # a project larger than anything its district could give it is trimmed, its per-mu figures kept
         room_land = np.where(in_window, land_quota[district], 0.0).max(axis=1) + alt_land
@@ -452,9 +462,8 @@ def _build(rng: np.random.Generator, layout: _Layout, n_projects: int, years: in
         major = provincial_major | city_led | (investment >= 10.0)  # a trimmed project may no longer be major
         may_request = major & fits
         may_city = major & fits
-        alt_land = (reward_ratio * stock_total[district] + np.where(stock_eligible, stock_total[district], 0.0)
-                    + np.where(may_pool, pool.min(), 0.0) + np.where(may_request, request_cap, 0.0))
-        alt_energy = np.where(may_city, city_pool.min(), 0.0)
+        alt_land, alt_energy = _within_reach(settings, stock_total[district], pool.min(), request_cap,
+                                             city_pool.min(), stock_eligible, may_pool, may_request, may_city)
 
     # no eligible project may be larger than everything its district could ever give it in some year of its
     # window: where one is, raise the district's quota (energy budget) in the window year that has the most

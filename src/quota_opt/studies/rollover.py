@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from quota_opt.core import quota
 from quota_opt.core.errors import InputError, Location, Problem, Severity
 from quota_opt.core.messages import column_words
 from quota_opt.core.scenario import ROW, Scenario
@@ -171,7 +172,7 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
     actuals = pd.concat([scenario.actuals.drop(columns=[ROW]), recorded], ignore_index=True)
     actuals["year"] = actuals["year"].astype(int)
     # keep actuals whose reward still lands in the new horizon; drop the rest with their projects
-    keep = actuals["year"] + s.reward_lag_years >= new_base
+    keep = quota.reward_year(s, actuals["year"]) >= new_base
     note.dropped = sorted(set(actuals.loc[~keep, "project_id"]))
     actuals = actuals[keep]
     projects = scenario.projects[~scenario.projects["project_id"].isin(note.dropped)].drop(columns=[ROW])
