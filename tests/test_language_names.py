@@ -98,8 +98,8 @@ def test_sweep_and_compare_name_settings_and_kpis_on_the_console_as_the_workbook
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("zh", "区县指标9.7+存量10.0亩；区县能耗2,130+市级统筹能耗22,261吨标准煤"),
-    ("en", "district quota 9.7 + stock 10.0 mu; district energy 2,130 tce"),
+    ("zh", "区县指标9.7+存量土地10.0亩；区县能耗2,130+市级统筹能耗22,261吨标准煤"),
+    ("en", "district quota 9.7 + stock land 10.0 mu; district budget 2,130 tce"),
 ])
 def test_compare_sources_give_every_amount_of_a_unit_in_one_format(lang: str, expected: str) -> None:
     """compare's 指标来源 gives mu with one decimal and tce whole, as the results workbook's number formats do: it
@@ -252,8 +252,8 @@ def test_a_tradeoff_kpi_is_named_as_the_workbook_names_it(runner: CliRunner, tmp
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("zh", "区县指标50.0+存量0.04亩；区县能耗150+市级统筹能耗0.3吨标准煤"),
-    ("en", "district quota 50.0 + stock 0.04 mu; district energy 150 + city energy pool 0.3 tce"),
+    ("zh", "区县指标50.0+存量土地0.04亩；区县能耗150+市级统筹能耗0.3吨标准煤"),
+    ("en", "district quota 50.0 + stock land 0.04 mu; district budget 150 + city energy pool 0.3 tce"),
 ])
 def test_compare_sources_never_show_a_nonzero_amount_as_0(runner: CliRunner, tmp_path: Path, lang: str, expected: str) -> None:
     """A source amount below what its unit's format shows (tce whole, mu to 0.1) is shown with the decimals it
@@ -268,7 +268,7 @@ def test_compare_sources_never_show_a_nonzero_amount_as_0(runner: CliRunner, tmp
     assert sources_text(row, lang) == expected
     assert sources_text({"energy_city_pool": 0.000002, "land_stock": 1e-9}, "en") == "city energy pool 0.000002 tce"
     assert sources_text({"energy_city_pool": 0.96, "energy_district": 0.049}, "en") == (
-        "district energy 0.05 + city energy pool 1 tce")
+        "district budget 0.05 + city energy pool 1 tce")
 
     paths = []
     for name, budget in (("a", 149.7), ("b", 149.8)):

@@ -19,8 +19,9 @@ from typing import Any, cast
 
 import numpy as np
 
-from quota_opt.interpret.reasons import BINDING_QUOTA, QUOTA_NAMES, SOURCE_WORDS, USED_COLUMN, quota_in_year
-from quota_opt.interpret.shadow import UNITS
+from quota_opt.core.vocabulary import QUOTA_NAMES, SOURCE_WORDS
+from quota_opt.core.vocabulary import QUOTA_UNITS as UNITS
+from quota_opt.interpret.reasons import BINDING_QUOTA, USED_COLUMN, quota_in_year
 from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES, Prepared
 from quota_opt.solve.decompose import column_positions
 from quota_opt.solve.formulation import build_formulation

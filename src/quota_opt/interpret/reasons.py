@@ -28,6 +28,7 @@ import pandas as pd
 from quota_opt.core import quota
 from quota_opt.core.reason_texts import reason_text
 from quota_opt.core.results_schema import amount_text
+from quota_opt.core.vocabulary import QUOTA_NAMES, SOURCE_WORDS, UNIT_WORDS
 from quota_opt.interpret.plan import Plan
 from quota_opt.solve.formulation import Formulation, priority_pairs
 
@@ -45,19 +46,6 @@ MAJOR_FIRST = "major_first"
 SELECTED = "selected"
 ACTUAL = "actual"
 
-# Each quota's one name (zh, en), keyed by the model's constraint: the left-out reasons, explain's thresholds, the
-# shadow prices sheet and the infeasibility report all name a quota from here, so a reader meets one name for it.
-# The names are the quota sheets' labels (schema.py) in the policy's words (五(一) 新增建设用地计划指标), with the
-# district-level ones marked 区县 / district.
-QUOTA_NAMES = {
-    "district_land_quota": ("区县新增建设用地计划指标", "district new-land quota"),
-    "stock_inventory": ("可盘活存量土地", "revitalisable stock land"),
-    "provincial_reward_pool": ("省重大产业奖励指标", "provincial reward quota"),
-    "province_request_cap": ("可向省争取指标上限", "province request cap"),
-    "district_energy_budget": ("区县能耗指标", "district energy budget"),
-    "city_energy_pool": ("市级统筹能耗指标", "city energy pool"),
-    "platform_land_capacity": ("平台用地容量", "platform land capacity"),
-}
 # the quota a reason names (its `binding`, kept in the results workbook's reason_params) -> its constraint above
 BINDING_QUOTA = {"district_land_quota": "district_land_quota", "stock": "stock_inventory",
                  "provincial_pool": "provincial_reward_pool", "province_request": "province_request_cap",
@@ -129,16 +117,6 @@ POST_REASONS: dict[str, tuple[str, str]] = {
         "Actually supplied {land_fmt} mu in {year} (actuals, fixed): {sources}.",
     ),
 }
-
-SOURCE_WORDS = {
-    "land_district_quota": ("区县指标", "district quota"),
-    "land_provincial_pool": ("省奖励指标", "provincial pool"),
-    "land_stock": ("存量土地", "stock land"),
-    "land_province_request": ("向省争取", "province request"),
-    "energy_district": ("区县能耗", "district budget"),
-    "energy_city_pool": ("市级统筹能耗", "city energy pool"),
-}
-
 
 def _fmt(x: float, digits: int = 1) -> str:
     """An amount left or needed, as outputs.amount_text gives it: one the unit's format would show as 0 though it
@@ -437,7 +415,6 @@ USED_COLUMN = {"district_land_quota": "land_district_quota", "stock": "land_stoc
                 "provincial_pool": "land_provincial_pool", "province_request": "land_province_request",
                 "district_energy": "energy_district", "city_energy_pool": "energy_city_pool"}
 _KIND_WORDS = {"land": {"zh": "用地指标", "en": "land quota"}, "energy": {"zh": "能耗指标", "en": "energy quota"}}
-UNIT_WORDS = {"land": {"zh": "亩", "en": "mu"}, "energy": {"zh": "吨标准煤", "en": "tce"}}  # also explain's
 
 
 def _sources(kind: str, room: Headroom, d: int, t: int, cand: dict[str, Any]) -> list[tuple[str, float, bool]]:

@@ -18,21 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quota_opt.interpret.reasons import QUOTA_NAMES
+from quota_opt.core.vocabulary import QUOTA_NAMES, QUOTA_UNITS
 from quota_opt.solve.formulation import INF, Formulation
 from quota_opt.solve.highs import load_highs
 
 NOISE = 1e-5
 
-UNITS = {
-    "district_land_quota": ("亩", "mu"),
-    "stock_inventory": ("亩", "mu"),
-    "provincial_reward_pool": ("亩", "mu"),
-    "province_request_cap": ("亩", "mu"),
-    "platform_land_capacity": ("亩", "mu"),
-    "district_energy_budget": ("吨标准煤", "tce"),
-    "city_energy_pool": ("吨标准煤", "tce"),
-}
+UNITS = QUOTA_UNITS  # each quota's unit (zh, en)
 
 
 def relaxed_lp(form: Formulation, x: np.ndarray, *, mode: str, rhs_change: dict[int, float] | None = None

@@ -35,8 +35,9 @@ import pandas as pd
 from quota_opt.core.errors import InputError, Problem, Severity
 from quota_opt.core.scenario import Scenario
 from quota_opt.core.schema import SHEETS_BY_KEY
+from quota_opt.core.vocabulary import UNIT_WORDS
 from quota_opt.interpret.plan import interpret, kpis
-from quota_opt.interpret.reasons import BINDING_QUOTA, CITY_LEVEL, UNIT_WORDS, quota_in_year
+from quota_opt.interpret.reasons import BINDING_QUOTA, CITY_LEVEL, quota_in_year
 from quota_opt.interpret.resolve import (
     EXPLAIN_GAP,
     PROBE_TIME_LIMIT_S,

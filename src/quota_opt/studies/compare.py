@@ -41,6 +41,7 @@ from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, 
 from quota_opt.core.files import Kind, Reads
 from quota_opt.core.results_schema import amount_text, termination_word
 from quota_opt.core.scenario import Scenario
+from quota_opt.core.vocabulary import SOURCE_WORDS, UNITS
 from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES
 from quota_opt.studies.sweep import (
     Param,
@@ -560,25 +561,19 @@ def kpi_frame(results: Sequence[CaseResult]) -> pd.DataFrame:
     return df
 
 
-SOURCE_WORDS = {
-    "land_district_quota": ("区县指标", "district quota"),
-    "land_provincial_pool": ("省奖励", "provincial pool"),
-    "land_stock": ("存量", "stock"),
-    "land_province_request": ("向省争取", "province request"),
-    "energy_district": ("区县能耗", "district energy"),
-    "energy_city_pool": ("市级统筹能耗", "city energy pool"),
-}
 CHANGE_ORDER = {"selection": 0, "year": 1, "sources": 2, "": 3}
 _DECISION_DTYPES = {"selected": "boolean", "year": "Int64"}
 
 
 def sources_text(row: dict[str, Any], lang: str) -> str:
-    """"district quota 40.0 + stock 20.5 mu; city energy pool 300 tce" / "区县指标40.0+存量20.5亩；市级统筹能耗300吨标准煤":
+    """"district quota 40.0 + stock land 20.5 mu; city energy pool 300 tce" / "区县指标40.0+存量土地20.5亩；市级统筹能耗300吨标准煤"
+    (the sources' words: vocabulary.SOURCE_WORDS):
     mu with one decimal and tce whole, as the results workbook's number formats give them (outputs.MU, TCE); an
     amount those would show as 0 with the decimals it needs (市级统筹能耗0.3吨标准煤, not 0); a zero is left out."""
     zh = lang == "zh"
     parts = []
-    for group, unit, digits in ((LAND_SOURCES, ("亩", " mu"), 1), (ENERGY_SOURCES, ("吨标准煤", " tce"), 0)):
+    for group, (unit_zh, unit_en), digits in ((LAND_SOURCES, UNITS["land"], 1), (ENERGY_SOURCES, UNITS["energy"], 0)):
+        unit = (unit_zh, " " + unit_en)
         amounts = [(SOURCE_WORDS[s][0 if zh else 1], float(row.get(s) or 0.0)) for s in group]
         items = [(w, amount_text(v, digits)) for w, v in amounts if v > 1e-6]
         if items:

@@ -1,0 +1,41 @@
+"""The words for the quotas, the sources a project draws on and their units, in zh and en: one name each.
+
+Every module that names a quota, a source or a unit takes it from here (the reasons, the shadow prices sheet, the
+infeasibility report, explain's thresholds and compare's sources column), so a reader meets one name for each. The
+message templates themselves live in core/messages.py; the workbook's column labels in core/schema.py.
+"""
+
+from __future__ import annotations
+
+# Units of the two resources (zh, en).
+UNITS = {"land": ("亩", "mu"), "energy": ("吨标准煤", "tce")}
+UNIT_WORDS = {kind: {"zh": zh, "en": en} for kind, (zh, en) in UNITS.items()}  # by language, for templates
+
+# Each quota's one name (zh, en), keyed by the model's constraint: the left-out reasons, explain's thresholds, the
+# shadow prices sheet and the infeasibility report all name a quota from here. The names are the quota sheets'
+# labels (schema.py) in the policy's words (五(一) 新增建设用地计划指标), with the district-level ones marked 区县 /
+# district (tests/test_explain.py checks them against the schema).
+QUOTA_NAMES = {
+    "district_land_quota": ("区县新增建设用地计划指标", "district new-land quota"),
+    "stock_inventory": ("可盘活存量土地", "revitalisable stock land"),
+    "provincial_reward_pool": ("省重大产业奖励指标", "provincial reward quota"),
+    "province_request_cap": ("可向省争取指标上限", "province request cap"),
+    "district_energy_budget": ("区县能耗指标", "district energy budget"),
+    "city_energy_pool": ("市级统筹能耗指标", "city energy pool"),
+    "platform_land_capacity": ("平台用地容量", "platform land capacity"),
+}
+ENERGY_QUOTAS = ("district_energy_budget", "city_energy_pool")
+# Each quota's unit (zh, en).
+QUOTA_UNITS = {name: UNITS["energy" if name in ENERGY_QUOTAS else "land"] for name in QUOTA_NAMES}
+
+# The sources of a supplied project's land and energy (the allocation's columns), as a reason or compare's sources
+# column lists them: "区县指标 50.0 亩、省奖励指标 70.0 亩". These are the results workbook's words; compare's
+# column once had its own shorter ones (省奖励, 存量, stock, district energy).
+SOURCE_WORDS = {
+    "land_district_quota": ("区县指标", "district quota"),
+    "land_provincial_pool": ("省奖励指标", "provincial pool"),
+    "land_stock": ("存量土地", "stock land"),
+    "land_province_request": ("向省争取", "province request"),
+    "energy_district": ("区县能耗", "district budget"),
+    "energy_city_pool": ("市级统筹能耗", "city energy pool"),
+}

@@ -1,0 +1,23 @@
+"""One home for words: each name of a quota, a source or a unit is written once (core/vocabulary.py)."""
+
+from __future__ import annotations
+
+
+def test_quota_source_and_unit_names_are_defined_once() -> None:
+    """SOURCE_WORDS was written twice with different words (compare's 存量 / "stock", the reasons' 存量土地 /
+    "stock land"); now only core/vocabulary.py defines the names of quotas, sources and units."""
+    import ast
+    from pathlib import Path
+
+    import quota_opt
+
+    names = {"SOURCE_WORDS", "QUOTA_NAMES", "UNIT_WORDS", "QUOTA_UNITS"}
+    root = Path(quota_opt.__file__).parent
+    defined = {}
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict | ast.DictComp):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id in names:
+                        defined.setdefault(target.id, []).append(path.relative_to(root).as_posix())
+    assert defined == {name: ["core/vocabulary.py"] for name in names}
