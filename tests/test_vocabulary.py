@@ -1,6 +1,21 @@
-"""One home for words: each name of a quota, a source or a unit is written once (core/vocabulary.py)."""
+"""One home for words and defaults: the settings' defaults are the schema's, and each name is written once."""
 
 from __future__ import annotations
+
+import dataclasses
+
+from quota_opt.core.scenario import Settings
+from quota_opt.core.schema import SETTINGS
+
+
+def test_settings_are_the_schema_s_keys_with_its_defaults() -> None:
+    fields = {f.name: f.default for f in dataclasses.fields(Settings)}
+    assert set(fields) == {c.key for c in SETTINGS.columns}
+    for column in SETTINGS.columns:
+        if column.key == "base_year":  # required: no default
+            assert fields["base_year"] is dataclasses.MISSING and column.default is None
+        else:
+            assert fields[column.key] == column.default and type(fields[column.key]) is type(column.default)
 
 
 def test_quota_source_and_unit_names_are_defined_once() -> None:

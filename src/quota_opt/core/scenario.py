@@ -20,33 +20,39 @@ from quota_opt.input.read import column_letter
 ROW = "_row"  # the Excel row a record came from (None for records made in code)
 
 
+def _default(key: str) -> Any:
+    """The schema's default for a setting: `Settings` states no default of its own."""
+    return SETTINGS.column(key).default
+
+
 @dataclass
 class Settings:
-    """The `settings` sheet, typed. Field names are the schema keys; defaults are the schema defaults."""
+    """The `settings` sheet, typed. Field names are the schema keys; every default is the schema's
+    (`schema.SETTINGS`); tests/test_vocabulary.py checks that the fields are the schema's keys."""
 
     base_year: int
-    scenario_name: str = "scenario"
-    horizon_years: int = 3
-    objective_mode: str = "priority"
-    w_investment: float = 0.30
-    w_output_per_mu: float = 0.30
-    w_tax_per_mu: float = 0.15
-    w_energy_efficiency: float = 0.15
-    w_platform_score: float = 0.10
-    deferral_discount: float = 0.9
-    reward_ratio: float = 0.5
-    reward_lag_years: int = 1
-    same_year_reward: bool = False
-    major_investment_threshold: float = 10.0
-    major_priority: str = "strict"
-    major_weight: float = 1.5
-    misfit_policy: str = "district_only"
-    province_request_cap: float = 0.0
-    province_request_penalty: float = 0.5
-    carryover_allowed: bool = False
-    time_limit_s: float = 60.0
-    mip_gap: float = 0.001
-    threads: int = 0
+    scenario_name: str = _default("scenario_name")
+    horizon_years: int = _default("horizon_years")
+    objective_mode: str = _default("objective_mode")
+    w_investment: float = _default("w_investment")
+    w_output_per_mu: float = _default("w_output_per_mu")
+    w_tax_per_mu: float = _default("w_tax_per_mu")
+    w_energy_efficiency: float = _default("w_energy_efficiency")
+    w_platform_score: float = _default("w_platform_score")
+    deferral_discount: float = _default("deferral_discount")
+    reward_ratio: float = _default("reward_ratio")
+    reward_lag_years: int = _default("reward_lag_years")
+    same_year_reward: bool = _default("same_year_reward")
+    major_investment_threshold: float = _default("major_investment_threshold")
+    major_priority: str = _default("major_priority")
+    major_weight: float = _default("major_weight")
+    misfit_policy: str = _default("misfit_policy")
+    province_request_cap: float = _default("province_request_cap")
+    province_request_penalty: float = _default("province_request_penalty")
+    carryover_allowed: bool = _default("carryover_allowed")
+    time_limit_s: float = _default("time_limit_s")
+    mip_gap: float = _default("mip_gap")
+    threads: int = _default("threads")
 
     @property
     def years(self) -> list[int]:
