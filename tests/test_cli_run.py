@@ -194,9 +194,8 @@ def test_the_summary_reports_the_time_the_write_took(golden_workbook: Callable[.
     says more than 0 and no more than the command took."""
     import time
 
-    from quota_opt.input.validate import read_scenario
     from quota_opt.output.results_workbook import write_results
-    from quota_opt.pipeline import RunOptions, run_scenario
+    from quota_opt.pipeline import RunOptions, read_scenario, run_scenario
 
     label = SUMMARY_ROWS["time_write_s"][0] if lang == "zh" else "time_write_s"
 

@@ -16,11 +16,17 @@ from prices import check_finite_differences
 from quota_opt.cli.app import app
 from quota_opt.core.scenario import Scenario
 from quota_opt.input.results_read import read_results
-from quota_opt.input.validate import check_scenario, read_scenario, validate_workbook
 from quota_opt.interpret.whatif import explain_project
 from quota_opt.output.results_workbook import write_results
 from quota_opt.output.template import write_scenario
-from quota_opt.pipeline import RunOptions, RunResult, run_scenario
+from quota_opt.pipeline import (
+    RunOptions,
+    RunResult,
+    check_and_prepare,
+    read_scenario,
+    run_scenario,
+    validate_workbook,
+)
 from quota_opt.solve.highs import Status
 from quota_opt.studies.rollover import rollover
 
@@ -29,7 +35,7 @@ from quota_opt.studies.rollover import rollover
 INVESTMENT_ONLY = {**SCORE_ONLY, "major_priority": "none"}
 
 def run(sc: Scenario) -> RunResult:
-    assert not [p for p in check_scenario(sc) if p.is_error]
+    assert not [p for p in check_and_prepare(sc)[0] if p.is_error]
     return run_scenario(sc, RunOptions(backend="highs", mip_gap=1e-9))
 
 

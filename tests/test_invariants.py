@@ -16,16 +16,15 @@ from hypothesis import strategies as st
 
 from builders import random_small
 from invariants import check_results
-from quota_opt.input.validate import check_scenario, read_scenario
 from quota_opt.output.results_workbook import write_results
 from quota_opt.output.template import write_scenario
-from quota_opt.pipeline import RunOptions, run_scenario
+from quota_opt.pipeline import RunOptions, check_and_prepare, read_scenario, run_scenario
 from quota_opt.solve.highs import Status
 
 
 def run_and_check(seed: int, folder: Path) -> None:
     sc = random_small(seed)
-    errors = [p for p in check_scenario(sc) if p.is_error]
+    errors = [p for p in check_and_prepare(sc)[0] if p.is_error]
     assert not errors, [p.message("en") for p in errors]
     path = write_scenario(sc, folder / f"s{seed}.xlsx", "en")
     scenario = read_scenario(path)

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from corpus.workbooks import base_data, build, delete_column, save, set_cell, settings_row, sheet_of
 from quota_opt.core.errors import InputError, Location, Problem, Severity
-from quota_opt.core.messages import TEMPLATES, expected_phrase, quote_value, render_location, workbook_doc
+from quota_opt.core.messages import TEMPLATES, expected_phrase, quote_value, render_location
 from quota_opt.core.schema import PROJECTS, SETTINGS, Column, ColumnType
 from quota_opt.input.read import read_workbook
 from quota_opt.input.validate import (
@@ -29,12 +29,12 @@ from quota_opt.input.validate import (
     check_scenario,
     parse_cell,
     parse_workbook,
-    read_scenario,
     scenario_from_parsed,
-    validate_workbook,
 )
+from quota_opt.input.workbook_doc import workbook_doc
 from quota_opt.output.annotate import AnnotateError, annotate_workbook
 from quota_opt.output.excel import ERROR_FILL, WARNING_FILL
+from quota_opt.pipeline import read_scenario, validate_workbook
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "workbook.md"
 
@@ -822,9 +822,9 @@ def test_annotate_says_why_no_copy_was_written(runner: CliRunner, tmp_path: Path
 
 
 def test_workbook_doc_is_up_to_date() -> None:
-    assert DOC.is_file(), "write it with: python -m quota_opt.core.messages > docs/workbook.md"
+    assert DOC.is_file(), "write it with: python -m quota_opt.input.workbook_doc > docs/workbook.md"
     assert DOC.read_text(encoding="utf-8") == workbook_doc(), (
-        "docs/workbook.md differs from the schema; regenerate: python -m quota_opt.core.messages > docs/workbook.md")
+        "docs/workbook.md differs from the schema; regenerate: python -m quota_opt.input.workbook_doc > docs/workbook.md")
 
 
 def test_every_warned_coercion_is_documented() -> None:

@@ -41,9 +41,10 @@ if TYPE_CHECKING:
     )
     from quota_opt.core.errors import InfeasibleError, InputError, ModelError, QuotaOptError, SolveError
     from quota_opt.core.scenario import Scenario, Settings
-    from quota_opt.input.validate import ValidationReport, read_scenario, validate_workbook
+    from quota_opt.input.validate import ValidationReport
+    from quota_opt.pipeline import read_scenario, validate_workbook
 
-__version__ = "0.1.0"
+from quota_opt.core.version import __version__
 
 _API = ("Book", "Comparison", "Explanation", "Rollover", "Run", "Validation", "compare", "explain", "generate",
         "load", "rollover", "run", "sweep", "template", "validate")
@@ -57,8 +58,8 @@ _HOMES = {
     "Scenario": "quota_opt.core.scenario",
     "Settings": "quota_opt.core.scenario",
     "ValidationReport": "quota_opt.input.validate",
-    "read_scenario": "quota_opt.input.validate",
-    "validate_workbook": "quota_opt.input.validate",
+    "read_scenario": "quota_opt.pipeline",
+    "validate_workbook": "quota_opt.pipeline",
     **{name: "quota_opt.api" for name in _API},
 }
 

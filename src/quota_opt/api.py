@@ -37,14 +37,14 @@ from quota_opt.core.messages import check_lang, severity_word
 from quota_opt.core.scenario import Scenario
 from quota_opt.input.read import FILE_PROBLEMS, open_workbook
 from quota_opt.input.results_read import find_scenario_for, read_results
-from quota_opt.input.validate import ValidationReport, is_results_sheets, validate_workbook
+from quota_opt.input.validate import ValidationReport, is_results_sheets
 from quota_opt.input.variants import apply_variant
 from quota_opt.interpret.whatif import ProjectExplanation, explain_project
 from quota_opt.output.annotate import annotate_workbook
 from quota_opt.output.excel import save_results
 from quota_opt.output.results_workbook import sheet_frames, write_results
 from quota_opt.output.template import scenario_workbook
-from quota_opt.pipeline import RunOptions, RunResult, option_problems, run_scenario
+from quota_opt.pipeline import RunOptions, RunResult, option_problems, run_scenario, validate_workbook
 from quota_opt.solve.highs import Progress
 from quota_opt.studies import compare as cmp
 from quota_opt.studies.compare import Case, CaseResult, Tradeoff
@@ -212,16 +212,24 @@ def validate(source: Source, *, name: str | None = None,
 def load(source: Source | Scenario, *, name: str | None = None, variant: str | None = None) -> Scenario:
     """A validated scenario (its warnings in `scenario.warnings`), with `variant` applied when given. Raises
     `InputError` with every problem when the workbook has errors, or for a variant it does not have."""
+    return _load(source, name=name, variant=variant)[0]
+
+
+def _load(source: Source | Scenario, *, name: str | None = None,
+          variant: str | None = None) -> tuple[Scenario, Any]:
+    """`load`, and the scenario's prepared data that its validation made (None for a `Scenario` given, or with a
+    variant, which changes the data): `run` hands it to the pipeline, so that a run prepares once."""
+    prepared = None
     if isinstance(source, Scenario):
         scenario = source
     else:
         checked = validate(source, name=name)
         if not checked.ok or checked.scenario is None:
             raise InputError(checked.problems)
-        scenario = checked.scenario
+        scenario, prepared = checked.scenario, checked.report.prepared
     if variant:
-        scenario = apply_variant(scenario, variant)
-    return scenario
+        scenario, prepared = apply_variant(scenario, variant), None
+    return scenario, prepared
 
 
 def is_results_workbook(source: Source) -> bool:
@@ -306,11 +314,11 @@ def run(source: Source | Scenario, *, name: str | None = None, variant: str | No
     "interrupted". Raises `InputError` for a workbook with errors; any solver outcome is returned (`Run.status`)."""
     _check_options(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, backend=backend)
     t0 = time.perf_counter()
-    scenario = load(source, name=name, variant=variant)
+    scenario, prepared = _load(source, name=name, variant=variant)
     read_s = time.perf_counter() - t0
     options = RunOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, backend=backend,
                          shadow_prices=shadow_prices, progress=progress, on_stage=on_stage)
-    result = run_scenario(scenario, options, variant=variant)
+    result = run_scenario(scenario, options, variant=variant, prepared=prepared)
     result.timings["read"] = read_s
     return Run(result)
 

@@ -16,11 +16,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyomo.version
 
-from quota_opt.core.errors import Location, Problem, Severity
+from quota_opt.core.errors import InputError, Location, Problem, Severity
+from quota_opt.core.messages import expected_words
+from quota_opt.core.results_schema import status_word, termination_word
 from quota_opt.core.scenario import Scenario
+from quota_opt.core.schema import SETTINGS
+from quota_opt.core.version import __version__
+from quota_opt.input import validate as records
+from quota_opt.interpret.infeasible import diagnose
 from quota_opt.interpret.plan import Plan, interpret, kpis
-from quota_opt.prepare import Prepared, objective_is_degenerate, prepare
+from quota_opt.interpret.reasons import assign_reasons
+from quota_opt.interpret.shadow import shadow_prices
+from quota_opt.prepare import Prepared, objective_is_degenerate, prepare, supply_limit_problems
 from quota_opt.solve.decompose import (
     BoundJob,
     Combination,
@@ -96,9 +105,6 @@ def option_problems(*, time_limit_s: float | None = None, mip_gap: float | None 
     (0, 86,400] s, gap in [0, 1], threads in [0, 256]), so an option is held to the rule its cell is; left to the
     solver, a negative value ended in Pyomo's "Failed casting" and a time limit of 0 or a gap of 2 went through.
     Returns one `bad_option` error per option that is out of bounds."""
-    from quota_opt.core.messages import expected_words
-    from quota_opt.core.schema import SETTINGS
-
     problems = []
 
     def bad(option: str, expected: dict[str, str], found: str) -> None:
@@ -201,9 +207,7 @@ class RunResult:
 
     def summary(self, lang: str = "zh") -> dict[str, Any]:
         """The `summary` sheet's rows (key → value)."""
-        import pyomo.version
 
-        from quota_opt import __version__
 
         sol = self.solution
         s = self.scenario.settings
@@ -218,7 +222,6 @@ class RunResult:
                 (obj - greedy_obj) / abs(greedy_obj))
         greedy_selected = int(np.round(self.form.block_values(self.greedy.x, "supply").sum()))
         sentence = OBJECTIVE_SENTENCE[s.objective_mode][0 if lang == "zh" else 1]
-        from quota_opt.core.results_schema import status_word, termination_word
 
         rows: dict[str, Any] = {
             "scenario_name": s.scenario_name,
@@ -306,11 +309,45 @@ def solve_options(scenario: Scenario, options: RunOptions, warm: np.ndarray | No
     )
 
 
-def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, variant: str | None = None) -> RunResult:
+def check_and_prepare(scenario: Scenario) -> tuple[list[Problem], Prepared | None]:
+    """Every check on an in-memory scenario: its records (`input.validate.check_scenario`), then, when they are
+    sound, the checks that need the prepared data (projects nothing could ever supply, mandatory projects that
+    cannot be eligible: `prepare.supply_limit_problems`). Returns the problems and the prepared data, which
+    `run_scenario(prepared=...)` reuses, so that a run prepares its scenario once (None after a record error)."""
+    problems = records.check_scenario(scenario)
+    if any(p.is_error for p in problems):
+        return problems, None
+    prep = prepare(scenario)
+    return problems + supply_limit_problems(prep), prep
+
+
+def validate_workbook(path: str | Path, progress: Callable[[int], None] | None = None) -> records.ValidationReport:
+    """Read and check a scenario workbook (`input.validate.validate_workbook`), then, when it has no error, the
+    checks on its prepared data (`check_and_prepare`); never raises for anything in the file itself. The report's
+    `prepared` is that data, for `run_scenario(prepared=...)`."""
+    report = records.validate_workbook(path, progress=progress)
+    if report.ok and report.scenario is not None:
+        report.prepared = prepare(report.scenario)
+        report.extend(supply_limit_problems(report.prepared))
+    return report
+
+
+def read_scenario(path: str | Path, progress: Callable[[int], None] | None = None) -> Scenario:
+    """Read, validate and type a scenario workbook (`validate_workbook`). Returns the `Scenario` (its `warnings`
+    hold what did not stop it); raises `InputError` listing every error (and warning) when it cannot be used."""
+    report = validate_workbook(path, progress=progress)
+    if not report.ok or report.scenario is None:
+        raise InputError(report.problems)
+    return report.scenario
+
+
+def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, variant: str | None = None,
+                 prepared: Prepared | None = None) -> RunResult:
     """Allocate one validated scenario. Returns a RunResult whatever the solver's outcome.
 
     On an infeasible scenario the result carries `infeasibility` (the elastic re-solve's findings)
-    and no plan; on a time limit or interrupt it carries the best plan found, with its gap.
+    and no plan; on a time limit or interrupt it carries the best plan found, with its gap. `prepared`, the
+    scenario's prepared data when its checks made it (`validate_workbook`, `check_and_prepare`), is used as it is.
     """
     options = options or RunOptions()
     timings: dict[str, float] = {}
@@ -321,7 +358,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
 
     t0 = time.perf_counter()
     stage("prepare")
-    prep = prepare(scenario)
+    prep = prepared if prepared is not None and prepared.scenario is scenario else prepare(scenario)
     timings["prepare"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     stage("build")
@@ -396,7 +433,6 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     if solution.status == Status.INFEASIBLE:
         t0 = time.perf_counter()
         stage("explain")
-        from quota_opt.interpret.infeasible import diagnose
 
         result.infeasibility = diagnose(prep, solve_options(scenario, options, None))
         timings["explain"] = time.perf_counter() - t0
@@ -415,7 +451,6 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     t0 = time.perf_counter()
     stage("explain")
     plan = interpret(form, x)
-    from quota_opt.interpret.reasons import assign_reasons
 
     assign_reasons(result_plan=plan, form=form, x=x)
     result.plan = plan
@@ -424,8 +459,6 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         result.no_request = without_request(scenario, options, plan)
         mark_dropped(plan, result.no_request)
     if options.shadow_prices:
-        from quota_opt.interpret.shadow import shadow_prices
-
         result.shadow = shadow_prices(form, x, plan.ledger)
     timings["explain"] = time.perf_counter() - t0
     return result

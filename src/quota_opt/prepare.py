@@ -22,6 +22,7 @@ import pandas as pd
 
 from quota_opt.core import quota
 from quota_opt.core.errors import Location, Problem, Severity
+from quota_opt.core.reason_texts import reason_text
 from quota_opt.core.scenario import ROW, Scenario
 
 # Reason codes decided before the model (explain.py renders them in policy words).
@@ -378,9 +379,10 @@ def supply_limits(prep: Prepared) -> pd.DataFrame:
     }, index=c.index.rename("project_id"))
 
 
-def supply_limit_problems(sc: Scenario) -> list[Problem]:
-    """Warnings for projects nothing could ever supply; errors for mandatory projects that cannot be eligible."""
-    prep = prepare(sc)
+def supply_limit_problems(prep: Prepared) -> list[Problem]:
+    """Warnings for projects nothing could ever supply; errors for mandatory projects that cannot be eligible.
+    From the prepared data, so that a run checks what it prepares once (`pipeline.check_and_prepare`)."""
+    sc = prep.scenario
     problems: list[Problem] = []
     limits = supply_limits(prep)
     p = prep.projects
@@ -396,8 +398,6 @@ def supply_limit_problems(sc: Scenario) -> list[Problem]:
             problems.append(Problem(Severity.WARNING, "project_energy_too_large",
                                     sc.loc("projects", row, "energy_demand"),
                                     {"found": _fmt(energy), "limit": _fmt(limits["energy_limit"].iloc[i])}))
-    from quota_opt.core.reason_texts import reason_text
-
     for _, r in p[p["mandatory"].astype(bool) & ~p["eligible"]].iterrows():
         if r["reason_code"] == ALREADY_SUPPLIED:
             continue

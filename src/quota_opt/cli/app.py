@@ -363,7 +363,7 @@ def validate(
     Exit 0 when there are no errors (warnings allowed), 1 otherwise.
     """
     from quota_opt.input.read import FILE_PROBLEMS
-    from quota_opt.input.validate import validate_workbook
+    from quota_opt.pipeline import validate_workbook
 
     check_output(annotate, Kind.ANNOTATED, "--annotate", force=force, reads=(Read(file, "scenario"),))
     with reading_progress(file, lang) as progress:
@@ -421,7 +421,13 @@ def default_output(file: Path, suffix: str = "_results") -> Path:
 
 def load_scenario(file: Path, lang: str, variant: str | None = None) -> Any:
     """Read and validate a workbook (printing warnings), optionally applying a variant."""
-    from quota_opt.input.validate import validate_workbook
+    return load_prepared(file, lang, variant)[0]
+
+
+def load_prepared(file: Path, lang: str, variant: str | None = None) -> tuple[Any, Any]:
+    """`load_scenario`, and the scenario's prepared data its validation made (None with a variant, which changes
+    the data): `run_scenario(prepared=...)` uses it, so that a run prepares its scenario once."""
+    from quota_opt.pipeline import validate_workbook
 
     with reading_progress(file, lang) as progress:
         report = validate_workbook(file, progress=progress)
@@ -429,12 +435,12 @@ def load_scenario(file: Path, lang: str, variant: str | None = None) -> Any:
         raise InputError(report.problems)
     if report.warnings:
         print_problems(report.warnings, lang)
-    scenario = report.scenario
+    scenario, prepared = report.scenario, report.prepared
     if variant:
         from quota_opt.input.variants import apply_variant
 
-        scenario = apply_variant(scenario, variant)
-    return scenario
+        scenario, prepared = apply_variant(scenario, variant), None
+    return scenario, prepared
 
 
 def check_options(**options: Any) -> None:
@@ -615,21 +621,21 @@ def run(
     check_output(target, Kind.RESULTS, force=force, reads=reads)
     check_output(write_model, Kind.MODEL, "--write-model", force=force, reads=reads, others=(target,))
     t0 = time.perf_counter()
-    scenario = load_scenario(file, lang.value, variant)
+    scenario, prepared = load_prepared(file, lang.value, variant)
     read_s = time.perf_counter() - t0
     display = SolveDisplay(lang.value)
     options = RunOptions(time_limit_s=time_limit, mip_gap=gap, threads=threads, backend=backend,
                          progress=display.progress, on_stage=display.stage)
     try:
         with announce_interrupt(display, lang.value):
-            result = run_scenario(scenario, options, variant=variant)
+            result = run_scenario(scenario, options, variant=variant, prepared=prepared)
     finally:
         display.stop()
     result.timings["read"] = read_s
     model_not_written = False
     if write_model is not None:
         from quota_opt.core.messages import os_error_text
-        from quota_opt.solve.highs import write_model as export
+        from quota_opt.output.model_file import write_model as export
 
         try:
             export(result.form, write_model, reads, force=force, scenario=scenario.settings.scenario_name)
@@ -784,9 +790,9 @@ def rollover(
     written where asked (it is then saved under a fallback name, which the message gives).
     """
     from quota_opt.core.messages import column_words, sheet_words
-    from quota_opt.input.results_read import made_from, read_results
+    from quota_opt.input.results_read import adoptable, made_from, read_results
     from quota_opt.output.template import write_scenario
-    from quota_opt.studies.rollover import adoptable, recorded_variant
+    from quota_opt.studies.rollover import recorded_variant
     from quota_opt.studies.rollover import rollover as roll
 
     results = read_results(results_file)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from quota_opt.core.messages import render_problem
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -48,8 +50,6 @@ class Problem:
         return self.severity is Severity.ERROR
 
     def message(self, lang: str = "zh") -> str:
-        from quota_opt.core.messages import render_problem
-
         return render_problem(self, lang)
 
 

@@ -5,8 +5,8 @@ found, and how to fix it, e.g.
   工作表 项目(projects)，第12行，用地需求(land_demand)，单元格 G12：应为不小于0.01的数，实际为 "abc"。
   sheet projects, row 12, land_demand (Land demand), cell G12: expected a number ≥ 0.01, got "abc".
 
-`workbook_doc()` renders docs/workbook.md from the schema, the coercions and these messages
-(`python -m quota_opt.core.messages > docs/workbook.md`).
+docs/workbook.md lists these messages beside the schema and the reader's coercions: input/workbook_doc.py
+(`python -m quota_opt.input.workbook_doc > docs/workbook.md`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ import datetime as dt
 import errno
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from quota_opt.core.errors import Location, Problem
+from quota_opt.core.results_schema import RESULT_SHEETS
 from quota_opt.core.schema import SHEETS_BY_KEY, Column, ColumnType, yes_no_words
+
+if TYPE_CHECKING:  # errors imports this module to render a problem: the types only, for annotations
+    from quota_opt.core.errors import Location, Problem
 
 LANGS = ("zh", "en")
 
@@ -758,8 +761,6 @@ def _sheet(key: str | None) -> Any:
     """A sheet by key: a scenario's (`schema.py`), else a results workbook's (`outputs.py`, for a problem found
     reading one back: `explain`, `compare`, `rollover`); None for others. The scenario's sheets come first:
     `districts` is both."""
-    from quota_opt.core.results_schema import RESULT_SHEETS
-
     return SHEETS_BY_KEY.get(key or "") or next((s for s in RESULT_SHEETS if s.key == key), None)
 
 
@@ -806,70 +807,3 @@ def severity_word(problem: Problem, lang: str) -> str:
     if problem.is_error:
         return "错误" if lang == "zh" else "error"
     return "提示" if lang == "zh" else "warning"
-
-
-# --------------------------------------------------------------------------------------------
-# docs/workbook.md
-# --------------------------------------------------------------------------------------------
-
-
-def _table_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def workbook_doc() -> str:
-    """docs/workbook.md: the workbook reference generated from the schema (en and zh), the coercions
-    that are read with a warning, the silent normalisations, and every input message."""
-    from quota_opt.core.schema import reference_doc
-    from quota_opt.input.validate import COERCIONS, SILENT_NORMALIZATIONS
-
-    def demote(md: str) -> str:
-        return "\n".join("#" + line if line.startswith("#") else line for line in md.splitlines())
-
-    out = [
-        "<!-- Generated from the schema and the message catalogue: python -m quota_opt.core.messages > docs/workbook.md."
-        " Do not edit by hand; tests/test_validate.py checks that it is up to date. -->",
-        "",
-        "# The scenario workbook · 方案工作簿",
-        "",
-        "One workbook is one scenario. Each sheet below may be named by its key or its Chinese label; each column "
-        "header may be the key or the label (trimmed, case- and full/half-width-insensitive, the column's own "
-        "unit in brackets allowed). `quota-opt template` writes a blank workbook; `quota-opt validate` checks one and "
-        "names every problem by sheet, Excel row and column.",
-        "",
-        "一个工作簿即一个方案。工作表名可用英文键或中文名，列名可用英文键或中文名（忽略首尾空格、大小写和全角/半角，可带本列的括号单位）。"
-        "`quota-opt template` 生成空白模板，`quota-opt validate` 校验并逐项指出问题所在的工作表、行和列。",
-        "",
-        "Contents: the sheets and columns (English, then Chinese); awkward cells read with a warning; what is "
-        "normalised silently; every message the validator writes.",
-        "",
-        demote(reference_doc("en")),
-        "",
-        demote(reference_doc("zh")),
-        "",
-        "## Awkward cells read with a warning · 读取时提示的自动转换",
-        "",
-        "Each of these is read, and reported as a warning (yellow in `validate --annotate`) so that it can be "
-        "checked. Anything else that does not fit its column is an error.",
-        "",
-        "| warning code | what is read | 说明 |",
-        "|---|---|---|",
-    ]
-    for code, zh_text, en_text in COERCIONS:
-        out.append(f"| `{code}` | {_table_cell(en_text)} | {_table_cell(zh_text)} |")
-    out += ["", "## Read silently · 不提示的规范化", "", "| rule | 说明 |", "|---|---|"]
-    for zh_text, en_text in SILENT_NORMALIZATIONS:
-        out.append(f"| {_table_cell(en_text)} | {_table_cell(zh_text)} |")
-    out += ["", "## Messages · 提示信息", "",
-            "Every message starts with where: sheet, Excel row, column (key and label) and cell.", "",
-            "| code | English | 中文 |", "|---|---|---|"]
-    for code, (zh_text, en_text) in TEMPLATES.items():
-        out.append(f"| `{code}` | {_table_cell(en_text)} | {_table_cell(zh_text)} |")
-    out.append("")
-    return "\n".join(out)
-
-
-if __name__ == "__main__":
-    import sys
-
-    sys.stdout.write(workbook_doc())

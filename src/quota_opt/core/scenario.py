@@ -14,8 +14,7 @@ from typing import Any
 import pandas as pd
 
 from quota_opt.core.errors import Location, Problem
-from quota_opt.core.schema import SETTINGS, SHEETS, WEIGHT_KEYS, sheet, split_ids
-from quota_opt.input.read import column_letter
+from quota_opt.core.schema import SETTINGS, SHEETS, WEIGHT_KEYS, ColumnType, column_letter, sheet, split_ids
 
 ROW = "_row"  # the Excel row a record came from (None for records made in code)
 
@@ -198,8 +197,6 @@ def _missing(v: Any) -> bool:
 
 def _typed(sheet_key: str, df: pd.DataFrame) -> pd.DataFrame:
     """Give numeric and boolean columns their dtypes (floats, nullable where blank is allowed)."""
-    from quota_opt.core.schema import ColumnType
-
     sch = sheet(sheet_key)
     for col in sch.columns:
         series = df[col.key]

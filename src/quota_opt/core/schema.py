@@ -165,6 +165,15 @@ _UNIT_SUFFIX = re.compile(r"[\(\[（【][^\)\]）】]*[\)\]）】]\s*$")
 _SPACES = re.compile(r"[\s_\-\u200b-\u200f\u2060\ufeff]+")  # and the invisible characters copying from web pages leaves
 
 
+def column_letter(index: int) -> str:
+    """1 → "A", 27 → "AA"."""
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def normalize_name(text: object) -> str:
     """Canonical form of a header, sheet name or choice word for matching."""
     s = unicodedata.normalize("NFKC", str(text)).strip().casefold()

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+
 from quota_opt.core.errors import InputError, Location, Problem, Severity
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc and password-protected .xlsx
@@ -85,15 +87,6 @@ DEFAULT_EPOCH = dt.datetime(1899, 12, 30)
 MAX_COLUMNS = 256
 # a cell holding something (a value, inline text or a formula) in a column of two or three letters
 _FAR_CELL = re.compile(rb"<" + _P + rb'c\b[^>]*?\br="([A-Z]{2,3})(\d+)"[^>]*?(?<!/)>\s*<' + _P + rb"(?:v|is|f)\b")
-
-
-def column_letter(index: int) -> str:
-    """1 → "A", 27 → "AA"."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def column_index(letters: str) -> int:
@@ -398,8 +391,6 @@ def _fast_rows(xml: bytes, wb: Any, ws: Any) -> list[tuple[Any, ...]] | None:
 def _assemble_rows(tokens: list[tuple[bytes, ...]], strings: Any, date_formats: Any, timedelta_formats: Any,
                    epoch: dt.datetime) -> list[tuple[Any, ...]] | None:
     """Rows from `_TOKEN` matches, as openpyxl's read-only worksheet assembles them."""
-    from openpyxl.utils.datetime import from_excel, from_ISO8601
-
     rows: list[tuple[Any, ...]] = []
     cells: list[tuple[int, Any]] | None = None  # (column, value) of the row being read
     row_number = 0

@@ -18,8 +18,8 @@ import pandas as pd
 from quota_opt.core.errors import InputError, Location, Problem, Severity
 from quota_opt.core.messages import expected_words
 from quota_opt.core.scenario import ROW, Scenario
-from quota_opt.core.schema import SETTINGS, SHEETS_BY_KEY, Column, ColumnType
-from quota_opt.input.validate import BAD, parse_cell
+from quota_opt.core.schema import SETTINGS, SHEETS_BY_KEY, Column, ColumnType, match_column
+from quota_opt.input.cells import BAD, parse_cell
 
 TARGET_SHEETS = ("district_quotas", "city_quotas", "districts", "platforms", "chains")
 NUMERIC = (ColumnType.FLOAT, ColumnType.INT, ColumnType.YEAR)
@@ -34,8 +34,6 @@ def variant_names(sc: Scenario) -> list[str]:
 
 def resolve_target(target: str) -> tuple[str, Column] | None:
     """("settings", column) for a settings key or label; (sheet, column) for "sheet.column"; None if unknown."""
-    from quota_opt.core.schema import match_column
-
     text = str(target).strip()
     if "." in text:
         sheet_key, col_key = (p.strip() for p in text.split(".", 1))
