@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from quota_opt.pipeline import read_scenario
+from quota_opt.prepare import read_scenario
 
 TOL = 1e-4
 

@@ -195,7 +195,8 @@ def test_the_summary_reports_the_time_the_write_took(golden_workbook: Callable[.
     import time
 
     from quota_opt.output.results_workbook import write_results
-    from quota_opt.pipeline import RunOptions, read_scenario, run_scenario
+    from quota_opt.pipeline import RunOptions, run_scenario
+    from quota_opt.prepare import read_scenario
 
     label = SUMMARY_ROWS["time_write_s"][0] if lang == "zh" else "time_write_s"
 

@@ -13,7 +13,8 @@ import pytest
 from invariants import check_results
 from prices import check_finite_differences
 from quota_opt.output.results_workbook import write_results
-from quota_opt.pipeline import RunOptions, RunResult, read_scenario, run_scenario
+from quota_opt.pipeline import RunOptions, RunResult, run_scenario
+from quota_opt.prepare import read_scenario
 from quota_opt.solve.highs import Status
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "hangzhou_example.xlsx"

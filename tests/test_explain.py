@@ -19,14 +19,8 @@ from quota_opt.input.results_read import read_results
 from quota_opt.interpret.whatif import explain_project
 from quota_opt.output.results_workbook import write_results
 from quota_opt.output.template import write_scenario
-from quota_opt.pipeline import (
-    RunOptions,
-    RunResult,
-    check_and_prepare,
-    read_scenario,
-    run_scenario,
-    validate_workbook,
-)
+from quota_opt.pipeline import RunOptions, RunResult, run_scenario
+from quota_opt.prepare import check_and_prepare, read_scenario, validate_workbook
 from quota_opt.solve.highs import Status
 from quota_opt.studies.rollover import rollover
 

@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 
 from quota_opt.output.template import write_scenario
-from quota_opt.pipeline import validate_workbook
-from quota_opt.prepare import prepare
+from quota_opt.prepare import prepare, validate_workbook
 from quota_opt.studies.generate import generate_scenario, hangzhou_example, small_en
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,8 @@ from builders import random_small
 from invariants import check_results
 from quota_opt.output.results_workbook import write_results
 from quota_opt.output.template import write_scenario
-from quota_opt.pipeline import RunOptions, check_and_prepare, read_scenario, run_scenario
+from quota_opt.pipeline import RunOptions, run_scenario
+from quota_opt.prepare import check_and_prepare, read_scenario
 from quota_opt.solve.highs import Status
 
 

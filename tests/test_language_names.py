@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from quota_opt.cli.app import app
 from quota_opt.core.schema import SETTINGS
 from quota_opt.output.template import write_scenario
-from quota_opt.pipeline import validate_workbook
+from quota_opt.prepare import validate_workbook
 
 
 def _setting(path: Path, key: str) -> object:

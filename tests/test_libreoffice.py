@@ -40,7 +40,8 @@ from quota_opt.core.scenario import Scenario
 from quota_opt.output.annotate import annotate_workbook
 from quota_opt.output.results_workbook import write_results
 from quota_opt.output.template import write_scenario, write_template
-from quota_opt.pipeline import RunOptions, read_scenario, run_scenario, validate_workbook
+from quota_opt.pipeline import RunOptions, run_scenario
+from quota_opt.prepare import read_scenario, validate_workbook
 
 pytestmark = pytest.mark.libreoffice
 

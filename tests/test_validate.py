@@ -34,7 +34,7 @@ from quota_opt.input.validate import (
 from quota_opt.input.workbook_doc import workbook_doc
 from quota_opt.output.annotate import AnnotateError, annotate_workbook
 from quota_opt.output.excel import ERROR_FILL, WARNING_FILL
-from quota_opt.pipeline import read_scenario, validate_workbook
+from quota_opt.prepare import read_scenario, validate_workbook
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "workbook.md"
 

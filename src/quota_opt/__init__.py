@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from quota_opt.core.errors import InfeasibleError, InputError, ModelError, QuotaOptError, SolveError
     from quota_opt.core.scenario import Scenario, Settings
     from quota_opt.input.validate import ValidationReport
-    from quota_opt.pipeline import read_scenario, validate_workbook
+    from quota_opt.prepare import read_scenario, validate_workbook
 
 from quota_opt.core.version import __version__
 
@@ -58,8 +58,8 @@ _HOMES = {
     "Scenario": "quota_opt.core.scenario",
     "Settings": "quota_opt.core.scenario",
     "ValidationReport": "quota_opt.input.validate",
-    "read_scenario": "quota_opt.pipeline",
-    "validate_workbook": "quota_opt.pipeline",
+    "read_scenario": "quota_opt.prepare",
+    "validate_workbook": "quota_opt.prepare",
     **{name: "quota_opt.api" for name in _API},
 }
 

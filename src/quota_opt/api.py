@@ -36,7 +36,7 @@ from quota_opt.core.files import Kind
 from quota_opt.core.messages import check_lang, severity_word
 from quota_opt.core.scenario import Scenario
 from quota_opt.input.read import FILE_PROBLEMS, open_workbook
-from quota_opt.input.results_read import find_scenario_for, read_results
+from quota_opt.input.results_read import adoptable, find_scenario_for, read_results
 from quota_opt.input.validate import ValidationReport, is_results_sheets
 from quota_opt.input.variants import apply_variant
 from quota_opt.interpret.whatif import ProjectExplanation, explain_project
@@ -44,12 +44,13 @@ from quota_opt.output.annotate import annotate_workbook
 from quota_opt.output.excel import save_results
 from quota_opt.output.results_workbook import sheet_frames, write_results
 from quota_opt.output.template import scenario_workbook
-from quota_opt.pipeline import RunOptions, RunResult, option_problems, run_scenario, validate_workbook
+from quota_opt.pipeline import RunOptions, RunResult, option_problems, run_scenario
+from quota_opt.prepare import validate_workbook
 from quota_opt.solve.highs import Progress
 from quota_opt.studies import compare as cmp
 from quota_opt.studies.compare import Case, CaseResult, Tradeoff
 from quota_opt.studies.generate import generate_scenario
-from quota_opt.studies.rollover import RolloverNote, adoptable, recorded_variant
+from quota_opt.studies.rollover import RolloverNote, recorded_variant
 from quota_opt.studies.rollover import rollover as roll
 from quota_opt.studies.sweep import parse_params
 

@@ -1,11 +1,12 @@
 """One scenario, end to end in memory: prepare → build → ranking rule → solve → polish → explain.
 
-`run_scenario` never touches files (reading and writing are the CLI's and `io`'s business), so
+`run_scenario` never touches files (reading and writing are the CLI's, `input`'s and `output`'s business), so
 the same call serves the command line, the notebook, comparisons and sweeps.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import platform
 import time
@@ -18,18 +19,17 @@ import numpy as np
 import pandas as pd
 import pyomo.version
 
-from quota_opt.core.errors import InputError, Location, Problem, Severity
+from quota_opt.core.errors import Location, Problem, Severity
 from quota_opt.core.messages import expected_words
 from quota_opt.core.results_schema import status_word, termination_word
 from quota_opt.core.scenario import Scenario
 from quota_opt.core.schema import SETTINGS
 from quota_opt.core.version import __version__
-from quota_opt.input import validate as records
 from quota_opt.interpret.infeasible import diagnose
 from quota_opt.interpret.plan import Plan, interpret, kpis
-from quota_opt.interpret.reasons import assign_reasons
+from quota_opt.interpret.reasons import assign_reasons, render_reason
 from quota_opt.interpret.shadow import shadow_prices
-from quota_opt.prepare import Prepared, objective_is_degenerate, prepare, supply_limit_problems
+from quota_opt.prepare import Prepared, objective_is_degenerate, prepare
 from quota_opt.solve.decompose import (
     BoundJob,
     Combination,
@@ -161,8 +161,6 @@ class NoRequest:
 
 def without_request(scenario: Scenario, options: RunOptions, plan: Plan) -> NoRequest:
     """One more solve of `scenario` with the province request cap at 0 every year, compared with `plan`."""
-    import dataclasses
-
     sc = scenario.copy()
     sc.settings = sc.settings.replace(province_request_cap=0.0)
     if "province_request_cap" in sc.city_quotas.columns:
@@ -191,7 +189,7 @@ class RunResult:
     kpis: dict[str, Any]
     timings: dict[str, float]
     shadow: pd.DataFrame | None = None
-    start_source: str = "ranking rule"  # which allocation the solver started from (heuristic.py)
+    start_source: str = "ranking rule"  # which allocation the solver started from (solve/start.py)
     improved_by: str | None = None  # what improved on the solver's allocation after it stopped (`recombine`,
     # `pairs`): START_WORDS keys joined by " + "
     lp_bound: float | None = None  # the LP relaxation's objective, when it was solved for the start
@@ -287,7 +285,7 @@ DISTRICTS_FROM_COLUMNS = 1_000  # on models of more columns, the district bound 
 # 5.5 to 7 s (three runs); on one thread beside the bound it missed in one run of three (0.05%), and in the
 # benchmark of the time (7 s) in two of three (up to 0.56%)
 PAIRS_SHARE = 0.4  # of the MIP's time, when the district bound runs beside it: the district pairs after it
-# (run.pairs). Measured on 300 projects (2,057 columns), 7 s, three runs each: 0.25 → 4,236 on average;
+# (pipeline.pairs). Measured on 300 projects (2,057 columns), 7 s, three runs each: 0.25 → 4,236 on average;
 # 0.4 → 4,246; 0.55 → 4,247; without the pairs (and 1 s more) 4,235 in five runs, from 4,213 to 4,265. With
 # 8.5 s, seeds 1 to 3, two runs each: 0.8 gave 4,215, 3,327, 3,206 on average against 4,257, 3,361, 3,187 with 0.4
 # (the bound's MIPs, which share the MIP's time, then end short: fewer plans to recombine, a looser bound). The
@@ -307,38 +305,6 @@ def solve_options(scenario: Scenario, options: RunOptions, warm: np.ndarray | No
         progress=options.progress,
         highs_options=options.highs_options,
     )
-
-
-def check_and_prepare(scenario: Scenario) -> tuple[list[Problem], Prepared | None]:
-    """Every check on an in-memory scenario: its records (`input.validate.check_scenario`), then, when they are
-    sound, the checks that need the prepared data (projects nothing could ever supply, mandatory projects that
-    cannot be eligible: `prepare.supply_limit_problems`). Returns the problems and the prepared data, which
-    `run_scenario(prepared=...)` reuses, so that a run prepares its scenario once (None after a record error)."""
-    problems = records.check_scenario(scenario)
-    if any(p.is_error for p in problems):
-        return problems, None
-    prep = prepare(scenario)
-    return problems + supply_limit_problems(prep), prep
-
-
-def validate_workbook(path: str | Path, progress: Callable[[int], None] | None = None) -> records.ValidationReport:
-    """Read and check a scenario workbook (`input.validate.validate_workbook`), then, when it has no error, the
-    checks on its prepared data (`check_and_prepare`); never raises for anything in the file itself. The report's
-    `prepared` is that data, for `run_scenario(prepared=...)`."""
-    report = records.validate_workbook(path, progress=progress)
-    if report.ok and report.scenario is not None:
-        report.prepared = prepare(report.scenario)
-        report.extend(supply_limit_problems(report.prepared))
-    return report
-
-
-def read_scenario(path: str | Path, progress: Callable[[int], None] | None = None) -> Scenario:
-    """Read, validate and type a scenario workbook (`validate_workbook`). Returns the `Scenario` (its `warnings`
-    hold what did not stop it); raises `InputError` listing every error (and warning) when it cannot be used."""
-    report = validate_workbook(path, progress=progress)
-    if not report.ok or report.scenario is None:
-        raise InputError(report.problems)
-    return report.scenario
 
 
 def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, variant: str | None = None,
@@ -374,7 +340,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t0), 1.0)
     elif options.warm_start:
         # the ranking rule, the rule steered by the LP relaxation when that is quick, and on large models the
-        # district search (heuristic.py)
+        # district search (solve/start.py)
         large = form.n_cols > SEARCH_FROM_COLUMNS
         try:
             stage("solve")  # from here Ctrl-C keeps an allocation (cli.announce_interrupt promises it)
@@ -477,8 +443,6 @@ def report_value(solution: Solution, form: Formulation) -> None:
 
 def mark_dropped(plan: Plan, no_request: NoRequest) -> None:
     """Add to the reason of each conditional (待争取) project whether it drops if the province grants nothing."""
-    from quota_opt.interpret.reasons import render_reason
-
     a = plan.allocation
     all_params: list[Any] = list(a["reason_params"])
     zh, en = list(a["reason_zh"]), list(a["reason_en"])

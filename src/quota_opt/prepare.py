@@ -7,25 +7,31 @@ Everything the optimiser, the ranking rule and the explanations share is compute
   sources it may draw on;
 - eligibility before the model, with a reason code for every project that gets no variable;
 - the priority score and the value per supply year;
-- quota arrays per district and year, less what `actuals` already committed.
+- quota arrays per district and year, less what `actuals` already committed;
+- the checks that need these data (projects nothing could ever supply, mandatory projects that cannot be
+  eligible), after the input layer's: `check_and_prepare`, `validate_workbook`, `read_scenario` (the package's
+  own `quota_opt.validate_workbook` and `read_scenario`), so that a run prepares its scenario once.
 
-No file access; pure data.
+No file access but through `quota_opt.input` (`validate_workbook`, `read_scenario`); the rest is pure data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from quota_opt.core import quota
-from quota_opt.core.errors import Location, Problem, Severity
+from quota_opt.core.errors import InputError, Location, Problem, Severity
 from quota_opt.core.reason_texts import reason_text
 from quota_opt.core.scenario import ROW, Scenario
+from quota_opt.input import validate as records
 
-# Reason codes decided before the model (explain.py renders them in policy words).
+# Reason codes decided before the model (core/reason_texts.py renders them in policy words).
 NOT_COMPLIANT = "not_compliant"
 NOT_APPROVABLE = "not_approvable"
 BELOW_OUTPUT_STANDARD = "below_output_standard"
@@ -436,3 +442,35 @@ def objective_problems(prep: Prepared) -> list[Problem]:
 
 def _fmt(x: float) -> str:
     return f"{x:,.1f}"
+
+
+def check_and_prepare(scenario: Scenario) -> tuple[list[Problem], Prepared | None]:
+    """Every check on an in-memory scenario: its records (`input.validate.check_scenario`), then, when they are
+    sound, the checks that need the prepared data (projects nothing could ever supply, mandatory projects that
+    cannot be eligible: `supply_limit_problems`). Returns the problems and the prepared data, which
+    `run_scenario(prepared=...)` reuses, so that a run prepares its scenario once (None after a record error)."""
+    problems = records.check_scenario(scenario)
+    if any(p.is_error for p in problems):
+        return problems, None
+    prep = prepare(scenario)
+    return problems + supply_limit_problems(prep), prep
+
+
+def validate_workbook(path: str | Path, progress: Callable[[int], None] | None = None) -> records.ValidationReport:
+    """Read and check a scenario workbook (`input.validate.validate_workbook`), then, when it has no error, the
+    checks on its prepared data (`check_and_prepare`); never raises for anything in the file itself. The report's
+    `prepared` is that data, for `run_scenario(prepared=...)`."""
+    report = records.validate_workbook(path, progress=progress)
+    if report.ok and report.scenario is not None:
+        report.prepared = prepare(report.scenario)
+        report.extend(supply_limit_problems(report.prepared))
+    return report
+
+
+def read_scenario(path: str | Path, progress: Callable[[int], None] | None = None) -> Scenario:
+    """Read, validate and type a scenario workbook (`validate_workbook`). Returns the `Scenario` (its `warnings`
+    hold what did not stop it); raises `InputError` listing every error (and warning) when it cannot be used."""
+    report = validate_workbook(path, progress=progress)
+    if not report.ok or report.scenario is None:
+        raise InputError(report.problems)
+    return report.scenario

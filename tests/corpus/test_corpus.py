@@ -20,7 +20,7 @@ from quota_opt.cli.app import app
 from quota_opt.core.errors import Problem
 from quota_opt.core.scenario import ROW, Scenario
 from quota_opt.input.validate import ValidationReport
-from quota_opt.pipeline import validate_workbook
+from quota_opt.prepare import validate_workbook
 
 FILE_LEVEL = {"file_not_found", "not_a_file", "unsupported_format", "corrupt_file", "encrypted_file", "ole_file",
               "empty_file", "unreadable_file", "not_regular_file", "lock_file"}

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from corpus.workbooks import build
 from quota_opt.cli.app import app
 from quota_opt.input.validate import ValidationReport
-from quota_opt.pipeline import validate_workbook
+from quota_opt.prepare import validate_workbook
 
 # Strings chosen to reach the validator's special paths, and text that rich would take for markup or an emoji
 # (the CLI prints it as typed: tests/test_cli_as_typed.py).

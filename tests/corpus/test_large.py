@@ -71,7 +71,7 @@ def large_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 _MEASURE = """
 import json, resource, sys, time
-from quota_opt.pipeline import validate_workbook
+from quota_opt.prepare import validate_workbook
 start = time.perf_counter()
 report = validate_workbook(sys.argv[1])
 seconds = time.perf_counter() - start

@@ -363,7 +363,7 @@ def validate(
     Exit 0 when there are no errors (warnings allowed), 1 otherwise.
     """
     from quota_opt.input.read import FILE_PROBLEMS
-    from quota_opt.pipeline import validate_workbook
+    from quota_opt.prepare import validate_workbook
 
     check_output(annotate, Kind.ANNOTATED, "--annotate", force=force, reads=(Read(file, "scenario"),))
     with reading_progress(file, lang) as progress:
@@ -427,7 +427,7 @@ def load_scenario(file: Path, lang: str, variant: str | None = None) -> Any:
 def load_prepared(file: Path, lang: str, variant: str | None = None) -> tuple[Any, Any]:
     """`load_scenario`, and the scenario's prepared data its validation made (None with a variant, which changes
     the data): `run_scenario(prepared=...)` uses it, so that a run prepares its scenario once."""
-    from quota_opt.pipeline import validate_workbook
+    from quota_opt.prepare import validate_workbook
 
     with reading_progress(file, lang) as progress:
         report = validate_workbook(file, progress=progress)
@@ -635,7 +635,7 @@ def run(
     model_not_written = False
     if write_model is not None:
         from quota_opt.core.messages import os_error_text
-        from quota_opt.output.model_file import write_model as export
+        from quota_opt.solve.highs import write_model as export
 
         try:
             export(result.form, write_model, reads, force=force, scenario=scenario.settings.scenario_name)

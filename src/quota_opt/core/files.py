@@ -39,7 +39,9 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from quota_opt.core.errors import Location, OutputError, Problem, Severity
+from quota_opt.core.messages import FILE_WORDS, KIND_WORDS, ROLE_WORDS, os_error_text
 from quota_opt.core.results_schema import SUMMARY
+from quota_opt.core.schema import find_sheet
 
 
 class Kind(StrEnum):
@@ -194,7 +196,6 @@ def describe(path: Path) -> str:
         return "model_foreign" if path.suffix.lower() in MODEL_COMMENT else "file"
     if marks.creator == CREATOR and marks.title == TITLES[Kind.SCENARIO]:
         return "scenario_edited"
-    from quota_opt.core.schema import find_sheet
 
     if sum(1 for name in marks.sheets if find_sheet(name)) >= 2:
         return "scenario_foreign"
@@ -216,8 +217,6 @@ def target_problems(path: Path, kind: Kind | None, reads: Reads = None, *, force
     them under some name, or another output of the same command (`others`), or an existing file that is not
     one the product wrote of this kind (unless `force`; kind None: a new file only). Each problem names the file, what it is and what to do.
     """
-    from quota_opt.core.messages import FILE_WORDS, KIND_WORDS, ROLE_WORDS
-
     for read in reads_of(reads):
         if same_file(path, read.path):
             return [Problem(Severity.ERROR, "output_is_input", Location(), {
@@ -395,8 +394,6 @@ class NotWritten(OutputError):
         super().__init__(self.report("en"))
 
     def report(self, lang: str = "zh") -> str:
-        from quota_opt.core.messages import os_error_text
-
         if isinstance(self.error, WriteRefused):
             why = self.error.problem.message(lang).rstrip("。.")
         else:

@@ -758,7 +758,7 @@ def column_words(sheet_key: str, keys: Sequence[str]) -> dict[str, str]:
 
 
 def _sheet(key: str | None) -> Any:
-    """A sheet by key: a scenario's (`schema.py`), else a results workbook's (`outputs.py`, for a problem found
+    """A sheet by key: a scenario's (`schema.py`), else a results workbook's (`results_schema.py`, for a problem found
     reading one back: `explain`, `compare`, `rollover`); None for others. The scenario's sheets come first:
     `districts` is both."""
     return SHEETS_BY_KEY.get(key or "") or next((s for s in RESULT_SHEETS if s.key == key), None)

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from quota_opt.core.errors import InputError, Location, Problem, Severity
 
@@ -289,9 +291,6 @@ def open_workbook(path: Path, data: bytes, wanted: Callable[[str], bool] | None 
     through to its end at load time when the sheet does not state its dimension (a 17 MB ignored sheet took
     2 minutes). `listed`, when given, receives every worksheet in order as (name, state, the opened sheet or
     None when not wanted)."""
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
     class Reader(ExcelReader):
         def read_worksheets(self) -> None:
             for sheet, rel in self.parser.find_sheets():

@@ -1,18 +1,20 @@
 """Read a results workbook back (written in zh or en), e.g. an adopted plan for `rollover`, or cases for `compare`.
 
-Headers and sheet names are matched against `outputs.py` (Chinese label or key), yes/no and status words
+Headers and sheet names are matched against `core/results_schema.py` (Chinese label or key), yes/no and status words
 are turned back into values. A bureau may have edited the adopted allocation by hand; what it says is
 what is read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from quota_opt.core.errors import InputError, Location, Problem, Severity
 from quota_opt.core.messages import quote_value
@@ -27,7 +29,7 @@ from quota_opt.core.results_schema import (
     status_word,
 )
 from quota_opt.core.scenario import ROW
-from quota_opt.core.schema import NO_WORDS, YES_WORDS, normalize_name
+from quota_opt.core.schema import NO_WORDS, YES_WORDS, find_sheet, normalize_name
 from quota_opt.input.read import check_file, open_workbook
 
 _SHEETS = (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY)  # the sheets read back
@@ -53,6 +55,17 @@ class ResultsBook:
         table = {"allocation": self.allocation, "districts": self.districts, "ledger": self.ledger,
                  "city": self.city}.get(sheet_key)
         return _where(table, sheet, self.sheet_names.get(sheet_key) or sheet.name(self.lang), column, row)
+
+
+def adoptable(summary: dict[str, Any], where: Location | None = None) -> None:
+    """Raise InputError when a results workbook's `summary` says it holds no plan to adopt: the run was
+    infeasible, found no allocation or failed (its allocation sheet then supplies nothing, and a rollover
+    from it would record nothing as done without a word). `where` is the summary sheet, as the file names it."""
+    status = str(summary.get("status") or "").strip()
+    failed = {status_word(k, lang): k for k in ("infeasible", "no_solution", "error") for lang in ("zh", "en")}
+    if status in failed or status in failed.values():
+        raise InputError([Problem(Severity.ERROR, "results_not_adopted", where or Location(sheet="summary"),
+                                  {"found": status})])
 
 
 def _find(wb: Any, sheet: OutSheet) -> Any | None:
@@ -122,8 +135,6 @@ def _where(table: pd.DataFrame | None, sheet: OutSheet, name: str, column: str |
            row: int | None = None) -> Location:
     """A sheet named `name` in the file, or a cell of a table read from it by `_table` (whose columns are the
     sheet's, in order): sheet, Excel row, column."""
-    from openpyxl.utils import get_column_letter
-
     cell = None
     if table is not None and column is not None and column in table.columns and row is not None:
         cell = f"{get_column_letter(list(table.columns).index(column) + 1)}{row}"
@@ -193,8 +204,6 @@ def _check_allocation(alloc: pd.DataFrame, ws: Any, problems: list[Problem]) -> 
 def _missing_sheets(wb: Any, path: Path, sheets: dict[str, Any]) -> list[Problem]:
     """Why a workbook without a summary or an allocation sheet is no results workbook: it is a scenario, or
     the missing sheets, each named."""
-    from quota_opt.core.schema import find_sheet
-
     found = ", ".join(f'"{name}"' for name in wb.sheetnames[:10]) or "—"
     if not any(ws is not None for ws in sheets.values()) and any(find_sheet(n) for n in wb.sheetnames):
         return [Problem(Severity.ERROR, "scenario_not_results", Location(),
@@ -241,8 +250,6 @@ def read_results(path: str | Path) -> ResultsBook:
             raise InputError(_missing_sheets(wb, path, sheets))
         summary, problems = _summary(sheets["summary"])
         if sheets["allocation"] is None:  # an infeasible or failed run writes none: say so, not "restore it"
-            from quota_opt.studies.rollover import adoptable
-
             adoptable(summary, Location(sheet="summary", sheet_name=sheets["summary"].title))
             raise InputError(_missing_sheets(wb, path, sheets))
         lang = "zh" if sheets["allocation"].title == ALLOCATION.label_zh else "en"
@@ -296,8 +303,6 @@ def find_scenario_for(results: ResultsBook) -> Path | None:
 def made_from(results: ResultsBook, scenario: Path) -> bool | None:
     """Whether `scenario` is, byte for byte, the workbook the results were computed from (the summary's
     input_sha256); None when the summary does not say (a workbook from an older version)."""
-    import hashlib
-
     recorded = str(results.summary.get("input_sha256") or "").strip().lower()
     if not recorded:
         return None

@@ -36,6 +36,7 @@ import pandas as pd
 
 from quota_opt.core.errors import InputError, Location, Problem, Severity
 from quota_opt.core.ids import first_look_alike, look_alike, skeleton
+from quota_opt.core.results_schema import ALLOCATION, SUMMARY
 from quota_opt.core.scenario import ROW, Scenario, Settings, SheetMeta, normalize_table
 from quota_opt.core.schema import (
     IGNORED_SHEETS,
@@ -605,8 +606,6 @@ def _warn_hidden_rows_and_columns(sheet: Sheet, raw: RawSheet, problems: list[Pr
 def is_results_sheets(names: Iterable[str]) -> bool:
     """True when sheets of these names are those of a results workbook (`quota-opt run`'s summary or
     allocation sheet, in either language), which a clerk may give where a scenario is expected."""
-    from quota_opt.core.results_schema import ALLOCATION, SUMMARY
-
     wanted = {normalize_name(n) for s in (SUMMARY, ALLOCATION) for n in (s.key, s.label_zh, s.label_en)}
     return any(normalize_name(n) in wanted for n in names)
 

@@ -30,10 +30,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import highspy
 import numpy as np
 
 from quota_opt.core.scenario import Scenario
 from quota_opt.prepare import Prepared, prepare
+from quota_opt.solve.decompose import COUPLING
 from quota_opt.solve.formulation import Formulation, build_formulation
 from quota_opt.solve.highs import ensure_scheduler, load_highs, set_start
 
@@ -85,8 +87,6 @@ def neighbourhood(form: Formulation, x: np.ndarray, project_id: str) -> frozense
     on, those the plan `x` draws it for (they may give it up). The others keep their decisions: re-optimising
     every candidate that may draw on the city energy pool too made the example's re-solves six times slower
     (XM012: 34 candidates free, 0.9 s a re-solve, against 19 and 0.15 s)."""
-    from quota_opt.solve.decompose import COUPLING
-
     c = form.prep.candidates
     mask = np.array(c["district_id"] == c.at[project_id, "district_id"], dtype=bool)
     for family, (_, block_name) in COUPLING.items():
@@ -151,8 +151,6 @@ def columns(form: Formulation, project_id: str) -> tuple[np.ndarray, list[int]]:
 def _solve_near(ctx: Context, form: Formulation, force: Any) -> Answer:
     """The neighbourhood MIP of `form`: integer columns outside `ctx.free` fixed at the adopted plan, P forced
     ("out", a year) or free; LP bound check first when free."""
-    import highspy
-
     names = form.col_names()
     start = np.array([ctx.start.get(n, 0.0) for n in names])
     lo, hi = (b.astype(float).copy() for b in form.bounds())
@@ -210,8 +208,6 @@ def _cannot_flip(ctx: Context, form: Formulation, start: np.ndarray, lo: np.ndar
                  mine: np.ndarray, ints: np.ndarray) -> bool:
     """Whether the LP relaxation, with P forced to the other side of its adopted decision, is worth less than the
     adopted plan completed on `form` (its selection kept, the sources re-solved): then no allocation flips P."""
-    import highspy
-
     if not len(mine):
         return not ctx.selected  # no variable: P cannot be funded
     # the adopted plan on this model: its selection, sources re-solved as an LP
@@ -239,8 +235,6 @@ def _cannot_flip(ctx: Context, form: Formulation, start: np.ndarray, lo: np.ndar
 
 
 def _lp(form: Formulation, lo: np.ndarray, hi: np.ndarray) -> float | None:
-    import highspy
-
     h = load_highs(form, integer=False)
     cols = np.arange(form.n_cols, dtype=np.int32)
     h.changeColsBounds(len(cols), cols, lo, np.where(np.isinf(hi), highspy.kHighsInf, hi))

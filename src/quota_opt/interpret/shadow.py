@@ -171,7 +171,7 @@ class _AsIssued:
 
     @classmethod
     def of(cls, form: Formulation, led: pd.DataFrame) -> _AsIssued:
-        """From the plan's quota ledger (`Plan.ledger`, results._ledger)."""
+        """From the plan's quota ledger (`Plan.ledger`, plan._ledger)."""
         prep = form.prep
         ledger = {(str(d), int(y)): (float(o + i + r), float(u)) for d, y, o, i, r, u in zip(
             led["district_id"], led["year"], led["opening"], led["issued"], led["reward_received"], led["used"],

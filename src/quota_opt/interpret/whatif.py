@@ -36,8 +36,9 @@ from quota_opt.core.errors import InputError, Problem, Severity
 from quota_opt.core.scenario import Scenario
 from quota_opt.core.schema import SHEETS_BY_KEY
 from quota_opt.core.vocabulary import UNIT_WORDS
+from quota_opt.input.validate import known_preview
 from quota_opt.interpret.plan import interpret, kpis
-from quota_opt.interpret.reasons import BINDING_QUOTA, CITY_LEVEL, quota_in_year
+from quota_opt.interpret.reasons import BINDING_QUOTA, CITY_LEVEL, assign_reasons, quota_in_year
 from quota_opt.interpret.resolve import (
     EXPLAIN_GAP,
     PROBE_TIME_LIMIT_S,
@@ -179,10 +180,6 @@ def explain_project(scenario: Scenario, project_id: str, options: RunOptions | N
     options = options or RunOptions()
     ids = [str(p) for p in scenario.projects["project_id"]]
     if project_id not in ids:
-        from quota_opt.input.validate import (
-            known_preview,  # the same preview the validator gives a bad reference
-        )
-
         # placed as validate places a bad reference: the sheet as the workbook names it (项目 or projects), with its key
         raise InputError([Problem(Severity.ERROR, "unknown_reference", scenario.loc("projects", column="project_id"),
                                   {"found": project_id, "ref": "projects", "ref_label": SHEETS_BY_KEY["projects"].label_zh,
@@ -346,8 +343,6 @@ def adopted_plan(scenario: Scenario, allocation: pd.DataFrame) -> RunResult | No
     workbook gives (status selected or actual), the sources split as a run splits them (the LP at that
     selection), and reasons worked out from it. None when that selection does not fit the scenario (the
     workbook or the scenario was edited since), so the caller can say it re-solves instead."""
-    from quota_opt.interpret.reasons import assign_reasons
-
     prep = prepare(scenario)
     form = build_formulation(prep)
     y = form.var("supply")

@@ -18,6 +18,7 @@ Side-by-side sheets have two header rows: the case name above, what the column h
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import pandas as pd
@@ -194,9 +195,7 @@ def _width(ws: Worksheet, column: int, width: float) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _cases_sheet(wb: Workbook, frame: pd.DataFrame, lang: str) -> None:
-    from quota_opt.studies.compare import COMPARED_KPIS
-
+def _cases_sheet(wb: Workbook, frame: pd.DataFrame, lang: str, compared_kpis: Sequence[str]) -> None:
     ws = wb.create_sheet(CASES.name(lang))
     fixed = {c.key: c for c in CASES.columns}
     columns: list[tuple[str, str, str | None]] = []  # (frame column, header, format)
@@ -204,14 +203,14 @@ def _cases_sheet(wb: Workbook, frame: pd.DataFrame, lang: str) -> None:
         if key in fixed:
             c = fixed[key]
             columns.append((key, c.header(lang), c.fmt))
-        elif key in COMPARED_KPIS:
+        elif key in compared_kpis:
             columns.append((key, kpi_label(key, lang), kpi_format(key)))
         else:  # a swept setting
             columns.append((key, _setting_header(key, lang), None))
     order = ["case", "kind", "source", "variant"]
-    params = [k for k, _, _ in columns if k not in fixed and k not in COMPARED_KPIS]
+    params = [k for k, _, _ in columns if k not in fixed and k not in compared_kpis]
     order += [*params, "status", "message", "projects_changed", "significant_changes", "significant_kpis"]
-    order += [k for k, _, _ in columns if k in COMPARED_KPIS] + ["non_dominated", "elapsed_s"]
+    order += [k for k, _, _ in columns if k in compared_kpis] + ["non_dominated", "elapsed_s"]
     by_key = {k: (h, f) for k, h, f in columns}
     order = [k for k in order if k in by_key]
     _append(ws, [by_key[k][0] for k in order])
@@ -283,11 +282,8 @@ def _side_by_side_header(ws: Worksheet, fixed: Sequence[OutCol], cases: list[str
     return positions
 
 
-def _kpis_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
-    from quota_opt.studies.compare import COMPARED_KPIS, kpi_frame
-
+def _kpis_sheet(wb: Workbook, results: Sequence[Any], frame: pd.DataFrame, lang: str) -> None:
     ws = wb.create_sheet(KPIS.name(lang))
-    frame = kpi_frame(results)
     names = [r.name for r in results]
     parts = {n: [KPI_PARTS[p] for p in ("value", "delta", "delta_pct") if (n, p) in frame.columns] for n in names}
     pos = _side_by_side_header(ws, KPIS.columns, names, parts, lang)
@@ -298,7 +294,7 @@ def _kpis_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
         cell = _safe(ws.cell(row=3, column=pos[(r.name, "value")], value=status_word(r.status, lang)))
         cell.fill = _status_fill(r.status)
         _safe(ws.cell(row=4, column=pos[(r.name, "value")], value=r.describe(lang) or None)).alignment = WRAP
-    for offset, key in enumerate(COMPARED_KPIS):
+    for offset, key in enumerate(frame.index):
         row = 5 + offset
         _safe(ws.cell(row=row, column=1, value=kpi_label(key, lang)))
         fmt = kpi_format(key)
@@ -313,11 +309,8 @@ def _kpis_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
     ws.freeze_panes = "B3"
 
 
-def _decisions_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
-    from quota_opt.studies.compare import decision_frame
-
+def _decisions_sheet(wb: Workbook, results: Sequence[Any], frame: pd.DataFrame, lang: str) -> None:
     ws = wb.create_sheet(DECISIONS.name(lang))
-    frame = decision_frame(results, lang)
     names = [r.name for r in results]
     parts = {n: list(DECISION_PARTS.values()) for n in names}
     pos = _side_by_side_header(ws, DECISIONS.columns, names, parts, lang)
@@ -353,11 +346,8 @@ def _decisions_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
         ws.auto_filter.ref = f"A2:{get_column_letter(len(DECISIONS.columns))}{len(frame) + 2}"
 
 
-def _districts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
-    from quota_opt.studies.compare import district_frame
-
+def _districts_sheet(wb: Workbook, results: Sequence[Any], frame: pd.DataFrame, lang: str) -> None:
     ws = wb.create_sheet(DISTRICTS.name(lang))
-    frame = district_frame(results)
     names = [r.name for r in results]
     parts = {n: list(DISTRICT_PARTS.values()) for n in names}
     pos = _side_by_side_header(ws, DISTRICTS.columns, names, parts, lang)
@@ -460,9 +450,7 @@ def _marked_series(ws: Any, col: int, n: int, symbol: str, size: int, colour: st
     return series
 
 
-def _charts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
-    from quota_opt.studies.compare import district_frame
-
+def _charts_sheet(wb: Workbook, results: Sequence[Any], solved_districts: pd.DataFrame | None, lang: str) -> None:
     ws = wb.create_sheet(CHARTS.name(lang))
     ok = [r for r in results if r.ok]
     if not ok:
@@ -487,7 +475,8 @@ def _charts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
         style_header(ws.cell(row=1, column=c))
         _width(ws, c, 14)
     # table 3 below: land supplied by district over the horizon, one column per case
-    frame = district_frame(ok)
+    frame = solved_districts
+    assert frame is not None  # made whenever a case solved
     by_district = pd.DataFrame({r.name: frame[(r.name, "land")].astype(float).to_numpy() for r in ok})
     by_district["district"] = frame[("", "district_name")].to_numpy()
     totals = by_district.groupby("district", sort=False).sum()
@@ -544,19 +533,28 @@ def _charts_sheet(wb: Workbook, results: Sequence[Any], lang: str) -> None:
         ws.add_chart(land, f"{anchor_col}{y}")
 
 
-def comparison_workbook(results: Sequence[Any], lang: str = "zh", tradeoff: Any = None) -> Workbook:
-    """The comparison workbook of `results` (CaseResults, the first the base) in memory."""
-    from quota_opt.studies.compare import cases_frame
+@dataclass
+class Tables:
+    """The comparison's tables, as `studies.compare` makes them (pure pandas): one per sheet."""
 
+    cases: pd.DataFrame  # compare.cases_frame
+    kpis: pd.DataFrame  # compare.kpi_frame: indexed by the KPIs compared, in their order
+    decisions: pd.DataFrame  # compare.decision_frame
+    districts: pd.DataFrame  # compare.district_frame, every case
+    solved_districts: pd.DataFrame | None  # compare.district_frame of the cases that solved (None if none did)
+
+
+def comparison_workbook(results: Sequence[Any], tables: Tables, lang: str = "zh", tradeoff: Any = None) -> Workbook:
+    """The comparison workbook of `results` (CaseResults, the first the base) in memory, from their `tables`."""
     check_lang(lang)
     wb = Workbook()
     wb.remove(wb.active)
-    _cases_sheet(wb, cases_frame(results, lang, tradeoff), lang)
-    _kpis_sheet(wb, results, lang)
-    _decisions_sheet(wb, results, lang)
-    _districts_sheet(wb, results, lang)
+    _cases_sheet(wb, tables.cases, lang, list(tables.kpis.index))
+    _kpis_sheet(wb, results, tables.kpis, lang)
+    _decisions_sheet(wb, results, tables.decisions, lang)
+    _districts_sheet(wb, results, tables.districts, lang)
     if tradeoff is not None:
         _tradeoff_sheet(wb, results, lang, tradeoff)
-    _charts_sheet(wb, results, lang)
+    _charts_sheet(wb, results, tables.solved_districts, lang)
     fix_properties(wb, TITLES[Kind.COMPARISON])
     return wb

@@ -1,7 +1,7 @@
 """Write the results workbook (DESIGN 5): summary, allocation, districts, ledger, city, shadow prices,
 infeasibility (when there is one), validation warnings and charts.
 
-Headers and sheet names follow `outputs.py`: keys for `en`, Chinese labels for `zh`. Numbers are
+Headers and sheet names follow `core/results_schema.py`: keys for `en`, Chinese labels for `zh`. Numbers are
 formatted (mu with one decimal, tce whole), columns sized, headers frozen. The file is written to a
 temporary name and renamed; if the folder or file cannot be written, the results are saved under a
 fallback name and `OutputError` says where (`excel.save_results`).

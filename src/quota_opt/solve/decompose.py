@@ -5,7 +5,7 @@ cap and the city energy pool (per year). Give each district its own amount of ea
 apart into one independent MIP per district (tens of projects each), which HiGHS solves far better
 than the whole. Three uses:
 
-- the **district split** (`heuristic.district_split`, a starting allocation): each district gets what the
+- the **district split** (`start.district_split`, a starting allocation): each district gets what the
   LP relaxation gives its projects, so the union of the districts' allocations is feasible for the whole;
 - the **district bound** (`district_bound`, a Lagrangian bound): every district may use the whole city
   amounts, but each unit it uses is charged at the LP's shadow price of that row, and the charges are
@@ -41,10 +41,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import highspy
 import numpy as np
 
 from quota_opt.prepare import Prepared
 from quota_opt.solve.formulation import Formulation, build_formulation, priority_pairs
+from quota_opt.solve.highs import ensure_scheduler, fixed_lp, load_highs, new_highs, set_start
 from quota_opt.solve.ranking import GreedyResult
 
 LOG = logging.getLogger(__name__)
@@ -96,8 +98,6 @@ class Part:
     def load(self) -> None:
         """Load the MIP into HiGHS. In the caller's thread: creating a HiGHS silences its banner by swapping the
         process's standard output, which is not safe while other threads write to it."""
-        from quota_opt.solve.highs import load_highs
-
         self.highs = load_highs(self.form)
 
 
@@ -253,8 +253,6 @@ def total_bound(parts: list[Part], paid_back: float) -> float | None:
 
 def district_bound(form: Formulation, row_gain: np.ndarray, time_limit_s: float, threads: int = 0) -> float | None:
     """The Lagrangian bound described above, with λ = `row_gain` on the coupling rows."""
-    from quota_opt.solve.highs import ensure_scheduler
-
     parts, paid_back = priced_parts(form, row_gain)
     ensure_scheduler(1)
     solve_parts(parts, time_limit_s, threads)
@@ -273,8 +271,6 @@ class BoundJob:
     """`district_bound` on one worker thread beside the main solve (which then runs on one HiGHS thread too)."""
 
     def __init__(self, form: Formulation, row_gain: np.ndarray, time_limit_s: float):
-        from quota_opt.solve.highs import ensure_scheduler
-
         started = time.perf_counter()
         parts, paid_back = priced_parts(form, row_gain)
         # Smallest district first. Each gets an equal share of the time left when it starts, so what the small
@@ -334,7 +330,7 @@ class Combination:
     families (COUPLING) and a platform spanning districts. Its few hundred binaries solve in seconds, and a
     whole allocation's plans (`add_whole`) are a feasible choice, given as the start, so the result is never
     worse than the best whole allocation added. The result is then completed and checked like every other
-    candidate (`heuristic.as_allocation`).
+    candidate (`as_allocation`, below).
     """
 
     def __init__(self, form: Formulation):
@@ -383,10 +379,6 @@ class Combination:
 
     def _master(self, integer: bool) -> Any:
         """The master problem, loaded: one plan per district, within the linking rows (z binary or in [0, 1])."""
-        import highspy
-
-        from quota_opt.solve.highs import new_highs
-
         m = len(self.plans)
         district = np.array([p[0] for p in self.plans])
         inf = highspy.kHighsInf
@@ -410,8 +402,6 @@ class Combination:
     def solve(self, time_limit_s: float, start: list[int] | None = None) -> np.ndarray | None:
         """The best choice of one plan per district found within `time_limit_s`, as whole-model column values
         (None when no choice fits)."""
-        from quota_opt.solve.highs import set_start
-
         if not self.plans:
             return None
         h = self._master(integer=True)
@@ -433,9 +423,7 @@ class Combination:
 
     def improve(self, wholes: list[np.ndarray], time_limit_s: float) -> GreedyResult | None:
         """Add `wholes` (whole allocations) as plans and solve, started from the best of them; the choice
-        completed and checked (`heuristic.as_allocation`), or None."""
-        from quota_opt.solve.start import as_allocation
-
+        completed and checked (`as_allocation`), or None."""
         plans = [self.add_whole(x) for x in wholes]
         start = plans[int(np.argmax([self.form.objective @ x for x in wholes]))] if wholes else None
         return as_allocation(self.form, self.solve(time_limit_s, start=start))
@@ -604,8 +592,6 @@ def district_pairs(form: Formulation, x: np.ndarray, time_limit_s: float, thread
 
     Returns the improved allocation (None when no step improved it) and whether Ctrl-C ended it.
     """
-    from quota_opt.solve.highs import ensure_scheduler, load_highs, set_start
-
     district = _column_districts(form)
     present = np.unique(district)
     n = min(workers(threads), len(present) // 2)
@@ -697,3 +683,21 @@ def _draw_pairs(rng: np.random.Generator, present: np.ndarray, weight: np.ndarra
         open_[j] = False
         pairs.append((min(a, int(present[j])), max(a, int(present[j]))))
     return pairs
+
+
+FEASIBLE_TOL = 1e-6  # the largest violation accepted, relative to the row's size (Formulation.violation)
+
+
+def as_allocation(form: Formulation, x: np.ndarray | None) -> GreedyResult | None:
+    """An allocation from a solver's column values: the integer columns rounded, the sources and carry-over
+    re-solved for that selection (`highs.fixed_lp`, so that rounding leaves no row off by a hair), checked
+    against every row; None if the selection has no feasible completion."""
+    if x is None:
+        return None
+    completed = fixed_lp(form, x)
+    if completed is None:
+        return None
+    x = form.tidy(completed.x)
+    if form.violation(x) > FEASIBLE_TOL:
+        return None
+    return GreedyResult(x=x, objective=float(form.objective @ x), feasible=True, unplaced_mandatory=[])

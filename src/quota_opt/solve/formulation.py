@@ -6,7 +6,7 @@ From these blocks the same model is emitted two ways:
 
 - `to_pyomo(form)`: a Pyomo `ConcreteModel` with one named `Var` per block and one named
   `Constraint` per family (for inspection, export, and solving through `pyomo.contrib.solver`);
-- `Formulation.matrix()`: the sparse matrix in bulk, which `solve.py` hands straight to highspy
+- `Formulation.matrix()`: the sparse matrix in bulk, which `solve/highs.py` hands straight to highspy
   when the model is too large for Pyomo's per-constraint construction to be cheap.
 
 Both are tested to give the same optimum. `models/formulation.md` states exactly this mathematics.
@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from quota_opt.core import quota
 from quota_opt.prepare import TIE_BREAK, Prepared
@@ -552,9 +554,6 @@ def to_pyomo(form: Formulation) -> Any:
     read like `models/formulation.md`. Column order is kept in `model._columns` (the VarData of each
     column), so a solution can be mapped back to the formulation's vector.
     """
-    import pyomo.environ as pyo
-    from pyomo.core.expr.numeric_expr import LinearExpression
-
     m = pyo.ConcreteModel(name=f"quota_opt:{form.prep.scenario.settings.scenario_name}")
     columns: list[Any] = []
     for block in form.variables.values():

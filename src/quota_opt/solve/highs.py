@@ -14,11 +14,13 @@ where Pyomo's per-constraint construction would dominate the run (see benchmarks
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import io
 import math
 import os
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +29,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+import highspy
 import numpy as np
+from pyomo.contrib.solver.common.factory import SolverFactory
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
 from quota_opt.core.errors import Location, Problem, Severity, SolveError
 from quota_opt.core.files import Kind, Reads, model_header, write_file
@@ -86,8 +91,6 @@ class Solution:
 
 
 def solver_version() -> str:
-    import highspy
-
     try:
         return f"HiGHS {highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
     except AttributeError:  # older highspy
@@ -122,10 +125,6 @@ def _quiet_stdout() -> Iterator[None]:
 
 
 def new_highs() -> Any:
-    import sys
-
-    import highspy
-
     sys.stdout.flush()
     with _creating, _quiet_stdout():  # one at a time: two threads swapping standard output could lose it for good
         h = highspy.Highs()
@@ -144,8 +143,6 @@ def ensure_scheduler(threads: int) -> None:
     run is (an LP too) and from whichever thread; a later run asking for a different thread count fails
     ("kNotset"). Reset the scheduler when the requested count changes; every HiGHS made by `new_highs` after
     this asks for the same count."""
-    import highspy
-
     if _scheduler["threads"] != threads:  # from None too: a HiGHS made before any call here may have sized it
         highspy.Highs.resetGlobalScheduler(True)
     _scheduler["threads"] = threads
@@ -212,8 +209,6 @@ def interruptible(run: Callable[[], T], cancel: Callable[[], None]) -> tuple[T, 
 
 def load_highs(form: Formulation, *, integer: bool = True, names: bool = False) -> Any:
     """A highspy `Highs` holding the formulation (maximise), optionally with column and row names."""
-    import highspy
-
     h = new_highs()
     lp = highspy.HighsLp()
     lp.num_col_ = form.n_cols
@@ -276,8 +271,6 @@ def _apply_options(h: Any, options: SolveOptions) -> None:
 
 def set_start(h: Any, x: np.ndarray) -> None:
     """Give a loaded HiGHS `x` (a full column vector) as its starting incumbent."""
-    import highspy
-
     sol = highspy.HighsSolution()
     sol.col_value = list(map(float, x))
     sol.value_valid = True
@@ -285,8 +278,6 @@ def set_start(h: Any, x: np.ndarray) -> None:
 
 
 def _solve_highs(form: Formulation, options: SolveOptions) -> Solution:
-    import highspy
-
     h = load_highs(form)
     _apply_options(h, options)
     if options.warm_start is not None and len(options.warm_start) == form.n_cols:
@@ -322,7 +313,6 @@ def _solve_highs(form: Formulation, options: SolveOptions) -> Solution:
         # Given a starting incumbent, HiGHS has been seen to report an objective its solution does not have
         # (random_small(2265): 248.93 reported, the start's 197.26 returned, the optimum 236.93): solve again
         # without the start
-        import dataclasses
 
         left = max(float(options.time_limit_s) - elapsed, 1.0)
         return _solve_highs(form, dataclasses.replace(options, warm_start=None, time_limit_s=left))
@@ -405,9 +395,6 @@ class _LogStream(io.TextIOBase):
 
 
 def _solve_pyomo(form: Formulation, options: SolveOptions) -> Solution:
-    from pyomo.contrib.solver.common.factory import SolverFactory
-    from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-
     model = to_pyomo(form)
     opt = SolverFactory("highs")
     start = time.perf_counter()

@@ -40,7 +40,7 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
     """The ranking rule: mandatory projects first, then by value per mu, earliest fitting year.
 
     `order` (candidate positions) and `first_year` (per candidate, the year position to try before the
-    others of its window) let a heuristic steer the same rule, e.g. by an LP solution (`heuristic.py`);
+    others of its window) let a heuristic steer the same rule, e.g. by an LP solution (`solve/start.py`);
     mandatory projects always come first.
     """
     prep = form.prep
@@ -112,7 +112,7 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
             window.remove(first_year[j])
             window.insert(0, first_year[j])
         for t in window:
-            if (pid, prep.years[t]) not in col["supply"]:  # a year it can never fit (model._pairs)
+            if (pid, prep.years[t]) not in col["supply"]:  # a year it can never fit (formulation._pairs)
                 continue
             stock = max(0.0, _headroom(stock_avail[d], stock_used_cum[d], t)) if r["may_stock"] else 0.0
             district = 0.0 if held_back[d, t] and not first_rank[j] else max(0.0, quota_room(d, t))

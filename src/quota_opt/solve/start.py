@@ -22,16 +22,28 @@ from __future__ import annotations
 
 import contextlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from quota_opt.solve.decompose import (
+    COUPLING,
+    Combination,
+    Part,
+    Stop,
+    as_allocation,
+    district_of_candidates,
+    district_parts,
+    price_rounds_or_warn,
+    scatter,
+    solve_parts,
+    workers,
+)
 from quota_opt.solve.formulation import Formulation
+from quota_opt.solve.highs import ensure_scheduler, interruptible, load_highs, set_start
 from quota_opt.solve.ranking import GreedyResult, ranking_rule
-
-if TYPE_CHECKING:
-    from quota_opt.solve.decompose import Part, Stop
 
 
 @dataclass
@@ -59,8 +71,6 @@ class StartResult:
 
 def lp_relaxation(form: Formulation, time_limit_s: float, threads: int = 0) -> Relaxation | None:
     """The LP relaxation's optimum, or None when it was not solved in time."""
-    from quota_opt.solve.highs import ensure_scheduler, load_highs
-
     ensure_scheduler(int(threads or 0))  # HiGHS fails a run whose thread count differs from its scheduler's
     h = load_highs(form, integer=False)
     h.setOptionValue("time_limit", float(max(time_limit_s, 0.1)))
@@ -152,11 +162,6 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
     Returns what it found, the district bound (None when not proved) and whether Ctrl-C ended it early (then
     with what was found so far).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from quota_opt.solve.decompose import Combination, Stop, price_rounds_or_warn, solve_parts, workers
-    from quota_opt.solve.highs import ensure_scheduler
-
     deadline = time.perf_counter() + time_limit_s
     n = workers(threads)
     split = _split_parts(form, relaxed.x)  # loaded here: see decompose.Part.load
@@ -212,8 +217,6 @@ AGREE = 1e-6  # a value this close to 0 or 1 counts as out or in
 def _neighbourhood(form: Formulation, guides: list[np.ndarray], start: np.ndarray | None) -> Any:
     """The whole model, loaded, with each project-year fixed out where every guide leaves it out, and in where
     every guide supplies it fully; `start` (which must agree) as HiGHS's starting incumbent."""
-    from quota_opt.solve.highs import load_highs, set_start
-
     y = form.variables["supply"]
     values = np.array([g[y.cols] for g in guides])
     h = load_highs(form)
@@ -230,8 +233,6 @@ def _run_neighbourhood(h: Any, time_limit_s: float, stop: Stop) -> tuple[np.ndar
     """Solve a loaded neighbourhood (one HiGHS thread): its column values (None without a solution) and the
     improving allocations it passed on the way. Ctrl-C ends it with its best allocation so far and sets `stop`
     (which ends the district MIPs beside it)."""
-    from quota_opt.solve.highs import interruptible
-
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", 1e-4)
     h.setOptionValue("threads", 1)
@@ -245,24 +246,6 @@ def _run_neighbourhood(h: Any, time_limit_s: float, stop: Stop) -> tuple[np.ndar
     return np.asarray(h.getSolution().col_value, dtype=float), passed
 
 
-def as_allocation(form: Formulation, x: np.ndarray | None) -> GreedyResult | None:
-    """An allocation from a solver's column values: the integer columns rounded, the sources and carry-over
-    re-solved for that selection (`solve.fixed_lp`, so that rounding leaves no row off by a hair), checked
-    against every row; None if the selection has no feasible completion."""
-    from quota_opt.solve.highs import fixed_lp
-
-    if x is None:
-        return None
-    completed = fixed_lp(form, x)
-    if completed is None:
-        return None
-    x = form.tidy(completed.x)
-    if form.violation(x) > FEASIBLE_TOL:
-        return None
-    return GreedyResult(x=x, objective=float(form.objective @ x), feasible=True, unplaced_mandatory=[])
-
-
-FEASIBLE_TOL = 1e-6  # the largest violation accepted, relative to the row's size (Formulation.violation)
 
 
 def district_split(form: Formulation, x_lp: np.ndarray, time_limit_s: float, threads: int = 0) -> GreedyResult | None:
@@ -272,9 +255,6 @@ def district_split(form: Formulation, x_lp: np.ndarray, time_limit_s: float, thr
     spanning districts could be overspent). None when a district's MIP finds no allocation in time (a
     mandatory project that its share cannot carry) or the union is not feasible.
     """
-    from quota_opt.solve.decompose import solve_parts
-    from quota_opt.solve.highs import ensure_scheduler
-
     parts = _split_parts(form, x_lp)
     ensure_scheduler(1)  # one HiGHS thread per district MIP; the next solve re-sizes the scheduler as it needs
     solve_parts(parts, time_limit_s, threads)
@@ -283,8 +263,6 @@ def district_split(form: Formulation, x_lp: np.ndarray, time_limit_s: float, thr
 
 def _split_parts(form: Formulation, x_lp: np.ndarray) -> list[Part]:
     """The district split's MIPs, loaded."""
-    from quota_opt.solve.decompose import COUPLING, district_of_candidates, district_parts
-
     prep = form.prep
     d_of = district_of_candidates(prep)
     shares: dict[str, np.ndarray] = {}
@@ -300,8 +278,6 @@ def _split_parts(form: Formulation, x_lp: np.ndarray) -> list[Part]:
 
 
 def _join_split(form: Formulation, parts: list[Part]) -> GreedyResult | None:
-    from quota_opt.solve.decompose import district_of_candidates, scatter
-
     d_of = district_of_candidates(form.prep)
     mandatory = form.prep.candidates["mandatory"].to_numpy(bool)
     if any(part.x is None and mandatory[d_of == part.district].any() for part in parts):

@@ -24,25 +24,51 @@ No file is opened here except through `quota_opt.input`; the workbook itself is 
 
 from __future__ import annotations
 
+import logging
 import math
+import multiprocessing
 import os
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
 import pandas as pd
+from rich.cells import cell_len
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import (
+    Progress as RichProgress,
+)
+from rich.table import Table
+from rich.text import Text
 
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
 from quota_opt.core.files import Kind, Reads
-from quota_opt.core.results_schema import amount_text, termination_word
+from quota_opt.core.messages import COMPARE_WORDS, os_error_text
+from quota_opt.core.results_schema import SUMMARY_ROWS, amount_text, status_word, termination_word
 from quota_opt.core.scenario import Scenario
+from quota_opt.core.schema import header_candidates, normalize_name
 from quota_opt.core.vocabulary import SOURCE_WORDS, UNITS
-from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES
+from quota_opt.input.results_read import read_results
+from quota_opt.input.variants import apply_variant, variant_names
+from quota_opt.output import compare_workbook
+from quota_opt.output.excel import save_results
+from quota_opt.pipeline import RunOptions, run_scenario
+from quota_opt.prepare import ENERGY_SOURCES, LAND_SOURCES, check_and_prepare
 from quota_opt.studies.sweep import (
     Param,
     SweepError,
@@ -183,23 +209,21 @@ _SOLVE_LOCK = threading.Lock()  # one solve at a time per process (a Dask worker
 def run_case(case: Case, solve: SolveSettings | None = None) -> CaseResult:
     """Solve one case and boil its result down to a CaseResult. Never raises for a failing case
     (except KeyboardInterrupt): the failure becomes the result's status and message."""
-    from quota_opt.pipeline import RunOptions, run_scenario
-
     solve = solve or SolveSettings()
     t0 = time.perf_counter()
     try:
         if not isinstance(case.scenario, Scenario):
             raise InputError([Problem(Severity.ERROR, "case_without_scenario", Location(), {"case": case.name})])
+        prepared = None
         if case.check:
-            from quota_opt.input.validate import check_scenario
-
-            errors = [p for p in check_scenario(case.scenario) if p.is_error]
+            problems, prepared = check_and_prepare(case.scenario)
+            errors = [p for p in problems if p.is_error]
             if errors:
                 raise InputError(errors)
         options = RunOptions(time_limit_s=solve.time_limit_s, mip_gap=solve.mip_gap, threads=solve.threads,
                              backend=solve.backend, shadow_prices=False, start_plan=case.start_plan)
         with _SOLVE_LOCK:
-            result = run_scenario(case.scenario, options, variant=case.variant)
+            result = run_scenario(case.scenario, options, variant=case.variant, prepared=prepared)
         return case_from_run(result, case.name, source=case.source, params=case.params,
                              elapsed_s=time.perf_counter() - t0)
     except Exception as exc:
@@ -256,8 +280,6 @@ def case_from_run(result: Any, name: str, *, source: str | None = None, params: 
 
 def project_values(form: Any, x: Any) -> dict[str, float]:
     """Each candidate's term of the objective in allocation `x` (its supply column's value; 0 when left out)."""
-    import numpy as np
-
     y = form.var("supply")
     terms = np.zeros(len(form.prep.candidates))
     np.add.at(terms, y.project, form.objective[y.cols] * x[y.cols])
@@ -266,9 +288,6 @@ def project_values(form: Any, x: Any) -> dict[str, float]:
 
 def case_from_results(path: str | Path, name: str | None = None) -> CaseResult:
     """A case read from a results workbook (written by `quota-opt run`, in zh or en) instead of solved."""
-    from quota_opt.core.results_schema import status_word
-    from quota_opt.input.results_read import read_results
-
     book = read_results(path)
     summary = dict(book.summary)
     words = {status_word(k, lang): k for k in ("optimal", "feasible", "infeasible", "no_solution", "error")
@@ -305,8 +324,6 @@ def variant_cases(scenario: Scenario, which: str | Sequence[str] = "all", *, bas
 
     Raises InputError for an unknown variant name or a bad override (naming the variants sheet's row).
     """
-    from quota_opt.input.variants import apply_variant, variant_names
-
     names = variant_names(scenario) if which == "all" else (
         [n.strip() for n in which.split(",") if n.strip()] if isinstance(which, str) else list(which))
     if not names:  # the base case alone would be a comparison of nothing
@@ -433,8 +450,6 @@ def plan_of(result: CaseResult) -> dict[str, int] | None:
 def _context() -> Any:
     """forkserver where the platform has it (workers fork from a clean server process that has imported
     quota-opt, Pyomo and highspy once, but never started a HiGHS thread), else spawn."""
-    import multiprocessing
-
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
@@ -444,8 +459,6 @@ def _context() -> Any:
 
 def _run_pool(todo: list[tuple[int, Case]], n: int, solve: SolveSettings,
               finish: Callable[[int, CaseResult], None]) -> None:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     pool = ProcessPoolExecutor(max_workers=n, mp_context=_context())
     try:
         futures = {pool.submit(run_case, c, solve): (i, c) for i, c in todo}
@@ -470,8 +483,6 @@ def dask_option_problems(address: str | None) -> list[Problem]:
     """The --dask option checked before anything is read or solved: "local", or a scheduler address such as
     tcp://host:8786 (a bare word ended in distributed's "missing port number" ValueError, exit 70); and Dask
     distributed installed to use it."""
-    from importlib.util import find_spec
-
     if address is None:
         return []
     if address != "local" and not _DASK_ADDRESS.match(address):
@@ -506,8 +517,6 @@ def _run_dask(todo: list[tuple[int, Case]], address: str, n: int, solve: SolveSe
 
 @contextmanager
 def _dask_client(address: str, n: int, client_cls: Any, cluster_cls: Any) -> Iterator[Any]:
-    import logging
-
     if address == "local":
         cluster = cluster_cls(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                               silence_logs=logging.ERROR)
@@ -520,7 +529,6 @@ def _dask_client(address: str, n: int, client_cls: Any, cluster_cls: Any) -> Ite
         try:
             client = client_cls(address, timeout="20s")
         except (OSError, ValueError, TypeError) as exc:  # no scheduler there (OSError), or no address (ValueError)
-            from quota_opt.core.messages import os_error_text
 
             raise InputError([Problem(Severity.ERROR, "dask_unreachable", Location(),
                                       {"address": address,
@@ -741,9 +749,6 @@ def district_frame(results: Sequence[CaseResult]) -> pd.DataFrame:
 def kpi_key(name: str) -> str | None:
     """The compared KPI a name gives: its key, or its summary-sheet label (outputs.SUMMARY_ROWS), zh or en, with or
     without the unit ("平均亩均产值", "平均亩均产值(万元/亩)", "Average output per mu"), matched as a header is."""
-    from quota_opt.core.results_schema import SUMMARY_ROWS
-    from quota_opt.core.schema import header_candidates, normalize_name
-
     wanted = set(header_candidates(name))
     for key in COMPARED_KPIS:
         zh, en, _ = SUMMARY_ROWS[key]
@@ -754,8 +759,6 @@ def kpi_key(name: str) -> str | None:
 
 def kpi_name_zh(key: str) -> str:
     """A KPI's Chinese name as one types it: its summary-sheet label without the unit (平均亩均产值)."""
-    from quota_opt.core.results_schema import SUMMARY_ROWS
-
     label = SUMMARY_ROWS[key][0]
     return re.sub(r"\([^()]*\)$", "", label) or label
 
@@ -823,11 +826,13 @@ def cases_frame(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Trade
 
 def comparison_workbook(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tradeoff | None = None) -> Workbook:
     """The comparison workbook in memory: cases, KPIs with differences, decisions, districts, trade-off, charts."""
-    from quota_opt.output.compare_workbook import comparison_workbook as build
-
     if not results:
         raise InputError([Problem(Severity.ERROR, "compare_no_cases", Location(), {})])
-    return build(results, lang, tradeoff)
+    solved = [r for r in results if r.ok]
+    tables = compare_workbook.Tables(
+        cases=cases_frame(results, lang, tradeoff), kpis=kpi_frame(results), decisions=decision_frame(results, lang),
+        districts=district_frame(results), solved_districts=district_frame(solved) if solved else None)
+    return compare_workbook.comparison_workbook(results, tables, lang, tradeoff)
 
 
 def write_comparison(results: Sequence[CaseResult], path: str | Path, lang: str = "zh", *,
@@ -835,8 +840,6 @@ def write_comparison(results: Sequence[CaseResult], path: str | Path, lang: str 
     """Write the comparison workbook through the write guard (`core.files`): never over one of `reads` (the
     workbooks compared, or swept), and over an existing file only when it is a comparison workbook the product
     wrote (or `force`); on failure it is saved under a fallback name and OutputError says where."""
-    from quota_opt.output.excel import save_results
-
     return save_results(comparison_workbook(results, lang, tradeoff), path, Kind.COMPARISON, reads, force=force)
 
 
@@ -853,8 +856,6 @@ class ProgressBar:
     """
 
     def __init__(self, total: int, lang: str = "zh", console: Any = None):
-        from rich.console import Console
-
         self.total = total
         self.lang = lang
         self.console = console or Console(stderr=True, highlight=False, markup=False, emoji=False)
@@ -863,16 +864,7 @@ class ProgressBar:
 
     def __enter__(self) -> ProgressBar:
         if self.console.is_terminal and self.total:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), TextColumn("·"), TimeRemainingColumn(), console=self.console)
             self._bar.start()
             self._task = self._bar.add_task("求解方案" if self.lang == "zh" else "Solving cases", total=self.total)
@@ -883,8 +875,6 @@ class ProgressBar:
             self._bar.stop()
 
     def __call__(self, done: int, total: int, result: CaseResult) -> None:
-        from quota_opt.core.results_schema import status_word
-
         word = status_word(result.status, self.lang)
         if self._bar is not None:
             self._bar.update(self._task, completed=done)
@@ -899,13 +889,6 @@ def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tra
     """A rich Table of the cases: status, decisions changed against the base, headline KPIs (and the
     non-dominated mark in a sweep), for the terminal. A case's name is a `Text`, so that it shows as it reads on
     any console (a file b[red].xlsx is the case "b[red]", not a red "b")."""
-    from rich.cells import cell_len
-    from rich.table import Table
-    from rich.text import Text
-
-    from quota_opt.core.results_schema import status_word
-    from quota_opt.output.compare_workbook import CASES, kpi_title
-
     zh = lang == "zh"
     keys = ["objective", "projects_selected", "investment_selected", "average_output_per_mu", "mu_to_request"]
     if tradeoff is not None:
@@ -913,7 +896,7 @@ def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tra
     table = Table(title="方案比较" if zh else "Comparison", title_justify="left")
 
     def head(key: str) -> str:  # as the workbook's cases sheet heads the column (in en, its readable label)
-        return CASES.column(key).label_zh if zh else CASES.column(key).label_en
+        return compare_workbook.CASES.column(key).label_zh if zh else compare_workbook.CASES.column(key).label_en
 
     swept = list(dict.fromkeys(k for r in results for k in r.params))
     if swept:  # a sweep: the values only, under the settings' names as the workbook gives them
@@ -948,7 +931,7 @@ def summary_table(results: Sequence[CaseResult], lang: str = "zh", tradeoff: Tra
     table.add_column(head("projects_changed"), justify="right", overflow="fold", min_width=widest(2))
     table.add_column(head("significant_changes"), justify="right", overflow="fold", min_width=widest(3))
     for i, key in enumerate(keys, start=4):  # the workbook's name of the KPI, with its unit (zh: its header)
-        table.add_column(kpi_title(key, lang), justify="right", overflow="fold", min_width=widest(i))
+        table.add_column(compare_workbook.kpi_title(key, lang), justify="right", overflow="fold", min_width=widest(i))
     if tradeoff is not None:
         table.add_column(head("non_dominated"), justify="center", overflow="fold")
     for cells in rows:
@@ -965,7 +948,6 @@ def significance_sentence(results: Sequence[CaseResult], lang: str = "zh") -> st
     significant = [s for s in significant_changes(results)[1:] if s is not None]
     args = {"decisions": sum(changed), "sig_decisions": sum(len(s[0]) for s in significant),
             "kpis": sum(kpis), "sig_kpis": sum(len(s[1]) for s in significant)}
-    from quota_opt.core.messages import COMPARE_WORDS
 
     return COMPARE_WORDS["significant"][0 if lang == "zh" else 1].format(**args)
 

@@ -35,6 +35,7 @@ from quota_opt.core import quota
 from quota_opt.core.errors import InputError, Location, Problem, Severity
 from quota_opt.core.messages import column_words
 from quota_opt.core.scenario import ROW, Scenario
+from quota_opt.input.variants import apply_variant, variant_names
 
 LAND = ["land_district_quota", "land_provincial_pool", "land_stock", "land_province_request"]
 ENERGY = ["energy_district", "energy_city_pool"]
@@ -75,26 +76,11 @@ class RolloverNote:
     stale_variant_years: dict[str, list[int]] = field(default_factory=dict)
 
 
-def adoptable(summary: dict[str, Any], where: Location | None = None) -> None:
-    """Raise InputError when a results workbook's `summary` says it holds no plan to adopt: the run was
-    infeasible, found no allocation or failed (its allocation sheet then supplies nothing, and a rollover
-    from it would record nothing as done without a word). `where` is the summary sheet, as the file names it."""
-    from quota_opt.core.results_schema import status_word
-
-    status = str(summary.get("status") or "").strip()
-    failed = {status_word(k, lang): k for k in ("infeasible", "no_solution", "error") for lang in ("zh", "en")}
-    if status in failed or status in failed.values():
-        raise InputError([Problem(Severity.ERROR, "results_not_adopted", where or _by_key("summary"),
-                                  {"found": status})])
-
-
 def recorded_variant(scenario: Scenario, summary: dict[str, Any], results: str) -> str | None:
     """The variant a results workbook's `summary` says its plan was computed under (None for the base case),
     checked against the scenario's variants sheet: raise InputError when the sheet no longer has it (renamed or
     deleted since, or another scenario), rather than roll the plan over into figures it never saw (rollover) or
     explain it there (explain). `results` is the results workbook's file name, for the message."""
-    from quota_opt.input.variants import variant_names
-
     recorded = summary.get("variant")
     name = "" if recorded is None else str(recorded).strip()
     if not name:
@@ -148,8 +134,6 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
     for a workbook, `loc=ResultsBook.loc` names its sheets in a problem as the file does). `variant` is the
     variant of `scenario` the plan was computed under (`recorded_variant`): it is applied first, and its rows
     leave the variants sheet. Raises InputError for a variant the sheet does not have."""
-    from quota_opt.input.variants import apply_variant, variant_names
-
     variants, names = scenario.variants, variant_names(scenario)
     if variant:
         variants = variants[variants["variant"] != variant]  # the rows apply_variant applies

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from quota_opt.core.errors import InputError, Location, Problem, Severity
+from quota_opt.core.messages import expected_words
 from quota_opt.core.results_schema import yes_no
 from quota_opt.core.schema import SETTINGS, Column, ColumnType, match_column
+from quota_opt.input.validate import BAD, parse_cell
 
 NUMERIC = (ColumnType.FLOAT, ColumnType.INT)
 # Settings a sweep may vary: everything in the settings sheet except the name, the base year (it moves
@@ -85,9 +87,6 @@ def parse_param(text: str) -> Param:
 
     Raises SweepError with every problem (each value checked against the schema's type and bounds).
     """
-    from quota_opt.core.messages import expected_words
-    from quota_opt.input.validate import BAD, parse_cell
-
     raw = str(text).strip()
     if "=" not in raw:
         raise _refused("param_syntax", spec=raw)
