@@ -34,8 +34,8 @@ from typer._click.exceptions import (
 )
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from quota_opt.cli import INTERRUPTED, TERMINATED, Terminated
 from quota_opt.cli.console import console_file
+from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
 from quota_opt.core.files import Kind, Read
 from quota_opt.core.schema import FIRST_YEAR, LAST_YEAR

@@ -1,0 +1,28 @@
+"""How the command ends on a signal: its exit codes for Ctrl-C and SIGTERM, and SIGTERM raised as `Terminated`.
+
+Apart from `cli/__init__.py` (the entry point, which loads the command only once these are in place) so that the
+command (`cli.app`) imports them without importing its entry point back (an import cycle).
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+INTERRUPTED = 130  # Ctrl-C outside the solve (128 + SIGINT)
+TERMINATED = 143  # SIGTERM outside the solve (128 + SIGTERM)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, which the command handles as it handles Ctrl-C: during the solve the best allocation found is
+    written, elsewhere the command stops (exit 143), its temporary files removed."""
+
+
+def terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def handle_sigterm() -> None:
+    """Have SIGTERM raise `Terminated` in the main thread, unless it is ignored (started under nohup & co)."""
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, terminate)
