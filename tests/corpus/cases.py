@@ -717,6 +717,36 @@ def totals_row(tmp: Path) -> Path:
     return save(wb, tmp / "book.xlsx")
 
 
+@case("warning", "footnote_row_skipped", sheet="projects", row=7,
+      en=r'looks like a note under the table \("注：数据来源：各区县上报，截至2025年底，金额单位为亿元。"\), not a record; skipped',
+      zh=r"看起来是表下的注释行", check=lambda sc: len(sc.projects) == 4)
+def footnote_row(tmp: Path) -> Path:
+    """A note under the projects, after a blank row, as official sheets carry (it was read as a project, 9 errors)."""
+    wb = build()
+    ws = sheet_of(wb, "projects")
+    ws.append([])
+    ws.append(["注：数据来源：各区县上报，截至2025年底，金额单位为亿元。"])
+    return save(wb, tmp / "book.xlsx")
+
+
+@case("warning", "footnote_row_skipped", sheet="district_quotas", row=6, en=r'\("Note: figures are provisional"\)',
+      check=lambda sc: len(sc.district_quotas) == 4)
+def footnote_row_in_english(tmp: Path) -> Path:
+    """An English note, in the second column, under the quotas."""
+    wb = build()
+    sheet_of(wb, "district_quotas").append([None, "Note: figures are provisional"])
+    return save(wb, tmp / "book.xlsx")
+
+
+@case("warning", "footnote_row_skipped", sheet="chains", row=4, en=r'\("\* policy weight per the 2019 text"\)',
+      check=lambda sc: len(sc.chains) == 2)
+def footnote_mark_row(tmp: Path) -> Path:
+    """A footnote marked with an asterisk under the chains."""
+    wb = build()
+    sheet_of(wb, "chains").append(["* policy weight per the 2019 text"])
+    return save(wb, tmp / "book.xlsx")
+
+
 @case("warning", "totals_row_skipped", sheet="district_quotas", row=6, en=r'looks like a totals row \("=SUM\(C2:C5\)"\)',
       check=lambda sc: len(sc.district_quotas) == 4)
 def totals_row_of_sums(tmp: Path) -> Path:

@@ -244,6 +244,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     # rows
     "totals_row_skipped": ("看起来是合计行（{found}），已跳过。", "looks like a totals row ({found}); skipped."),
+    "footnote_row_skipped": ("看起来是表下的注释行（“{found}”），不是记录，已跳过。",
+                             'looks like a note under the table ("{found}"), not a record; skipped.'),
     "row_without_data": ("该行只在未识别的列中有内容，已忽略。", "this row has content only in unrecognised columns; ignored."),
     # cells
     "required_blank": ("必填，应为{expected}，实际为空。", "required: expected {expected}, got a blank cell."),

@@ -528,6 +528,22 @@ def _total_label(value: Any) -> str | None:
 
 
 _LABEL_TYPES = (ColumnType.ID, ColumnType.TEXT, ColumnType.ID_LIST, ColumnType.CHOICE)
+# how a note under a table begins: 注：/注1/备注/说明/数据来源…, Note:/Source:…, or a footnote mark (* ※)
+_FOOTNOTE = re.compile(r"^(?:[*※]|(?:注|备注|附注|说明|数据来源|资料来源|来源)(?:\d|[:：、.\s(（]|$)"
+                       r"|(?:notes?|sources?|remarks?|n\.?b\.?)(?:\d|[:.\s(]|$))", re.IGNORECASE)
+
+
+def _footnote(values: tuple[Any, ...]) -> str | None:
+    """The text of a note under a table ("注：数据来源…", "Note: …", "* …"): a row whose one non-blank cell is a
+    text beginning the way notes begin, or None. One cell only, so that a record (whose name might begin so) is
+    never taken for a note."""
+    filled = [v for v in values if not _is_blank(v)]
+    if len(filled) != 1 or not isinstance(filled[0], str):
+        return None
+    if not _FOOTNOTE.match(unicodedata.normalize("NFKC", filled[0]).strip()):
+        return None
+    text = filled[0].strip()  # as typed, cut for the message
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 _UNITS_ROW_LABELS = {normalize_name(w) for w in ("单位", "计量单位", "unit", "units")}
@@ -633,6 +649,11 @@ def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) 
         ):
             if used:
                 problems.append(Problem(Severity.WARNING, "row_without_data", _loc(sheet, raw, row_number), {}))
+            continue
+        note = _footnote(values)
+        if note is not None:
+            problems.append(Problem(Severity.WARNING, "footnote_row_skipped", _loc(sheet, raw, row_number),
+                                    {"found": note}))
             continue
         total = _totals_row(sheet, row_number, values, meta.columns, formulas_by_row)
         if total is not None:
