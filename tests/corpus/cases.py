@@ -438,6 +438,14 @@ def long_id_in_a_list(tmp: Path) -> Path:
     return _edited(tmp, [("platforms", 2, "key_chains", "C1, " + "C" * 70)])
 
 
+@case("error", "reference_is_a_name", sheet="projects", row=5, column="district_id", cell="C5",
+      en=r'"乙区" is the name of B in the districts sheet; this column takes its code: write B\.',
+      zh=r"“乙区”是“区县”\(districts\)表中 B 的名称，此处应填代码：请改为 B。")
+def district_name_for_its_code(tmp: Path) -> Path:
+    """A project's district typed as its name (乙区) where the code (B) belongs."""
+    return _edited(tmp, [("projects", 5, "district_id", "乙区")])
+
+
 @case("error", "unknown_reference", sheet="projects", row=5, column="district_id", cell="C5",
       en=r'"Z" is not in the districts sheet \(known: A, B\)')
 def unknown_district(tmp: Path) -> Path:
@@ -474,12 +482,24 @@ def window_inverted(tmp: Path) -> Path:
     return _edited(tmp, [("projects", 2, "earliest_year", 2027), ("projects", 2, "latest_year", 2026)])
 
 
-@case("error", "window_inverted", sheet="projects", row=3, column="latest_year", cell="S3",
-      en=r"earliest year 2026 is after latest year 2020", zh=r"最早供地年度 2026 晚于最晚供地年度 2020")
+@case("warning", "window_past_horizon", sheet="projects", row=3, column="latest_year", cell="S3",
+      en=r"latest year 2020 is before the horizon's first year 2026 \(settings: base_year\): the project cannot be "
+         r"scheduled in this plan", zh=r"最晚供地年度 2020 早于规划期第一年 2026（参数表：基准年度）",
+      check=lambda sc: _project(sc, "J2", "latest_year") == 2020)
 def window_ends_before_the_base_year(tmp: Path) -> Path:
-    """A latest supply year typed as 2020 (meant 2026), the earliest left blank (the base year, 2026): the mistake
-    is the latest year's cell, S3, not the blank earliest year's R3, which the message named."""
+    """A latest supply year typed as 2020 (meant 2026), the earliest left blank: the mistake is the latest year's
+    cell, S3, and the message names no earliest year, which nobody typed (it said "earliest year 2026")."""
     return _edited(tmp, [("projects", 3, "latest_year", 2020)])
+
+
+@case("warning", "window_past_horizon", sheet="projects", row=3, column="earliest_year", cell="R3",
+      en=r"earliest year 2030 is after the horizon's last year 2027 \(settings: base_year 2026 \+ horizon_years 2 − 1\)",
+      zh=r"最早供地年度 2030 晚于规划期最后一年 2027（参数表：基准年度 2026 \+ 规划年数 2 − 1）",
+      check=lambda sc: _project(sc, "J2", "earliest_year") == 2030)
+def window_starts_after_the_horizon(tmp: Path) -> Path:
+    """An earliest supply year of 2030 with the latest left blank: it was refused as "after latest year 2027", a
+    year the user never typed; it is after the horizon's last year, which the settings set."""
+    return _edited(tmp, [("projects", 3, "earliest_year", 2030)])
 
 
 @case("error", "weights_all_zero", sheet="settings", row=settings_row("w_investment"), cell="B9",
@@ -555,6 +575,40 @@ def ods_file(tmp: Path) -> Path:
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         z.writestr("content.xml", "<office:document-content/>")
+    return path
+
+
+@case("error", "unsupported_format", en=r"is a XML Spreadsheet 2003 \(Excel 2003's XML format\) file; only Excel "
+      r"\.xlsx workbooks are read\. Save it as \.xlsx", zh=r"是 XML 电子表格 2003（Excel 2003 的 XML 格式） 文件")
+def xml_spreadsheet_2003(tmp: Path) -> Path:
+    """A workbook saved by Excel as "XML Spreadsheet 2003" (SpreadsheetML), with an .xls name (it was called HTML)."""
+    path = tmp / "scenario.xls"
+    path.write_text('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                    '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+                    'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="projects"><Table>'
+                    '<Row><Cell><Data ss:Type="String">project_id</Data></Cell></Row></Table></Worksheet></Workbook>',
+                    encoding="utf-8")
+    return path
+
+
+@case("error", "strict_open_xml", en=r'is saved as a "Strict Open XML Spreadsheet", whose sheets this tool \(like many '
+      r'programs\) cannot read\. Open it in Excel, choose Save As, pick the type "Excel Workbook \(\*\.xlsx\)"',
+      zh=r"“另存为”并将保存类型选为“Excel 工作簿\(\*\.xlsx\)”")
+def strict_open_xml(tmp: Path) -> Path:
+    """A workbook saved by Excel as "Strict Open XML Spreadsheet": its parts use the ISO namespaces, and it was
+    reported as holding none of the scenario sheets (sheets found: —)."""
+    path = save(build(), tmp / "strict.xlsx")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith(".xml") or item.filename.endswith(".rels"):
+                data = data.replace(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                                    b"http://purl.oclc.org/ooxml/spreadsheetml/main").replace(
+                    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                    b"http://purl.oclc.org/ooxml/officeDocument/relationships")
+            dst.writestr(item, data)
+    path.write_bytes(buffer.getvalue())
     return path
 
 
@@ -714,6 +768,36 @@ def totals_row(tmp: Path) -> Path:
     wb = build()
     ws = sheet_of(wb, "projects")
     ws.append(["合计", None, None, None, None, 40, 160])
+    return save(wb, tmp / "book.xlsx")
+
+
+@case("warning", "footnote_row_skipped", sheet="projects", row=7,
+      en=r'looks like a note under the table \("注：数据来源：各区县上报，截至2025年底，金额单位为亿元。"\), not a record; skipped',
+      zh=r"看起来是表下的注释行", check=lambda sc: len(sc.projects) == 4)
+def footnote_row(tmp: Path) -> Path:
+    """A note under the projects, after a blank row, as official sheets carry (it was read as a project, 9 errors)."""
+    wb = build()
+    ws = sheet_of(wb, "projects")
+    ws.append([])
+    ws.append(["注：数据来源：各区县上报，截至2025年底，金额单位为亿元。"])
+    return save(wb, tmp / "book.xlsx")
+
+
+@case("warning", "footnote_row_skipped", sheet="district_quotas", row=6, en=r'\("Note: figures are provisional"\)',
+      check=lambda sc: len(sc.district_quotas) == 4)
+def footnote_row_in_english(tmp: Path) -> Path:
+    """An English note, in the second column, under the quotas."""
+    wb = build()
+    sheet_of(wb, "district_quotas").append([None, "Note: figures are provisional"])
+    return save(wb, tmp / "book.xlsx")
+
+
+@case("warning", "footnote_row_skipped", sheet="chains", row=4, en=r'\("\* policy weight per the 2019 text"\)',
+      check=lambda sc: len(sc.chains) == 2)
+def footnote_mark_row(tmp: Path) -> Path:
+    """A footnote marked with an asterisk under the chains."""
+    wb = build()
+    sheet_of(wb, "chains").append(["* policy weight per the 2019 text"])
     return save(wb, tmp / "book.xlsx")
 
 

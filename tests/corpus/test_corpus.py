@@ -23,7 +23,7 @@ from quota_opt.input.validate import ValidationReport
 from quota_opt.prepare import validate_workbook
 
 FILE_LEVEL = {"file_not_found", "not_a_file", "unsupported_format", "corrupt_file", "encrypted_file", "ole_file",
-              "empty_file", "unreadable_file", "not_regular_file", "lock_file"}
+              "empty_file", "unreadable_file", "not_regular_file", "lock_file", "strict_open_xml"}
 
 
 def test_corpus_is_large_and_varied() -> None:

@@ -99,6 +99,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{path} is a {fmt} file; only Excel .xlsx workbooks are read. Save it as .xlsx in Excel, WPS or "
         "LibreOffice and try again.",
     ),
+    "strict_open_xml": (
+        "{path} 以“Strict Open XML 电子表格”格式保存，本工具（和许多程序一样）读不出其中的工作表。请在 Excel 中打开，"
+        "“另存为”并将保存类型选为“Excel 工作簿(*.xlsx)”后重试。",
+        '{path} is saved as a "Strict Open XML Spreadsheet", whose sheets this tool (like many programs) cannot read. '
+        'Open it in Excel, choose Save As, pick the type "Excel Workbook (*.xlsx)" and try again.',
+    ),
     "corrupt_file": (
         "{path} 无法作为 .xlsx 工作簿打开（文件损坏或不是 Excel 文件）：{detail}。请在 Excel 中打开并另存为 .xlsx。",
         "{path} cannot be opened as an .xlsx workbook (damaged or not an Excel file): {detail}. Open it in Excel "
@@ -247,6 +253,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     # rows
     "totals_row_skipped": ("看起来是合计行（{found}），已跳过。", "looks like a totals row ({found}); skipped."),
+    "footnote_row_skipped": ("看起来是表下的注释行（“{found}”），不是记录，已跳过。",
+                             'looks like a note under the table ("{found}"), not a record; skipped.'),
     "row_without_data": ("该行只在未识别的列中有内容，已忽略。", "this row has content only in unrecognised columns; ignored."),
     # cells
     "required_blank": ("必填，应为{expected}，实际为空。", "required: expected {expected}, got a blank cell."),
@@ -366,6 +374,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "过长：{length} 个字符，上限为 {limit} 个字符（{what}）。开头为“{found}”。请缩短。",
         'too long: {length} characters where at most {limit} are allowed ({what}); it begins "{found}". Shorten it.',
     ),
+    "reference_is_a_name": (
+        "“{found}”是“{ref_label}”({ref})表中 {match} 的名称，此处应填代码：请改为 {match}。",
+        '"{found}" is the name of {match} in the {ref} sheet; this column takes its code: write {match}.',
+    ),
     "unknown_reference": (
         "“{found}”不在“{ref_label}”({ref})表中（现有：{known}）。请先在该表中添加，或更正代码。",
         '"{found}" is not in the {ref} sheet (known: {known}). Add it there first, or correct the id.',
@@ -391,6 +403,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "window_inverted": (
         "最早供地年度 {earliest} 晚于最晚供地年度 {latest}。请更正其中之一。",
         "earliest year {earliest} is after latest year {latest}. Correct one of them.",
+    ),
+    "window_past_horizon": (
+        "{side}，该项目在本规划期内无法安排。如需安排，请更正年度或延长规划期。",
+        "{side}: the project cannot be scheduled in this plan. Correct the year, or lengthen the horizon, if it "
+        "should be.",
     ),
     "window_outside_horizon": (
         "供地年度区间 {earliest}–{latest} 与规划期 {first}–{last} 无交集，该项目不会被安排。",

@@ -43,7 +43,10 @@ _FORMAT_NAMES: dict[str, str | dict[str, str]] = {
     "text": {"zh": "文本/CSV", "en": "text/CSV"},
     "ods": "OpenDocument (.ods)",
     "xlsb": _FORMATS[".xlsb"],
+    "xml2003": {"zh": "XML 电子表格 2003（Excel 2003 的 XML 格式）", "en": "XML Spreadsheet 2003 (Excel 2003's XML format)"},
 }
+_XML_2003 = b"urn:schemas-microsoft-com:office:spreadsheet"  # SpreadsheetML 2003's namespace
+_STRICT = b"http://purl.oclc.org/ooxml/spreadsheetml/main"  # Strict Open XML's, in place of the usual one
 NOT_ZIP = {"zh": "不是 zip 压缩包（.xlsx 文件实为 zip 压缩包）", "en": "not a zip container"}  # a detail in both languages
 
 # Element names may carry a namespace prefix (<x:c>) in files written by some tools.
@@ -133,7 +136,8 @@ class RawWorkbook:
 
 # The problems that stop a file from being read as a workbook at all (`check_file`, `read_workbook`)
 FILE_PROBLEMS = frozenset({"file_not_found", "not_a_file", "not_regular_file", "unreadable_file", "empty_file",
-                           "encrypted_file", "unsupported_format", "ole_file", "lock_file", "corrupt_file"})
+                           "encrypted_file", "unsupported_format", "ole_file", "lock_file", "corrupt_file",
+                           "strict_open_xml"})
 
 
 def _file_problem(code: str, path: Path, **params: Any) -> InputError:
@@ -146,10 +150,13 @@ def _blank(value: Any) -> bool:
 
 
 def _sniff_text(data: bytes) -> str | None:
-    """"html" or "text" when the bytes look like a web page or a text file, else None."""
+    """"xml2003", "html" or "text" when the bytes look like an XML Spreadsheet 2003, a web page or a text file,
+    else None."""
     head = data[:2048].lstrip(b"\xef\xbb\xbf\xff\xfe\xfe\xff \t\r\n\x00")
     if head[:1] == b"<":
         lowered = head[:512].lower().replace(b"\x00", b"")
+        if _XML_2003 in data[:8192].replace(b"\x00", b""):
+            return "xml2003"
         if b"<html" in lowered or b"<!doctype" in lowered or b"<table" in lowered or b"<?xml" in lowered:
             return "html"
     sample = data[:4096]
@@ -205,6 +212,9 @@ def check_file(path: Path) -> bytes:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+            book = next((n for n in ("xl/workbook.xml", "xl/workbook2.xml") if n in names), None)
+            with archive.open(book) if book else io.BytesIO() as part:
+                book_head = part.read(4096)
     except zipfile.BadZipFile:
         raise _file_problem("corrupt_file", path, detail=NOT_ZIP) from None
     except (OSError, EOFError, ValueError, NotImplementedError) as exc:
@@ -213,6 +223,8 @@ def check_file(path: Path) -> bytes:
         raise _file_problem("unsupported_format", path, fmt=_FORMATS.get(suffix, _FORMAT_NAMES["ods"]))
     if "xl/workbook.bin" in names:
         raise _file_problem("unsupported_format", path, fmt=_FORMAT_NAMES["xlsb"])
+    if _STRICT in book_head:  # openpyxl finds no sheet in it ("none of the scenario sheets, found: —")
+        raise _file_problem("strict_open_xml", path)
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise _file_problem("corrupt_file", path, detail={"zh": "压缩包中没有 Excel 工作簿",
                                                           "en": "the zip archive holds no Excel workbook"})

@@ -250,6 +250,22 @@ def _total_label(value: Any) -> str | None:
 
 
 _LABEL_TYPES = (ColumnType.ID, ColumnType.TEXT, ColumnType.ID_LIST, ColumnType.CHOICE)
+# how a note under a table begins: 注：/注1/备注/说明/数据来源…, Note:/Source:…, or a footnote mark (* ※)
+_FOOTNOTE = re.compile(r"^(?:[*※]|(?:注|备注|附注|说明|数据来源|资料来源|来源)(?:\d|[:：、.\s(（]|$)"
+                       r"|(?:notes?|sources?|remarks?|n\.?b\.?)(?:\d|[:.\s(]|$))", re.IGNORECASE)
+
+
+def _footnote(values: tuple[Any, ...]) -> str | None:
+    """The text of a note under a table ("注：数据来源…", "Note: …", "* …"): a row whose one non-blank cell is a
+    text beginning the way notes begin, or None. One cell only, so that a record (whose name might begin so) is
+    never taken for a note."""
+    filled = [v for v in values if not _is_blank(v)]
+    if len(filled) != 1 or not isinstance(filled[0], str):
+        return None
+    if not _FOOTNOTE.match(unicodedata.normalize("NFKC", filled[0]).strip()):
+        return None
+    text = filled[0].strip()  # as typed, cut for the message
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 _UNITS_ROW_LABELS = {normalize_name(w) for w in ("单位", "计量单位", "unit", "units")}
@@ -355,6 +371,11 @@ def _parse_table(sheet: Sheet, raw: RawSheet, out: _Parsed, epoch: dt.datetime) 
         ):
             if used:
                 problems.append(Problem(Severity.WARNING, "row_without_data", _loc(sheet, raw, row_number), {}))
+            continue
+        note = _footnote(values)
+        if note is not None:
+            problems.append(Problem(Severity.WARNING, "footnote_row_skipped", _loc(sheet, raw, row_number),
+                                    {"found": note}))
             continue
         total = _totals_row(sheet, row_number, values, meta.columns, formulas_by_row)
         if total is not None:
@@ -716,10 +737,19 @@ def check_scenario(sc: Scenario, *, records_sound: bool = True) -> list[Problem]
                 continue
             known = ids[col.ref]
             known_looks = {skeleton(k): k for k in sorted(known, key=str) if isinstance(k, str)}
+            ref_table = sc.table(col.ref)
+            named = {normalize_name(n): i for i, n in zip(ref_table[SHEETS_BY_KEY[col.ref].id_column],
+                                                          ref_table["name"], strict=True)
+                     if _present(i) and isinstance(n, str) and n.strip()} if "name" in ref_table.columns else {}
             for value, row in zip(df[col.key], df[ROW], strict=True):
                 values = value if col.type is ColumnType.ID_LIST and isinstance(value, tuple) else (value,)
                 for v in dict.fromkeys(values):
                     if _present(v) and v not in known:
+                        code = named.get(normalize_name(v)) if isinstance(v, str) else None
+                        if code is not None:  # the name typed where the code belongs (萧山区 for XS)
+                            _err(problems, "reference_is_a_name", sc.loc(sch.key, row, col.key), found=v, ref=col.ref,
+                                 ref_label=SHEETS_BY_KEY[col.ref].label_zh, match=code)
+                            continue
                         alike = first_look_alike(v, known_looks) if isinstance(v, str) else None
                         if alike is not None:
                             where_char = ({"zh": "此处", "en": "here"} if alike["in_found"] else
@@ -843,7 +873,17 @@ def _check_years(sc: Scenario, districts: set[str], problems: list[Problem]) -> 
             continue
         e = int(earliest) if _present(earliest) else first_year
         la = int(latest) if _present(latest) else last_year
-        if e > la:
+        if e > la and _present(earliest) != _present(latest):
+            # one year typed, the other blank (taken from the horizon): the typed one lies past the horizon, which
+            # is what to say; the horizon's year was never typed, so it is named by its settings
+            typed_earliest = _present(earliest)
+            _warn(problems, "window_past_horizon", sc.loc("projects", row, "earliest_year" if typed_earliest
+                                                          else "latest_year"),
+                  found=e if typed_earliest else la, first=first_year, last=last_year,
+                  side={lang: text.format(found=e if typed_earliest else la, first=first_year, last=last_year,
+                                          horizon_years=s.horizon_years)
+                        for lang, text in WINDOW_SIDES[typed_earliest].items()})
+        elif e > la:
             # at the year that was typed: a blank earliest year is the base year, not the mistake
             column = "earliest_year" if _present(earliest) else "latest_year"
             _err(problems, "window_inverted", sc.loc("projects", row, column), earliest=e, latest=la)
@@ -855,6 +895,15 @@ def _check_years(sc: Scenario, districts: set[str], problems: list[Problem]) -> 
         if _present(year) and int(year) > last_year:
             _err(problems, "actual_year_after_horizon", sc.loc("actuals", row, "year"), found=int(year),
                  last=last_year)
+
+
+WINDOW_SIDES = {  # window_past_horizon: which year was typed, and the horizon's end it lies beyond
+    True: {"zh": "最早供地年度 {found} 晚于规划期最后一年 {last}（参数表：基准年度 {first} + 规划年数 {horizon_years} − 1）",
+           "en": "earliest year {found} is after the horizon's last year {last} (settings: base_year {first} + "
+                 "horizon_years {horizon_years} − 1)"},
+    False: {"zh": "最晚供地年度 {found} 早于规划期第一年 {first}（参数表：基准年度）",
+            "en": "latest year {found} is before the horizon's first year {first} (settings: base_year)"},
+}
 
 
 def _check_actuals(sc: Scenario, problems: list[Problem]) -> None:
