@@ -166,12 +166,17 @@ def page(role: str | None = None, post: bool = False) -> Callable[[Handler], Cal
                 if int(size) > wb.config.max_upload + 64 * 1024:
                     return wb.refuse(request, 413, "too_large", mb=wb.config.max_upload // (1024 * 1024))
                 form = await request.form(max_files=1, max_fields=50)
-                sent = request.headers.get("x-csrf-token") or str(form.get("csrf") or "")
-                if row is None or not secrets.compare_digest(sent, row["csrf"]):
-                    return wb.refuse(request, 403, "csrf")
-            if role == "editor" and not viewer.editor:
-                return wb.refuse(request, 403, "editor_only")
-            return await fn(wb, request, viewer, form)
+            try:
+                if form is not None:
+                    sent = request.headers.get("x-csrf-token") or str(form.get("csrf") or "")
+                    if row is None or not secrets.compare_digest(sent, row["csrf"]):
+                        return wb.refuse(request, 403, "csrf")
+                if role == "editor" and not viewer.editor:
+                    return wb.refuse(request, 403, "editor_only")
+                return await fn(wb, request, viewer, form)
+            finally:
+                if form is not None:
+                    await form.close()  # an uploaded file's temporary copy
 
         return handler
 

@@ -104,7 +104,9 @@ class Executor:
                     os.kill(proc.pid, signal.SIGINT)
 
     def wake(self) -> None:
-        self._tick()
+        """Start what can start now rather than at the next tick (once the executor runs)."""
+        if self.thread is not None and not self.stopping.is_set():
+            self._tick()
 
     # ---- the scheduler ----
 
