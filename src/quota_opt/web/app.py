@@ -56,6 +56,7 @@ RUN_KPIS = ("status", "objective", "best_bound", "gap", "value_vs_ranking_rule",
             "selected_share", "investment_selected", "average_output_per_mu", "land_selected",
             "land_district_quota_total", "land_provincial_pool_total", "land_stock_total", "mu_to_request",
             "energy_district_total", "energy_city_pool_total", "reward_next_plan")
+EXPLAIN_LIMIT_S = 10.0  # seconds per re-solve of an explanation unless typed (the settings' limit is a whole run's)
 RESULT_TABS = ("allocation", "districts", "ledger", "city", "shadow_prices", "infeasibility", "validation")
 
 
@@ -128,7 +129,8 @@ class Workbench:
             token, csrf = new_session(self.store)
         page = self.env.get_template(template).render(
             request=request, lang=lang, w=lambda key, **kw: word(key, lang, **kw), viewer=viewer, csrf=csrf,
-            accounts=self.accounts(), sheets=tables.SHEETS, summary_rows=SUMMARY_ROWS, **context)
+            accounts=self.accounts(), sheets=tables.SHEETS, summary_rows=SUMMARY_ROWS,
+            max_upload_mb=self.config.max_upload // (1024 * 1024), **context)
         response = HTMLResponse(page, status_code=status)
         if token is not None:
             self.set_session(response, token)
@@ -535,7 +537,8 @@ async def job_explain(wb: Workbench, request: Request, viewer: Viewer, form: For
     if job["kind"] != "run" or not job["workbook_sha"] or not project_id:
         return wb.refuse(request, 400, "explain_needs_run")
     return _submit(wb, request, "explain", viewer, job["version_id"],
-                   {"run": job["id"], "project_id": project_id, "time_limit_s": _float(form.get("time_limit_s"))})
+                   {"run": job["id"], "project_id": project_id,
+                    "time_limit_s": _float(form.get("time_limit_s")) or EXPLAIN_LIMIT_S})
 
 
 @page(role="editor", post=True)

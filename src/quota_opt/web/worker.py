@@ -20,7 +20,7 @@ import pandas as pd
 
 from quota_opt import api
 from quota_opt.core.errors import QuotaOptError
-from quota_opt.core.results_schema import SUMMARY_ROWS
+from quota_opt.core.results_schema import SUMMARY_ROWS, termination_word
 from quota_opt.interpret.whatif import amount_text, flip_text
 from quota_opt.solve.highs import Progress
 from quota_opt.studies.compare import COMPARED_KPIS, CaseResult, kpi_name_zh
@@ -123,6 +123,7 @@ def do_run(store: Store, job: dict[str, Any], options: dict[str, Any], report: R
     report.stage("write")
     sol = run.result.solution
     outcome = {"status": run.status, "termination": run.termination, "ok": run.ok, "gap": plain(sol.gap),
+               "termination_words": {lang_: termination_word(run.termination, lang_) for lang_ in LANGS},
                "objective": plain(sol.objective), "bound": plain(sol.best_bound),
                "infeasibility": {lang_: run.infeasibility(lang_) for lang_ in LANGS} if run.infeasibility() else None,
                "summary": summary_rows(run)}

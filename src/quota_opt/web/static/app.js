@@ -80,4 +80,8 @@ document.addEventListener("DOMContentLoaded", () => {
   if (box) watchProgress(box);
   drawAll(document);
 });
+document.addEventListener("submit", ev => {  // an explain button takes the time limit typed above the table
+  const limit = document.getElementById("explain-limit");
+  if (limit && ev.target.matches("form.explain-form")) ev.target.elements.time_limit_s.value = limit.value;
+});
 document.addEventListener("htmx:afterSwap", ev => drawAll(ev.target));
