@@ -4,10 +4,9 @@ and a 5,000-project allocation served a page at a time."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from quota_opt.cli.app import app as cli
 from quota_opt.web import ServeRefused, serve
 from quota_opt.web.app import is_loopback
 from quota_opt.web.store import Store, add_user, dumps, now
+from quota_opt.web.tables import put_tables
 
 
 def test_only_loopback_is_served_without_accounts(tmp_path: Path) -> None:
@@ -176,20 +176,18 @@ def test_a_full_queue_says_so(make_bench: Callable[..., Bench]) -> None:
     assert r.status_code == 429 and "队列已满" in r.text
 
 
-def big_tables(n: int) -> bytes:
-    """The tables blob of a run with `n` projects (small_en's allocation rows repeated, each with its own id)."""
-    tables = quota_opt.run(SMALL, time_limit_s=10).tables("zh")
-    alloc = tables["allocation"]
+def big_tables(store: Store, n: int) -> str:
+    """The tables of a run with `n` projects (small_en's allocation rows repeated, each with its own id), kept
+    as the worker keeps them; the index's hash."""
+    alloc = quota_opt.run(SMALL, time_limit_s=10).tables("zh")["allocation"]
     rows = pd.concat([alloc] * (n // len(alloc) + 1), ignore_index=True).head(n)
     rows["project_id"] = [f"P{i:05d}" for i in range(n)]
     rows["score"] = [(i * 7919 % n) / n for i in range(n)]
-    return gzip.compress(json.dumps({"zh": {"allocation": {"columns": list(rows.columns),
-                                                           "data": rows.astype(object).where(rows.notna(), None)
-                                                           .values.tolist()}}}, default=str).encode())
+    return put_tables(store, {"zh": {"allocation": rows}})
 
 
 def test_a_5000_project_allocation_is_served_a_page_at_a_time(bench: Bench) -> None:
-    sha = bench.store.put(big_tables(5000))
+    sha = big_tables(bench.store, 5000)
     with bench.store.db() as db:
         job = db.execute("INSERT INTO jobs (kind, owner, options, status, created_at, tables_sha, outcome) "
                          "VALUES ('run', 'local', '{}', 'done', ?, ?, ?)",
@@ -201,4 +199,32 @@ def test_a_5000_project_allocation_is_served_a_page_at_a_time(bench: Bench) -> N
     assert "第 2/100 页" in r.text
     r = bench.client.get(f"/jobs/{job}/table/allocation?q=P04999")
     assert "共 1 行" in r.text and "P04999" in r.text
-    assert hashlib.sha256(bench.store.get(sha)).hexdigest() == sha
+    r = bench.client.get(f"/jobs/{job}/table/allocation?sort=score&desc=1")
+    top = max(range(5000), key=lambda i: i * 7919 % 5000)  # the highest score, sorted on the server
+    assert re.search(r'data-project="(P\d+)"', r.text).group(1) == f"P{top:05d}"  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_a_scenarios_variants_compared_and_a_sweep(bench: Bench, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(SMALL)
+    wb["variants"].append(["more reward", "reward_ratio", "set", "1", None, None, None])
+    path = tmp_path / "with_variant.xlsx"
+    wb.save(path)
+    version = bench.upload(path)
+    page = bench.client.get(f"/versions/{version}").text
+    assert 'id="compare-variants"' in page and "more reward" in page
+    job = bench.start(f"/versions/{version}/variants", time_limit_s="10")
+    row = wait_job(bench.store, job)
+    assert row["status"] == "done", row["message"]
+    outcome = json.loads(row["outcome"])
+    assert outcome["names"] == ["基准方案", "more reward"] and all(outcome["ok"])
+    assert bench.client.get(f"/jobs/{job}/download").content[:2] == b"PK"
+    sweep = bench.start(f"/versions/{version}/sweep", param="reward_ratio", values="0,0.5,1", x="investment_selected",
+                        y="-mu_to_request", time_limit_s="10")
+    row = wait_job(bench.store, sweep)
+    assert row["status"] == "done", row["message"]
+    tradeoff = json.loads(row["outcome"])["tradeoff"]
+    assert len(tradeoff["points"]) == 3 and any(point[3] for point in tradeoff["points"])
+    assert 'id="tradeoff-chart"' in bench.client.get(f"/jobs/{sweep}").text
+    refused = bench.post(f"/versions/{version}/sweep", param="reward_ratio", values="5:1:1")
+    assert refused.status_code == 400 and "reward_ratio" in refused.text  # the CLI's refusal, in the page

@@ -443,10 +443,7 @@ async def job_page(wb: Workbench, request: Request, viewer: Viewer, form: Any) -
 
 
 def _has_table(wb: Workbench, job: Any, lang: str, sheet: str) -> bool:
-    if not job["tables_sha"]:
-        return False
-    found = tables.page(wb.store, job["tables_sha"], lang, sheet, size=1)
-    return found is not None and found.total > 0
+    return bool(job["tables_sha"]) and tables.CACHE.rows(wb.store, job["tables_sha"], lang, sheet) > 0
 
 
 def _run_charts(wb: Workbench, job: Any, lang: str) -> dict[str, Any]:

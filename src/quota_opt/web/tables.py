@@ -23,29 +23,77 @@ SEARCHED = ("project_id", "name", "district_id", "district_name", "platform_id",
             "quota", "reading")  # the columns a filter text is looked for in
 
 
+def frame_json(frame: pd.DataFrame) -> dict[str, Any]:
+    """A table as the store keeps it: its column keys and its rows (numpy scalars as Python's, NaN as None)."""
+    return {"columns": [str(c) for c in frame.columns],
+            "data": [[plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: numpy scalars as Python's, NaN and infinities as None."""
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def put_tables(store: Store, frames: dict[str, dict[str, pd.DataFrame]]) -> str:
+    """Keep a run's tables ({lang: {sheet key: frame}}): each as its own gzipped JSON blob, so that a page reads
+    only the table it shows, and an index of them ({lang: {sheet: {"sha", "rows"}}}). Returns the index's hash."""
+    index: dict[str, dict[str, dict[str, Any]]] = {}
+    for lang, by_sheet in frames.items():
+        for key, frame in by_sheet.items():
+            blob = gzip.compress(json.dumps(frame_json(frame), ensure_ascii=False).encode(), compresslevel=5)
+            index.setdefault(lang, {})[key] = {"sha": store.put(blob), "rows": len(frame)}
+    return store.put(json.dumps(index).encode())
+
+
 class _Cache:
+    """The tables last read (by their hash), and the indexes of runs' tables."""
+
     def __init__(self, size: int):
         self.size = size
-        self.items: OrderedDict[tuple[str, str, str], pd.DataFrame] = OrderedDict()
+        self.items: OrderedDict[str, pd.DataFrame] = OrderedDict()
+        self.indexes: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
 
+    def index(self, store: Store, sha: str) -> dict[str, Any]:
+        with self.lock:
+            found = self.indexes.get(sha)
+        if found is None:
+            found = json.loads(store.get(sha))
+            with self.lock:
+                self.indexes[sha] = found
+        return found
+
+    def rows(self, store: Store, sha: str, lang: str, sheet: str) -> int:
+        """How many rows a run's table has (0 when it has none)."""
+        return int(self.index(store, sha).get(lang, {}).get(sheet, {}).get("rows", 0))
+
     def get(self, store: Store, sha: str, lang: str, sheet: str) -> pd.DataFrame | None:
-        key = (sha, lang, sheet)
+        entry = self.index(store, sha).get(lang, {}).get(sheet)
+        if entry is None:
+            return None
+        key = entry["sha"]
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
-        tables = json.loads(gzip.decompress(store.get(sha)))
-        found = None
+        table = json.loads(gzip.decompress(store.get(key)))
+        frame = pd.DataFrame(table["data"], columns=table["columns"])
         with self.lock:
-            for name, table in tables.get(lang, {}).items():
-                frame = pd.DataFrame(table["data"], columns=table["columns"])
-                self.items[(sha, lang, name)] = frame
-                if name == sheet:
-                    found = frame
+            self.items[key] = frame
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
-        return found
+        return frame
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.indexes.clear()
 
 
 CACHE = _Cache(CACHED)
@@ -56,6 +104,7 @@ class Page:
     sheet: OutSheet
     columns: list[str]
     rows: list[list[Any]]
+    formats: list[str | None]  # each column's number format (results_schema)
     total: int  # rows after filtering
     page: int
     pages: int
@@ -91,7 +140,9 @@ def page(store: Store, sha: str, lang: str, sheet: str, *, number: int = 1, sort
     pages = max(1, math.ceil(total / size))
     number = min(max(1, number), pages)
     part = frame.iloc[(number - 1) * size:number * size]
-    return Page(SHEETS[sheet], list(frame.columns), part.values.tolist(), total, number, pages,
+    columns = list(frame.columns)
+    formats = [column_format(SHEETS[sheet], c) for c in columns]
+    return Page(SHEETS[sheet], columns, part.values.tolist(), formats, total, number, pages,
                 sort if sort in frame.columns else None, desc, q, selected)
 
 

@@ -5,9 +5,7 @@ only this job with it."""
 
 from __future__ import annotations
 
-import gzip
 import json
-import math
 import signal
 import sys
 import threading
@@ -16,8 +14,6 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from quota_opt import api
 from quota_opt.core.errors import QuotaOptError
 from quota_opt.core.results_schema import SUMMARY_ROWS, termination_word
@@ -25,26 +21,11 @@ from quota_opt.interpret.whatif import amount_text, flip_text
 from quota_opt.solve.highs import Progress
 from quota_opt.studies.compare import COMPARED_KPIS, CaseResult, kpi_name_zh
 from quota_opt.web.store import Store, dumps, now
+from quota_opt.web.tables import frame_json, plain, put_tables
 
 LANGS = ("zh", "en")
 HISTORY = 300  # progress points kept for the chart
 EVERY_S = 0.25  # at most this often a progress write
-
-
-def plain(value: Any) -> Any:
-    """A value as JSON holds it: numpy scalars as Python's, NaN and infinities as None."""
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
-def frame_json(frame: pd.DataFrame) -> dict[str, Any]:
-    return {"columns": [str(c) for c in frame.columns],
-            "data": [[plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
 
 
 class Reporter:
@@ -94,9 +75,8 @@ def _row(store: Store, table: str, row_id: int) -> dict[str, Any]:
 
 
 def _finish(store: Store, job_id: int, status: str, *, outcome: Any = None, message: dict[str, str] | None = None,
-            workbook: bytes | None = None, tables: bytes | None = None) -> None:
+            workbook: bytes | None = None, tables_sha: str | None = None) -> None:
     workbook_sha = store.put(workbook) if workbook is not None else None
-    tables_sha = store.put(tables) if tables is not None else None
     with store.db() as db:
         db.execute("UPDATE jobs SET status = ?, finished_at = ?, outcome = ?, message = ?, workbook_sha = ?, "
                    "tables_sha = ? WHERE id = ? AND status = 'running'",
@@ -127,11 +107,10 @@ def do_run(store: Store, job: dict[str, Any], options: dict[str, Any], report: R
                "objective": plain(sol.objective), "bound": plain(sol.best_bound),
                "infeasibility": {lang_: run.infeasibility(lang_) for lang_ in LANGS} if run.infeasibility() else None,
                "summary": summary_rows(run)}
-    tables = {lang_: {key: frame_json(frame) for key, frame in run.tables(lang_).items()} for lang_ in LANGS}
+    tables_sha = put_tables(store, {lang_: run.tables(lang_) for lang_ in LANGS})
     workbook = run.to_bytes(lang)
     report.update(force=True, stage="done")
-    _finish(store, job["id"], "done", outcome=outcome, workbook=workbook,
-            tables=gzip.compress(json.dumps(tables, ensure_ascii=False).encode(), compresslevel=5))
+    _finish(store, job["id"], "done", outcome=outcome, workbook=workbook, tables_sha=tables_sha)
 
 
 def do_explain(store: Store, job: dict[str, Any], options: dict[str, Any], report: Reporter) -> None:
