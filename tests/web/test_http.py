@@ -163,7 +163,7 @@ def test_a_run_its_pages_explain_rollover_and_compare(bench: Bench) -> None:
     cmp_job = int(compared.url.path.rsplit("/", 1)[1])
     assert wait_job(bench.store, cmp_job)["status"] == "done"
     page = c.get(f"/jobs/{cmp_job}").text
-    assert 'id="kpi-table"' in page and "间隙 基准" in page
+    assert 'id="kpi-table"' in page and "间隙 基准" in page and "与基准方案相比" in page
 
 
 def test_a_full_queue_says_so(make_bench: Callable[..., Bench]) -> None:

@@ -168,9 +168,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "kpi": ("指标", "KPI"),
     "difference": ("与基准差异", "Difference from the base"),
     "gaps_beside": ("间隙 基准 {base} / 本情形 {case}", "gaps: base {base} / this case {case}"),
-    "gap_note": ("每项差异旁注明两个情形各自的最优性间隙：差异小于间隙时，可能来自求解精度而非方案本身。",
-                 "Beside each difference are the two cases' optimality gaps: a difference smaller than the gaps may "
-                 "come from the solver's precision, not from the cases."),
+    "gap_note": ("每项差异旁注明两个情形各自的最优性间隙；标有“不显著”的差异在间隙之内，可能来自求解搜索而非方案本身。",
+                 "Beside each difference are the two cases' optimality gaps; a difference marked not significant lies "
+                 "within them and may come from the solver's search, not from the cases."),
+    "not_significant": ("≈ 在两情形的间隙之内，不显著", "≈ within the two cases' gaps: not significant"),
+    "significant_head": ("超出间隙", "beyond the gaps"),
     "changed_projects": ("决定有变化的项目", "Projects whose decision changed"),
     "no_changes": ("各情形的项目决定相同。", "Every case makes the same project decisions."),
     "tradeoff": ("权衡曲线", "Trade-off"),

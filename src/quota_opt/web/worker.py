@@ -19,7 +19,13 @@ from quota_opt.core.errors import QuotaOptError
 from quota_opt.core.results_schema import SUMMARY_ROWS, termination_word
 from quota_opt.interpret.whatif import amount_text, flip_text
 from quota_opt.solve.highs import Progress
-from quota_opt.studies.compare import COMPARED_KPIS, CaseResult, kpi_name_zh
+from quota_opt.studies.compare import (
+    COMPARED_KPIS,
+    CaseResult,
+    kpi_name_zh,
+    significance_sentence,
+    significant_changes,
+)
 from quota_opt.web.store import Store, dumps, now
 from quota_opt.web.tables import frame_json, plain, put_tables
 
@@ -132,25 +138,32 @@ def do_explain(store: Store, job: dict[str, Any], options: dict[str, Any], repor
 
 def comparison_outcome(cmp: api.Comparison) -> dict[str, Any]:
     """What the comparison page shows: the cases, each KPI's values and differences with each case's gap beside
-    (a difference within the gaps may be the solver's, not the case's), and the projects whose decision changed."""
+    and whether the difference is beyond the two cases' gaps (studies.compare.significant_changes), the projects
+    whose decision changed (marked when the change is significant), and the sentence that counts them."""
     kpis = cmp.kpis()
     names = [r.name for r in cmp.results]
+    significant = significant_changes(cmp.results)
     rows = []
     for key in COMPARED_KPIS:
         label = SUMMARY_ROWS.get(key, (key, key, None))
         rows.append({"key": key, "label": {"zh": kpi_name_zh(key), "en": label[1]}, "fmt": label[2],
                      "values": [plain(kpis.loc[key, (n, "value")]) for n in names],
                      "delta": [None] + [plain(kpis.loc[key, (n, "delta")]) for n in names[1:]],
-                     "pct": [None] + [plain(kpis.loc[key, (n, "delta_pct")]) for n in names[1:]]})
+                     "pct": [None] + [plain(kpis.loc[key, (n, "delta_pct")]) for n in names[1:]],
+                     "significant": [None] + [None if sig is None else key in sig[1] for sig in significant[1:]]})
+    moved = set().union(*(sig[0] for sig in significant if sig is not None))
     decisions = {}
     for lang in LANGS:
         frame = cmp.decisions(lang)
         changed = frame[frame[("", "change")].astype(str) != ""] if len(frame) else frame
         decisions[lang] = {"columns": [[str(part) for part in col] for col in changed.columns],
-                           "data": [[plain(v) for v in row] for row in changed.head(500).itertuples(index=False)]}
+                           "data": [[plain(v) for v in row] for row in changed.head(500).itertuples(index=False)],
+                           "significant": [str(pid) in moved for pid in changed[("", "project_id")].head(500)]
+                           if len(changed) else []}
     return {"names": names, "cases": {lang: frame_json(cmp.cases(lang)) for lang in LANGS},
             "gaps": [r.kpi("gap") for r in cmp.results], "ok": [r.ok for r in cmp.results],
             "messages": [{lang: r.describe(lang) for lang in LANGS} for r in cmp.results],
+            "significance": {lang: significance_sentence(cmp.results, lang) for lang in LANGS},
             "kpis": rows, "decisions": decisions,
             "tradeoff": None if cmp.tradeoff is None else {
                 "x": cmp.tradeoff.x, "y": cmp.tradeoff.y,
