@@ -2,6 +2,7 @@
 #   make demo       — runs the Hangzhou example end to end
 #   make test       — lint, type-check and the whole test suite, in parallel (what CI runs)
 #   make test-fast  — the edit-test loop: everything but slow, LibreOffice, Dask and browser tests, in parallel
+#   make serve      — the workbench in the browser, http://127.0.0.1:8765/
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 VENV := .venv
@@ -11,7 +12,7 @@ EXAMPLE := scenarios/hangzhou_example.xlsx
 JOBS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(JOBS)
 
-.PHONY: demo test test-fast lint bench examples clean
+.PHONY: demo test test-fast lint bench examples serve clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "quota-opt needs Python 3.11 or newer (python3.11+ on PATH)"; exit 1; }
@@ -29,6 +30,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/quota-opt validate $(EXAMPLE)
 	$(BIN)/quota-opt run $(EXAMPLE)
+
+serve: $(VENV)/.installed
+	$(BIN)/quota-opt serve
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -274,7 +274,22 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any], explain: dict[str, 
                 f"{num(o[0]) if o else '—'}–{num(o[1]) if o else '—'} | "
                 f"{pct(ng[0]) if ng else '—'}–{pct(ng[1]) if ng else '—'} |")
     lines += explain_bench().render(explain)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + web_lines()) + "\n"
+
+
+def web_lines() -> list[str]:
+    """The workbench's figure (benchmarks/web_page.py writes web_results.json), when it has been measured."""
+    path = HERE / "web_results.json"
+    if not path.exists():
+        return []
+    web = json.loads(path.read_text("utf-8"))
+    return ["", "## The workbench: a 5,000-project results page", "",
+            f"`benchmarks/web_page.py` ({web['date']}, load average at start {web['load']}): a run of {web['size']} "
+            f"solved in a worker ({web['run_s']:.0f} s, time limit {web['time_limit_s']:.0f} s), then its pages "
+            "served by the workbench (Starlette's TestClient, in process; median of "
+            f"{web['repeats']} requests, milliseconds).", "",
+            "| request | first (cold) | median (warm) |", "|---|---:|---:|",
+            *(f"| {row['request']} | {row['cold_ms']:.0f} | {row['warm_ms']:.0f} |" for row in web["rows"])]
 
 
 def reference_lines(rows: list[dict[str, Any]]) -> list[str]:

@@ -138,7 +138,7 @@ def test_a_bad_language_before_the_command_is_named_as_typed(runner: CliRunner) 
 def test_no_command_is_answered_in_zh(runner: CliRunner) -> None:
     res = runner.invoke(app, ["--debug"])
     assert res.exit_code == 2
-    assert "缺少命令。可用的命令：template、validate、run、explain、rollover、generate、compare、sweep。" in res.output
+    assert "缺少命令。可用的命令：template、validate、run、explain、rollover、generate、compare、sweep、serve。" in res.output
 
 
 @pytest.mark.parametrize(("argv", "words"), [(["run"], "缺少参数 file。"), (["run", "-l", "en"], "the argument file is missing."),

@@ -2,4 +2,5 @@
 
 from quota_opt.cli import main
 
-main()
+if __name__ == "__main__":  # not when a worker process (multiprocessing) imports this module as its main
+    main()

@@ -1003,6 +1003,39 @@ def sweep(
                   ("未得到方案的扫描点", "Points without an allocation"))
 
 
+class Role(StrEnum):
+    editor = "editor"
+    viewer = "viewer"
+
+
+@app.command(cls=Command)
+@guarded
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to serve on. Any but 127.0.0.1 (this machine) needs accounts (--add-user).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8765,
+    data: Annotated[Path | None, typer.Option("--data", help="Folder of the workbench's database and workbooks (default: ~/.local/share/quota-opt).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes, one solve each (default: the cores available).")] = None,
+    queue: Annotated[int, typer.Option("--queue", min=1, help="Jobs that may wait for a worker; more are refused.")] = 20,
+    shared: Annotated[bool, typer.Option("--shared", help="Every account sees every library (default: each its own).")] = False,
+    dask: Annotated[str | None, typer.Option("--dask", help="Solve comparisons and sweeps on this Dask scheduler.")] = None,
+    add_user: Annotated[str | None, typer.Option("--add-user", help="Create an account (password asked, or read from stdin) and exit.")] = None,
+    role: Annotated[Role, typer.Option("--role", help="The new account's role: editor (upload, run, delete) or viewer (read, download).")] = Role.editor,
+    lang: LangOpt = Lang.zh,
+) -> None:
+    """Start the workbench, a web page to keep, validate, run, explain, compare and roll over scenarios.
+
+    Serves on 127.0.0.1 unless --host says otherwise; on any other address it refuses to start until accounts
+    exist (quota-opt serve --add-user NAME --role editor). Stop it with Ctrl-C.
+    """
+    from quota_opt.web import add_account
+    from quota_opt.web import serve as start
+
+    if add_user is not None:
+        add_account(add_user, role.value, data, lang.value)
+        return
+    start(host, port, data, workers=workers, queue_size=queue, shared=shared, dask=dask, lang=lang.value)
+
+
 def _report_cases(results: list[Any], path: Path, lang: Lang, tradeoff: Any, written: tuple[str, str],
                   failed_words: tuple[str, str]) -> None:
     """The terminal end of `compare` and `sweep`: the cases' table, where the workbook went, the cases

@@ -1,0 +1,230 @@
+"""The workbench's pages through Starlette's TestClient: the security defaults (loopback only without accounts,
+login and roles, CSRF on every form, upload size and type), the pages of a run, explain, compare and rollover,
+and a 5,000-project allocation served a page at a time."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+from webtools import SMALL, Bench, csrf_of, wait_job
+
+import quota_opt
+from quota_opt.cli.app import app as cli
+from quota_opt.web import ServeRefused, serve
+from quota_opt.web.app import is_loopback
+from quota_opt.web.store import Store, add_user, dumps, now
+from quota_opt.web.tables import put_tables
+
+
+def test_only_loopback_is_served_without_accounts(tmp_path: Path) -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.org")
+    with pytest.raises(ServeRefused) as refused:
+        serve("0.0.0.0", 8765, tmp_path / "data")
+    assert "0.0.0.0" in refused.value.report("en") and "--add-user" in refused.value.report("zh")
+    res = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--data", str(tmp_path / "data"), "--lang", "en"])
+    assert res.exit_code == 1 and "Refusing to serve on 0.0.0.0" in res.output
+
+
+def test_accounts_are_made_on_the_command_line_with_the_password_from_stdin(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["serve", "--add-user", "ann", "--role", "viewer", "--data", str(tmp_path)],
+                             input="s3cret pass\n")
+    assert res.exit_code == 0, res.output
+    store = Store.open(tmp_path)
+    from quota_opt.web.store import login, user_role
+
+    assert user_role(store, "ann") == "viewer" and login(store, "ann", "s3cret pass")
+    res = CliRunner().invoke(cli, ["serve", "--add-user", "a/b", "--data", str(tmp_path), "--lang", "en"],
+                             input="x\n")
+    assert res.exit_code == 1 and "An account name is" in res.output
+
+
+def test_every_form_needs_the_sessions_csrf_token(bench: Bench) -> None:
+    data = SMALL.read_bytes()
+    for token in (None, "forged"):
+        fields = {} if token is None else {"csrf": token}
+        r = bench.client.post("/upload", data=fields, files={"file": ("small_en.xlsx", data)})
+        assert r.status_code == 403 and "CSRF" in r.text
+    version = bench.upload(SMALL)  # the page's token
+    for url in (f"/versions/{version}/run", f"/versions/{version}/delete", "/jobs/compare", "/logout"):
+        assert bench.client.post(url, data={"csrf": "forged"}).status_code == 403, url
+    r = bench.client.post(f"/versions/{version}/delete", headers={"X-CSRF-Token": bench.csrf})  # htmx's way
+    assert r.status_code == 200
+
+
+def test_an_oversize_upload_and_a_non_workbook_are_refused(make_bench: Callable[..., Bench]) -> None:
+    bench = make_bench(slots=1, max_upload=50_000)
+    big = b"PK\x03\x04" + b"0" * 60_000
+    r = bench.client.post("/upload", data={"csrf": bench.csrf}, files={"file": ("big.xlsx", big)})
+    assert (r.status_code == 413 and "50" not in r.text) or r.status_code == 413
+    for name, body in (("plan.xlsx", b"project_id,land\nP1,3\n"), ("plan.csv", SMALL.read_bytes()[:40_000])):
+        r = bench.client.post("/upload", data={"csrf": bench.csrf}, files={"file": (name, body)})
+        assert r.status_code == 415 and name in r.text
+    with bench.store.db() as db:
+        assert db.execute("SELECT COUNT(*) FROM versions").fetchone()[0] == 0  # nothing kept
+    assert not any((bench.store.root / "blobs").rglob("*.tmp"))
+
+
+def test_a_login_is_needed_once_accounts_exist_and_a_viewer_cannot_run(make_bench: Callable[..., Bench],
+                                                                         tmp_path: Path) -> None:
+    bench = make_bench(slots=1)
+    version = bench.upload(SMALL)  # before any account: the local user
+    add_user(bench.store, "vera", "viewer", "pw-vera")
+    add_user(bench.store, "ed", "editor", "pw-ed")
+    c = bench.client
+    r = c.get(f"/versions/{version}")
+    assert r.url.path == "/login"
+    token = csrf_of(r.text)
+    r = c.post("/login", data={"csrf": token, "name": "vera", "password": "wrong", "next": "/"})
+    assert r.status_code == 401
+    r = c.post("/login", data={"csrf": token, "name": "vera", "password": "pw-vera", "next": "//evil.example/"})
+    assert r.url.path == "/"  # an outside address to go back to is not followed
+    token = csrf_of(r.text)
+    assert c.get(f"/versions/{version}").status_code == 404  # the local user's library is not vera's
+    r = c.post("/upload", data={"csrf": token}, files={"file": ("small_en.xlsx", SMALL.read_bytes())})
+    assert (r.status_code == 403 and "viewer" in r.text.lower()) or "只读" in r.text
+
+
+def test_a_viewer_reads_and_downloads_a_shared_library_but_cannot_run(make_bench: Callable[..., Bench]) -> None:
+    bench = make_bench(slots=1, shared=True)
+    add_user(bench.store, "ed", "editor", "pw-ed")
+    add_user(bench.store, "vera", "viewer", "pw-vera")
+    c = bench.client
+
+    def log_in(name: str, password: str) -> str:
+        token = csrf_of(c.get("/login").text)
+        r = c.post("/login", data={"csrf": token, "name": name, "password": password, "next": "/"})
+        assert r.status_code == 200
+        return csrf_of(r.text)
+
+    bench.csrf = log_in("ed", "pw-ed")
+    version = bench.upload(SMALL)
+    c.post("/logout", data={"csrf": bench.csrf})
+    token = log_in("vera", "pw-vera")
+    assert c.get(f"/versions/{version}").status_code == 200
+    assert c.get(f"/versions/{version}/download").content == SMALL.read_bytes()
+    r = c.post(f"/versions/{version}/run", data={"csrf": token, "time_limit_s": "5"})
+    assert r.status_code == 403 and "需要编辑权限" in r.text
+    with bench.store.db() as db:
+        assert db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0
+
+
+def test_validation_shows_the_clis_words_and_the_annotated_copy(bench: Bench) -> None:
+    wb = openpyxl.load_workbook(SMALL)
+    ws = wb["projects"]
+    header = [c.value for c in ws[1]]
+    ws.cell(3, header.index("land_demand") + 1).value = "abc"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path = bench.store.root / "broken.xlsx"
+    path.write_bytes(buffer.getvalue())
+    version = bench.upload(path)
+    page = bench.client.get(f"/versions/{version}").text
+    for message in quota_opt.validate(buffer.getvalue(), name="broken.xlsx").messages("zh"):
+        assert message.replace('"', "&#34;") in page
+    assert 'id="validation-failed"' in page and 'id="start-run"' not in page
+    marked = openpyxl.load_workbook(io.BytesIO(bench.client.get(f"/versions/{version}/annotated").content))
+    assert marked["projects"].cell(3, header.index("land_demand") + 1).comment is not None
+
+
+@pytest.mark.slow
+def test_a_run_its_pages_explain_rollover_and_compare(bench: Bench) -> None:
+    c = bench.client
+    version = bench.upload(SMALL)
+    job = bench.start(f"/versions/{version}/run", time_limit_s="10")
+    row = wait_job(bench.store, job)
+    assert row["status"] == "done", row["message"]
+    page = c.get(f"/jobs/{job}").text
+    assert 'id="kpis"' in page and "安排项目数" in page and 'id="charts"' in page
+    download = c.get(f"/jobs/{job}/download")
+    assert download.content == bench.store.get(row["workbook_sha"])  # the bytes the worker wrote
+    assert "small_en_results.xlsx" in download.headers["content-disposition"]
+    table = c.get(f"/jobs/{job}/table/allocation?selected=no&sort=score&desc=1").text
+    assert ("共 " in table and "P04" not in table) or "P04" in table  # filtered on the server
+    events = c.get(f"/jobs/{job}/events").text
+    assert events.startswith("event: progress") and "event: end" in events
+    explain = bench.start(f"/jobs/{job}/explain", project_id="P07", time_limit_s="5")
+    assert wait_job(bench.store, explain)["status"] == "done"
+    assert 'id="thresholds"' in c.get(f"/jobs/{explain}").text
+    r = bench.post(f"/jobs/{job}/rollover", year="2026")
+    assert r.url.path.startswith("/versions/") and 'id="validation-ok"' in r.text and "2027" in r.text
+    second = bench.start(f"/versions/{version}/run", time_limit_s="10", mip_gap="0.2")
+    assert wait_job(bench.store, second)["status"] == "done"
+    compared = bench.client.post("/jobs/compare", data={"csrf": bench.csrf, "run": [str(job), str(second)]})
+    assert compared.url.path.startswith("/jobs/")
+    cmp_job = int(compared.url.path.rsplit("/", 1)[1])
+    assert wait_job(bench.store, cmp_job)["status"] == "done"
+    page = c.get(f"/jobs/{cmp_job}").text
+    assert 'id="kpi-table"' in page and "间隙 基准" in page and "与基准方案相比" in page
+
+
+def test_a_full_queue_says_so(make_bench: Callable[..., Bench]) -> None:
+    bench = make_bench(slots=1, queue_size=1)
+    version = bench.upload(SMALL)
+    executor = bench.client.app.state.workbench.executor  # type: ignore[attr-defined]
+    executor.slots = 0  # nothing leaves the queue
+    bench.start(f"/versions/{version}/run", time_limit_s="5")
+    r = bench.post(f"/versions/{version}/run", time_limit_s="5")
+    assert r.status_code == 429 and "队列已满" in r.text
+
+
+def big_tables(store: Store, n: int) -> str:
+    """The tables of a run with `n` projects (small_en's allocation rows repeated, each with its own id), kept
+    as the worker keeps them; the index's hash."""
+    alloc = quota_opt.run(SMALL, time_limit_s=10).tables("zh")["allocation"]
+    rows = pd.concat([alloc] * (n // len(alloc) + 1), ignore_index=True).head(n)
+    rows["project_id"] = [f"P{i:05d}" for i in range(n)]
+    rows["score"] = [(i * 7919 % n) / n for i in range(n)]
+    return put_tables(store, {"zh": {"allocation": rows}})
+
+
+def test_a_5000_project_allocation_is_served_a_page_at_a_time(bench: Bench) -> None:
+    sha = big_tables(bench.store, 5000)
+    with bench.store.db() as db:
+        job = db.execute("INSERT INTO jobs (kind, owner, options, status, created_at, tables_sha, outcome) "
+                         "VALUES ('run', 'local', '{}', 'done', ?, ?, ?)",
+                         (now(), sha, dumps({"status": "optimal", "summary": {"zh": [], "en": []}}))).lastrowid
+    r = bench.client.get(f"/jobs/{job}/table/allocation")
+    assert r.status_code == 200 and "共 5,000 行，第 1/100 页" in r.text
+    assert r.text.count('class="small explain"') == 50
+    r = bench.client.get(f"/jobs/{job}/table/allocation?sort=score&desc=1&page=2")
+    assert "第 2/100 页" in r.text
+    r = bench.client.get(f"/jobs/{job}/table/allocation?q=P04999")
+    assert "共 1 行" in r.text and "P04999" in r.text
+    r = bench.client.get(f"/jobs/{job}/table/allocation?sort=score&desc=1")
+    top = max(range(5000), key=lambda i: i * 7919 % 5000)  # the highest score, sorted on the server
+    assert re.search(r'data-project="(P\d+)"', r.text).group(1) == f"P{top:05d}"  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_a_scenarios_variants_compared_and_a_sweep(bench: Bench, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(SMALL)
+    wb["variants"].append(["more reward", "reward_ratio", "set", "1", None, None, None])
+    path = tmp_path / "with_variant.xlsx"
+    wb.save(path)
+    version = bench.upload(path)
+    page = bench.client.get(f"/versions/{version}").text
+    assert 'id="compare-variants"' in page and "more reward" in page
+    job = bench.start(f"/versions/{version}/variants", time_limit_s="10")
+    row = wait_job(bench.store, job)
+    assert row["status"] == "done", row["message"]
+    outcome = json.loads(row["outcome"])
+    assert outcome["names"] == ["基准方案", "more reward"] and all(outcome["ok"])
+    assert bench.client.get(f"/jobs/{job}/download").content[:2] == b"PK"
+    sweep = bench.start(f"/versions/{version}/sweep", param="reward_ratio", values="0,0.5,1", x="investment_selected",
+                        y="-mu_to_request", time_limit_s="10")
+    row = wait_job(bench.store, sweep)
+    assert row["status"] == "done", row["message"]
+    tradeoff = json.loads(row["outcome"])["tradeoff"]
+    assert len(tradeoff["points"]) == 3 and any(point[3] for point in tradeoff["points"])
+    assert 'id="tradeoff-chart"' in bench.client.get(f"/jobs/{sweep}").text
+    refused = bench.post(f"/versions/{version}/sweep", param="reward_ratio", values="5:1:1")
+    assert refused.status_code == 400 and "reward_ratio" in refused.text  # the CLI's refusal, in the page
