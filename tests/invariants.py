@@ -177,7 +177,7 @@ def check_results(scenario_path: Path, results_path: Path) -> list[str]:
 
 # The objective's tie-break costs per mu / per tce, as models/formulation.md states them (restated here, not
 # imported, so that the check does not share the model's code)
-TIE_BREAKS = {"land_district_quota": 1e-6, "land_provincial_pool": 2e-6, "land_stock": 0.0,
+TIE_BREAKS = {"land_district_quota": 1e-6, "land_provincial_pool": 2e-6, "land_province_request": 3e-6, "land_stock": 0.0,
               "energy_district": 0.0, "energy_city_pool": 1e-9}
 
 
