@@ -814,6 +814,17 @@ def rollover(
     actuals = sheet_words("actuals", lang.value)
     out.print(t(lang, f"记入{actuals}的项目：{len(note.recorded)} 个；已完成并移出：{len(note.dropped)} 个。",
                 f"Projects recorded on {actuals}: {len(note.recorded)}; completed and removed: {len(note.dropped)}."))
+    if note.window_extended:
+        projects, latest = sheet_words("projects", lang.value), column_words("projects", ["latest_year"])
+        listed = ", ".join(f"{pid} ({y})" for pid, y in note.window_extended.items())
+        listed_zh = "、".join(f"{pid}（{y} 年）" for pid, y in note.window_extended.items())
+        err.print(t(lang, f"注意：以下项目未获安排，其供地年度区间已于新基准年 {note.new_base_year} 年之前结束（括号内为原{latest['zh']}）："
+                          f"{listed_zh}。已保留为候选项目，{latest['zh']}改为 {note.new_base_year} 年；请在{projects}中确认新的"
+                          "供地年度区间，或删除不再推进的项目。",
+                    f"Note: these projects were left out and their supply window ended before the new base year "
+                    f"{note.new_base_year} (their old {latest['en']} in brackets): {listed}. They are kept as "
+                    f"candidates with {latest['en']} {note.new_base_year}: confirm the new window on {projects}, or "
+                    "delete the projects no longer pursued."), style="yellow")
     if note.variant:
         sheet = sheet_words("variants", lang.value)
         kept = ", ".join(note.kept_variants)

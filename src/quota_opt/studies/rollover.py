@@ -4,7 +4,9 @@
 - every project the plan supplies in `year` or before becomes an `actuals` row (its sources as planned);
   older actuals are kept while their stock-land reward still falls in the new horizon, then dropped
   together with their project;
-- projects not yet supplied stay as candidates (their windows unchanged);
+- projects not yet supplied stay as candidates, their windows unchanged, except that a window which ended before
+  the new base year now ends in it (`RolloverNote.window_extended`; the console lists them for the bureau to confirm
+  the new window or delete the project), so the new scenario always validates;
 - stock land: the new initial stock is the old one plus what was added, less what was used, up to `year`;
 - platforms: a platform's land capacity is the land it can still host from the base year on, a stock like stock
   land: the new one is the old one less the land of the projects supplied on it from the old base year to `year`
@@ -72,6 +74,8 @@ class RolloverNote:
     # platform -> (old capacity, land supplied on it), where that land exceeded the capacity: the scenario's figures
     # disagree (a capacity typed too low, or a project on the wrong platform); its new capacity is 0
     capacity_overdrawn: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # candidate left out whose window ended before the new base year -> its old latest year (now the new base year)
+    window_extended: dict[str, int] = field(default_factory=dict)
     # variant -> the years before the new base year that its rows' year filter names: those rows now match nothing
     stale_variant_years: dict[str, list[int]] = field(default_factory=dict)
 
@@ -160,6 +164,14 @@ def rollover(scenario: Scenario, allocation: pd.DataFrame, ledger: pd.DataFrame,
     note.dropped = sorted(set(actuals.loc[~keep, "project_id"]))
     actuals = actuals[keep]
     projects = scenario.projects[~scenario.projects["project_id"].isin(note.dropped)].drop(columns=[ROW])
+    # a candidate left out whose window ended before the new base year could never be supplied again, and validate
+    # refuses it (a blank earliest year is the new base year, after its latest): it is kept, its latest year moved
+    # to the new base year, and the console lists it, for the bureau to confirm the new window or delete the row
+    latest = pd.to_numeric(projects["latest_year"], errors="coerce")
+    lapsed = (latest < new_base) & ~projects["project_id"].isin(actuals["project_id"])
+    note.window_extended = {str(pid): int(y) for pid, y in zip(projects.loc[lapsed, "project_id"], latest[lapsed],
+                                                               strict=True)}
+    projects.loc[lapsed, "latest_year"] = new_base
 
     # stock land
     used = a[a["selected"] & a["year"].notna()].copy()
