@@ -259,7 +259,7 @@ def _footnote(values: tuple[Any, ...]) -> str | None:
     """The text of a note under a table ("注：数据来源…", "Note: …", "* …"): a row whose one non-blank cell is a
     text beginning the way notes begin, or None. One cell only, so that a record (whose name might begin so) is
     never taken for a note."""
-    filled = [v for v in values if not _is_blank(v)]
+    filled = [v for v in values if not is_blank(v)]
     if len(filled) != 1 or not isinstance(filled[0], str):
         return None
     if not _FOOTNOTE.match(unicodedata.normalize("NFKC", filled[0]).strip()):
