@@ -102,12 +102,14 @@ def test_provincial_pool_is_for_provincial_majors_only() -> None:
     = 36. P2: provincial major, 20 mu, 5 亿元 → 0.5 × 20 = 10.
     Q may use only the district's 40 mu; P1 and P2 the district's quota and the pool.
     P1 (all 50 mu from the pool) + Q (the district's 40) = 86; P2 would need 20 more mu, and only 10 are left
-    in the pool. P1 + P2 (70 mu: 60 pool + 10 district) leave Q 30 < 40 mu: 60. Optimum 86.
+    in the pool. P1 + P2 (70 mu: 60 pool + 10 district) leave Q 30 < 40 mu: 60. Optimum 86, with
+    major_priority = none; under the default (strict, 五(一)) Q may not take the district's quota while P2, a
+    major project that could be supplied, is left out: P1 + P2 = 60 (test_golden_policy's priority cases).
     """
     sc = tiny([project("P1", 50, investment=10, provincial_major=True), project("Q", 40, investment=9),
                project("P2", 20, investment=5, provincial_major=True)],
               quotas={("A", 2026): {"new_land_quota": 40}}, city={2026: {"provincial_reward_quota": 60}},
-              **INVESTMENT_ONLY)
+              major_priority="none", **INVESTMENT_ONLY)
     sol, plan = solve_model(sc)
     assert sol.objective == pytest.approx(86, abs=TOL)
     assert selected(plan) == {"P1", "Q"}

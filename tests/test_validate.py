@@ -797,8 +797,9 @@ def test_annotate_refuses_to_overwrite_the_input(tmp_path: Path) -> None:
     before = _sha(source)
     with pytest.raises(AnnotateError) as caught:
         annotate_workbook(source, validate_workbook(source).problems, source, "en")
-    assert "it is the workbook being validated" in caught.value.report("en")
-    assert "不能覆盖被校验的工作簿" in caught.value.report("zh")
+    # the write guard's words (core/files.py), shared by every writer
+    assert "which this command reads; an input is never written over" in caught.value.report("en")
+    assert "是本命令读取的" in caught.value.report("zh") and "输入文件从不被覆盖" in caught.value.report("zh")
     assert _sha(source) == before
 
 
