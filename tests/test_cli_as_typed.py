@@ -51,7 +51,7 @@ def test_run_and_explain_show_names_ids_and_paths_as_typed(runner: CliRunner, tm
     shown = invoke(runner, "explain", str(path), "B", "--lang", lang)  # a new solve: B is out-competed
     assert "B [/]乙  (A, C1)" in shown, shown
     if lang == "zh":  # the reason names the district by its name
-        assert "[red]甲区区县新增建设用地计划指标" in shown, shown
+        assert "[red]甲区新增建设用地计划指标" in shown, shown
 
 
 def test_the_infeasibility_report_shows_names_as_typed(runner: CliRunner, tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_the_infeasibility_report_shows_names_as_typed(runner: CliRunner, tmp_pa
     path = write_scenario(sc, tmp_path / "inf[bold].xlsx", "zh")
     res = runner.invoke(app, ["run", str(path)])
     assert res.exit_code == 3, res.output
-    assert "需使用[red]甲区2026年区县新增建设用地计划指标" in res.output, res.output
+    assert "需使用[red]甲区2026年新增建设用地计划指标" in res.output, res.output
     assert f"不可行原因已写入：{tmp_path / 'inf[bold]_results.xlsx'}" in res.output, res.output
 
 

@@ -98,7 +98,7 @@ def test_selected_project_says_what_funded_it() -> None:
               city={2026: {"provincial_reward_quota": 100}}, **INVESTMENT_ONLY)
     code, zh, en = reason_of(run(sc), "P")
     assert code == "selected"
-    assert "区县指标 50.0 亩、省奖励指标 70.0 亩" in zh
+    assert "区县指标 50.0 亩、省重大产业项目奖励指标 70.0 亩" in zh
     assert "district quota 50.0 mu, provincial pool 70.0 mu" in en
 
 
@@ -156,7 +156,7 @@ def test_infeasible_report_names_project_district_and_shortfall(tmp_path: Path) 
     it = items[0]
     assert (it.requirement, it.district_id, it.year, it.projects) == ("district_land_quota", "A", 2026, ["M"])
     assert it.shortfall == pytest.approx(180)
-    assert "必保项目 M（用地 300.0 亩）需使用甲区2026年区县新增建设用地计划指标，" in it.messages["zh"]
+    assert "必保项目 M（用地 300.0 亩）需使用甲区2026年新增建设用地计划指标，" in it.messages["zh"]
     assert not re.search(r"[（）。，：；、“”] ", it.messages["zh"]), "no space after zh punctuation"
     assert "仅 120.0 亩，缺口 180.0 亩" in it.messages["zh"]
     assert "short by 180.0 mu" in it.messages["en"]
@@ -189,7 +189,7 @@ ACTUAL_Z = {"project_id": "Z", "year": 2026, "land_district_quota": 50, "land_pr
     # 80 mu, of which the request supplies its cap of 20: 60 remain for A's 40 mu, so 20 short (80 − 20 − 40)
     (tiny([project("M", 80, investment=20, mandatory=True)], quotas={("A", 2026): {"new_land_quota": 40}},
           city={2026: {"province_request_cap": 20}}, major_investment_threshold=1),
-     "必保项目 M（用地 80.0 亩）除向省争取 20.0 亩外，其余 60.0 亩需使用甲区2026年区县新增建设用地计划指标，"
+     "必保项目 M（用地 80.0 亩）除向省争取 20.0 亩外，其余 60.0 亩需使用甲区2026年新增建设用地计划指标，"
      "但可用仅 40.0 亩，缺口 20.0 亩。",
      "Mandatory project(s) M (80.0 mu): besides province request 20.0 mu, the remaining 60.0 mu need the A 2026 "
      "district new-land quota, but only 40.0 mu is available: short by 20.0 mu."),
@@ -205,21 +205,21 @@ ACTUAL_Z = {"project_id": "Z", "year": 2026, "land_district_quota": 50, "land_pr
     (tiny([project("M", 100, investment=20, mandatory=True, earliest_year=2027, latest_year=2027)],
           quotas={("A", 2026): {"new_land_quota": 30}, ("A", 2027): {"new_land_quota": 50}}, horizon_years=2,
           carryover_allowed=True),
-     "必保项目 M（用地 100.0 亩）需使用甲区2027年区县新增建设用地计划指标，但可用仅 80.0 亩"
+     "必保项目 M（用地 100.0 亩）需使用甲区2027年新增建设用地计划指标，但可用仅 80.0 亩"
      "（本年余量 50.0 亩 + 以前年度结转 30.0 亩），缺口 20.0 亩。",
      "Mandatory project(s) M (100.0 mu) need the A 2027 district new-land quota, but only 80.0 mu is available "
      "(50.0 mu left this year + 30.0 mu carried over from earlier years): short by 20.0 mu."),
     # 30 mu, where Z's actuals already took 50 of A's 40: 30 + 10 short
     (tiny([project("M", 30, investment=20, mandatory=True), project("Z", 50)],
           quotas={("A", 2026): {"new_land_quota": 40}}, actuals=[ACTUAL_Z]),
-     "必保项目 M（用地 30.0 亩）需使用甲区2026年区县新增建设用地计划指标，但该指标已被执行数据超用 10.0 亩，缺口 40.0 亩。",
+     "必保项目 M（用地 30.0 亩）需使用甲区2026年新增建设用地计划指标，但该指标已被执行数据超用 10.0 亩，缺口 40.0 亩。",
      "Mandatory project(s) M (30.0 mu) need the A 2026 district new-land quota, but the actuals already overdraw it "
      "by 10.0 mu: short by 40.0 mu."),
     # M (200 mu, 2027 only) draws 2026's 100 mu forward: 2026 gives way, 190 carried on 100 of its own, 90 short
     (tiny([project("M", 200, investment=20, mandatory=True, earliest_year=2027, latest_year=2027)],
           quotas={("A", 2026): {"new_land_quota": 100}, ("A", 2027): {"new_land_quota": 10}}, horizon_years=2,
           carryover_allowed=True),
-     "甲区2026年区县新增建设用地计划指标已超用 90.0 亩（本年余量 100.0 亩 − 结转以后年度 190.0 亩）。",
+     "甲区2026年新增建设用地计划指标已超用 90.0 亩（本年余量 100.0 亩 − 结转以后年度 190.0 亩）。",
      "The A 2026 district new-land quota is overdrawn by 90.0 mu (100.0 mu left this year − 190.0 mu carried into "
      "later years)."),
 ], ids=["request", "city_energy", "carry_in", "actuals", "carry_out"])
@@ -254,7 +254,7 @@ def test_the_infeasibility_report_names_a_quota_as_the_reasons_and_explain_do() 
                     city={2026: {"city_energy_pool": 100}}, major_investment_threshold=1)).infeasibility.items[0]
     assert city.requirement == "city_energy_pool"
     assert "need the A 2026 district new-land quota, but only 120.0 mu" in district.messages["en"]
-    assert "需使用甲区2026年区县新增建设用地计划指标，但可用仅 120.0 亩" in district.messages["zh"]
+    assert "需使用甲区2026年新增建设用地计划指标，但可用仅 120.0 亩" in district.messages["zh"]
     assert "need the 2026 city energy pool, but only 100 tce" in city.messages["en"]
     assert "需使用2026年市级统筹能耗指标，但可用仅 100 吨标准煤" in city.messages["zh"]
 
@@ -366,8 +366,8 @@ def test_explain_thresholds_by_hand() -> None:
     assert th["land_demand"].flip_at == pytest.approx(40, rel=0.01)
     assert th["quota"].flip_at == pytest.approx(110, rel=0.01)
     # the quota is named with its district as B's reason names it: by name in zh, by id in en
-    assert th["quota"].label == {"zh": "甲区2026年区县新增建设用地计划指标", "en": "A 2026 district new-land quota"}
-    assert "甲区区县新增建设用地计划指标" in ex.reason["zh"] and "A district new-land quota" in ex.reason["en"]
+    assert th["quota"].label == {"zh": "甲区2026年新增建设用地计划指标", "en": "A 2026 district new-land quota"}
+    assert "甲区新增建设用地计划指标" in ex.reason["zh"] and "A district new-land quota" in ex.reason["en"]
 
 
 def _funded(sc: Scenario, pid: str, *, quota: float | None = None, land: float | None = None) -> bool:
@@ -437,11 +437,13 @@ def test_a_quota_has_one_name_in_every_report() -> None:
     assert r.shadow is not None
     shadow = r.shadow[r.shadow["constraint"] == "district_land_quota"].iloc[0]
     conflict = run(infeasible_scenario()).infeasibility.items[0]
-    for lang, name, where in (("zh", "区县新增建设用地计划指标", "甲区2026年"), ("en", "district new-land quota", "A 2026 ")):
+    # in zh a district's quota after the district's name drops the 区县 its name says (甲区新增建设用地计划指标)
+    for lang, name, alone, where in (("zh", "新增建设用地计划指标", "区县新增建设用地计划指标", "甲区2026年"),
+                                     ("en", "district new-land quota", "district new-land quota", "A 2026 ")):
         assert threshold[lang] == where + name
         assert name in ex.reason[lang] and name in reason_of(r, "B")[1 if lang == "zh" else 2]
-        assert shadow[f"quota_{lang}"] == name
-        assert conflict.label(lang) == name and threshold[lang] in conflict.messages[lang]
+        assert shadow[f"quota_{lang}"] == alone
+        assert conflict.label(lang) == alone and threshold[lang] in conflict.messages[lang]
 
 
 def test_the_platform_capacity_has_one_name_in_every_report() -> None:
@@ -517,15 +519,15 @@ def test_the_city_energy_pool_has_one_name_in_every_report(tmp_path: Path) -> No
     assert [(sheet, t) for sheet, ts in texts.items() for t in ts if "市级能耗" in t] == []
     assert "市级统筹能耗(吨标准煤)" in texts["项目分配"] and "使用市级统筹能耗(吨标准煤)" in texts["区县汇总"]
     assert "使用市级统筹能耗" in texts["图表"] and "使用市级统筹能耗" in texts["上年执行"]
-    assert "省奖励指标、向省争取、市级统筹能耗" in reason_of(r, "M")[1]
+    assert "省重大产业项目奖励指标、向省争取、市级统筹能耗" in reason_of(r, "M")[1]
     assert sources_text({"energy_city_pool": 300.0}, "zh") == "市级统筹能耗300吨标准煤"
 
 
 def test_the_province_request_cap_is_named_as_the_city_quotas_sheet_names_it() -> None:
-    """A year's request cap is 可向省争取指标上限 (the city quotas sheet, the reasons): the results' city sheet said
-    可向省争取上限(亩). The settings sheet's figure is no second cap but the default for each year the city quotas
-    sheet leaves blank (prepare), and its label says so after the same name, as each help names the other; it read
-    向省争取指标年上限 / "Province request cap", which named it as the per-year figure."""
+    """A year's request cap is 向省争取上限 (the city quotas sheet, the reasons; it was 可向省争取指标上限, which read
+    as quota the city may draw on): the results' city sheet said 可向省争取上限(亩). The settings sheet's figure is
+    no second cap but the default for each year the city quotas sheet leaves blank (prepare), and its label says
+    so after the same name, as each help names the other; it read 向省争取指标年上限 / "Province request cap", which named it as the per-year figure."""
     from quota_opt.core.results_schema import CITY
     from quota_opt.core.schema import SHEETS_BY_KEY
     from quota_opt.interpret.reasons import QUOTA_NAMES
@@ -536,6 +538,7 @@ def test_the_province_request_cap_is_named_as_the_city_quotas_sheet_names_it() -
     assert CITY.column("province_request_cap").label_zh == per_year.label_zh + "(亩)"
     assert (default.label_zh, default.label_en) == (per_year.label_zh + "默认值", "Default " + per_year.label_en.lower())
     assert default.label_zh in per_year.help_zh and per_year.label_zh in default.help_zh
+    assert "可" not in per_year.label_zh + default.label_zh  # a cap on asking, not quota one has
 
 
 def abc_explained(runner: CliRunner, tmp_path: Path) -> tuple[Path, Any]:
@@ -586,7 +589,7 @@ def test_a_small_remainder_in_a_reason_never_reads_as_0() -> None:
     assert code == "outcompeted"
     assert "仅剩 0.04 亩" in zh and "所需 50.0 亩" in zh
     assert "only 0.04 mu left" in en and "the 50.0 mu needed" in en
-    assert "区县新增建设用地计划指标 0.04" in zh and "仅剩 0.0 " not in zh and " 0.0 mu left" not in en
+    assert "甲区新增建设用地计划指标 0.04" in zh and "仅剩 0.0 " not in zh and " 0.0 mu left" not in en
 
 
 def energy_rivals() -> Scenario:
@@ -604,7 +607,7 @@ def test_outcompeted_reason_names_each_source_with_what_it_had_left() -> None:
     together 100), names the pool as the quota it lost and H as the score to beat; never 'nan'."""
     code, zh, en = reason_of(run(energy_rivals()), "X")
     assert code == "outcompeted"
-    assert "仅剩 100 吨标准煤（乙区区县能耗指标 50、市级统筹能耗指标 50），不足项目所需 200 吨标准煤" in zh
+    assert "仅剩 100 吨标准煤（乙区能耗指标 50、市级统筹能耗指标 50），不足项目所需 200 吨标准煤" in zh
     assert "only 100 tce left (B district energy budget 50, city energy pool 50), short of the 200 tce needed" in en
     assert "the city energy pool went to higher-scored projects (lowest funded score 1.0000, project H" in en
     assert "nan" not in zh + en
@@ -618,7 +621,7 @@ def test_a_quota_nobody_else_used_is_too_small_not_lost() -> None:
     sc.projects = sc.projects[sc.projects["project_id"] == "X"].reset_index(drop=True)
     code, zh, en = reason_of(run(sc), "X")
     assert code == "quota_short"
-    assert "仅剩 50 吨标准煤（乙区区县能耗指标 50" in zh and "no other project drew on these quotas" in en
+    assert "仅剩 50 吨标准煤（乙区能耗指标 50" in zh and "no other project drew on these quotas" in en
     assert "nan" not in zh + en and "Out-competed" not in en
 
 

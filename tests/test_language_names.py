@@ -98,12 +98,12 @@ def test_sweep_and_compare_name_settings_and_kpis_on_the_console_as_the_workbook
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("zh", "区县指标9.7+存量土地10.0亩；区县能耗2,130+市级统筹能耗22,261吨标准煤"),
+    ("zh", "区县指标9.7+存量建设用地10.0亩；区县能耗2,130+市级统筹能耗22,261吨标准煤"),
     ("en", "district quota 9.7 + stock land 10.0 mu; district budget 2,130 tce"),
 ])
 def test_compare_sources_give_every_amount_of_a_unit_in_one_format(lang: str, expected: str) -> None:
     """compare's 指标来源 gives mu with one decimal and tce whole, as the results workbook's number formats do: it
-    read 区县指标9.7+存量10亩 (and 48亩 next to 38.8亩), a whole mu without its decimal."""
+    read 区县指标9.7+存量建设用地10亩 (and 48亩 next to 38.8亩), a whole mu without its decimal."""
     from quota_opt.studies.compare import sources_text
 
     row = {"land_district_quota": 9.7, "land_stock": 10.0, "energy_district": 2130.0}
@@ -252,13 +252,13 @@ def test_a_tradeoff_kpi_is_named_as_the_workbook_names_it(runner: CliRunner, tmp
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("zh", "区县指标50.0+存量土地0.04亩；区县能耗150+市级统筹能耗0.3吨标准煤"),
+    ("zh", "区县指标50.0+存量建设用地0.04亩；区县能耗150+市级统筹能耗0.3吨标准煤"),
     ("en", "district quota 50.0 + stock land 0.04 mu; district budget 150 + city energy pool 0.3 tce"),
 ])
 def test_compare_sources_never_show_a_nonzero_amount_as_0(runner: CliRunner, tmp_path: Path, lang: str, expected: str) -> None:
     """A source amount below what its unit's format shows (tce whole, mu to 0.1) is shown with the decimals it
     needs: 0.3 tce from the city pool read 市级统筹能耗0吨标准煤 (compare a.xlsx b.xlsx, the district budget 149.7 of
-    a 150-tce project), 0.04 mu of stock 存量0.0亩. A zero is still left out; larger amounts keep their format."""
+    a 150-tce project), 0.04 mu of stock 存量建设用地0.0亩. A zero is still left out; larger amounts keep their format."""
     from builders import project, tiny
     from quota_opt.core import results_schema as outputs
     from quota_opt.studies.compare import sources_text
@@ -284,7 +284,7 @@ def test_compare_sources_never_show_a_nonzero_amount_as_0(runner: CliRunner, tmp
     assert pool in " ".join(cells) and ("市级统筹能耗0吨" if lang == "zh" else "pool 0 tce") not in " ".join(cells)
 
     # the allocation sheet's reason names the sources alike: it said 区县能耗 150 吨标准煤、市级统筹能耗 0 吨标准煤 and
-    # 供地 0.0 亩：存量土地 0.0 亩 (G's energy is a true 0, said as before: 能耗 0 吨标准煤：无)
+    # 供地 0.0 亩：存量建设用地 0.0 亩 (G's energy is a true 0, said as before: 能耗 0 吨标准煤：无)
     sc = tiny([project("F", 50, investment=10, energy=150),
                project("G", 0.04, investment=1, stock_land_eligible=True)],
               districts=[{"district_id": "A", "name": "甲区", "stock_land_initial": 0.04}],
@@ -296,7 +296,7 @@ def test_compare_sources_never_show_a_nonzero_amount_as_0(runner: CliRunner, tmp
     ws = openpyxl.load_workbook(tmp_path / "r_results.xlsx")[outputs.ALLOCATION.name(lang)]
     cells = [str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None]
     reasons = " ".join(c for c in cells if "吨标准煤" in c or "tce" in c)
-    for words in (["市级统筹能耗 0.3 吨标准煤", "存量土地 0.04 亩", "供地 0.04 亩"]
+    for words in (["市级统筹能耗 0.3 吨标准煤", "存量建设用地 0.04 亩", "供地 0.04 亩"]
                    if lang == "zh" else ["city energy pool 0.3 tce", "stock land 0.04 mu", "Supplied 0.04 mu"]):
         assert words in reasons, (words, reasons)
     assert "统筹能耗 0 吨标准煤" not in reasons and "pool 0 tce" not in reasons and " 0.0 " not in reasons, reasons

@@ -168,6 +168,6 @@ def test_shadow_prices_say_the_stock_land_rows_are_cumulative_to_their_year() ->
     for year, row in stock.iterrows():
         assert f"截至{year}年的累计数" in row["reading_zh"]
         assert f"cumulative to {year}" in row["reading_en"]
-        assert (row["quota_zh"], row["quota_en"]) == ("可盘活存量土地", "revitalisable stock land")
+        assert (row["quota_zh"], row["quota_en"]) == ("可盘活存量建设用地", "revitalisable stock land")
     others = result.shadow[result.shadow["constraint"] != "stock_inventory"]
     assert not others["reading_en"].str.contains("cumulative").any()

@@ -439,7 +439,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "the actual year {found} is after the last planning year {last}.",
     ),
     "variant_unknown_target": (
-        "无法识别调整对象“{found}”。应为参数键（如 reward_ratio）或“工作表.列”（如 city_quotas.city_energy_pool）。",
+        "无法识别调整对象“{found}”。应为参数名（如 存量盘活奖励比例 或 reward_ratio）或“工作表.列”（如 市级年度指标.市级统筹能耗指标 或 "
+        "city_quotas.city_energy_pool）。",
         'unknown target "{found}". Use a settings key (e.g. reward_ratio) or sheet.column (e.g. '
         "city_quotas.city_energy_pool).",
     ),
@@ -694,7 +695,7 @@ def expected_phrase(column: Column, lang: str, *, full: bool = False) -> str:
     if t is ColumnType.BOOL:
         return f"是/否（{yes_no_words(lang)}）" if zh else f"yes/no ({yes_no_words(lang)})"
     if t is ColumnType.CHOICE:
-        opts = " / ".join(f"{c.key}（{c.label_zh}）" if zh else c.key for c in column.choices)
+        opts = " / ".join(c.label_zh if zh else c.key for c in column.choices)  # each also read by the other
         return f"以下之一：{opts}" if zh else f"one of: {opts}"
     if t is ColumnType.ID:
         return "代码（文本或数字）" if zh else "an id (text or a number)"

@@ -79,8 +79,8 @@ def _tce(key: str, zh: str, en: str, aliases: tuple[str, ...] = ()) -> OutCol:
 
 LAND_SOURCE_COLS = (
     _mu("land_district_quota", "区县指标(亩)", "Land: district quota"),
-    _mu("land_provincial_pool", "省奖励指标(亩)", "Land: provincial pool"),
-    _mu("land_stock", "存量土地(亩)", "Land: stock"),
+    _mu("land_provincial_pool", "省重大产业项目奖励指标(亩)", "Land: provincial pool", aliases=("省奖励指标(亩)",)),
+    _mu("land_stock", "存量建设用地(亩)", "Land: stock", aliases=("存量土地(亩)",)),
     _mu("land_province_request", "向省争取(亩)", "Land: province request"),
 )
 ENERGY_SOURCE_COLS = (
@@ -119,12 +119,12 @@ DISTRICTS = OutSheet("districts", "区县汇总", "Districts", (
     OutCol("district_name", "区县名称", "District name", TEXT),
     OutCol("year", "年度", "Year", INT),
     _mu("land_quota_issued", "下达指标(亩)", "Quota issued"),
-    _mu("reward_received", "存量奖励(亩)", "Reward received"),
+    _mu("reward_received", "存量盘活奖励指标(亩)", "Reward received", aliases=("存量奖励(亩)",)),
     _mu("land_quota_used", "使用区县指标(亩)", "Quota used"),
     OutCol("land_utilisation", "指标使用率", "Quota utilisation", SHARE),
-    _mu("stock_available", "可用存量(亩)", "Stock available"),
-    _mu("land_stock", "使用存量(亩)", "Stock used"),
-    _mu("land_provincial_pool", "使用省奖励指标(亩)", "Provincial pool used"),
+    _mu("stock_available", "可用存量建设用地(亩)", "Stock available", aliases=("可用存量(亩)",)),
+    _mu("land_stock", "使用存量建设用地(亩)", "Stock used", aliases=("使用存量(亩)",)),
+    _mu("land_provincial_pool", "使用省重大产业项目奖励指标(亩)", "Provincial pool used", aliases=("使用省奖励指标(亩)",)),
     _mu("land_province_request", "向省争取(亩)", "Province request"),
     _tce("energy_budget", "区县能耗指标(吨标准煤)", "Energy budget"),
     _tce("energy_district", "使用区县能耗(吨标准煤)", "Energy used: district"),
@@ -141,25 +141,27 @@ LEDGER = OutSheet("ledger", "指标台账", "Quota ledger", (
     OutCol("year", "年度", "Year", INT),
     _mu("opening", "期初结余(亩)", "Opening"),
     _mu("issued", "下达指标(亩)", "Issued"),
-    _mu("reward_received", "收到奖励(亩)", "Reward received"),
+    _mu("reward_received", "收到存量盘活奖励指标(亩)", "Reward received", aliases=("收到奖励(亩)",)),
     _mu("used", "使用(亩)", "Used"),
-    _mu("lapsed", "作废(亩)", "Lapsed"),
+    _mu("lapsed", "未使用（不结转）(亩)", "Lapsed", aliases=("作废(亩)",)),
     _mu("closing", "期末结转(亩)", "Closing"),
-    _mu("reward_earned", "当年产生奖励(亩)", "Reward earned"),
+    _mu("reward_earned", "当年产生存量盘活奖励指标(亩)", "Reward earned", aliases=("当年产生奖励(亩)",)),
     OutCol("reward_for_year", "奖励到账年度", "Reward for year", INT),
     OutCol("reward_sources", "奖励来源项目", "Reward from projects", TEXT, width=40),
-    _mu("stock_opening", "存量期初(亩)", "Stock opening"),
-    _mu("stock_added", "存量新增(亩)", "Stock added"),
-    _mu("stock_used", "存量使用(亩)", "Stock used"),
-    _mu("stock_closing", "存量期末(亩)", "Stock closing"),
+    _mu("stock_opening", "存量建设用地期初(亩)", "Stock opening", aliases=("存量期初(亩)",)),
+    _mu("stock_added", "存量建设用地新增(亩)", "Stock added", aliases=("存量新增(亩)",)),
+    _mu("stock_used", "存量建设用地使用(亩)", "Stock used", aliases=("存量使用(亩)",)),
+    _mu("stock_closing", "存量建设用地期末(亩)", "Stock closing", aliases=("存量期末(亩)",)),
     OutCol("balance_check", "平衡校验", "Balance check", MU),
 ))
 
 CITY = OutSheet("city", "市级指标", "City quotas", (
     OutCol("year", "年度", "Year", INT),
-    _mu("provincial_reward_quota", "省重大产业奖励指标(亩)", "Provincial reward quota"),
+    _mu("provincial_reward_quota", "省重大产业项目奖励指标(亩)", "Provincial reward quota",
+        aliases=("省重大产业奖励指标(亩)",)),
     _mu("provincial_pool_used", "已使用(亩)", "Provincial pool used"),
-    _mu("province_request_cap", "可向省争取指标上限(亩)", "Province request cap", aliases=("可向省争取上限(亩)",)),
+    _mu("province_request_cap", "向省争取上限(亩)", "Province request cap",
+        aliases=("可向省争取指标上限(亩)", "可向省争取上限(亩)")),
     _mu("province_request", "需向省争取(亩)", "To request from the province"),
     _tce("city_energy_pool", "市级统筹能耗(吨标准煤)", "City energy pool"),
     _tce("city_energy_pool_used", "已使用(吨标准煤)", "City energy pool used"),
@@ -233,8 +235,8 @@ SUMMARY_ROWS: dict[str, tuple[str, str, str | None]] = {
     "average_output_per_mu": ("平均亩均产值(万元/亩)", "Average output per mu (10k yuan/mu)", MONEY),
     "average_tax_per_mu": ("平均亩均税收(万元/亩)", "Average tax per mu (10k yuan/mu)", MONEY),
     "land_district_quota_total": ("用地：区县指标(亩)", "Land from district quota (mu)", MU),
-    "land_provincial_pool_total": ("用地：省奖励指标(亩)", "Land from provincial pool (mu)", MU),
-    "land_stock_total": ("用地：存量土地(亩)", "Land from stock (mu)", MU),
+    "land_provincial_pool_total": ("用地：省重大产业项目奖励指标(亩)", "Land from provincial pool (mu)", MU),
+    "land_stock_total": ("用地：存量建设用地(亩)", "Land from stock (mu)", MU),
     "land_province_request_total": ("用地：向省争取(亩)", "Land requested from province (mu)", MU),
     "energy_district_total": ("能耗：区县指标(吨标准煤)", "Energy from district budgets (tce)", TCE),
     "energy_city_pool_total": ("能耗：市级统筹(吨标准煤)", "Energy from the city energy pool (tce)", TCE),
@@ -243,7 +245,7 @@ SUMMARY_ROWS: dict[str, tuple[str, str, str | None]] = {
     "mu_to_request": ("需向省争取指标(亩)", "Mu to request from the province", MU),
     "projects_conditional": ("待争取项目数(依赖向省争取)", "Projects conditional on the province request", INT),
     "if_no_request": ("省里不予支持时", "If the province grants nothing", None),
-    "reward_next_plan": ("结转下一规划期的存量奖励(亩)", "Stock reward for the next plan (mu)", MU),
+    "reward_next_plan": ("结转下一规划期的存量盘活奖励指标(亩)", "Stock reward for the next plan (mu)", MU),
     "objective_sentence": ("目标说明", "What the objective means", None),
     "time_read_s": ("读取用时(秒)", "Read time (s)", "0.000"),
     "time_build_s": ("建模用时(秒)", "Build time (s)", "0.000"),
@@ -261,6 +263,76 @@ SUMMARY_ROWS: dict[str, tuple[str, str, str | None]] = {
     "input_sha256": ("输入文件 SHA-256", "Input SHA-256", None),
     "run_at": ("运行时间", "Run at", None),
 }
+
+# Former labels of summary rows (as OutCol.aliases): a summary written by an older version still reads.
+SUMMARY_ALIASES: dict[str, tuple[str, ...]] = {
+    "land_provincial_pool_total": ("用地：省奖励指标(亩)",),
+    "land_stock_total": ("用地：存量土地(亩)",),
+    "reward_next_plan": ("结转下一规划期的存量奖励(亩)",),
+}
+# The summary rows of how the answer was found rather than what it is (bounds, starting points, times,
+# versions): written below the KPIs under a heading of their own (SUMMARY_TECHNICAL_HEADING), for whoever checks
+# the solve. A reader meets the KPIs first.
+SUMMARY_TECHNICAL = ("best_bound", "greedy_objective", "greedy_projects_selected", "start_source", "improved_by",
+                     "lp_bound", "district_bound", "time_read_s", "time_build_s", "time_solve_s", "time_explain_s",
+                     "time_write_s", "model_columns", "model_rows", "backend", "solver", "quota_opt_version",
+                     "pyomo_version", "python_version", "input_file", "input_sha256", "run_at")
+SUMMARY_TECHNICAL_HEADING = ("技术信息（供核查求解过程）", "Technical details (for checking the solve)")
+
+# A reason code (allocation sheet, reason_code) as a zh workbook shows it; an en workbook shows the code. Both are
+# read back (`reason_code_of`). A code without words here is shown as it is.
+REASON_CODE_WORDS: dict[str, str] = {
+    "selected": "已安排",
+    "actual": "已供地（执行）",
+    "not_compliant": "不合规",
+    "not_approvable": "用地不可批",
+    "below_output_standard": "亩均产值未达准入标准",
+    "below_tax_standard": "亩均税收未达准入标准",
+    "above_energy_intensity": "能耗强度超过准入上限",
+    "outside_window": "供地年度不在规划期内",
+    "excluded_misfit": "不享受市级支持，不参与分配",
+    "already_supplied": "已实际供地",
+    "outcompeted": "未予安排（指标不足）",
+    "quota_short": "指标总量不足",
+    "misfit_district_short": "本区县资源不足（不享受市级支持）",
+    "platform_full": "平台用地容量不足",
+    "request_not_worth": "需向省争取，代价高于项目价值",
+    "within_gap": "求解精度内未安排",
+    "major_first": "重大产业项目优先",
+    "no_value": "综合得分为 0",
+}
+_REASON_CODES_BY_WORD = {word: code for code, word in REASON_CODE_WORDS.items()}
+
+
+def reason_code_word(code: str, lang: str) -> str:
+    """A reason code as the allocation sheet shows it: its words in zh, the code in en."""
+    return REASON_CODE_WORDS.get(code, code) if lang == "zh" else code
+
+
+def reason_code_of(text: object) -> str | None:
+    """The reason code a cell of the allocation sheet shows (its zh words or the code itself); other text as it
+    is; None for a blank."""
+    if text is None:
+        return None
+    word = str(text).strip()
+    return _REASON_CODES_BY_WORD.get(word, word)
+
+
+# The model's constraints (shadow-price sheet, `constraint`) as a zh workbook names them; en shows the name.
+CONSTRAINT_WORDS: dict[str, str] = {
+    "district_land_quota": "区县新增建设用地计划指标约束",
+    "stock_inventory": "存量建设用地库存约束",
+    "provincial_reward_pool": "省重大产业项目奖励指标总量约束",
+    "province_request_cap": "向省争取上限约束",
+    "district_energy_budget": "区县能耗指标约束",
+    "city_energy_pool": "市级统筹能耗指标约束",
+    "platform_land_capacity": "平台用地容量约束",
+}
+
+
+def constraint_word(name: str, lang: str) -> str:
+    return CONSTRAINT_WORDS.get(name, name) if lang == "zh" else name
+
 
 RESULT_SHEETS = (SUMMARY, ALLOCATION, DISTRICTS, LEDGER, CITY, SHADOW_PRICES, INFEASIBILITY, VALIDATION, CHARTS)
 

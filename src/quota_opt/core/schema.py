@@ -265,8 +265,8 @@ def _tce(key: str, zh: str, en: str, **kw: Any) -> Column:
     return Column(key, zh, en, ColumnType.FLOAT, **kw)
 
 
-def _flag(key: str, zh: str, en: str, default: bool, help_zh: str, help_en: str) -> Column:
-    return Column(key, zh, en, ColumnType.BOOL, default=default, help_zh=help_zh, help_en=help_en)
+def _flag(key: str, zh: str, en: str, default: bool, help_zh: str, help_en: str, **kw: Any) -> Column:
+    return Column(key, zh, en, ColumnType.BOOL, default=default, help_zh=help_zh, help_en=help_en, **kw)
 
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # the years a workbook's year columns accept (the base year's too)
@@ -338,7 +338,7 @@ SETTINGS = Sheet(
                help_en="Each year a project's supply is deferred multiplies its value by this factor (0–1]."),
         Column("reward_ratio", "存量盘活奖励比例", "Stock-land reward ratio", ColumnType.FLOAT, default=0.5,
                minimum=0.0, maximum=10.0, smallest=MIN_COEFFICIENT,
-               help_zh="五(一)：重大产业项目每使用1亩盘活存量土地，次年奖励新增建设用地指标的亩数；0为不奖励，否则至少0.01。",
+               help_zh="五(一)：重大产业项目每使用1亩盘活的存量建设用地，次年奖励存量盘活奖励指标（新增建设用地指标）的亩数；0为不奖励，否则至少0.01。",
                help_en="Clause 5(1): mu of new quota rewarded per mu of revitalised stock land used by a major project; "
                        "0 for none, else at least 0.01."),
         Column("reward_lag_years", "奖励滞后年数", "Reward lag", ColumnType.INT, default=1, minimum=0, maximum=5,
@@ -371,9 +371,10 @@ SETTINGS = Sheet(
                default="district_only", choices=MISFIT_POLICIES,
                help_zh="三(一)/四(一)：不符合《布局导引》或违反首报首谈的项目不得享受市级支持。仅限区县资源：只能使用本区县指标；排除：不参与分配。",
                help_en="Clauses 3(1)/4(1): misfits and first-report violators get no city-level support. district_only: they may use their district's own quota; exclude: they are not allocated."),
-        _mu("province_request_cap", "可向省争取指标上限默认值", "Default province request cap", default=0.0,
-            aliases=("向省争取指标年上限", "Province request cap"),
-            help_zh="五(一)：每年最多可向省争取的新增建设用地指标（亩），用于市级年度指标表中“可向省争取指标上限”留空的年度。",
+        _mu("province_request_cap", "向省争取上限默认值", "Default province request cap", default=0.0,
+            aliases=("可向省争取指标上限默认值", "向省争取指标年上限", "Province request cap"),
+            help_zh="五(一)：每年最多向省争取的新增建设用地指标（亩；是争取的上限，不是已有的指标），用于市级年度指标表中"
+                    "“向省争取上限”留空的年度。",
             help_en="Clause 5(1): mu that may be requested from the province in each year whose province request cap "
                     "the city_quotas sheet leaves blank."),
         Column("province_request_penalty", "向省争取指标代价", "Province request penalty", ColumnType.FLOAT,
@@ -407,7 +408,7 @@ DISTRICTS = Sheet(
     columns=(
         _id("district_id", "区县代码", "District id", help_zh="区县的唯一代码。", help_en="Unique district id."),
         Column("name", "区县名称", "District name", ColumnType.TEXT, required=True),
-        _mu("stock_land_initial", "可盘活存量土地", "Revitalisable stock land", default=0.0,
+        _mu("stock_land_initial", "可盘活存量建设用地", "Revitalisable stock land", default=0.0, aliases=("可盘活存量土地",),
             help_zh="五(一)：基准年度初可盘活用于项目的存量建设用地。",
             help_en="Clause 5(1): revitalisable stock construction land available at the start of the base year."),
     ),
@@ -459,7 +460,7 @@ CHAINS = Sheet(
                help_zh="准入的最低亩均税收（市局按“标准地”、亩均评价做法自定的筛选，非本制度条款）。",
                help_en="Lowest tax per mu admitted (the bureau's own screen, from 'standard land' and per-mu practice; not a clause of the policy)."),
         Column("max_energy_intensity", "能耗强度上限", "Max energy intensity", ColumnType.FLOAT, minimum=0.0,
-               maximum=1000.0, unit_zh="吨标准煤/万元", unit_en="tce/10k yuan",
+               maximum=1000.0, unit_zh="吨标准煤/万元产值", unit_en="tce/10k yuan",
                help_zh="每万元产值的最大能耗，留空为不限（市局按“标准地”、亩均评价做法自定的筛选；五(二)）。",
                help_en="Highest energy use per 10k yuan of output; blank = no limit (the bureau's own screen, from 'standard land' and per-mu practice; clause 5(2))."),
         Column("policy_weight", "政策权重", "Policy weight", ColumnType.FLOAT, default=1.0, minimum=0.0,
@@ -485,8 +486,9 @@ DISTRICT_QUOTAS = Sheet(
         _tce("energy_budget", "区县能耗指标", "Energy budget", required=True,
              help_zh="区县可自行安排给新项目的年能耗指标。",
              help_en="Annual energy consumption the district may grant to new projects."),
-        _mu("stock_land_added", "新增可盘活存量土地", "Stock land added", default=0.0,
-            help_zh="当年新变为可盘活的存量土地。", help_en="Stock land that becomes revitalisable that year."),
+        _mu("stock_land_added", "新增可盘活存量建设用地", "Stock land added", default=0.0,
+            aliases=("新增可盘活存量土地",),
+            help_zh="当年新变为可盘活的存量建设用地。", help_en="Stock land that becomes revitalisable that year."),
     ),
 )
 
@@ -498,14 +500,15 @@ CITY_QUOTAS = Sheet(
     help_zh="每个规划年度一行。", help_en="One row per planning year.",
     columns=(
         _year("year", "年度", "Year", required=True),
-        _mu("provincial_reward_quota", "省重大产业奖励指标", "Provincial reward quota", default=0.0,
-            help_zh="五(一)：可用于省重大产业项目的省重大产业奖励指标。",
+        _mu("provincial_reward_quota", "省重大产业项目奖励指标", "Provincial reward quota", default=0.0,
+            aliases=("省重大产业奖励指标",),
+            help_zh="五(一)：省下达、只可用于省重大产业项目的省重大产业项目奖励指标（不同于存量盘活奖励指标）。",
             help_en="Clause 5(1): provincial major-industry reward quota for provincial major projects."),
         _tce("city_energy_pool", "市级统筹能耗指标", "City energy pool", default=0.0,
              help_zh="五(二)：市级统筹、供重大产业项目竞争性使用的能耗指标。",
              help_en="Clause 5(2): energy quota pooled by the city for major projects to compete for."),
-        _mu("province_request_cap", "可向省争取指标上限", "Province request cap",
-            help_zh="五(一)：当年最多可向省争取的指标，留空取参数设置中的“可向省争取指标上限默认值”。",
+        _mu("province_request_cap", "向省争取上限", "Province request cap", aliases=("可向省争取指标上限",),
+            help_zh="五(一)：当年最多向省争取的新增建设用地指标（争取的上限，不是已有的指标），留空取参数设置中的“向省争取上限默认值”。",
             help_en="Clause 5(1): mu that may be requested from the province this year; blank takes the settings' "
                     "default province request cap."),
     ),
@@ -529,8 +532,9 @@ PROJECTS = Sheet(
         _mu("land_demand", "用地需求", "Land demand", required=True, minimum=MIN_COEFFICIENT,
             help_zh="项目需新供的建设用地，至少0.01亩（约6.7平方米）。",
             help_en="Construction land the project needs, at least 0.01 mu (about 6.7 m²)."),
-        _flag("stock_land_eligible", "可用存量土地", "Stock land eligible", False,
-              "项目可否落在盘活的存量土地上。", "Whether the project can be sited on revitalised stock land."),
+        _flag("stock_land_eligible", "可用存量建设用地", "Stock land eligible", False,
+              "项目可否落在盘活的存量建设用地上。", "Whether the project can be sited on revitalised stock land.",
+              aliases=("可用存量土地",)),
         Column("annual_output", "达产年产值", "Annual output", ColumnType.FLOAT, required=True, minimum=0.0,
                maximum=MAX_WANYUAN,
                unit_zh="万元/年", unit_en="10k yuan/yr",
@@ -552,7 +556,7 @@ PROJECTS = Sheet(
               "四(一)：违反首报首谈规定的项目不得享受市级层面政策支持。",
               "Clause 4(1): projects that broke the first-report rule get no city-level support."),
         _flag("provincial_major", "省重大产业项目", "Provincial major project", False,
-              "五(一)：可申请省重大产业奖励指标。", "Clause 5(1): may draw the provincial reward quota."),
+              "五(一)：可使用省重大产业项目奖励指标。", "Clause 5(1): may draw the provincial reward quota."),
         _flag("city_led", "市级主谈", "City-led", False,
               "四(二)：由市投资促进局牵头主谈的重大项目，视为重大产业项目。",
               "Clause 4(2): negotiated by the city; counted as a major project."),
@@ -577,8 +581,9 @@ ACTUALS = Sheet(
         _id("project_id", "项目编号", "Project id", ref="projects"),
         _year("year", "供地年度", "Supply year", required=True),
         _mu("land_district_quota", "使用区县指标", "Land: district quota", default=0.0),
-        _mu("land_provincial_pool", "使用省奖励指标", "Land: provincial pool", default=0.0),
-        _mu("land_stock", "使用存量土地", "Land: stock", default=0.0),
+        _mu("land_provincial_pool", "使用省重大产业项目奖励指标", "Land: provincial pool", default=0.0,
+            aliases=("使用省奖励指标",)),
+        _mu("land_stock", "使用存量建设用地", "Land: stock", default=0.0, aliases=("使用存量土地",)),
         _mu("land_province_request", "向省争取指标", "Land: province request", default=0.0),
         _tce("energy_district", "使用区县能耗", "Energy: district", default=0.0),
         _tce("energy_city_pool", "使用市级统筹能耗", "Energy: city energy pool", default=0.0,
@@ -602,7 +607,7 @@ VARIANTS = Sheet(
     columns=(
         Column("variant", "变体名称", "Variant", ColumnType.TEXT, required=True),
         Column("target", "调整对象", "Target", ColumnType.TEXT, required=True,
-               help_zh="参数键（如 reward_ratio）或“工作表.列”（如 city_quotas.city_energy_pool）。",
+               help_zh="参数名（如 存量盘活奖励比例）或“工作表.列”（如 市级年度指标.市级统筹能耗指标），中文名或英文键均可。",
                help_en="A settings key (e.g. reward_ratio) or sheet.column (e.g. city_quotas.city_energy_pool)."),
         Column("operation", "操作", "Operation", ColumnType.CHOICE, default="set", choices=VARIANT_OPERATIONS),
         Column("value", "取值", "Value", ColumnType.TEXT, required=True),

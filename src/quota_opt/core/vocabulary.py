@@ -17,9 +17,9 @@ UNIT_WORDS = {kind: {"zh": zh, "en": en} for kind, (zh, en) in UNITS.items()}  #
 # district (tests/test_explain.py checks them against the schema).
 QUOTA_NAMES = {
     "district_land_quota": ("区县新增建设用地计划指标", "district new-land quota"),
-    "stock_inventory": ("可盘活存量土地", "revitalisable stock land"),
-    "provincial_reward_pool": ("省重大产业奖励指标", "provincial reward quota"),
-    "province_request_cap": ("可向省争取指标上限", "province request cap"),
+    "stock_inventory": ("可盘活存量建设用地", "revitalisable stock land"),
+    "provincial_reward_pool": ("省重大产业项目奖励指标", "provincial reward quota"),
+    "province_request_cap": ("向省争取上限", "province request cap"),  # a ceiling on asking, not quota in hand
     "district_energy_budget": ("区县能耗指标", "district energy budget"),
     "city_energy_pool": ("市级统筹能耗指标", "city energy pool"),
     "platform_land_capacity": ("平台用地容量", "platform land capacity"),
@@ -29,12 +29,12 @@ ENERGY_QUOTAS = ("district_energy_budget", "city_energy_pool")
 QUOTA_UNITS = {name: UNITS["energy" if name in ENERGY_QUOTAS else "land"] for name in QUOTA_NAMES}
 
 # The sources of a supplied project's land and energy (the allocation's columns), as a reason or compare's sources
-# column lists them: "区县指标 50.0 亩、省奖励指标 70.0 亩". These are the results workbook's words; compare's
+# column lists them: "区县指标 50.0 亩、省重大产业项目奖励指标 70.0 亩". These are the results workbook's words; compare's
 # column once had its own shorter ones (省奖励, 存量, stock, district energy).
 SOURCE_WORDS = {
     "land_district_quota": ("区县指标", "district quota"),
-    "land_provincial_pool": ("省奖励指标", "provincial pool"),
-    "land_stock": ("存量土地", "stock land"),
+    "land_provincial_pool": ("省重大产业项目奖励指标", "provincial pool"),
+    "land_stock": ("存量建设用地", "stock land"),
     "land_province_request": ("向省争取", "province request"),
     "energy_district": ("区县能耗", "district budget"),
     "energy_city_pool": ("市级统筹能耗", "city energy pool"),

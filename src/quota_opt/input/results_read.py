@@ -24,8 +24,10 @@ from quota_opt.core.results_schema import (
     DISTRICTS,
     LEDGER,
     SUMMARY,
+    SUMMARY_ALIASES,
     SUMMARY_ROWS,
     OutSheet,
+    reason_code_of,
     status_word,
 )
 from quota_opt.core.scenario import ROW
@@ -219,6 +221,7 @@ def _summary(ws: Any) -> tuple[dict[str, Any], list[Problem]]:
     figures, and would show a blank for one typed over."""
     labels = {normalize_name(zh): key for key, (zh, _en, _f) in SUMMARY_ROWS.items()}
     labels.update({normalize_name(key): key for key in SUMMARY_ROWS})
+    labels.update({normalize_name(old): key for key, former in SUMMARY_ALIASES.items() for old in former})
     summary: dict[str, Any] = {}
     problems: list[Problem] = []
     for number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
@@ -269,6 +272,8 @@ def read_results(path: str | Path) -> ResultsBook:
         for col in ("selected", "major", "city_eligible", "mandatory"):
             if col in alloc.columns:
                 alloc[col] = [normalize_name(v) in _YES if v is not None else False for v in alloc[col]]
+        if "reason_code" in alloc.columns:  # its zh words (未予安排（指标不足）) or the code
+            alloc["reason_code"] = [reason_code_of(v) for v in alloc["reason_code"]]
         if "status" in alloc.columns:
             alloc["status"] = [_STATUS.get(normalize_name(v), "selected" if sel else "not_selected")
                                for v, sel in zip(alloc["status"], alloc["selected"], strict=True)]

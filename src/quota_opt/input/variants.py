@@ -2,15 +2,16 @@
 
 Each row sets or scales one target, optionally for one district and/or one year:
 - a settings key (`reward_ratio`, `w_output_per_mu`, ...): set to a value, or scale a number;
-- `sheet.column` for a numeric column of district_quotas, city_quotas, districts, platforms or
-  chains (`city_quotas.city_energy_pool`, `district_quotas.new_land_quota`, ...): set or scale the
-  rows matching the district/year filter (all rows when the filter is blank).
+- `sheet.column` for a numeric column of district_quotas, city_quotas, districts, platforms or chains, each
+  named by its key or its label (`city_quotas.city_energy_pool`, `市级年度指标.市级统筹能耗指标`, ...): set or
+  scale the rows matching the district/year filter (all rows when the filter is blank).
 Rows with the same variant name apply together, in sheet order. Values are checked against the
 schema's bounds; every problem names the variants sheet's row.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, cast
 
 import pandas as pd
@@ -18,7 +19,7 @@ import pandas as pd
 from quota_opt.core.errors import InputError, Location, Problem, Severity
 from quota_opt.core.messages import expected_words
 from quota_opt.core.scenario import ROW, Scenario
-from quota_opt.core.schema import SETTINGS, SHEETS_BY_KEY, Column, ColumnType, match_column
+from quota_opt.core.schema import SETTINGS, Column, ColumnType, find_sheet, match_column
 from quota_opt.input.cells import BAD, parse_cell
 
 TARGET_SHEETS = ("district_quotas", "city_quotas", "districts", "platforms", "chains")
@@ -34,12 +35,13 @@ def variant_names(sc: Scenario) -> list[str]:
 
 def resolve_target(target: str) -> tuple[str, Column] | None:
     """("settings", column) for a settings key or label; (sheet, column) for "sheet.column"; None if unknown."""
-    text = str(target).strip()
+    text = unicodedata.normalize("NFKC", str(target)).strip()  # a full-width "．" too: 市级年度指标．市级统筹能耗指标
     if "." in text:
-        sheet_key, col_key = (p.strip() for p in text.split(".", 1))
-        sheet = SHEETS_BY_KEY.get(sheet_key)
-        if sheet is None or sheet_key not in TARGET_SHEETS:
+        sheet_name, col_key = (p.strip() for p in text.split(".", 1))
+        sheet = find_sheet(sheet_name)  # the sheet's key or its label, as a workbook names it
+        if sheet is None or sheet.key not in TARGET_SHEETS:
             return None
+        sheet_key = sheet.key
         col = match_column(sheet, col_key)
         if col is None or col.type not in NUMERIC or (sheet.primary_key and col.key in sheet.primary_key):
             return None

@@ -64,7 +64,7 @@ RIVALS = {
 
 POST_REASONS: dict[str, tuple[str, str]] = {
     OUTCOMPETED: (
-        "竞争未获安排：{year}年项目可用的{kind}仅剩 {left} {unit}（{parts}），不足项目所需 {need} {unit}；{quota}{rivals}。"
+        "未予安排（指标不足）：{year}年项目可用的{kind}仅剩 {left} {unit}（{parts}），不足项目所需 {need} {unit}；{quota}{rivals}。"
         "{clause}",
         "Out-competed: in {year} the {kind} it may use had only {left} {unit} left ({parts}), short of the {need} {unit} "
         "needed; the {quota} {rivals}. {clause}",
@@ -76,7 +76,7 @@ POST_REASONS: dict[str, tuple[str, str]] = {
         "other project drew on these quotas that year: they are too small for it, not taken by others. {clause}",
     ),
     MISFIT_DISTRICT_SHORT: (
-        "{why}，不能使用市级统筹资源（省奖励指标、向省争取、市级统筹能耗；三(一)、四(一)），而{year}年可用的{kind}仅剩 "
+        "{why}，不能使用市级统筹资源（省重大产业项目奖励指标、向省争取、市级统筹能耗；三(一)、四(一)），而{year}年可用的{kind}仅剩 "
         "{left} {unit}（{parts}），不足项目所需 {need} {unit}。{clause}",
         "{why}, so it may not draw on city-level resources (provincial pool, province request, city energy pool; "
         "clauses 3(1), 4(1)), and the {kind} it may use in {year} was only {left} {unit} ({parts}), short of the "
@@ -99,7 +99,7 @@ POST_REASONS: dict[str, tuple[str, str]] = {
         "more than the project is worth (clause 5(1): a request to the province is the last resort).",
     ),
     NO_VALUE: (
-        "按参数表的权重，本项目综合得分为 0，安排它不会提高方案的目标值，故未安排。如应参与比较，请调整权重（参数表 w_…）。",
+        "按参数表的权重，本项目综合得分为 0，安排它不会提高方案的目标值，故未安排。如应参与比较，请调整参数表中的“权重：…”各项。",
         "Under the settings' weights it scores 0: supplying it adds nothing to the plan's objective, so it was not "
         "supplied. Change the weights (settings, w_…) if it should count.",
     ),
@@ -382,7 +382,7 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
     sources = [(key, left) for key, left, allowed in _sources(kind, room, d, t, cand) if allowed]
     total = sum(left for _, left in sources)
     parts = {lang: ("、" if lang == "zh" else ", ").join(
-        f"{quota_words(key, district_name, rec['district_id'], lang)} {_fmt(left, digits)}" for key, left in sources)
+        _source_left(key, district_name, rec["district_id"], _fmt(left, digits), lang) for key, left in sources)
         for lang in ("zh", "en")}
     # the quota it lost to: of those sources, the one whose lowest-scored funded project scored least
     rivals = [(low, key) for key, _ in sources
@@ -428,9 +428,17 @@ def _sources(kind: str, room: Headroom, d: int, t: int, cand: dict[str, Any]) ->
             ("city_energy_pool", float(room.city_energy[t]), bool(cand["may_city_energy"]))]
 
 
+def _source_left(key: str, where_zh: str, where_en: str, left: str, lang: str) -> str:
+    """What a source had left, in a reason's list: "西湖区新增建设用地计划指标 12.0"; the province request not as quota
+    in hand but as room to ask: "向省争取上限内尚可争取 5.0" / "room under the province request cap 5.0"."""
+    if key == "province_request":
+        return f"向省争取上限内尚可争取 {left}" if lang == "zh" else f"room under the province request cap {left}"
+    return f"{quota_words(key, where_zh, where_en, lang)} {left}"
+
+
 def quota_words(key: str, where_zh: str, where_en: str, lang: str) -> str:
     """A quota's name for the reader (QUOTA_NAMES, by a reason's binding key), with whose it is: a district's after
-    its name (zh) or id (en), "西湖区区县能耗指标", "D03 district energy budget"; a platform's capacity with the
+    its name (zh) or id (en), "西湖区能耗指标", "D03 district energy budget"; a platform's capacity with the
     platform's id after the word platform, "平台 PA 用地容量", "platform PA land capacity"; the city's as it is.
     The reasons, explain's thresholds and the infeasibility report all name a district's or platform's quota here."""
     zh, en = QUOTA_NAMES[BINDING_QUOTA[key]]
@@ -440,7 +448,8 @@ def quota_words(key: str, where_zh: str, where_en: str, lang: str) -> str:
     if key == "platform":
         word = _PLATFORM_WORD[lang]
         return f"{word} {where} {name.removeprefix(word).strip()}"
-    return f"{where}{name}" if lang == "zh" else f"{where} {name}"
+    # a district's after its name, without the 区县 its name already says: 拱墅区新增建设用地计划指标
+    return f"{where}{name.removeprefix('区县')}" if lang == "zh" else f"{where} {name}"
 
 
 _PLATFORM_WORD = {"zh": "平台", "en": "platform"}  # how QUOTA_NAMES["platform_land_capacity"] opens
@@ -449,7 +458,7 @@ _PLATFORM_WORD = {"zh": "平台", "en": "platform"}  # how QUOTA_NAMES["platform
 def quota_in_year(key: str, lang: str, *, year: int | None, district: str | None = None,
                   district_name: str | None = None, platform: str | None = None) -> str:
     """`quota_words` with the year: a district's quota after the district and year, by its name in zh and its id
-    in en ("西湖区2026年区县新增建设用地计划指标", "D03 2026 district new-land quota"), the city's after the year
+    in en ("西湖区2026年新增建设用地计划指标", "D03 2026 district new-land quota"), the city's after the year
     ("2026年市级统筹能耗指标", "2026 city energy pool"), a platform's capacity (over the horizon) without one.
     Explain's thresholds and the infeasibility report name a quota here."""
     if key == "platform":
@@ -469,8 +478,8 @@ def city_support_note(fits: bool, first_ok: bool, chain_weight: float, lang: str
     why = _misfit_clause(fits, first_ok, lang)
     if lang == "zh":
         weight = f"不计本产业链政策权重（×{chain_weight:g}，按×1计）、" if chain_weight > 1 else ""
-        return (f"未享受市级支持：{why}，不得给予市级政策支持（{clauses}），故{weight}不使用省重大产业奖励指标、"
-                "向省争取指标和市级统筹能耗，所用存量土地也不获存量盘活奖励。")
+        return (f"未享受市级支持：{why}，不得给予市级政策支持（{clauses}），故{weight}不使用省重大产业项目奖励指标、"
+                "向省争取指标和市级统筹能耗，所用存量建设用地也不获存量盘活奖励指标。")
     weight = f"its chain's policy weight (×{chain_weight:g}, counted as ×1), " if chain_weight > 1 else ""
     return (f"No city-level support: {why[0].lower() + why[1:]}, and may get no city-level policy support "
             f"(clause{'s' if ',' in clauses_en else ''} {clauses_en}), so it got none of {weight}the provincial "

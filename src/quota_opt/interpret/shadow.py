@@ -130,6 +130,7 @@ def shadow_prices(form: Formulation, x: np.ndarray, ledger: pd.DataFrame) -> pd.
     rows: list[dict[str, Any]] = []
     supply = _SupplyColumns.of(form, x)
     as_issued = _AsIssued.of(form, ledger)
+    top = _top_scored(prep)
     for con in form.constraints.values():
         if con.kind != "resource" or con.size == 0:
             continue
@@ -149,11 +150,23 @@ def shadow_prices(form: Formulation, x: np.ndarray, ledger: pd.DataFrame) -> pd.
                 "year": year, "unit_zh": UNITS[con.name][0], "unit_en": UNITS[con.name][1],
                 "limit": limit, "used": used if np.isfinite(limit) else float("nan"),
                 "slack": slack, "shadow_price": sp, "marginal_value": mv, "marginal_project": project,
-                "row": gi,
+                "row": gi, "top_project": top[0], "top_score": top[1],
             })
     for r in rows:
         r["reading_zh"], r["reading_en"] = reading(r, "zh"), reading(r, "en")
     return pd.DataFrame(rows)
+
+
+def _top_scored(prep: Any) -> tuple[str, float]:
+    """(id, score) of the best-scored eligible project, whose mu the readings count a value in: in the priority
+    objective a mu counts at its project's score, so a value of v points is v / score mu of that project. ("", 0)
+    when there is none, or when the objective is weighted totals (points are then shares of totals, no mu)."""
+    c = prep.candidates
+    c = c[c["eligible"]] if "eligible" in c.columns else c
+    if prep.scenario.settings.objective_mode != "priority" or not len(c) or "score" not in c.columns:
+        return "", 0.0
+    best = c["score"].astype(float).idxmax()
+    return str(best), float(c.at[best, "score"])
 
 
 @dataclass
@@ -279,27 +292,40 @@ def _reading(r: dict[str, Any], lang: str) -> str:
     zh = lang == "zh"
     # a district as the reasons name it: by its name in zh, by its id in en
     district = (r.get("district_name") or r.get("district_id") or "") if zh else (r.get("district_id") or "")
-    who = district if r["constraint"] != "platform_land_capacity" else (
-        f"平台 {r['district_id']}" if zh else f"platform {r['district_id']}")
+    platform = r["constraint"] == "platform_land_capacity"
+    who = district if not platform else (f"平台 {r['district_id']} " if zh else f"platform {r['district_id']}")
     when = (f"{r['year']}年" if zh else f"in {r['year']}") if r.get("year") is not None else ""
     quota = r["quota_zh"] if zh else r["quota_en"]
+    if zh and platform:  # 平台 PA 用地容量, not 平台 PA平台用地容量
+        quota = quota.removeprefix("平台")
+    elif zh and district:  # 拱墅区新增建设用地计划指标, not 拱墅区区县…
+        quota = quota.removeprefix("区县")
+    top_project, top_score = r.get("top_project") or "", float(r.get("top_score") or 0.0)
     unit = r["unit_zh"] if zh else r["unit_en"]
     mv, sp, slack = r["marginal_value"], r["shadow_price"], r["slack"]
     if mv > 1e-9:
         proj = r.get("marginal_project") or ""
         if zh:
             text = f"{who}{when}{quota}每增加 1 {unit}，目标值约增加 {mv:.4f}"
-            text += f"（约为未安排项目 {proj} 每{unit}的得分）。" if proj else "。"
+            if top_score > 0:  # in a unit a reader knows: mu of the best project
+                text += f"（约折合得分最高项目 {top_project} {mv / top_score:.2f} 亩）"
+            text += f"，约为未安排项目 {proj} 每{unit}的得分。" if proj else "。"
             if sp > 1e-9:
                 text += f"在当前入选项目不变时，每增加 1 {unit}可增加 {sp:.4f}（替换较贵的来源）。"
         else:
             place = " ".join(p for p in (who, when) if p)
             text = f"One more {unit} of {quota} ({place}) is worth about {mv:.4f} of objective"
+            if top_score > 0:
+                text += f" (about {mv / top_score:.2f} mu of the top-scored project, {top_project})"
             text += f", roughly the score per {unit} of project {proj}, which was left out." if proj else "."
             if sp > 1e-9:
                 text += f" With the selection unchanged it is worth {sp:.4f} (it replaces a costlier source)."
         return text
     place = " ".join(p for p in (who, when) if p)  # a city quota has no district, a platform's no year
+    if r["constraint"] == "province_request_cap" and np.isfinite(slack) and slack > 1e-6:  # a ceiling, no quota
+        return (f"{when}{quota}内尚有 {slack:,.1f} {unit}未争取，提高上限没有价值。" if zh else
+                f"{quota.capitalize()} ({place}): {slack:,.1f} {unit} below the cap not requested; a higher cap is "
+                "worth nothing.")
     if np.isfinite(slack) and slack > 1e-6:
         return (f"{who}{when}{quota}未用完，剩余 {slack:,.1f} {unit}，增加额度没有价值。" if zh else
                 f"{quota.capitalize()} ({place}) is slack: {slack:,.1f} {unit} left over; more is worth nothing.")

@@ -36,9 +36,14 @@ from quota_opt.core.results_schema import (
     SHADOW_PRICES,
     SUMMARY,
     SUMMARY_ROWS,
+    SUMMARY_TECHNICAL,
+    SUMMARY_TECHNICAL_HEADING,
     VALIDATION,
     OutCol,
     OutSheet,
+    constraint_word,
+    reason_code_of,
+    reason_code_word,
     status_word,
     yes_no,
 )
@@ -124,7 +129,7 @@ def write_table(wb: Workbook, sheet: OutSheet, df: pd.DataFrame, lang: str) -> W
         good, error, muted = (cell_style(ws, number_format=cols[at].fmt, alignment=_alignment(cols[at]), fill=fill)
                               for fill in (GOOD_FILL, ERROR_FILL, MUTED_FILL))
         yes = yes_no(True, lang)
-        styles[at] = [good if v == yes else (error if code in _PRE_MODEL_CODES else muted)
+        styles[at] = [good if v == yes else (error if reason_code_of(code) in _PRE_MODEL_CODES else muted)
                       for v, code in zip(values[at], values[keys.index("reason_code")], strict=True)]
     append_rows(ws, values, styles)
     ws.freeze_panes = "B2" if sheet.key in ("allocation",) else "A2"
@@ -138,9 +143,15 @@ def _summary_sheet(wb: Workbook, rows: dict[str, Any], lang: str) -> None:
     ws.append([c.header(lang) for c in SUMMARY.columns])
     for i in (1, 2):
         style_header(ws.cell(row=1, column=i))
-    for key, (zh, _en, fmt) in SUMMARY_ROWS.items():
-        if key not in rows:
+    keys = [k for k in SUMMARY_ROWS if k in rows]
+    technical = [k for k in keys if k in SUMMARY_TECHNICAL]
+    for key in [k for k in keys if k not in SUMMARY_TECHNICAL] + [SUMMARY_TECHNICAL_HEADING[0]] + technical:
+        if key == SUMMARY_TECHNICAL_HEADING[0]:  # the KPIs above, how they were found below
+            append_row(ws, [])
+            append_row(ws, [SUMMARY_TECHNICAL_HEADING[0 if lang == "zh" else 1]])
+            ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
             continue
+        zh, _en, fmt = SUMMARY_ROWS[key]
         append_row(ws, [zh if lang == "zh" else key, _clean(rows[key])])
         cell = ws.cell(row=ws.max_row, column=2)
         if fmt and isinstance(cell.value, int | float):
@@ -162,6 +173,7 @@ def allocation_frame(result: Any, lang: str) -> pd.DataFrame:
     conditional = a["conditional"] if "conditional" in a.columns else pd.Series(False, index=a.index)
     a["conditional"] = [("待争取" if lang == "zh" else "pending province") if bool(v) else "" for v in conditional]
     a["reason"] = a["reason_zh" if lang == "zh" else "reason_en"]
+    a["reason_code"] = [reason_code_word(str(v), lang) for v in a["reason_code"]]
     return a
 
 
@@ -186,6 +198,7 @@ def ledger_frame(result: Any) -> pd.DataFrame:
 
 def _shadow_frame(result: Any, lang: str) -> pd.DataFrame:
     sp = result.shadow.copy()
+    sp["constraint"] = [constraint_word(str(v), lang) for v in sp["constraint"]]
     sp["quota"] = sp["quota_zh" if lang == "zh" else "quota_en"]
     sp["unit"] = sp["unit_zh" if lang == "zh" else "unit_en"]
     sp["reading"] = sp["reading_zh" if lang == "zh" else "reading_en"]
@@ -208,7 +221,7 @@ def _charts(wb: Workbook, result: Any, lang: str) -> None:
     by_d = dy.groupby("district_id", sort=False)[["land_quota_used", "land_provincial_pool", "land_stock",
                                                   "land_province_request", "energy_budget", "energy_district",
                                                   "energy_city_pool"]].sum()
-    head_zh = ["区县", "区县指标", "省奖励指标", "存量土地", "向省争取", "区县能耗指标", "使用区县能耗", "使用市级统筹能耗"]
+    head_zh = ["区县", "区县指标", "省重大产业项目奖励指标", "存量建设用地", "向省争取", "区县能耗指标", "使用区县能耗", "使用市级统筹能耗"]
     head_en = ["district", "district quota", "provincial pool", "stock land", "province request", "energy budget",
                "energy used: district", "energy used: city energy pool"]
     ws.append(head_zh if lang == "zh" else head_en)

@@ -61,8 +61,9 @@ def cell_value(col: Column, value: Any, lang: str) -> Any:
     if col.type is ColumnType.FLOAT:
         v = float(value)
         return int(v) if v.is_integer() and abs(v) < 1e15 else v
-    if col.type is ColumnType.CHOICE:
-        return str(value)
+    if col.type is ColumnType.CHOICE:  # in its label in a zh workbook (优先度加权供地), as its drop-down offers it
+        choice = col.choice_for(str(value))
+        return choice.label_zh if choice is not None and lang == "zh" else str(value)
     return str(value)
 
 
@@ -86,7 +87,8 @@ def _validation_for(col: Column, lang: str, first_row: int, last_row: int, lette
         yes, no = _bool_words(lang)
         dv = DataValidation(type="list", formula1=f'"{yes},{no}"', allow_blank=True)
     elif col.type is ColumnType.CHOICE:
-        dv = DataValidation(type="list", formula1='"' + ",".join(c.key for c in col.choices) + '"', allow_blank=True)
+        words = (c.label_zh if lang == "zh" else c.key for c in col.choices)  # the reader takes either
+        dv = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True)
     elif col.ref and col.type is ColumnType.ID:
         ref = SHEETS_BY_KEY[col.ref]
         id_col = [c.key for c in ref.columns].index(ref.id_column or "") + 1
@@ -162,7 +164,7 @@ def _write_instructions(wb: Workbook, lang: str, note: str | None) -> None:
             "",
         ]
         for s in SHEETS:
-            lines.append(f"【{s.label_zh}】({s.key}) {'必需' if s.required else '可选'}：{s.help_zh}")
+            lines.append(f"【{s.label_zh}】{'必需' if s.required else '可选'}：{s.help_zh}")
     else:
         lines = [
             "quota-opt scenario workbook",

@@ -574,7 +574,7 @@ _DECISION_DTYPES = {"selected": "boolean", "year": "Int64"}
 
 
 def sources_text(row: dict[str, Any], lang: str) -> str:
-    """"district quota 40.0 + stock land 20.5 mu; city energy pool 300 tce" / "区县指标40.0+存量土地20.5亩；市级统筹能耗300吨标准煤"
+    """"district quota 40.0 + stock land 20.5 mu; city energy pool 300 tce" / "区县指标40.0+存量建设用地20.5亩；市级统筹能耗300吨标准煤"
     (the sources' words: vocabulary.SOURCE_WORDS):
     mu with one decimal and tce whole, as the results workbook's number formats give them (outputs.MU, TCE); an
     amount those would show as 0 with the decimals it needs (市级统筹能耗0.3吨标准煤, not 0); a zero is left out."""

@@ -666,14 +666,15 @@ def _hangzhou_layout() -> _Layout:
     )
 
 
+# the targets by their Chinese names, as a bureau writes them (the keys are read too: small_en)
 HANGZHOU_VARIANTS: tuple[dict[str, Any], ...] = (
-    {"variant": "能耗池收紧20%", "target": "city_quotas.city_energy_pool", "operation": "scale", "value": "0.8",
+    {"variant": "能耗池收紧20%", "target": "市级年度指标.市级统筹能耗指标", "operation": "scale", "value": "0.8",
      "note": "五(二)：市级统筹能耗指标各年减少20%"},
-    {"variant": "重亩均产值", "target": "w_output_per_mu", "operation": "set", "value": "0.5",
+    {"variant": "重亩均产值", "target": "权重：亩均产值", "operation": "set", "value": "0.5",
      "note": "五(一)：提高亩均产值在综合得分中的权重"},
-    {"variant": "奖励比例提高", "target": "reward_ratio", "operation": "set", "value": "1",
-     "note": "五(一)：盘活存量土地按1:1奖励新增建设用地指标"},
-    {"variant": "萧山指标增加", "target": "district_quotas.new_land_quota", "operation": "scale", "value": "1.2",
+    {"variant": "奖励比例提高", "target": "存量盘活奖励比例", "operation": "set", "value": "1",
+     "note": "五(一)：盘活存量建设用地按1:1奖励新增建设用地指标"},
+    {"variant": "萧山指标增加", "target": "区县年度指标.新增建设用地计划指标", "operation": "scale", "value": "1.2",
      "district_id": "D05", "note": "萧山区新增建设用地计划指标各年增加20%"},
 )
 
