@@ -22,6 +22,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.dimensions import SheetDimension
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -69,6 +70,21 @@ def append_row(ws: Worksheet, values: Sequence[Any]) -> None:
         for i, v in enumerate(values, start=1):
             if isinstance(v, str) and v.startswith("="):
                 keep_text(ws.cell(row=row, column=i))
+
+
+def print_setup(ws: Worksheet, *, landscape: bool, fit_height: bool = False, header_rows: int | None = 1) -> None:
+    """A sheet as it prints: A4, landscape or portrait, fit to the page's width (and its height when
+    `fit_height`: one page), the header row repeated on every page, page numbers in the footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if fit_height else 0
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.2, footer=0.3)
+    ws.print_options.horizontalCentered = True
+    if header_rows:
+        ws.print_title_rows = f"1:{header_rows}"
+    ws.oddFooter.center.text = "&P / &N"
 
 
 def style_header(cell: Any) -> None:

@@ -1,5 +1,5 @@
-"""Write the results workbook (DESIGN 5): summary, allocation, districts, ledger, city, shadow prices,
-infeasibility (when there is one), validation warnings and charts.
+"""Write the results workbook (DESIGN 5): summary, the one-page brief (brief.py), allocation, districts, ledger,
+city, shadow prices, infeasibility (when there is one), validation warnings and charts; each prints on A4.
 
 Headers and sheet names follow `core/results_schema.py`: keys for `en`, Chinese labels for `zh`. Numbers are
 formatted (mu with one decimal, tce whole), columns sized, headers frozen. The file is written to a
@@ -47,6 +47,7 @@ from quota_opt.core.results_schema import (
     status_word,
     yes_no,
 )
+from quota_opt.output.brief import brief_sheet
 from quota_opt.output.excel import (
     ERROR_FILL,
     GOOD_FILL,
@@ -57,6 +58,7 @@ from quota_opt.output.excel import (
     cell_style,
     display_width,
     fix_properties,
+    print_setup,
     save_results,
     style_header,
     write_last,
@@ -135,6 +137,7 @@ def write_table(wb: Workbook, sheet: OutSheet, df: pd.DataFrame, lang: str) -> W
     ws.freeze_panes = "B2" if sheet.key in ("allocation",) else "A2"
     if len(df) and len(cols):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(df) + 1}"
+    print_setup(ws, landscape=len(cols) > 6)
     return ws
 
 
@@ -163,6 +166,7 @@ def _summary_sheet(wb: Workbook, rows: dict[str, Any], lang: str) -> None:
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 70
     ws.freeze_panes = "A2"
+    print_setup(ws, landscape=False)
 
 
 def allocation_frame(result: Any, lang: str) -> pd.DataFrame:
@@ -251,6 +255,7 @@ def _charts(wb: Workbook, result: Any, lang: str) -> None:
     ws.add_chart(energy, "J" + str(int(max(8, 0.6 * n + 4) * 2) + 4))
     for i in range(1, 9):
         ws.column_dimensions[get_column_letter(i)].width = 14
+    print_setup(ws, landscape=True, fit_height=True, header_rows=None)  # the table and both charts on one page
 
 
 def sheet_frames(result: Any, lang: str = "zh") -> list[tuple[OutSheet, pd.DataFrame]]:
@@ -291,6 +296,8 @@ def results_workbook(result: Any, lang: str = "zh", run_at: dt.datetime | None =
     rows = result.summary(lang)
     rows[RUN_AT_KEY] = (run_at or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
     _summary_sheet(wb, rows, lang)
+    if result.plan is not None:
+        brief_sheet(wb, result, lang, index=1)  # right after the summary: the page for leadership
     for sheet, frame in sheet_frames(result, lang):
         write_table(wb, sheet, frame, lang)
     if result.plan is not None:
