@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 from pathlib import Path
 
@@ -11,15 +10,17 @@ import pytest
 from typer.testing import CliRunner
 
 from quota_opt.cli.app import app
+from quota_opt.cli.help import COMMANDS as HELP
+from quota_opt.cli.help import PARAMS
 
 COMMANDS = {info.name or info.callback.__name__: info.callback for info in app.registered_commands
             if info.callback is not None}
 
 
-def help_lines(runner: CliRunner, *argv: str) -> list[str]:
-    """The help of `quota-opt *argv` on a terminal wide enough that nothing needs wrapping, each line's
+def help_lines(runner: CliRunner, *argv: str, lang: str = "en") -> list[str]:
+    """The help of `quota-opt *argv` in `lang` on a terminal wide enough that nothing needs wrapping, each line's
     whitespace collapsed."""
-    res = runner.invoke(app, [*argv, "--help"], env={"COLUMNS": "1000"})
+    res = runner.invoke(app, ["--lang", lang, *argv, "--help"], env={"COLUMNS": "1000"})
     assert res.exit_code == 0, res.output
     return [" ".join(line.split()) for line in res.output.splitlines()]
 
@@ -39,8 +40,7 @@ def test_help_text_wraps_at_the_terminal_not_at_the_source(runner: CliRunner, na
     """Each paragraph of a command's docstring is one paragraph in --help: on a wide terminal, one line, not
     broken where the source line ended ('... within the time limit or before' / 'Ctrl-C), 1 on input
     errors ...'). The list of commands shows each first paragraph on one line too."""
-    doc = inspect.getdoc(COMMANDS[name])
-    assert doc
+    doc = HELP[name][1]
     paragraphs = [" ".join(p.split()) for p in doc.split("\n\n")]
     lines = help_lines(runner, name)
     for paragraph in paragraphs:
@@ -167,3 +167,40 @@ def test_python_dash_m_quota_opt_is_the_command() -> None:
     assert "rollover" in done.stdout and "sweep" in done.stdout
     done = subprocess.run([sys.executable, "-m", "quota_opt", "run"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "缺少参数 file。" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("argv", [[], *([name] for name in COMMANDS)], ids=lambda argv: " ".join(argv) or "-")
+def test_help_is_in_chinese_by_default_and_in_english_with_lang_en(runner: CliRunner, argv: list[str]) -> None:
+    """--help spoke English whatever the language (typer's docstrings and option texts); now it speaks the line's
+    --lang, before or after the command, Chinese by default: the command's text, every option's, the panels' titles
+    and the usage line's first word, from cli/help.py."""
+    import typer.main
+
+    name = argv[0] if argv else ""
+    command = typer.main.get_command(app)
+    command = command.commands[name] if name else command  # type: ignore[attr-defined]
+    for lang, at in (("zh", 0), ("en", 1)):
+        for line in ([*argv, "--help"], [*argv, "--help", "--lang", lang]) if lang == "zh" else (
+                ["--lang", lang, *argv, "--help"], [*argv, "--lang", lang, "--help"]):
+            res = runner.invoke(app, line, env={"COLUMNS": "1000"})
+            assert res.exit_code == 0, res.output
+            lines = [" ".join(x.split()) for x in res.output.splitlines()]
+            assert " ".join(HELP[name][at].split("\n\n")[0].split()) in lines, (line, lines)
+            for param in command.params:
+                texts = PARAMS.get((name, param.name)) or PARAMS[("*", param.name)]
+                assert any(texts[at] in x for x in lines), (line, param.name, lines)
+            shown = "\n".join(lines)
+            assert ("用法：" in shown and "Usage:" not in shown and "[default" not in shown) if lang == "zh" else (
+                "Usage:" in shown)
+
+
+def test_every_command_and_option_has_help_in_both_languages() -> None:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in [("", group), *group.commands.items()]:  # type: ignore[attr-defined]
+        zh, en = HELP[name]
+        assert zh and en and zh != en
+        for param in command.params:
+            texts = PARAMS.get((name, param.name)) or PARAMS.get(("*", param.name))
+            assert texts is not None and all(texts), (name, param.name)

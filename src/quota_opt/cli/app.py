@@ -35,6 +35,7 @@ from typer._click.exceptions import (
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from quota_opt.cli.console import console_file
+from quota_opt.cli.help import help_lang, localize_command, localize_params, usage_in
 from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
 from quota_opt.core.files import Kind, Read
@@ -67,7 +68,10 @@ class Command(TyperCommand):
         super().__init__(name, help=paragraphs(help), **settings)
 
     def get_params(self, ctx: Context) -> list[Parameter]:
-        return without_flag_metavar(super().get_params(ctx))
+        return localize_params(self.name or "", without_flag_metavar(super().get_params(ctx)), help_lang(self))
+
+    def get_usage(self, ctx: Context) -> str:
+        return usage_in(super().get_usage(ctx), help_lang(self))
 
 
 class Group(TyperGroup):
@@ -78,10 +82,14 @@ class Group(TyperGroup):
         super().__init__(help=paragraphs(help), **settings)
 
     def get_params(self, ctx: Context) -> list[Parameter]:
-        return without_flag_metavar(super().get_params(ctx))
+        return localize_params("", without_flag_metavar(super().get_params(ctx)), help_lang(self))
+
+    def get_usage(self, ctx: Context) -> str:
+        return usage_in(super().get_usage(ctx), help_lang(self))
 
     def make_context(self, info_name: str | None, args: list[str], parent: Context | None = None,
                      **extra: Any) -> Context:
+        localize_command("", self, line_lang(list(args)))  # --help in the line's language (cli/help.py)
         # the group's own options are those before the command's name (`quota-opt --lang fr run --lang en` is
         # refused for "fr"); the whole line says the language
         with usage_errors(self, info_name or "quota-opt", self.own_args(list(args)), line_lang(list(args))):
