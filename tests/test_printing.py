@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from lo import Soffice, soffice_path
+from quota_opt.core.files import Kind
 from quota_opt.input.validate import read_scenario
 from quota_opt.output.excel import save_results
 from quota_opt.output.results_workbook import results_workbook, write_results
@@ -69,7 +70,7 @@ def test_the_brief_prints_on_one_page(example: RunResult, soffice: Soffice, tmp_
         wb = results_workbook(example, "zh")
         for other in [n for n in wb.sheetnames if n != name]:
             wb.remove(wb[other])
-        files.append(save_results(wb, tmp_path / f"sheet{i}.xlsx"))
+        files.append(save_results(wb, tmp_path / f"sheet{i}.xlsx", Kind.RESULTS))
     done = soffice.convert(files, "pdf", tmp_path / "pdf")
     assert done.returncode == 0, done.describe()
     pages = {name: pdf_pages(tmp_path / "pdf" / f"sheet{i}.pdf") for i, name in enumerate(names)}

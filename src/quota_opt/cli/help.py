@@ -127,6 +127,9 @@ PARAMS: dict[tuple[str, str], tuple[str, str]] = {
                               "The scenario, when FILE is a results workbook not beside it."),
     ("explain", "variant"): ("在这一方案变体下解释。", "Explain within this variant."),
     ("explain", "time_limit"): ("每次重新求解的时限（秒）。", "Time limit per re-solve (s)."),
+    ("explain", "workers"): ("重新求解的并行进程数（默认：可用的处理器核数，最多 4）；1 为逐个求解。",
+                             "Worker processes for the re-solves (default: the cores available, up to 4); 1 solves "
+                             "them one after the other."),
     ("rollover", "results_file"): ("已采用的方案：一个结果工作簿。", "The adopted plan: a results workbook."),
     ("rollover", "output"): ("要写出的下一年度方案工作簿。", "Next year's scenario workbook to write."),
     ("rollover", "year"): ("其供地已成为事实的年度（通常为基准年度）。",

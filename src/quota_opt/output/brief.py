@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from quota_opt.core.results_schema import ALLOCATION, SUMMARY_ROWS, reason_code_word
 from quota_opt.interpret.reasons import SOURCE_WORDS
-from quota_opt.output.excel import append_row, print_setup, style_header
+from quota_opt.output.excel import WRAP, append_row, display_width, print_setup, style_header
 
 BRIEF_NAME = {"zh": "简报", "en": "brief"}
 TOP_DECISIONS = 8  # the largest supplies shown
@@ -168,6 +168,12 @@ def brief_sheet(wb: Workbook, result: Any, lang: str, index: int) -> Worksheet:
             line([r["project_id"], r["name"], district(r["district_id"]), r["year"],
                   round(float(r["land_province_request"]), 1), _w("pending", lang)])
         _more(line, len(conditional) - TOP_CONDITIONAL, "allocation", lang)
+    if rows.get("if_no_request"):  # the plan without the province's land (the summary's 省里不予支持时)
+        line([str(rows["if_no_request"])])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=6)
+        ws.cell(row=ws.max_row, column=1).alignment = WRAP
+        # a merged cell is not sized to its text: about 100 width units (50 Chinese characters) a line
+        ws.row_dimensions[ws.max_row].height = 15 * (1 + display_width(rows["if_no_request"]) // 100)
 
     for i, width in enumerate(_WIDTHS, start=1):
         ws.column_dimensions[chr(64 + i)].width = width
