@@ -105,3 +105,15 @@ def test_a_variant_names_its_target_by_key_or_label(target: str) -> None:
     resolved = resolve_target(target)
     assert resolved is not None and (resolved[0], resolved[1].key) == ("city_quotas", "city_energy_pool")
     assert resolve_target("项目.用地需求") is None  # a sheet no variant may change
+
+
+def test_every_reason_code_has_chinese_words_and_reads_back() -> None:
+    """A zh allocation shows each reason code in words; a code without words would show as it is (English)."""
+    from quota_opt.core.reason_texts import REASONS
+    from quota_opt.core.results_schema import reason_code_of, reason_code_word
+    from quota_opt.interpret.reasons import POST_REASONS
+
+    for code in {*REASONS, *POST_REASONS}:
+        word = reason_code_word(code, "zh")
+        assert not english_codes(word), code
+        assert reason_code_of(word) == code and reason_code_of(code) == code

@@ -39,3 +39,37 @@ SOURCE_WORDS = {
     "energy_district": ("区县能耗", "district budget"),
     "energy_city_pool": ("市级统筹能耗", "city energy pool"),
 }
+
+# A reason code (allocation sheet, reason_code) as a zh workbook shows it; an en workbook shows the code. Both are
+# read back (`reason_code_of`). A code without words here is shown as it is.
+REASON_CODE_WORDS: dict[str, str] = {
+    "selected": "已安排",
+    "actual": "已供地（执行）",
+    "not_compliant": "不合规",
+    "not_approvable": "用地不可批",
+    "below_output_standard": "亩均产值未达准入标准",
+    "below_tax_standard": "亩均税收未达准入标准",
+    "above_energy_intensity": "能耗强度超过准入上限",
+    "outside_window": "供地年度不在规划期内",
+    "excluded_misfit": "不享受市级支持，不参与分配",
+    "already_supplied": "已实际供地",
+    "outcompeted": "未予安排（指标不足）",
+    "quota_short": "指标总量不足",
+    "misfit_district_short": "本区县资源不足（不享受市级支持）",
+    "platform_full": "平台用地容量不足",
+    "request_not_worth": "需向省争取，代价高于项目价值",
+    "within_gap": "求解精度内未安排",
+    "major_first": "重大产业项目优先",
+    "no_value": "综合得分为 0",
+}
+
+# The model's constraints (shadow-price sheet, `constraint`) as a zh workbook names them; en shows the name.
+CONSTRAINT_WORDS: dict[str, str] = {
+    "district_land_quota": "区县新增建设用地计划指标约束",
+    "stock_inventory": "存量建设用地库存约束",
+    "provincial_reward_pool": "省重大产业项目奖励指标总量约束",
+    "province_request_cap": "向省争取上限约束",
+    "district_energy_budget": "区县能耗指标约束",
+    "city_energy_pool": "市级统筹能耗指标约束",
+    "platform_land_capacity": "平台用地容量约束",
+}

@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from quota_opt.core.results_schema import ALLOCATION, SUMMARY_ROWS, reason_code_word
-from quota_opt.interpret.reasons import SOURCE_WORDS
+from quota_opt.core.vocabulary import SOURCE_WORDS
 from quota_opt.output.excel import WRAP, append_row, display_width, print_setup, style_header
 
 BRIEF_NAME = {"zh": "简报", "en": "brief"}
