@@ -234,3 +234,22 @@ def test_a_scenarios_variants_compared_and_a_sweep(bench: Bench, tmp_path: Path)
     assert 'id="tradeoff-chart"' in bench.client.get(f"/jobs/{sweep}").text
     refused = bench.post(f"/versions/{version}/sweep", param="reward_ratio", values="5:1:1")
     assert refused.status_code == 400 and "reward_ratio" in refused.text  # the CLI's refusal, in the page
+
+
+def test_the_library_pages_render_in_both_languages(bench: Bench) -> None:
+    version = bench.upload(SMALL)
+    second = bench.upload(SMALL, scenario_id=1)
+    assert bench.post(f"/versions/{version}/delete").status_code == 200
+    pages = ("/", "/?deleted=1", "/scenarios/1", f"/versions/{second}", "/jobs", "/login", "/nowhere")
+    for lang, words in (("zh", "方案库"), ("en", "Scenario library")):
+        bench.client.get(f"/lang/{lang}?next=/")
+        for url in pages:
+            r = bench.client.get(url)
+            assert r.status_code == (404 if url == "/nowhere" else 200), url
+        scenario = bench.client.get("/scenarios/1").text
+        assert "v2" in scenario and ("已删除" if lang == "zh" else "deleted") in scenario  # v1 kept, marked
+        assert words in bench.client.get("/").text
+        template = bench.client.get(f"/template.xlsx?lang={lang}")
+        assert template.content[:2] == b"PK" and "attachment" in template.headers["content-disposition"]
+    assert bench.post(f"/versions/{version}/restore").status_code == 200
+    assert "已删除" not in bench.client.get("/lang/zh?next=/scenarios/1").text
