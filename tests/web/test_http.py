@@ -164,6 +164,12 @@ def test_a_run_its_pages_explain_rollover_and_compare(bench: Bench) -> None:
     assert wait_job(bench.store, cmp_job)["status"] == "done"
     page = c.get(f"/jobs/{cmp_job}").text
     assert 'id="kpi-table"' in page and "间隙 基准" in page and "与基准方案相比" in page
+    c.get("/lang/en?next=/")  # and every page in English
+    for url, words in ((f"/jobs/{job}", "Projects selected"), (f"/jobs/{job}/table/ledger", "rows, page 1 of"),
+                       (f"/jobs/{explain}", "Smallest change that flips"), (f"/jobs/{cmp_job}", "Against the base"),
+                       (f"/versions/{version}", "Valid: 3 districts, 12 projects"), ("/jobs", "Compare the selected")):
+        r = c.get(url)
+        assert r.status_code == 200 and words in r.text, url
 
 
 def test_a_full_queue_says_so(make_bench: Callable[..., Bench]) -> None:
@@ -228,3 +234,22 @@ def test_a_scenarios_variants_compared_and_a_sweep(bench: Bench, tmp_path: Path)
     assert 'id="tradeoff-chart"' in bench.client.get(f"/jobs/{sweep}").text
     refused = bench.post(f"/versions/{version}/sweep", param="reward_ratio", values="5:1:1")
     assert refused.status_code == 400 and "reward_ratio" in refused.text  # the CLI's refusal, in the page
+
+
+def test_the_library_pages_render_in_both_languages(bench: Bench) -> None:
+    version = bench.upload(SMALL)
+    second = bench.upload(SMALL, scenario_id=1)
+    assert bench.post(f"/versions/{version}/delete").status_code == 200
+    pages = ("/", "/?deleted=1", "/scenarios/1", f"/versions/{second}", "/jobs", "/login", "/nowhere")
+    for lang, words in (("zh", "方案库"), ("en", "Scenario library")):
+        bench.client.get(f"/lang/{lang}?next=/")
+        for url in pages:
+            r = bench.client.get(url)
+            assert r.status_code == (404 if url == "/nowhere" else 200), url
+        scenario = bench.client.get("/scenarios/1").text
+        assert "v2" in scenario and ("已删除" if lang == "zh" else "deleted") in scenario  # v1 kept, marked
+        assert words in bench.client.get("/").text
+        template = bench.client.get(f"/template.xlsx?lang={lang}")
+        assert template.content[:2] == b"PK" and "attachment" in template.headers["content-disposition"]
+    assert bench.post(f"/versions/{version}/restore").status_code == 200
+    assert "已删除" not in bench.client.get("/lang/zh?next=/scenarios/1").text

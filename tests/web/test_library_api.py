@@ -203,3 +203,12 @@ def test_a_full_queue_refuses(store: Store) -> None:
     executor.submit("run", "local", None, {})
     with pytest.raises(QueueFull):
         executor.submit("run", "local", None, {})
+
+
+def test_a_session_ends_after_its_days(store: Store) -> None:
+    token, csrf = st.new_session(store, "ann")
+    found = st.session(store, token)
+    assert found is not None and found["csrf"] == csrf and found["user_name"] == "ann"
+    with store.db() as db:
+        db.execute("UPDATE sessions SET created_at = '2000-01-01T00:00:00+00:00' WHERE token = ?", (token,))
+    assert st.session(store, token) is None

@@ -433,10 +433,6 @@ async def job_page(wb: Workbench, request: Request, viewer: Viewer, form: Any) -
                        years=list(range(facts.get("first_year", 0), facts.get("last_year", -1) + 1)),
                        tabs=[t for t in RESULT_TABS if _has_table(wb, job, lang, t)],
                        charts=_run_charts(wb, job, lang))
-    if job["kind"] == "explain":
-        with wb.store.db() as db:
-            context["run_job"] = db.execute("SELECT id FROM jobs WHERE id = ?",
-                                            (json.loads(job["options"])["run"],)).fetchone()
     if job["kind"] in ("compare", "sweep") and outcome:
         context.update(headline=HEADLINE_KPIS)
     return wb.render(request, f"job_{job['kind']}.html", **context)

@@ -171,11 +171,17 @@ def new_session(store: Store, user_name: str | None = None) -> tuple[str, str]:
     return token, csrf
 
 
+SESSION_DAYS = 30  # a session older than this is over: log in again
+
+
 def session(store: Store, token: str | None) -> sqlite3.Row | None:
+    """The session of a cookie's token, while it is less than SESSION_DAYS old."""
     if not token:
         return None
+    oldest = (dt.datetime.now(dt.UTC) - dt.timedelta(days=SESSION_DAYS)).replace(microsecond=0).isoformat()
     with store.db() as db:
-        row: sqlite3.Row | None = db.execute("SELECT * FROM sessions WHERE token = ?", (token,)).fetchone()
+        row: sqlite3.Row | None = db.execute("SELECT * FROM sessions WHERE token = ? AND created_at >= ?",
+                                             (token, oldest)).fetchone()
         return row
 
 
