@@ -143,6 +143,7 @@ class SolveSettings:
     threads: int = 1
     backend: str = "auto"
     from_base: bool = True  # every other case starts from the base case's allocation (`run_cases`)
+    deterministic: bool = True  # the time limit counted in solver work (pipeline.work_budget): same input, same plan
 
 
 @dataclass
@@ -221,7 +222,8 @@ def run_case(case: Case, solve: SolveSettings | None = None) -> CaseResult:
             if errors:
                 raise InputError(errors)
         options = RunOptions(time_limit_s=solve.time_limit_s, mip_gap=solve.mip_gap, threads=solve.threads,
-                             backend=solve.backend, shadow_prices=False, start_plan=case.start_plan)
+                             backend=solve.backend, shadow_prices=False, start_plan=case.start_plan,
+                             deterministic=solve.deterministic)
         with _SOLVE_LOCK:
             result = run_scenario(case.scenario, options, variant=case.variant, prepared=prepared)
         return case_from_run(result, case.name, source=case.source, params=case.params,
