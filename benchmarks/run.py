@@ -157,6 +157,37 @@ def child_naive(path: Path, solve_limit_s: float) -> dict[str, Any]:
             "solve_s": sol.solve_seconds, "peak_mb": peak_mb()}
 
 
+def child_scip(path: Path, solve_limit_s: float) -> dict[str, Any]:
+    """SCIP (pyscipopt) on quota-opt's model as `--write-model` writes it (MPS), the same solve budget, its defaults
+    but the gap target (1e-4, as the others)."""
+    from pyscipopt import Model
+
+    from quota_opt.input.validate import read_scenario
+    from quota_opt.prepare import prepare
+    from quota_opt.solve.formulation import build_formulation
+    from quota_opt.solve.highs import write_model
+
+    form = build_formulation(prepare(read_scenario(path)))
+    with tempfile.TemporaryDirectory() as folder:
+        mps = write_model(form, Path(folder) / "model.mps")
+        model = Model()
+        model.hideOutput()
+        model.readProblem(str(mps))
+    model.setParam("limits/time", float(solve_limit_s))
+    model.setParam("limits/gap", 1e-4)
+    model.setParam("parallel/maxnthreads", 1)
+    t0 = time.perf_counter()
+    model.optimize()
+    elapsed = time.perf_counter() - t0
+    has = model.getNSols() > 0
+    objective = float(model.getObjVal()) if has else None
+    bound = float(model.getDualbound())
+    # the MPS file keeps the maximisation's sense (OBJSENSE MAX): objective and bound as quota-opt gives them
+    gap = None if objective is None else max(bound - objective, 0.0) / max(abs(objective), 1e-9)
+    return {"status": str(model.getStatus()), "objective": objective, "bound": bound, "gap": gap, "solve_s": elapsed,
+            "peak_mb": peak_mb()}
+
+
 def run_child(kind: str, path: Path, solve_limit_s: float) -> dict[str, Any]:
     proc = subprocess.run([sys.executable, __file__, "--child", kind, str(path), str(solve_limit_s)],
                           capture_output=True, text=True, check=False)
@@ -219,7 +250,8 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any], explain: dict[str, 
         "Times in seconds. *solve* includes the starting allocation (ranking rule, LP relaxation and, over 5,000",
         "columns, the district search).",
         "*gap* = (bound − objective) / objective at the end of the time limit. *naive*: the plain formulation",
-        "(no pruned years) with HiGHS defaults and no starting allocation, given the same solve time.",
+        "(no pruned years) with HiGHS defaults and no starting allocation, given the same solve time. *SCIP*:",
+        "pyscipopt on quota-opt's model as --write-model writes it (MPS), one thread, the same solve time.",
         "",
         "| size | cols × rows | read | validate | build | solve | explain | write | total | peak MB |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -239,11 +271,11 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any], explain: dict[str, 
         "beside the solve; models/formulation.md).",
         "",
         "| size | objective | bound | gap | LP bound | district bound | started from | vs ranking rule | naive objective "
-        "| naive gap |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+        "| naive gap | SCIP objective | SCIP gap |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        q, n = r["quota_opt"], r.get("naive", {})
+        q, n, sc = r["quota_opt"], r.get("naive", {}), r.get("scip", {})
         if "error" in q:
             continue
         vs = None
@@ -253,7 +285,7 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any], explain: dict[str, 
             f"| {r['case']['name']} | {num(q['objective'])} | {num(q['bound'])} | {pct(q['gap'])} | "
             f"{num(q.get('lp_bound'))} | {num(q.get('district_bound'))} | {q.get('start', '')} | {pct(vs)} | "
             f"{num(n.get('objective'))} | "
-            f"{pct(n.get('gap'))} |")
+            f"{pct(n.get('gap'))} | {num(sc.get('objective'))} | {pct(sc.get('gap'))} |")
     lines += reference_lines(rows)
     repeated = [r for r in rows if len(r.get("runs", [])) > 1]
     if repeated:
@@ -328,6 +360,7 @@ def main() -> int:
     ap.add_argument("--only", action="append", help="run only these sizes (names as in the table)")
     ap.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    ap.add_argument("--no-scip", action="store_true", help="skip SCIP on the written model (pyscipopt)")
     ap.add_argument("--no-explain", action="store_true", help="skip the explain benchmark (benchmarks/explain.py)")
     ap.add_argument("--explain-every", type=int, default=1, help="explain every K-th project of the example only")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
@@ -337,7 +370,7 @@ def main() -> int:
     args = ap.parse_args()
     if args.child:
         kind, path, limit = args.child
-        fn = child_quota_opt if kind == "quota_opt" else child_naive
+        fn = {"quota_opt": child_quota_opt, "naive": child_naive, "scip": child_scip}[kind]
         print(json.dumps(fn(Path(path), float(limit))))
         return 0
 
@@ -369,10 +402,16 @@ def main() -> int:
                     print(f"{case.name}: naive …", flush=True)
                     run["naive"] = run_child("naive", path, run["quota_opt"].get("solve_s", case.solve_limit_s))
                     print(f"  {run['naive']}", flush=True)
+                if not args.no_scip:
+                    print(f"{case.name}: SCIP …", flush=True)
+                    run["scip"] = run_child("scip", path, run["quota_opt"].get("solve_s", case.solve_limit_s))
+                    print(f"  {run['scip']}", flush=True)
                 row["runs"].append(run)
             row["quota_opt"] = median_run([r["quota_opt"] for r in row["runs"]])
             if not args.no_naive:
                 row["naive"] = median_run([r["naive"] for r in row["runs"]])
+            if not args.no_scip:
+                row["scip"] = median_run([r["scip"] for r in row["runs"]])
             rows.append(row)
     previous = args.out.with_name("results.json")
     if args.only and previous.exists():  # a partial run keeps the other sizes' last figures

@@ -303,3 +303,29 @@ def test_a_variant_that_changes_nothing_gives_no_significant_difference(time_lim
     frame = cases_frame(results, "en")
     assert pd.isna(frame["significant_changes"][0]) and frame["significant_changes"][1] == 0
     assert frame["significant_kpis"][1] == 0
+
+
+def test_a_change_beyond_the_gaps_is_marked_significant(tmp_path: Path) -> None:
+    """Quota 100 mu; A (60 mu, score 1.0), B (50 mu, 0.8), C (40 mu, 0.6): A + C (84). With 50 mu only B fits
+    (40): both cases proved optimal (gaps about 0), objectives 84 and 40, so the three changes of selection are
+    beyond the gaps (each project's own term moved by 24 to 60 points), and so are the KPIs that moved; the
+    decisions sheet says so in its column, the cases sheet counts 3."""
+    from quota_opt.studies.compare import Case, SolveSettings, run_cases, significant_changes
+
+    weights = {"w_investment": 1.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
+               "w_platform_score": 0.0}
+    base = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
+                quotas={("A", 2026): {"new_land_quota": 100}}, **weights)
+    less = base.copy()
+    less.district_quotas["new_land_quota"] = 50.0
+    results = run_cases([Case("base", base), Case("less", less)], workers=1, solve=SolveSettings(mip_gap=1e-9))
+    projects, kpis = significant_changes(results)[1]  # type: ignore[misc]
+    assert projects == {"A", "B", "C"} and {"objective", "projects_selected"} <= kpis
+    assert "projects_eligible" not in kpis and "gap" not in kpis  # 3 eligible in both; the gap is the solver's
+    path = cmp.write_comparison(results, tmp_path / "c.xlsx", "en")
+    wb = openpyxl.load_workbook(path)
+    rows = list(wb[DECISIONS.name("en")].iter_rows(min_row=3, values_only=True))
+    assert {r[0]: r[4] for r in rows} == {"A": "yes", "B": "yes", "C": "yes"}
+    cases = list(wb[CASES.name("en")].iter_rows(values_only=True))
+    col = cases[0].index(CASES.column("significant_changes").header("en"))
+    assert cases[2][col] == 3

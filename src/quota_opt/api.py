@@ -334,12 +334,16 @@ Explanation = ProjectExplanation
 
 def explain(source: Source, project_id: str, *, name: str | None = None, scenario: Source | None = None,
             scenario_name: str | None = None, variant: str | None = None,
-            time_limit_s: float | None = None) -> ProjectExplanation:
+            time_limit_s: float | None = None, workers: int | None = None,
+            progress: Callable[[int, int, float], None] | None = None) -> ProjectExplanation:
     """Why one project got what it got, and the smallest changes that flip the decision (found by re-solving).
 
     `source` is a scenario workbook (its plan is solved anew) or a results workbook (its adopted plan is
     explained, under the variant it records); for a results workbook given as bytes, or not beside its scenario,
-    give `scenario`. Raises `InputError` for an unknown project, a workbook with errors, or a scenario not
+    give `scenario`. The thresholds re-optimise that plan near the project, on `workers` processes (None: every
+    core up to 4 for larger scenarios); `progress(done, total, elapsed_s)` is called after each re-solve
+    (`total` an estimate that can change). A threshold with `exact` False rests on a re-solve not proved in
+    `time_limit_s`. Raises `InputError` for an unknown project, a workbook with errors, or a scenario not
     found."""
     _check_options(time_limit_s=time_limit_s)
     adopted = None
@@ -366,7 +370,7 @@ def explain(source: Source, project_id: str, *, name: str | None = None, scenari
         if under:
             sc = apply_variant(sc, under)
     return explain_project(sc, project_id, RunOptions(time_limit_s=time_limit_s, shadow_prices=False),
-                           adopted=adopted)
+                           adopted=adopted, workers=workers, progress=progress)
 
 
 # --------------------------------------------------------------------------------------------

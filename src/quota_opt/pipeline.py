@@ -92,6 +92,8 @@ class RunOptions:
     province_fallback: bool = True
     start_plan: dict[str, int] | None = None  # project id → year: start from this allocation (another case's,
     # repaired where it does not fit) and keep it unless the solve finds one better by more than the gap target
+    deterministic: bool = False  # count the budget in work, not seconds (`work_budget`): the same input gives the
+    # same plan at any load
 
 
 BACKENDS = ("auto", "pyomo", "highs")
@@ -294,6 +296,27 @@ PAIRS_SHARE = 0.4  # of the MIP's time, when the district bound runs beside it: 
 JOB_SHARE = 0.9  # the district bound beside the MIP gets this share of the MIP's time, so that the MIP ends last
 
 
+NODES_PER_SECOND = 6.0  # the deterministic budget: HiGHS branch-and-bound nodes per second of the time limit.
+# Measured on the example (793 columns), one thread: 50 nodes in 8.8 s of CPU (45 s of wall clock at a load of 15),
+# the root node (cuts, heuristics) about a third of it
+BACKSTOP = 10.0  # and a wall-clock limit this many times the time limit (at least BACKSTOP_MIN_S) behind it,
+BACKSTOP_MIN_S = 300.0  # should the work overrun (the root node is not counted in nodes)
+
+
+def work_budget(options: SolveOptions) -> None:
+    """Turn a solve's time limit into deterministic work (`RunOptions.deterministic`): one HiGHS thread, a limit on
+    branch-and-bound nodes (`NODES_PER_SECOND` per second of the time limit; HiGHS's root node always completes)
+    instead of seconds, and the wall-clock limit moved back to `BACKSTOP` times, as a safety net only. HiGHS is
+    deterministic for the same model, options and thread count, so the same input gives the same plan whatever
+    else the machine is doing."""
+    options.highs_options = {**options.highs_options, "mip_max_nodes": max(1, round(NODES_PER_SECOND *
+                                                                                    options.time_limit_s))}
+    options.time_limit_s = max(options.time_limit_s * BACKSTOP, BACKSTOP_MIN_S)
+    options.threads = 1
+    if options.backend == "auto":
+        options.backend = "highs"  # the node limit's outcome read as HiGHS gives it (Pyomo has no word for it)
+
+
 def solve_options(scenario: Scenario, options: RunOptions, warm: np.ndarray | None) -> SolveOptions:
     s = scenario.settings
     return SolveOptions(
@@ -332,8 +355,11 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     timings["build"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     sopts = solve_options(scenario, options, None)
+    if options.deterministic:
+        work_budget(sopts)
     near = from_plan(form, options.start_plan) if options.start_plan is not None else None
     if near is not None and near.feasible:  # another case's allocation: the MIP starts there
+        stage("solve")
         rule = ranking_rule(form)
         start = StartResult(best=near, ranking=rule, lp_bound=None, lp_seconds=0.0, source="base plan")
         sopts.warm_start = near.x
@@ -341,7 +367,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     elif options.warm_start:
         # the ranking rule, the rule steered by the LP relaxation when that is quick, and on large models the
         # district search (solve/start.py)
-        large = form.n_cols > SEARCH_FROM_COLUMNS
+        large = form.n_cols > SEARCH_FROM_COLUMNS and not options.deterministic  # the search is timed
         try:
             stage("solve")  # from here Ctrl-C keeps an allocation (cli.announce_interrupt promises it)
             start = starting_allocation(form, lp_time_limit_s=LP_SHARE * sopts.time_limit_s, threads=sopts.threads,

@@ -151,6 +151,7 @@ LANG_OPTION = ("--lang", "-l")
 LangOpt = Annotated[Lang, typer.Option(*LANG_OPTION, help="Language of messages and workbooks: zh or en.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output file that quota-opt did not "
                                         "write, or of another kind (an input is never replaced).")]
+WallClockOpt = Annotated[bool, typer.Option("--wall-clock", help="Count each case's time limit in seconds, not in solver work: faster to stop on a busy machine, but the same input may then give another plan. By default the limit is turned into a fixed amount of branch-and-bound work (one HiGHS thread), so the same input gives the same plan at any load.")]
 
 
 def t(lang: str, zh: str, en: str) -> str:
@@ -935,6 +936,7 @@ def compare(
     dask: Annotated[str | None, typer.Option("--dask", help="Solve on a Dask cluster: a scheduler address (tcp://host:8786), or local.")] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit per case in seconds (default: settings).")] = None,
     gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")] = None,
+    wall_clock: WallClockOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Compare alternatives: KPIs with their differences against the first (base) case, the projects whose
@@ -971,7 +973,7 @@ def compare(
             input_errors = True
     if input_errors:
         raise typer.Exit(1)
-    solve = cmp.SolveSettings(time_limit_s=time_limit, mip_gap=gap)
+    solve = cmp.SolveSettings(time_limit_s=time_limit, mip_gap=gap, deterministic=not wall_clock)
     with cmp.ProgressBar(sum(isinstance(c, cmp.Case) for c in cases), lang.value, err) as bar:
         results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=bar)
     path = cmp.write_comparison(results, target, lang.value, reads=reads, force=force)
@@ -993,6 +995,7 @@ def sweep(
     dask: Annotated[str | None, typer.Option("--dask", help="Solve on a Dask cluster: a scheduler address (tcp://host:8786), or local.")] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit per point in seconds (default: settings).")] = None,
     gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")] = None,
+    wall_clock: WallClockOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Solve a grid of settings (e.g. --param w_output_per_mu=0:1:0.1) and compare the points: the comparison
@@ -1013,7 +1016,7 @@ def sweep(
     params = parse_params(param)
     cases = cmp.sweep_cases(load_scenario(file, lang.value, variant), params, lang=lang.value)
     err.print(t(lang, f"共 {len(cases)} 个扫描点。", f"{len(cases)} sweep points."))
-    solve = cmp.SolveSettings(time_limit_s=time_limit, mip_gap=gap)
+    solve = cmp.SolveSettings(time_limit_s=time_limit, mip_gap=gap, deterministic=not wall_clock)
     with cmp.ProgressBar(len(cases), lang.value, err) as bar:
         results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=bar)
     path = cmp.write_comparison(results, target, lang.value, tradeoff=tradeoff, reads=(Read(file, "scenario"),),

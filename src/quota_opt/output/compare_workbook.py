@@ -91,6 +91,9 @@ DECISIONS = OutSheet("decisions", "项目决策对比", "Decisions", (
     OutCol("name", "项目名称", "Project name", TEXT, width=28),
     OutCol("district_id", "区县代码", "District id", TEXT),
     OutCol("change", "变化", "Change", TEXT, width=14),
+    # a change of selection or year in some case beyond what its and the base's gaps allow
+    # (compare.significant_changes); blank where nothing changed
+    OutCol("significant", "超出求解间隙", "Beyond the gaps", TEXT, width=10),
 ))
 DECISION_PARTS = {
     "selected": OutCol("selected", "是否安排", "Selected", TEXT, width=9),
@@ -322,6 +325,8 @@ def _decisions_sheet(wb: Workbook, results: Sequence[Any], frame: pd.DataFrame, 
         change = rec[("", "change")]
         for c in DECISIONS.columns:
             v = _word(CHANGE_WORDS, change, lang) if c.key == "change" else rec[("", c.key)]
+            if c.key == "significant":
+                v = yes_no(bool(v), lang) if change in ("selection", "year") else None
             cell = _safe(ws.cell(row=row, column=pos[("", c.key)], value=_clean(v)))
             if change == "selection":
                 cell.fill = WARNING_FILL

@@ -143,6 +143,7 @@ class SolveSettings:
     threads: int = 1
     backend: str = "auto"
     from_base: bool = True  # every other case starts from the base case's allocation (`run_cases`)
+    deterministic: bool = True  # the time limit counted in solver work (pipeline.work_budget): same input, same plan
 
 
 @dataclass
@@ -221,7 +222,8 @@ def run_case(case: Case, solve: SolveSettings | None = None) -> CaseResult:
             if errors:
                 raise InputError(errors)
         options = RunOptions(time_limit_s=solve.time_limit_s, mip_gap=solve.mip_gap, threads=solve.threads,
-                             backend=solve.backend, shadow_prices=False, start_plan=case.start_plan)
+                             backend=solve.backend, shadow_prices=False, start_plan=case.start_plan,
+                             deterministic=solve.deterministic)
         with _SOLVE_LOCK:
             result = run_scenario(case.scenario, options, variant=case.variant, prepared=prepared)
         return case_from_run(result, case.name, source=case.source, params=case.params,
@@ -602,7 +604,8 @@ def _decision(row: dict[str, Any] | None) -> tuple[Any, Any, tuple[float, ...]]:
 
 def decision_frame(results: Sequence[CaseResult], lang: str = "zh") -> pd.DataFrame:
     """The project decision matrix: one row per project, columns ("", project_id / name / district_id /
-    change) and (case, selected / year / sources). `change` is "selection" (selected in one case, not in
+    change / significant) and (case, selected / year / sources); `significant`: its selection or year changed
+    beyond the gaps in some case (`significant_changes`). `change` is "selection" (selected in one case, not in
     another), "year", "sources" or "" (same everywhere); changed projects come first, then input order.
     Failed cases show blanks and do not count as changes."""
     rows: dict[str, dict[str, Any]] = {}
@@ -613,7 +616,9 @@ def decision_frame(results: Sequence[CaseResult], lang: str = "zh") -> pd.DataFr
         per_case.append(recs)
         for pid, first in recs.items():
             rows.setdefault(pid, {"name": first.get("name"), "district_id": first.get("district_id")})
-    data: dict[tuple[str, str], list[Any]] = {("", k): [] for k in ("project_id", "name", "district_id", "change")}
+    data: dict[tuple[str, str], list[Any]] = {("", k): [] for k in ("project_id", "name", "district_id", "change",
+                                                                    "significant")}
+    significant = set().union(*(s[0] for s in significant_changes(results) if s is not None))
     for r in results:
         for part in ("selected", "year", "sources"):
             data[(r.name, part)] = []
@@ -632,6 +637,7 @@ def decision_frame(results: Sequence[CaseResult], lang: str = "zh") -> pd.DataFr
         data[("", "name")].append(info["name"])
         data[("", "district_id")].append(info["district_id"])
         data[("", "change")].append(change)
+        data[("", "significant")].append(pid in significant)
         for r, recs in zip(results, per_case, strict=True):
             rec = recs.get(pid)
             sel, year, _ = _decision(rec)
