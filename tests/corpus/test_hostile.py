@@ -95,3 +95,21 @@ def test_a_value_past_the_last_column_read_is_reported_not_read(tmp_path: Path,
     warnings = validate_workbook(path).warnings
     assert [(p.code, p.where.row, p.where.cell) for p in warnings] == [("beyond_last_column", 1, "XFD1")]
     assert "XFD" in warnings[0].message("en") and "IV" in warnings[0].message("zh")
+
+
+def test_formatted_cells_in_column_xfd_through_openpyxl_s_path(tmp_path: Path, plain: list[tuple[str, float]]) -> None:
+    """The same 300 rows in a sheet written another way (an XML comment among the rows, which the fast path leaves
+    to openpyxl): openpyxl is asked for no more than MAX_COLUMNS, and the rows read are as short."""
+    import openpyxl
+
+    from quota_opt.input import read
+
+    path = hostile.xfd_rows(tmp_path / "xfd.xlsx", rows=300)
+    hostile.patch_projects(path, lambda xml: xml.replace(b"</row>", b"</row><!-- x -->", 1))
+    wb = openpyxl.load_workbook(path, read_only=True)
+    assert read._fast_rows(read._sheet_xml(wb, wb["projects"]), wb, wb["projects"]) is None  # openpyxl's path
+    wb.close()
+    raw = read_workbook(path)
+    assert max(len(values) for sheet in raw.sheets for _, values in sheet.rows) < 30
+    assert _projects(path) == plain
+    assert not validate_workbook(path).warnings
