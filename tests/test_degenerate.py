@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from builders import project, tiny
-from quota_opt.input.validate import validate_workbook
 from quota_opt.output.template import write_scenario
 from quota_opt.pipeline import RunOptions, run_scenario
+from quota_opt.prepare import validate_workbook  # the whole check: records, then the prepared data
 
 PLATFORM_ONLY = {"w_investment": 0.0, "w_output_per_mu": 0.0, "w_tax_per_mu": 0.0, "w_energy_efficiency": 0.0,
                  "w_platform_score": 1.0}
