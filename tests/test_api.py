@@ -117,8 +117,10 @@ def test_explain_a_results_workbook_given_as_bytes(done: api.Run) -> None:
 def test_explain_a_results_workbook_beside_its_scenario(done: api.Run, tmp_path: Path) -> None:
     (tmp_path / "small_en.xlsx").write_bytes(SMALL.read_bytes())
     results = done.write(tmp_path / "small_en_results.xlsx", "en")
-    ex = quota_opt.explain(results, "P07", time_limit_s=5)
+    seen: list[tuple[int, int]] = []
+    ex = quota_opt.explain(results, "P07", time_limit_s=5, workers=1, progress=lambda d, t, s: seen.append((d, t)))
     assert ex.project_id == "P07" and ex.thresholds
+    assert seen and seen[-1][0] == ex.solves and all(done <= total for done, total in seen)
 
 
 def test_compare_a_scenario_with_a_results_workbook(done: api.Run) -> None:

@@ -153,7 +153,8 @@ def test_a_run_its_pages_explain_rollover_and_compare(bench: Bench) -> None:
     assert events.startswith("event: progress") and "event: end" in events
     explain = bench.start(f"/jobs/{job}/explain", project_id="P07", time_limit_s="5")
     assert wait_job(bench.store, explain)["status"] == "done"
-    assert 'id="thresholds"' in c.get(f"/jobs/{explain}").text
+    page = c.get(f"/jobs/{explain}").text
+    assert 'id="thresholds"' in page and "临界值由已采用方案" in page and "共重新求解" in page
     r = bench.post(f"/jobs/{job}/rollover", year="2026")
     assert r.url.path.startswith("/versions/") and 'id="validation-ok"' in r.text and "2027" in r.text
     second = bench.start(f"/versions/{version}/run", time_limit_s="10", mip_gap="0.2")

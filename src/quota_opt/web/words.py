@@ -143,7 +143,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "now": ("当前", "now"),
     "flips_at": ("临界值", "flips at"),
     "meaning": ("含义", "meaning"),
-    "solves": ("共重新求解 {n} 次。", "{n} re-solves."),
     "back_to_run": ("返回运行 #{job}", "Back to run #{job}"),
     "rollover": ("结转下一年", "Roll over to next year"),
     "rollover_hint": ("把该方案截至所选年度的供地记为已落实，生成下一年的方案，作为该方案的新版本存入方案库。",

@@ -16,6 +16,7 @@ from typing import Any
 
 from quota_opt import api
 from quota_opt.core.errors import QuotaOptError
+from quota_opt.core.messages import EXPLAIN_WORDS
 from quota_opt.core.results_schema import SUMMARY_ROWS, termination_word
 from quota_opt.interpret.whatif import amount_text, flip_text
 from quota_opt.solve.highs import Progress
@@ -125,15 +126,31 @@ def do_explain(store: Store, job: dict[str, Any], options: dict[str, Any], repor
     report.stage("explain")
     ex = api.explain(store.get(run_job["workbook_sha"]), str(options["project_id"]), name="results.xlsx",
                      scenario=store.get(version["sha256"]), scenario_name=version["filename"],
-                     time_limit_s=options.get("time_limit_s"))
+                     time_limit_s=options.get("time_limit_s"), workers=1,  # one process per slot
+                     progress=lambda done, total, elapsed: report.update(done=done, total=total))
     row = {k: plain(ex.row.get(k)) for k in ("name", "district_id", "chain_id", "score", "land_demand",
                                              "energy_demand")}
     outcome = {"project_id": ex.project_id, "selected": ex.selected, "row": row, "reason": ex.reason,
                "source": ex.source, "solves": ex.solves,
                "thresholds": [{"label": th.label, "note": th.note,
                                "current": {lang: amount_text(th.current, th.unit, lang) for lang in LANGS},
-                               "flip": {lang: flip_text(th, lang) for lang in LANGS}} for th in ex.thresholds]}
+                               "flip": {lang: flip_words(th, lang) for lang in LANGS}} for th in ex.thresholds],
+               "notes": {lang: [words(lang, "neighbourhood"),
+                                words(lang, "solves", solves=ex.solves, skipped=ex.skipped, seconds=ex.seconds)]
+                         for lang in LANGS}}
     _finish(store, job["id"], "done", outcome=outcome)
+
+
+def words(lang: str, key: str, **params: Any) -> str:
+    """explain's own words (core/messages.EXPLAIN_WORDS), as the CLI prints them."""
+    text = EXPLAIN_WORDS[key][0 if lang == "zh" else 1]
+    return text.format(**params) if params else text
+
+
+def flip_words(th: Any, lang: str) -> str:
+    """Where a threshold flips, marked approximate as the CLI marks it when a re-solve behind it was not proved."""
+    flip = flip_text(th, lang)
+    return words(lang, "approximate", value=flip) if not th.exact and th.flip_at is not None else flip
 
 
 def comparison_outcome(cmp: api.Comparison) -> dict[str, Any]:
