@@ -28,6 +28,15 @@ from quota_opt.studies.rollover import rollover
 # major-project priority, tested in test_golden_policy.py, would hold the others back)
 INVESTMENT_ONLY = {**SCORE_ONLY, "major_priority": "none"}
 
+def abc() -> Scenario:
+    """builders.golden (optimum A + C = 84 at 100 mu) with major_priority = none, as INVESTMENT_ONLY above: the
+    thresholds' arithmetic is by score alone (under the strict priority, A, a 10-亿元 major, left out would keep B
+    and C off the district quota, so B could never enter without A)."""
+    sc = golden()
+    sc.settings = sc.settings.replace(major_priority="none")
+    return sc
+
+
 def run(sc: Scenario) -> RunResult:
     assert not [p for p in check_and_prepare(sc)[0] if p.is_error]
     return run_scenario(sc, RunOptions(backend="highs", mip_gap=1e-9))
@@ -358,7 +367,7 @@ def test_explain_thresholds_by_hand() -> None:
     - land demand: with L ≤ 40, A + B fits: 60 + 0.8·L > 84 when L > 30, so the largest demand that flips is 40;
     - quota: with 110 mu, A + B = 100 > 84: the quota would need to be 110.
     """
-    sc = golden()
+    sc = abc()
     ex = explain_project(sc, "B", RunOptions(backend="highs", mip_gap=1e-9))
     th = {t.what: t for t in ex.thresholds}
     assert not ex.selected
@@ -430,7 +439,7 @@ def test_a_quota_has_one_name_in_every_report() -> None:
     sheet and the infeasibility report, in zh and en: explain called it 区县新增建设用地指标 / "district land
     quota", the reasons 区县新增建设用地计划指标, the other two 区县新增建设用地指标. The name is the policy's
     (五(一) 新增建设用地计划指标) and the district quotas sheet's label, qualified as the district's."""
-    sc = golden()
+    sc = abc()
     ex = explain_project(sc, "B", RunOptions(backend="highs", mip_gap=1e-9))
     threshold = next(t.label for t in ex.thresholds if t.what == "quota")
     r = run(sc)
@@ -544,7 +553,7 @@ def test_the_province_request_cap_is_named_as_the_city_quotas_sheet_names_it() -
 def abc_explained(runner: CliRunner, tmp_path: Path) -> tuple[Path, Any]:
     """The A/B/C scenario above (optimum A + C) written to s.xlsx and run; then `explain` of B from its results
     workbook. Returns the scenario's path and the explain command's result."""
-    sc = golden()
+    sc = abc()
     path = write_scenario(sc, tmp_path / "s.xlsx", "en")
     assert runner.invoke(app, ["run", str(path), "--lang", "en"]).exit_code == 0
     res = runner.invoke(app, ["explain", str(tmp_path / "s_results.xlsx"), "B", "--lang", "en"])
