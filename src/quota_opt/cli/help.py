@@ -90,6 +90,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Values are checked against the settings' bounds before anything is solved. Exit 0 when the workbook "
         "was written (failed points are reported in it), 1 on input errors, 2 when no point could be solved.",
     ),
+    "serve": (
+        "启动工作台：一个网页，用于保存、校验、计算、解释、比较和结转方案。\n\n"
+        "默认只在本机（127.0.0.1）提供服务，可用 --host 改变；在其他地址上，须先建立账号（quota-opt serve --add-user "
+        "用户名 --role editor）才会启动。按 Ctrl-C 停止。",
+        "Start the workbench, a web page to keep, validate, run, explain, compare and roll over scenarios.\n\n"
+        "Serves on 127.0.0.1 unless --host says otherwise; on any other address it refuses to start until accounts "
+        "exist (quota-opt serve --add-user NAME --role editor). Stop it with Ctrl-C.",
+    ),
 }
 
 _LANG = ("消息和工作簿的语言：zh（中文）或 en（英文）。", "Language of messages and workbooks: zh or en.")
@@ -172,6 +180,21 @@ PARAMS: dict[tuple[str, str], tuple[str, str]] = {
     ("sweep", "time_limit"): ("每个取值的求解时限，秒（默认取参数设置）。",
                               "Solver time limit per point in seconds (default: settings)."),
     ("sweep", "gap"): _GAP,
+    ("serve", "host"): ("提供服务的地址。127.0.0.1（本机）以外的地址须先建立账号（--add-user）。",
+                        "Address to serve on. Any but 127.0.0.1 (this machine) needs accounts (--add-user)."),
+    ("serve", "port"): ("端口。", "Port."),
+    ("serve", "data"): ("工作台数据库和工作簿所在的文件夹（默认：~/.local/share/quota-opt）。",
+                        "Folder of the workbench's database and workbooks (default: ~/.local/share/quota-opt)."),
+    ("serve", "workers"): ("并行进程数，每个进程求解一个任务（默认：可用的处理器核数）。",
+                           "Worker processes, one solve each (default: the cores available)."),
+    ("serve", "queue"): ("可排队等待的任务数；超出的任务将被拒绝。", "Jobs that may wait for a worker; more are refused."),
+    ("serve", "shared"): ("所有账号共用全部方案库（默认：各账号各自一个）。",
+                          "Every account sees every library (default: each its own)."),
+    ("serve", "dask"): ("在此 Dask 调度器上计算比较和参数扫描。", "Solve comparisons and sweeps on this Dask scheduler."),
+    ("serve", "add_user"): ("建立一个账号（询问密码，或从标准输入读取）后退出。",
+                            "Create an account (password asked, or read from stdin) and exit."),
+    ("serve", "role"): ("新账号的角色：editor（上传、计算、删除）或 viewer（查看、下载）。",
+                        "The new account's role: editor (upload, run, delete) or viewer (read, download)."),
 }
 
 # the help's panel titles and its first word, in the language of the help
