@@ -704,6 +704,18 @@ def scenario_of_results(results: Any, scenario_opt: Path | None) -> Path:
     return path
 
 
+def warn_if_changed(results: Any, scenario_file: Path, code: str, lang: str) -> None:
+    """Warn (`code`: rollover_ or explain_scenario_changed) when the scenario is not, byte for byte, the one the
+    results were computed from (the summary's input SHA-256): another scenario with the same ids, or one edited
+    since. A results workbook from a version that recorded no hash is taken as it is."""
+    from quota_opt.input.results_read import made_from
+
+    if made_from(results, scenario_file) is False:
+        err.print(Problem(Severity.WARNING, code, Location(), {"scenario": scenario_file.name,
+                                                                "results": results.path.name}).message(lang),
+                  style="yellow")
+
+
 @app.command(cls=Command)
 @guarded
 def explain(
@@ -737,6 +749,7 @@ def explain(
         results = read_results(file)
         adopted = results.allocation
         file = scenario_of_results(results, scenario)
+        warn_if_changed(results, file, "explain_scenario_changed", lang.value)
     sc = load_scenario(file, lang.value, variant)
     if results is not None and not variant:  # the variant the results were computed under, as rollover takes it
         from quota_opt.input.variants import apply_variant
@@ -799,7 +812,7 @@ def rollover(
     written where asked (it is then saved under a fallback name, which the message gives).
     """
     from quota_opt.core.messages import column_words, sheet_words
-    from quota_opt.input.results_read import adoptable, made_from, read_results
+    from quota_opt.input.results_read import adoptable, read_results
     from quota_opt.output.template import write_scenario
     from quota_opt.studies.rollover import recorded_variant
     from quota_opt.studies.rollover import rollover as roll
@@ -810,12 +823,7 @@ def rollover(
     reads = (Read(results_file, "results"), Read(scenario_file, "scenario"))
     check_output(output, Kind.SCENARIO, force=force, reads=reads)
     sc = load_scenario(scenario_file, lang.value)
-    if made_from(results, scenario_file) is False:  # another scenario with the same ids, or one edited since
-        err.print(t(lang, f"提示：{scenario_file.name} 与计算 {results_file.name} 时所用的方案工作簿内容不同"
-                          "（SHA-256 不符，可能是另一方案或之后修改过）；请确认该结果确实是该方案的采用方案。",
-                    f"Warning: {scenario_file.name} is not the workbook {results_file.name} was computed from "
-                    "(its SHA-256 differs: another scenario, or edited since); check that these results are the plan "
-                    "adopted for it."), style="yellow")
+    warn_if_changed(results, scenario_file, "rollover_scenario_changed", lang.value)
     variant = recorded_variant(sc, results.summary, results.path.name)
     nxt, note = roll(sc, results.allocation, results.ledger, year, loc=results.loc, variant=variant)
     path = write_scenario(nxt, output, lang.value, reads=reads, force=force)
