@@ -424,8 +424,11 @@ def reading_progress(file: Path, lang: str) -> Iterator[Callable[[int], None] | 
 
 
 def default_output(file: Path, suffix: str = "_results") -> Path:
-    """`<input>_results.xlsx` beside the input."""
-    return file.with_name(f"{file.stem}{suffix}.xlsx")
+    """`<input>_results.xlsx` beside the input, the input's name shortened if need be to fit the file system (a
+    long Chinese name has little room left for the suffix)."""
+    from quota_opt.core.files import fit_name, name_max
+
+    return file.with_name(fit_name(file.stem, f"{suffix}.xlsx", name_max(file.parent)))
 
 
 def load_scenario(file: Path, lang: str, variant: str | None = None) -> Any:
