@@ -34,9 +34,9 @@ from typer._click.exceptions import (
 )
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from quota_opt.cli.console import console_file
+from quota_opt.cli.console import console_file, tolerant_streams
 from quota_opt.cli.help import help_lang, localize_command, localize_params, usage_in
-from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated
+from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated, handle_sigterm
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
 from quota_opt.core.files import Kind, Read
 from quota_opt.core.schema import FIRST_YEAR, LAST_YEAR
@@ -1085,11 +1085,14 @@ def _report_cases(results: list[Any], path: Path, lang: Lang, tradeoff: Any, wri
 
 
 def main() -> None:
-    """Entry point of the `quota-opt` command.
+    """Run the `quota-opt` command (its entry point is `cli.main`, which calls this once loaded).
 
     Click ends a command line it cannot parse (an unknown option, a missing argument, no command) with exit 2,
     which here means a solver failure; such a line is the user's input, so it exits 1, as other input errors do.
+    SIGTERM and the streams are set up as `cli.main` sets them (again, for `python -m quota_opt.cli.app`).
     """
+    handle_sigterm()
+    tolerant_streams()
     try:
         app()
     except SystemExit as exc:
