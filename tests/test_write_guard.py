@@ -257,15 +257,27 @@ def test_long_chinese_names_fit(tmp_path: Path) -> None:
     assert len(fit_name("名" * 200, "-1.xlsx", 255).encode()) <= 255
 
 
-def test_a_long_chinese_name_is_written_end_to_end(tmp_path: Path, made: dict[str, Path]) -> None:
-    plan = Path(shutil.copy(made["scenario"], tmp_path / f"{LONG}.xlsx"))
-    res = runner.invoke(app, ["run", str(plan), "--lang", "en"])  # the default output: <name>_results.xlsx
-    assert res.exit_code in (0, 4), res.output
+@pytest.mark.parametrize("name", [LONG, LONG + "一二三四五六七"])  # 228 and 249 bytes, + ".xlsx"
+def test_a_long_chinese_name_is_written_end_to_end(tmp_path: Path, made: dict[str, Path], name: str) -> None:
+    """The default output, <name>_results.xlsx, is shortened to fit (it was 262 bytes for the longer one)."""
+    plan = Path(shutil.copy(made["scenario"], tmp_path / f"{name}.xlsx"))
+    res = runner.invoke(app, ["run", str(plan), "--lang", "en"])
+    assert res.exit_code == 0, res.output
     written = [p for p in tmp_path.iterdir() if p != plan]
     assert len(written) == 1 and kind_of(written[0]) == Kind.RESULTS, res.output
+    assert written[0].name.endswith("_results.xlsx") and len(written[0].name.encode()) <= 255
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    if res.exit_code == 4:  # the name asked for is too long: saved under a shortened one, and said so
-        assert "saved to" in res.output
+
+
+def test_an_output_name_too_long_is_saved_under_a_shortened_one(tmp_path: Path, made: dict[str, Path]) -> None:
+    """-o naming 275 bytes: the file system refuses it; the results are saved under a name that fits, the
+    message says where (exit 4), never exit 70."""
+    plan = Path(shutil.copy(made["scenario"], tmp_path / "plan.xlsx"))
+    res = runner.invoke(app, ["run", str(plan), "-o", str(tmp_path / ("名" * 90 + ".xlsx")), "--lang", "zh"])
+    assert res.exit_code == 4, res.output
+    assert "文件名或路径过长" in res.output and "结果已另存为" in res.output
+    written = [p for p in tmp_path.iterdir() if p != plan]
+    assert len(written) == 1 and kind_of(written[0]) == Kind.RESULTS and written[0].suffix == ".xlsx"
 
 
 def test_a_fallback_never_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,21 +3,10 @@ streams, then loads the command (`cli.app`), which takes the first half second."
 
 from __future__ import annotations
 
-import contextlib
 import sys
 
+from quota_opt.cli.console import tolerant_streams
 from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated, handle_sigterm
-
-
-def tolerant_streams() -> None:
-    """Have stdout and stderr write what their encoding cannot hold as backslash escapes, never fail: a Chinese
-    message on a console set to ASCII, a mark rich or typer print under GBK. (The product's own console
-    first swaps its marks for plain ones: `app.plain_console`.)"""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
-            with contextlib.suppress(ValueError, OSError):
-                reconfigure(errors="backslashreplace")
 
 
 def main() -> None:

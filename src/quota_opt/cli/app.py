@@ -34,9 +34,9 @@ from typer._click.exceptions import (
 )
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from quota_opt.cli.console import console_file
+from quota_opt.cli.console import console_file, tolerant_streams
 from quota_opt.cli.help import help_lang, localize_command, localize_params, usage_in
-from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated
+from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated, handle_sigterm
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
 from quota_opt.core.files import Kind, Read
 from quota_opt.core.schema import FIRST_YEAR, LAST_YEAR
@@ -424,8 +424,11 @@ def reading_progress(file: Path, lang: str) -> Iterator[Callable[[int], None] | 
 
 
 def default_output(file: Path, suffix: str = "_results") -> Path:
-    """`<input>_results.xlsx` beside the input."""
-    return file.with_name(f"{file.stem}{suffix}.xlsx")
+    """`<input>_results.xlsx` beside the input, the input's name shortened if need be to fit the file system (a
+    long Chinese name has little room left for the suffix)."""
+    from quota_opt.core.files import fit_name, name_max
+
+    return file.with_name(fit_name(file.stem, f"{suffix}.xlsx", name_max(file.parent)))
 
 
 def load_scenario(file: Path, lang: str, variant: str | None = None) -> Any:
@@ -704,6 +707,18 @@ def scenario_of_results(results: Any, scenario_opt: Path | None) -> Path:
     return path
 
 
+def warn_if_changed(results: Any, scenario_file: Path, code: str, lang: str) -> None:
+    """Warn (`code`: rollover_ or explain_scenario_changed) when the scenario is not, byte for byte, the one the
+    results were computed from (the summary's input SHA-256): another scenario with the same ids, or one edited
+    since. A results workbook from a version that recorded no hash is taken as it is."""
+    from quota_opt.input.results_read import made_from
+
+    if made_from(results, scenario_file) is False:
+        err.print(Problem(Severity.WARNING, code, Location(), {"scenario": scenario_file.name,
+                                                                "results": results.path.name}).message(lang),
+                  style="yellow")
+
+
 @app.command(cls=Command)
 @guarded
 def explain(
@@ -737,6 +752,7 @@ def explain(
         results = read_results(file)
         adopted = results.allocation
         file = scenario_of_results(results, scenario)
+        warn_if_changed(results, file, "explain_scenario_changed", lang.value)
     sc = load_scenario(file, lang.value, variant)
     if results is not None and not variant:  # the variant the results were computed under, as rollover takes it
         from quota_opt.input.variants import apply_variant
@@ -799,7 +815,7 @@ def rollover(
     written where asked (it is then saved under a fallback name, which the message gives).
     """
     from quota_opt.core.messages import column_words, sheet_words
-    from quota_opt.input.results_read import adoptable, made_from, read_results
+    from quota_opt.input.results_read import adoptable, read_results
     from quota_opt.output.template import write_scenario
     from quota_opt.studies.rollover import recorded_variant
     from quota_opt.studies.rollover import rollover as roll
@@ -810,12 +826,7 @@ def rollover(
     reads = (Read(results_file, "results"), Read(scenario_file, "scenario"))
     check_output(output, Kind.SCENARIO, force=force, reads=reads)
     sc = load_scenario(scenario_file, lang.value)
-    if made_from(results, scenario_file) is False:  # another scenario with the same ids, or one edited since
-        err.print(t(lang, f"提示：{scenario_file.name} 与计算 {results_file.name} 时所用的方案工作簿内容不同"
-                          "（SHA-256 不符，可能是另一方案或之后修改过）；请确认该结果确实是该方案的采用方案。",
-                    f"Warning: {scenario_file.name} is not the workbook {results_file.name} was computed from "
-                    "(its SHA-256 differs: another scenario, or edited since); check that these results are the plan "
-                    "adopted for it."), style="yellow")
+    warn_if_changed(results, scenario_file, "rollover_scenario_changed", lang.value)
     variant = recorded_variant(sc, results.summary, results.path.name)
     nxt, note = roll(sc, results.allocation, results.ledger, year, loc=results.loc, variant=variant)
     path = write_scenario(nxt, output, lang.value, reads=reads, force=force)
@@ -1074,11 +1085,14 @@ def _report_cases(results: list[Any], path: Path, lang: Lang, tradeoff: Any, wri
 
 
 def main() -> None:
-    """Entry point of the `quota-opt` command.
+    """Run the `quota-opt` command (its entry point is `cli.main`, which calls this once loaded).
 
     Click ends a command line it cannot parse (an unknown option, a missing argument, no command) with exit 2,
     which here means a solver failure; such a line is the user's input, so it exits 1, as other input errors do.
+    SIGTERM and the streams are set up as `cli.main` sets them (again, for `python -m quota_opt.cli.app`).
     """
+    handle_sigterm()
+    tolerant_streams()
     try:
         app()
     except SystemExit as exc:

@@ -6,6 +6,7 @@ an ASCII console), instead of a UnicodeEncodeError that ended the command with e
 from __future__ import annotations
 
 import codecs
+import contextlib
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -97,3 +98,14 @@ def console_file(file: Any = None, *, stderr: bool = False) -> ConsoleStream:
     if file is not None:
         return ConsoleStream(lambda: file)
     return ConsoleStream((lambda: sys.stderr) if stderr else (lambda: sys.stdout))
+
+
+def tolerant_streams() -> None:
+    """Have stdout and stderr write what their encoding cannot hold as backslash escapes, never fail: a Chinese
+    message on a console set to ASCII, a mark rich or typer print under GBK. (The product's own console
+    first swaps its marks for plain ones: `ConsoleStream`.)"""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")

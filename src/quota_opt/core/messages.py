@@ -590,6 +590,32 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{option} {path} 是一个文件夹，不能写成文件。请给出文件名。",
         "{option} {path} is a folder, which cannot be written as a file. Give a file name.",
     ),
+    # a results workbook read back (input.results_read)
+    "results_sources_mismatch": (
+        "该行{quantity}各来源之和为 {total}（{sources}），与{demand_label} {demand} 不符：该行可能被手工修改过。"
+        "请恢复该行，或重新运行 run 得出结果。",
+        "the {quantity} sources on this row add up to {total} ({sources}), not the {demand_label} {demand}: the "
+        "row may have been edited by hand. Restore it, or run again to make the results afresh.",
+    ),
+    "results_unselected_supplied": (
+        "该项目未安排，却有{quantity}来源共 {total}（{sources}）：该行可能被手工修改过。请将“是否安排”改为“是”并填写供地年度，"
+        "或将这些来源清零。",
+        "this project is not selected, yet its {quantity} sources add up to {total} ({sources}): the row may have "
+        "been edited by hand. Mark it selected with its year, or set these sources to 0.",
+    ),
+    "rollover_scenario_changed": (
+        "提示：{scenario} 与计算 {results} 时所用的方案工作簿内容不同（SHA-256 不符，可能是另一方案或之后修改过）；"
+        "请确认该结果确实是该方案的采用方案。",
+        "Warning: {scenario} is not the workbook {results} was computed from (its SHA-256 differs: another "
+        "scenario, or edited since); check that these results are the plan adopted for it.",
+    ),
+    "explain_scenario_changed": (
+        "提示：{scenario} 与计算 {results} 时所用的方案工作簿内容不同（SHA-256 不符，可能是另一方案或之后修改过）；"
+        "下面的项目数据和临界值按该方案现在的内容计算，可能与结果工作簿中的数字不一致。",
+        "Warning: {scenario} is not the workbook {results} was computed from (its SHA-256 differs: another "
+        "scenario, or edited since); the project's figures and thresholds below are computed from the scenario as "
+        "it is now, and may differ from those in the results.",
+    ),
     "output_not_xlsx": (
         "{option} 应为 .xlsx 文件名（本工具写出的是 Excel 工作簿），实际为 {path}。请改用 .xlsx 结尾的文件名。",
         "{option} should be an .xlsx file name (the tool writes an Excel workbook), got {path}. Use a name ending "

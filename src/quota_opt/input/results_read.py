@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,12 @@ class ResultsBook:
     city: pd.DataFrame
     lang: str
     sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> the sheet's name in the file
+    summary_rows: dict[str, int] = field(default_factory=dict)  # summary key -> its Excel row
+
+    def summary_loc(self, key: str) -> Location:
+        """The summary cell holding `key`'s value (column B of its row), as the file names the sheet."""
+        row = self.summary_rows.get(key)
+        return _summary_cell(self.sheet_names.get("summary") or SUMMARY.name(self.lang), row)
 
     def loc(self, sheet_key: str, row: int | None = None, column: str | None = None) -> Location:
         """Where a problem with what was read lies, the sheet named as the file names it (as `Scenario.loc`
@@ -203,6 +210,41 @@ def _check_allocation(alloc: pd.DataFrame, ws: Any, problems: list[Problem]) -> 
                                     {"expected": _EXPECTED["year"]}))
 
 
+_LAND_SOURCES = ("land_district_quota", "land_provincial_pool", "land_stock", "land_province_request")
+_ENERGY_SOURCES = ("energy_district", "energy_city_pool")
+_QUANTITY = {"land": ({"zh": "用地", "en": "land"}, {"zh": "用地需求", "en": "land demand"}, "land_demand"),
+             "energy": ({"zh": "能耗", "en": "energy"}, {"zh": "年综合能耗", "en": "energy demand"}, "energy_demand")}
+
+
+def _sources_problems(alloc: pd.DataFrame, sheet_name: str) -> list[Problem]:
+    """A problem for each selected row whose land or energy sources do not add up to its demand, and each row
+    not selected that has any: the allocation read back as numbers (`read_results`). Rows of projects already
+    supplied (status actual) keep the sources recorded for them, which need not add up."""
+    problems: list[Problem] = []
+    for quantity, sources in (("land", _LAND_SOURCES), ("energy", _ENERGY_SOURCES)):
+        words, demand_words, demand_key = _QUANTITY[quantity]
+        present = [c for c in sources if c in alloc.columns]
+        if not present:
+            continue
+        for _, r in alloc.iterrows():
+            values = [float(r[c]) for c in present]
+            total = sum(values)
+            shown = " + ".join(f"{v:,.6g}" for v in values)
+            if r["selected"] and r["status"] != "actual" and demand_key in alloc.columns:
+                demand = float(r[demand_key])
+                if abs(total - demand) > 1e-6 * max(1.0, abs(demand)):
+                    problems.append(Problem(Severity.ERROR, "results_sources_mismatch",
+                                            _where(alloc, ALLOCATION, sheet_name, demand_key, int(r[ROW])), {
+                                                "quantity": words, "total": f"{total:,.6g}", "sources": shown,
+                                                "demand_label": demand_words, "demand": f"{demand:,.6g}"}))
+            elif not r["selected"] and any(abs(v) > 1e-9 for v in values):
+                first = next(c for c, v in zip(present, values, strict=True) if abs(v) > 1e-9)
+                problems.append(Problem(Severity.ERROR, "results_unselected_supplied",
+                                        _where(alloc, ALLOCATION, sheet_name, first, int(r[ROW])),
+                                        {"quantity": words, "total": f"{total:,.6g}", "sources": shown}))
+    return problems
+
+
 def _missing_sheets(wb: Any, path: Path, sheets: dict[str, Any]) -> list[Problem]:
     """Why a workbook without a summary or an allocation sheet is no results workbook: it is a scenario, or
     the missing sheets, each named."""
@@ -215,28 +257,51 @@ def _missing_sheets(wb: Any, path: Path, sheets: dict[str, Any]) -> list[Problem
             for s in (SUMMARY, ALLOCATION) if sheets[s.key] is None]
 
 
-def _summary(ws: Any) -> tuple[dict[str, Any], list[Problem]]:
-    """The summary sheet as {key: value} (rows named by Chinese label or key), and a problem for each figure
-    (a row with a number format in `SUMMARY_ROWS`) that holds text which is no number: `compare` shows these
-    figures, and would show a blank for one typed over."""
+def _summary_cell(sheet_name: str, row: int | None) -> Location:
+    return Location(sheet="summary", sheet_name=sheet_name, row=row, column="value" if row else None,
+                    cell=f"B{row}" if row else None)
+
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+_RUN_STATUSES = ("optimal", "feasible", "infeasible", "no_solution", "error")
+
+
+def _summary(ws: Any) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
+    """The summary sheet as {key: value} (rows named by Chinese label or key), the Excel row of each key, and a
+    problem for each field that is not what it holds: a figure (a row with a number format in `SUMMARY_ROWS`)
+    that holds text which is no number (`compare` shows these figures, and would show a blank for one typed
+    over), an input SHA-256 that is no SHA-256 (rollover and explain check the scenario against it), a status
+    that is none of the solver's."""
     labels = {normalize_name(zh): key for key, (zh, _en, _f) in SUMMARY_ROWS.items()}
     labels.update({normalize_name(key): key for key in SUMMARY_ROWS})
     labels.update({normalize_name(old): key for key, former in SUMMARY_ALIASES.items() for old in former})
+    statuses = {normalize_name(w) for k in _RUN_STATUSES for w in (k, status_word(k, "zh"), status_word(k, "en"))}
     summary: dict[str, Any] = {}
+    rows: dict[str, int] = {}
     problems: list[Problem] = []
     for number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
         if row and row[0] is not None:
             key = labels.get(normalize_name(row[0]), str(row[0]))
             value = row[1] if len(row) > 1 else None
             summary[key] = value
-            if key in SUMMARY_ROWS and SUMMARY_ROWS[key][2] is not None and not _blank(value) and _number(value) is None:
-                zh, en, _ = SUMMARY_ROWS[key]
-                problems.append(Problem(Severity.ERROR, "bad_value",
-                                        Location(sheet="summary", sheet_name=ws.title, row=number, column="value",
-                                                 cell=f"B{number}"),
-                                        {"expected": {"zh": f"“{zh}”的数值", "en": f"a number for {en}"},
-                                         "found": value}))
-    return summary, problems
+            rows.setdefault(key, number)
+            if key not in SUMMARY_ROWS or _blank(value):
+                continue
+            zh, en, fmt = SUMMARY_ROWS[key]
+            expected = None
+            if fmt is not None and _number(value) is None:
+                expected = {"zh": f"“{zh}”的数值", "en": f"a number for {en}"}
+            elif key == "input_sha256" and not _SHA256.fullmatch(str(value).strip()):
+                expected = {"zh": "64 位十六进制的 SHA-256 值（由 run 写入；不知原值时可清空）",
+                            "en": "a SHA-256 of 64 hexadecimal digits (written by run; clear it if unknown)"}
+            elif key == "status" and normalize_name(value) not in statuses:
+                words = {lang: "、".join(status_word(k, "zh") for k in _RUN_STATUSES) if lang == "zh"
+                         else ", ".join(status_word(k, "en") for k in _RUN_STATUSES) for lang in ("zh", "en")}
+                expected = {"zh": f"求解状态之一：{words['zh']}", "en": f"one of the solve statuses: {words['en']}"}
+            if expected is not None:
+                problems.append(Problem(Severity.ERROR, "bad_value", _summary_cell(ws.title, number),
+                                        {"expected": expected, "found": value}))
+    return summary, rows, problems
 
 
 def read_results(path: str | Path) -> ResultsBook:
@@ -251,7 +316,7 @@ def read_results(path: str | Path) -> ResultsBook:
         sheets = {s.key: _find(wb, s) for s in _SHEETS}
         if sheets["summary"] is None:
             raise InputError(_missing_sheets(wb, path, sheets))
-        summary, problems = _summary(sheets["summary"])
+        summary, summary_rows, problems = _summary(sheets["summary"])
         if sheets["allocation"] is None:  # an infeasible or failed run writes none: say so, not "restore it"
             adoptable(summary, Location(sheet="summary", sheet_name=sheets["summary"].title))
             raise InputError(_missing_sheets(wb, path, sheets))
@@ -285,6 +350,8 @@ def read_results(path: str | Path) -> ResultsBook:
             if col in alloc.columns:
                 alloc[col] = [_number(v) or 0.0 for v in alloc[col]]
                 alloc[col] = alloc[col].astype(float)
+        if problems := _sources_problems(alloc, sheets["allocation"].title):
+            raise InputError(problems)
     ledger = tables["ledger"]
     if len(ledger):
         for col in ("year", "closing"):
@@ -293,15 +360,26 @@ def read_results(path: str | Path) -> ResultsBook:
         if "district_id" in ledger.columns:
             ledger["district_id"] = [str(v).strip() if v is not None else v for v in ledger["district_id"]]
     return ResultsBook(path, summary, alloc, tables["districts"], ledger, tables["city"], lang,
-                       {key: ws.title for key, ws in sheets.items() if ws is not None})
+                       {key: ws.title for key, ws in sheets.items() if ws is not None}, summary_rows)
 
 
 def find_scenario_for(results: ResultsBook) -> Path | None:
-    """The scenario workbook a results workbook was made from, if it lies beside it (by name)."""
-    name = results.summary.get("input_file")
-    if not name:
+    """The scenario workbook a results workbook was made from, if it lies beside it (by the summary's input
+    file name; None when it names none or no such file is there). Raises InputError, placed on the summary's
+    cell, when that cell holds no plain file name (a folder in it, "方案/x.xlsx", typed over by hand)."""
+    value = results.summary.get("input_file")
+    if _blank(value):
         return None
-    candidate = results.path.with_name(str(name))
+    name = str(value).strip()
+    if ("/" in name or "\\" in name or name in (".", "..") or len(name.encode("utf-8")) > 255
+            or any(ord(ch) < 32 for ch in name)):
+        raise InputError([Problem(Severity.ERROR, "bad_value", results.summary_loc("input_file"), {
+            "expected": {"zh": "方案工作簿的文件名，不含文件夹（如 plan.xlsx），该工作簿须与结果工作簿在同一文件夹；"
+                               "或改用 --scenario 指定方案工作簿",
+                         "en": "the scenario workbook's file name, without a folder (e.g. plan.xlsx), the workbook "
+                               "beside the results; or name the scenario with --scenario"},
+            "found": value})])
+    candidate = results.path.with_name(name)
     return candidate if candidate.is_file() else None
 
 
