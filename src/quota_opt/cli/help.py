@@ -116,6 +116,12 @@ PARAMS: dict[tuple[str, str], tuple[str, str]] = {
     ("*", "lang"): _LANG,
     ("*", "force"): _FORCE,
     ("*", "help"): ("显示本帮助并退出。", "Show this message and exit."),
+    ("*", "wall_clock"): (
+        "按秒计算每个方案的求解时限，而非按求解工作量：在繁忙的机器上停得更快，但同一输入可能得出另一方案。默认将时限换算为固定的"
+        "分支定界工作量（单线程），同一输入在任何负载下得出同一方案。",
+        "Count each case's time limit in seconds, not in solver work: faster to stop on a busy machine, but the same "
+        "input may then give another plan. By default the limit is turned into a fixed amount of branch-and-bound "
+        "work (one HiGHS thread), so the same input gives the same plan at any load."),
     ("template", "output"): ("要写出的工作簿（.xlsx）。", "Workbook to write (.xlsx)."),
     ("validate", "file"): _SCENARIO_FILE,
     ("validate", "annotate"): ("另写一份标出问题的副本。", "Write a copy with problems marked."),
