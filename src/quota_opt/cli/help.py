@@ -101,7 +101,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 _LANG = ("消息和工作簿的语言：zh（中文）或 en（英文）。", "Language of messages and workbooks: zh or en.")
-_FORCE = ("输出工作簿已存在时替换它。", "Replace the output workbook if it exists.")
+_FORCE = ("替换一个已存在、但非本工具写出（或种类不同）的输出文件；输入文件从不被替换。",
+          "Replace an existing output file that quota-opt did not write, or of another kind (an input is never "
+          "replaced).")
 _SCENARIO_FILE = ("方案工作簿（.xlsx）。", "Scenario workbook (.xlsx).")
 _GAP = ("相对最优性间隙，如 0.001 即 0.1%（默认取参数设置）。", "Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")
 _DASK = ("在 Dask 集群上求解：调度器地址（tcp://host:8786）或 local。",
