@@ -8,9 +8,10 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE := scenarios/hangzhou_example.xlsx
-# pytest-xdist workers: one per core by default (`make test JOBS=1` runs in one process)
+# pytest-xdist workers: one per core by default (`make test JOBS=0` runs in one process); loadgroup keeps the
+# modules marked xdist_group (an expensive module fixture: the example's solve, LibreOffice's books) on one worker
 JOBS ?= auto
-PYTEST := $(BIN)/python -m pytest -n $(JOBS)
+PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 .PHONY: demo test test-fast lint bench examples serve clean
 

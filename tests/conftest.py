@@ -23,7 +23,7 @@ from quota_opt.output.template import write_scenario
 # Property tests take their number of examples from the profile, never from the test: `dev` (the default, and
 # `make test-fast`) keeps the edit-test loop quick; `ci` (`make test`, .ci/run) runs them as hard as CI has time for.
 _PROFILE = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
-settings.register_profile("dev", max_examples=10, **_PROFILE)
+settings.register_profile("dev", max_examples=5, **_PROFILE)
 settings.register_profile("ci", max_examples=100, **_PROFILE)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 

@@ -16,10 +16,8 @@ from invariants import check_results
 from quota_opt.cli.app import app
 from quota_opt.input.validate import read_scenario
 
-runner = CliRunner()
 
-
-def _run(path: Path) -> Path:
+def _run(runner: CliRunner, path: Path) -> Path:
     res = runner.invoke(app, ["run", str(path), "--lang", "en"])
     assert res.exit_code == 0, res.output
     results = path.with_name(f"{path.stem}_results.xlsx")
@@ -29,7 +27,7 @@ def _run(path: Path) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_run_rollover_validate_run_holds_for_three_years(tmp_path: Path, seed: int) -> None:
+def test_run_rollover_validate_run_holds_for_three_years(runner: CliRunner, tmp_path: Path, seed: int) -> None:
     """A random generated scenario (40 projects, 4 districts, 3 years), three successive years: each year's
     results pass the invariants, the rollover at the base year writes next year's scenario, which validates
     without an error and runs again."""
@@ -39,7 +37,7 @@ def test_run_rollover_validate_run_holds_for_three_years(tmp_path: Path, seed: i
     assert res.exit_code == 0, res.output
     for i in range(3):
         year = read_scenario(path).settings.base_year
-        results = _run(path)
+        results = _run(runner, path)
         nxt = tmp_path / f"y{i + 1}.xlsx"
         res = runner.invoke(app, ["rollover", str(results), "-o", str(nxt), "--year", str(year), "--lang", "en"])
         assert res.exit_code == 0, res.output
@@ -47,10 +45,10 @@ def test_run_rollover_validate_run_holds_for_three_years(tmp_path: Path, seed: i
         assert res.exit_code == 0, res.output  # no error (warnings allowed)
         assert read_scenario(nxt).settings.base_year == year + 1
         path = nxt
-    _run(path)
+    _run(runner, path)
 
 
-def test_rollover_keeps_a_lapsed_candidate_with_a_window_to_confirm(tmp_path: Path) -> None:
+def test_rollover_keeps_a_lapsed_candidate_with_a_window_to_confirm(runner: CliRunner, tmp_path: Path) -> None:
     """The shipped example rolled over at 2026: XM059 and XM072 were left out and their window ended in 2026 (the
     earliest year blank). The new scenario keeps them with latest year 2027, the console names them in zh and en,
     and the new scenario validates."""

@@ -40,6 +40,7 @@ def invoke(runner: CliRunner, *args: str) -> str:
     return res.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_run_and_explain_show_names_ids_and_paths_as_typed(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     path = write_scenario(bracketed(), tmp_path / "s[red].xlsx", lang)

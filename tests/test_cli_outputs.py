@@ -216,6 +216,7 @@ def big_scenario(tmp_path: Path) -> Path:
     return write_scenario(generate_scenario(300, 13, 3, seed=1), tmp_path / "big.xlsx", "zh")
 
 
+@pytest.mark.slow
 def test_time_limit_is_reported_in_chinese(runner: CliRunner, tmp_path: Path) -> None:
     path = big_scenario(tmp_path)
     res = runner.invoke(app, ["run", str(path), "--time-limit", "1", "--threads", "1"])
@@ -230,6 +231,7 @@ def _started_with_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_ctrl_c_during_the_solve_says_the_results_are_coming(tmp_path: Path, lang: str) -> None:

@@ -145,6 +145,7 @@ def test_no_command_is_answered_in_zh(runner: CliRunner) -> None:
                                              (["run", "--lang=en", "--bogus"], "there is no command-line option --bogus."),
                                              (["-l", "en", "run"], "the argument file is missing.")],
                          ids=["run", "run -l en", "run --lang=en --bogus", "-l en run"])
+@pytest.mark.slow
 def test_the_installed_command_answers_a_bad_line_in_the_users_language(argv: list[str], words: str) -> None:
     """As the installed command runs, through `cli.main` in a process of its own: the message on stderr,
     exit 1 (README: a command line that cannot be parsed is an input error)."""
@@ -156,6 +157,7 @@ def test_the_installed_command_answers_a_bad_line_in_the_users_language(argv: li
     assert words in done.stderr and done.stdout == "", done.stderr
 
 
+@pytest.mark.slow
 def test_python_dash_m_quota_opt_is_the_command() -> None:
     """`python -m quota_opt` runs the same command as `quota-opt` (for a machine where the script is not on
     PATH): its help lists the commands, and a bad line is answered as the installed command answers it."""

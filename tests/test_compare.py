@@ -212,6 +212,7 @@ def test_cli_compare_variants_all(runner: CliRunner, tmp_path: Path) -> None:
     assert len(wb[CHARTS.name("en")]._charts) >= 2
 
 
+@pytest.mark.slow
 def test_cli_compare_files_and_results(runner: CliRunner, tmp_path: Path) -> None:
     a = write_scenario(golden(100), tmp_path / "a.xlsx", "zh")
     b = write_scenario(golden(110), tmp_path / "b.xlsx", "zh")

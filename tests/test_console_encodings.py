@@ -23,13 +23,13 @@ ENCODINGS = ["gbk", "cp936", "ascii", "utf-8"]
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def files(runner: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("enc")
     sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
               quotas={("A", 2026): {"new_land_quota": 100}})
     plan = write_scenario(sc, d / "方案.xlsx", "zh")
     write_scenario(sc, d / "other.xlsx", "zh")
-    assert CliRunner().invoke(app, ["run", str(plan), "-o", str(d / "结果.xlsx")]).exit_code == 0
+    assert runner.invoke(app, ["run", str(plan), "-o", str(d / "结果.xlsx")]).exit_code == 0
     wb = openpyxl.load_workbook(write_scenario(sc, d / "bad.xlsx", "en"))
     ws = wb["projects"]
     ws.cell(row=2, column=[c.value for c in ws[1]].index("land_demand") + 1, value="abc")

@@ -76,6 +76,7 @@ def zip_parts(path: Path) -> dict[str, bytes]:
         return {name: z.read(name) for name in z.namelist()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lang", "backend"), [("en", "pyomo"), ("zh", "highs")])
 def test_two_runs_give_the_same_allocation_and_workbook(runner: CliRunner, tmp_path: Path, lang: str, backend: str) -> None:
     scenario = write_scenario(contested(4), tmp_path / "contested.xlsx", lang)

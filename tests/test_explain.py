@@ -344,6 +344,7 @@ def test_rollover_of_projects_supplied_in_the_last_window_year_validates(tmp_pat
     assert list(a.loc[["X", "Y"], "status"]) == ["actual", "actual"] and a.at["Z", "selected"]
 
 
+@pytest.mark.slow
 def test_rollover_cli_reads_the_adopted_results(runner: CliRunner, tmp_path: Path) -> None:
     sc = random_small(5)
     path = write_scenario(sc, tmp_path / "plan.xlsx", "zh")
@@ -389,6 +390,7 @@ def _funded(sc: Scenario, pid: str, *, quota: float | None = None, land: float |
     return bool(reason_of(run(sc), pid)[0] == "selected")
 
 
+@pytest.mark.slow
 def test_explain_thresholds_are_exact_on_the_side_their_note_states() -> None:
     """Quota 100 mu; X (50 mu, score 1.0, value 50) and Y (score 0.5, value 0.5 per mu); one district, one year.
     Funded Y (33 mu): X + Y fit while the quota is at least 50 + 33 = 83 and Y's demand at most 100 − 50 = 50; below
@@ -434,6 +436,7 @@ def test_explain_finds_the_quota_a_project_is_too_big_for(short: str) -> None:
     assert th.flip_at == pytest.approx(50 if short == "land" else 200, rel=0.01)
 
 
+@pytest.mark.slow
 def test_a_quota_has_one_name_in_every_report() -> None:
     """The district new-land quota reads the same in explain's threshold, the left-out reason, the shadow prices
     sheet and the infeasibility report, in zh and en: explain called it 区县新增建设用地指标 / "district land
@@ -455,6 +458,7 @@ def test_a_quota_has_one_name_in_every_report() -> None:
         assert conflict.label(lang) == alone and threshold[lang] in conflict.messages[lang]
 
 
+@pytest.mark.slow
 def test_the_platform_capacity_has_one_name_in_every_report() -> None:
     """Platform PA holds 100 mu: A (60 mu, scored higher) takes it, leaving 40 for B (50 mu), so B is left out
     with PA full; mandatory M (300 mu) on a 200-mu PA is infeasible. Explain's threshold, B's reason and M's
@@ -561,11 +565,13 @@ def abc_explained(runner: CliRunner, tmp_path: Path) -> tuple[Path, Any]:
     return path, res
 
 
+@pytest.mark.slow
 def test_explain_cli_on_results_workbook(runner: CliRunner, tmp_path: Path) -> None:
     _, res = abc_explained(runner, tmp_path)
     assert "Out-competed" in res.output and "1.2" in res.output
 
 
+@pytest.mark.slow
 def test_every_unselected_project_has_a_reason_on_random_scenarios(tmp_path: Path) -> None:
     for seed in range(10):
         r = run(random_small(seed))
@@ -637,6 +643,7 @@ def test_a_quota_nobody_else_used_is_too_small_not_lost() -> None:
 EXAMPLES = Path(__file__).resolve().parent.parent / "scenarios"
 
 
+@pytest.mark.slow
 def test_explain_platform_full_names_the_platform_capacity(runner: CliRunner) -> None:
     """small_en's P07 (40 mu) is left out because platform E-BP (120 mu) had 30 mu left: explain names that
     capacity as the quota to change (10 mu more, 130, would let it in) instead of failing."""
@@ -648,6 +655,7 @@ def test_explain_platform_full_names_the_platform_capacity(runner: CliRunner) ->
     assert (quota.current, quota.flip_at) == pytest.approx((120, 130), rel=0.01)
 
 
+@pytest.mark.slow
 def test_explain_on_results_explains_the_adopted_plan(runner: CliRunner, tmp_path: Path) -> None:
     """The bureau adopted B + C (90 of the 100 mu) rather than the optimum A + C. Explaining A from that results
     workbook speaks of the adopted plan: A is left out, with the 10 mu B and C left, not the re-solved optimum in
@@ -664,6 +672,7 @@ def test_explain_on_results_explains_the_adopted_plan(runner: CliRunner, tmp_pat
     assert ex.source["en"] == "Explaining the adopted plan in the results workbook."
 
 
+@pytest.mark.slow
 def test_explain_on_results_with_actuals_explains_the_adopted_plan(runner: CliRunner, tmp_path: Path) -> None:
     """A scenario with actuals (X supplied in 2025, before the horizon; Z in 2026, fixed), run and explained from its
     results workbook, nothing edited: explain said the results workbook's plan no longer fits its scenario (one of

@@ -70,6 +70,7 @@ def test_examples_are_what_the_script_writes(tmp_path: Path) -> None:
     assert "虚构" in hz.settings.scenario_name  # marked as illustrative
 
 
+@pytest.mark.slow
 def test_make_examples_is_deterministic(tmp_path: Path) -> None:
     """The script run twice writes the same bytes (the committed files are rebuilt identically)."""
     script = ROOT / "scripts" / "make_examples.py"
@@ -80,6 +81,7 @@ def test_make_examples_is_deterministic(tmp_path: Path) -> None:
 
 
 
+@pytest.mark.slow
 def test_generate_refuses_what_the_generator_cannot_make_before_it_starts(tmp_path: Path) -> None:
     """`quota-opt generate --districts 100` (its --help allowed 1 to 500) reached generate_scenario, which makes at
     most 99 districts: its ValueError ended the command as an internal error, in English, exit 70. Now the option's

@@ -153,6 +153,7 @@ def test_district_split_is_feasible(seed: int) -> None:
         assert split.objective <= relaxed.objective + 1e-6
 
 
+@pytest.mark.slow
 def test_district_split_on_a_generated_city() -> None:
     form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
     relaxed = lp_relaxation(form, 60)
@@ -345,6 +346,7 @@ def test_the_reported_objective_is_the_objective_of_the_allocation() -> None:
         assert float(result.form.objective @ sol.x) == pytest.approx(sol.objective, rel=1e-6, abs=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_during_the_district_pairs_keeps_the_best_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C while the district pairs improve the MIP's allocation (run.pairs) ends them within a step: the run

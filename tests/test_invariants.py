@@ -41,7 +41,9 @@ def run_and_check(seed: int, folder: Path) -> None:
     assert result.solution.objective >= result.greedy.objective - max(1e-5, 1e-7 * abs(result.greedy.objective))
 
 
-# Each example solves twice and writes two workbooks (about 2 s): the profile sets how many (conftest.py).
+# Each example solves twice and writes two workbooks (about 2 s): the profile sets how many (conftest.py);
+# test_invariants_fixed_seeds keeps eight of them in the fast loop.
+@pytest.mark.slow
 @given(seed=st.integers(min_value=0, max_value=2**31 - 1))
 def test_invariants_hold_on_random_scenarios(seed: int, tmp_path_factory: pytest.TempPathFactory) -> None:
     run_and_check(seed, tmp_path_factory.mktemp("inv"))

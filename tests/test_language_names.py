@@ -220,6 +220,7 @@ def test_every_command_line_option_message_says_command_line_option(runner: CliR
         assert "选项 --" not in bare and "option --" not in bare, (line, res.output)
 
 
+@pytest.mark.slow
 def test_a_tradeoff_kpi_is_named_as_the_workbook_names_it(runner: CliRunner, tmp_path: Path) -> None:
     """sweep's --x/--y take a KPI as the comparison workbook names it (its summary-sheet label, zh or en, with or
     without the unit) as well as its key, as --param takes a setting's label; in zh a refusal lists the KPIs by
@@ -255,6 +256,7 @@ def test_a_tradeoff_kpi_is_named_as_the_workbook_names_it(runner: CliRunner, tmp
     ("zh", "区县指标50.0+存量建设用地0.04亩；区县能耗150+市级统筹能耗0.3吨标准煤"),
     ("en", "district quota 50.0 + stock land 0.04 mu; district budget 150 + city energy pool 0.3 tce"),
 ])
+@pytest.mark.slow
 def test_compare_sources_never_show_a_nonzero_amount_as_0(runner: CliRunner, tmp_path: Path, lang: str, expected: str) -> None:
     """A source amount below what its unit's format shows (tce whole, mu to 0.1) is shown with the decimals it
     needs: 0.3 tce from the city pool read 市级统筹能耗0吨标准煤 (compare a.xlsx b.xlsx, the district budget 149.7 of

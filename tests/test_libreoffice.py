@@ -43,7 +43,7 @@ from quota_opt.output.template import write_scenario, write_template
 from quota_opt.pipeline import RunOptions, run_scenario
 from quota_opt.prepare import read_scenario, validate_workbook
 
-pytestmark = pytest.mark.libreoffice
+pytestmark = [pytest.mark.libreoffice, pytest.mark.xdist_group("libreoffice")]  # one soffice, one set of books
 
 # Text that spreadsheets like to reinterpret: a leading "=" (a formula to a spreadsheet), CSV's own
 # separators and quotes, a line break, CJK, a leading zero and a number-like id.

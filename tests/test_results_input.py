@@ -155,6 +155,7 @@ def test_explain_and_compare_read_the_results_as_rollover_does(runner: CliRunner
         assert zh in res.output
 
 
+@pytest.mark.slow
 def test_a_scenario_where_results_are_expected_and_the_other_way_round(runner: CliRunner, plan: Path, tmp_path: Path) -> None:
     """rollover on a scenario said "sheet allocation: the sheet is missing ... (quota-opt template writes one)";
     sweep or run on a results workbook listed eight unknown sheets and "none of the scenario sheets"."""
@@ -275,6 +276,7 @@ def test_rollover_names_the_settings_sheet_as_the_scenario_does(runner: CliRunne
         in " ".join(res.output.split()), res.output
 
 
+@pytest.mark.slow
 def test_rollover_names_the_results_sheets_as_an_en_workbook_does(runner: CliRunner, tmp_path: Path) -> None:
     """The reverse of FAULTS: rollover's own findings in a results workbook written in en, told in zh, name its
     sheets as it does (they were named as a zh workbook would: 工作表 项目分配(allocation), 工作表 概览(summary))."""
@@ -315,6 +317,7 @@ def test_results_without_their_scenario_beside_them_ask_for_scenario(runner: Cli
     assert words in " ".join(res.output.split()), res.output
 
 
+@pytest.mark.slow
 def test_a_results_workbook_with_the_former_labels_still_reads(runner: CliRunner, tmp_path: Path) -> None:
     """Results written before the city energy pool and the request cap had one name each read as they did: the
     allocation's 市级能耗(吨标准煤), the districts sheet's 使用市级能耗(吨标准煤) and the city sheet's

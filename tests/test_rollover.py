@@ -39,6 +39,7 @@ def plan(make_plan: Callable[..., Path], tmp_path_factory: pytest.TempPathFactor
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_rollover_applies_the_variant_the_plan_was_adopted_under(runner: CliRunner, plan: Path, tmp_path: Path, lang: str) -> None:
     """The rollover read the base scenario: 2027's quota was the base's 40 mu (plus the 10 mu the variant's plan
@@ -92,6 +93,7 @@ def test_rollover_of_a_variant_no_longer_in_the_scenario_is_an_input_error(runne
     assert not (tmp_path / "next.xlsx").exists()
 
 
+@pytest.mark.slow
 def test_rollover_writes_the_planned_figures_without_float_noise(runner: CliRunner, tmp_path: Path) -> None:
     """generate --projects 40 --districts 4 --years 3 --seed 5 (carry-over allowed), run, rollover --year 2026:
     the actuals sheet read 4.799999999999997 mu of district quota and 49.40000000000001 mu of stock land for
@@ -127,6 +129,7 @@ def test_rollover_writes_the_planned_figures_without_float_noise(runner: CliRunn
     assert check_results(tmp_path / "next.xlsx", tmp_path / "next_results.xlsx") == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_explain_of_a_variant_no_longer_in_the_scenario_names_the_recorded_variant(runner: CliRunner, plan: Path, tmp_path: Path,
                                                                                    lang: str) -> None:
@@ -162,6 +165,7 @@ PLATFORMS = [{"platform_id": "PA", "name": "平台A", "district_id": "A", "key_c
              {"platform_id": "PB", "name": "平台B", "district_id": "A", "key_chains": "C1", "evaluation_score": 80}]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_rollover_carries_a_platforms_capacity_forward_as_a_stock(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """Platform PA can host 150 mu; PB has no capacity (blank). Base year 2026, horizon 2026-2027, quota 130 mu in
@@ -211,6 +215,7 @@ def test_rollover_carries_a_platforms_capacity_forward_as_a_stock(runner: CliRun
     assert plan.at["E", "selected"] == "yes" and plan.at["D", "selected"] == "no"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_rollover_of_a_platform_already_over_its_capacity_says_so(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """PA's capacity is typed as 150 mu, but the actuals sheet already records A (100 mu) and B (80 mu) supplied
@@ -239,6 +244,7 @@ def test_rollover_of_a_platform_already_over_its_capacity_says_so(runner: CliRun
     assert "150 − 180" not in shown  # not reduced below 0 in the other notice
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_rollover_warns_of_variant_rows_for_a_year_now_before_the_horizon(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """Variant "early" scales district A's quota in 2026 and in 2027, "late" in 2027 only, "all" every year. Rolled

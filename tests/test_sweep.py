@@ -164,6 +164,7 @@ def test_sweep_points_are_distinct(sequential: list[cmp.CaseResult]) -> None:
     assert sequential[0].summary["scenario_name"].endswith("权重：亩均产值=0")  # named as the cases sheet's column
 
 
+@pytest.mark.slow
 def test_sweep_in_worker_processes_gives_identical_numbers(sequential: list[cmp.CaseResult]) -> None:
     seen = []
     parallel = cmp.run_cases(three_points(), workers=2, progress=lambda d, n, r: seen.append((d, n)))
@@ -217,6 +218,7 @@ def test_failing_points_are_reported_and_the_rest_complete(tmp_path: Path) -> No
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_sweep_writes_the_tradeoff(runner: CliRunner, tmp_path: Path) -> None:
     sc = mandatory_needs_request()
     path = write_scenario(sc, tmp_path / "m.xlsx", "en")

@@ -18,8 +18,6 @@ from quota_opt.cli.app import app
 from quota_opt.core.files import Kind, fallback_paths, fit_name, kind_of, temporary_name, write_with_fallback
 from quota_opt.output.template import write_scenario
 
-runner = CliRunner()
-
 
 def _scenario(path: Path) -> Path:
     sc = tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
@@ -46,7 +44,7 @@ def _invalid(source: Path, path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def made(runner: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One file of every kind the product writes, and files it did not write."""
     d = tmp_path_factory.mktemp("made")
     plan = _scenario(d / "plan.xlsx")
@@ -129,7 +127,7 @@ def inputs(tmp_path: Path, made: dict[str, Path]) -> Inputs:
 @pytest.mark.parametrize("how", ["path", "symlink", "hardlink", "folder symlink"])
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize("force", [False, True])
-def test_no_command_writes_over_a_file_it_reads(tmp_path: Path, inputs: Inputs, command: str, how: str,
+def test_no_command_writes_over_a_file_it_reads(runner: CliRunner, tmp_path: Path, inputs: Inputs, command: str, how: str,
                                                 force: bool) -> None:
     """Each writer, told to write over each of its inputs (the first role listed) by another name: refused
     before any work (exit 1), even with --force, the input as it was, nothing else written."""
@@ -148,7 +146,7 @@ def test_no_command_writes_over_a_file_it_reads(tmp_path: Path, inputs: Inputs, 
     assert set(tmp_path.rglob("*")) == names  # nothing written, no fallback, no temporary file
 
 
-def test_two_outputs_of_one_command_are_two_files(tmp_path: Path, made: dict[str, Path]) -> None:
+def test_two_outputs_of_one_command_are_two_files(runner: CliRunner, tmp_path: Path, made: dict[str, Path]) -> None:
     plan = Path(shutil.copy(made["scenario"], tmp_path / "plan.xlsx"))
     (tmp_path / "m.lp").symlink_to(tmp_path / "r.xlsx")
     res = runner.invoke(app, ["run", str(plan), "-o", str(tmp_path / "r.xlsx"), "--write-model", str(tmp_path / "m.lp"),
@@ -189,7 +187,7 @@ def folder(tmp_path: Path, made: dict[str, Path]) -> Inputs:
 
 @pytest.mark.parametrize("existing", EXISTING)
 @pytest.mark.parametrize("writer", list(WRITERS))
-def test_an_existing_file_is_replaced_only_when_it_is_of_the_writers_kind(
+def test_an_existing_file_is_replaced_only_when_it_is_of_the_writers_kind(runner: CliRunner,
         tmp_path: Path, folder: Inputs, made: dict[str, Path], writer: str, existing: str) -> None:
     kind, args = WRITERS[writer]
     out = tmp_path / "out.xlsx"
@@ -212,7 +210,7 @@ def test_an_existing_file_is_replaced_only_when_it_is_of_the_writers_kind(
 
 
 @pytest.mark.parametrize(("existing", "replaced"), [("model", True), ("foreign_model", False)])
-def test_a_model_file_is_replaced_only_when_the_product_exported_it(tmp_path: Path, made: dict[str, Path],
+def test_a_model_file_is_replaced_only_when_the_product_exported_it(runner: CliRunner, tmp_path: Path, made: dict[str, Path],
                                                                       existing: str, replaced: bool) -> None:
     plan = Path(shutil.copy(made["scenario"], tmp_path / "plan.xlsx"))
     model = Path(shutil.copy(made[existing], tmp_path / "m.lp"))
@@ -228,7 +226,7 @@ def test_a_model_file_is_replaced_only_when_the_product_exported_it(tmp_path: Pa
     assert not (tmp_path / "plan_results.xlsx").exists()  # refused before the work
 
 
-def test_a_scenario_edited_by_hand_is_named_as_such(tmp_path: Path, made: dict[str, Path]) -> None:
+def test_a_scenario_edited_by_hand_is_named_as_such(runner: CliRunner, tmp_path: Path, made: dict[str, Path]) -> None:
     """`run b.xlsx -o a.xlsx`, a.xlsx a scenario a bureau filled in: refused, saying what a.xlsx is."""
     a = _hand_filled(made["scenario"], tmp_path / "a.xlsx")
     b = Path(shutil.copy(made["scenario"], tmp_path / "b.xlsx"))
@@ -258,7 +256,7 @@ def test_long_chinese_names_fit(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", [LONG, LONG + "一二三四五六七"])  # 228 and 249 bytes, + ".xlsx"
-def test_a_long_chinese_name_is_written_end_to_end(tmp_path: Path, made: dict[str, Path], name: str) -> None:
+def test_a_long_chinese_name_is_written_end_to_end(runner: CliRunner, tmp_path: Path, made: dict[str, Path], name: str) -> None:
     """The default output, <name>_results.xlsx, is shortened to fit (it was 262 bytes for the longer one)."""
     plan = Path(shutil.copy(made["scenario"], tmp_path / f"{name}.xlsx"))
     res = runner.invoke(app, ["run", str(plan), "--lang", "en"])
@@ -269,7 +267,7 @@ def test_a_long_chinese_name_is_written_end_to_end(tmp_path: Path, made: dict[st
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_an_output_name_too_long_is_saved_under_a_shortened_one(tmp_path: Path, made: dict[str, Path]) -> None:
+def test_an_output_name_too_long_is_saved_under_a_shortened_one(runner: CliRunner, tmp_path: Path, made: dict[str, Path]) -> None:
     """-o naming 275 bytes: the file system refuses it; the results are saved under a name that fits, the
     message says where (exit 4), never exit 70."""
     plan = Path(shutil.copy(made["scenario"], tmp_path / "plan.xlsx"))

@@ -24,25 +24,25 @@ from quota_opt.web.store import Store, add_user, dumps, now
 from quota_opt.web.tables import put_tables
 
 
-def test_only_loopback_is_served_without_accounts(tmp_path: Path) -> None:
+def test_only_loopback_is_served_without_accounts(runner: CliRunner, tmp_path: Path) -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.org")
     with pytest.raises(ServeRefused) as refused:
         serve("0.0.0.0", 8765, tmp_path / "data")
     assert "0.0.0.0" in refused.value.report("en") and "--add-user" in refused.value.report("zh")
-    res = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--data", str(tmp_path / "data"), "--lang", "en"])
+    res = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--data", str(tmp_path / "data"), "--lang", "en"])
     assert res.exit_code == 1 and "Refusing to serve on 0.0.0.0" in res.output
 
 
-def test_accounts_are_made_on_the_command_line_with_the_password_from_stdin(tmp_path: Path) -> None:
-    res = CliRunner().invoke(cli, ["serve", "--add-user", "ann", "--role", "viewer", "--data", str(tmp_path)],
+def test_accounts_are_made_on_the_command_line_with_the_password_from_stdin(runner: CliRunner, tmp_path: Path) -> None:
+    res = runner.invoke(cli, ["serve", "--add-user", "ann", "--role", "viewer", "--data", str(tmp_path)],
                              input="s3cret pass\n")
     assert res.exit_code == 0, res.output
     store = Store.open(tmp_path)
     from quota_opt.web.store import login, user_role
 
     assert user_role(store, "ann") == "viewer" and login(store, "ann", "s3cret pass")
-    res = CliRunner().invoke(cli, ["serve", "--add-user", "a/b", "--data", str(tmp_path), "--lang", "en"],
+    res = runner.invoke(cli, ["serve", "--add-user", "a/b", "--data", str(tmp_path), "--lang", "en"],
                              input="x\n")
     assert res.exit_code == 1 and "An account name is" in res.output
 

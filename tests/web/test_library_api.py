@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from typer.testing import CliRunner
 from webtools import SMALL, progress_of, wait_job
 
 import quota_opt
@@ -124,11 +125,9 @@ def sheet(data: bytes, name: str) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.slow
-def test_a_run_writes_the_workbook_run_writes(store: Store, tmp_path: Path) -> None:
+def test_a_run_writes_the_workbook_run_writes(runner: CliRunner, store: Store, tmp_path: Path) -> None:
     """The stored workbook is the one `quota-opt run` writes: every sheet the same but the summary's run-time
     fields (run_at and the measured times)."""
-    from typer.testing import CliRunner
-
     from quota_opt.cli.app import app
 
     version_id = library.add_version(store, "local", "small_en.xlsx", SMALL.read_bytes())
@@ -141,7 +140,7 @@ def test_a_run_writes_the_workbook_run_writes(store: Store, tmp_path: Path) -> N
     assert job["status"] == "done", job["message"]
     ours = store.get(job["workbook_sha"])
     (tmp_path / "small_en.xlsx").write_bytes(SMALL.read_bytes())
-    res = CliRunner().invoke(app, ["run", str(tmp_path / "small_en.xlsx"), "--lang", "en", "--time-limit", "10",
+    res = runner.invoke(app, ["run", str(tmp_path / "small_en.xlsx"), "--lang", "en", "--time-limit", "10",
                                    "--threads", "1"])
     assert res.exit_code == 0, res.output
     theirs = (tmp_path / "small_en_results.xlsx").read_bytes()
