@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from builders import random_small
 from quota_opt.core.scenario import ROW, Scenario
 from quota_opt.core.schema import SETTINGS, SHEETS, SHEETS_BY_KEY, match_column
-from quota_opt.input.validate import EXCEL_ERRORS
+from quota_opt.input.cells import EXCEL_ERRORS
 from quota_opt.output.template import cell_value, write_scenario, write_template
 from quota_opt.prepare import read_scenario, validate_workbook
 
