@@ -116,6 +116,12 @@ PARAMS: dict[tuple[str, str], tuple[str, str]] = {
     ("*", "lang"): _LANG,
     ("*", "force"): _FORCE,
     ("*", "help"): ("显示本帮助并退出。", "Show this message and exit."),
+    ("*", "wall_clock"): ("按实际秒数计算每个方案的求解时限，而不是按求解器的计算量：机器繁忙时停得较快，但同一输入可能得到"
+                          "不同的方案。默认把时限折算为固定的分支定界计算量（一个 HiGHS 线程），同一输入在任何负载下得到同一方案。",
+                          "Count each case's time limit in seconds, not in solver work: faster to stop on a busy "
+                          "machine, but the same input may then give another plan. By default the limit is turned "
+                          "into a fixed amount of branch-and-bound work (one HiGHS thread), so the same input gives "
+                          "the same plan at any load."),
     ("template", "output"): ("要写出的工作簿（.xlsx）。", "Workbook to write (.xlsx)."),
     ("validate", "file"): _SCENARIO_FILE,
     ("validate", "annotate"): ("另写一份标出问题的副本。", "Write a copy with problems marked."),
