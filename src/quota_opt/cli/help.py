@@ -101,9 +101,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 _LANG = ("消息和工作簿的语言：zh（中文）或 en（英文）。", "Language of messages and workbooks: zh or en.")
-_FORCE = ("替换一个已存在、但非本工具写出（或种类不同）的输出文件；输入文件从不被替换。",
-          "Replace an existing output file that quota-opt did not write, or of another kind (an input is never "
-          "replaced).")
+_FORCE = ("输出工作簿已存在时替换它。", "Replace the output workbook if it exists.")
 _SCENARIO_FILE = ("方案工作簿（.xlsx）。", "Scenario workbook (.xlsx).")
 _GAP = ("相对最优性间隙，如 0.001 即 0.1%（默认取参数设置）。", "Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")
 _DASK = ("在 Dask 集群上求解：调度器地址（tcp://host:8786）或 local。",
@@ -118,12 +116,12 @@ PARAMS: dict[tuple[str, str], tuple[str, str]] = {
     ("*", "lang"): _LANG,
     ("*", "force"): _FORCE,
     ("*", "help"): ("显示本帮助并退出。", "Show this message and exit."),
-    ("*", "wall_clock"): (
-        "按秒计算每个方案的求解时限，而非按求解工作量：在繁忙的机器上停得更快，但同一输入可能得出另一方案。默认将时限换算为固定的"
-        "分支定界工作量（单线程），同一输入在任何负载下得出同一方案。",
-        "Count each case's time limit in seconds, not in solver work: faster to stop on a busy machine, but the same "
-        "input may then give another plan. By default the limit is turned into a fixed amount of branch-and-bound "
-        "work (one HiGHS thread), so the same input gives the same plan at any load."),
+    ("*", "wall_clock"): ("按实际秒数计算每个方案的求解时限，而不是按求解器的计算量：机器繁忙时停得较快，但同一输入可能得到"
+                          "不同的方案。默认把时限折算为固定的分支定界计算量（一个 HiGHS 线程），同一输入在任何负载下得到同一方案。",
+                          "Count each case's time limit in seconds, not in solver work: faster to stop on a busy "
+                          "machine, but the same input may then give another plan. By default the limit is turned "
+                          "into a fixed amount of branch-and-bound work (one HiGHS thread), so the same input gives "
+                          "the same plan at any load."),
     ("template", "output"): ("要写出的工作簿（.xlsx）。", "Workbook to write (.xlsx)."),
     ("validate", "file"): _SCENARIO_FILE,
     ("validate", "annotate"): ("另写一份标出问题的副本。", "Write a copy with problems marked."),
