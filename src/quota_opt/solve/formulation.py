@@ -213,6 +213,7 @@ CLAUSE_CITY_ENERGY = "五(二) 能耗：the city pools energy quota for major pr
 CLAUSE_MAJOR_USE = "五(一) 优先保障重大产业项目：the district quota used in a year by projects neither major nor mandatory."
 CLAUSE_MAJOR_PRIORITY = ("五(一) 优先保障重大产业项目新增建设用地计划指标需求：while a city-eligible major project that could be "
                          "supplied that year is left out, no other project (mandatory ones aside) uses its district's quota.")
+CLAUSE_PHASE = "五(一) 分期供地：a later phase of a project is never supplied before, or without, the phase before it."
 CLAUSE_PLATFORM = "二(三) 产业平台：a platform hosts no more project land over the horizon than its capacity."
 
 
@@ -395,6 +396,7 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
 
     if s.major_priority == "strict" and not elastic:
         _major_priority(form, y, n, has_alt, d_of, jj, tt, land)
+    _phase_order(form, y, jj, tt)
 
     # stock_inventory[d,t]: Σ_{τ≤t} stock used ≤ initial stock + Σ_{τ≤t} (added − committed by actuals)
     reps = T - st.year
@@ -445,6 +447,50 @@ def priority_pairs(form: Formulation) -> frozenset[tuple[Any, int]]:
         return form.prep.priority_pairs
     major = form.prep.candidates["priority_major"]
     return frozenset(k for k in form.var("supply").keys if bool(major.at[k[0]]))
+
+
+def _phase_order(form: Formulation, y: VarBlock, jj: np.ndarray, tt: np.ndarray) -> None:
+    """分期供地: a phase (`phase_of` names the phase before it) is never supplied before, or without, that phase:
+        Σ_{τ≤t} y[k,τ] − Σ_{τ≤t} y[e,τ] ≤ 0   for each year t in which phase k has a column   (phase_order)
+    where e is the phase before k. When e is already supplied (actuals) in year a, the rows for t < a read
+    Σ_{τ≤t} y[k,τ] ≤ 0 (before a horizon, none); when e can get no variable (not eligible), k is never supplied."""
+    prep = form.prep
+    c = prep.candidates
+    if "phase_of" not in c.columns or not c["phase_of"].notna().any():
+        return
+    years = prep.years
+    pos = {pid: i for i, pid in enumerate(c.index)}
+    supplied = {str(pid): int(yr) for pid, yr in zip(prep.scenario.actuals["project_id"],
+                                                    prep.scenario.actuals["year"], strict=True)}
+    first = np.searchsorted(jj, np.arange(len(c)), "left")
+    count = np.searchsorted(jj, np.arange(len(c)), "right") - first
+    keys: list[tuple[Any, int]] = []
+    rows_: list[np.ndarray] = []
+    cols_: list[np.ndarray] = []
+    vals_: list[np.ndarray] = []
+    for k_pid, e_pid in zip(c.index, c["phase_of"], strict=True):
+        if e_pid is None or (isinstance(e_pid, float) and np.isnan(e_pid)):
+            continue
+        k = pos[k_pid]
+        k_cols, k_years = y.cols[first[k]:first[k] + count[k]], tt[first[k]:first[k] + count[k]]
+        e = pos.get(e_pid)
+        e_cols = y.cols[first[e]:first[e] + count[e]] if e is not None else np.zeros(0, dtype=np.int64)
+        e_years = tt[first[e]:first[e] + count[e]] if e is not None else np.zeros(0, dtype=np.int64)
+        done = supplied.get(str(e_pid))
+        for t in np.unique(k_years).tolist():
+            if done is not None and done <= years[t]:
+                continue  # the phase before was supplied by then
+            mine, theirs = k_cols[k_years <= t], e_cols[e_years <= t]
+            row = len(keys)
+            keys.append((k_pid, years[t]))
+            rows_.append(np.full(len(mine) + len(theirs), row))
+            cols_.append(np.concatenate([mine, theirs]))
+            vals_.append(np.concatenate([np.ones(len(mine)), -np.ones(len(theirs))]))
+    if not keys:
+        return
+    form.add_con(ConBlock("phase_order", CLAUSE_PHASE, keys, np.full(len(keys), -INF), np.zeros(len(keys)),
+                          np.concatenate(rows_), np.concatenate(cols_).astype(np.int64), np.concatenate(vals_),
+                          kind="rule"))
 
 
 def _major_priority(form: Formulation, y: VarBlock, n: VarBlock, has_alt: np.ndarray, d_of: np.ndarray,
