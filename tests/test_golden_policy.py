@@ -110,18 +110,19 @@ def test_major_projects_first_strict(tmp_path: Path, backend: str) -> None:
 
 
 def test_the_reason_of_a_project_held_back_for_a_major_one(tmp_path: Path) -> None:
-    """One year, quota 100 mu, district energy budget 0, city energy pool 50 tce; major threshold 20 亿元.
+    """One year, quota 100 mu, district energy budget 50 tce, no city pool; major threshold 20 亿元.
 
     K: city-led, 10 亿元, 50 mu, 50 tce → score 1.0, value 50. J: city-led, 2 亿元, 80 mu, 50 tce → 0.2 × 80 = 16.
-    N1: 5 亿元 (not major), 40 mu, no energy → 0.5 × 40 = 20. Only one of K and J gets the pool's 50 tce.
-    J fits 2026 (80 ≤ 100 mu, 50 ≤ 50 tce), so while J is left out N1 may not use the quota.
+    N1: 5 亿元 (not major), 40 mu, no energy → 0.5 × 40 = 20. Only one of K and J gets the budget's 50 tce.
+    J could be supplied in 2026 (80 ≤ 100 mu, and its district's budget alone carries its 50 tce), so while J is
+    left out N1 may not use the quota.
     Plans: K (J out, N1 held back) → 50; J alone (J + N1 = 120 > 100) → 16. Optimum 50; N1 is told
     重大产业项目优先, naming J and 2026 (by score alone K + N1 would give 70).
     """
     sc = tiny([project("K", 50, investment=10, city_led=True, energy=50),
                project("J", 80, investment=2, city_led=True, energy=50), project("N1", 40, investment=5)],
-              quotas={("A", 2026): {"new_land_quota": 100, "energy_budget": 0}},
-              city={2026: {"city_energy_pool": 50}}, major_investment_threshold=20, **INVESTMENT_ONLY)
+              quotas={("A", 2026): {"new_land_quota": 100, "energy_budget": 50}},
+              major_investment_threshold=20, **INVESTMENT_ONLY)
     r = solve_via_workbook(sc, tmp_path, "highs")
     assert r.solution.objective == pytest.approx(50, abs=TOL)
     assert [row(r, p)["selected"] for p in ("K", "J", "N1")] == [True, False, False]
@@ -129,6 +130,13 @@ def test_the_reason_of_a_project_held_back_for_a_major_one(tmp_path: Path) -> No
     assert n1["reason_code"] == "major_first"
     assert "重大产业项目优先" in n1["reason_zh"] and "J" in n1["reason_zh"] and "2026" in n1["reason_zh"]
     assert "Major projects first" in n1["reason_en"]
+    # with the 50 tce in the city pool instead (district budget 0), J depends on the pool, which majors of every
+    # district compete for (五(二)): it holds nothing back, and N1 takes its 40 mu beside K: 50 + 20 = 70
+    sc.district_quotas["energy_budget"] = 0.0
+    sc.city_quotas["city_energy_pool"] = 50.0
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(70, abs=TOL)
+    assert [row(r, p)["selected"] for p in ("K", "J", "N1")] == [True, False, True]
 
 
 def test_major_projects_first_weighted(tmp_path: Path) -> None:

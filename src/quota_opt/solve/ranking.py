@@ -80,7 +80,6 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
         order = ([j for j in order if mandatory[j]] + [j for j in order if first_rank[j] and not mandatory[j]]
                  + [j for j in order if not first_rank[j]])
     held_back = np.zeros((len(prep.districts), T), dtype=bool)  # (d, t) a left-out major could have used
-    others_use = np.zeros((len(prep.districts), T))
     majors_done = not strict
     unplaced: list[str] = []
     placed_keys: set[tuple[str, int]] = set()
@@ -146,8 +145,6 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
             x[col["supply"][key]] = 1.0
             placed_keys.add(key)
             placed_year[str(pid)] = prep.years[t]
-            if not first_rank[j]:
-                others_use[d, t] += take["land_district_quota"]
             for name, amount in {**take, **e_take}.items():
                 if key in col.get(name, {}):
                     x[col[name][key]] = amount
@@ -170,8 +167,8 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
         for di, dname in enumerate(prep.districts):
             for t, year in enumerate(prep.years):
                 x[col["carry_over"][(dname, year)]] = carry[di, t]
-    if "non_major_quota_use" in form.variables:
-        for key, i in col["non_major_quota_use"].items():
-            x[i] = others_use[d_index[key[0]], year_pos[key[1]]]
+    if "major_priority_open" in form.variables:  # open unless a major left out holds the quota back
+        for key, i in col["major_priority_open"].items():
+            x[i] = 0.0 if held_back[d_index[key[0]], year_pos[key[1]]] else 1.0
     objective = float(form.objective @ x)
     return GreedyResult(x=x, objective=objective, feasible=not unplaced, unplaced_mandatory=unplaced)
