@@ -535,6 +535,8 @@ def _major_priority(form: Formulation, y: VarBlock, n: VarBlock, has_alt: np.nda
     alt = alt[np.isin(d_of[n.project[alt]] * T + n.year[alt], dts)]
     if not len(plain) and not len(alt):
         return  # no other project could use a held quota: nothing to hold back
+    # only the (d, t)s some other project could use get a z (a column in no row would be a free variable)
+    dts = np.unique(np.concatenate([d_of[jj[plain]] * T + tt[plain], d_of[n.project[alt]] * T + n.year[alt]]))
     z = form.add_var(VarBlock("major_priority_open", "z", "1 when the district's quota that year is open to projects "
                               "neither major nor mandatory (every major that could be supplied then is supplied)",
                               [(prep.districts[d], prep.years[t]) for d, t in zip(dts // T, dts % T, strict=True)],
