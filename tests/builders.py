@@ -63,9 +63,10 @@ def tiny(projects: list[dict[str, Any]], *, districts: list[dict[str, Any]] | No
 def golden(quota: float = 100) -> Scenario:
     """The A/B/C golden scenario (test_golden.test_binding_district_quota): one district, one year, `quota` mu,
     investment only. A 60 mu, 10 亿元 → score 1.0, value 60; B 50 mu, 8 亿元 → 0.8 × 50 = 40; C 40 mu, 6 亿元 →
-    0.6 × 40 = 24. At 100 mu the optimum is A + C = 84 (A + B needs 110 mu); B is out-competed."""
+    0.6 × 40 = 24. At 100 mu the optimum is A + C = 84 (A + B needs 110 mu); B is out-competed. By score alone
+    (major_priority = none): A, at 10 亿元, is a major project, and explain's cases raise B and C past it."""
     return tiny([project("A", 60, investment=10), project("B", 50, investment=8), project("C", 40, investment=6)],
-                quotas={("A", 2026): {"new_land_quota": quota}}, **INVESTMENT_ONLY)
+                quotas={("A", 2026): {"new_land_quota": quota}}, major_priority="none", **INVESTMENT_ONLY)
 
 
 def random_small(seed: int) -> Scenario:

@@ -110,18 +110,19 @@ def test_major_projects_first_strict(tmp_path: Path, backend: str) -> None:
 
 
 def test_the_reason_of_a_project_held_back_for_a_major_one(tmp_path: Path) -> None:
-    """One year, quota 100 mu, district energy budget 0, city energy pool 50 tce; major threshold 20 亿元.
+    """One year, quota 100 mu, district energy budget 50 tce, no city pool; major threshold 20 亿元.
 
     K: city-led, 10 亿元, 50 mu, 50 tce → score 1.0, value 50. J: city-led, 2 亿元, 80 mu, 50 tce → 0.2 × 80 = 16.
-    N1: 5 亿元 (not major), 40 mu, no energy → 0.5 × 40 = 20. Only one of K and J gets the pool's 50 tce.
-    J fits 2026 (80 ≤ 100 mu, 50 ≤ 50 tce), so while J is left out N1 may not use the quota.
+    N1: 5 亿元 (not major), 40 mu, no energy → 0.5 × 40 = 20. Only one of K and J gets the budget's 50 tce.
+    J could be supplied in 2026 (80 ≤ 100 mu, and its district's budget alone carries its 50 tce), so while J is
+    left out N1 may not use the quota.
     Plans: K (J out, N1 held back) → 50; J alone (J + N1 = 120 > 100) → 16. Optimum 50; N1 is told
     重大产业项目优先, naming J and 2026 (by score alone K + N1 would give 70).
     """
     sc = tiny([project("K", 50, investment=10, city_led=True, energy=50),
                project("J", 80, investment=2, city_led=True, energy=50), project("N1", 40, investment=5)],
-              quotas={("A", 2026): {"new_land_quota": 100, "energy_budget": 0}},
-              city={2026: {"city_energy_pool": 50}}, major_investment_threshold=20, **INVESTMENT_ONLY)
+              quotas={("A", 2026): {"new_land_quota": 100, "energy_budget": 50}},
+              major_investment_threshold=20, **INVESTMENT_ONLY)
     r = solve_via_workbook(sc, tmp_path, "highs")
     assert r.solution.objective == pytest.approx(50, abs=TOL)
     assert [row(r, p)["selected"] for p in ("K", "J", "N1")] == [True, False, False]
@@ -129,6 +130,13 @@ def test_the_reason_of_a_project_held_back_for_a_major_one(tmp_path: Path) -> No
     assert n1["reason_code"] == "major_first"
     assert "重大产业项目优先" in n1["reason_zh"] and "J" in n1["reason_zh"] and "2026" in n1["reason_zh"]
     assert "Major projects first" in n1["reason_en"]
+    # with the 50 tce in the city pool instead (district budget 0), J depends on the pool, which majors of every
+    # district compete for (五(二)): it holds nothing back, and N1 takes its 40 mu beside K: 50 + 20 = 70
+    sc.district_quotas["energy_budget"] = 0.0
+    sc.city_quotas["city_energy_pool"] = 50.0
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(70, abs=TOL)
+    assert [row(r, p)["selected"] for p in ("K", "J", "N1")] == [True, False, True]
 
 
 def test_major_projects_first_weighted(tmp_path: Path) -> None:
@@ -213,3 +221,51 @@ def test_a_plan_that_requests_land_says_what_happens_without_it(tmp_path: Path, 
     assert r.summary("zh")["if_no_request"] == "若省里不予支持（向省争取 0 亩）：M 不能安排；N 改为安排。"
     assert r.summary("en")["if_no_request"] == ("If the province grants nothing (0 mu requested): M cannot be "
                                                  "supplied; N would be supplied instead.")
+
+
+def test_a_later_phase_is_never_supplied_without_the_one_before(tmp_path: Path) -> None:
+    """分期供地: quota 100 mu, one year. A2 is the second phase of A1 (phase_of = A1).
+    A2: 10 亿元, 60 mu → score 1.0, value 60. B: 8 亿元, 50 mu → 40. A1: 2 亿元, 50 mu → 0.2 × 50 = 10.
+    Without phases A2 alone (60) is best (A2 + B = 110, A2 + A1 = 110 > 100). A2 needs A1, and both need 110 mu:
+    A2 cannot be supplied. B + A1 = 100 mu → 50. Optimum 50. With A1 not compliant (never supplied), A2 cannot be
+    either: B alone, 40, and A2's reason says it waits for A1. (Major threshold
+    20 亿元: no project is major, so the major-project priority plays no part.)"""
+    sc = tiny([project("A1", 50, investment=2), project("A2", 60, investment=10, phase_of="A1"),
+               project("B", 50, investment=8)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, major_investment_threshold=20, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(50, abs=TOL)
+    assert [row(r, p)["selected"] for p in ("A1", "A2", "B")] == [True, False, True]
+    assert row(r, "A2")["reason_code"] == "outcompeted"  # A1 was supplied; A2 did not fit beside it
+    sc.projects.loc[sc.projects["project_id"] == "A1", "compliant"] = False  # A1 can never be supplied: nor A2
+    r = solve_via_workbook(sc, tmp_path, "highs")
+    assert r.solution.objective == pytest.approx(40, abs=TOL)  # B alone
+    a2 = row(r, "A2")
+    assert a2["reason_code"] == "phase_waits" and "A1" in a2["reason_zh"] and "分期供地" in a2["reason_zh"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_later_phase_is_never_supplied_before_the_one_before(tmp_path: Path, backend: str) -> None:
+    """Two years, 60 mu of quota each. A1: 5 亿元, 60 mu, window 2027 only → 0.5 × 60 = 30. A2 (phase_of A1):
+    10 亿元, 60 mu, window 2026–2027 → 60 in 2026, 54 in 2027. Without phases: A2 in 2026 and A1 in 2027, 90.
+    A2 may not come before A1 (2027), and in 2027 both need 120 > 60 mu: A1 alone, 30 (its first year, no
+    discount)."""
+    sc = tiny([project("A1", 60, investment=5, earliest_year=2027), project("A2", 60, investment=10, phase_of="A1")],
+              quotas={("A", 2026): {"new_land_quota": 60}, ("A", 2027): {"new_land_quota": 60}}, horizon_years=2,
+              major_investment_threshold=20, **INVESTMENT_ONLY)
+    r = solve_via_workbook(sc, tmp_path, backend)
+    assert r.solution.objective == pytest.approx(30, abs=TOL)
+    assert row(r, "A1")["selected"] and row(r, "A1")["year"] == 2027 and not row(r, "A2")["selected"]
+
+
+def test_phases_that_come_back_to_themselves_are_refused(tmp_path: Path) -> None:
+    """A1 phase_of A2 and A2 phase_of A1: neither could ever be supplied; each row's phase_of cell is an error."""
+    from quota_opt.core.errors import InputError
+    from quota_opt.input.validate import read_scenario
+    from quota_opt.output.template import write_scenario
+
+    sc = tiny([project("A1", 10, phase_of="A2"), project("A2", 10, phase_of="A1"), project("B", 10)])
+    with pytest.raises(InputError) as caught:
+        read_scenario(write_scenario(sc, tmp_path / "cycle.xlsx", "en"))
+    cycles = [p for p in caught.value.problems if p.code == "phase_cycle"]
+    assert len(cycles) == 2 and {p.where.column for p in cycles} == {"phase_of"}

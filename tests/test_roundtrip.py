@@ -109,7 +109,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "province_request_cap": draw(amounts(0, 1000)), "province_request_penalty": draw(fractions(0.0, 10.0)),
         "carryover_allowed": draw(st.booleans()), "time_limit_s": draw(fractions(0.5, 3600.0)),
         "mip_gap": draw(fractions(0.0, 1.0)), "threads": draw(st.integers(0, 256)),
+        "major_priority": draw(st.sampled_from(["strict", "weighted", "none"])),
+        "major_weight": draw(fractions(1.0, 10.0)),
     }
+    # a reward lag of 0 needs the documented override (五(一) 下一年度)
+    settings_["same_year_reward"] = settings_["reward_lag_years"] == 0 or draw(st.booleans())
     all_ids = draw(st.lists(ids, min_size=7, max_size=16, unique_by=str.casefold))
     n_d = draw(st.integers(1, 2))
     districts_ids, rest = all_ids[:n_d], all_ids[n_d:]

@@ -321,6 +321,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "the five weights (investment, output per mu, tax per mu, energy efficiency, platform score) cannot all "
         "be 0. Give at least one a positive weight.",
     ),
+    "phase_cycle": (
+        "上一期项目编号 {found} 沿分期关系又回到本项目：一期不能排在自己之后。请改正分期关系。",
+        "phase_of {found} leads back to this project: a phase cannot come after itself. Correct the phases.",
+    ),
     "reward_lag_zero": (
         "奖励滞后年数为0，即在供地当年给予存量盘活奖励，但五(一)规定“在项目完成供地后下一年度”给予奖励。请填1或以上；"
         "确有经批准的例外时，将参数“存量盘活奖励当年兑现”设为“是”。",

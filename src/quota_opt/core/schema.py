@@ -566,6 +566,12 @@ PROJECTS = Sheet(
               help_zh="最早可供地年度，留空为基准年度。", help_en="Earliest supply year; blank = base year."),
         _year("latest_year", "最晚供地年度", "Latest year",
               help_zh="最晚可供地年度，留空为规划末年。", help_en="Latest supply year; blank = last planning year."),
+        _id("phase_of", "上一期项目编号", "Phase of", ref="projects", required=False,
+            help_zh="分期供地：本行为某项目的后续一期时，填上一期的项目编号。本期不早于上一期供地，上一期未供地时本期也不供地；"
+                    "每期各填本期的用地、能耗和供地年度。留空为不分期。",
+            help_en="Phased supply: for a later phase of a project, the project id of the phase before it. A phase is "
+                    "never supplied before, or without, the one before it; each phase has its own land, energy and "
+                    "window. Blank: not phased."),
     ),
 )
 

@@ -775,6 +775,7 @@ def check_scenario(sc: Scenario, *, records_sound: bool = True) -> list[Problem]
     if not records_sound or any(p.is_error for p in problems):
         return problems
     _check_actuals(sc, problems)
+    _check_phases(sc, problems)
     problems.extend(check_variants(sc))
     return problems
 
@@ -895,6 +896,20 @@ def _check_years(sc: Scenario, districts: set[str], problems: list[Problem]) -> 
         if _present(year) and int(year) > last_year:
             _err(problems, "actual_year_after_horizon", sc.loc("actuals", row, "year"), found=int(year),
                  last=last_year)
+
+
+def _check_phases(sc: Scenario, problems: list[Problem]) -> None:
+    """分期供地: following phase_of from a project never comes back to it (a phase cannot come after itself)."""
+    if "phase_of" not in sc.projects.columns:
+        return
+    before = {p: e for p, e in zip(sc.projects["project_id"], sc.projects["phase_of"], strict=True) if isinstance(e, str)}
+    for pid, row in zip(sc.projects["project_id"], sc.projects[ROW], strict=True):
+        seen, at = {pid}, before.get(pid)
+        while at is not None and at not in seen:
+            seen.add(at)
+            at = before.get(at)
+        if at is not None:
+            _err(problems, "phase_cycle", sc.loc("projects", row, "phase_of"), found=before[pid])
 
 
 WINDOW_SIDES = {  # window_past_horizon: which year was typed, and the horizon's end it lies beyond

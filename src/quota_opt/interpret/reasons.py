@@ -43,6 +43,7 @@ WITHIN_GAP = "within_gap"
 NO_VALUE = "no_value"
 QUOTA_SHORT = "quota_short"
 MAJOR_FIRST = "major_first"
+PHASE_WAITS = "phase_waits"
 SELECTED = "selected"
 ACTUAL = "actual"
 
@@ -81,6 +82,11 @@ POST_REASONS: dict[str, tuple[str, str]] = {
         "{why}, so it may not draw on city-level resources (provincial pool, province request, city energy pool; "
         "clauses 3(1), 4(1)), and the {kind} it may use in {year} was only {left} {unit} ({parts}), short of the "
         "{need} {unit} needed. {clause}",
+    ),
+    PHASE_WAITS: (
+        "分期供地：上一期项目 {earlier} 未获安排，本期不单独供地（后续一期不早于、也不脱离上一期供地）。",
+        "Phased supply: the phase before it, {earlier}, was not supplied, and a later phase is never supplied before, "
+        "or without, the phase before it.",
     ),
     MAJOR_FIRST: (
         "重大产业项目优先：{year}年本区县有重大产业项目 {major} 当年可供地而未获安排，按五(一)“优先保障重大产业项目"
@@ -180,6 +186,8 @@ def assign_reasons(*, result_plan: Plan, form: Formulation, x: np.ndarray, gap: 
     details: list[dict[str, Any]] = []
     ctx = _Context.of(prep, a[a["status"] == "selected"])
     ctx.held_back = held_back(form, a)
+    ctx.supplied = {str(p): int(y) for p, y, st in zip(a["project_id"], a["year"], a["status"], strict=True)
+                    if st in ("selected", "actual") and not pd.isna(y)}
     priority = prep.scenario.settings.major_priority
     for rec in cast(list[dict[str, Any]], a.to_dict("records")):
         if rec["status"] == "actual":
@@ -284,7 +292,7 @@ def _funded_params(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 _CANDIDATE_FIELDS = ("window_first", "window_last", "may_stock", "may_pool", "may_request", "may_city_energy",
-                     "first_report_ok", "priority_major", "mandatory")
+                     "first_report_ok", "priority_major", "mandatory", "phase_of")
 
 
 @dataclass
@@ -297,6 +305,7 @@ class _Context:
     selected: dict[str, np.ndarray]
     lowest: dict[tuple[int, str | None, str], tuple[float, str] | None]
     held_back: dict[tuple[str, int], str] = dataclasses.field(default_factory=dict)
+    supplied: dict[str, int] = dataclasses.field(default_factory=dict)  # project -> year, selected or actual
 
     @classmethod
     def of(cls, prep: Any, selected: pd.DataFrame) -> _Context:
@@ -331,6 +340,9 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
     cand = ctx.candidates[rec["project_id"]]
     t0, t1 = years.index(int(cand["window_first"])), years.index(int(cand["window_last"]))
     land, energy = float(rec["land_demand"]), float(rec["energy_demand"])
+    earlier = cand.get("phase_of")
+    if isinstance(earlier, str) and earlier not in ctx.supplied:
+        return PHASE_WAITS, {"earlier": earlier}
     plat = rec["platform_id"]
     if plat in room.platform and room.platform[plat] + _TOL < land:
         return PLATFORM_FULL, {"platform": plat, "left": _fmt(room.platform[plat]), "need": _fmt(land),

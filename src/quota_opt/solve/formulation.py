@@ -213,6 +213,7 @@ CLAUSE_CITY_ENERGY = "五(二) 能耗：the city pools energy quota for major pr
 CLAUSE_MAJOR_USE = "五(一) 优先保障重大产业项目：the district quota used in a year by projects neither major nor mandatory."
 CLAUSE_MAJOR_PRIORITY = ("五(一) 优先保障重大产业项目新增建设用地计划指标需求：while a city-eligible major project that could be "
                          "supplied that year is left out, no other project (mandatory ones aside) uses its district's quota.")
+CLAUSE_PHASE = "五(一) 分期供地：a later phase of a project is never supplied before, or without, the phase before it."
 CLAUSE_PLATFORM = "二(三) 产业平台：a platform hosts no more project land over the horizon than its capacity."
 
 
@@ -395,6 +396,7 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
 
     if s.major_priority == "strict" and not elastic:
         _major_priority(form, y, n, has_alt, d_of, jj, tt, land)
+    _phase_order(form, y, jj, tt)
 
     # stock_inventory[d,t]: Σ_{τ≤t} stock used ≤ initial stock + Σ_{τ≤t} (added − committed by actuals)
     reps = T - st.year
@@ -439,64 +441,120 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
 
 
 def priority_pairs(form: Formulation) -> frozenset[tuple[Any, int]]:
-    """The (project, year)s in which a city-eligible major project could be supplied: its supply columns, or
-    the model's data's own (Prepared.priority_pairs) when given."""
-    if form.prep.priority_pairs is not None:
-        return form.prep.priority_pairs
-    major = form.prep.candidates["priority_major"]
-    return frozenset(k for k in form.var("supply").keys if bool(major.at[k[0]]))
+    """The (project, year)s in which a city-eligible major project could be supplied: its supply columns in years
+    whose district energy budget alone carries its energy, or the model's data's own (Prepared.priority_pairs)."""
+    prep = form.prep
+    if prep.priority_pairs is not None:
+        return prep.priority_pairs
+    c = prep.candidates
+    major = c["priority_major"]
+    # a major whose energy its own district's budget cannot carry that year depends on the city pool, which majors
+    # of every district compete for (五(二)): the district's land is not held back for it (it would lie idle
+    # whenever the pool goes elsewhere, as in the example, where it idled the quota of 34 projects)
+    d_index = {d: i for i, d in enumerate(prep.districts)}
+    t_index = {yr: i for i, yr in enumerate(prep.years)}
+    energy = c["energy_demand"].astype(float).to_dict()
+    district = c["district_id"].astype(str).to_dict()
+    return frozenset(k for k in form.var("supply").keys if bool(major.at[k[0]]) and energy[k[0]]
+                     <= prep.energy_budget[d_index[district[k[0]]], t_index[k[1]]] + 1e-6)
+
+
+def _phase_order(form: Formulation, y: VarBlock, jj: np.ndarray, tt: np.ndarray) -> None:
+    """分期供地: a phase (`phase_of` names the phase before it) is never supplied before, or without, that phase:
+        Σ_{τ≤t} y[k,τ] − Σ_{τ≤t} y[e,τ] ≤ 0   for each year t in which phase k has a column   (phase_order)
+    where e is the phase before k. When e is already supplied (actuals) in year a, the rows for t < a read
+    Σ_{τ≤t} y[k,τ] ≤ 0 (before a horizon, none); when e can get no variable (not eligible), k is never supplied."""
+    prep = form.prep
+    c = prep.candidates
+    if "phase_of" not in c.columns or not c["phase_of"].notna().any():
+        return
+    years = prep.years
+    pos = {pid: i for i, pid in enumerate(c.index)}
+    supplied = {str(pid): int(yr) for pid, yr in zip(prep.scenario.actuals["project_id"],
+                                                    prep.scenario.actuals["year"], strict=True)}
+    first = np.searchsorted(jj, np.arange(len(c)), "left")
+    count = np.searchsorted(jj, np.arange(len(c)), "right") - first
+    keys: list[tuple[Any, int]] = []
+    rows_: list[np.ndarray] = []
+    cols_: list[np.ndarray] = []
+    vals_: list[np.ndarray] = []
+    for k_pid, e_pid in zip(c.index, c["phase_of"], strict=True):
+        if e_pid is None or (isinstance(e_pid, float) and np.isnan(e_pid)):
+            continue
+        k = pos[k_pid]
+        k_cols, k_years = y.cols[first[k]:first[k] + count[k]], tt[first[k]:first[k] + count[k]]
+        e = pos.get(e_pid)
+        e_cols = y.cols[first[e]:first[e] + count[e]] if e is not None else np.zeros(0, dtype=np.int64)
+        e_years = tt[first[e]:first[e] + count[e]] if e is not None else np.zeros(0, dtype=np.int64)
+        done = supplied.get(str(e_pid))
+        for t in np.unique(k_years).tolist():
+            if done is not None and done <= years[t]:
+                continue  # the phase before was supplied by then
+            mine, theirs = k_cols[k_years <= t], e_cols[e_years <= t]
+            row = len(keys)
+            keys.append((k_pid, years[t]))
+            rows_.append(np.full(len(mine) + len(theirs), row))
+            cols_.append(np.concatenate([mine, theirs]))
+            vals_.append(np.concatenate([np.ones(len(mine)), -np.ones(len(theirs))]))
+    if not keys:
+        return
+    form.add_con(ConBlock("phase_order", CLAUSE_PHASE, keys, np.full(len(keys), -INF), np.zeros(len(keys)),
+                          np.concatenate(rows_), np.concatenate(cols_).astype(np.int64), np.concatenate(vals_),
+                          kind="rule"))
 
 
 def _major_priority(form: Formulation, y: VarBlock, n: VarBlock, has_alt: np.ndarray, d_of: np.ndarray,
                     jj: np.ndarray, tt: np.ndarray, land: np.ndarray) -> None:
     """五(一) 优先保障重大产业项目 (major_priority = strict): while a city-eligible major project that could be supplied
-    in year t (it has a supply column then) is left out, no project that is neither major nor mandatory uses its
-    district's quota in t.
+    in year t (`priority_pairs`) is left out, no project that is neither major nor mandatory uses its district's
+    quota in t.
 
-    u[d,t] (`non_major_quota_use`, mu) bounds the district-quota use of the other projects in (d,t):
-        Σ_{i other, in d} n̂[i,t] − u[d,t] ≤ 0                       (non_major_quota_use_row)
-        u[d,t] − M[d,t] · Σ_τ y[j,τ] ≤ 0   for each major j of d with a column in t    (major_priority)
-    with M[d,t] the smaller of the others' land demand and the most district quota (d,t) could ever fund, so
-    u, and the others' use with it, is 0 unless j is supplied (in some year). Mandatory projects are the bureau's
-    own commitment and are not held back."""
+    z[d,t] ∈ [0, 1] (`major_priority_open`) opens district d's quota in year t to the other projects:
+        n̂[i,t] − L_i · z[d,t] ≤ 0     for each other project i of d with a column in t   (non_major_quota_use_row)
+        z[d,t] − Σ_τ y[j,τ] ≤ 0        for each major j of d that could be supplied in t  (major_priority)
+    (for a project whose only land source is the quota, n̂ = L·y and the first row reads y[i,t] ≤ z[d,t]). One row
+    per project and year rather than one per pair of projects, and as tight as that: the LP relaxation cannot fund
+    the others more than the majors' own supply allows. Mandatory projects are the bureau's own commitment and are
+    not held back."""
     prep = form.prep
     c = prep.candidates
     T, D = len(prep.years), len(prep.districts)
     major = c["priority_major"].to_numpy(bool)
     other = ~major & ~c["mandatory"].to_numpy(bool)
-    plain = np.flatnonzero(other[jj] & ~has_alt[jj])
-    alt = np.flatnonzero(other[n.project])
-    use_dt = np.concatenate([d_of[jj[plain]] * T + tt[plain], d_of[n.project[alt]] * T + n.year[alt]])
-    use_col = np.concatenate([y.cols[plain], n.cols[alt]])
-    use_val = np.concatenate([land[jj[plain]], np.ones(len(alt))])
-    others_land = np.bincount(d_of[jj[other[jj]]] * T + tt[other[jj]], weights=land[jj[other[jj]]], minlength=D * T)
-    big_m = np.minimum(others_land, np.maximum(district_land_bounds(prep)[0].reshape(-1), 0.0))
-    # the rows: each (major j, year t) in which j could be supplied and others could use the quota
     pos = {pid: i for i, pid in enumerate(c.index)}
     year_pos = {yr: i for i, yr in enumerate(prep.years)}
     held = sorted((pos[pid], year_pos[yr]) for pid, yr in priority_pairs(form) if pid in pos and yr in year_pos)
     row_j = np.array([j for j, _ in held], dtype=np.int64)
     row_t = np.array([t for _, t in held], dtype=np.int64)
-    keep = big_m[d_of[row_j] * T + row_t] > 0 if len(held) else np.zeros(0, dtype=bool)
-    row_j, row_t = row_j[keep], row_t[keep]
-    if not len(row_j):
-        return
-    dts = np.unique(d_of[row_j] * T + row_t)
-    u = form.add_var(VarBlock("non_major_quota_use", "u", "district quota used by projects neither major nor "
-                              "mandatory (mu), held at 0 while a major project of the district is left out",
+    # the (d, t)s a major holds, and the others' columns there
+    z_of = np.full(D * T, -1)
+    dts = np.unique(d_of[row_j] * T + row_t) if len(held) else np.zeros(0, dtype=np.int64)
+    plain = np.flatnonzero(other[jj] & ~has_alt[jj])
+    alt = np.flatnonzero(other[n.project])
+    plain = plain[np.isin(d_of[jj[plain]] * T + tt[plain], dts)]
+    alt = alt[np.isin(d_of[n.project[alt]] * T + n.year[alt], dts)]
+    if not len(plain) and not len(alt):
+        return  # no other project could use a held quota: nothing to hold back
+    # only the (d, t)s some other project could use get a z (a column in no row would be a free variable)
+    dts = np.unique(np.concatenate([d_of[jj[plain]] * T + tt[plain], d_of[n.project[alt]] * T + n.year[alt]]))
+    z = form.add_var(VarBlock("major_priority_open", "z", "1 when the district's quota that year is open to projects "
+                              "neither major nor mandatory (every major that could be supplied then is supplied)",
                               [(prep.districts[d], prep.years[t]) for d, t in zip(dts // T, dts % T, strict=True)],
-                              np.zeros(len(dts)), big_m[dts], district=dts // T, year=dts % T))
-    u_of = np.full(D * T, -1)
-    u_of[dts] = u.cols
-    on = u_of[use_dt] >= 0
-    row_of = np.full(D * T, -1)
-    row_of[dts] = np.arange(len(dts))
-    form.add_con(ConBlock("non_major_quota_use_row", CLAUSE_MAJOR_USE, list(u.keys), np.full(len(dts), -INF),
-                          np.zeros(len(dts)), np.concatenate([row_of[use_dt[on]], np.arange(len(dts))]),
-                          np.concatenate([use_col[on], u.cols]), np.concatenate([use_val[on], -np.ones(len(dts))]),
-                          kind="rule"))
-    # one row per major pair (j, t): u[d(j),t] − M·Σ_τ y[j,τ] ≤ 0
-    # a candidate's supply columns are contiguous in (jj, tt): count[j] of them from first[j] (none if pruned)
+                              np.zeros(len(dts)), np.ones(len(dts)), district=dts // T, year=dts % T))
+    z_of[dts] = z.cols
+    pids, years = list(c.index), prep.years
+    P, A = len(plain), len(alt)
+    use_dt = np.concatenate([d_of[jj[plain]] * T + tt[plain], d_of[n.project[alt]] * T + n.year[alt]])
+    form.add_con(ConBlock(
+        "non_major_quota_use_row", CLAUSE_MAJOR_USE,
+        [(pids[int(jj[k])], years[int(tt[k])]) for k in plain] + [(pids[int(n.project[k])], years[int(n.year[k])])
+                                                                  for k in alt],
+        np.full(P + A, -INF), np.zeros(P + A), np.concatenate([np.arange(P + A), np.arange(P + A)]),
+        np.concatenate([y.cols[plain], n.cols[alt], z_of[use_dt]]).astype(np.int64),
+        np.concatenate([np.ones(P), np.ones(A), -np.ones(P), -land[n.project[alt]]]), kind="rule"))
+    # one row per major pair (j, t): z[d(j),t] − Σ_τ y[j,τ] ≤ 0; j's supply columns are contiguous in (jj, tt)
+    keep = np.isin(d_of[row_j] * T + row_t, np.unique(use_dt))  # a (d, t) no other project can use holds nothing
+    row_j, row_t = row_j[keep], row_t[keep]
     first = np.searchsorted(jj, np.arange(len(c)), "left")
     count = np.searchsorted(jj, np.arange(len(c)), "right") - first
     R = len(row_j)
@@ -504,12 +562,11 @@ def _major_priority(form: Formulation, y: VarBlock, n: VarBlock, has_alt: np.nda
     per_row = count[row_j]
     rep = np.repeat(np.arange(R), per_row)
     within = np.arange(len(rep)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    pids, years = list(c.index), prep.years
     form.add_con(ConBlock("major_priority", CLAUSE_MAJOR_PRIORITY,
                           [(pids[j], years[t]) for j, t in zip(row_j.tolist(), row_t.tolist(), strict=True)],
                           np.full(R, -INF), np.zeros(R), np.concatenate([np.arange(R), rep]),
-                          np.concatenate([u_of[dt], y.cols[first[row_j][rep] + within]]).astype(np.int64),
-                          np.concatenate([np.ones(R), -big_m[dt][rep]]), kind="rule"))
+                          np.concatenate([z_of[dt], y.cols[first[row_j][rep] + within]]).astype(np.int64),
+                          np.concatenate([np.ones(R), -np.ones(len(rep))]), kind="rule"))
 
 
 # Slack prices in the elastic model: a mandatory project left unsupplied weighs far more than any

@@ -80,10 +80,14 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
         order = ([j for j in order if mandatory[j]] + [j for j in order if first_rank[j] and not mandatory[j]]
                  + [j for j in order if not first_rank[j]])
     held_back = np.zeros((len(prep.districts), T), dtype=bool)  # (d, t) a left-out major could have used
-    others_use = np.zeros((len(prep.districts), T))
     majors_done = not strict
     unplaced: list[str] = []
     placed_keys: set[tuple[str, int]] = set()
+    placed_year: dict[str, int] = {}
+    has_phases = "phase_of" in c.columns and bool(c["phase_of"].notna().any())
+    before = {p: e for p, e in zip(c.index, c["phase_of"], strict=True) if isinstance(e, str)} if has_phases else None
+    supplied_year = {str(p): int(y) for p, y in zip(prep.scenario.actuals["project_id"], prep.scenario.actuals["year"],
+                                                    strict=True)}
     cols = {k: c[k].to_numpy() for k in ("district_id", "land_demand", "energy_demand", "platform_id",
                                          "window_first", "window_last", "may_stock", "may_pool", "may_request",
                                          "may_city_energy", "earns_reward")}
@@ -114,6 +118,11 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
         for t in window:
             if (pid, prep.years[t]) not in col["supply"]:  # a year it can never fit (formulation._pairs)
                 continue
+            if before is not None and before.get(pid) is not None:  # 分期供地: not before, or without, the phase before
+                earlier = str(before[pid])
+                when = supplied_year.get(earlier, placed_year.get(earlier))
+                if when is None or when > prep.years[t]:
+                    continue
             stock = max(0.0, _headroom(stock_avail[d], stock_used_cum[d], t)) if r["may_stock"] else 0.0
             district = 0.0 if held_back[d, t] and not first_rank[j] else max(0.0, quota_room(d, t))
             pool = max(0.0, pool_left[t]) if r["may_pool"] else 0.0
@@ -135,8 +144,7 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
             key = (pid, prep.years[t])
             x[col["supply"][key]] = 1.0
             placed_keys.add(key)
-            if not first_rank[j]:
-                others_use[d, t] += take["land_district_quota"]
+            placed_year[str(pid)] = prep.years[t]
             for name, amount in {**take, **e_take}.items():
                 if key in col.get(name, {}):
                     x[col[name][key]] = amount
@@ -159,8 +167,8 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
         for di, dname in enumerate(prep.districts):
             for t, year in enumerate(prep.years):
                 x[col["carry_over"][(dname, year)]] = carry[di, t]
-    if "non_major_quota_use" in form.variables:
-        for key, i in col["non_major_quota_use"].items():
-            x[i] = others_use[d_index[key[0]], year_pos[key[1]]]
+    if "major_priority_open" in form.variables:  # open unless a major left out holds the quota back
+        for key, i in col["major_priority_open"].items():
+            x[i] = 0.0 if held_back[d_index[key[0]], year_pos[key[1]]] else 1.0
     objective = float(form.objective @ x)
     return GreedyResult(x=x, objective=objective, feasible=not unplaced, unplaced_mandatory=unplaced)
