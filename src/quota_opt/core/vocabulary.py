@@ -61,6 +61,7 @@ REASON_CODE_WORDS: dict[str, str] = {
     "within_gap": "求解精度内未安排",
     "major_first": "重大产业项目优先",
     "no_value": "综合得分为 0",
+    "phase_waits": "上一期未安排（分期供地）",
 }
 
 # The model's constraints (shadow-price sheet, `constraint`) as a zh workbook names them; en shows the name.
