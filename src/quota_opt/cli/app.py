@@ -10,11 +10,16 @@ Exit codes: 0 success (warnings allowed) · 1 input errors · 2 model or solver 
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from difflib import get_close_matches
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
@@ -22,6 +27,8 @@ from typing import IO, Annotated, Any, cast
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
 from rich.text import Text
 from typer._click import Context, Parameter
 from typer._click.exceptions import (
@@ -38,8 +45,18 @@ from quota_opt.cli.console import console_file, tolerant_streams
 from quota_opt.cli.help import help_lang, localize_command, localize_params, usage_in
 from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated, handle_sigterm
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
-from quota_opt.core.files import Kind, Read
-from quota_opt.core.schema import FIRST_YEAR, LAST_YEAR
+from quota_opt.core.files import Kind, Read, fit_name, name_max, target_problems
+from quota_opt.core.messages import (
+    EXPLAIN_WORDS,
+    LANGS,
+    column_words,
+    expected_words,
+    os_error_text,
+    quote_value,
+    sheet_words,
+)
+from quota_opt.core.results_schema import SUMMARY_ROWS, termination_word
+from quota_opt.core.schema import FIRST_YEAR, LAST_YEAR, Column, ColumnType
 
 
 def paragraphs(help_text: str | None) -> str | None:
@@ -250,7 +267,6 @@ def option_values(args: list[str], names: tuple[str, ...]) -> list[tuple[str, st
 def line_lang(args: list[str], default: str = "zh") -> str:
     """The language a command line asks for (its last --lang, as click takes it), `default` when none or no
     language."""
-    from quota_opt.core.messages import LANGS
 
     values = [value for _, value in option_values(args, LANG_OPTION)]
     return values[-1] if values and values[-1] in LANGS else default
@@ -260,9 +276,7 @@ def usage_problem(exc: UsageError, group: TyperGroup, prog: str, args: list[str]
     """Click's usage error as one of our problems (messages.TEMPLATES, section "the command line"), naming
     the option, argument or command as typed and the --help to read. What click does not say in so many
     words is read off the command line: the value given to an option, the arguments left over."""
-    from difflib import get_close_matches
 
-    from quota_opt.core.messages import quote_value
 
     name = args[0] if args and args[0] in group.commands else None  # the command the line is for, if any
     command = group.commands[name] if name else group
@@ -312,8 +326,6 @@ def usage_problem(exc: UsageError, group: TyperGroup, prog: str, args: list[str]
 def option_expected(option: TyperOption) -> dict[str, str] | None:
     """What an option takes, in both languages, as `bad_option` says it: one of its choices, or a number
     within its bounds; None for other types (whose values typer does not refuse here)."""
-    from quota_opt.core.messages import expected_words
-    from quota_opt.core.schema import Column, ColumnType
 
     choices = option.type_descriptor.choices
     if choices:
@@ -412,7 +424,6 @@ def reading_progress(file: Path, lang: str) -> Iterator[Callable[[int], None] | 
     if not big or not err.is_terminal:
         yield None
         return
-    from rich.progress import Progress, SpinnerColumn, TextColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as bar:
         task = bar.add_task(t(lang, "读取中…", "Reading…"))
@@ -426,7 +437,6 @@ def reading_progress(file: Path, lang: str) -> Iterator[Callable[[int], None] | 
 def default_output(file: Path, suffix: str = "_results") -> Path:
     """`<input>_results.xlsx` beside the input, the input's name shortened if need be to fit the file system (a
     long Chinese name has little room left for the suffix)."""
-    from quota_opt.core.files import fit_name, name_max
 
     return file.with_name(fit_name(file.stem, f"{suffix}.xlsx", name_max(file.parent)))
 
@@ -471,7 +481,6 @@ def check_output(path: Path | None, kind: Kind, option: str = "--output", *, for
     and name disagree; and the write guard (`core.files.target_problems`) must allow it: never one of the
     command's `reads` or `others` outputs under any name, and an existing file only when it is a `kind` the
     product wrote, or with --force. The writers check again as they write."""
-    from quota_opt.core.files import target_problems
 
     if path is None:
         return
@@ -492,7 +501,6 @@ class SolveDisplay:
         self.current = ""
 
     def stage(self, name: str) -> None:
-        import time
 
         words = {"prepare": ("准备数据", "Preparing data"), "build": ("建立模型", "Building the model"),
                  "solve": ("求解", "Solving"), "polish": ("整理方案", "Polishing the allocation"),
@@ -530,9 +538,6 @@ def announce_interrupt(display: SolveDisplay, lang: str) -> Iterator[None]:
     The handler only prints; Python's own (KeyboardInterrupt; `cli.Terminated` for SIGTERM) still does the
     interrupting. Outside the solve stage Ctrl-C ends the run (exit 130, SIGTERM 143), so nothing is promised
     there."""
-    import os
-    import signal
-    import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -574,9 +579,7 @@ def announce_interrupt(display: SolveDisplay, lang: str) -> Iterator[None]:
 
 
 def print_run_summary(result: Any, path: Path | None, lang: str) -> None:
-    from rich.table import Table
 
-    from quota_opt.core.results_schema import SUMMARY_ROWS
 
     rows = result.summary(lang)
     table = Table(title=t(lang, "分配结果概览", "Allocation summary"), show_header=False, title_justify="left")
@@ -620,9 +623,7 @@ def run(
     infeasible (the workbook then explains why), 4 when the results could not be written where asked, 130 on
     Ctrl-C and 143 on SIGTERM outside the solve (no results are written).
     """
-    import time
 
-    from quota_opt.core.results_schema import termination_word
     from quota_opt.output.results_workbook import write_results
     from quota_opt.pipeline import RunOptions, run_scenario
     from quota_opt.solve.highs import Status
@@ -646,7 +647,6 @@ def run(
     result.timings["read"] = read_s
     model_not_written = False
     if write_model is not None:
-        from quota_opt.core.messages import os_error_text
         from quota_opt.solve.highs import write_model as export
 
         try:
@@ -737,9 +737,7 @@ def explain(
     re-optimising that plan in the project's district and among the projects sharing its city-level quotas;
     a threshold marked ≈ rests on a re-solve not proved optimal in its time limit.
     """
-    from rich.table import Table
 
-    from quota_opt.core.messages import EXPLAIN_WORDS
     from quota_opt.interpret.whatif import amount_text, explain_project, flip_text
     from quota_opt.pipeline import RunOptions
 
@@ -814,7 +812,6 @@ def rollover(
     replaced only with --force. Exit 0 when written, 1 on input errors, 4 when the scenario could not be
     written where asked (it is then saved under a fallback name, which the message gives).
     """
-    from quota_opt.core.messages import column_words, sheet_words
     from quota_opt.input.results_read import adoptable, read_results
     from quota_opt.output.template import write_scenario
     from quota_opt.studies.rollover import recorded_variant
