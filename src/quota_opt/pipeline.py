@@ -447,7 +447,10 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     assign_reasons(result_plan=plan, form=form, x=x)
     result.plan = plan
     result.kpis = kpis(plan)
-    if options.province_fallback and result.kpis["mu_to_request"] > 1e-6:
+    # not after Ctrl-C or SIGTERM: the user asked the run to stop, so no second solve starts (the summary then
+    # says nothing of a refusal by the province)
+    if (options.province_fallback and result.kpis["mu_to_request"] > 1e-6
+            and solution.termination != "interrupted"):
         result.no_request = without_request(scenario, options, plan)
         mark_dropped(plan, result.no_request)
     if options.shadow_prices:
