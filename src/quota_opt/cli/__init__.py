@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from quota_opt.cli.console import tolerant_streams
-from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated, handle_sigterm
+from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated, handle_sigterm, is_termination
 
 
 def main() -> None:
@@ -22,7 +22,7 @@ def main() -> None:
 
         command()
     except KeyboardInterrupt as exc:
-        sys.exit(TERMINATED if isinstance(exc, Terminated) else INTERRUPTED)
+        sys.exit(TERMINATED if is_termination(exc) else INTERRUPTED)
 
 
 __all__ = ["INTERRUPTED", "TERMINATED", "Terminated", "main"]

@@ -43,7 +43,7 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from quota_opt.cli.console import console_file, tolerant_streams
 from quota_opt.cli.help import help_lang, localize_command, localize_params, usage_in
-from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated, handle_sigterm
+from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated, handle_sigterm, is_termination
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
 from quota_opt.core.files import Kind, Read, fit_name, name_max, target_problems
 from quota_opt.core.messages import (
@@ -195,7 +195,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             print_error(t(lang, "错误", "Error"), exc.report(lang))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (`cli.Terminated`), outside the solve
-            if isinstance(exc, Terminated):
+            if is_termination(exc):
                 err.print(t(lang, "已终止（收到 SIGTERM）。", "Terminated (SIGTERM)."))
                 raise typer.Exit(TERMINATED) from None
             err.print(t(lang, "已中断。", "Interrupted."))
@@ -1094,6 +1094,9 @@ def main() -> None:
         app()
     except SystemExit as exc:
         code = exc.code
+        if code == INTERRUPTED and is_termination(KeyboardInterrupt()):
+            # typer turns a KeyboardInterrupt it catches (our SIGTERM, while it loads or parses) into exit 130
+            code = TERMINATED
         sys.exit(1 if code == 2 and not _state.get("parsed") else code)
 
 

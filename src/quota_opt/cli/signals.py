@@ -18,8 +18,19 @@ class Terminated(KeyboardInterrupt):
     written, elsewhere the command stops (exit 143), its temporary files removed."""
 
 
+_received: list[int] = []  # the SIGTERMs received, for `is_termination`
+
+
 def terminate(signum: int, frame: Any) -> None:
+    _received.append(signum)
     raise Terminated()
+
+
+def is_termination(exc: KeyboardInterrupt) -> bool:
+    """Whether this interrupt comes from SIGTERM: a `Terminated`, or any KeyboardInterrupt once SIGTERM has come
+    (code that catches an interrupt and raises a plain KeyboardInterrupt again, as some imports do, would
+    otherwise turn a SIGTERM into exit 130)."""
+    return isinstance(exc, Terminated) or bool(_received)
 
 
 def handle_sigterm() -> None:
