@@ -326,11 +326,13 @@ def atomic_path(path: Path, suffix: str, *, replace: bool = True) -> Iterator[st
     try:
         for _ in range(100):
             candidate = temporary_name(path, suffix)
+            # named before it exists: a Ctrl-C or SIGTERM landing just after os.open must still remove it
+            tmp = candidate
             try:
                 fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
+                tmp = None  # another's file: never removed here
                 continue
-            tmp = candidate
             os.close(fd)
             break
         else:
