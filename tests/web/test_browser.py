@@ -83,6 +83,7 @@ def browser(tmp_path: Path) -> Iterator[object]:
 
 
 def test_the_hangzhou_example_from_upload_to_comparison(server: str, browser: object, tmp_path: Path) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -92,7 +93,9 @@ def test_the_hangzhou_example_from_upload_to_comparison(server: str, browser: ob
     shots.mkdir(parents=True, exist_ok=True)
 
     def wait(seconds: float = 60) -> WebDriverWait:  # type: ignore[type-arg]
-        return WebDriverWait(driver, seconds, poll_frequency=0.2)
+        # htmx swaps a table between finding it and reading it: a stale element is looked up again
+        return WebDriverWait(driver, seconds, poll_frequency=0.2,
+                             ignored_exceptions=(StaleElementReferenceException,))
 
     def find(css: str) -> object:
         return wait().until(ready.presence_of_element_located((By.CSS_SELECTOR, css)))
