@@ -48,6 +48,7 @@ def test_run_rollover_validate_run_holds_for_three_years(runner: CliRunner, tmp_
     _run(runner, path)
 
 
+@pytest.mark.slow
 def test_rollover_keeps_a_lapsed_candidate_with_a_window_to_confirm(runner: CliRunner, tmp_path: Path) -> None:
     """The shipped example rolled over at 2026: XM059 and XM072 were left out and their window ended in 2026 (the
     earliest year blank). The new scenario keeps them with latest year 2027, the console names them in zh and en,

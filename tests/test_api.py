@@ -47,6 +47,7 @@ def test_an_upload_that_is_no_workbook_is_named_as_its_user_named_it() -> None:
     assert checked.rows("zh")[0]["severity"] == "error"
 
 
+@pytest.mark.slow
 def test_validation_marks_problems_on_an_annotated_copy() -> None:
     wb = openpyxl.load_workbook(SMALL)
     ws = wb["projects"]
@@ -69,6 +70,7 @@ def test_load_raises_the_input_error_the_cli_prints() -> None:
     assert "x.xlsx" in caught.value.report("en")
 
 
+@pytest.mark.slow
 def test_run_reports_stages_and_progress_and_writes_the_results_workbook(tmp_path: Path) -> None:
     stages: list[str] = []
     seen: list[object] = []
@@ -89,6 +91,7 @@ def test_run_reports_stages_and_progress_and_writes_the_results_workbook(tmp_pat
     assert same[0][0] == "project_id" and len(same) == 13
 
 
+@pytest.mark.slow
 def test_the_tables_are_the_workbooks_sheets(done: api.Run) -> None:
     tables = done.tables("en")
     assert list(tables) == ["allocation", "districts", "ledger", "city", "shadow_prices", "validation"]
@@ -105,6 +108,7 @@ def test_run_refuses_options_out_of_bounds_before_reading() -> None:
     assert "--time-limit" in caught.value.report("en")
 
 
+@pytest.mark.slow
 def test_explain_a_results_workbook_given_as_bytes(done: api.Run) -> None:
     ex = quota_opt.explain(done.to_bytes("en"), "P04", name="small_en_results.xlsx", scenario=SMALL.read_bytes(),
                            scenario_name="small_en.xlsx", time_limit_s=5)
@@ -114,6 +118,7 @@ def test_explain_a_results_workbook_given_as_bytes(done: api.Run) -> None:
     assert ex.reason["en"]
 
 
+@pytest.mark.slow
 def test_explain_a_results_workbook_beside_its_scenario(done: api.Run, tmp_path: Path) -> None:
     (tmp_path / "small_en.xlsx").write_bytes(SMALL.read_bytes())
     results = done.write(tmp_path / "small_en_results.xlsx", "en")
@@ -123,6 +128,7 @@ def test_explain_a_results_workbook_beside_its_scenario(done: api.Run, tmp_path:
     assert seen and seen[-1][0] == ex.solves and all(done <= total for done, total in seen)
 
 
+@pytest.mark.slow
 def test_compare_a_scenario_with_a_results_workbook(done: api.Run) -> None:
     seen: list[int] = []
     cmp = quota_opt.compare([SMALL, done.to_bytes("en")], names=[None, "adopted.xlsx"], workers=1, time_limit_s=10,
@@ -134,12 +140,14 @@ def test_compare_a_scenario_with_a_results_workbook(done: api.Run) -> None:
     assert cmp.to_bytes("en")[:2] == b"PK"
 
 
+@pytest.mark.slow
 def test_sweep_solves_each_point_on_the_cli_executor() -> None:
     swept = quota_opt.sweep(SMALL, ["reward_ratio=0,1"], workers=1, time_limit_s=10, lang="en")
     assert [r.params for r in swept.results] == [{"reward_ratio": 0}, {"reward_ratio": 1}]
     assert swept.tradeoff is not None and "non_dominated" in swept.cases("en").columns
 
 
+@pytest.mark.slow
 def test_rollover_from_bytes_lands_as_a_valid_scenario_a_year_on(done: api.Run) -> None:
     nxt = quota_opt.rollover(done.to_bytes("en"), 2026, name="r.xlsx", scenario=SMALL.read_bytes(),
                              scenario_name="small_en.xlsx")
@@ -148,6 +156,7 @@ def test_rollover_from_bytes_lands_as_a_valid_scenario_a_year_on(done: api.Run) 
     assert checked.ok and checked.scenario is not None and checked.scenario.settings.base_year == 2027
 
 
+@pytest.mark.slow
 def test_template_and_generate_write_workbooks_that_validate(tmp_path: Path) -> None:
     blank = quota_opt.template("en").to_bytes()
     assert quota_opt.validate(blank).errors  # a blank template has no projects yet

@@ -65,6 +65,7 @@ def test_the_infeasibility_report_shows_names_as_typed(runner: CliRunner, tmp_pa
     assert f"不可行原因已写入：{tmp_path / 'inf[bold]_results.xlsx'}" in res.output, res.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_compare_shows_case_names_and_paths_as_typed(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """Two cases named after their files, one of them infeasible (a failed case, named again at the end)."""
@@ -80,6 +81,7 @@ def test_compare_shows_case_names_and_paths_as_typed(runner: CliRunner, tmp_path
     assert failed_line in shown, shown
 
 
+@pytest.mark.slow
 def test_workbooks_written_are_named_as_typed(runner: CliRunner, tmp_path: Path) -> None:
     """template, generate, validate --annotate and rollover (with its warning naming both workbooks)."""
     template = tmp_path / "t[red].xlsx"

@@ -54,6 +54,7 @@ def summary_of(path: Path, lang: str) -> dict[str, object]:
 
 # --- rollover never writes over its inputs --------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["scenario", "results"])
 def test_rollover_never_overwrites_its_inputs(runner: CliRunner, tmp_path: Path, plan: tuple[Path, Path], which: str) -> None:
     """`-o` naming the scenario or the adopted results: even with --force the input stays as it was, and the
@@ -69,6 +70,7 @@ def test_rollover_never_overwrites_its_inputs(runner: CliRunner, tmp_path: Path,
     assert not list(tmp_path.glob(f"{target.stem}-*.xlsx"))
 
 
+@pytest.mark.slow
 def test_rollover_found_scenario_is_protected_too(runner: CliRunner, tmp_path: Path, plan: tuple[Path, Path]) -> None:
     """The scenario found beside the results (no --scenario) is as much an input."""
     path, results = plan
@@ -81,6 +83,7 @@ def test_rollover_found_scenario_is_protected_too(runner: CliRunner, tmp_path: P
 
 # --- a target that cannot be written: a fallback name and exit 4, never "internal error" -----
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_template_generate_rollover_save_under_a_fallback_name(runner: CliRunner, tmp_path: Path, plan: tuple[Path, Path],
                                                                lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,6 +162,7 @@ def test_compare_sweep_explain_check_their_solve_options(runner: CliRunner, tmp_
 
 # --- model export ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_write_model_creates_its_folder(runner: CliRunner, tmp_path: Path) -> None:
     model = tmp_path / "nod" / "deeper" / "m.lp"
     res = runner.invoke(app, ["run", str(scenario(tmp_path)), "--write-model", str(model), "--lang", "en"])
@@ -192,6 +196,7 @@ def umask_022() -> Iterator[None]:
         os.umask(before)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 @pytest.mark.usefixtures("umask_022")
 def test_workbooks_get_the_permissions_of_a_new_file(runner: CliRunner, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from quota_opt.core.results_schema import ALLOCATION, DISTRICTS, LEDGER, SUMMARY
 from quota_opt.output.template import write_scenario
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_run_writes_results_beside_the_input(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path, lang: str) -> None:
     path = golden_workbook(lang)
@@ -39,6 +40,7 @@ def ws_headers(ws: object) -> list[str]:
     return [c.value for c in ws[1]]  # type: ignore[index]
 
 
+@pytest.mark.slow
 def test_run_en_results_pass_the_invariants(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path) -> None:
     path = golden_workbook()
     out = tmp_path / "out" / "r.xlsx"
@@ -46,6 +48,7 @@ def test_run_en_results_pass_the_invariants(golden_workbook: Callable[..., Path]
     assert check_results(path, out) == []
 
 
+@pytest.mark.slow
 def test_run_options_and_model_export(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path) -> None:
     path = golden_workbook()
     for suffix in ("lp", "mps"):
@@ -146,6 +149,7 @@ def test_generate_command_writes_a_valid_workbook(runner: CliRunner, tmp_path: P
     assert runner.invoke(app, ["validate", str(out), "--lang", "en"]).exit_code == 0
 
 
+@pytest.mark.slow
 def test_run_saves_under_a_fallback_name_when_the_output_cannot_be_written(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path) -> None:
     """The output's folder is a file (cannot be created, even as root): the results are saved beside
     the input under a fallback name, the run says where, and exits 4."""
@@ -185,6 +189,7 @@ def test_a_command_line_that_cannot_be_parsed_exits_1_not_2(argv: list[str], cod
     assert done.returncode == code, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_summary_reports_the_time_the_write_took(golden_workbook: Callable[..., Path], runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """The summary's write time (写出用时 / time_write_s) was always 0: `run` measured the write after

@@ -89,6 +89,7 @@ def test_a_command_line_that_cannot_be_parsed_is_answered_in_the_users_language(
             assert english not in res.output, (line, res.output)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("argv", "zh", "en"), UNPARSED, ids=[" ".join(argv) for argv, _, _ in UNPARSED])
 def test_the_language_given_before_the_command_is_the_commands_default(runner: CliRunner, argv: list[str], zh: str, en: str) -> None:
     """`quota-opt --lang en run ...` was refused ("No such option: --lang"): --lang was an option of each

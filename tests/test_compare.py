@@ -166,6 +166,7 @@ def test_comparison_workbook_sheets_and_highlights(flip: list[cmp.CaseResult], t
     assert len(wb[CHARTS.name(lang)]._charts) >= 2
 
 
+@pytest.mark.slow
 def test_compare_reads_results_workbooks_in_either_language(flip: list[cmp.CaseResult], tmp_path: Path) -> None:
     for lang in ("zh", "en"):
         result = run_scenario(golden(100), RunOptions(threads=1, shadow_prices=False))
@@ -200,6 +201,7 @@ def test_failed_case_is_reported_beside_the_others(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_compare_variants_all(runner: CliRunner, tmp_path: Path) -> None:
     path = write_scenario(two_districts(), tmp_path / "two.xlsx", "en")
     res = runner.invoke(app, ["compare", "--variants", "all", str(path), "--lang", "en", "--workers", "1"])
@@ -224,6 +226,7 @@ def test_cli_compare_files_and_results(runner: CliRunner, tmp_path: Path) -> Non
     assert [dec.cell(row=r, column=1).value for r in (3, 4, 5)] == ["B", "C", "A"]
 
 
+@pytest.mark.slow
 def test_cli_compare_input_errors(runner: CliRunner, tmp_path: Path) -> None:
     path = write_scenario(two_districts(), tmp_path / "two.xlsx", "en")
     res = runner.invoke(app, ["compare", "--variants", "nope", str(path), "--lang", "en"])

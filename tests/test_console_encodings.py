@@ -84,6 +84,7 @@ def test_plain_marks() -> None:
     assert encodable("≥ 0", "cp936") == "≥ 0"  # what the console has stays
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encoding", ENCODINGS)
 def test_the_console_layer_never_fails_to_encode(files: Path, encoding: str) -> None:
     """In process (quick): the product's consoles on a stream that fails on what it cannot encode, as a GBK or

@@ -299,6 +299,7 @@ def test_district_pairs_side_by_side_share_the_pool(threads: int) -> None:
     assert float(form.objective @ found) == pytest.approx(sum(v.values()), abs=1e-3)
 
 
+@pytest.mark.slow
 def test_a_run_stopped_short_is_improved_by_district_pairs_and_says_so() -> None:
     """A generated city of 300 projects (2,057 columns, more than run.DISTRICTS_FROM_COLUMNS) with 4 s: the MIP
     stops short, the district pairs run after it, and whatever improved the MIP's allocation is named in the

@@ -108,6 +108,7 @@ def test_two_runs_give_the_same_allocation_and_workbook(runner: CliRunner, tmp_p
     assert differ <= {summary_part, "xl/sharedStrings.xml"}, differ
 
 
+@pytest.mark.slow
 def test_run_at_is_the_only_timestamp_in_a_results_workbook(tmp_path: Path) -> None:
     result = run_scenario(contested(5), RunOptions(threads=1))
     path = write_results(result, tmp_path / "r.xlsx", "en")
@@ -120,6 +121,7 @@ def test_run_at_is_the_only_timestamp_in_a_results_workbook(tmp_path: Path) -> N
     assert [(s, key) for s, _, key, _ in found] == [("summary", RUN_AT_KEY)], found
 
 
+@pytest.mark.slow
 def test_the_same_run_written_twice_gives_the_same_bytes(tmp_path: Path) -> None:
     result = run_scenario(contested(6), RunOptions(threads=1))
     run_at = FIXED_TIME.replace(hour=9)
@@ -130,6 +132,7 @@ def test_the_same_run_written_twice_gives_the_same_bytes(tmp_path: Path) -> None
         assert a == b, lang
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_template_and_scenario_workbooks_are_byte_for_byte_reproducible(tmp_path: Path, lang: str) -> None:
     t1 = write_template(tmp_path / "t1.xlsx", lang)

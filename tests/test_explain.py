@@ -173,6 +173,7 @@ def test_infeasible_report_names_project_district_and_shortfall(tmp_path: Path) 
     assert "need the A 2026 district new-land quota," in it.messages["en"] and "甲区" not in it.messages["en"]
 
 
+@pytest.mark.slow
 def test_infeasible_cli_exits_3_and_writes_the_report(runner: CliRunner, tmp_path: Path) -> None:
     path = write_scenario(infeasible_scenario(), tmp_path / "inf.xlsx", "en")
     res = runner.invoke(app, ["run", str(path), "--lang", "en"])
@@ -232,6 +233,7 @@ ACTUAL_Z = {"project_id": "Z", "year": 2026, "land_district_quota": 50, "land_pr
      "The A 2026 district new-land quota is overdrawn by 90.0 mu (100.0 mu left this year − 190.0 mu carried into "
      "later years)."),
 ], ids=["request", "city_energy", "carry_in", "actuals", "carry_out"])
+@pytest.mark.slow
 def test_the_infeasibility_report_s_numbers_add_up(runner: CliRunner, tmp_path: Path, sc: Scenario, zh: str, en: str) -> None:
     """The report's figures add up for the reader: the mandatory projects' demand, less what other sources already
     give them in the elastic solution, is the need left for the quota that gives way; less what that quota has
@@ -306,6 +308,7 @@ def test_actuals_fix_the_past_and_earn_rewards() -> None:
     assert "actuals" in a.at["Z", "reason_en"]
 
 
+@pytest.mark.slow
 def test_rollover_of_a_plan_validates_and_runs(tmp_path: Path) -> None:
     sc = random_small(3)
     r = run(sc)
@@ -322,6 +325,7 @@ def test_rollover_of_a_plan_validates_and_runs(tmp_path: Path) -> None:
     assert (recorded["status"] == "actual").all()
 
 
+@pytest.mark.slow
 def test_rollover_of_projects_supplied_in_the_last_window_year_validates(tmp_path: Path) -> None:
     """X (latest supply year 2026, earliest blank) and Y (2026–2026) are supplied in 2026; rolled over to 2027 they
     stay as projects with an actuals row, their windows as typed. The rolled-over workbook failed to validate:
@@ -362,6 +366,7 @@ def test_rollover_cli_reads_the_adopted_results(runner: CliRunner, tmp_path: Pat
 
 # --- explain: thresholds found by re-solving ------------------------------------------------
 
+@pytest.mark.slow
 def test_explain_thresholds_by_hand() -> None:
     """Quota 100 mu; A (60 mu, score 1.0), B (50 mu, 0.8), C (40 mu, 0.6); optimum A + C = 84, B left out.
     - score: B + C (90 mu) beats A + C when 50·s + 24 > 84, i.e. s > 1.2 (A + B needs 110 mu);
@@ -420,6 +425,7 @@ def test_explain_thresholds_are_exact_on_the_side_their_note_states() -> None:
     assert _funded(left_out, "Y", land=50.0) and not _funded(left_out, "Y", land=50.1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("short", ["land", "energy"])
 def test_explain_finds_the_quota_a_project_is_too_big_for(short: str) -> None:
     """X (50 mu, 200 tce) is alone in A, with 30 mu of quota (or 120 tce of budget): it is left out, the quota too
@@ -517,6 +523,7 @@ def _texts(path: Path) -> dict[str, list[str]]:
             for ws in wb.worksheets}
 
 
+@pytest.mark.slow
 def test_the_city_energy_pool_has_one_name_in_every_report(tmp_path: Path) -> None:
     """The city energy pool (五(二) 市级统筹能耗) is 市级统筹能耗 wherever a zh reader meets it, as the city quotas
     sheet (市级统筹能耗指标) and the reasons name it: the allocation sheet's column read 市级能耗(吨标准煤), the
@@ -704,6 +711,7 @@ def test_explain_unknown_project_lists_known_ids(runner: CliRunner, tmp_path: Pa
     assert "known: P01, P02" in res.output and "?" not in res.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("workbook", "lang", "where"), [
     ("hangzhou_example.xlsx", "en", "sheet 项目 (projects), project_id (Project id): "),
     ("hangzhou_example.xlsx", "zh", "工作表 项目(projects)，项目编号(project_id)："),
@@ -718,6 +726,7 @@ def test_explain_unknown_project_names_the_sheet_as_the_workbook_does(runner: Cl
     assert where in res.output
 
 
+@pytest.mark.slow
 def test_explain_table_reads_well() -> None:
     """X (energy_rivals) is explained with its binding quota, the 300-tce city pool: amounts in whole tce with
     thousands separators, never 1e+04 notation; a threshold with no flip is a sentence, not 'no flip in range mu'."""
@@ -732,6 +741,7 @@ def test_explain_table_reads_well() -> None:
     assert flip_text(none, "zh") == "在搜索范围内不会改变决定"
 
 
+@pytest.mark.slow
 def test_explain_counts_its_re_solves_and_says_when_a_threshold_is_approximate() -> None:
     """explain reports its progress as (done, total, elapsed): done climbs by one per re-solve up to the count it
     reports (and again when the expected total changes), total never below done, and the last call has done = total. A score threshold rests on the plan

@@ -22,6 +22,7 @@ from quota_opt.studies.generate import generate_scenario, hangzhou_example, smal
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("projects", "districts", "years"), [(12, 3, 1), (120, 13, 3), (400, 30, 5), (50, 90, 2)])
 def test_generated_workbooks_validate(projects: int, districts: int, years: int, tmp_path: Path) -> None:
     path = write_scenario(generate_scenario(projects, districts, years, seed=7), tmp_path / "g.xlsx", "en")
@@ -33,6 +34,7 @@ def test_generated_workbooks_validate(projects: int, districts: int, years: int,
     assert sc.settings.horizon_years == years
 
 
+@pytest.mark.slow
 def test_same_seed_same_workbook_other_seed_other_scenario(tmp_path: Path) -> None:
     a = write_scenario(generate_scenario(200, 13, 3, seed=3), tmp_path / "a.xlsx", "zh")
     b = write_scenario(generate_scenario(200, 13, 3, seed=3), tmp_path / "b.xlsx", "zh")
@@ -54,6 +56,7 @@ def test_generated_scenarios_have_the_awkward_cases() -> None:
     assert demand > sc.district_quotas["new_land_quota"].sum()
 
 
+@pytest.mark.slow
 def test_examples_are_what_the_script_writes(tmp_path: Path) -> None:
     for name, scenario in (("hangzhou_example.xlsx", hangzhou_example()), ("small_en.xlsx", small_en())):
         committed = ROOT / "scenarios" / name

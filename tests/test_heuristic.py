@@ -87,6 +87,7 @@ def test_starting_allocation_is_feasible_and_never_below_the_ranking_rule(seed: 
         assert start.best.objective <= start.lp_bound + 1e-6  # the LP relaxation bounds every allocation
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(10))
 def test_the_district_search_is_feasible_on_random_cities(seed: int) -> None:
     """The large-model search on small random cities (every feature somewhere): each allocation it finds,
@@ -188,6 +189,7 @@ def test_violation_measures_the_worst_broken_row() -> None:
     assert form.violation(half) == pytest.approx(0.5)
 
 
+@pytest.mark.slow
 def test_district_search_on_a_generated_city() -> None:
     """The large-model search (here on 300 projects, to keep it quick): what it finds is feasible, its district
     bound is at least every allocation found and at most the LP bound, and the district combination is the
@@ -251,6 +253,7 @@ def ctrl_c_raises() -> Iterator[None]:
         signal.signal(signal.SIGINT, before)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_during_the_district_search_keeps_what_was_found(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C while the districts are being solved ends the search at once with a feasible allocation (the
@@ -278,6 +281,7 @@ def test_ctrl_c_during_the_district_search_keeps_what_was_found(monkeypatch: pyt
         assert_feasible(form, allocation.x)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_during_a_large_run_reports_the_best_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
     """A run on a model treated as large, interrupted in its district search: the result is the best allocation
@@ -304,6 +308,7 @@ def test_ctrl_c_during_a_large_run_reports_the_best_so_far(monkeypatch: pytest.M
     assert_feasible(result.form, sol.x)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("ctrl_c_raises")
 @pytest.mark.parametrize("backend", ["pyomo", "highs"])
 def test_ctrl_c_during_the_solve_stops_it_at_once(backend: str) -> None:
@@ -328,6 +333,7 @@ def test_ctrl_c_during_the_solve_stops_it_at_once(backend: str) -> None:
     assert sol.objective >= result.greedy.objective - 1e-9
 
 
+@pytest.mark.slow
 def test_the_reported_objective_is_the_objective_of_the_allocation() -> None:
     """random_small(2265): given the ranking rule as its start, HiGHS reported 248.93 "optimal" while returning
     the start itself (197.26); the optimum is 236.93 (found without a start, with presolve on and off). Both
@@ -377,6 +383,7 @@ def test_ctrl_c_during_the_district_pairs_keeps_the_best_so_far(monkeypatch: pyt
     assert_feasible(result.form, sol.x)
 
 
+@pytest.mark.slow
 def test_on_a_large_model_the_district_search_is_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     """Over `run.SEARCH_FROM_COLUMNS` the district search takes the whole-model MIP's place (which, after it, never
     improved on its allocation and overran its time limit): the run reports the search's best allocation, stopped

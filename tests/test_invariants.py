@@ -49,6 +49,6 @@ def test_invariants_hold_on_random_scenarios(seed: int, tmp_path_factory: pytest
     run_and_check(seed, tmp_path_factory.mktemp("inv"))
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", [0, *(pytest.param(s, marks=pytest.mark.slow) for s in range(1, 8))])
 def test_invariants_fixed_seeds(seed: int, tmp_path: Path) -> None:
     run_and_check(seed, tmp_path)

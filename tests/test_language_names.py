@@ -22,6 +22,7 @@ def _setting(path: Path, key: str) -> object:
     return next(row[1] for row in ws.iter_rows(values_only=True) if row[0] in names)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lang", "template_name", "generated_name"), [
     ("zh", "方案", "生成的示例方案（12个项目、3个区县、2个年度，种子5）"),
     ("en", "scenario", "generated 12x3x2 seed 5"),
@@ -58,6 +59,7 @@ def _table_text(table: object, width: int) -> str:
     return screen.getvalue()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_sweep_and_compare_name_settings_and_kpis_on_the_console_as_the_workbook_does(runner: CliRunner, tmp_path: Path,
                                                                                      lang: str) -> None:
@@ -112,6 +114,7 @@ def test_compare_sources_give_every_amount_of_a_unit_in_one_format(lang: str, ex
     assert sources_text(row, lang) == expected
 
 
+@pytest.mark.slow
 def test_the_city_energy_pool_has_one_english_name(runner: CliRunner, tmp_path: Path) -> None:
     """In English the city energy pool is the "city energy pool" (reasons.QUOTA_NAMES) wherever a column or a text
     names it: it was "Energy: city pool" (allocation, actuals), "Energy used: city pool" (districts), "Energy from
@@ -175,6 +178,7 @@ def write_scenario_for(tmp_path: Path) -> Path:
     return write_scenario(tiny([project("A", 10)]), tmp_path / "s.xlsx", "zh")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_explain_names_a_projects_facts_as_the_allocation_sheet_does(runner: CliRunner, tmp_path: Path, lang: str) -> None:
     """explain's facts line names the score, the land and the energy as the allocation sheet heads them (综合得分,

@@ -65,6 +65,7 @@ def _awkward_workbook(path: Path) -> Path:
         '<t xml:space="preserve"> lead</t>', '<t xml:space="preserve">&#32;lead&#x4e8c;&#13;</t>'))
 
 
+@pytest.mark.slow
 def test_the_examples_read_fast_and_the_same(tmp_path: Path) -> None:
     books = [*sorted(SCENARIOS.glob("*.xlsx"))]
     sc = generate_scenario(projects=60, districts=4, years=2, seed=3)

@@ -69,6 +69,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("command", ["explain", "rollover"])
 def test_an_input_file_cell_with_a_folder_is_placed_not_exit_70(tmp_path: Path, solved: dict[str, Path],
@@ -132,6 +133,7 @@ def test_a_project_not_selected_with_sources_is_refused(tmp_path: Path, solved: 
     assert f"row {row}" in message and "not selected, yet its land sources add up to 5" in message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_explain_warns_when_the_scenario_was_edited_since(tmp_path: Path, solved: dict[str, Path],
                                                           lang: str) -> None:

@@ -109,7 +109,7 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", ["zh", pytest.param("en", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_rollover_of_an_edited_results_workbook_names_the_fault(runner: CliRunner, plan: Path, tmp_path: Path, fault: str,
                                                                  lang: str) -> None:
@@ -126,6 +126,7 @@ def test_rollover_of_an_edited_results_workbook_names_the_fault(runner: CliRunne
     assert (digest(book), digest(tmp_path / "plan.xlsx")) == before
 
 
+@pytest.mark.slow
 def test_rollover_and_explain_of_an_infeasible_run_say_it_has_no_plan(runner: CliRunner, tmp_path: Path) -> None:
     """An infeasible run writes no allocation sheet; rollover and explain told the clerk to restore it."""
     sc = tiny([project("M", 300, investment=20, mandatory=True), project("N", 40)],
@@ -140,6 +141,7 @@ def test_rollover_and_explain_of_an_infeasible_run_say_it_has_no_plan(runner: Cl
         assert 'status is "infeasible": it holds no allocation' in out and "Restore the sheet" not in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["explain", "compare"])
 def test_explain_and_compare_read_the_results_as_rollover_does(runner: CliRunner, plan: Path, tmp_path: Path, command: str) -> None:
     """explain took the edited year as "not supplied" and explained a decision the plan never made; compare
@@ -173,6 +175,7 @@ def test_a_scenario_where_results_are_expected_and_the_other_way_round(runner: C
         assert "unrecognised sheet" not in out
 
 
+@pytest.mark.slow
 def test_rollover_reads_a_results_workbook_whatever_its_extension(runner: CliRunner, plan: Path, tmp_path: Path) -> None:
     """An .xlsx saved as plan_results.xls ended in exit 70 (openpyxl refuses the name); the scenario reader
     reads by content, and so does the results reader now."""
@@ -211,6 +214,7 @@ def test_generate_refuses_a_seed_or_base_year_it_cannot_use(runner: CliRunner, t
      "sheet 指标台账 (ledger), row 2, closing (Closing), cell I2: required: expected the closing balance in mu, got a "
      "blank cell"),
 ], ids=["sheet_deleted", "column_deleted", "closing_cleared"])
+@pytest.mark.slow
 def test_rollover_with_carry_over_needs_the_ledger(runner: CliRunner, tmp_path: Path, edit: Callable[[Any], None], zh: str,
                                                    en: str) -> None:
     """With carry-over, rollover reads each district's closing balance from the ledger: a deleted sheet or
@@ -232,6 +236,7 @@ def test_rollover_with_carry_over_needs_the_ledger(runner: CliRunner, tmp_path: 
         assert words in " ".join(res.output.split()), res.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lang", "recorded", "copied"), [
     ("zh", "记入“上年执行”表(actuals)的项目：2 个",
      "2027 年的指标暂按最后一年复制，请在“区县年度指标”表(district_quotas)和“市级年度指标”表(city_quotas)中填入实际下达数。"),
@@ -252,6 +257,7 @@ def test_rollover_names_the_sheets_it_wrote_as_the_new_workbook_does(runner: Cli
     assert named <= set(openpyxl.load_workbook(tmp_path / "next.xlsx").sheetnames)
 
 
+@pytest.mark.slow
 def test_rollover_onto_another_scenario_with_the_same_ids_is_flagged(runner: CliRunner, plan: Path, tmp_path: Path) -> None:
     """--scenario naming another workbook whose projects have the same ids (a copy edited since, or next
     district's file) was rolled over without a word; the summary's input SHA-256 says it is not the one."""

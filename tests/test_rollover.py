@@ -67,6 +67,7 @@ def test_rollover_applies_the_variant_the_plan_was_adopted_under(runner: CliRunn
                 "(less) are kept as they were and now apply on top of them: check them.") in shown, shown
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_rollover_of_a_variant_no_longer_in_the_scenario_is_an_input_error(runner: CliRunner, plan: Path, tmp_path: Path,
                                                                           lang: str) -> None:

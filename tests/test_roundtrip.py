@@ -151,6 +151,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "city_quotas": city, "projects": projects})
 
 
+@pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.data_too_large])
 @given(sc=scenarios())
@@ -182,6 +183,7 @@ def test_write_scenario_reads_back(seed: int, lang: str, tmp_path: Path) -> None
     assert list(back.projects[ROW]) == list(range(2, 2 + len(sc.projects)))
 
 
+@pytest.mark.slow
 def test_blank_template_names_every_sheet_and_column(tmp_path: Path) -> None:
     for lang in ("zh", "en"):
         wb = load_workbook(io.BytesIO(template_bytes(lang)))
@@ -194,6 +196,7 @@ def test_blank_template_names_every_sheet_and_column(tmp_path: Path) -> None:
         assert {p.code for p in report.errors} == {"required_blank", "no_records"}
 
 
+@pytest.mark.slow
 def test_a_hand_filled_scenario_reads_back(tmp_path: Path) -> None:
     sc = random_small(11)
     zh = validate_workbook(fill_template(sc, "zh", tmp_path / "zh.xlsx")).scenario

@@ -159,6 +159,7 @@ def sequential() -> list[cmp.CaseResult]:
     return results
 
 
+@pytest.mark.slow
 def test_sweep_points_are_distinct(sequential: list[cmp.CaseResult]) -> None:
     assert [r.params for r in sequential] == [{"w_output_per_mu": v} for v in (0.0, 0.5, 1.0)]
     assert sequential[0].summary["scenario_name"].endswith("权重：亩均产值=0")  # named as the cases sheet's column
@@ -193,6 +194,7 @@ def mandatory_needs_request():
                 major_investment_threshold=20, province_request_penalty=0.5, **INVESTMENT_ONLY)
 
 
+@pytest.mark.slow
 def test_failing_points_are_reported_and_the_rest_complete(tmp_path: Path) -> None:
     sc = mandatory_needs_request()
     sc.city_quotas["province_request_cap"] = pd.Series([float("nan")], dtype="float64")  # the setting applies
@@ -243,6 +245,7 @@ def carryover_matters() -> Scenario:
                 quotas={("A", 2026): {"new_land_quota": 100}, ("A", 2027): {"new_land_quota": 20}})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lang", "yes", "no"), [("zh", "是", "否"), ("en", "yes", "no")])
 def test_a_yes_no_sweep_reads_as_the_workbooks_write_it(runner: CliRunner, tmp_path: Path, lang: str, yes: str, no: str) -> None:
     """A swept yes/no setting shows as the workbooks show one (the cases sheet's 指标可结转 column: 是/否 in zh,

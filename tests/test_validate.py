@@ -290,6 +290,7 @@ def test_a_header_stating_another_unit_is_an_error(tmp_path: Path) -> None:
     assert not [p for p in report.warnings if p.code in ("unknown_column", "unknown_setting")]
 
 
+@pytest.mark.slow
 def test_a_units_row_under_the_header_is_skipped_and_its_units_checked(tmp_path: Path) -> None:
     """Government sheets often have a row of units under the header. It was read as a project: one error per
     column ("expected a number, got 亩"). It is now skipped with a warning, each unit checked against its column's

@@ -32,6 +32,7 @@ def results_of(sc: Scenario, tmp_path: Path) -> Path:
     return write_results(result, tmp_path / "s_results.xlsx", "en")
 
 
+@pytest.mark.slow
 def test_summary_kpis_count_the_horizon_only_as_the_ledger_does(tmp_path: Path) -> None:
     """A project supplied before the base year (an actuals row of 2025, as rollover writes them) is history: it earns
     rewards, but it is not land this plan supplies. Horizon 2026 only, district A's quota 50 mu.
@@ -68,6 +69,7 @@ def _shadow_rows(out: Path, constraint: str) -> pd.DataFrame:
     return sp[sp["constraint"] == constraint].set_index(["district_id", "year"])
 
 
+@pytest.mark.slow
 def test_shadow_prices_quote_the_ledgers_quota_and_use(tmp_path: Path) -> None:
     """The shadow prices sheet's limit, used and slack of a district's quota and budget are the ledger's and the
     districts sheet's figures, not the model row's (which nets the reward and the actuals out of both sides).
@@ -103,6 +105,7 @@ def test_shadow_prices_quote_the_ledgers_quota_and_use(tmp_path: Path) -> None:
     assert tuple(energy.loc[("A", 2026), ["limit", "used", "slack"]]) == pytest.approx((1000, 500, 500))
 
 
+@pytest.mark.slow
 def test_with_carry_over_the_shadow_prices_quota_figures_are_the_ledgers(tmp_path: Path) -> None:
     """With carry-over, the quota left at the end of a year is the ledger's closing, and next year's quota is what
     was carried in plus what was issued; the model's carry variable may carry less where it does not matter, so
@@ -124,6 +127,7 @@ def test_with_carry_over_the_shadow_prices_quota_figures_are_the_ledgers(tmp_pat
     assert tuple(quota.loc[("A", 2027), ["limit", "used", "slack"]]) == pytest.approx((50, 30, 20))
 
 
+@pytest.mark.slow
 def test_districts_utilisation_counts_the_quota_carried_in(tmp_path: Path) -> None:
     """A district's quota utilisation is what it used of what it had that year, carried-in quota included, so it
     never passes 100%.
@@ -141,6 +145,7 @@ def test_districts_utilisation_counts_the_quota_carried_in(tmp_path: Path) -> No
     assert districts.at[("A", 2027), "land_utilisation"] == pytest.approx(0.6)
 
 
+@pytest.mark.slow
 def test_shadow_readings_name_a_city_quotas_year_without_a_stray_space(tmp_path: Path) -> None:
     """A city-level quota has no district, so its English reading names the year alone: "City energy pool (in 2026)
     is slack: 1,000.0 tce left over" (it read "( in 2026)"), as the worth-something reading already did.

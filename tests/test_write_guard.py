@@ -71,6 +71,7 @@ def made(runner: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     return files
 
 
+@pytest.mark.slow
 def test_each_kind_is_recognised_from_its_own_markers(made: dict[str, Path]) -> None:
     assert {name: kind_of(path) for name, path in made.items()} == {
         "scenario": Kind.SCENARIO, "results": Kind.RESULTS, "model": Kind.MODEL, "comparison": Kind.COMPARISON,
@@ -124,9 +125,11 @@ def inputs(tmp_path: Path, made: dict[str, Path]) -> Inputs:
     return {k: Path(v) for k, v in files.items()}
 
 
-@pytest.mark.parametrize("how", ["path", "symlink", "hardlink", "folder symlink"])
+# the edit-test loop (make test-fast) tries the plain path without --force; make test, every way in
+@pytest.mark.parametrize("how", ["path", *(pytest.param(h, marks=pytest.mark.slow)
+                                          for h in ("symlink", "hardlink", "folder symlink"))])
 @pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize("force", [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_no_command_writes_over_a_file_it_reads(runner: CliRunner, tmp_path: Path, inputs: Inputs, command: str, how: str,
                                                 force: bool) -> None:
     """Each writer, told to write over each of its inputs (the first role listed) by another name: refused
@@ -186,7 +189,8 @@ def folder(tmp_path: Path, made: dict[str, Path]) -> Inputs:
 
 
 @pytest.mark.parametrize("existing", EXISTING)
-@pytest.mark.parametrize("writer", list(WRITERS))
+@pytest.mark.parametrize("writer", [pytest.param(w, marks=pytest.mark.slow) if w in ("compare", "sweep", "rollover")
+                                    else w for w in WRITERS])  # the writers that solve: make test only
 def test_an_existing_file_is_replaced_only_when_it_is_of_the_writers_kind(runner: CliRunner,
         tmp_path: Path, folder: Inputs, made: dict[str, Path], writer: str, existing: str) -> None:
     kind, args = WRITERS[writer]
@@ -209,6 +213,7 @@ def test_an_existing_file_is_replaced_only_when_it_is_of_the_writers_kind(runner
         assert kind_of(out) == kind
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("existing", "replaced"), [("model", True), ("foreign_model", False)])
 def test_a_model_file_is_replaced_only_when_the_product_exported_it(runner: CliRunner, tmp_path: Path, made: dict[str, Path],
                                                                       existing: str, replaced: bool) -> None:
@@ -255,6 +260,7 @@ def test_long_chinese_names_fit(tmp_path: Path) -> None:
     assert len(fit_name("名" * 200, "-1.xlsx", 255).encode()) <= 255
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [LONG, LONG + "一二三四五六七"])  # 228 and 249 bytes, + ".xlsx"
 def test_a_long_chinese_name_is_written_end_to_end(runner: CliRunner, tmp_path: Path, made: dict[str, Path], name: str) -> None:
     """The default output, <name>_results.xlsx, is shortened to fit (it was 262 bytes for the longer one)."""
@@ -267,6 +273,7 @@ def test_a_long_chinese_name_is_written_end_to_end(runner: CliRunner, tmp_path: 
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.slow
 def test_an_output_name_too_long_is_saved_under_a_shortened_one(runner: CliRunner, tmp_path: Path, made: dict[str, Path]) -> None:
     """-o naming 275 bytes: the file system refuses it; the results are saved under a name that fits, the
     message says where (exit 4), never exit 70."""

@@ -79,7 +79,9 @@ def _digest(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+# every case in make test; every tenth in the edit-test loop (make test-fast), a sample across the corpus
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name, marks=() if i % 10 == 0 else pytest.mark.slow)
+                                  for i, c in enumerate(CASES)])
 def test_corpus_case(runner: CliRunner, case: Case, tmp_path: Path, base_scenario: Scenario,
                      corpus_record: Callable[[str, str, str], None]) -> None:
     path = case.build(tmp_path)

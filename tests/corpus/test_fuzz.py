@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -115,6 +116,7 @@ def _save(wb: Workbook) -> Path | None:
     return path
 
 
+@pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(lang=st.sampled_from(["en", "zh"]), changes=st.lists(edits, min_size=1, max_size=6),
        annotate=st.integers(0, 9))

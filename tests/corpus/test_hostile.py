@@ -42,6 +42,7 @@ def plain(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, float]]:
     return _projects(hostile.base_workbook(tmp_path_factory.mktemp("plain") / "plain.xlsx"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_formatted_cells_in_column_xfd_read_as_nothing(tmp_path: Path, plain: list[tuple[str, float]],
                                                       lang: str) -> None:
@@ -70,6 +71,7 @@ def test_a_merged_block_holding_a_value_is_still_an_error(tmp_path: Path) -> Non
     assert [(p.code, p.params["range"]) for p in report.errors] == [("merged_cell", "A13:XFD1048576")]
 
 
+@pytest.mark.slow
 def test_an_ignored_sheet_is_never_parsed(tmp_path: Path, plain: list[tuple[str, float]]) -> None:
     """An extra sheet is named in a warning and otherwise not read: made unreadable XML here, it changes nothing
     (a 17 MB one took 125 s and 2.3 GB before)."""
@@ -97,6 +99,7 @@ def test_a_value_past_the_last_column_read_is_reported_not_read(tmp_path: Path,
     assert "XFD" in warnings[0].message("en") and "IV" in warnings[0].message("zh")
 
 
+@pytest.mark.slow
 def test_formatted_cells_in_column_xfd_through_openpyxl_s_path(tmp_path: Path, plain: list[tuple[str, float]]) -> None:
     """The same 300 rows in a sheet written another way (an XML comment among the rows, which the fast path leaves
     to openpyxl): openpyxl is asked for no more than MAX_COLUMNS, and the rows read are as short."""

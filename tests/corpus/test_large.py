@@ -108,6 +108,7 @@ def test_cli_shows_reading_progress_on_a_terminal(runner: CliRunner, large_workb
     assert f"{N_PROJECTS:,} rows read" in shown or "Reading" in shown
 
 
+@pytest.mark.slow
 def test_no_progress_when_not_a_terminal(runner: CliRunner, tmp_path: Path) -> None:
     small = write_large(tmp_path / "small.xlsx", n_projects=50)
     result = runner.invoke(cli.app, ["validate", str(small), "--lang", "en"])

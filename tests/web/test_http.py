@@ -73,6 +73,7 @@ def test_an_oversize_upload_and_a_non_workbook_are_refused(make_bench: Callable[
     assert not any((bench.store.root / "blobs").rglob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_a_login_is_needed_once_accounts_exist_and_a_viewer_cannot_run(make_bench: Callable[..., Bench],
                                                                          tmp_path: Path) -> None:
     bench = make_bench(slots=1)
@@ -93,6 +94,7 @@ def test_a_login_is_needed_once_accounts_exist_and_a_viewer_cannot_run(make_benc
     assert (r.status_code == 403 and "viewer" in r.text.lower()) or "只读" in r.text
 
 
+@pytest.mark.slow
 def test_a_viewer_reads_and_downloads_a_shared_library_but_cannot_run(make_bench: Callable[..., Bench]) -> None:
     bench = make_bench(slots=1, shared=True)
     add_user(bench.store, "ed", "editor", "pw-ed")
@@ -117,6 +119,7 @@ def test_a_viewer_reads_and_downloads_a_shared_library_but_cannot_run(make_bench
         assert db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_validation_shows_the_clis_words_and_the_annotated_copy(bench: Bench) -> None:
     wb = openpyxl.load_workbook(SMALL)
     ws = wb["projects"]
@@ -193,6 +196,7 @@ def big_tables(store: Store, n: int) -> str:
     return put_tables(store, {"zh": {"allocation": rows}})
 
 
+@pytest.mark.slow
 def test_a_5000_project_allocation_is_served_a_page_at_a_time(bench: Bench) -> None:
     sha = big_tables(bench.store, 5000)
     with bench.store.db() as db:
@@ -237,6 +241,7 @@ def test_a_scenarios_variants_compared_and_a_sweep(bench: Bench, tmp_path: Path)
     assert refused.status_code == 400 and "reward_ratio" in refused.text  # the CLI's refusal, in the page
 
 
+@pytest.mark.slow
 def test_the_library_pages_render_in_both_languages(bench: Bench) -> None:
     version = bench.upload(SMALL)
     second = bench.upload(SMALL, scenario_id=1)
