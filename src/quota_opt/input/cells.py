@@ -232,29 +232,21 @@ def parse_cell(column: Column, value: Any, where: Location | Callable[[], Locati
         if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         return str(value).strip()
-    if t is ColumnType.ID:
+    if t in (ColumnType.ID, ColumnType.ID_LIST):
         if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
             return bad()
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                return bad()
-            if abs(value) >= _EXCEL_EXACT_DIGITS:
-                return bad("id_number_too_long", found=f"{value:.15G}")
-            return str(int(value)) if value.is_integer() else repr(value)
-        if isinstance(value, int):
-            return str(value)
-        return normalize_id(str(value))
-    if t is ColumnType.ID_LIST:
-        if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
-            return bad()
-        if isinstance(value, float):
+        if isinstance(value, float):  # a number typed as an id: exact only up to Excel's 15 digits
             if not math.isfinite(value):
                 return bad()
             if abs(value) >= _EXCEL_EXACT_DIGITS:
                 return bad("id_number_too_long", found=f"{value:.15G}")
             value = int(value) if value.is_integer() else value
-        ids = split_ids(value)
-        return ids if ids else bad()
+        if t is ColumnType.ID_LIST:
+            ids = split_ids(value)
+            return ids if ids else bad()
+        if isinstance(value, float):
+            return repr(value)
+        return str(value) if isinstance(value, int) else normalize_id(str(value))
     if t is ColumnType.BOOL:
         if isinstance(value, bool):
             return value
