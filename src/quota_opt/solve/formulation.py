@@ -480,8 +480,7 @@ def _capped_years(prep: Prepared) -> np.ndarray:
     T = len(prep.years)
     if len(prep.reward_reserve) != T:
         return np.zeros(T, dtype=bool)
-    return quota.reserve_capped(prep.reward_reserve) & (prep.scenario.settings.reward_ratio > 0
-                                                         or bool((prep.reward_credit > 0).any()))
+    return quota.reserve_capped(prep.reward_reserve)
 
 
 def _reward_reserve(form: Formulation, st: VarBlock, earning: np.ndarray, d_of: np.ndarray) -> VarBlock:
