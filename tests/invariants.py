@@ -400,9 +400,9 @@ def could_be_supplied(sc: object) -> set[tuple[str, int]]:
         own = np.array([_num(dq.at[(d, y), "new_land_quota"]) - used(d, y, "land_district_quota") for y in years])
         credit = np.zeros(T)
         for pid, y, stock in zip(act["project_id"], act["year"], act["land_stock"], strict=True):
-            if p.at[pid, "district_id"] == d and _major(sc, pid) and _city_eligible(sc, pid):
-                if int(y) + s.reward_lag_years in years:
-                    credit[years.index(int(y) + s.reward_lag_years)] += s.reward_ratio * float(stock)
+            if (p.at[pid, "district_id"] == d and _major(sc, pid) and _city_eligible(sc, pid)
+                    and int(y) + s.reward_lag_years in years):
+                credit[years.index(int(y) + s.reward_lag_years)] += s.reward_ratio * float(stock)
         quota = own + credit
         if s.carryover_allowed:
             quota = np.cumsum(quota)
