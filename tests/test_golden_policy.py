@@ -390,3 +390,20 @@ def test_a_reward_from_the_actuals_draws_on_the_reserve_too() -> None:
     led = r.plan.ledger.set_index(["district_id", "year"])
     assert (led.at[("A", 2026), "reward_due"], led.at[("A", 2026), "reward_received"],
             led.at[("A", 2026), "reward_unpaid"]) == pytest.approx((20, 10, 10))
+
+
+def test_a_negative_reward_reserve_is_refused_at_its_cell(tmp_path: Path) -> None:
+    """city_quotas.reward_reserve is a quota column like the others: 0 or more (0: no reward paid that year), blank
+    allowed (no limit). −5 is refused, naming the sheet, the Excel row (2027's, the third) and the column."""
+    from quota_opt.core.errors import InputError
+    from quota_opt.input.validate import read_scenario
+    from quota_opt.output.template import write_scenario
+
+    path = write_scenario(reserve_case(-5), tmp_path / "neg.xlsx", "zh")
+    with pytest.raises(InputError) as caught:
+        read_scenario(path)
+    (problem,) = caught.value.problems
+    assert (problem.where.sheet, problem.where.row, problem.where.column) == ("city_quotas", 3, "reward_reserve")
+    assert "市级存量盘活奖励指标储备" in problem.message("zh") and "-5" in problem.message("zh")
+    assert read_scenario(write_scenario(reserve_case(0), tmp_path / "zero.xlsx", "zh")).city_quotas[
+        "reward_reserve"].tolist()[1] == 0
