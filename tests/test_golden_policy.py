@@ -407,3 +407,27 @@ def test_a_negative_reward_reserve_is_refused_at_its_cell(tmp_path: Path) -> Non
     assert "市级存量盘活奖励指标储备" in problem.message("zh") and "-5" in problem.message("zh")
     assert read_scenario(write_scenario(reserve_case(0), tmp_path / "zero.xlsx", "zh")).city_quotas[
         "reward_reserve"].tolist()[1] == 0
+
+
+def test_a_mandatory_project_the_reserve_cannot_pay_for_is_explained() -> None:
+    """`test_a_reward_from_the_actuals_draws_on_the_reserve_too` with X mandatory: X needs 15 mu, the district has
+    no quota of its own and the reserve pays 10 of the 20 mu due: infeasible. The elastic model gives way on the
+    reserve (5 mu over): the report names the 2026 reserve, its 10 mu, X and the 5 mu short, citing 5(1)."""
+    from quota_opt.pipeline import RunOptions, run_scenario
+    from quota_opt.solve.highs import Status
+
+    sc = tiny([project("MA", 40, investment=10, city_led=True, stock_land_eligible=True, earliest_year=2025),
+               project("X", 15, investment=5, mandatory=True)],
+              districts=[{"district_id": "A", "name": "甲区", "stock_land_initial": 0}],
+              city={2026: {"reward_reserve": 10}},
+              actuals=[{"project_id": "MA", "year": 2025, "land_district_quota": 0.0, "land_provincial_pool": 0.0,
+                        "land_stock": 40.0, "land_province_request": 0.0, "energy_district": 0.0,
+                        "energy_city_pool": 0.0}],
+              reward_ratio=0.5, **INVESTMENT_ONLY)
+    r = run_scenario(sc, RunOptions(backend="highs"))
+    assert r.solution.status is Status.INFEASIBLE and r.infeasibility is not None
+    (item,) = r.infeasibility.items
+    assert (item.requirement, item.year, item.projects) == ("city_reward_reserve", 2026, ["X"])
+    assert item.shortfall == pytest.approx(5)
+    assert "2026年市级存量盘活奖励指标储备仅 10.0 亩" in item.messages["zh"] and "五(一)" in item.messages["zh"]
+    assert item.label("zh") == "市级存量盘活奖励指标储备"
