@@ -292,7 +292,7 @@ def reserve_case(reserve: float | None) -> Scenario:
     return tiny(projects, districts=districts, city=city, horizon_years=2, reward_ratio=0.5, **INVESTMENT_ONLY)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", ["highs", pytest.param("pyomo", marks=pytest.mark.slow)])
 def test_the_city_reward_reserve_caps_the_rewards_paid_in_a_year(tmp_path: Path, backend: str) -> None:
     """五(一) "由市规划和自然资源局给予新增建设用地指标奖励", through the workbook (`reserve_case`).
 
@@ -334,6 +334,7 @@ def test_the_city_reward_reserve_caps_the_rewards_paid_in_a_year(tmp_path: Path,
     assert r.plan.city.set_index("year").at[2027, "reward_reserve_left"] == pytest.approx(0)
 
 
+@pytest.mark.slow
 def test_the_reward_reserve_in_the_results_workbook(tmp_path: Path) -> None:
     """The 30-mu case of `reserve_case` written as a results workbook: the ledger's city row (市级 / city, 2027:
     reserve 30, drawn 30, left 0, closing 0) below the districts' rows, the city sheet's three columns (2026 blank:

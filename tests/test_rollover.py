@@ -284,6 +284,7 @@ def test_rollover_warns_of_variant_rows_for_a_year_now_before_the_horizon(runner
     assert "late" not in shown and "all (" not in shown
 
 
+@pytest.mark.slow
 def test_rollover_carries_the_city_reward_reserve_forward(runner: CliRunner, make_plan: Callable[..., Path],
                                                           tmp_path: Path) -> None:
     """The city's reward reserve (city_quotas.reward_reserve, 五(一)) is a city quota like the others: rollover
