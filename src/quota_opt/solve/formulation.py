@@ -497,7 +497,7 @@ def _reward_reserve(form: Formulation, st: VarBlock, earning: np.ndarray, d_of: 
     T = len(prep.years)
     capped = _capped_years(prep)
     lands = quota.reward_year(s, st.year)
-    on = earning & (lands < T)
+    on = earning & (lands < T) & (s.reward_ratio > 0)  # no reward, no term (a zero HiGHS would refuse)
     on[on] = capped[lands[on]]
     due = np.zeros((len(prep.districts), T), dtype=bool)
     due[d_of[st.project[on]], lands[on]] = True
