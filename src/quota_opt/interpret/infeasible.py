@@ -96,7 +96,7 @@ def diagnose(prep: Prepared, options: SolveOptions) -> Conflicts:
                 continue
             family = block.name[len("over_"):]
             if family == "city_reward_reserve":
-                items.append(_reserve_overshoot(int(key), float(v), form, x, prep, supplied))
+                items.append(_reserve_overshoot(int(cast(int, key)), float(v), form, x, prep, supplied))
                 continue
             items.append(_overshoot(family, key, float(v), form, x, cols, prep, supplied, names))
     items.sort(key=lambda it: (-it.shortfall / max(it.available + it.shortfall, 1.0), str(it.district_id), it.year or 0))
