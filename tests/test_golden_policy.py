@@ -432,3 +432,24 @@ def test_a_mandatory_project_the_reserve_cannot_pay_for_is_explained() -> None:
     assert item.shortfall == pytest.approx(5)
     assert "2026年市级存量盘活奖励指标储备仅 10.0 亩" in item.messages["zh"] and "五(一)" in item.messages["zh"]
     assert item.label("zh") == "市级存量盘活奖励指标储备"
+
+
+@pytest.mark.parametrize("reserve", [None, 0.0, 10.0, 30.0, 40.0])
+def test_the_ranking_rule_pays_rewards_within_the_reserve(reserve: float | None) -> None:
+    """The ranking rule (the solver's warm start) on `reserve_case`: its allocation is a feasible point of the
+    model at every reserve, and pays min(40, reserve) mu in 2027, in the order earned (A's 20 first): 0 → none,
+    10 → A 10, 30 → A 20 and B 10, 40 → both 20; blank → both 20 with no w at all."""
+    from quota_opt.prepare import prepare
+    from quota_opt.solve.formulation import build_formulation
+    from quota_opt.solve.ranking import ranking_rule
+
+    form = build_formulation(prepare(reserve_case(reserve)))
+    result = ranking_rule(form)
+    assert result.feasible and form.violation(result.x) < 1e-9
+    if reserve is None:
+        assert "reward_paid" not in form.variables
+        return
+    w = form.var("reward_paid")
+    paid = dict(zip(w.keys, result.x[w.start:w.start + w.size], strict=True))
+    expected = {0.0: (0, 0), 10.0: (10, 0), 30.0: (20, 10), 40.0: (20, 20)}[reserve]
+    assert (paid[("A", 2027)], paid[("B", 2027)]) == pytest.approx(expected)
