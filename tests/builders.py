@@ -69,10 +69,12 @@ def golden(quota: float = 100) -> Scenario:
                 quotas={("A", 2026): {"new_land_quota": quota}}, major_priority="none", **INVESTMENT_ONLY)
 
 
-def random_small(seed: int) -> Scenario:
+def random_small(seed: int, reserve: bool = False) -> Scenario:
     """A random small scenario (1–3 districts, 1–3 years, 2–9 projects) with every feature switched on
     somewhere: misfits, first-report violators, provincial majors, stock land and rewards, mandatory
-    projects (kept feasible by giving them generous quota), windows, platform capacities, carry-over."""
+    projects (kept feasible by giving them generous quota), windows, platform capacities, carry-over.
+    With `reserve`, the city's stock-land reward reserve too (blank, 0, 10 or 40 mu a year, drawn after the rest,
+    so the scenario is otherwise the same)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -113,7 +115,12 @@ def random_small(seed: int) -> Scenario:
         need = sum(pr["land_demand"] for pr in projects if pr["mandatory"] and pr["platform_id"] == pl["platform_id"])
         if not np.isnan(pl["land_capacity"]):
             pl["land_capacity"] += need
+    settings = {"reward_ratio": float(rng.choice([0.0, 0.5, 1.0])), "carryover_allowed": bool(rng.random() < 0.3),
+                "misfit_policy": str(rng.choice(["district_only", "exclude"])),
+                "province_request_penalty": float(rng.choice([0.1, 0.5])),
+                "deferral_discount": float(rng.uniform(0.7, 1.0))}
+    if reserve:
+        for y in years:
+            city[y]["reward_reserve"] = float(rng.choice([np.nan, 0.0, 10.0, 40.0]))
     return tiny(projects, districts=districts, platforms=platforms, chains=chains, quotas=quotas, city=city,
-                horizon_years=n_y, reward_ratio=float(rng.choice([0.0, 0.5, 1.0])),
-                carryover_allowed=bool(rng.random() < 0.3), misfit_policy=str(rng.choice(["district_only", "exclude"])),
-                province_request_penalty=float(rng.choice([0.1, 0.5])), deferral_discount=float(rng.uniform(0.7, 1.0)))
+                horizon_years=n_y, **settings)

@@ -37,6 +37,10 @@ def check_results(scenario_path: Path, results_path: Path) -> list[str]:
     bad: list[str] = []
     alloc = read_sheet(results_path, "allocation")
     ledger = read_sheet(results_path, "ledger")
+    # the city's rows (五(一) reward reserve: reserve − drawn = left), below the districts'
+    city_rows = ledger[ledger["district_id"].astype(str) == CITY_ROW]
+    ledger = ledger[ledger["district_id"].astype(str) != CITY_ROW]
+    reserve = reward_reserve(sc)
     summary = read_summary(results_path)
     p = sc.projects.set_index("project_id")
     plats = sc.platforms.set_index("platform_id")
@@ -122,7 +126,13 @@ def check_results(scenario_path: Path, results_path: Path) -> list[str]:
                 bad.append(f"{d} {y}: ledger issued {lrow['issued']} ≠ quota {issued}")
             expected_reward = ratio * float(earners[(earners["district_id"] == d) & (earners["earns"])
                                                     & (earners["year"] == y - lag)]["land_stock"].sum())
-            if abs(float(lrow["reward_received"]) - expected_reward) > 1e-3:
+            if y in reserve:  # the city's reserve may pay less than is due, never more
+                if float(lrow["reward_received"]) > expected_reward + 1e-3:
+                    bad.append(f"{d} {y}: reward received {lrow['reward_received']} > {ratio} × stock used in "
+                               f"{y - lag}")
+                if abs(float(lrow["reward_due"]) - expected_reward) > 1e-3:
+                    bad.append(f"{d} {y}: reward due {lrow['reward_due']} ≠ {ratio} × stock used in {y - lag}")
+            elif abs(float(lrow["reward_received"]) - expected_reward) > 1e-3:
                 bad.append(f"{d} {y}: reward received {lrow['reward_received']} ≠ {ratio} × stock used in {y - lag}")
             avail = float(lrow["opening"]) + issued + float(lrow["reward_received"])
             if float(used["land_district_quota"]) > avail + 1e-3:
@@ -163,10 +173,12 @@ def check_results(scenario_path: Path, results_path: Path) -> list[str]:
     for pid in p.index[p["mandatory"]]:
         if a.at[pid, "selected"] != "yes":
             bad.append(f"{pid}: mandatory but not selected")
+    bad += _reserve(reserve, led, city_rows)
+    bad += check_major_priority(sc, a)
 
     bad += _cross_sheet(results_path, sc, a, led, summary)
 
-    bad += check_objective(sc, a, summary)
+    bad += check_objective(sc, a, summary, reward_paid_gain(sc, ledger))
 
     obj, greedy = summary.get("objective"), summary.get("greedy_objective")
     if obj is not None and greedy is not None and not pd.isna(greedy) and float(obj) < float(greedy) - 1e-6 * max(
@@ -177,6 +189,42 @@ def check_results(scenario_path: Path, results_path: Path) -> list[str]:
 
 # The objective's tie-break costs per mu / per tce, as models/formulation.md states them (restated here, not
 # imported, so that the check does not share the model's code)
+REWARD_PAID = 1e-6  # per mu of stock-land reward paid where the city's reward reserve is set
+CITY_ROW = "city"  # the ledger's city rows (en workbook)
+
+
+def reward_reserve(sc: object) -> dict[int, float]:
+    """The city's stock-land reward reserve per year where one is set (city_quotas.reward_reserve, mu)."""
+    cq = sc.city_quotas  # type: ignore[attr-defined]
+    if "reward_reserve" not in cq.columns:
+        return {}
+    return {int(y): float(v) for y, v in zip(cq["year"], cq["reward_reserve"], strict=True) if not pd.isna(v)}
+
+
+def _reserve(reserve: dict[int, float], led: pd.DataFrame, city_rows: pd.DataFrame) -> list[str]:
+    """五(一) the city's reward reserve, from the ledger: in each year it is set, the districts' rewards received
+    add up to no more than the reserve; a district paid less than it was due only when the reserve is spent; the
+    city's row says reserve − drawn = left, closing 0 (no carry-over)."""
+    bad: list[str] = []
+    city = city_rows.set_index("year") if len(city_rows) else city_rows
+    for y, limit in reserve.items():
+        rows = led.xs(y, level="year") if y in led.index.get_level_values("year") else led.iloc[:0]
+        paid = float(rows["reward_received"].sum())
+        if paid > limit + 1e-3:
+            bad.append(f"{y}: rewards paid {paid} over the city's reward reserve {limit}")
+        short = (rows["reward_due"] - rows["reward_received"] > 1e-3).any() if len(rows) else False
+        if short and paid < limit - 1e-3:
+            bad.append(f"{y}: a reward due was left unpaid with {limit - paid} mu of the reserve left")
+        if y not in city.index:
+            bad.append(f"{y}: no city row for the reward reserve in the ledger")
+            continue
+        c = city.loc[y]
+        if (abs(float(c["reward_reserve"]) - limit) > 1e-3 or abs(float(c["reward_reserve_drawn"]) - paid) > 1e-3
+                or abs(float(c["reward_reserve_left"]) - (limit - paid)) > 1e-3 or abs(float(c["closing"])) > 1e-9):
+            bad.append(f"{y}: the ledger's city row {c.to_dict()} ≠ reserve {limit}, drawn {paid}")
+    return bad
+
+
 TIE_BREAKS = {"land_district_quota": 1e-6, "land_provincial_pool": 2e-6, "land_stock": 0.0, "land_province_request": 3e-6,
               "energy_district": 0.0, "energy_city_pool": 1e-9}
 
@@ -203,12 +251,21 @@ def allocation_value(sc: object, a: pd.DataFrame) -> float:
     return total
 
 
-def check_objective(sc: object, a: pd.DataFrame, summary: dict[str, object]) -> list[str]:
-    """The summary's objective is the value of the allocation written (`allocation_value`), to rounding; checked in
-    the default objective mode only (weighted totals score differently)."""
+def reward_paid_gain(sc: object, led: pd.DataFrame) -> float:
+    """The objective's gain for stock-land reward paid in the years whose city reward reserve is set: REWARD_PAID
+    per mu the ledger's districts received (models/formulation.md, ε_w)."""
+    capped = reward_reserve(sc)
+    rows = led[led["district_id"].astype(str) != CITY_ROW]
+    return REWARD_PAID * float(rows.loc[rows["year"].isin(list(capped)), "reward_received"].sum())
+
+
+def check_objective(sc: object, a: pd.DataFrame, summary: dict[str, object], gain: float = 0.0) -> list[str]:
+    """The summary's objective is the value of the allocation written (`allocation_value`, plus `gain`, the reward
+    paid from a city reserve: `reward_paid_gain`), to rounding; checked in the default objective mode only
+    (weighted totals score differently)."""
     if sc.settings.objective_mode != "priority" or summary.get("objective") is None:  # type: ignore[attr-defined]
         return []
-    obj, value = _num(summary["objective"]), allocation_value(sc, a)
+    obj, value = _num(summary["objective"]), allocation_value(sc, a) + gain
     if abs(obj - value) > 1e-9 * max(1.0, abs(value)):
         return [f"summary objective {obj!r} ≠ the written allocation's value {value!r}"]
     return []
@@ -276,4 +333,133 @@ def _cross_sheet(results_path: Path, sc: object, a: pd.DataFrame, led: pd.DataFr
         if abs(float(r["limit"]) - limit) > 1e-3 or abs(float(r["used"]) - float(lr["used"])) > 1e-3:
             bad.append(f"{r['district_id']} {r['year']}: shadow prices quota {r['limit']}/{r['used']} ≠ the ledger's "
                        f"{limit}/{lr['used']}")
+    return bad
+
+
+def _eligible(sc: object, pid: str) -> bool:
+    """Whether project `pid` passes every check before the model (models/formulation.md, "Eligibility before the
+    model"), recomputed from the input sheets: not already supplied, compliant, approvable, its chain's entry
+    standards, a window inside the horizon, and city-eligible when misfits are excluded."""
+    s = sc.settings  # type: ignore[attr-defined]
+    p = sc.projects.set_index("project_id")  # type: ignore[attr-defined]
+    chains = sc.chains.set_index("chain_id")  # type: ignore[attr-defined]
+    q = p.loc[pid]
+    if pid in set(sc.actuals["project_id"]):  # type: ignore[attr-defined]
+        return False
+    chain = chains.loc[q["chain_id"]]
+    out_mu, tax_mu = q["annual_output"] / q["land_demand"], q["annual_tax"] / q["land_demand"]
+    intensity = q["energy_demand"] / q["annual_output"] if q["annual_output"] > 0 else (
+        0.0 if q["energy_demand"] <= 0 else np.inf)
+    first = max(s.base_year, int(q["earliest_year"]) if not pd.isna(q["earliest_year"]) else s.base_year)
+    last = min(s.last_year, int(q["latest_year"]) if not pd.isna(q["latest_year"]) else s.last_year)
+    return bool(q["compliant"]) and bool(q["approvable"]) and out_mu >= _num(chain["min_output_per_mu"]) - 1e-9 and (
+        tax_mu >= _num(chain["min_tax_per_mu"]) - 1e-9) and (
+        pd.isna(chain["max_energy_intensity"]) or intensity <= chain["max_energy_intensity"] + 1e-12) and (
+        first <= last) and (s.misfit_policy != "exclude" or _city_eligible(sc, pid))
+
+
+def _city_eligible(sc: object, pid: str) -> bool:
+    """Fits the layout guide (its chain a key chain of its platform) and kept the first-report rule."""
+    q = sc.projects.set_index("project_id").loc[pid]  # type: ignore[attr-defined]
+    plats = sc.platforms.set_index("platform_id")  # type: ignore[attr-defined]
+    keys = plats.at[q["platform_id"], "key_chains"]  # a tuple of chain ids, as read
+    return q["chain_id"] in keys and bool(q["first_report_ok"])
+
+
+def _major(sc: object, pid: str) -> bool:
+    q = sc.projects.set_index("project_id").loc[pid]  # type: ignore[attr-defined]
+    return bool(q["provincial_major"]) or bool(q["city_led"]) or (
+        q["investment"] >= sc.settings.major_investment_threshold)  # type: ignore[attr-defined]
+
+
+def could_be_supplied(sc: object) -> set[tuple[str, int]]:
+    """The (project, year)s in which a city-eligible major project could be supplied, as models/formulation.md
+    defines it for the strict major-project priority: the year is in its window, its land fits the year's upper
+    bound U (its district's quota and the actuals' reward credit, cumulated with carry-over, every reward the
+    district's stock could have earned by then, its district's stock by then if stock-eligible, the provincial pool
+    if a provincial major, the request cap; capped by its platform's capacity left) and its energy the bound V
+    (its district's energy budget, plus the city pool) — a mandatory project keeps every year of its window — and
+    its district's own energy budget that year carries its energy. Every figure less what in-horizon actuals used; recomputed here from the input sheets alone."""
+    s = sc.settings  # type: ignore[attr-defined]
+    years = list(s.years)
+    T = len(years)
+    p = sc.projects.set_index("project_id")  # type: ignore[attr-defined]
+    dq = sc.district_quotas.set_index(["district_id", "year"])  # type: ignore[attr-defined]
+    cq = sc.city_quotas.set_index("year")  # type: ignore[attr-defined]
+    stock0 = sc.districts.set_index("district_id")["stock_land_initial"]  # type: ignore[attr-defined]
+    act = sc.actuals.copy()  # type: ignore[attr-defined]
+    act["district_id"] = [p.at[i, "district_id"] for i in act["project_id"]]
+    inside = act[act["year"].isin(years)]
+
+    def used(d: str | None, y: int, col: str) -> float:
+        rows = inside[(inside["year"] == y) & ((inside["district_id"] == d) if d is not None else True)]
+        return float(rows[col].sum())
+
+    out: set[tuple[str, int]] = set()
+    for d in sc.districts["district_id"]:  # type: ignore[attr-defined]
+        own = np.array([_num(dq.at[(d, y), "new_land_quota"]) - used(d, y, "land_district_quota") for y in years])
+        credit = np.zeros(T)
+        for pid, y, stock in zip(act["project_id"], act["year"], act["land_stock"], strict=True):
+            if (p.at[pid, "district_id"] == d and _major(sc, pid) and _city_eligible(sc, pid)
+                    and int(y) + s.reward_lag_years in years):
+                credit[years.index(int(y) + s.reward_lag_years)] += s.reward_ratio * float(stock)
+        quota = own + credit
+        if s.carryover_allowed:
+            quota = np.cumsum(quota)
+        stock = _num(stock0[d]) + np.cumsum([_num(dq.at[(d, y), "stock_land_added"]) - used(d, y, "land_stock")
+                                            for y in years])
+        rewards = np.zeros(T)
+        lag = s.reward_lag_years
+        rewards[lag:] = s.reward_ratio * np.maximum(stock, 0.0)[:T - lag] if lag < T else 0.0
+        budget = np.array([_num(dq.at[(d, y), "energy_budget"]) - used(d, y, "energy_district") for y in years])
+        for pid in p.index[p["district_id"] == d]:
+            if not (_eligible(sc, pid) and _major(sc, pid) and _city_eligible(sc, pid)):
+                continue
+            q = p.loc[pid]
+            plat = sc.platforms.set_index("platform_id").at[q["platform_id"], "land_capacity"]  # type: ignore[attr-defined]
+            on_plat = [i for i in inside["project_id"] if p.at[i, "platform_id"] == q["platform_id"]]
+            cap = np.inf if pd.isna(plat) else float(plat) - float(p.loc[on_plat, "land_demand"].sum())
+            first = max(s.base_year, int(q["earliest_year"]) if not pd.isna(q["earliest_year"]) else s.base_year)
+            last = min(s.last_year, int(q["latest_year"]) if not pd.isna(q["latest_year"]) else s.last_year)
+            for t, y in enumerate(years):
+                if not first <= y <= last:
+                    continue
+                pool = _num(cq.at[y, "provincial_reward_quota"]) - used(None, y, "land_provincial_pool")
+                request = cq.at[y, "province_request_cap"]
+                request = (s.province_request_cap if pd.isna(request) else float(request)) - used(
+                    None, y, "land_province_request")
+                city = _num(cq.at[y, "city_energy_pool"]) - used(None, y, "energy_city_pool")
+                land = quota[t] + rewards[t] + (max(stock[t], 0.0) if bool(q["stock_land_eligible"]) else 0.0) + (
+                    pool if bool(q["provincial_major"]) else 0.0) + request
+                land = min(land, cap)
+                energy = budget[t] + city
+                fits = q["land_demand"] <= land + 1e-6 and q["energy_demand"] <= energy + 1e-6
+                if (fits or bool(q["mandatory"])) and q["energy_demand"] <= budget[t] + 1e-6:
+                    out.add((str(pid), int(y)))
+    return out
+
+
+def check_major_priority(sc: object, a: pd.DataFrame) -> list[str]:
+    """五(一) 优先保障重大产业项目 with major_priority = strict (the default): no project that is neither a
+    city-eligible major nor mandatory uses its district's quota in a year while a city-eligible major project of
+    that district that could be supplied that year (`could_be_supplied`) is left out. From the plan `a` (the
+    allocation sheet, indexed by project) and the scenario alone."""
+    s = sc.settings  # type: ignore[attr-defined]
+    if s.major_priority != "strict":
+        return []
+    p = sc.projects.set_index("project_id")  # type: ignore[attr-defined]
+    held: dict[tuple[str, int], str] = {}
+    for pid, y in sorted(could_be_supplied(sc)):
+        if a.at[pid, "selected"] != "yes":
+            held.setdefault((str(p.at[pid, "district_id"]), y), pid)
+    bad = []
+    for pid, r in a[(a["selected"] == "yes") & (a["land_district_quota"] > TOL)].iterrows():
+        if pid in set(sc.actuals["project_id"]) or bool(p.at[pid, "mandatory"]):  # type: ignore[attr-defined]
+            continue
+        if _major(sc, str(pid)) and _city_eligible(sc, str(pid)):
+            continue
+        major = held.get((str(p.at[pid, "district_id"]), int(r["year"])))
+        if major is not None:
+            bad.append(f"{pid}: uses {r['land_district_quota']} mu of {p.at[pid, 'district_id']}'s {int(r['year'])} "
+                       f"quota while major project {major}, which could be supplied that year, is left out")
     return bad

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from builders import project, tiny
+from quota_opt.core.scenario import Scenario
 from test_golden import BACKENDS, INVESTMENT_ONLY, TOL, row, solve_via_workbook
 
 
@@ -269,3 +270,186 @@ def test_phases_that_come_back_to_themselves_are_refused(tmp_path: Path) -> None
         read_scenario(write_scenario(sc, tmp_path / "cycle.xlsx", "en"))
     cycles = [p for p in caught.value.problems if p.code == "phase_cycle"]
     assert len(cycles) == 2 and {p.where.column for p in cycles} == {"phase_of"}
+
+
+def reserve_case(reserve: float | None) -> Scenario:
+    """Districts A and B, 2026–2027, no new-land quota, 40 mu of stock land each; reward_ratio 0.5, lag 1.
+
+    MA (A) and MB (B): city-led (major, city-eligible), 10 亿元, 40 mu, stock-eligible, 2026 only → score 1.0,
+    value 40 each; each is supplied in 2026 from its district's 40 mu of stock and earns 0.5 × 40 = 20 mu of
+    stock-land reward for 2027. XA (A) and XB (B): 5 亿元 → score 0.5, 20 mu → value 10 each, 2027 only, not
+    stock-eligible: the reward is their district's only quota in 2027. `reserve`: the city's reward reserve for
+    2027 (None: blank, no limit)."""
+    projects = [project("MA", 40, district="A", investment=10, city_led=True, stock_land_eligible=True,
+                        earliest_year=2026, latest_year=2026),
+                project("MB", 40, district="B", investment=10, city_led=True, stock_land_eligible=True,
+                        earliest_year=2026, latest_year=2026),
+                project("XA", 20, district="A", investment=5, earliest_year=2027),
+                project("XB", 20, district="B", investment=5, earliest_year=2027)]
+    districts = [{"district_id": "A", "name": "甲区", "stock_land_initial": 40},
+                 {"district_id": "B", "name": "乙区", "stock_land_initial": 40}]
+    city = {2027: {"reward_reserve": reserve}} if reserve is not None else None
+    return tiny(projects, districts=districts, city=city, horizon_years=2, reward_ratio=0.5, **INVESTMENT_ONLY)
+
+
+@pytest.mark.parametrize("backend", ["highs", pytest.param("pyomo", marks=pytest.mark.slow)])
+def test_the_city_reward_reserve_caps_the_rewards_paid_in_a_year(tmp_path: Path, backend: str) -> None:
+    """五(一) "由市规划和自然资源局给予新增建设用地指标奖励", through the workbook (`reserve_case`).
+
+    Blank reserve (no limit, as before): A and B are each paid 20 mu in 2027, XA and XB both fit:
+    40 + 40 + 10 + 10 = 100, less the district quota's tie-break 1e-6 × 40 mu = 99.99996.
+    Reserve 30 mu: the rewards due, 20 + 20 = 40 > 30, so only 30 is paid: one district gets 20 (its X fits), the
+    other 10 (short of 20): one X only, 40 + 40 + 10 = 90, − 1e-6 × 20 (quota) + 1e-6 × 30 (reward paid,
+    formulation.REWARD_PAID) = 90.00001. Which X it is is a tie (both worth 10). The ledger shows 30 drawn, 0
+    left; the other district 10 mu unpaid; the reserve binds: one more mu would fund 1/20 of the X left out,
+    worth 10 / 20 = 0.5 (its marginal value), and the X left out says its district was paid short.
+    Reserve 40 mu: all 40 is paid: 100 − 40e-6 + 40e-6 = 100, 0 left."""
+    r = solve_via_workbook(reserve_case(None), tmp_path, backend)
+    assert r.solution.objective == pytest.approx(100 - 40e-6, abs=1e-7)
+    assert "reward_reserve" not in r.plan.city.columns and "reward_due" not in r.plan.ledger.columns
+    r = solve_via_workbook(reserve_case(30), tmp_path, backend)
+    assert r.solution.objective == pytest.approx(90 + 10e-6, abs=1e-7)
+    assert r.greedy.objective == pytest.approx(90 + 10e-6, abs=1e-7)  # the ranking rule pays the reserve too
+    a = r.plan.allocation.set_index("project_id")
+    assert a.at["MA", "selected"] and a.at["MB", "selected"]
+    assert int(a.at["XA", "selected"]) + int(a.at["XB", "selected"]) == 1
+    out = "XB" if a.at["XA", "selected"] else "XA"
+    led = r.plan.ledger.set_index(["district_id", "year"])
+    short = "B" if out == "XB" else "A"
+    assert led["reward_due"].xs(2027, level="year").tolist() == pytest.approx([20, 20])
+    assert led["reward_received"].xs(2027, level="year").sum() == pytest.approx(30)
+    assert led.at[(short, 2027), "reward_received"] == pytest.approx(10)
+    assert led.at[(short, 2027), "reward_unpaid"] == pytest.approx(10)
+    city = r.plan.city.set_index("year")
+    assert (city.at[2027, "reward_reserve"], city.at[2027, "reward_reserve_drawn"],
+            city.at[2027, "reward_reserve_left"]) == pytest.approx((30, 30, 0))
+    sp = r.shadow[r.shadow["constraint"] == "city_reward_reserve"].iloc[0]
+    assert (sp["limit"], sp["used"]) == pytest.approx((30, 30))
+    assert sp["marginal_value"] == pytest.approx(0.5, abs=1e-4)
+    assert "市级存量盘活奖励指标储备" in sp["reading_zh"]
+    assert "市级存量盘活奖励指标储备" in a.at[out, "reason_zh"] and "只兑现 10.0 亩" in a.at[out, "reason_zh"]
+    assert "reward reserve" in a.at[out, "reason_en"]
+    r = solve_via_workbook(reserve_case(40), tmp_path, backend)
+    assert r.solution.objective == pytest.approx(100, abs=1e-7)
+    assert r.plan.city.set_index("year").at[2027, "reward_reserve_left"] == pytest.approx(0)
+
+
+@pytest.mark.slow
+def test_the_reward_reserve_in_the_results_workbook(tmp_path: Path) -> None:
+    """The 30-mu case of `reserve_case` written as a results workbook: the ledger's city row (市级 / city, 2027:
+    reserve 30, drawn 30, left 0, closing 0) below the districts' rows, the city sheet's three columns (2026 blank:
+    no limit, 0 drawn), and the shadow prices' row in the bureau's words."""
+    from openpyxl import load_workbook
+
+    from quota_opt.output.results_workbook import write_results
+
+    r = solve_via_workbook(reserve_case(30), tmp_path, "highs")
+    for lang, code, sheet, constraint in (("zh", "市级", "指标台账", "市级存量盘活奖励指标储备约束"),
+                                          ("en", "city", "ledger", "city_reward_reserve")):
+        path = write_results(r, tmp_path / f"results_{lang}.xlsx", lang)
+        wb = load_workbook(path, read_only=True)
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        head = list(rows[0])
+        city_rows = [dict(zip(head, row, strict=True)) for row in rows[1:] if row[0] == code]
+        assert len(city_rows) == 1 and len(rows) == 1 + 4 + 1
+        reserve_col, drawn_col, left_col = (("市级存量盘活奖励指标储备(亩)", "已兑现存量盘活奖励指标(亩)", "储备剩余（不结转）(亩)")
+                                            if lang == "zh" else ("reward_reserve", "reward_reserve_drawn",
+                                                                  "reward_reserve_left"))
+        c = city_rows[0]
+        assert (c[reserve_col], c[drawn_col], c[left_col]) == pytest.approx((30, 30, 0))
+        city = list(wb["市级指标" if lang == "zh" else "city"].iter_rows(values_only=True))
+        at = {h: i for i, h in enumerate(city[0])}
+        assert [row[at[reserve_col]] for row in city[1:]] == [None, 30]
+        assert [row[at[drawn_col]] for row in city[1:]] == pytest.approx([0, 30])
+        shadow = list(wb["影子价格" if lang == "zh" else "shadow_prices"].iter_rows(values_only=True))
+        assert any(row[0] == constraint for row in shadow[1:])
+        wb.close()
+
+
+def test_a_reward_from_the_actuals_draws_on_the_reserve_too() -> None:
+    """Model level. District A, 2026 only, no new-land quota. MA (city-led, A) was supplied in 2025 from 40 mu of
+    stock (actuals): it earns 0.5 × 40 = 20 mu for 2026. X: 5 亿元 (the only candidate, score 1.0), 15 mu → value 15.
+    Blank reserve: 20 ≥ 15, X fits: 15 − 1e-6 × 15 = 14.999985. Reserve 10 mu in 2026: only 10 of the 20 is paid,
+    short of 15: X is left out; objective 0 + 1e-6 × 10 (reward paid) = 1e-5, and so does the ranking rule."""
+    from quota_opt.pipeline import RunOptions, run_scenario
+
+    def case(reserve: float | None) -> Scenario:
+        return tiny([project("MA", 40, investment=10, city_led=True, stock_land_eligible=True, earliest_year=2025),
+                     project("X", 15, investment=5)],
+                    districts=[{"district_id": "A", "name": "甲区", "stock_land_initial": 0}],
+                    city={2026: {"reward_reserve": reserve}} if reserve is not None else None,
+                    actuals=[{"project_id": "MA", "year": 2025, "land_district_quota": 0.0, "land_provincial_pool": 0.0,
+                              "land_stock": 40.0, "land_province_request": 0.0, "energy_district": 0.0,
+                              "energy_city_pool": 0.0}],
+                    reward_ratio=0.5, **INVESTMENT_ONLY)
+
+    r = run_scenario(case(None), RunOptions(backend="highs", mip_gap=1e-9))
+    assert r.solution.objective == pytest.approx(15 - 15e-6, abs=1e-8)
+    r = run_scenario(case(10), RunOptions(backend="highs", mip_gap=1e-9))
+    assert r.solution.objective == pytest.approx(1e-5, abs=1e-8)
+    assert r.greedy.objective == pytest.approx(1e-5, abs=1e-8)
+    led = r.plan.ledger.set_index(["district_id", "year"])
+    assert (led.at[("A", 2026), "reward_due"], led.at[("A", 2026), "reward_received"],
+            led.at[("A", 2026), "reward_unpaid"]) == pytest.approx((20, 10, 10))
+
+
+def test_a_negative_reward_reserve_is_refused_at_its_cell(tmp_path: Path) -> None:
+    """city_quotas.reward_reserve is a quota column like the others: 0 or more (0: no reward paid that year), blank
+    allowed (no limit). −5 is refused, naming the sheet, the Excel row (2027's, the third) and the column."""
+    from quota_opt.core.errors import InputError
+    from quota_opt.input.validate import read_scenario
+    from quota_opt.output.template import write_scenario
+
+    path = write_scenario(reserve_case(-5), tmp_path / "neg.xlsx", "zh")
+    with pytest.raises(InputError) as caught:
+        read_scenario(path)
+    (problem,) = caught.value.problems
+    assert (problem.where.sheet, problem.where.row, problem.where.column) == ("city_quotas", 3, "reward_reserve")
+    assert "市级存量盘活奖励指标储备" in problem.message("zh") and "-5" in problem.message("zh")
+    assert read_scenario(write_scenario(reserve_case(0), tmp_path / "zero.xlsx", "zh")).city_quotas[
+        "reward_reserve"].tolist()[1] == 0
+
+
+def test_a_mandatory_project_the_reserve_cannot_pay_for_is_explained() -> None:
+    """`test_a_reward_from_the_actuals_draws_on_the_reserve_too` with X mandatory: X needs 15 mu, the district has
+    no quota of its own and the reserve pays 10 of the 20 mu due: infeasible. The elastic model gives way on the
+    reserve (5 mu over): the report names the 2026 reserve, its 10 mu, X and the 5 mu short, citing 5(1)."""
+    from quota_opt.pipeline import RunOptions, run_scenario
+    from quota_opt.solve.highs import Status
+
+    sc = tiny([project("MA", 40, investment=10, city_led=True, stock_land_eligible=True, earliest_year=2025),
+               project("X", 15, investment=5, mandatory=True)],
+              districts=[{"district_id": "A", "name": "甲区", "stock_land_initial": 0}],
+              city={2026: {"reward_reserve": 10}},
+              actuals=[{"project_id": "MA", "year": 2025, "land_district_quota": 0.0, "land_provincial_pool": 0.0,
+                        "land_stock": 40.0, "land_province_request": 0.0, "energy_district": 0.0,
+                        "energy_city_pool": 0.0}],
+              reward_ratio=0.5, **INVESTMENT_ONLY)
+    r = run_scenario(sc, RunOptions(backend="highs"))
+    assert r.solution.status is Status.INFEASIBLE and r.infeasibility is not None
+    (item,) = r.infeasibility.items
+    assert (item.requirement, item.year, item.projects) == ("city_reward_reserve", 2026, ["X"])
+    assert item.shortfall == pytest.approx(5)
+    assert "2026年市级存量盘活奖励指标储备仅 10.0 亩" in item.messages["zh"] and "五(一)" in item.messages["zh"]
+    assert item.label("zh") == "市级存量盘活奖励指标储备"
+
+
+@pytest.mark.parametrize("reserve", [None, 0.0, 10.0, 30.0, 40.0])
+def test_the_ranking_rule_pays_rewards_within_the_reserve(reserve: float | None) -> None:
+    """The ranking rule (the solver's warm start) on `reserve_case`: its allocation is a feasible point of the
+    model at every reserve, and pays min(40, reserve) mu in 2027, in the order earned (A's 20 first): 0 → none,
+    10 → A 10, 30 → A 20 and B 10, 40 → both 20; blank → both 20 with no w at all."""
+    from quota_opt.prepare import prepare
+    from quota_opt.solve.formulation import build_formulation
+    from quota_opt.solve.ranking import ranking_rule
+
+    form = build_formulation(prepare(reserve_case(reserve)))
+    result = ranking_rule(form)
+    assert result.feasible and form.violation(result.x) < 1e-9
+    if reserve is None:
+        assert "reward_paid" not in form.variables
+        return
+    w = form.var("reward_paid")
+    paid = dict(zip(w.keys, result.x[w.start:w.start + w.size], strict=True))
+    expected = {0.0: (0, 0), 10.0: (10, 0), 30.0: (20, 10), 40.0: (20, 20)}[reserve]
+    assert (paid[("A", 2027)], paid[("B", 2027)]) == pytest.approx(expected)

@@ -72,3 +72,20 @@ def test_what_could_supply_a_project_counts_only_the_sources_it_may_use() -> Non
                                    may_request=no).tolist() == [110.0]
     assert quota.energy_within_reach(80.0, 40.0, may_city=yes).tolist() == [120.0]
     assert quota.energy_within_reach(80.0, 40.0, may_city=no).tolist() == [80.0]
+
+
+def test_the_city_reward_reserve_pays_what_it_has_and_keeps_nothing() -> None:
+    """Two districts due 20 mu each from a 30-mu reserve, paid in order: 20, then the 10 left; an unlimited reserve
+    pays all. The reserve's ledger: reserve − drawn = left per year, left blank (nan) where unlimited; 2 years,
+    reserve 30 and blank, paid [[20, 5], [10, 7]] → drawn 30 and 12, left 0 and nan (nothing carried over)."""
+    left = 30.0
+    first = quota.pay(20.0, left)
+    second = quota.pay(20.0, left - first)
+    assert (first, second) == (20.0, 10.0)
+    assert quota.pay(20.0, float("inf")) == 20.0
+    assert quota.pay(20.0, -1.0) == 0.0
+    reserve = np.array([30.0, np.inf])
+    assert quota.reserve_capped(reserve).tolist() == [True, False]
+    drawn, rest = quota.reserve_ledger(reserve, np.array([[20.0, 5.0], [10.0, 7.0]]))
+    assert drawn.tolist() == [30.0, 12.0]
+    assert rest[0] == 0.0 and np.isnan(rest[1])

@@ -282,3 +282,34 @@ def test_rollover_warns_of_variant_rows_for_a_year_now_before_the_horizon(runner
         assert ("Note: on the variants sheet, these variants have rows whose year is before the new base year 2027, so "
                 "they now match nothing (their overrides no longer apply): change or remove them: early (2026).") in shown, shown
     assert "late" not in shown and "all (" not in shown
+
+
+@pytest.mark.slow
+def test_rollover_carries_the_city_reward_reserve_forward(runner: CliRunner, make_plan: Callable[..., Path],
+                                                          tmp_path: Path) -> None:
+    """The city's reward reserve (city_quotas.reward_reserve, 五(一)) is a city quota like the others: rollover
+    --year 2026 keeps the later years' figures (2027: 30, 2028: blank, no limit), the new last year 2029 copies
+    the old last year's (blank), and 2026's leaves. MA was supplied from stock in 2026 (actuals now): its 20-mu
+    reward falls in 2027 and draws on 2027's reserve. The results workbook's ledger holds the city's row (市级,
+    closing 0), which carry-over reads past; the new scenario validates and its run passes the invariants."""
+    from invariants import check_results
+
+    projects = [project("MA", 40, investment=10, city_led=True, stock_land_eligible=True, latest_year=2026),
+                project("X", 30, investment=5, earliest_year=2027)]
+    sc = tiny(projects, districts=[{"district_id": "A", "name": "甲区", "stock_land_initial": 40}],
+              quotas={("A", 2026): {"new_land_quota": 5}}, city={2026: {"reward_reserve": 10},
+                                                                  2027: {"reward_reserve": 30}},
+              horizon_years=3, reward_ratio=0.5, carryover_allowed=True)
+    make_plan(sc, tmp_path / "s.xlsx", "zh")
+    res = runner.invoke(app, ["rollover", str(tmp_path / "s_results.xlsx"), "-o", str(tmp_path / "next.xlsx"),
+                              "--year", "2026"])
+    assert res.exit_code == 0, res.output
+    nxt = read_scenario(tmp_path / "next.xlsx")
+    reserve = nxt.city_quotas.set_index("year")["reward_reserve"]
+    assert reserve[2027] == pytest.approx(30) and pd.isna(reserve[2028]) and pd.isna(reserve[2029])
+    assert list(nxt.actuals["project_id"]) == ["MA"]
+    quota = nxt.district_quotas.set_index("year")["new_land_quota"]
+    assert quota[2027] == pytest.approx(5)  # 2026's 5 mu unused, carried (the city row carries nothing)
+    res = runner.invoke(app, ["run", str(tmp_path / "next.xlsx"), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert check_results(tmp_path / "next.xlsx", tmp_path / "next_results.xlsx") == []

@@ -90,6 +90,9 @@ class Prepared:
     # priority (formulation._major_priority); None: those the model's own supply columns give. A district's part of
     # a model (decompose.district_prep) keeps the whole model's, so both hold the same projects back.
     priority_pairs: frozenset[tuple[Any, int]] | None = None
+    # 五(一) the city's stock-land reward reserve per year (mu), inf where blank (no limit; `quota.reserve_capped`);
+    # empty: no limit in any year. A district's part of a model (decompose.district_prep) keeps the whole city's.
+    reward_reserve: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_years(self) -> int:
@@ -304,6 +307,8 @@ def prepare(sc: Scenario) -> Prepared:
     pool = per_year("provincial_reward_quota")
     cpool = per_year("city_energy_pool")
     cap = per_year("province_request_cap", default=s.province_request_cap)
+    reserve = per_year("reward_reserve", default=np.inf) if "reward_reserve" in sc.city_quotas.columns else (
+        np.full(T, np.inf))
     issued = {"land_quota": land_quota.copy(), "energy_budget": energy_budget.copy(), "provincial_pool": pool.copy(),
               "city_energy_pool": cpool.copy(), "request_cap": cap.copy()}
 
@@ -349,6 +354,7 @@ def prepare(sc: Scenario) -> Prepared:
         stock_committed=stock_committed, provincial_pool=pool, city_energy_pool=cpool, request_cap=cap,
         reward_credit=reward_credit, reward_beyond=reward_beyond, platform_capacity=capacity,
         committed=inside.reset_index(drop=True), past_actuals=past.reset_index(drop=True), issued=issued,
+        reward_reserve=reserve,
     )
 
 

@@ -1,7 +1,7 @@
 """The quota arithmetic, stated once: the stock-land reward, the stock available by year, what could supply a
 project, and the quota ledger's identities. Every stage that needs one of these rules calls it here: prepare
-(the actuals' rewards, the supply-limit warnings), the formulation (its reward terms, stock rows and year
-limits), the ranking rule, the plan (ledger, rewards received and beyond the horizon), the reasons, rollover
+(the actuals' rewards, the supply-limit warnings), the formulation (its reward terms, the city's reward reserve,
+stock rows and year limits), the ranking rule, the plan (ledger, rewards received and beyond the horizon), the reasons, rollover
 and the generator. A policy change is one edit here and one test (tests/test_quota.py).
 
 Arrays are indexed [district, year position] unless said otherwise; land in mu, energy in tce. The functions
@@ -54,6 +54,37 @@ def beyond(s: Settings, earned: np.ndarray) -> np.ndarray:
     if lag == 0:
         return np.zeros(earned.shape[0])
     return earned[:, -lag:].sum(axis=1)
+
+
+# ---- the city's reward reserve (五(一) "由市规划和自然资源局给予新增建设用地指标奖励") ------------------------------
+# The reward is the city planning bureau's to give: `reward_reserve` (city_quotas, mu per year; blank = no limit)
+# caps the rewards *paid out* in a year, to all districts together, wherever they were earned (a reward earned in t
+# is paid in t + lag, from that year's reserve). What a year's reserve does not pay is not carried into the next
+# year (the text gives no carry-over), and a reward the reserve cannot pay is not paid later: the district simply
+# receives less. The model shares a binding reserve among the districts as the plan is worth most (一盘棋); the
+# ranking rule pays rewards in the order they are earned. Rewards falling after the horizon are not capped here.
+
+
+def reserve_capped(reserve: np.ndarray) -> np.ndarray:
+    """Per year position, whether the reward reserve limits that year's rewards (a figure was given)."""
+    return np.isfinite(np.asarray(reserve, dtype=float))
+
+
+def pay(due: float, left: float) -> float:
+    """What a reward of `due` mu is paid from a reserve with `left` mu still unpaid that year (mu): all of it, or
+    what is left (an unlimited reserve is `inf`)."""
+    return float(min(due, max(left, 0.0)))
+
+
+def reserve_ledger(reserve: np.ndarray, paid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The city's reward reserve per year position (mu): reserve − drawn = left, `paid` being the rewards paid per
+    district and year position. Returns (drawn, left); left is nan where the reserve is unlimited, and lapses at
+    the end of the year (no carry-over). Figures within 1e-7 of zero are written as zero."""
+    drawn = np.asarray(paid, dtype=float).sum(axis=0)
+    drawn[np.abs(drawn) < 1e-7] = 0.0
+    left = np.where(reserve_capped(reserve), np.asarray(reserve, dtype=float) - drawn, np.nan)
+    left[np.abs(left) < 1e-7] = 0.0
+    return drawn, left
 
 
 # ---- the stock land available by year (五(一) 存量盘活) --------------------------------------------------------

@@ -150,6 +150,13 @@ LEDGER = OutSheet("ledger", "指标台账", "Quota ledger", (
     _mu("reward_earned", "当年产生存量盘活奖励指标(亩)", "Reward earned", aliases=("当年产生奖励(亩)",)),
     OutCol("reward_for_year", "奖励到账年度", "Reward for year", INT),
     OutCol("reward_sources", "奖励来源项目", "Reward from projects", TEXT, width=40),
+    # where the city's reward reserve is set (五(一)): what the district's stock land earned for the year, what the
+    # reserve could not pay of it, and the city's own rows (district 市级 / city): reserve − drawn = left
+    _mu("reward_due", "应得存量盘活奖励指标(亩)", "Reward due"),
+    _mu("reward_unpaid", "市级储备不足未兑现(亩)", "Reward unpaid (reserve short)"),
+    _mu("reward_reserve", "市级存量盘活奖励指标储备(亩)", "City reward reserve"),
+    _mu("reward_reserve_drawn", "已兑现存量盘活奖励指标(亩)", "Reward reserve drawn"),
+    _mu("reward_reserve_left", "储备剩余（不结转）(亩)", "Reward reserve left (not carried over)"),
     _mu("stock_opening", "存量建设用地期初(亩)", "Stock opening", aliases=("存量期初(亩)",)),
     _mu("stock_added", "存量建设用地新增(亩)", "Stock added", aliases=("存量新增(亩)",)),
     _mu("stock_used", "存量建设用地使用(亩)", "Stock used", aliases=("存量使用(亩)",)),
@@ -167,6 +174,9 @@ CITY = OutSheet("city", "市级指标", "City quotas", (
     _mu("province_request", "需向省争取(亩)", "To request from the province"),
     _tce("city_energy_pool", "市级统筹能耗(吨标准煤)", "City energy pool"),
     _tce("city_energy_pool_used", "已使用(吨标准煤)", "City energy pool used"),
+    _mu("reward_reserve", "市级存量盘活奖励指标储备(亩)", "City reward reserve"),
+    _mu("reward_reserve_drawn", "已兑现存量盘活奖励指标(亩)", "Reward reserve drawn"),
+    _mu("reward_reserve_left", "储备剩余（不结转）(亩)", "Reward reserve left (not carried over)"),
 ))
 
 SHADOW_PRICES = OutSheet("shadow_prices", "影子价格", "Shadow prices", (

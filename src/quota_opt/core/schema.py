@@ -511,6 +511,12 @@ CITY_QUOTAS = Sheet(
             help_zh="五(一)：当年最多向省争取的新增建设用地指标（争取的上限，不是已有的指标），留空取参数设置中的“向省争取上限默认值”。",
             help_en="Clause 5(1): mu that may be requested from the province this year; blank takes the settings' "
                     "default province request cap."),
+        _mu("reward_reserve", "市级存量盘活奖励指标储备", "City stock-land reward reserve",
+            help_zh="五(一)：市规划和自然资源局当年可用于兑现存量盘活奖励指标的新增建设用地指标；当年到账的各区县奖励合计不超过此数，"
+                    "未用部分不结转。留空为不设上限。",
+            help_en="Clause 5(1): the new-land quota the city planning bureau has that year to pay the stock-land "
+                    "rewards falling due in it; the rewards paid to all districts that year stay within it, and what "
+                    "is left does not carry over. Blank: no limit."),
     ),
 )
 

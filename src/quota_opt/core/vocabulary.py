@@ -23,7 +23,10 @@ QUOTA_NAMES = {
     "district_energy_budget": ("区县能耗指标", "district energy budget"),
     "city_energy_pool": ("市级统筹能耗指标", "city energy pool"),
     "platform_land_capacity": ("平台用地容量", "platform land capacity"),
+    "city_reward_reserve": ("市级存量盘活奖励指标储备", "city stock-land reward reserve"),  # 五(一), the city's
 }
+# The city's own row in the quota ledger, beside the districts' (the reward reserve: reserve − drawn = left).
+CITY_LEDGER_ROW = {"zh": ("市级", "市级存量盘活奖励指标储备"), "en": ("city", "City stock-land reward reserve")}
 ENERGY_QUOTAS = ("district_energy_budget", "city_energy_pool")
 # Each quota's unit (zh, en).
 QUOTA_UNITS = {name: UNITS["energy" if name in ENERGY_QUOTAS else "land"] for name in QUOTA_NAMES}
@@ -73,4 +76,5 @@ CONSTRAINT_WORDS: dict[str, str] = {
     "district_energy_budget": "区县能耗指标约束",
     "city_energy_pool": "市级统筹能耗指标约束",
     "platform_land_capacity": "平台用地容量约束",
+    "city_reward_reserve": "市级存量盘活奖励指标储备约束",
 }

@@ -95,9 +95,39 @@ def diagnose(prep: Prepared, options: SolveOptions) -> Conflicts:
                 items.append(_unmet(str(key), prep))
                 continue
             family = block.name[len("over_"):]
+            if family == "city_reward_reserve":
+                items.append(_reserve_overshoot(int(cast(int, key)), float(v), form, x, prep, supplied))
+                continue
             items.append(_overshoot(family, key, float(v), form, x, cols, prep, supplied, names))
     items.sort(key=lambda it: (-it.shortfall / max(it.available + it.shortfall, 1.0), str(it.district_id), it.year or 0))
     return Conflicts(items, solved=True)
+
+
+def _reserve_overshoot(year: int, amount: float, form: Any, x: np.ndarray, prep: Prepared,
+                       supplied: list[tuple[str, int]]) -> Conflict:
+    """An overshoot of the city's reward reserve (五(一)): the mandatory projects supplied that year in the districts
+    the elastic solution pays a reward to need more reward than the reserve holds."""
+    w = form.var("reward_paid")
+    paid = x[w.start:w.start + w.size]
+    districts = {prep.districts[d] for d, t, v in zip(w.district, w.year, paid, strict=True)
+                 if prep.years[t] == year and v > _TOL}
+    c = prep.candidates
+    involved = [pid for pid, y in supplied if y == year and c.at[pid, "district_id"] in districts]
+    limit = float(prep.reward_reserve[prep.year_index(year)])
+    conflict = Conflict("city_reward_reserve", None, year, amount, UNITS["city_reward_reserve"], involved, limit,
+                        limit + amount)
+    name_zh, name_en = QUOTA_NAMES["city_reward_reserve"]
+    plist = ", ".join(involved) or "—"
+    conflict.messages = {
+        "zh": f"{year}年{name_zh}仅 {limit:,.1f} 亩，而必保项目 {'、'.join(involved) or '—'} 所在区县当年需兑现的存量盘活奖励指标"
+              f"超出 {amount:,.1f} 亩（五(一)：由市规划和自然资源局给予新增建设用地指标奖励）。需增加储备或区县指标、调整必保项目的年度"
+              "或取消其必保要求。",
+        "en": f"The {year} {name_en} holds only {limit:,.1f} mu, and the districts of mandatory project(s) {plist} need "
+              f"{amount:,.1f} mu more stock-land reward that year (clause 5(1): the reward is the city planning "
+              "bureau's to give). Raise the reserve or the districts' quota, move the mandatory projects to another "
+              "year, or lift their mandatory status.",
+    }
+    return conflict
 
 
 def _unmet(pid: str, prep: Prepared) -> Conflict:

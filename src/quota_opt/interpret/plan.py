@@ -96,12 +96,13 @@ def interpret(form: Formulation, x: np.ndarray) -> Plan:
     # 待争取: supplied in the plan with land the province has yet to grant (五(一) 积极向省里争取)
     alloc["conditional"] = (alloc["status"] == "selected") & (alloc["land_province_request"].astype(float) > 1e-6)
     alloc["value"] = alloc["project_id"].map(chosen["y"] * 0 + 1).fillna(0.0) * p["total_value"].to_numpy()
-    ledger = _ledger(form, x, pairs)
+    paid = _paid(form, x)
+    ledger = _ledger(form, x, pairs, paid)
     return Plan(
         allocation=alloc,
-        district_year=_district_year(prep, pairs, alloc, ledger["opening"].to_numpy()),
+        district_year=_district_year(prep, pairs, alloc, ledger["opening"].to_numpy(), paid),
         ledger=ledger,
-        city=_city(prep, alloc),
+        city=_city(prep, alloc, ledger),
         reward_next_plan=_reward_beyond(prep, pairs),
     )
 
@@ -120,11 +121,12 @@ def _used_by_district_year(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
     return grid.join(g).fillna(0.0)
 
 
-def _district_year(prep: Prepared, pairs: pd.DataFrame, alloc: pd.DataFrame, opening: np.ndarray) -> pd.DataFrame:
+def _district_year(prep: Prepared, pairs: pd.DataFrame, alloc: pd.DataFrame, opening: np.ndarray,
+                   paid: np.ndarray | None = None) -> pd.DataFrame:
     """Per district and year; `opening` is the ledger's quota carried in (zero without carry-over), which the
-    utilisation counts as quota the district had that year."""
+    utilisation counts as quota the district had that year; `paid` as `_reward_received` takes it."""
     used = _used_by_district_year(prep, alloc)
-    reward = _reward_received(prep, pairs)
+    reward = _reward_received(prep, pairs, paid)
     D, T = len(prep.districts), len(prep.years)
     out = _grid_frame(prep)
     out["land_quota_issued"] = prep.issued["land_quota"].reshape(-1)
@@ -168,12 +170,30 @@ def _earned(prep: Prepared, pairs: pd.DataFrame) -> np.ndarray:
     return earned
 
 
-def _reward_received(prep: Prepared, pairs: pd.DataFrame) -> np.ndarray:
-    """Reward received per district and year: earned `reward_lag_years` before, plus credits from past actuals."""
+def _reward_received(prep: Prepared, pairs: pd.DataFrame, paid: np.ndarray | None = None) -> np.ndarray:
+    """Reward received per district and year: earned `reward_lag_years` before, plus credits from past actuals;
+    in a year whose city reward reserve is set, what the city paid (`paid`, the model's w; nan elsewhere)."""
     earned = _earned(prep, pairs)
     # committed actuals' rewards are already in reward_credit; add only the model's own
     model_earned = earned - _committed_earned(prep)
-    return prep.reward_credit + quota.received(prep.scenario.settings, model_earned)
+    due = prep.reward_credit + quota.received(prep.scenario.settings, model_earned)
+    return due if paid is None else np.where(np.isnan(paid), due, paid)
+
+
+def _paid(form: Formulation, x: np.ndarray) -> np.ndarray | None:
+    """The stock-land reward the city paid per district and year (mu) in the years whose reward reserve is set
+    (formulation._reward_reserve's w), nan in the others; None when no year's is."""
+    w = form.variables.get("reward_paid")
+    capped = form.constraints.get("city_reward_reserve")
+    if w is None or capped is None:
+        return None
+    prep = form.prep
+    out = np.full((len(prep.districts), len(prep.years)), np.nan)
+    for year in capped.keys:
+        out[:, prep.year_index(int(year))] = 0.0
+    values = x[w.start:w.start + w.size]
+    out[w.district, w.year] = np.where(np.abs(values) < 1e-7, 0.0, values)
+    return out
 
 
 def _committed_earned(prep: Prepared) -> np.ndarray:
@@ -197,13 +217,15 @@ def _reward_beyond(prep: Prepared, pairs: pd.DataFrame) -> dict[str, float]:
     return {d: v for d, v in out.items() if v > 1e-9}
 
 
-def _ledger(form: Formulation, x: np.ndarray, pairs: pd.DataFrame) -> pd.DataFrame:
-    """The quota ledger per district and year (mu): opening + issued + reward_received − used − lapsed = closing."""
+def _ledger(form: Formulation, x: np.ndarray, pairs: pd.DataFrame, paid: np.ndarray | None = None) -> pd.DataFrame:
+    """The quota ledger per district and year (mu): opening + issued + reward_received − used − lapsed = closing.
+    Where the city's reward reserve is set, reward_due is what the district's stock land earned for that year and
+    reward_received what the city paid of it (`_paid`)."""
     prep = form.prep
     s = prep.scenario.settings
     D, T = len(prep.districts), len(prep.years)
     issued = prep.issued["land_quota"]
-    received = _reward_received(prep, pairs)
+    received = _reward_received(prep, pairs, paid)
     earned = _earned(prep, pairs)
     used = np.zeros((D, T))
     d_index = {d: i for i, d in enumerate(prep.districts)}
@@ -222,6 +244,11 @@ def _ledger(form: Formulation, x: np.ndarray, pairs: pd.DataFrame) -> pd.DataFra
     out["opening"] = opening.reshape(-1)
     out["issued"] = issued.reshape(-1)
     out["reward_received"] = received.reshape(-1)
+    if paid is not None:
+        due = _reward_received(prep, pairs)
+        out["reward_due"] = due.reshape(-1)
+        out["reward_unpaid"] = np.where(np.isnan(paid), 0.0, np.maximum(due - received, 0.0)).reshape(-1)
+        out.loc[out["reward_unpaid"] < 1e-7, "reward_unpaid"] = 0.0
     out["used"] = used.reshape(-1)
     out["lapsed"] = lapsed.reshape(-1)
     out["closing"] = closing.reshape(-1)
@@ -234,11 +261,13 @@ def _ledger(form: Formulation, x: np.ndarray, pairs: pd.DataFrame) -> pd.DataFra
     return out
 
 
-def _city(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
+def _city(prep: Prepared, alloc: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+    """Per year: the city-level quotas and their use; where any year's reward reserve is set, also the reserve, the
+    rewards paid from it (drawn) and what is left (lapses: no carry-over), the ledger's city section."""
     sel = alloc[alloc["selected"] & alloc["year"].isin(prep.years)]
     g = sel.groupby("year")[["land_provincial_pool", "land_province_request", "energy_city_pool"]].sum()
     g = g.reindex(prep.years).fillna(0.0)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "year": prep.years,
         "provincial_reward_quota": prep.issued["provincial_pool"],
         "provincial_pool_used": g["land_provincial_pool"].to_numpy(),
@@ -247,6 +276,13 @@ def _city(prep: Prepared, alloc: pd.DataFrame) -> pd.DataFrame:
         "city_energy_pool": prep.issued["city_energy_pool"],
         "city_energy_pool_used": g["energy_city_pool"].to_numpy(),
     })
+    if "reward_due" in ledger.columns:
+        paid = ledger["reward_received"].to_numpy(float).reshape(len(prep.districts), len(prep.years))
+        drawn, left = quota.reserve_ledger(prep.reward_reserve, paid)
+        out["reward_reserve"] = np.where(quota.reserve_capped(prep.reward_reserve), prep.reward_reserve, np.nan)
+        out["reward_reserve_drawn"] = drawn
+        out["reward_reserve_left"] = left
+    return out
 
 
 def kpis(plan: Plan) -> dict[str, Any]:

@@ -186,6 +186,11 @@ def assign_reasons(*, result_plan: Plan, form: Formulation, x: np.ndarray, gap: 
     details: list[dict[str, Any]] = []
     ctx = _Context.of(prep, a[a["status"] == "selected"])
     ctx.held_back = held_back(form, a)
+    led = plan.ledger
+    if "reward_unpaid" in led.columns:
+        ctx.reward_short = {(str(d), int(y)): (float(due), float(paid)) for d, y, due, paid, short in zip(
+            led["district_id"], led["year"], led["reward_due"], led["reward_received"], led["reward_unpaid"],
+            strict=True) if short > _TOL}
     ctx.supplied = {str(p): int(y) for p, y, st in zip(a["project_id"], a["year"], a["status"], strict=True)
                     if st in ("selected", "actual") and not pd.isna(y)}
     priority = prep.scenario.settings.major_priority
@@ -243,9 +248,21 @@ def render_reason(code: str, params: dict[str, Any], lang: str) -> str:
             rivals = RIVALS[fill["needed"] > fill["score"]][0 if lang == "zh" else 1]
             fill["rivals"] = rivals.format(**fill)
         text = (zh if lang == "zh" else en).format(**fill).rstrip()
-        notes = [fill[k][lang] for k in ("conditional", "major_first", "city_support") if isinstance(fill.get(k), dict)]
+        notes = [fill[k][lang] for k in ("conditional", "major_first", "city_support", "reserve_short")
+                 if isinstance(fill.get(k), dict)]
         return ("" if lang == "zh" else " ").join([text, *notes])
     return reason_text(code, params, lang)
+
+
+def reserve_note(year: int, due: float, paid: float) -> dict[str, str]:
+    """A left-out project's note when its district was paid less stock-land reward that year than it earned, the
+    city's reward reserve having run out (五(一) 由市规划和自然资源局给予新增建设用地指标奖励)."""
+    due_, paid_ = amount_text(due, 1), amount_text(paid, 1)
+    return {"zh": f"其中市级存量盘活奖励指标储备{year}年已兑现完，本区县当年应得存量盘活奖励指标 {due_} 亩，只兑现 {paid_} 亩"
+                  "（五(一)：由市规划和自然资源局给予新增建设用地指标奖励）。",
+            "en": f"The city's stock-land reward reserve for {year} ran out: the district was due {due_} mu of "
+                  f"stock-land reward that year and was paid {paid_} mu (clause 5(1): the reward is the city planning "
+                  "bureau's to give)."}
 
 
 MAJOR_NOTE = ("重大产业项目优先（五(一)：优先保障重大产业项目新增建设用地计划指标需求）。",
@@ -306,6 +323,8 @@ class _Context:
     lowest: dict[tuple[int, str | None, str], tuple[float, str] | None]
     held_back: dict[tuple[str, int], str] = dataclasses.field(default_factory=dict)
     supplied: dict[str, int] = dataclasses.field(default_factory=dict)  # project -> year, selected or actual
+    # (district, year) -> (reward due, paid) where the city's reward reserve paid less than was due
+    reward_short: dict[tuple[str, int], tuple[float, float]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, prep: Any, selected: pd.DataFrame) -> _Context:
@@ -409,6 +428,9 @@ def _why_not(rec: dict[str, Any], prep: Any, room: Headroom, d_index: dict[str, 
         "quota": {lang: quota_words(binding, district_name, rec["district_id"], lang) for lang in ("zh", "en")},
         "district_id": None if binding in CITY_LEVEL else rec["district_id"],
     }
+    short = ctx.reward_short.get((str(rec["district_id"]), int(year)))
+    if kind == "land" and short is not None:
+        params["reserve_short"] = reserve_note(int(year), *short)
     if not rec["city_eligible"]:
         params["why"] = {lang: _misfit_clause(bool(rec["fits_layout"]), bool(cand["first_report_ok"]), lang)
                          for lang in ("zh", "en")}

@@ -47,6 +47,7 @@ from quota_opt.core.results_schema import (
     status_word,
     yes_no,
 )
+from quota_opt.core.vocabulary import CITY_LEDGER_ROW
 from quota_opt.output.brief import brief_sheet
 from quota_opt.output.excel import (
     ERROR_FILL,
@@ -186,7 +187,9 @@ def _district_names(result: Any) -> dict[str, str]:
     return dict(zip(d["district_id"], d["name"], strict=True))
 
 
-def ledger_frame(result: Any) -> pd.DataFrame:
+def ledger_frame(result: Any, lang: str = "zh") -> pd.DataFrame:
+    """The ledger sheet: a row per district and year, and, where the city's reward reserve is set (五(一)), the
+    city's rows below them (district 市级 / city): reserve − drawn = left, the left lapsing (closing 0)."""
     led = result.plan.ledger.copy()
     led["district_name"] = led["district_id"].map(_district_names(result))
     led["balance_check"] = (led["opening"] + led["issued"] + led["reward_received"] - led["used"] - led["lapsed"]
@@ -197,6 +200,15 @@ def ledger_frame(result: Any) -> pd.DataFrame:
     sources = earners.groupby(["district_id", "year"])["project_id"].apply(lambda s: ", ".join(map(str, s)))
     led["reward_sources"] = [sources.get((d, y), "") if r > 1e-9 else ""
                              for d, y, r in zip(led["district_id"], led["year"], led["reward_earned"], strict=True)]
+    city = result.plan.city
+    if "reward_reserve" in city.columns:
+        rows = city[city["reward_reserve"].notna()]
+        code, name = CITY_LEDGER_ROW[lang]
+        led = pd.concat([led, pd.DataFrame({
+            "district_id": code, "district_name": name, "year": rows["year"].to_numpy(),
+            "closing": 0.0, "reward_reserve": rows["reward_reserve"].to_numpy(),
+            "reward_reserve_drawn": rows["reward_reserve_drawn"].to_numpy(),
+            "reward_reserve_left": rows["reward_reserve_left"].to_numpy()})], ignore_index=True)
     return led
 
 
@@ -268,7 +280,7 @@ def sheet_frames(result: Any, lang: str = "zh") -> list[tuple[OutSheet, pd.DataF
         frames.append((ALLOCATION, allocation_frame(result, lang)))
         dy = result.plan.district_year.copy()
         dy["district_name"] = dy["district_id"].map(_district_names(result))
-        frames += [(DISTRICTS, dy), (LEDGER, ledger_frame(result)), (CITY, result.plan.city)]
+        frames += [(DISTRICTS, dy), (LEDGER, ledger_frame(result, lang)), (CITY, result.plan.city)]
         if result.shadow is not None and len(result.shadow):
             frames.append((SHADOW_PRICES, _shadow_frame(result, lang)))
     if result.infeasibility is not None:

@@ -30,6 +30,10 @@ from quota_opt.core import quota
 from quota_opt.prepare import TIE_BREAK, Prepared
 
 INF = float("inf")
+# the objective's gain per mu of stock-land reward paid (`reward_paid`, only where the city's reward reserve is set):
+# among equally good plans, pay every reward due while the reserve lasts. The size of a tie-break, not smaller: the
+# simplex takes a reduced cost under its dual tolerance (1e-7) for 0 and would leave a reward due unpaid
+REWARD_PAID = 1e-6
 
 
 @dataclass
@@ -213,6 +217,10 @@ CLAUSE_CITY_ENERGY = "五(二) 能耗：the city pools energy quota for major pr
 CLAUSE_MAJOR_USE = "五(一) 优先保障重大产业项目：the district quota used in a year by projects neither major nor mandatory."
 CLAUSE_MAJOR_PRIORITY = ("五(一) 优先保障重大产业项目新增建设用地计划指标需求：while a city-eligible major project that could be "
                          "supplied that year is left out, no other project (mandatory ones aside) uses its district's quota.")
+CLAUSE_REWARD_DUE = ("五(一) 存量盘活奖励：a district is paid no more stock-land reward in a year than its stock land "
+                     "revitalised for major projects earned for that year (下一年度).")
+CLAUSE_REWARD_RESERVE = ("五(一) 由市规划和自然资源局给予新增建设用地指标奖励：the stock-land rewards the city pays out in a "
+                         "year stay within its reward reserve for that year; what is left does not carry over.")
 CLAUSE_PHASE = "五(一) 分期供地：a later phase of a project is never supplied before, or without, the phase before it."
 CLAUSE_PLATFORM = "二(三) 产业平台：a platform hosts no more project land over the horizon than its capacity."
 
@@ -377,10 +385,18 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
     cols_ = [y.cols[plain], n.cols]
     vals_ = [land[jj[plain]], np.ones(n.size)]
     earning = earns[st.project] & (quota.reward_year(s, st.year) < T)
-    if s.reward_ratio > 0 and earning.any():
-        rows_.append(dt_row(d_of[st.project[earning]], quota.reward_year(s, st.year[earning])))
-        cols_.append(st.cols[earning])
-        vals_.append(np.full(int(earning.sum()), -quota.reward(s, 1.0)))  # the reward per mu of stock used
+    capped = _capped_years(prep)
+    # a reward landing in a year whose city reserve is set is paid through w (`_reward_reserve`), not here
+    direct = earning & ~capped[np.minimum(quota.reward_year(s, st.year), T - 1)]
+    if s.reward_ratio > 0 and direct.any():
+        rows_.append(dt_row(d_of[st.project[direct]], quota.reward_year(s, st.year[direct])))
+        cols_.append(st.cols[direct])
+        vals_.append(np.full(int(direct.sum()), -quota.reward(s, 1.0)))  # the reward per mu of stock used
+    if capped.any():
+        w = _reward_reserve(form, st, earning, d_of)
+        rows_.append(dt_row(w.district, w.year))
+        cols_.append(w.cols)
+        vals_.append(-np.ones(w.size))
     if carry is not None:
         cd, ct = carry.district, carry.year
         rows_.append(dt_row(cd, ct))
@@ -390,7 +406,7 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
         rows_.append(dt_row(cd[nxt], ct[nxt] + 1))
         cols_.append(carry.cols[nxt])
         vals_.append(-np.ones(int(nxt.sum())))
-    rhs = (prep.land_quota + prep.reward_credit).reshape(-1)
+    rhs = (prep.land_quota + np.where(capped[None, :], 0.0, prep.reward_credit)).reshape(-1)
     form.add_con(ConBlock("district_land_quota", CLAUSE_DISTRICT_LAND, dt_keys, np.full(D * T, -INF), rhs,
                           np.concatenate(rows_), np.concatenate(cols_), np.concatenate(vals_)))
 
@@ -457,6 +473,55 @@ def priority_pairs(form: Formulation) -> frozenset[tuple[Any, int]]:
     district = c["district_id"].astype(str).to_dict()
     return frozenset(k for k in form.var("supply").keys if bool(major.at[k[0]]) and energy[k[0]]
                      <= prep.energy_budget[d_index[district[k[0]]], t_index[k[1]]] + 1e-6)
+
+
+def _capped_years(prep: Prepared) -> np.ndarray:
+    """Per year position, whether the city's reward reserve limits the rewards paid that year (`quota`)."""
+    T = len(prep.years)
+    if len(prep.reward_reserve) != T:
+        return np.zeros(T, dtype=bool)
+    return quota.reserve_capped(prep.reward_reserve)
+
+
+def _reward_reserve(form: Formulation, st: VarBlock, earning: np.ndarray, d_of: np.ndarray) -> VarBlock:
+    """五(一) "由市规划和自然资源局给予新增建设用地指标奖励": the stock-land reward is the city planning bureau's to
+    give, from its reserve R_t (city_quotas.reward_reserve) in each year t where one is set. There w[d,t] ≥ 0
+    (`reward_paid`), the reward paid to district d in t, takes the place of the reward terms in d's quota row:
+        w[d,t] − ρ · Σ_{j of d earning, τ + lag = t} s[j,τ] ≤ credit[d,t]     (reward_due)
+        Σ_d w[d,t] ≤ R_t                                                     (city_reward_reserve)
+    with credit[d,t] the actuals' rewards due in t. The reserve caps the rewards paid out in t, wherever earned;
+    what is left of it lapses (no carry-over). w earns REWARD_PAID per mu, so that every reward due is paid while
+    the reserve lasts. Returns the w block (district_land_quota adds −w[d,t])."""
+    prep = form.prep
+    s = prep.scenario.settings
+    T = len(prep.years)
+    capped = _capped_years(prep)
+    lands = quota.reward_year(s, st.year)
+    on = earning & (lands < T) & (s.reward_ratio > 0)  # no reward, no term (a zero HiGHS would refuse)
+    on[on] = capped[lands[on]]
+    due = np.zeros((len(prep.districts), T), dtype=bool)
+    due[d_of[st.project[on]], lands[on]] = True
+    due |= prep.reward_credit > 0
+    due &= capped[None, :]
+    dd, tt = np.nonzero(due)
+    w = form.add_var(VarBlock("reward_paid", "w", "mu of stock-land reward the city pays the district that year",
+                              [(prep.districts[d], prep.years[t]) for d, t in zip(dd, tt, strict=True)],
+                              np.zeros(len(dd)), np.full(len(dd), INF), district=dd, year=tt))
+    form.objective[w.cols] = REWARD_PAID
+    pos = np.full(len(prep.districts) * T, -1)
+    pos[dd * T + tt] = np.arange(len(dd))
+    row_s = pos[d_of[st.project[on]] * T + lands[on]]
+    form.add_con(ConBlock("reward_due", CLAUSE_REWARD_DUE, list(w.keys), np.full(w.size, -INF),
+                          prep.reward_credit[dd, tt].astype(float),
+                          np.concatenate([np.arange(w.size), row_s]), np.concatenate([w.cols, st.cols[on]]),
+                          np.concatenate([np.ones(w.size), np.full(len(row_s), -quota.reward(s, 1.0))]), kind="rule"))
+    years_capped = np.flatnonzero(capped)
+    t_row = np.full(T, -1)
+    t_row[years_capped] = np.arange(len(years_capped))
+    form.add_con(ConBlock("city_reward_reserve", CLAUSE_REWARD_RESERVE, [prep.years[t] for t in years_capped],
+                          np.full(len(years_capped), -INF), prep.reward_reserve[years_capped].astype(float),
+                          t_row[tt], w.cols.copy(), np.ones(w.size)))
+    return w
 
 
 def _phase_order(form: Formulation, y: VarBlock, jj: np.ndarray, tt: np.ndarray) -> None:

@@ -52,8 +52,21 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
     x = np.zeros(form.n_cols)
     col = {name: {k: b.start + i for i, k in enumerate(b.keys)} for name, b in form.variables.items()}
 
-    # district quota: cumulative when carry-over is allowed, per year otherwise
-    quota = prep.land_quota + prep.reward_credit
+    # district quota: cumulative when carry-over is allowed, per year otherwise. Where the city's reward reserve is
+    # set (formulation._reward_reserve), a reward is paid from what is left of it, in the order earned: the
+    # actuals' first, then the plan's as projects are placed; `paid` books w
+    capped = form.variables.get("reward_paid")
+    reserve_left = np.where(quota_rule.reserve_capped(prep.reward_reserve), prep.reward_reserve, np.inf) if (
+        capped is not None) else np.full(T, np.inf)
+    paid = np.zeros_like(prep.reward_credit)
+    credit = prep.reward_credit.copy()
+    if capped is not None:
+        for t in np.flatnonzero(np.isfinite(reserve_left)).tolist():
+            for d in range(len(prep.districts)):
+                paid[d, t] = quota_rule.pay(credit[d, t], reserve_left[t])
+                reserve_left[t] -= paid[d, t]
+                credit[d, t] = paid[d, t]
+    quota = prep.land_quota + credit
     quota_used = np.zeros_like(quota)
     stock_avail = quota_rule.stock_available(prep.stock_initial, prep.stock_added, prep.stock_committed)
     stock_used_cum = np.zeros_like(stock_avail)
@@ -155,7 +168,11 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
             energy_left[d, t] -= e_take["energy_district"]
             city_left[t] -= e_take["energy_city_pool"]
             if r["earns_reward"] and quota_rule.reward_year(s, t) < T:
-                quota[d, quota_rule.reward_year(s, t)] += quota_rule.reward(s, take["land_stock"])
+                t_r = quota_rule.reward_year(s, t)
+                amount = quota_rule.pay(quota_rule.reward(s, take["land_stock"]), reserve_left[t_r])
+                reserve_left[t_r] -= amount
+                paid[d, t_r] += amount
+                quota[d, t_r] += amount
             if plat in platform_left:
                 platform_left[plat] -= land
             placed = True
@@ -167,6 +184,9 @@ def ranking_rule(form: Formulation, order: Sequence[int] | None = None,
         for di, dname in enumerate(prep.districts):
             for t, year in enumerate(prep.years):
                 x[col["carry_over"][(dname, year)]] = carry[di, t]
+    if capped is not None:
+        for key, i in col["reward_paid"].items():
+            x[i] = paid[d_index[key[0]], year_pos[key[1]]]
     if "major_priority_open" in form.variables:  # open unless a major left out holds the quota back
         for key, i in col["major_priority_open"].items():
             x[i] = 0.0 if held_back[d_index[key[0]], year_pos[key[1]]] else 1.0

@@ -14,7 +14,9 @@
   that hosted 100 mu in 2026 has 50 left from 2027, not 150 again); blank stays blank;
 - quotas: rows of years after `year` are kept; a new last year copies the old last year's figures
   (`RolloverNote` lists them so the bureau replaces them with the real ones); with carry-over, quota
-  unused at the end of `year` is added to the new base year's quota;
+  unused at the end of `year` is added to the new base year's quota. The city's stock-land reward reserve
+  (city_quotas.reward_reserve) goes forward the same way, blank staying blank; what `year`'s reserve left is not
+  carried (it lapses, 五(一)), and the ledger's city rows (closing 0) add nothing to any district;
 - settings: base year advanced, everything else unchanged;
 - the mu and tce it computes (the new actuals rows, the stock land, the quota carried over) are rounded to
   `DECIMALS`, since people read and edit that workbook: the solver's sums come with float noise (4.8 mu of quota
