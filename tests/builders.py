@@ -7,9 +7,13 @@ hand-worked optimum; everything else takes the defaults below.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from quota_opt.core.scenario import Scenario
+
+# The shipped example, as `make demo` runs it.
+EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "hangzhou_example.xlsx"
 
 # One criterion only: a project's score is its investment over the largest eligible investment, so golden
 # tests can work the optimum out by hand.

@@ -15,10 +15,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
-from builders import golden
+from builders import EXAMPLE, golden
 from quota_opt.cli.app import app
 from quota_opt.core.scenario import Scenario
+from quota_opt.input.validate import read_scenario
 from quota_opt.output.template import write_scenario
+from quota_opt.pipeline import RunOptions, RunResult, run_scenario
 
 # Property tests take their number of examples from the profile, never from the test: `dev` (the default, and
 # `make test-fast`) keeps the edit-test loop quick; `ci` (`make test`, .ci/run) runs them as hard as CI has time for.
@@ -37,6 +39,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def runner() -> CliRunner:
     """The command line, invoked in-process: `runner.invoke(app, [...])`."""
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def example_run() -> RunResult:
+    """The shipped example solved once per test process with its own settings (gap 0.1%), on one thread as the
+    tests run in parallel. The modules that use it are in the xdist group "example", so that one worker solves it
+    for all of them (about 20 s of CPU each time it is solved)."""
+    return run_scenario(read_scenario(EXAMPLE), RunOptions(threads=1))
 
 
 @pytest.fixture

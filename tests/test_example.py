@@ -13,8 +13,7 @@ import pytest
 from invariants import check_results
 from prices import check_finite_differences
 from quota_opt.output.results_workbook import write_results
-from quota_opt.pipeline import RunOptions, RunResult, run_scenario
-from quota_opt.prepare import read_scenario
+from quota_opt.pipeline import RunResult
 from quota_opt.solve.highs import Status
 
 # The example (120 projects) solves to the 0.1% gap in about 20 s of CPU, once per module (one xdist worker).
@@ -24,10 +23,9 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "hangzhou_example.
 
 
 @pytest.fixture(scope="module")
-def solved(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
-    result = run_scenario(read_scenario(EXAMPLE), RunOptions(threads=1))
-    out = write_results(result, tmp_path_factory.mktemp("example") / "results.xlsx", "en")
-    return result, out
+def solved(example_run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
+    out = write_results(example_run, tmp_path_factory.mktemp("example") / "results.xlsx", "en")
+    return example_run, out
 
 
 def test_example_is_solved_within_the_gap_and_beats_the_ranking_rule(solved: tuple[RunResult, Path]) -> None:

@@ -13,17 +13,17 @@ import pytest
 
 from lo import Soffice, soffice_path
 from quota_opt.core.files import Kind
-from quota_opt.input.validate import read_scenario
 from quota_opt.output.excel import save_results
 from quota_opt.output.results_workbook import results_workbook, write_results
-from quota_opt.pipeline import RunOptions, RunResult, run_scenario
+from quota_opt.pipeline import RunResult
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "hangzhou_example.xlsx"
+# the example is solved once for the modules of the xdist group "example" (conftest.example_run)
+pytestmark = pytest.mark.xdist_group("example")
 
 
 @pytest.fixture(scope="module")
-def example() -> RunResult:
-    return run_scenario(read_scenario(EXAMPLE), RunOptions(threads=1, time_limit_s=30))
+def example(example_run: RunResult) -> RunResult:
+    return example_run
 
 
 @pytest.fixture(scope="module")

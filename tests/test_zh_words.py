@@ -16,7 +16,7 @@ import pytest
 from quota_opt.input.validate import read_scenario
 from quota_opt.output.results_workbook import write_results
 from quota_opt.output.template import write_template
-from quota_opt.pipeline import RunOptions, run_scenario
+from quota_opt.pipeline import RunResult
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "hangzhou_example.xlsx"
 
@@ -79,11 +79,11 @@ def test_the_zh_template_offers_chinese_choices(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_examples_zh_results_have_no_english_code(tmp_path: Path) -> None:
+@pytest.mark.xdist_group("example")
+def test_the_examples_zh_results_have_no_english_code(example_run: RunResult, tmp_path: Path) -> None:
     """Every cell of the example's zh results workbook, every sheet: reason codes (已安排, not selected), the shadow
     prices' constraints, the ledger's 未使用（不结转）, district quotas named once (拱墅区新增建设用地计划指标)."""
-    result = run_scenario(read_scenario(EXAMPLE), RunOptions(threads=1))
-    path = write_results(result, tmp_path / "zh.xlsx", "zh")
+    path = write_results(example_run, tmp_path / "zh.xlsx", "zh")
     assert wrong_words(path) == []
     rows = list(openpyxl.load_workbook(path)["项目分配"].iter_rows(values_only=True))
     at = rows[0].index("原因代码")
