@@ -11,7 +11,6 @@ Exit codes: 0 success (warnings allowed) · 1 input errors · 2 model or solver 
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sys
 import threading
@@ -19,142 +18,68 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from difflib import get_close_matches
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
-from typing import IO, Annotated, Any, cast
+from typing import Any
 
-import typer
-from rich.console import Console
+import click
+from click.exceptions import Exit
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from rich.text import Text
-from typer._click import Context, Parameter
-from typer._click.exceptions import (
-    BadOptionUsage,
-    BadParameter,
-    MissingParameter,
-    NoArgsIsHelpError,
-    NoSuchOption,
-    UsageError,
-)
-from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from quota_opt.cli.console import console_file, tolerant_streams
-from quota_opt.cli.help import help_lang, localize_command, localize_params, usage_in
+from quota_opt.cli.console import tolerant_streams
+from quota_opt.cli.help import LocalizedHelp, localize_command
+from quota_opt.cli.printing import err, out, plain_console, print_error, print_problems, t
 from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated, handle_sigterm, is_termination
+from quota_opt.cli.usage import LANG_OPTION, line_lang, usage_errors
 from quota_opt.core.errors import InputError, Location, Problem, QuotaOptError, Severity
 from quota_opt.core.files import Kind, Read, fit_name, name_max, target_problems
-from quota_opt.core.messages import (
-    EXPLAIN_WORDS,
-    LANGS,
-    column_words,
-    expected_words,
-    os_error_text,
-    quote_value,
-    sheet_words,
-)
+from quota_opt.core.messages import EXPLAIN_WORDS, column_words, os_error_text, sheet_words
 from quota_opt.core.results_schema import SUMMARY_ROWS, termination_word
-from quota_opt.core.schema import FIRST_YEAR, LAST_YEAR, Column, ColumnType
+from quota_opt.core.schema import FIRST_YEAR, LAST_YEAR
+
+# the help as wide as the terminal (click's own stops at 80 columns)
+SETTINGS = {"max_content_width": 10_000, "help_option_names": ["--help"]}
 
 
-def paragraphs(help_text: str | None) -> str | None:
-    """A docstring as `--help` should show it: its paragraphs, each on one line, for the terminal to wrap.
-
-    Typer's rich help keeps the source's line breaks inside every paragraph after the first (and inside the
-    first too in the list of commands), so the text broke where the source lines ended."""
-    if help_text is None:
-        return None
-    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", help_text.strip()))
+class Command(LocalizedHelp):
+    """A command whose help speaks the line's language (cli/help.py)."""
 
 
-def without_flag_metavar(params: list[Parameter]) -> list[Parameter]:
-    """The parameters with no value type shown for a flag: typer's help showed `<bool>` beside --help,
-    --debug and --force, as if they took a value (`--force true`); an empty metavar shows nothing."""
-    for param in params:
-        if getattr(param, "is_flag", False) and param.metavar is None:
-            param.metavar = ""
-    return params
+class Group(LocalizedHelp, click.Group):
+    """The `quota-opt` command group. A command line it cannot parse, its own or a command's, is answered by
+    `usage.usage_errors`, in the line's language."""
 
-
-class Command(TyperCommand):
-    """A command whose help reads well (see `paragraphs`, `without_flag_metavar`)."""
-
-    def __init__(self, name: str | None, *, help: str | None = None, **settings: Any):
-        super().__init__(name, help=paragraphs(help), **settings)
-
-    def get_params(self, ctx: Context) -> list[Parameter]:
-        return localize_params(self.name or "", without_flag_metavar(super().get_params(ctx)), help_lang(self))
-
-    def get_usage(self, ctx: Context) -> str:
-        return usage_in(super().get_usage(ctx), help_lang(self))
-
-
-class Group(TyperGroup):
-    """The `quota-opt` command group, its help shown as `Command` shows a command's. A command line it cannot
-    parse, its own or a command's, is answered by `usage_errors`."""
-
-    def __init__(self, *, help: str | None = None, **settings: Any):
-        super().__init__(help=paragraphs(help), **settings)
-
-    def get_params(self, ctx: Context) -> list[Parameter]:
-        return localize_params("", without_flag_metavar(super().get_params(ctx)), help_lang(self))
-
-    def get_usage(self, ctx: Context) -> str:
-        return usage_in(super().get_usage(ctx), help_lang(self))
-
-    def make_context(self, info_name: str | None, args: list[str], parent: Context | None = None,
-                     **extra: Any) -> Context:
-        localize_command("", self, line_lang(list(args)))  # --help in the line's language (cli/help.py)
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        line = list(args)
+        localize_command("", self, line_lang(line))  # --help in the line's language (cli/help.py)
         # the group's own options are those before the command's name (`quota-opt --lang fr run --lang en` is
         # refused for "fr"); the whole line says the language
-        with usage_errors(self, info_name or "quota-opt", self.own_args(list(args)), line_lang(list(args))):
-            return super().make_context(info_name, args, parent, **extra)
+        own = self.own_args(line)
+        with usage_errors(self, info_name or "quota-opt", own, line_lang(line)):
+            ctx = super().make_context(info_name, args, parent, **extra)
+        ctx.meta["command_line"] = line[len(own):]  # the command's name and what follows it
+        return ctx
 
     def own_args(self, args: list[str]) -> list[str]:
         """The part of a command line that holds the group's own options: up to the first argument that is no
         option nor an option's value (the command's name, where click stops parsing the group's options)."""
-        takes_value = {name for p in self.params if isinstance(p, TyperOption) and not p.is_flag for name in p.opts}
+        takes_value = {name for p in self.params if isinstance(p, click.Option) and not p.is_flag for name in p.opts}
         for i, arg in enumerate(args):
             if arg == "--" or (not arg.startswith("-") and (i == 0 or args[i - 1] not in takes_value)):
                 return args[:i]
         return args
 
-    def invoke(self, ctx: Context) -> Any:
-        # the command's name and what follows it, before click takes them off the context; when that part of the
-        # line names no language, the one given before the command (`quota-opt --lang en run ...`) is used
-        with usage_errors(self, ctx.command_path, [*ctx._protected_args, *ctx.args], ctx.params.get("lang")):
+    def invoke(self, ctx: click.Context) -> Any:
+        # when the command's part of the line names no language, the one given before the command
+        # (`quota-opt --lang en run ...`) is used
+        lang = ctx.params.get("lang")
+        with usage_errors(self, ctx.command_path, ctx.meta.get("command_line", []), lang and str(lang)):
             return super().invoke(ctx)
 
-
-app = typer.Typer(
-    name="quota-opt",
-    cls=Group,
-    help="Allocate construction-land and energy quotas to major industrial projects (Hangzhou 一盘棋 policy).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-def plain_console(**options: Any) -> Console:
-    """A console that prints text as it reads. Rich's markup and emoji codes are off: what is printed holds text
-    from the workbook, the command line and the file system (a project named "[bold]重点项目", an output
-    out[red].xlsx, a folder :fire:), which rich would otherwise take for a style (the text vanishes, or "[/]"
-    ends the command with MarkupError) or an emoji. The product's own styling is given as a style
-    (`print(..., style="yellow")`) or as styled parts of a `Text` (`Text.assemble(("✗", "red"), " ", message)`),
-    never by writing markup around the text.
-
-    It prints to stdout (stderr with `stderr=True`, or `file`) through `console.ConsoleStream`, so that no
-    character crashes a command on a console that cannot show it (GBK, ASCII): marks become plain ones ("✓" →
-    "OK"), anything else a backslash escape."""
-    file = console_file(options.pop("file", None), stderr=options.pop("stderr", False))
-    return Console(highlight=False, soft_wrap=True, markup=False, emoji=False, file=cast(IO[str], file), **options)
-
-
-out = plain_console()
-err = plain_console(stderr=True)
 
 _state: dict[str, Any] = {"debug": False}
 
@@ -164,15 +89,24 @@ class Lang(StrEnum):
     en = "en"
 
 
-LANG_OPTION = ("--lang", "-l")
-LangOpt = Annotated[Lang, typer.Option(*LANG_OPTION, help="Language of messages and workbooks: zh or en.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output file that quota-opt did not "
-                                        "write, or of another kind (an input is never replaced).")]
-WallClockOpt = Annotated[bool, typer.Option("--wall-clock", help="Count each case's time limit in seconds, not in solver work: faster to stop on a busy machine, but the same input may then give another plan. By default the limit is turned into a fixed amount of branch-and-bound work (one HiGHS thread), so the same input gives the same plan at any load.")]
+class Role(StrEnum):
+    editor = "editor"
+    viewer = "viewer"
 
 
-def t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
+PATH = click.Path(path_type=Path)
+
+
+def lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(*LANG_OPTION, "lang", type=click.Choice(Lang), default=Lang.zh)(fn)
+
+
+def force_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--force", is_flag=True)(fn)
+
+
+def wall_clock_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--wall-clock", "wall_clock", is_flag=True)(fn)
 
 
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -184,167 +118,39 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         _state["parsed"] = True  # the command line was understood: exit 2 from here on is ours (see `main`)
         try:
             return fn(*args, **kwargs)
-        except typer.Exit:
+        except Exit:
             raise
         except InputError as exc:
             print_problems(exc.problems, lang)
-            raise typer.Exit(exc.exit_code) from None
+            raise Exit(exc.exit_code) from None
         except QuotaOptError as exc:
             if _state["debug"]:
                 traceback.print_exc()
             print_error(t(lang, "错误", "Error"), exc.report(lang))
-            raise typer.Exit(exc.exit_code) from None
+            raise Exit(exc.exit_code) from None
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (`cli.Terminated`), outside the solve
             if is_termination(exc):
                 err.print(t(lang, "已终止（收到 SIGTERM）。", "Terminated (SIGTERM)."))
-                raise typer.Exit(TERMINATED) from None
+                raise Exit(TERMINATED) from None
             err.print(t(lang, "已中断。", "Interrupted."))
-            raise typer.Exit(INTERRUPTED) from None
+            raise Exit(INTERRUPTED) from None
         except Exception as exc:
             if _state["debug"]:
                 traceback.print_exc()
             advice = t(lang, "请加 --debug 重新运行并将输出报告给开发者。",
                        "Run again with --debug and report the output to the developers.")
             print_error(t(lang, "内部错误", "Internal error"), f"{type(exc).__name__}: {exc}\n{advice}")
-            raise typer.Exit(70) from None
+            raise Exit(70) from None
 
     return wrapper
 
 
-def print_error(head: str, text: str) -> None:
-    """One error on stderr: `head:` in bold red, then `text` as it reads (see `plain_console`)."""
-    err.print(Text.assemble((f"{head}:", "bold red"), " ", text))
-
-
-def print_problems(problems: list[Any], lang: str) -> None:
-    """Errors, then warnings, one message a line, each as it reads: what it quotes ("[bold]" typed in a cell, a
-    file x[red].xlsx) is not taken for a style (see `plain_console`)."""
-    errors = [p for p in problems if p.is_error]
-    warnings_ = [p for p in problems if not p.is_error]
-    if errors:
-        err.print(t(lang, f"错误（{len(errors)} 项）", f"{len(errors)} error(s)"), style="bold red")
-        for p in errors:
-            err.print(Text.assemble("  ", ("✗", "red"), " ", p.message(lang)))
-    if warnings_:
-        err.print(t(lang, f"提示（{len(warnings_)} 项）", f"{len(warnings_)} warning(s)"), style="bold yellow")
-        for p in warnings_:
-            err.print(Text.assemble("  ", ("!", "yellow"), " ", p.message(lang)))
-
-
-@contextmanager
-def usage_errors(group: TyperGroup, prog: str, args: list[str], lang: str | None = None) -> Iterator[None]:
-    """Answer a command line that cannot be parsed (click's `UsageError`: an unknown option, a missing
-    argument, a bad value, no such command) with our own message, in the language `args` asks for with
-    --lang/-l (else `lang`, the group's --lang, else zh), instead of click's English panel; exit with click's
-    code, 2 (which `main` turns into 1, as for any input error). `args` is the command line from the command's
-    name on (the whole line when the group's own options fail)."""
-    try:
-        yield
-    except NoArgsIsHelpError:  # `quota-opt` alone: typer shows the help
-        raise
-    except UsageError as exc:
-        print_problems([usage_problem(exc, group, prog, args)], line_lang(args, lang or "zh"))
-        raise typer.Exit(exc.exit_code) from None
-
-
-def option_values(args: list[str], names: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(name as typed, value) for each use of one option in a command line, in order: `--lang en`,
-    `--lang=en`, `-l en`, `-len`; nothing after `--`, which ends the options."""
-    found = []
-    for i, arg in enumerate(args):
-        if arg == "--":
-            break
-        for name in names:
-            if arg == name and i + 1 < len(args):
-                found.append((name, args[i + 1]))
-            elif name.startswith("--") and arg.startswith(f"{name}="):
-                found.append((name, arg[len(name) + 1:]))
-            elif not name.startswith("--") and arg.startswith(name) and arg != name and not arg.startswith("--"):
-                found.append((name, arg[len(name):]))
-    return found
-
-
-def line_lang(args: list[str], default: str = "zh") -> str:
-    """The language a command line asks for (its last --lang, as click takes it), `default` when none or no
-    language."""
-
-    values = [value for _, value in option_values(args, LANG_OPTION)]
-    return values[-1] if values and values[-1] in LANGS else default
-
-
-def usage_problem(exc: UsageError, group: TyperGroup, prog: str, args: list[str]) -> Problem:
-    """Click's usage error as one of our problems (messages.TEMPLATES, section "the command line"), naming
-    the option, argument or command as typed and the --help to read. What click does not say in so many
-    words is read off the command line: the value given to an option, the arguments left over."""
-
-
-    name = args[0] if args and args[0] in group.commands else None  # the command the line is for, if any
-    command = group.commands[name] if name else group
-    path = f"{prog} {name}" if name else prog
-    params: dict[str, Any] = {"help": f"{path} --help"}
-
-    def problem(code: str, **more: Any) -> Problem:
-        return Problem(Severity.ERROR, code, Location(), {**params, **more})
-
-    def suggestion(candidates: list[str]) -> dict[str, str]:
-        if not candidates:
-            return {"zh": "", "en": ""}
-        return {"zh": f"（是否要用 {'、'.join(candidates)}？）", "en": f" (did you mean {' or '.join(candidates)}?)"}
-
-    if isinstance(exc, NoSuchOption):
-        return problem("unknown_option", option=exc.option_name, suggestion=suggestion(sorted(exc.possibilities or [])))
-    if isinstance(exc, MissingParameter) and exc.param is not None:
-        if isinstance(exc.param, TyperOption):
-            return problem("missing_option", option=" / ".join(exc.param.opts))
-        return problem("missing_argument", argument=exc.param.name)
-    if isinstance(exc, BadParameter) and isinstance(exc.param, TyperOption):
-        typed = option_values(args, tuple(exc.param.opts))
-        expected = option_expected(exc.param)
-        if typed and expected:
-            option, value = typed[-1]
-            return problem("bad_option", option=option, expected=expected, found=quote_value(value))
-    if isinstance(exc, BadOptionUsage):
-        declared = next((p for p in command.params if exc.option_name in p.opts), None)
-        takes_value = isinstance(declared, TyperOption) and not declared.is_flag
-        return problem("option_needs_value" if takes_value else "option_takes_no_value", option=exc.option_name)
-    if type(exc) is UsageError and name is None and not (args and args[0].startswith("-")):
-        known = {"zh": "、".join(group.commands), "en": ", ".join(group.commands)}
-        if not args:
-            return problem("missing_command", known=known)
-        return problem("unknown_command", found=args[0], known=known,
-                       suggestion=suggestion(get_close_matches(args[0], list(group.commands), n=1)))
-    if type(exc) is UsageError and name is not None and exc.ctx is not None:
-        try:  # click's parser again, for what it leaves over once every option and argument has its value
-            _, extra, _ = command.make_parser(exc.ctx).parse_args(args[1:])
-        except UsageError:
-            extra = []
-        if extra:
-            return problem("unexpected_argument", found=" ".join(map(quote_value, extra)))
-    return problem("command_line_error", detail=exc.format_message())
-
-
-def option_expected(option: TyperOption) -> dict[str, str] | None:
-    """What an option takes, in both languages, as `bad_option` says it: one of its choices, or a number
-    within its bounds; None for other types (whose values typer does not refuse here)."""
-
-    choices = option.type_descriptor.choices
-    if choices:
-        words = [str(getattr(c, "value", c)) for c in choices]
-        return {"zh": "以下之一：" + "、".join(words), "en": "one of: " + ", ".join(words)}
-    kind = {int: ColumnType.INT, float: ColumnType.FLOAT}.get(option.type_descriptor.annotation)
-    if kind is None:
-        return None
-    bounds = Column(option.name or "", "", "", kind, minimum=option.min, maximum=option.max)
-    return expected_words(bounds, full=True)
-
-
-@app.callback()
-def main_options(
-    ctx: typer.Context,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
-    lang: Annotated[Lang, typer.Option(*LANG_OPTION, help="Language of messages and workbooks for the command "
-                                       "that follows (its own --lang, if given, wins): zh or en.")] = Lang.zh,
-) -> None:
+@click.group("quota-opt", cls=Group, context_settings=SETTINGS)
+@click.option("--debug", is_flag=True)
+@lang_option
+@click.pass_context
+def app(ctx: click.Context, debug: bool, lang: Lang) -> None:
+    """Allocate construction-land and energy quotas to major industrial projects (Hangzhou 一盘棋 policy)."""
     _state["debug"] = debug
     # The command's --lang defaults to this one: click reads a command's defaults from its parent context's
     # default_map, under the command's name.
@@ -353,12 +159,11 @@ def main_options(
 
 
 @app.command(cls=Command)
+@click.option("--output", "-o", "output", type=PATH, required=True)
+@lang_option
+@force_option
 @guarded
-def template(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Workbook to write (.xlsx).")],
-    lang: LangOpt = Lang.zh,
-    force: ForceOpt = False,
-) -> None:
+def template(output: Path, lang: Lang, force: bool) -> None:
     """Write a blank, ready-to-fill scenario workbook (an existing file is replaced only with --force).
 
     Exit 0 when written, 1 when the name is not .xlsx or the file exists, 4 when it could not be written
@@ -372,13 +177,12 @@ def template(
 
 
 @app.command(cls=Command)
+@click.argument("file", type=PATH)
+@lang_option
+@click.option("--annotate", type=PATH)
+@force_option
 @guarded
-def validate(
-    file: Annotated[Path, typer.Argument(help="Scenario workbook (.xlsx).")],
-    lang: LangOpt = Lang.zh,
-    annotate: Annotated[Path | None, typer.Option("--annotate", help="Write a copy with problems marked.")] = None,
-    force: ForceOpt = False,
-) -> None:
+def validate(file: Path, lang: Lang, annotate: Path | None, force: bool) -> None:
     """Check a scenario workbook and list every problem with its sheet, row and column.
 
     Exit 0 when there are no errors (warnings allowed), 1 otherwise.
@@ -411,7 +215,7 @@ def validate(
                    f"{sc.settings.horizon_years} planning years ({sc.settings.base_year}–{sc.settings.last_year}).")
         out.print(Text.assemble(("✓", "green"), " ", counts))
         return
-    raise typer.Exit(1)
+    raise Exit(1)
 
 
 @contextmanager
@@ -603,19 +407,19 @@ def print_run_summary(result: Any, path: Path | None, lang: str) -> None:
 
 
 @app.command(cls=Command)
+@click.argument("file", type=PATH)
+@click.option("--output", "-o", "output", type=PATH)
+@lang_option
+@click.option("--time-limit", "time_limit", type=float)
+@click.option("--gap", type=float)
+@click.option("--threads", type=int)
+@click.option("--write-model", "write_model", type=PATH)
+@click.option("--variant")
+@click.option("--backend", default="auto")
+@force_option
 @guarded
-def run(
-    file: Annotated[Path, typer.Argument(help="Scenario workbook (.xlsx).")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Results workbook (default: <input>_results.xlsx).")] = None,
-    lang: LangOpt = Lang.zh,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit in seconds (default: settings).")] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")] = None,
-    threads: Annotated[int | None, typer.Option("--threads", help="Solver threads, 0 = automatic (default: settings).")] = None,
-    write_model: Annotated[Path | None, typer.Option("--write-model", help="Also export the model as .mps or .lp.")] = None,
-    variant: Annotated[str | None, typer.Option("--variant", help="Run this variant from the variants sheet.")] = None,
-    backend: Annotated[str, typer.Option("--backend", help="auto, pyomo (pyomo.contrib.solver) or highs (bulk).")] = "auto",
-    force: ForceOpt = False,
-) -> None:
+def run(file: Path, output: Path | None, lang: Lang, time_limit: float | None, gap: float | None, threads: int | None,
+        write_model: Path | None, variant: str | None, backend: str, force: bool) -> None:
     """Read, validate, build, solve and write the results workbook.
 
     Exit 0 when an allocation was written (optimal, or the best found within the time limit or before
@@ -665,11 +469,11 @@ def run(
     if sol.status == Status.INFEASIBLE:
         err.print(result.infeasibility.render(lang.value), style="bold red")
         out.print(t(lang, f"不可行原因已写入：{path}", f"Infeasibility report written: {path}"))
-        raise typer.Exit(3)
+        raise Exit(3)
     if not result.ok:
         err.print(t(lang, f"求解未得到可行方案：{termination_word(sol.termination, 'zh')}",
                     f"The solver found no allocation: {sol.termination}"), style="red")
-        raise typer.Exit(2)
+        raise Exit(2)
     if sol.status == Status.FEASIBLE:
         gap_text = "—" if sol.gap is None else f"{sol.gap:.3%}"
         err.print(t(lang, f"求解提前停止（{termination_word(sol.termination, 'zh')}），已保留当前最好方案"
@@ -678,7 +482,7 @@ def run(
                     f"(gap {gap_text})."), style="yellow")
     print_run_summary(result, path, lang.value)
     if model_not_written:
-        raise typer.Exit(4)
+        raise Exit(4)
 
 
 def is_results_workbook(file: Path) -> bool:
@@ -720,16 +524,16 @@ def warn_if_changed(results: Any, scenario_file: Path, code: str, lang: str) -> 
 
 
 @app.command(cls=Command)
+@click.argument("file", type=PATH)
+@click.argument("project_id")
+@lang_option
+@click.option("--scenario", type=PATH)
+@click.option("--variant")
+@click.option("--time-limit", "time_limit", type=float)
+@click.option("--workers", type=click.IntRange(min=1))
 @guarded
-def explain(
-    file: Annotated[Path, typer.Argument(help="A scenario workbook or a results workbook.")],
-    project_id: Annotated[str, typer.Argument(help="The project to explain.")],
-    lang: LangOpt = Lang.zh,
-    scenario: Annotated[Path | None, typer.Option("--scenario", help="The scenario, when FILE is a results workbook not beside it.")] = None,
-    variant: Annotated[str | None, typer.Option("--variant", help="Explain within this variant.")] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per re-solve (s).")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes for the re-solves (default: the cores available, up to 4); 1 solves them one after the other.")] = None,
-) -> None:
+def explain(file: Path, project_id: str, lang: Lang, scenario: Path | None, variant: str | None, time_limit: float | None,
+            workers: int | None) -> None:
     """Why one project got what it got, and the smallest change that would flip the decision.
 
     Given a results workbook, the decision and reason explained are the adopted plan's in it; given a
@@ -794,15 +598,14 @@ def explain(
 
 
 @app.command(cls=Command)
+@click.argument("results_file", type=PATH)
+@click.option("--output", "-o", "output", type=PATH, required=True)
+@click.option("--year", type=int, required=True)
+@lang_option
+@click.option("--scenario", type=PATH)
+@force_option
 @guarded
-def rollover(
-    results_file: Annotated[Path, typer.Argument(help="The adopted plan: a results workbook.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Next year's scenario workbook to write.")],
-    year: Annotated[int, typer.Option("--year", help="The year whose supply is now fact (usually the base year).")],
-    lang: LangOpt = Lang.zh,
-    scenario: Annotated[Path | None, typer.Option("--scenario", help="The plan's scenario, when not beside the results.")] = None,
-    force: ForceOpt = False,
-) -> None:
+def rollover(results_file: Path, output: Path, year: int, lang: Lang, scenario: Path | None, force: bool) -> None:
     """Write next year's scenario: the plan's supply up to YEAR becomes actuals, the base year advances.
 
     A plan computed under a variant (run --variant) is rolled over with that variant applied, as the plan saw
@@ -895,21 +698,19 @@ def rollover(
 
 
 @app.command(cls=Command)
+@click.option("--output", "-o", "output", type=PATH, required=True)
+# within generate.MAX_PROJECTS, MAX_DISTRICTS and MAX_YEARS (not imported: it needs numpy), so that a size the generator
+# cannot make is a bad option here, in the line's language
+@click.option("--projects", type=click.IntRange(1, 100_000), default=120)
+@click.option("--districts", type=click.IntRange(1, 99), default=13)
+@click.option("--years", type=click.IntRange(1, 10), default=3)
+@click.option("--seed", type=click.IntRange(min=0), default=1)
+@click.option("--base-year", "base_year", type=click.IntRange(FIRST_YEAR, LAST_YEAR), default=2026)  # as the settings sheet
+@lang_option
+@force_option
 @guarded
-def generate(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Scenario workbook to write.")],
-    # within generate.MAX_PROJECTS, MAX_DISTRICTS and MAX_YEARS (not imported: it needs numpy), so that a size the
-    # generator cannot make is a bad option here, in the line's language
-    projects: Annotated[int, typer.Option("--projects", min=1, max=100_000, help="Number of candidate projects.")] = 120,
-    districts: Annotated[int, typer.Option("--districts", min=1, max=99, help="Number of districts.")] = 13,
-    years: Annotated[int, typer.Option("--years", min=1, max=10, help="Planning years.")] = 3,
-    seed: Annotated[int, typer.Option("--seed", min=0,
-                                      help="Random seed: the same seed gives the same workbook.")] = 1,
-    base_year: Annotated[int, typer.Option("--base-year", min=FIRST_YEAR, max=LAST_YEAR,  # as the settings sheet
-                                           help="First planning year.")] = 2026,
-    lang: LangOpt = Lang.zh,
-    force: ForceOpt = False,
-) -> None:
+def generate(output: Path, projects: int, districts: int, years: int, seed: int, base_year: int, lang: Lang,
+             force: bool) -> None:
     """Write a valid, realistic scenario workbook of any size (illustrative data, for trials and benchmarks).
 
     An existing file is replaced only with --force. Exit 0 when written, 1 when the name is not .xlsx or the
@@ -934,19 +735,19 @@ def generate(
 
 
 @app.command(cls=Command)
+@click.argument("files", type=PATH, nargs=-1, required=True)
+@click.option("--output", "-o", "output", type=PATH)
+@lang_option
+@click.option("--variants")
+@click.option("--workers", type=click.IntRange(min=1))
+@click.option("--dask")
+@click.option("--time-limit", "time_limit", type=float)
+@click.option("--gap", type=float)
+@wall_clock_option
+@force_option
 @guarded
-def compare(
-    files: Annotated[list[Path], typer.Argument(help="Scenario workbooks (solved) or results workbooks (read); the first is the base case.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Comparison workbook (default: <first>_comparison.xlsx).")] = None,
-    lang: LangOpt = Lang.zh,
-    variants: Annotated[str | None, typer.Option("--variants", help="Compare one workbook's base case with its variants: all, or name1,name2.")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: the cores available); 1 solves one case after the other.")] = None,
-    dask: Annotated[str | None, typer.Option("--dask", help="Solve on a Dask cluster: a scheduler address (tcp://host:8786), or local.")] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit per case in seconds (default: settings).")] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")] = None,
-    wall_clock: WallClockOpt = False,
-    force: ForceOpt = False,
-) -> None:
+def compare(files: tuple[Path, ...], output: Path | None, lang: Lang, variants: str | None, workers: int | None,
+            dask: str | None, time_limit: float | None, gap: float | None, wall_clock: bool, force: bool) -> None:
     """Compare alternatives: KPIs with their differences against the first (base) case, the projects whose
     decision changes, land and energy per district and year, and charts, in one workbook.
 
@@ -980,7 +781,7 @@ def compare(
             print_problems(exc.problems, lang.value)
             input_errors = True
     if input_errors:
-        raise typer.Exit(1)
+        raise Exit(1)
     solve = cmp.SolveSettings(time_limit_s=time_limit, mip_gap=gap, deterministic=not wall_clock)
     with cmp.ProgressBar(sum(isinstance(c, cmp.Case) for c in cases), lang.value, err) as bar:
         results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=bar)
@@ -990,22 +791,23 @@ def compare(
 
 
 @app.command(cls=Command)
+@click.argument("file", type=PATH)
+@click.option("--param", "-p", "param", multiple=True, required=True)
+@click.option("--output", "-o", "output", type=PATH)
+@lang_option
+@click.option("--variant")
+@click.option("--x", "x", default="investment_selected")
+@click.option("--y", "y", default="average_output_per_mu")
+@click.option("--workers", type=click.IntRange(min=1))
+@click.option("--dask")
+@click.option("--time-limit", "time_limit", type=float)
+@click.option("--gap", type=float)
+@wall_clock_option
+@force_option
 @guarded
-def sweep(
-    file: Annotated[Path, typer.Argument(help="Scenario workbook (.xlsx).")],
-    param: Annotated[list[str], typer.Option("--param", "-p", help="A setting and its values: key=start:stop:step (stop included) or key=v1,v2. Repeat for a grid (every combination).")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Comparison workbook (default: <input>_sweep.xlsx).")] = None,
-    lang: LangOpt = Lang.zh,
-    variant: Annotated[str | None, typer.Option("--variant", help="Sweep around this variant from the variants sheet.")] = None,
-    x: Annotated[str, typer.Option("--x", help="KPI on the trade-off's x axis: its key or its name on the summary sheet (maximised; a leading - minimises).")] = "investment_selected",
-    y: Annotated[str, typer.Option("--y", help="KPI on the trade-off's y axis: its key or its name on the summary sheet (maximised; a leading - minimises).")] = "average_output_per_mu",
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: the cores available); 1 solves one point after the other.")] = None,
-    dask: Annotated[str | None, typer.Option("--dask", help="Solve on a Dask cluster: a scheduler address (tcp://host:8786), or local.")] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit per point in seconds (default: settings).")] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001 = 0.1% (default: settings).")] = None,
-    wall_clock: WallClockOpt = False,
-    force: ForceOpt = False,
-) -> None:
+def sweep(file: Path, param: tuple[str, ...], output: Path | None, lang: Lang, variant: str | None, x: str, y: str,
+          workers: int | None, dask: str | None, time_limit: float | None, gap: float | None, wall_clock: bool,
+          force: bool) -> None:
     """Solve a grid of settings (e.g. --param w_output_per_mu=0:1:0.1) and compare the points: the comparison
     workbook against the first point, plus the trade-off curve of two KPIs with its non-dominated points.
 
@@ -1033,25 +835,20 @@ def sweep(
                   ("未得到方案的扫描点", "Points without an allocation"))
 
 
-class Role(StrEnum):
-    editor = "editor"
-    viewer = "viewer"
-
-
 @app.command(cls=Command)
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765)
+@click.option("--data", type=PATH)
+@click.option("--workers", type=click.IntRange(min=1))
+@click.option("--queue", type=click.IntRange(min=1), default=20)
+@click.option("--shared", is_flag=True)
+@click.option("--dask")
+@click.option("--add-user", "add_user")
+@click.option("--role", type=click.Choice(Role), default=Role.editor)
+@lang_option
 @guarded
-def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to serve on. Any but 127.0.0.1 (this machine) needs accounts (--add-user).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8765,
-    data: Annotated[Path | None, typer.Option("--data", help="Folder of the workbench's database and workbooks (default: ~/.local/share/quota-opt).")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes, one solve each (default: the cores available).")] = None,
-    queue: Annotated[int, typer.Option("--queue", min=1, help="Jobs that may wait for a worker; more are refused.")] = 20,
-    shared: Annotated[bool, typer.Option("--shared", help="Every account sees every library (default: each its own).")] = False,
-    dask: Annotated[str | None, typer.Option("--dask", help="Solve comparisons and sweeps on this Dask scheduler.")] = None,
-    add_user: Annotated[str | None, typer.Option("--add-user", help="Create an account (password asked, or read from stdin) and exit.")] = None,
-    role: Annotated[Role, typer.Option("--role", help="The new account's role: editor (upload, run, delete) or viewer (read, download).")] = Role.editor,
-    lang: LangOpt = Lang.zh,
-) -> None:
+def serve(host: str, port: int, data: Path | None, workers: int | None, queue: int, shared: bool, dask: str | None,
+          add_user: str | None, role: Role, lang: Lang) -> None:
     """Start the workbench, a web page to keep, validate, run, explain, compare and roll over scenarios.
 
     Serves on 127.0.0.1 unless --host says otherwise; on any other address it refuses to start until accounts
@@ -1078,7 +875,7 @@ def _report_cases(results: list[Any], path: Path, lang: Lang, tradeoff: Any, wri
         err.print(t(lang, f"{failed_words[0]}（见工作簿）：{'、'.join(failed)}",
                     f"{failed_words[1]} (see the workbook): {', '.join(failed)}"), style="yellow")
     if len(failed) == len(results):
-        raise typer.Exit(2)
+        raise Exit(2)
 
 
 def main() -> None:
@@ -1091,14 +888,16 @@ def main() -> None:
     handle_sigterm()
     tolerant_streams()
     try:
-        app()
-    except SystemExit as exc:
-        code = exc.code
-        if code == INTERRUPTED and is_termination(KeyboardInterrupt()):
-            # typer turns a KeyboardInterrupt it catches (our SIGTERM, while it loads or parses) into exit 130
-            code = TERMINATED
-        sys.exit(1 if code == 2 and not _state.get("parsed") else code)
-
+        # not in click's standalone mode, which answers Ctrl-C (or our SIGTERM) while it parses with
+        # "Aborted!" and exit 1: here it ends as it ends anywhere outside the solve, 130 (143)
+        returned = app.main(standalone_mode=False)
+        code = returned if isinstance(returned, int) else 0  # click returns an Exit's code, else the command's None
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        code = TERMINATED if is_termination(KeyboardInterrupt()) else INTERRUPTED
+    except click.ClickException as exc:  # `quota-opt` alone (its help); usage errors are answered by usage.py
+        exc.show()
+        code = exc.exit_code
+    sys.exit(1 if code == 2 and not _state.get("parsed") else code)
 
 if __name__ == "__main__":
     main()
