@@ -22,6 +22,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from quota_opt.cli.console import console_file
+
 # command -> (zh, en); "" is the group. Paragraphs are separated by a blank line.
 COMMANDS: dict[str, tuple[str, str]] = {
     "": (
@@ -297,6 +299,12 @@ class LocalizedHelp(click.Command):
     """A command whose --help and usage line speak the language `localize_command` set (`help_lang`), laid out
     by rich at the terminal's width. Click's own command line parsing is untouched."""
 
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.callback = show_help
+        return option
+
     def get_usage(self, ctx: click.Context) -> str:
         return f"{_pick(USAGE, help_lang(self))}{ctx.command_path} {' '.join(self.collect_usage_pieces(ctx))}"
 
@@ -323,6 +331,16 @@ class LocalizedHelp(click.Command):
         Console(file=buffer, width=max(width, 40), color_system=None, highlight=False, markup=False, emoji=False,
                 legacy_windows=False).print(Group(*parts))
         return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()).rstrip("\n")
+
+
+def show_help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """--help: the help on stdout through `console.ConsoleStream`, as everything the commands print, so that a
+    console that cannot show Chinese (ASCII) gets backslash escapes; click's own echo would write UTF-8 to it."""
+    if value and not ctx.resilient_parsing:
+        stream = console_file()
+        stream.write(ctx.get_help() + "\n")
+        stream.flush()
+        ctx.exit()
 
 
 def _section(key: str, rows: Sequence[tuple[str, ...]], lang: str) -> Any:
