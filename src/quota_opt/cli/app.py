@@ -170,6 +170,14 @@ def library() -> Any:
     return api
 
 
+def workbooks() -> Any:
+    """The library API's workbook half (`quota_opt.workbooks`, re-exported by `quota_opt.api`): `validate`,
+    `template` and `generate` only read or write a workbook, and start without the solver stack (0.8 s)."""
+    import quota_opt.workbooks as books
+
+    return books
+
+
 def workbench() -> Any:
     """The web layer (`quota_opt.web`, Starlette and uvicorn), loaded by `serve` only."""
     import quota_opt.web as web
@@ -226,7 +234,7 @@ def warner(lang: str) -> Callable[[list[Problem]], None]:
 def template(output: Path, lang: Lang, force: bool) -> None:
     """Write a blank, ready-to-fill scenario workbook (help text: cli/help.py, as for every command)."""
     check_output(output, Kind.SCENARIO, force=force)
-    path = library().template(lang.value).write(output, force=force)
+    path = workbooks().template(lang.value).write(output, force=force)
     out.print(t(lang, f"已写出模板：{path}", f"Template written: {path}"))
 
 
@@ -240,7 +248,7 @@ def validate(file: Path, lang: Lang, annotate: Path | None, force: bool) -> None
     """Check a scenario workbook and list every problem with its sheet, row and column."""
     check_output(annotate, Kind.ANNOTATED, "--annotate", force=force, reads=(Read(file, "scenario"),))
     with ReadingBar([file], lang, err) as reading:
-        checked = library().validate(file, progress=reading)
+        checked = workbooks().validate(file, progress=reading)
     print_problems(checked.problems, lang.value)
     if annotate is not None and checked.problems and checked.readable:
         path = checked.annotated(annotate, lang.value, force=force)
@@ -387,7 +395,7 @@ def generate(output: Path, projects: int, districts: int, years: int, seed: int,
             "expected": {"zh": f"不大于{last - years + 1}的年度（{years} 个规划年度须在{last}年以内）",
                          "en": f"a year ≤ {last - years + 1} (the {years} planning years must end by {last})"}})])
     check_output(output, Kind.SCENARIO, force=force)
-    book = library().generate(projects=projects, districts=districts, years=years, seed=seed, base_year=base_year,
+    book = workbooks().generate(projects=projects, districts=districts, years=years, seed=seed, base_year=base_year,
                               lang=lang.value)
     path = book.write(output, force=force)
     out.print(t(lang, f"已生成 {projects} 个项目、{districts} 个区县、{years} 个年度：{path}",
