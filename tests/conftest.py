@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
-from typer.testing import CliRunner
 
 from builders import EXAMPLE, golden
 from quota_opt.cli.app import app

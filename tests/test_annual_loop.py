@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from builders import EXAMPLE
 from invariants import check_results

@@ -23,15 +23,20 @@ SRC = Path(__file__).resolve().parents[1] / "src" / PACKAGE
 
 LAYERS = ("core", "input", "prepare", "solve", "interpret", "output", "studies", "pipeline", "api", "cli")
 # Top-level names that share a layer with another: the web layer sits beside the CLI, and so do the package's
-# own `__init__` (which re-exports the library API) and `__main__`.
-SAME_LAYER_AS = {"web": "cli", "": "cli", "__main__": "cli"}
+# own `__init__` (which re-exports the library API) and `__main__`; `workbooks` is the library API's half that
+# needs no solver.
+SAME_LAYER_AS = {"web": "cli", "": "cli", "__main__": "cli", "workbooks": "api"}
 OPTIONAL = ("dask", "distributed")  # imported where used, so that the package runs without them
 
 # A ratchet: each figure may only go down. Issue 20's targets are 0 cycles, at most 3 upward imports and at most
-# 10 imports inside functions; before its work (e1447c6) they were 3, 14 and 141.
+# 10 imports inside functions; before its work (e1447c6) they were 3, 14 and 141, and 0, 2 and 33 before the CLI
+# became a thin layer over the library API (4 now).
 MAX_CYCLES = 0
 MAX_UPWARD = 3
-MAX_IN_FUNCTION = 33  # all in cli/ (imports of the solver stack, kept out of --help), which issue 20's CLI step makes a thin layer over the library API
+# all four in cli/, each keeping a layer out of --help: the entry point loading the command under its signal
+# handlers (cli.main), and the command's lazy accessors for the library API (cli.app.library), its workbook half
+# (cli.app.workbooks: validate, template and generate start without the solver stack) and the web layer
+MAX_IN_FUNCTION = 4
 
 
 @dataclass(frozen=True)

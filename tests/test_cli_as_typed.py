@@ -13,8 +13,8 @@ import io
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from rich.console import Console
-from typer.testing import CliRunner
 
 from builders import INVESTMENT_ONLY, project, tiny
 from quota_opt.cli.app import app

@@ -1,4 +1,4 @@
-"""The `run` and `template` commands through typer's runner, in both languages."""
+"""The `run` and `template` commands through click's runner, in both languages."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from builders import INVESTMENT_ONLY, project, tiny
 from invariants import check_results

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from builders import project, tiny
 from quota_opt.cli.app import app

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from builders import INVESTMENT_ONLY as SCORE_ONLY
 from builders import golden, project, random_small, tiny

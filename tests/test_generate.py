@@ -92,12 +92,10 @@ def test_generate_refuses_what_the_generator_cannot_make_before_it_starts(tmp_pa
     the generator's own ValueErrors (out-of-range projects, districts, years) cannot be reached from the CLI."""
     import re
 
-    from typer.main import get_command
-
     from quota_opt.cli.app import app
     from quota_opt.studies import generate
 
-    options = {p.name: p for p in get_command(app).commands["generate"].params}  # type: ignore[attr-defined]
+    options = {p.name: p.type for p in app.commands["generate"].params}
     for name, most in (("projects", generate.MAX_PROJECTS), ("districts", generate.MAX_DISTRICTS),
                        ("years", generate.MAX_YEARS)):
         assert options[name].min == 1 and options[name].max <= most, name

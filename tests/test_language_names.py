@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from quota_opt.cli.app import app
 from quota_opt.core.schema import SETTINGS

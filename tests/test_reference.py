@@ -26,7 +26,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from quota_opt.cli.app import app
 from quota_opt.core.results_schema import SUMMARY, SUMMARY_ROWS

@@ -12,7 +12,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from builders import project, tiny
 from quota_opt.cli.app import app

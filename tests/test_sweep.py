@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from builders import INVESTMENT_ONLY, project, random_small, tiny
 from quota_opt.cli.app import app

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
-from typer.testing import CliRunner
 
 from corpus.workbooks import base_data, build, delete_column, save, set_cell, settings_row, sheet_of
 from quota_opt.core.errors import InputError, Location, Problem, Severity

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from builders import project, tiny
 from quota_opt.cli.app import app

@@ -13,6 +13,9 @@ calls the pipeline's stages (`input.validate`, `pipeline.run_scenario`, `interpr
     done.write("results.xlsx", lang="en")                              # or done.to_bytes("en")
     quota_opt.explain("results.xlsx", "P03", scenario="scenarios/small_en.xlsx").reason["en"]
 
+The workbook half, which needs no solver (`validate`, `load`, `template`, `generate`, `Book`, `Validation`),
+lives in `quota_opt.workbooks` and is re-exported here.
+
 Bytes are never read from a path built from `name`: they are written to a private temporary folder under a name
 made of their hash, read from there, and `name` takes that file's place in what is shown (messages, the summary's
 input_file), so that a message about an upload names the file its user chose.
@@ -21,10 +24,8 @@ input_file), so that a message about an upload names the file its user chose.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -32,41 +33,51 @@ from typing import Any
 import pandas as pd
 
 from quota_opt.core.errors import InputError, Location, Problem, Severity
-from quota_opt.core.files import Kind
-from quota_opt.core.messages import check_lang, severity_word
+from quota_opt.core.files import Read
 from quota_opt.core.scenario import Scenario
-from quota_opt.input.read import FILE_PROBLEMS, open_workbook
-from quota_opt.input.results_read import adoptable, find_scenario_for, read_results
-from quota_opt.input.validate import ValidationReport, is_results_sheets
+from quota_opt.input.results_read import ResultsBook, adoptable, find_scenario_for, read_results
 from quota_opt.input.variants import apply_variant
-from quota_opt.interpret.whatif import ProjectExplanation, explain_project
-from quota_opt.output.annotate import annotate_workbook
-from quota_opt.output.excel import save_results
+from quota_opt.interpret.whatif import ProjectExplanation, amount_text, explain_project, flip_text
 from quota_opt.output.results_workbook import sheet_frames, write_results
 from quota_opt.output.template import scenario_workbook
 from quota_opt.pipeline import RunOptions, RunResult, option_problems, run_scenario
-from quota_opt.prepare import validate_workbook
 from quota_opt.solve.highs import Progress
+from quota_opt.solve.highs import write_model as export_model
 from quota_opt.studies import compare as cmp
-from quota_opt.studies.compare import Case, CaseResult, Tradeoff
-from quota_opt.studies.generate import generate_scenario
+from quota_opt.studies.compare import Case, CaseResult, ProgressBar, Tradeoff
 from quota_opt.studies.rollover import RolloverNote, recorded_variant
 from quota_opt.studies.rollover import rollover as roll
 from quota_opt.studies.sweep import parse_params
-
-Source = str | Path | bytes
-"""A workbook: its path, or its bytes (an upload), shown under the `name` given beside it."""
+from quota_opt.workbooks import (
+    Book,
+    Source,
+    Validation,
+    Warn,
+    _bytes_of,
+    _load,
+    _on_disk,
+    generate,
+    is_results_workbook,
+    load,
+    template,
+    validate,
+)
 
 __all__ = [
     "Book",
     "Comparison",
     "Explanation",
+    "InputErrors",
+    "ProgressBar",
     "Rollover",
     "Run",
     "Source",
     "Validation",
+    "amount_text",
+    "check_options",
     "compare",
     "explain",
+    "flip_text",
     "generate",
     "is_results_workbook",
     "load",
@@ -77,184 +88,20 @@ __all__ = [
     "validate",
 ]
 
-
-# --------------------------------------------------------------------------------------------
-# Workbooks in and out
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _File:
-    path: Path  # the file read
-    shown: Path  # the name it is shown under (the upload's name, or the path itself)
-
-
-@contextmanager
-def _on_disk(source: Source, name: str | None = None) -> Iterator[_File]:
-    """A workbook as a file to read: a path as it is; bytes in a private temporary folder, named by their hash
-    (never by `name`, which only says how to show it)."""
-    if not isinstance(source, bytes | bytearray):
-        path = Path(source)
-        yield _File(path, Path(name) if name else path)
-        return
-    with tempfile.TemporaryDirectory(prefix="quota-opt-") as folder:
-        path = Path(folder) / f"{hashlib.sha256(source).hexdigest()[:32]}.xlsx"
-        path.write_bytes(bytes(source))
-        yield _File(path, Path(Path(name).name if name else "workbook.xlsx"))
-
-
-def _shown(problems: list[Problem], file: _File) -> list[Problem]:
-    """The problems with the file read named as it is shown (a file problem quotes its path)."""
-    if file.path == file.shown:
-        return problems
-    read, shown = str(file.path), str(file.shown)
-    return [replace(p, params={k: shown if v == read else v for k, v in p.params.items()}) for p in problems]
-
-
-def _bytes_of(save: Callable[[Path], Any]) -> bytes:
-    """What `save(path)` writes, as bytes (written to a private temporary folder, read back, removed)."""
-    with tempfile.TemporaryDirectory(prefix="quota-opt-") as folder:
-        path = Path(folder) / "out.xlsx"
-        save(path)
-        return path.read_bytes()
-
-
-@dataclass
-class Book:
-    """A workbook to write, built when asked: the template, a generated or rolled-over scenario."""
-    build: Callable[[], Any]  # () -> openpyxl Workbook
-    what: tuple[str, str]  # how `save_results` says where it went when the path cannot be written
-    protect: tuple[Path, ...] = ()
-
-    def write(self, path: str | Path, *, force: bool = False) -> Path:
-        """Write to `path` through the write guard (`core.files`): a temporary file renamed into place, never over
-        a `protect`ed input, over an existing file only when it is a scenario workbook the product wrote (or
-        `force`). Returns the path written; when it cannot be written there, saves under a fallback name and
-        raises `files.NotWritten`."""
-        return save_results(self.build(), path, Kind.SCENARIO, list(self.protect), force=force, what=self.what)
-
-    def to_bytes(self) -> bytes:
-        return _bytes_of(self.write)
-
-
-# --------------------------------------------------------------------------------------------
-# Validate
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Validation:
-    """A workbook checked: every problem (errors, then warnings in reading order), the scenario when it has no
-    errors, and the workbook itself, to mark the problems on (`annotated`)."""
-    report: ValidationReport
-    data: bytes
-    name: str
-
-    @property
-    def ok(self) -> bool:
-        return self.report.ok
-
-    @property
-    def problems(self) -> list[Problem]:
-        return self.report.problems
-
-    @property
-    def errors(self) -> list[Problem]:
-        return self.report.errors
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return self.report.warnings
-
-    @property
-    def scenario(self) -> Scenario | None:
-        return self.report.scenario
-
-    @property
-    def readable(self) -> bool:
-        """False when the file itself could not be read as a workbook (nothing to mark a problem on)."""
-        return not any(p.code in FILE_PROBLEMS for p in self.problems)
-
-    def messages(self, lang: str = "zh") -> list[str]:
-        """Each problem in the words the CLI prints it (sheet, row, column, cell, expected and found)."""
-        return self.report.messages(lang)
-
-    def rows(self, lang: str = "zh") -> list[dict[str, Any]]:
-        """One row per problem for a table: severity (error or warning), its word, sheet, row, cell, message."""
-        return [{"severity": p.severity.value, "severity_word": severity_word(p, lang),
-                 "sheet": p.where.sheet_name or p.where.sheet or "", "row": p.where.row, "cell": p.where.cell or "",
-                 "message": p.message(lang)} for p in self.problems]
-
-    def annotated(self, path: str | Path, lang: str = "zh") -> Path:
-        """Write a copy of the workbook with every problem marked on its cell (`output.annotate`)."""
-        with _on_disk(self.data, self.name) as file:
-            return annotate_workbook(file.path, self.problems, path, lang)
-
-    def annotated_bytes(self, lang: str = "zh") -> bytes:
-        return _bytes_of(lambda path: self.annotated(path, lang))
-
-
-def validate(source: Source, *, name: str | None = None,
-             progress: Callable[[int], None] | None = None) -> Validation:
-    """Read and check a scenario workbook; never raises for anything in the file itself.
-
-    `progress(rows)` is called every 1,000 rows read (as the CLI's reading line). Returns a `Validation`."""
-    with _on_disk(source, name) as file:
-        data = file.path.read_bytes() if not isinstance(source, bytes | bytearray) else bytes(source)
-        report = validate_workbook(file.path, progress=progress)
-    report.problems = _shown(report.problems, file)
-    report.path = file.shown
-    if report.scenario is not None:
-        report.scenario.source_path = file.shown
-        report.scenario.warnings = report.warnings
-    return Validation(report, data, file.shown.name)
-
-
-def load(source: Source | Scenario, *, name: str | None = None, variant: str | None = None) -> Scenario:
-    """A validated scenario (its warnings in `scenario.warnings`), with `variant` applied when given. Raises
-    `InputError` with every problem when the workbook has errors, or for a variant it does not have."""
-    return _load(source, name=name, variant=variant)[0]
-
-
-def _load(source: Source | Scenario, *, name: str | None = None,
-          variant: str | None = None) -> tuple[Scenario, Any]:
-    """`load`, and the scenario's prepared data that its validation made (None for a `Scenario` given, or with a
-    variant, which changes the data): `run` hands it to the pipeline, so that a run prepares once."""
-    prepared = None
-    if isinstance(source, Scenario):
-        scenario = source
-    else:
-        checked = validate(source, name=name)
-        if not checked.ok or checked.scenario is None:
-            raise InputError(checked.problems)
-        scenario, prepared = checked.scenario, checked.report.prepared
-    if variant:
-        scenario, prepared = apply_variant(scenario, variant), None
-    return scenario, prepared
-
-
-def is_results_workbook(source: Source) -> bool:
-    """True when the workbook looks like a results workbook (it has the summary or the allocation sheet)."""
-    with _on_disk(source) as file:
-        try:
-            wb = open_workbook(file.path, file.path.read_bytes())
-        except (InputError, OSError):  # no workbook: the reader it goes to says why
-            return False
-    names = list(wb.sheetnames)
-    wb.close()
-    return is_results_sheets(names)
-
-
 # --------------------------------------------------------------------------------------------
 # Run
 # --------------------------------------------------------------------------------------------
 
 
-def _check_options(**options: Any) -> None:
-
-    problems = option_problems(**options)
+def check_options(*, dask: str | None = None, **options: Any) -> None:
+    """Raise `InputError` naming every solve option out of the bounds the settings sheet allows (time_limit_s,
+    mip_gap, threads, backend, write_model: `pipeline.option_problems`) and a `dask` address that is none; the
+    functions below check theirs, a caller that has work to do first (the CLI) can check them before it."""
+    problems = option_problems(**options) + cmp.dask_option_problems(dask)
     if problems:
         raise InputError(problems)
+
+
 
 
 @dataclass
@@ -275,6 +122,11 @@ class Run:
     @property
     def termination(self) -> str:
         return self.result.solution.termination
+
+    @property
+    def gap(self) -> float | None:
+        """The relative gap of the allocation found (None when the solver gives none)."""
+        return self.result.solution.gap
 
     def summary(self, lang: str = "zh") -> dict[str, Any]:
         """The summary sheet's rows (key → value; keys of `results_schema.SUMMARY_ROWS`)."""
@@ -301,21 +153,31 @@ class Run:
         """The results workbook's bytes, written by `write`."""
         return _bytes_of(lambda path: self.write(path, lang))
 
+    def write_model(self, path: str | Path, *, force: bool = False) -> Path:
+        """Export the model as MPS or LP (by `path`'s suffix), as `quota-opt run --write-model` does (never over
+        the scenario; over an existing file only when it is a model the product exported, or `force`). Raises
+        OSError when it cannot be written."""
+        scenario = self.result.scenario
+        reads = [Read(scenario.source_path, "scenario")] if scenario.source_path is not None else []
+        return export_model(self.result.form, path, reads, force=force, scenario=scenario.settings.scenario_name)
+
 
 def run(source: Source | Scenario, *, name: str | None = None, variant: str | None = None,
         time_limit_s: float | None = None, mip_gap: float | None = None, threads: int | None = None,
         backend: str = "auto", shadow_prices: bool = True,
-        progress: Callable[[Progress], None] | None = None, on_stage: Callable[[str], None] | None = None) -> Run:
+        progress: Callable[[Progress], None] | None = None, on_stage: Callable[[str], None] | None = None,
+        warn: Warn | None = None, reading: Callable[[int], None] | None = None) -> Run:
     """Read, validate and allocate a scenario (a workbook, or a `Scenario` already read), as `quota-opt run`.
 
     Options left None come from the scenario's settings; they are checked first against the bounds the settings
     sheet allows (`InputError`). `progress` receives the solver's `Progress` (elapsed_s, objective, best_bound,
     gap) as it improves; `on_stage` each stage's name (prepare, build, solve, polish, explain). A
     KeyboardInterrupt (Ctrl-C, SIGINT) during the solve ends it with the best allocation found so far, marked
-    "interrupted". Raises `InputError` for a workbook with errors; any solver outcome is returned (`Run.status`)."""
-    _check_options(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, backend=backend)
+    "interrupted". `warn` and `reading` as in `load`. Raises `InputError` for a workbook with errors; any solver
+    outcome is returned (`Run.status`)."""
+    check_options(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, backend=backend)
     t0 = time.perf_counter()
-    scenario, prepared = _load(source, name=name, variant=variant)
+    scenario, prepared = _load(source, name=name, variant=variant, warn=warn, reading=reading)
     read_s = time.perf_counter() - t0
     options = RunOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, backend=backend,
                          shadow_prices=shadow_prices, progress=progress, on_stage=on_stage)
@@ -335,17 +197,20 @@ Explanation = ProjectExplanation
 def explain(source: Source, project_id: str, *, name: str | None = None, scenario: Source | None = None,
             scenario_name: str | None = None, variant: str | None = None,
             time_limit_s: float | None = None, workers: int | None = None,
-            progress: Callable[[int, int, float], None] | None = None) -> ProjectExplanation:
+            progress: Callable[[int, int, float], None] | None = None, warn: Warn | None = None,
+            reading: Callable[[int], None] | None = None,
+            on_stage: Callable[[str], None] | None = None) -> ProjectExplanation:
     """Why one project got what it got, and the smallest changes that flip the decision (found by re-solving).
 
     `source` is a scenario workbook (its plan is solved anew) or a results workbook (its adopted plan is
     explained, under the variant it records); for a results workbook given as bytes, or not beside its scenario,
     give `scenario`. The thresholds re-optimise that plan near the project, on `workers` processes (None: every
     core up to 4 for larger scenarios); `progress(done, total, elapsed_s)` is called after each re-solve
-    (`total` an estimate that can change). A threshold with `exact` False rests on a re-solve not proved in
-    `time_limit_s`. Raises `InputError` for an unknown project, a workbook with errors, or a scenario not
-    found."""
-    _check_options(time_limit_s=time_limit_s)
+    (`total` an estimate that can change), `on_stage("explain")` before the first. A threshold with `exact`
+    False rests on a re-solve not proved in `time_limit_s`. `warn` is also told when the scenario is not the one
+    the results were computed from; `reading` as in `load`. Raises `InputError` for an unknown project, a
+    workbook with errors, or a scenario not found."""
+    check_options(time_limit_s=time_limit_s)
     adopted = None
     scenario_source: Source = source
     recorded: dict[str, Any] | None = None
@@ -363,14 +228,35 @@ def explain(source: Source, project_id: str, *, name: str | None = None, scenari
         elif beside is not None:
             scenario_source = beside
         name = scenario_name
-    sc = load(scenario_source, name=name, variant=variant)
+        changed = _changed(book, results_name, scenario_source, name, "explain_scenario_changed")
+        if warn is not None and changed:
+            warn(changed)
+    sc = load(scenario_source, name=name, variant=variant, warn=warn, reading=reading)
     if recorded is not None and not variant:  # the variant the results were computed under, as rollover takes it
-
         under = recorded_variant(sc, recorded, results_name)
         if under:
             sc = apply_variant(sc, under)
+    if on_stage is not None:
+        on_stage("explain")
     return explain_project(sc, project_id, RunOptions(time_limit_s=time_limit_s, shadow_prices=False),
                            adopted=adopted, workers=workers, progress=progress)
+
+
+def _changed(book: ResultsBook, results_name: str, scenario: Source, name: str | None, code: str) -> list[Problem]:
+    """The warning `code` when `scenario` is not, byte for byte, the workbook the results were computed from (the
+    summary's input SHA-256): another scenario with the same ids, or one edited since. Results from a version
+    that recorded no hash are taken as they are."""
+    recorded = str(book.summary.get("input_sha256") or "").strip().lower()
+    if not recorded:
+        return []
+    try:
+        data = bytes(scenario) if isinstance(scenario, bytes | bytearray) else Path(scenario).read_bytes()
+    except OSError:  # not there: the reader says so
+        return []
+    if hashlib.sha256(data).hexdigest() == recorded:
+        return []
+    shown = Path(name).name if name else Path(scenario).name if not isinstance(scenario, bytes | bytearray) else "?"
+    return [Problem(Severity.WARNING, code, Location(), {"scenario": shown, "results": results_name})]
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,7 +269,7 @@ class Comparison:
     """Cases lined up against the first (the base): `results` in order, with the trade-off of a sweep."""
     results: list[CaseResult]
     tradeoff: Tradeoff | None = None
-    protect: tuple[Path, ...] = field(default_factory=tuple)
+    protect: tuple[Path | Read, ...] = field(default_factory=tuple)
 
     def kpis(self) -> pd.DataFrame:
         """KPIs side by side, with differences against the base (`studies.compare.kpi_frame`)."""
@@ -405,67 +291,99 @@ class Comparison:
     def to_bytes(self, lang: str = "zh") -> bytes:
         return _bytes_of(lambda path: self.write(path, lang))
 
+    def table(self, lang: str = "zh") -> Any:
+        """The cases as a rich Table for a terminal: status, decisions changed, headline KPIs
+        (`studies.compare.summary_table`)."""
+        return cmp.summary_table(self.results, lang, self.tradeoff)
+
+
+class InputErrors(InputError):
+    """Input errors in several workbooks of a comparison, each workbook's own: `by_source` lists (the name it
+    was given under, its problems); `problems` holds them all."""
+
+    def __init__(self, by_source: list[tuple[str, list[Problem]]]):
+        self.by_source = by_source
+        super().__init__([p for _, problems in by_source for p in problems])
+
 
 CaseSource = Source | Scenario | CaseResult
 
 
 def compare(sources: Sequence[CaseSource], *, names: Sequence[str | None] | None = None,
             variants: str | Sequence[str] | None = None, workers: int | None = None, dask: str | None = None,
-            time_limit_s: float | None = None, mip_gap: float | None = None, lang: str = "zh",
-            progress: Callable[[int, int, CaseResult], None] | None = None) -> Comparison:
+            time_limit_s: float | None = None, mip_gap: float | None = None, deterministic: bool = True,
+            lang: str = "zh", progress: Callable[[int, int, CaseResult], None] | None = None,
+            on_cases: Callable[[int], None] | None = None, warn: Warn | None = None,
+            reading: Callable[[int], None] | None = None) -> Comparison:
     """Compare alternatives, as `quota-opt compare`: each source a scenario (solved), a results workbook (read)
     or a `CaseResult` already in hand; with `variants` ("all", "a,b" or names), one scenario's base case and its
     variants. Cases are solved on the same executor as the CLI's (worker processes, or Dask at `dask`), one
-    HiGHS thread each; `progress(done, total, result)` as each case finishes. A case that fails is reported in
-    the comparison; raises `InputError` for a workbook with errors."""
-    _check_options(time_limit_s=time_limit_s, mip_gap=mip_gap)
-    if problems := cmp.dask_option_problems(dask):
-        raise InputError(problems)
+    HiGHS thread each, their time limit counted in solver work unless `deterministic` is False;
+    `on_cases(count)` once the cases to solve are known, `progress(done, total, result)` as each finishes. A
+    case that fails is reported in the comparison. Raises `InputErrors` (every workbook's problems, each
+    under its name) when workbooks have errors; `warn` and `reading` as in `load`."""
+    check_options(time_limit_s=time_limit_s, mip_gap=mip_gap, dask=dask)
     names = list(names) if names is not None else [None] * len(sources)
+    shown = [str(n) if n else str(s) if isinstance(s, str | Path) else "" for s, n in zip(sources, names, strict=True)]
     if variants is not None and len(sources) != 1:
         raise InputError([Problem(Severity.ERROR, "variants_one_workbook", Location(), {"count": len(sources)})])
     if variants is None and len(sources) == 1:
-        raise InputError([Problem(Severity.ERROR, "compare_one_case", Location(), {"file": str(names[0] or "")})])
+        raise InputError([Problem(Severity.ERROR, "compare_one_case", Location(), {"file": shown[0]})])
     cases: list[Case | CaseResult] = []
-    protect: list[Path] = []
-    for source, name in zip(sources, names, strict=True):
+    protect: list[Read] = []
+    failed: list[tuple[str, list[Problem]]] = []
+    for source, name, label in zip(sources, names, shown, strict=True):
         if isinstance(source, CaseResult):
             cases.append(source)
             continue
         if isinstance(source, str | Path):
-            protect.append(Path(source))
-        if variants is not None:
-            cases.extend(cmp.variant_cases(load(source, name=name), variants, lang=lang))
-        elif not isinstance(source, Scenario) and is_results_workbook(source):
-            with _on_disk(source, name) as file:
-                case = cmp.case_from_results(file.path, file.shown.stem)
-            cases.append(replace(case, source=file.shown.name))
-        else:
-            sc = load(source, name=name)
-            shown = sc.source_path.name if sc.source_path else ""
-            cases.append(cmp.Case(Path(shown).stem or sc.settings.scenario_name, sc, source=shown))
-    solve = cmp.SolveSettings(time_limit_s=time_limit_s, mip_gap=mip_gap)
+            protect.append(Read(Path(source), "compared"))
+        try:
+            cases.extend(_cases_of(source, name, variants, lang, warn, reading))
+        except InputError as exc:  # every workbook's problems, not only the first's
+            failed.append((label, exc.problems))
+    if failed:
+        raise InputErrors(failed)
+    if on_cases is not None:
+        on_cases(sum(isinstance(c, Case) for c in cases))
+    solve = cmp.SolveSettings(time_limit_s=time_limit_s, mip_gap=mip_gap, deterministic=deterministic)
     results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=progress)
     return Comparison(results, protect=tuple(protect))
+
+
+def _cases_of(source: Source | Scenario, name: str | None, variants: str | Sequence[str] | None, lang: str,
+              warn: Warn | None, reading: Callable[[int], None] | None) -> list[Case | CaseResult]:
+    """The cases one source of `compare` gives: its base case and variants, its results, or its scenario."""
+    if variants is not None:
+        return list(cmp.variant_cases(load(source, name=name, warn=warn, reading=reading), variants, lang=lang))
+    if not isinstance(source, Scenario) and is_results_workbook(source):
+        with _on_disk(source, name) as file:
+            case = cmp.case_from_results(file.path, file.shown.stem)
+        return [replace(case, source=file.shown.name)]
+    sc = load(source, name=name, warn=warn, reading=reading)
+    shown = sc.source_path.name if sc.source_path else ""
+    return [cmp.Case(Path(shown).stem or sc.settings.scenario_name, sc, source=shown)]
 
 
 def sweep(source: Source | Scenario, params: Sequence[str] | dict[str, Sequence[Any]], *, name: str | None = None,
           variant: str | None = None, x: str = "investment_selected", y: str = "average_output_per_mu",
           workers: int | None = None, dask: str | None = None, time_limit_s: float | None = None,
-          mip_gap: float | None = None, lang: str = "zh",
-          progress: Callable[[int, int, CaseResult], None] | None = None) -> Comparison:
+          mip_gap: float | None = None, deterministic: bool = True, lang: str = "zh",
+          progress: Callable[[int, int, CaseResult], None] | None = None,
+          on_cases: Callable[[int], None] | None = None, warn: Warn | None = None,
+          reading: Callable[[int], None] | None = None) -> Comparison:
     """Solve a grid of settings, as `quota-opt sweep`: `params` as the command line takes them
     ("w_output_per_mu=0:1:0.5", every combination) or a dict of setting → values; the trade-off of `x` and `y`
-    (a KPI's key or summary label; a leading "-" minimises). Same executor and progress as `compare`."""
-    _check_options(time_limit_s=time_limit_s, mip_gap=mip_gap)
-    if problems := cmp.dask_option_problems(dask):
-        raise InputError(problems)
+    (a KPI's key or summary label; a leading "-" minimises). Same executor, hooks and progress as `compare`."""
+    check_options(time_limit_s=time_limit_s, mip_gap=mip_gap, dask=dask)
     tradeoff = cmp.Tradeoff.parse(x, y)
     grid = parse_params(list(params)) if not isinstance(params, dict) else params
-    cases = cmp.sweep_cases(load(source, name=name, variant=variant), grid, lang=lang)
-    solve = cmp.SolveSettings(time_limit_s=time_limit_s, mip_gap=mip_gap)
+    cases = cmp.sweep_cases(load(source, name=name, variant=variant, warn=warn, reading=reading), grid, lang=lang)
+    if on_cases is not None:
+        on_cases(len(cases))
+    solve = cmp.SolveSettings(time_limit_s=time_limit_s, mip_gap=mip_gap, deterministic=deterministic)
     results = cmp.run_cases(cases, workers=workers, dask=dask, solve=solve, progress=progress)
-    protect = (Path(source),) if isinstance(source, str | Path) else ()
+    protect = (Read(Path(source), "scenario"),) if isinstance(source, str | Path) else ()
     return Comparison(results, tradeoff, protect)
 
 
@@ -482,25 +400,32 @@ class Rollover:
     scenario: Scenario
     note: RolloverNote
     made_from: bool | None
-    protect: tuple[Path, ...] = ()
+    protect: tuple[Path | Read, ...] = ()
 
     def book(self, lang: str = "zh") -> Book:
         return Book(lambda: scenario_workbook(self.scenario, lang), ("方案已另存为", "the scenario was saved to"),
                     self.protect)
 
-    def write(self, path: str | Path, lang: str = "zh") -> Path:
-        return self.book(lang).write(path)
+    def write(self, path: str | Path, lang: str = "zh", *, force: bool = False) -> Path:
+        """Write next year's scenario (never over the results or the scenario read; over an existing file only
+        when it is a scenario the product wrote, or `force`)."""
+        return self.book(lang).write(path, force=force)
 
     def to_bytes(self, lang: str = "zh") -> bytes:
         return self.book(lang).to_bytes()
 
 
 def rollover(results: Source, year: int, *, name: str | None = None, scenario: Source | None = None,
-             scenario_name: str | None = None) -> Rollover:
+             scenario_name: str | None = None, warn: Warn | None = None,
+             reading: Callable[[int], None] | None = None,
+             check_inputs: Callable[[tuple[Read, ...]], None] | None = None) -> Rollover:
     """Next year's scenario from an adopted plan, as `quota-opt rollover`: the plan's supply up to `year` becomes
     actuals and the base year moves on; a plan computed under a variant is rolled over with it applied. The
-    scenario is `scenario`, else the one the results name beside them. Raises `InputError` when the results hold
-    no plan to adopt or do not fit the scenario."""
+    scenario is `scenario`, else the one the results name beside them. `check_inputs(reads)` is called with the
+    workbooks on disk it reads (the results, then the scenario) before the scenario is read, where the CLI checks
+    its output against them; `warn` and `reading` as in `load` (`warn` is also told when the scenario is not
+    the one the results were computed from). Raises `InputError` when the results hold no plan to adopt or do
+    not fit the scenario."""
     with _on_disk(results, name) as file:
         book = read_results(file.path)
         beside = find_scenario_for(book) if scenario is None else None
@@ -509,34 +434,21 @@ def rollover(results: Source, year: int, *, name: str | None = None, scenario: S
         raise InputError([Problem(Severity.ERROR, "results_scenario_not_found", Location(), {
             "results": file.shown.name, "scenario": str(book.summary.get("input_file") or "?")})])
     source: Source = scenario if scenario is not None else beside  # type: ignore[assignment]  # one is set
-    checked = validate(source, name=scenario_name)
+    reads = tuple(Read(Path(p), role) for p, role in ((results, "results"), (source, "scenario"))
+                  if isinstance(p, str | Path))
+    if check_inputs is not None:
+        check_inputs(reads)
+    checked = validate(source, name=scenario_name, progress=reading)
     if not checked.ok or checked.scenario is None:
         raise InputError(checked.problems)
+    if warn is not None and checked.warnings:
+        warn(checked.warnings)
     recorded = str(book.summary.get("input_sha256") or "").strip().lower()
     made_from = None if not recorded else hashlib.sha256(checked.data).hexdigest() == recorded
+    if warn is not None and made_from is False:
+        warn([Problem(Severity.WARNING, "rollover_scenario_changed", Location(), {
+            "scenario": checked.name, "results": file.shown.name})])
     sc = checked.scenario
     variant = recorded_variant(sc, book.summary, file.shown.name)
     nxt, note = roll(sc, book.allocation, book.ledger, year, loc=book.loc, variant=variant)
-    protect = tuple(Path(p) for p in (results, scenario or beside) if isinstance(p, str | Path))
-    return Rollover(nxt, note, made_from, protect)
-
-
-def template(lang: str = "zh") -> Book:
-    """The blank, ready-to-fill scenario workbook (drop-downs, units, help), as `quota-opt template`."""
-    check_lang(lang)
-    return Book(lambda: scenario_workbook(None, lang), ("模板已另存为", "the template was saved to"))
-
-
-GENERATED_NOTE = {"zh": "生成的示例数据（虚构），仅用于试算和性能测试。",
-                  "en": "Generated illustrative data, for trials and benchmarks only."}
-
-
-def generate(projects: int = 120, districts: int = 13, years: int = 3, seed: int = 1, base_year: int = 2026,
-             lang: str = "zh") -> Book:
-    """A valid synthetic scenario of any size (illustrative data), as `quota-opt generate`: the same arguments
-    always give the same workbook."""
-    scenario = generate_scenario(projects=projects, districts=districts, years=years, seed=seed,
-                                 base_year=base_year, lang=lang)
-    return Book(lambda: scenario_workbook(scenario, lang, GENERATED_NOTE[lang]),
-                ("方案已另存为", "the scenario was saved to"))
-
+    return Rollover(nxt, note, made_from, reads)

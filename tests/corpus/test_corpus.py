@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from corpus.cases import CASES, CHANGES_DATA, Case
 from corpus.workbooks import build, save

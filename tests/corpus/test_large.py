@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import Workbook
 from rich.console import Console
-from typer.testing import CliRunner
 
 import quota_opt.cli.app as cli
 from quota_opt.core.schema import SETTINGS, SHEETS_BY_KEY

@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 from webtools import SMALL, Bench, csrf_of, wait_job
 
 import quota_opt

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 from webtools import SMALL, progress_of, wait_job
 
 import quota_opt

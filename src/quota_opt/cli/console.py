@@ -102,7 +102,7 @@ def console_file(file: Any = None, *, stderr: bool = False) -> ConsoleStream:
 
 def tolerant_streams() -> None:
     """Have stdout and stderr write what their encoding cannot hold as backslash escapes, never fail: a Chinese
-    message on a console set to ASCII, a mark rich or typer print under GBK. (The product's own console
+    message on a console set to ASCII, a mark rich or click print under GBK. (The product's own console
     first swaps its marks for plain ones: `ConsoleStream`.)"""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)

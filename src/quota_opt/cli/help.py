@@ -1,18 +1,28 @@
-"""Every `--help` text of the command line, in Chinese and English, and how a command's help is put in a language.
+"""Every `--help` text of the command line, in Chinese and English, and how a command's help is laid out.
 
 `--help` speaks the language of the line (its --lang, before or after the command), else Chinese, the product's
-default. The texts live here (the commands' docstrings and the options' `help=` in app.py document the code and
-are replaced): `localize_command` sets them on the click command tree before click prints the help, through
-click's public attributes (`Command.help`, `Parameter.help`, `options_metavar`, `subcommand_metavar`) and typer's
-documented `rich_help_panel` (the panels' titles: 参数, 选项, 命令); only the two fixed words typer writes beside an
-option ([default: …], [required]) are typer.rich_utils' module constants.
+default. The texts live here (the commands' docstrings in app.py document the code and are replaced):
+`localize_command` sets them on the click command tree before click prints the help, through click's public
+attributes (`Command.help`, `Parameter.help`, `options_metavar`, `subcommand_metavar`), and `LocalizedHelp` lays
+the help out: the usage line, the command's paragraphs, then its arguments, options and commands, each row with
+its value's type, default and [required] in the help's language. Rich wraps it at the terminal's width, Chinese
+included (click's own layout counts a Chinese character as one column and overflows the line).
 """
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Sequence
+from io import StringIO
 from typing import Any
 
-from typer import rich_utils
+import click
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from quota_opt.cli.console import console_file
 
 # command -> (zh, en); "" is the group. Paragraphs are separated by a blank line.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -203,9 +213,12 @@ PARAMS: dict[tuple[str, str], tuple[str, str]] = {
                         "The new account's role: editor (upload, run, delete) or viewer (read, download)."),
 }
 
-# the help's panel titles and its first word, in the language of the help
-PANELS = {"arguments": ("参数", "Arguments"), "options": ("选项", "Options"), "commands": ("命令", "Commands")}
+# the help's section titles, its first word and the fixed words beside an option, in the language of the help
+SECTIONS = {"arguments": ("参数：", "Arguments:"), "options": ("选项：", "Options:"), "commands": ("命令：", "Commands:")}
 USAGE = ("用法：", "Usage: ")
+DEFAULT = ("[默认：{}]", "[default: {}]")
+REQUIRED = ("[必填]", "[required]")
+_METAVARS = {"options_metavar": ("[选项]", "[OPTIONS]"), "subcommand_metavar": ("命令 [参数]...", "COMMAND [ARGS]...")}
 
 
 def _pick(texts: tuple[str, str], lang: str) -> str:
@@ -224,48 +237,117 @@ def param_help(command: str, param: str, lang: str) -> str | None:
     return _pick(texts, lang) if texts else None
 
 
-def localize_params(command: str, params: list[Any], lang: str) -> list[Any]:
-    """`params` with their help and their panel's title in `lang` (in place)."""
-    for param in params:
-        text = param_help(command, param.name or "", lang)
-        if text is not None and hasattr(param, "help"):
-            param.help = text
-        panel = "arguments" if param.param_type_name == "argument" else "options"
-        param.rich_help_panel = _pick(PANELS[panel], lang)  # typer reads it
-    return params
-
-
-def localize_command(name: str, command: Any, lang: str) -> None:
-    """Command `name`'s help in `lang` (in place); for the group, each of its commands' too."""
+def localize_command(name: str, command: click.Command, lang: str) -> None:
+    """Command `name`'s help and its parameters' in `lang` (in place); for the group, each of its commands' too."""
     text = command_help(name, lang)
     if text is not None:
         command.help = text
-        command.short_help = None
-    command.help_lang = lang  # read by get_params and get_usage (app.Command)
-    _fixed_words(command, lang)
-    for sub_name, sub in getattr(command, "commands", {}).items():  # a group's (typer's vendored click: no isinstance)
+        command.short_help = paragraphs(text)[0]  # the whole first paragraph in the list of commands
+    command.help_lang = lang  # type: ignore[attr-defined]  # read by LocalizedHelp
+    for param in command.params:
+        text = param_help(name, param.name or "", lang)
+        if text is not None:
+            param.help = text  # an argument's too (click shows it from 8.5; our layout, `LocalizedHelp`, always)
+    for attr, texts in _METAVARS.items():
+        if hasattr(command, attr):
+            setattr(command, attr, _pick(texts, lang))
+    for sub_name, sub in getattr(command, "commands", {}).items():
         localize_command(sub_name, sub, lang)
-        sub.rich_help_panel = _pick(PANELS["commands"], lang)
-
-
-# typer's fixed words beside an option's help ([default: 120], [required]); the module's own constants, which its
-# formatter reads when it prints
-_FIXED = {"DEFAULT_STRING": ("[默认：{}]", "[default: {}]"), "REQUIRED_LONG_STRING": ("[必填]", "[required]")}
-_METAVARS = {"options_metavar": ("[选项]", "[OPTIONS]"), "subcommand_metavar": ("命令 [参数]...", "COMMAND [ARGS]...")}
-
-
-def _fixed_words(command: Any, lang: str) -> None:
-    for name, texts in _FIXED.items():
-        setattr(rich_utils, name, _pick(texts, lang))
-    for name, texts in _METAVARS.items():
-        if hasattr(command, name):
-            setattr(command, name, _pick(texts, lang))
-
-
-def usage_in(usage: str, lang: str) -> str:
-    """Click's usage line ("Usage: quota-opt run [OPTIONS] FILE") with its first word in `lang`."""
-    return _pick(USAGE, lang) + usage.removeprefix(USAGE[1]) if usage.startswith(USAGE[1]) else usage
 
 
 def help_lang(command: Any) -> str:
     return str(getattr(command, "help_lang", "zh"))
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """A help text's paragraphs (separated by a blank line), each on one line, for the terminal to wrap."""
+    return [" ".join(p.split()) for p in (text or "").strip().split("\n\n") if p.strip()]
+
+
+def _metavar(param: click.Parameter) -> str:
+    """The value an option takes, as its help row shows it: nothing for a flag, <zh|en> for a choice, <int>
+    with its bounds for a number, <path>, <str>."""
+    if isinstance(param, click.Option) and param.is_flag:
+        return ""
+    kind = param.type
+    if isinstance(kind, click.Choice):
+        return "<" + "|".join(str(getattr(c, "value", c)) for c in kind.choices) + ">"
+    name = {click.types.IntParamType: "int", click.types.FloatParamType: "float", click.Path: "path"}
+    word = next((w for cls, w in name.items() if isinstance(kind, cls)), "str")
+    low, high = getattr(kind, "min", None), getattr(kind, "max", None)
+    bounds = (f" [{low}<=x<={high}]" if low is not None and high is not None else f" [x>={low}]" if low is not None
+              else f" [x<={high}]" if high is not None else "")
+    return f"<{word}>{bounds}"
+
+
+def _param_row(param: click.Parameter, ctx: click.Context, lang: str) -> tuple[str, str, str]:
+    if isinstance(param, click.Option):
+        names = " ".join(sorted(param.opts, key=lambda o: not o.startswith("--")) + param.secondary_opts)
+    else:
+        names = param.make_metavar(ctx)
+    words = [getattr(param, "help", None) or ""]
+    default = param.default
+    if param.required:
+        words.append(_pick(REQUIRED, lang))
+    elif (default is not None and default != () and not (isinstance(param, click.Option) and param.is_flag)
+          and not callable(default)):
+        words.append(_pick(DEFAULT, lang).format(getattr(default, "value", default)))
+    return names, _metavar(param), " ".join(w for w in words if w)
+
+
+class LocalizedHelp(click.Command):
+    """A command whose --help and usage line speak the language `localize_command` set (`help_lang`), laid out
+    by rich at the terminal's width. Click's own command line parsing is untouched."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.callback = show_help
+        return option
+
+    def get_usage(self, ctx: click.Context) -> str:
+        return f"{_pick(USAGE, help_lang(self))}{ctx.command_path} {' '.join(self.collect_usage_pieces(ctx))}"
+
+    def get_help(self, ctx: click.Context) -> str:
+        lang = help_lang(self)
+        parts: list[Any] = [Text(self.get_usage(ctx))]
+        parts += [Padding(Text(p), (1, 0, 0, 2)) for p in paragraphs(self.help)]
+        params = self.get_params(ctx)
+        name = "" if isinstance(self, click.Group) else self.name or ""
+        for param in params:  # --help's own, which click adds here, with the others
+            param.help = param_help(name, param.name or "", lang) or getattr(param, "help", None)
+        sections: list[tuple[str, list[click.Parameter]]] = [
+            ("arguments", [p for p in params if isinstance(p, click.Argument)]),
+            ("options", [p for p in params if not isinstance(p, click.Argument)])]
+        for key, members in sections:
+            if members:
+                parts.append(_section(key, [_param_row(p, ctx, lang) for p in members], lang))
+        commands: dict[str, click.Command] = getattr(self, "commands", {})
+        if commands:
+            rows = [(sub, command.short_help or "") for sub, command in commands.items() if not command.hidden]
+            parts.append(_section("commands", rows, lang))
+        buffer = StringIO()
+        width = shutil.get_terminal_size().columns
+        Console(file=buffer, width=max(width, 40), color_system=None, highlight=False, markup=False, emoji=False,
+                legacy_windows=False).print(Group(*parts))
+        return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()).rstrip("\n")
+
+
+def show_help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """--help: the help on stdout through `console.ConsoleStream`, as everything the commands print, so that a
+    console that cannot show Chinese (ASCII) gets backslash escapes; click's own echo would write UTF-8 to it."""
+    if value and not ctx.resilient_parsing:
+        stream = console_file()
+        stream.write(ctx.get_help() + "\n")
+        stream.flush()
+        ctx.exit()
+
+
+def _section(key: str, rows: Sequence[tuple[str, ...]], lang: str) -> Any:
+    table = Table.grid(padding=(0, 2))
+    for _ in range(len(rows[0]) - 1):
+        table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")  # Chinese has no space to wrap at: fold, never cut to "…"
+    for row in rows:
+        table.add_row(*row)
+    return Group(Text(""), Text(_pick(SECTIONS[key], lang)), Padding(table, (0, 0, 0, 2)))
