@@ -32,7 +32,7 @@ OPTIONAL = ("dask", "distributed")  # imported where used, so that the package r
 # 10 imports inside functions; before its work (e1447c6) they were 3, 14 and 141, and 0, 2 and 33 before the CLI
 # became a thin layer over the library API (4 now).
 MAX_CYCLES = 0
-MAX_UPWARD = 3
+MAX_UPWARD = 2  # interpret.whatif and studies.compare re-run the pipeline (a what-if, a case)
 # all four in cli/, each keeping a layer out of --help: the entry point loading the command under its signal
 # handlers (cli.main), and the command's lazy accessors for the library API (cli.app.library), its workbook half
 # (cli.app.workbooks: validate, template and generate start without the solver stack) and the web layer
