@@ -1,5 +1,6 @@
-"""The solve's strategy by size (solve/strategy.py): small models are HiGHS alone, raced against itself on two
-threads (`highs.race`); the race proves the same optimum, keeps the best allocation at a time limit and on Ctrl-C."""
+"""The solve's strategy by size (solve/strategy.py): small models are HiGHS alone on the bulk path (the model
+`--write-model` writes), with no side job; optionally raced against a second HiGHS (`highs.race`), which proves the
+same optimum and keeps the best allocation at a time limit and on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -21,22 +22,44 @@ from quota_opt.solve.strategy import STRATEGY
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "hangzhou_example.xlsx"
 RACED = "highspy (bulk, raced)"
+BULK = "highspy (bulk)"
+RACING = dataclasses.replace(STRATEGY, race_options={"random_seed": 1})
+
+
+@pytest.fixture
+def racing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import quota_opt.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "STRATEGY", RACING)
+
+
+def test_a_small_model_is_solved_by_highs_alone_on_the_written_model() -> None:
+    """Up to `direct_up_to_columns` the run is HiGHS on the bulk path (what `--write-model` writes, what HiGHS alone
+    is given), not Pyomo's interface, and no district bound runs beside it (the example: 813 columns)."""
+    sc = read_scenario(EXAMPLE)
+    result = run_scenario(sc, RunOptions(time_limit_s=1, threads=2, shadow_prices=False, province_fallback=False))
+    assert result.form.n_cols <= STRATEGY.direct_up_to_columns
+    assert result.solution.backend == BULK and result.district_bound is None
+    pyomo = run_scenario(sc, RunOptions(time_limit_s=1, threads=2, backend="pyomo", shadow_prices=False,
+                                        province_fallback=False))
+    assert pyomo.solution.backend.startswith("pyomo")  # an explicit --backend still holds
 
 
 def test_the_strategy_races_small_models_only_with_two_cores_and_not_counted_in_work() -> None:
-    small = STRATEGY.race_up_to_columns
-    assert STRATEGY.races(small, 2) and STRATEGY.races(1, 2)
-    assert not STRATEGY.races(small + 1, 2)  # larger models get the district bound and pairs
-    assert not STRATEGY.races(small, 1)  # one core: nothing to race on
-    assert not STRATEGY.races(small, 2, deterministic=True)  # a work budget needs one thread, one path
-    assert not STRATEGY.races(0, 2)
+    small = RACING.direct_up_to_columns
+    assert not STRATEGY.races(small, 2)  # off by default (strategy.race_options)
+    assert RACING.races(small, 2) and RACING.races(1, 2)
+    assert not RACING.races(small + 1, 2)  # larger models get the district bound and pairs
+    assert not RACING.races(small, 1)  # one core: nothing to race on
+    assert not RACING.races(small, 2, deterministic=True)  # a work budget needs one thread, one path
+    assert not RACING.races(0, 2)
 
 
 @pytest.mark.parametrize("seed", [3, 17, 2265])
 def test_the_race_proves_the_optimum_a_single_highs_proves(seed: int) -> None:
     form = build_formulation(prepare(random_small(seed)))
     alone = solve(form, SolveOptions(mip_gap=0.0, backend="highs", threads=1))
-    raced = race(form, SolveOptions(mip_gap=0.0, race=dict(STRATEGY.race_options)))
+    raced = race(form, SolveOptions(mip_gap=0.0, race={"random_seed": 1}))
     assert raced.backend == RACED
     assert raced.status == alone.status
     if alone.status == Status.OPTIMAL:
@@ -44,6 +67,7 @@ def test_the_race_proves_the_optimum_a_single_highs_proves(seed: int) -> None:
         assert raced.x is not None and form.violation(raced.x) <= 1e-6
 
 
+@pytest.mark.usefixtures("racing")
 def test_a_small_model_is_raced_and_a_work_budget_is_not() -> None:
     sc = random_small(3)
     raced = run_scenario(sc, RunOptions(shadow_prices=False, province_fallback=False, threads=2))
@@ -53,6 +77,7 @@ def test_a_small_model_is_raced_and_a_work_budget_is_not() -> None:
     assert counted.solution.objective == pytest.approx(raced.solution.objective, rel=1e-6)
 
 
+@pytest.mark.usefixtures("racing")
 def test_the_race_at_its_time_limit_keeps_the_better_allocation_and_a_valid_bound() -> None:
     """The example with a gap target of 0 and 2 s: neither run proves it; the answer is an allocation that fits,
     never below the start, with the smaller bound of the two (at or above it)."""
@@ -77,7 +102,7 @@ def ctrl_c_raises() -> Iterator[None]:
         signal.signal(signal.SIGINT, before)
 
 
-@pytest.mark.usefixtures("ctrl_c_raises")
+@pytest.mark.usefixtures("ctrl_c_raises", "racing")
 def test_ctrl_c_during_the_race_stops_both_and_keeps_the_best_allocation() -> None:
     import os
     import signal
@@ -98,9 +123,9 @@ def test_ctrl_c_during_the_race_stops_both_and_keeps_the_best_allocation() -> No
     assert sol.objective >= result.greedy.objective - 1e-9
 
 
-def test_a_changed_threshold_takes_the_model_back_to_one_highs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_changed_threshold_takes_the_model_back_to_the_default_path(monkeypatch: pytest.MonkeyPatch) -> None:
     import quota_opt.pipeline as pipeline
 
-    monkeypatch.setattr(pipeline, "STRATEGY", dataclasses.replace(STRATEGY, race_up_to_columns=0))
+    monkeypatch.setattr(pipeline, "STRATEGY", dataclasses.replace(RACING, direct_up_to_columns=0))
     result = run_scenario(random_small(3), RunOptions(shadow_prices=False, province_fallback=False, threads=2))
-    assert result.solution.backend != RACED
+    assert result.solution.backend.startswith("pyomo")  # `auto` below 20,000 columns

@@ -362,7 +362,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     job = None
     if (options.district_bound and start.relaxation is not None and start.district_bound is None
             and not start.interrupted and not start.searched and len(prep.districts) > 1 and workers(sopts.threads) > 1
-            and form.n_cols > STRATEGY.districts_from_columns):
+            and form.n_cols > STRATEGY.districts_from_columns and not STRATEGY.direct(form.n_cols)):
         # on one core beside the solve, which keeps the other (HiGHS's branch and bound gains little from a second)
         t_job = time.perf_counter()
         pairs_end = t_job + sopts.time_limit_s  # the district pairs after the MIP end when the MIP would have
@@ -370,8 +370,10 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         job = BoundJob(form, start.relaxation.row_gain, STRATEGY.job_share * sopts.time_limit_s)  # ends before MIP
         sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t_job), 1.0)
         threads, sopts.threads = sopts.threads, 1
+    if STRATEGY.direct(form.n_cols) and sopts.backend == "auto":
+        sopts.backend = "highs"  # small models: HiGHS alone, on the model --write-model writes (solve/strategy.py)
     if job is None and STRATEGY.races(form.n_cols, workers(sopts.threads), options.deterministic):
-        sopts.race = dict(STRATEGY.race_options)  # small models: HiGHS alone, raced against itself (strategy.py)
+        sopts.race = dict(STRATEGY.race_options or {})  # and raced against a second HiGHS
     if start.interrupted:  # Ctrl-C during the starting allocation: report the best found so far
         solution = start_solution(start, time.perf_counter() - t0)
     elif start.searched and start.best.feasible:  # on large models the district search takes the MIP's place

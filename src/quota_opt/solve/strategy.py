@@ -2,9 +2,9 @@
 
 `pipeline.run_scenario` reads `STRATEGY`; each figure's comment says what it was measured on. Three regimes:
 
-- up to `race_up_to_columns` columns: HiGHS alone, on the whole model, with the best starting allocation as its
-  MIP start and no side job, run twice side by side (one thread each, `race`): the same run HiGHS makes on its
-  own, and one with other settings; the first to prove its answer stops the other (`highs.solve`, `race`);
+- up to `direct_up_to_columns` columns: HiGHS alone, on the whole model in bulk (the model `--write-model`
+  writes), with the best starting allocation as its MIP start and no side job; optionally raced against a second
+  HiGHS with other settings (`race_options`, `highs.race`: the first to prove its answer stops the other);
 - from there up to `search_from_columns`: the MIP on one thread with the district bound beside it on the other
   (above `districts_from_columns`), then the district pairs;
 - above `search_from_columns`: the district search in the MIP's place.
@@ -12,20 +12,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Strategy:
-    # Small models: HiGHS's search dominates and its run time varies with the path it happens to take (on the
-    # example, 813 columns, one thread, gap 0: 4,243 nodes with HiGHS's defaults, 2,696 with another heuristic
-    # effort, 3,375 with other valid rows, all the same optimum); the machinery of larger models costs more there
-    # than it saves (the example with --gap 0: 29 s of solve against 21 s for HiGHS alone on the written model).
-    # Up to this many columns the solve is HiGHS itself, raced against itself with `race_options`: never slower
-    # than the run HiGHS makes alone (that run is one of the two) while a second core is free
-    race_up_to_columns: int = 1_000
-    race_options: dict[str, Any] = field(default_factory=lambda: {"random_seed": 1, "mip_heuristic_effort": 0.3})
+    # Small models: up to this many columns the solve is HiGHS alone on the bulk path (the matrix `--write-model`
+    # writes), started from the best starting allocation, with no side job: there the machinery of larger models
+    # cost more than it saved (the example, 813 columns, --gap 0: 29 s of solve against 21 s for HiGHS alone on the
+    # written model), and HiGHS's time is its search tree (the example, one thread, gap 0: 4,243 nodes; the start
+    # left that unchanged, 4,243 nodes)
+    direct_up_to_columns: int = 1_000
+    # HiGHS options of a second HiGHS raced beside the first on small models (`highs.race`; None: no race). Not
+    # on by default: measured on the example (one thread each, a shared machine at a load of 8 to 9), the other
+    # paths tried were no faster than HiGHS's own (random seed 1: 3,620 nodes and 1.6% left after 150 s where the
+    # default proves the optimum in 4,243; seed 2: 2,023 nodes, 1.3% left; heuristic effort 0.3: 2,696 nodes but
+    # more time per node, 83 s against 58 s), and on a loaded machine the two runs share the CPU the one would
+    # have had (the example raced: 260 s against 133 s for HiGHS alone in the same round)
+    race_options: dict[str, Any] | None = None
     lp_share: float = 0.25  # at most this share of the solve time goes to the LP relaxation behind the start
     search_share: float = 0.98  # and the starting allocation, the district search included, ends at this share of
     # it, on models of more than `search_from_columns` (measured with 25 s: at 6,230 columns the search ends at
@@ -58,9 +63,14 @@ class Strategy:
     backstop: float = 10.0  # and a wall-clock limit this many times the time limit (at least `backstop_min_s`)
     backstop_min_s: float = 300.0  # behind it, should the work overrun (the root node is not counted in nodes)
 
+    def direct(self, n_cols: int) -> bool:
+        """Whether a model of `n_cols` columns is solved by HiGHS alone (no district bound, no district pairs)."""
+        return n_cols <= self.direct_up_to_columns
+
     def races(self, n_cols: int, cores: int, deterministic: bool = False) -> bool:
         """Whether a model of `n_cols` columns is solved by two HiGHS racing (`cores`: how many the solve may use)."""
-        return 0 < n_cols <= self.race_up_to_columns and cores > 1 and not deterministic
+        return (self.race_options is not None and n_cols > 0 and self.direct(n_cols) and cores > 1
+                and not deterministic)
 
 
 STRATEGY = Strategy()
