@@ -11,6 +11,9 @@ process so that peak memory is that run's own:
   handed to HiGHS with its default settings (the gap target set to 1e-4, HiGHS's default) — no starting
   allocation, no other options — with the same solve-time budget as quota-opt's solve stage.
 
+Then `benchmarks/proof.py` (skipped with `--no-proof`; `--proof-only` runs only it): the example and two small
+generated sizes proved optimal (`--gap 0`) by quota-opt and by HiGHS alone on the model quota-opt writes.
+
 Beside the sizes whose best allocation and best bound are known from long runs (`REFERENCE`), the report
 shows how far the run is from them. Results go to benchmarks/RESULTS.md (and benchmarks/results.json).
 Benchmarks are not tests: nothing here asserts a time. The machine's load is recorded beside the figures,
