@@ -46,14 +46,15 @@ def test_the_proof_rows_compare_each_round_with_highs_alone_in_the_same_round():
     proof = _bench().proof_bench()
 
     def round_(ours: float, alone: float) -> dict:
-        return {"ours": {"solve_s": ours, "cpu_s": ours, "status": "optimal", "cols": 813, "rows": 629},
+        return {"ours": {"solve_s": ours, "cpu_s": ours / 2, "status": "optimal", "cols": 813, "rows": 629},
                 "alone": {"solve_s": alone, "cpu_s": alone, "status": "kOptimal"}, "load": 1.0}
 
     lines = proof.lines({"date": "2026-12-07 05:00", "load_start": 1.0, "load_end": 2.0, "limit_s": 300.0,
                          "rows": [{"case": "the example", "rounds": [round_(20.0, 25.0), round_(30.0, 20.0),
                                                                      round_(10.0, 40.0)]}]})
     rows = [line for line in lines if line.startswith("| the example |")]
-    # 20 / 25 = 0.80, 30 / 20 = 1.50, 10 / 40 = 0.25; the median of the three, 0.80
-    assert [row.rsplit("|", 2)[-2].strip() for row in rows] == ["0.80", "1.50", "0.25", "0.80"]
-    assert "| 813 × 629 | 1 | 20.0 | 20.0 | optimal | 25.0 | 25.0 | optimal |" in rows[0]
+    # wall 20 / 25 = 0.80, 30 / 20 = 1.50, 10 / 40 = 0.25, their median 0.80; CPU half of each: 0.40, 0.75, 0.12
+    assert [row.split("|")[-3:-1] for row in rows] == [[" 0.80 ", " 0.40 "], [" 1.50 ", " 0.75 "],
+                                                       [" 0.25 ", " 0.12 "], [" 0.80 ", " 0.40 "]]
+    assert "| 813 × 629 | 1 | 20.0 | 10.0 | optimal | 25.0 | 25.0 | optimal |" in rows[0]
     assert proof.lines(None) == []
