@@ -56,5 +56,8 @@ def test_the_proof_rows_compare_each_round_with_highs_alone_in_the_same_round():
     # wall 20 / 25 = 0.80, 30 / 20 = 1.50, 10 / 40 = 0.25, their median 0.80; CPU half of each: 0.40, 0.75, 0.12
     assert [row.split("|")[-3:-1] for row in rows] == [[" 0.80 ", " 0.40 "], [" 1.50 ", " 0.75 "],
                                                        [" 0.25 ", " 0.12 "], [" 0.80 ", " 0.40 "]]
+    two = proof.lines({"date": "", "load_start": 1.0, "load_end": 1.0, "limit_s": 1.0,
+                       "rows": [{"case": "x", "rounds": [round_(20.0, 25.0), round_(30.0, 20.0)]}]})
+    assert two[-1].split("|")[-3:-1] == [" 1.15 ", " 0.57 "]  # an even count: the mean of the middle two
     assert "| 813 × 629 | 1 | 20.0 | 10.0 | optimal | 25.0 | 25.0 | optimal |" in rows[0]
     assert proof.lines(None) == []

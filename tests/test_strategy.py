@@ -45,6 +45,30 @@ def test_a_small_model_is_solved_by_highs_alone_on_the_written_model() -> None:
     assert pyomo.solution.backend.startswith("pyomo")  # an explicit --backend still holds
 
 
+def test_a_small_model_gives_highs_no_start_yet_never_ends_below_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the start, HiGHS searched no fewer nodes and took longer (strategy.direct_mip_start): a small model's
+    MIP gets none, unless the run starts from another case's allocation or counts its budget in work; the starting
+    allocation still stands when HiGHS ends below it (here a node limit of 1 on the example)."""
+    import quota_opt.pipeline as pipeline
+
+    given: list[bool] = []
+
+    def spy(form, options):  # type: ignore[no-untyped-def]
+        given.append(options.warm_start is not None)
+        return solve(form, options)
+
+    monkeypatch.setattr(pipeline, "solve", spy)
+    sc = read_scenario(EXAMPLE)
+    quick = RunOptions(time_limit_s=30, shadow_prices=False, province_fallback=False,
+                       highs_options={"mip_max_nodes": 1, "mip_heuristic_effort": 0.0})
+    result = run_scenario(sc, quick)
+    assert given == [False]
+    sol = result.solution
+    assert sol.x is not None and sol.objective is not None and sol.objective >= result.greedy.objective - 1e-9
+    run_scenario(sc, dataclasses.replace(quick, deterministic=True))
+    assert given == [False, True]
+
+
 def test_the_strategy_races_small_models_only_with_two_cores_and_not_counted_in_work() -> None:
     small = RACING.direct_up_to_columns
     assert not STRATEGY.races(small, 2)  # off by default (strategy.race_options)

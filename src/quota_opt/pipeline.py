@@ -370,8 +370,11 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         job = BoundJob(form, start.relaxation.row_gain, STRATEGY.job_share * sopts.time_limit_s)  # ends before MIP
         sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t_job), 1.0)
         threads, sopts.threads = sopts.threads, 1
-    if STRATEGY.direct(form.n_cols) and sopts.backend == "auto":
-        sopts.backend = "highs"  # small models: HiGHS alone, on the model --write-model writes (solve/strategy.py)
+    if STRATEGY.direct(form.n_cols):  # small models: HiGHS alone, on the model --write-model writes (strategy.py)
+        if sopts.backend == "auto":
+            sopts.backend = "highs"
+        if not STRATEGY.direct_mip_start and near is None and not options.deterministic:
+            sopts.warm_start = None  # the start still stands should HiGHS end below it (keep_start)
     if job is None and STRATEGY.races(form.n_cols, workers(sopts.threads), options.deterministic):
         sopts.race = dict(STRATEGY.race_options or {})  # and raced against a second HiGHS
     if start.interrupted:  # Ctrl-C during the starting allocation: report the best found so far

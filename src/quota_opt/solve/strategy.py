@@ -24,6 +24,12 @@ class Strategy:
     # written model), and HiGHS's time is its search tree (the example, one thread, gap 0: 4,243 nodes; the start
     # left that unchanged, 4,243 nodes)
     direct_up_to_columns: int = 1_000
+    # and there HiGHS gets no MIP start (the starting allocation still stands if HiGHS ends below it,
+    # `pipeline.keep_start`; another case's allocation, `RunOptions.start_plan`, and a work budget keep theirs):
+    # given the start, HiGHS searched no fewer nodes and took longer. Gap 0, threads chosen by HiGHS, CPU seconds:
+    # the example 5,382 nodes and 60.3 s with the start, 4,882 and 58.7 s without (HiGHS alone on the written model:
+    # 4,882 nodes); 120x13x3 149 nodes both, 7.1 s against 6.4 s; 60x6x3 3 nodes both, 1.9 s both
+    direct_mip_start: bool = False
     # HiGHS options of a second HiGHS raced beside the first on small models (`highs.race`; None: no race). Not
     # on by default: measured on the example (one thread each, a shared machine at a load of 8 to 9), the other
     # paths tried were no faster than HiGHS's own (random seed 1: 3,620 nodes and 1.6% left after 150 s where the
