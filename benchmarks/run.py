@@ -11,6 +11,9 @@ process so that peak memory is that run's own:
   handed to HiGHS with its default settings (the gap target set to 1e-4, HiGHS's default) — no starting
   allocation, no other options — with the same solve-time budget as quota-opt's solve stage.
 
+Then `benchmarks/proof.py` (skipped with `--no-proof`; `--proof-only` runs only it): the example and two small
+generated sizes proved optimal (`--gap 0`) by quota-opt and by HiGHS alone on the model quota-opt writes.
+
 Beside the sizes whose best allocation and best bound are known from long runs (`REFERENCE`), the report
 shows how far the run is from them. Results go to benchmarks/RESULTS.md (and benchmarks/results.json).
 Benchmarks are not tests: nothing here asserts a time. The machine's load is recorded beside the figures,
@@ -229,9 +232,24 @@ def num(v: float | None, digits: int = 1) -> str:
 
 def explain_bench() -> Any:
     """benchmarks/explain.py, loaded beside this file."""
+    return _beside("explain")
+
+
+def proof_bench() -> Any:
+    """benchmarks/proof.py (quota-opt against HiGHS alone, `--gap 0` on small models), loaded beside this file."""
+    return _beside("proof")
+
+
+def proof_lines() -> list[str]:
+    """The proof benchmark's section, when it has been measured (proof.py writes proof_results.json)."""
+    path = HERE / "proof_results.json"
+    return proof_bench().lines(json.loads(path.read_text("utf-8"))) if path.exists() else []
+
+
+def _beside(name: str) -> Any:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("bench_explain", HERE / "explain.py")
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -306,7 +324,7 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any], explain: dict[str, 
                 f"{num(o[0]) if o else '—'}–{num(o[1]) if o else '—'} | "
                 f"{pct(ng[0]) if ng else '—'}–{pct(ng[1]) if ng else '—'} |")
     lines += explain_bench().render(explain)
-    return "\n".join(lines + web_lines()) + "\n"
+    return "\n".join(lines + proof_lines() + web_lines()) + "\n"
 
 
 def web_lines() -> list[str]:
@@ -362,6 +380,9 @@ def main() -> int:
     ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
     ap.add_argument("--no-scip", action="store_true", help="skip SCIP on the written model (pyscipopt)")
     ap.add_argument("--no-explain", action="store_true", help="skip the explain benchmark (benchmarks/explain.py)")
+    ap.add_argument("--no-proof", action="store_true", help="skip the --gap 0 benchmark (benchmarks/proof.py)")
+    ap.add_argument("--proof-only", action="store_true",
+                    help="run only the --gap 0 benchmark, then write RESULTS.md with the other figures as they were")
     ap.add_argument("--explain-every", type=int, default=1, help="explain every K-th project of the example only")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--render", action="store_true",
@@ -374,7 +395,11 @@ def main() -> int:
         print(json.dumps(fn(Path(path), float(limit))))
         return 0
 
-    if args.render:
+    if args.proof_only or (not args.render and not args.no_proof):
+        print("--gap 0 on small models: quota-opt against HiGHS alone …", flush=True)
+        proof = proof_bench()
+        (HERE / "proof_results.json").write_text(json.dumps(proof.measure(2, proof.LIMIT_S), indent=1), "utf-8")
+    if args.render or args.proof_only:
         last = json.loads(args.out.with_name("results.json").read_text("utf-8"))
         args.out.write_text(render(last["rows"], last["machine"], last.get("explain")), encoding="utf-8")
         print(f"written {args.out}")

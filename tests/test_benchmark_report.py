@@ -39,3 +39,25 @@ def test_reference_rows_are_hidden_beside_another_instance():
     assert bench.reference_lines([_row("300x13x3", 4250.0, ref.lp_bound * 1.001)]) == []
     assert bench.reference_lines([_row("120x13x3", 1500.0, 1645.1)]) == []
     assert bench.reference_lines([{"case": {"name": "300x13x3"}, "quota_opt": {"error": ["x"]}}]) == []
+
+
+def test_the_proof_rows_compare_each_round_with_highs_alone_in_the_same_round():
+    """benchmarks/proof.py's section: quota-opt's solve time over HiGHS alone's in the same round, and the median."""
+    proof = _bench().proof_bench()
+
+    def round_(ours: float, alone: float) -> dict:
+        return {"ours": {"solve_s": ours, "cpu_s": ours / 2, "status": "optimal", "cols": 813, "rows": 629},
+                "alone": {"solve_s": alone, "cpu_s": alone, "status": "kOptimal"}, "load": 1.0}
+
+    lines = proof.lines({"date": "2026-12-07 05:00", "load_start": 1.0, "load_end": 2.0, "limit_s": 300.0,
+                         "rows": [{"case": "the example", "rounds": [round_(20.0, 25.0), round_(30.0, 20.0),
+                                                                     round_(10.0, 40.0)]}]})
+    rows = [line for line in lines if line.startswith("| the example |")]
+    # wall 20 / 25 = 0.80, 30 / 20 = 1.50, 10 / 40 = 0.25, their median 0.80; CPU half of each: 0.40, 0.75, 0.12
+    assert [row.split("|")[-3:-1] for row in rows] == [[" 0.80 ", " 0.40 "], [" 1.50 ", " 0.75 "],
+                                                       [" 0.25 ", " 0.12 "], [" 0.80 ", " 0.40 "]]
+    two = proof.lines({"date": "", "load_start": 1.0, "load_end": 1.0, "limit_s": 1.0,
+                       "rows": [{"case": "x", "rounds": [round_(20.0, 25.0), round_(30.0, 20.0)]}]})
+    assert two[-1].split("|")[-3:-1] == [" 1.15 ", " 0.57 "]  # an even count: the mean of the middle two
+    assert "| 813 × 629 | 1 | 20.0 | 10.0 | optimal | 25.0 | 25.0 | optimal |" in rows[0]
+    assert proof.lines(None) == []

@@ -301,14 +301,15 @@ def test_district_pairs_side_by_side_share_the_pool(threads: int) -> None:
 
 @pytest.mark.slow
 def test_a_run_stopped_short_is_improved_by_district_pairs_and_says_so() -> None:
-    """A generated city of 300 projects (2,057 columns, more than run.DISTRICTS_FROM_COLUMNS) with 4 s: the MIP
+    """A generated city of 300 projects (2,057 columns, more than STRATEGY.districts_from_columns) with 4 s: the MIP
     stops short, the district pairs run after it, and whatever improved the MIP's allocation is named in the
     summary, in both languages. The allocation is feasible and no worse than the ranking rule."""
-    from quota_opt.pipeline import DISTRICTS_FROM_COLUMNS, START_WORDS
+    from quota_opt.pipeline import START_WORDS
+    from quota_opt.solve.strategy import STRATEGY
     from quota_opt.studies.generate import generate_scenario
 
     result = run_scenario(generate_scenario(300, 13, 3, 1), RunOptions(time_limit_s=4, threads=2, shadow_prices=False))
-    assert result.form.n_cols > DISTRICTS_FROM_COLUMNS
+    assert result.form.n_cols > STRATEGY.districts_from_columns
     sol = result.solution
     assert sol.x is not None and sol.objective is not None and result.form.violation(sol.x) <= 1e-6
     assert sol.objective >= result.greedy.objective - 1e-6

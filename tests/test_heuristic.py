@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -298,7 +299,7 @@ def test_ctrl_c_during_a_large_run_reports_the_best_so_far(monkeypatch: pytest.M
         return parts
 
     monkeypatch.setattr(heuristic, "_split_parts", then_ctrl_c)
-    monkeypatch.setattr(run, "SEARCH_FROM_COLUMNS", 0)
+    monkeypatch.setattr(run, "STRATEGY", dataclasses.replace(run.STRATEGY, search_from_columns=0))
     result = run_scenario(generate_scenario(300, 13, 3, seed=1), RunOptions(time_limit_s=120, shadow_prices=False))
     sol = result.solution
     assert sol.termination == "interrupted" and sol.status == Status.FEASIBLE
@@ -385,7 +386,7 @@ def test_ctrl_c_during_the_district_pairs_keeps_the_best_so_far(monkeypatch: pyt
 
 @pytest.mark.slow
 def test_on_a_large_model_the_district_search_is_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Over `run.SEARCH_FROM_COLUMNS` the district search takes the whole-model MIP's place (which, after it, never
+    """Over `STRATEGY.search_from_columns` the district search takes the whole-model MIP's place (which, after it, never
     improved on its allocation and overran its time limit): the run reports the search's best allocation, stopped
     at the time limit, with the smaller of the LP bound and the district bound, and the MIP is never called."""
     import quota_opt.pipeline as run
@@ -394,7 +395,7 @@ def test_on_a_large_model_the_district_search_is_the_answer(monkeypatch: pytest.
     def no_mip(*args: object, **kwargs: object) -> None:
         raise AssertionError("the whole-model MIP ran after the district search")
 
-    monkeypatch.setattr(run, "SEARCH_FROM_COLUMNS", 0)
+    monkeypatch.setattr(run, "STRATEGY", dataclasses.replace(run.STRATEGY, search_from_columns=0))
     monkeypatch.setattr(run, "solve", no_mip)
     result = run.run_scenario(generate_scenario(120, 5, 3, seed=1), run.RunOptions(time_limit_s=8, shadow_prices=False))
     sol = result.solution
@@ -412,7 +413,7 @@ def test_on_a_large_model_an_infeasible_scenario_is_still_explained(monkeypatch:
     infeasible: mandatory M needs 300 mu in 2026 and district A has 120."""
     import quota_opt.pipeline as run
 
-    monkeypatch.setattr(run, "SEARCH_FROM_COLUMNS", 0)
+    monkeypatch.setattr(run, "STRATEGY", dataclasses.replace(run.STRATEGY, search_from_columns=0))
     scenario = tiny([project("M", 300, investment=20, mandatory=True), project("N", 40)],
                     quotas={("A", 2026): {"new_land_quota": 120}})
     result = run.run_scenario(scenario, run.RunOptions(time_limit_s=5, shadow_prices=False))

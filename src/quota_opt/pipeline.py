@@ -53,6 +53,7 @@ from quota_opt.solve.highs import (
 )
 from quota_opt.solve.ranking import GreedyResult, ranking_rule
 from quota_opt.solve.start import StartResult, as_allocation, from_plan, starting_allocation
+from quota_opt.solve.strategy import STRATEGY
 
 OBJECTIVE_SENTENCE = {
     "priority": (
@@ -272,46 +273,18 @@ START_WORDS = {  # heuristic.StartResult.source, in the report's words
     "district pairs": ("每次放开两个区、其余固定后重新求解", "two districts at a time re-solved, the others fixed"),
     "base plan": ("基准方案的安排（不可行处已修补）", "the base case's allocation (repaired where it no longer fits)"),
 }
-LP_SHARE = 0.25  # at most this share of the solve time goes to the LP relaxation behind the starting allocation
-SEARCH_SHARE = 0.98  # and the starting allocation, the district search included, ends at this share of it, on
-SEARCH_FROM_COLUMNS = 5_000  # models of more columns (measured with 25 s: at 6,230 columns the search ends at 9,633
-# where the MIP ended at 9,544, at 11,257 at 12,306 against 12,063; at 2,057 columns, with 7 s, the MIP is better:
-# 4,244 against 4,173). The whole-model MIP is then not run (`searched`): given the rest of the time (a tenth) after
-# the search, it never improved on the search's allocation, and its root overran its time limit (measured: 1000x13x5
-# and 1000x90x3, 25 s, its best 6,966 and 3,737 against the search's 12,149 and 9,653, 0.8 s over; 5000x90x5, 110 s
-# and 295 s, ended where it started, the second time 7 s over the 24 s it had, and HiGHS's root did not honour a
-# cancel either; its bound, 49,384, above the district bound, 49,186)
-DISTRICTS_FROM_COLUMNS = 1_000  # on models of more columns, the district bound runs beside the MIP (on one of its
-# threads) and the district pairs after it. On smaller ones the MIP on every thread proves its optimum soonest and
-# HiGHS's bound beats the district bound: on 120 projects (654 columns), 7 s, the MIP on two threads proved it in
-# 5.5 to 7 s (three runs); on one thread beside the bound it missed in one run of three (0.05%), and in the
-# benchmark of the time (7 s) in two of three (up to 0.56%)
-PAIRS_SHARE = 0.4  # of the MIP's time, when the district bound runs beside it: the district pairs after it
-# (pipeline.pairs). Measured on 300 projects (2,057 columns), 7 s, three runs each: 0.25 → 4,236 on average;
-# 0.4 → 4,246; 0.55 → 4,247; without the pairs (and 1 s more) 4,235 in five runs, from 4,213 to 4,265. With
-# 8.5 s, seeds 1 to 3, two runs each: 0.8 gave 4,215, 3,327, 3,206 on average against 4,257, 3,361, 3,187 with 0.4
-# (the bound's MIPs, which share the MIP's time, then end short: fewer plans to recombine, a looser bound). The
-# district pairs on one thread in place of the MIP, for the same time beside the bound: 4,249, 3,361, 3,193
-# against 4,256, 3,352, 3,194 (two runs each), no better
-JOB_SHARE = 0.9  # the district bound beside the MIP gets this share of the MIP's time, so that the MIP ends last
-
-
-NODES_PER_SECOND = 6.0  # the deterministic budget: HiGHS branch-and-bound nodes per second of the time limit.
-# Measured on the example (793 columns), one thread: 50 nodes in 8.8 s of CPU (45 s of wall clock at a load of 15),
-# the root node (cuts, heuristics) about a third of it
-BACKSTOP = 10.0  # and a wall-clock limit this many times the time limit (at least BACKSTOP_MIN_S) behind it,
-BACKSTOP_MIN_S = 300.0  # should the work overrun (the root node is not counted in nodes)
 
 
 def work_budget(options: SolveOptions) -> None:
     """Turn a solve's time limit into deterministic work (`RunOptions.deterministic`): one HiGHS thread, a limit on
-    branch-and-bound nodes (`NODES_PER_SECOND` per second of the time limit; HiGHS's root node always completes)
-    instead of seconds, and the wall-clock limit moved back to `BACKSTOP` times, as a safety net only. HiGHS is
+    branch-and-bound nodes (`STRATEGY.nodes_per_second` per second of the time limit; HiGHS's root node always
+    completes) instead of seconds, and the wall-clock limit moved back to `STRATEGY.backstop` times, as a safety net
+    only (solve/strategy.py). HiGHS is
     deterministic for the same model, options and thread count, so the same input gives the same plan whatever
     else the machine is doing."""
-    options.highs_options = {**options.highs_options, "mip_max_nodes": max(1, round(NODES_PER_SECOND *
+    options.highs_options = {**options.highs_options, "mip_max_nodes": max(1, round(STRATEGY.nodes_per_second *
                                                                                     options.time_limit_s))}
-    options.time_limit_s = max(options.time_limit_s * BACKSTOP, BACKSTOP_MIN_S)
+    options.time_limit_s = max(options.time_limit_s * STRATEGY.backstop, STRATEGY.backstop_min_s)
     options.threads = 1
     if options.backend == "auto":
         options.backend = "highs"  # the node limit's outcome read as HiGHS gives it (Pyomo has no word for it)
@@ -367,11 +340,12 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     elif options.warm_start:
         # the ranking rule, the rule steered by the LP relaxation when that is quick, and on large models the
         # district search (solve/start.py)
-        large = form.n_cols > SEARCH_FROM_COLUMNS and not options.deterministic  # the search is timed
+        large = form.n_cols > STRATEGY.search_from_columns and not options.deterministic  # the search is timed
         try:
             stage("solve")  # from here Ctrl-C keeps an allocation (cli.announce_interrupt promises it)
-            start = starting_allocation(form, lp_time_limit_s=LP_SHARE * sopts.time_limit_s, threads=sopts.threads,
-                                        search_time_limit_s=SEARCH_SHARE * sopts.time_limit_s if large else 0.0)
+            start = starting_allocation(
+                form, lp_time_limit_s=STRATEGY.lp_share * sopts.time_limit_s, threads=sopts.threads,
+                search_time_limit_s=STRATEGY.search_share * sopts.time_limit_s if large else 0.0)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM before it had an allocation to keep (in the ranking rule,
             # which the solve stage starts with): the rule is quick, so it is finished and stands, as below
             rule = ranking_rule(form)
@@ -388,18 +362,25 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     job = None
     if (options.district_bound and start.relaxation is not None and start.district_bound is None
             and not start.interrupted and not start.searched and len(prep.districts) > 1 and workers(sopts.threads) > 1
-            and form.n_cols > DISTRICTS_FROM_COLUMNS):
+            and form.n_cols > STRATEGY.districts_from_columns and not STRATEGY.direct(form.n_cols)):
         # on one core beside the solve, which keeps the other (HiGHS's branch and bound gains little from a second)
         t_job = time.perf_counter()
         pairs_end = t_job + sopts.time_limit_s  # the district pairs after the MIP end when the MIP would have
-        sopts.time_limit_s *= 1 - PAIRS_SHARE
-        job = BoundJob(form, start.relaxation.row_gain, JOB_SHARE * sopts.time_limit_s)  # ends before the MIP
+        sopts.time_limit_s *= 1 - STRATEGY.pairs_share
+        job = BoundJob(form, start.relaxation.row_gain, STRATEGY.job_share * sopts.time_limit_s)  # ends before MIP
         sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t_job), 1.0)
         threads, sopts.threads = sopts.threads, 1
+    if STRATEGY.direct(form.n_cols):  # small models: HiGHS alone, on the model --write-model writes (strategy.py)
+        if sopts.backend == "auto":
+            sopts.backend = "highs"
+        if not STRATEGY.direct_mip_start and near is None and not options.deterministic:
+            sopts.warm_start = None  # the start still stands should HiGHS end below it (keep_start)
+    if job is None and STRATEGY.races(form.n_cols, workers(sopts.threads), options.deterministic):
+        sopts.race = dict(STRATEGY.race_options or {})  # and raced against a second HiGHS
     if start.interrupted:  # Ctrl-C during the starting allocation: report the best found so far
         solution = start_solution(start, time.perf_counter() - t0)
     elif start.searched and start.best.feasible:  # on large models the district search takes the MIP's place
-        # (SEARCH_FROM_COLUMNS); without any allocation the MIP still runs, to prove the scenario infeasible
+        # (STRATEGY.search_from_columns); without any allocation the MIP still runs, to prove the scenario infeasible
         solution = start_solution(start, time.perf_counter() - t0, "time limit")
     else:
         try:
@@ -532,9 +513,6 @@ def keep_start(solution: Solution, start: GreedyResult | None) -> None:
     solution.gap = relative_gap(solution.objective, solution.best_bound)
 
 
-RECOMBINE_LIMIT_S = 5.0  # the district combination after the MIP: a few hundred plans solve in well under a second
-
-
 def recombine(solution: Solution, form: Formulation, starts: list[GreedyResult], parts: list[Part]) -> str | None:
     """When the MIP stopped short of optimality: the district combination (decompose.Combination) over its
     allocation, the starting ones and the district bound's district allocations. If it is better, it replaces the
@@ -544,7 +522,8 @@ def recombine(solution: Solution, form: Formulation, starts: list[GreedyResult],
     combination = Combination(form)
     for part in parts:
         combination.add_part(part)
-    found = combination.improve([solution.x] + [start.x for start in starts if start.feasible], RECOMBINE_LIMIT_S)
+    found = combination.improve([solution.x] + [start.x for start in starts if start.feasible],
+                                STRATEGY.recombine_limit_s)
     return "district combination" if replace_if_better(solution, found) else None
 
 
@@ -553,7 +532,7 @@ def pairs(solution: Solution, form: Formulation, time_limit_s: float, threads: i
     """When the MIP stopped short of optimality: the district pairs (decompose.district_pairs), guided by the
     district bound's `parts`, for `time_limit_s`. If they improve on the allocation, it is replaced (and
     "district pairs" is returned). Ctrl-C ends them with the best allocation so far, marked interrupted."""
-    if solution.x is None or solution.objective is None or time_limit_s < PAIR_MIN_S:
+    if solution.x is None or solution.objective is None or time_limit_s < STRATEGY.pair_min_s:
         return None
     found, interrupted = district_pairs(form, solution.x, time_limit_s, threads or 0, district_losses(form, parts))
     if interrupted:
@@ -569,9 +548,6 @@ def replace_if_better(solution: Solution, found: GreedyResult | None) -> bool:
     solution.x, solution.objective = found.x, found.objective
     solution.gap = relative_gap(solution.objective, solution.best_bound)
     return True
-
-
-PAIR_MIN_S = 0.5  # less time than this is not worth loading the pairs' models
 
 
 def tighten(solution: Solution, bound: float | None) -> None:

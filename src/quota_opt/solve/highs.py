@@ -6,7 +6,8 @@ Two ways in, one answer out:
 - `highs`: the same matrix passed to highspy in bulk, with a warm start from the ranking rule,
   progress callbacks, and Ctrl-C/time-limit that keep the best allocation found.
 `auto` (the default) uses Pyomo up to `PYOMO_MAX_COLUMNS` columns and the bulk path above it,
-where Pyomo's per-constraint construction would dominate the run (see benchmarks/RESULTS.md).
+where Pyomo's per-constraint construction would dominate the run (see benchmarks/RESULTS.md); given
+`SolveOptions.race`, two bulk runs side by side (`race`, the small models' strategy: solve/strategy.py).
 
 `fixed_lp(...)` fixes the supply decisions at a solution and re-solves the LP, for shadow prices.
 """
@@ -70,6 +71,7 @@ class SolveOptions:
     warm_start: np.ndarray | None = None  # a feasible column vector (e.g. the ranking rule's)
     progress: Callable[[Progress], None] | None = None
     highs_options: dict[str, Any] = field(default_factory=dict)
+    race: dict[str, Any] | None = None  # HiGHS options of a second run raced beside the first (`race`)
 
 
 @dataclass
@@ -162,6 +164,8 @@ def solve(form: Formulation, options: SolveOptions | None = None) -> Solution:
     backend = choose_backend(form, options.backend)
     if form.n_cols == 0:
         return Solution(Status.OPTIMAL, "empty model", 0.0, 0.0, 0.0, np.zeros(0), backend, solver_version(), 0.0)
+    if options.race is not None and options.backend in ("auto", "highs"):  # `race` loads HiGHS in bulk
+        return race(form, options)
     ensure_scheduler(int(options.threads or 0))
     if backend == "pyomo":
         return _solve_pyomo(form, options)
@@ -277,14 +281,14 @@ def set_start(h: Any, x: np.ndarray) -> None:
     h.setSolution(sol)
 
 
-def _solve_highs(form: Formulation, options: SolveOptions) -> Solution:
+def _loaded(form: Formulation, options: SolveOptions, start: float, report: Callable[[Progress], None] | None) -> Any:
+    """A HiGHS holding the formulation with `options` applied and the warm start set, reporting progress to
+    `report` (time counted from `start`), cancellable (`cancelSolve` stops it and keeps the incumbent)."""
     h = load_highs(form)
     _apply_options(h, options)
     if options.warm_start is not None and len(options.warm_start) == form.n_cols:
         set_start(h, options.warm_start)
-    start = time.perf_counter()
-    if options.progress is not None:
-        report = options.progress
+    if report is not None:
         last = [0.0]
 
         def on_event(e: Any) -> None:
@@ -301,25 +305,115 @@ def _solve_highs(form: Formulation, options: SolveOptions) -> Solution:
         h.cbMipImprovingSolution.subscribe(on_event)
         h.cbMipInterrupt.subscribe(on_event)
     h.HandleUserInterrupt = True  # cancelSolve stops it; the incumbent is kept
-    interruptible(h.run, h.cancelSolve)
-    elapsed = time.perf_counter() - start
-    status = h.getModelStatus()
+    return h
+
+
+@dataclass
+class _Outcome:
+    """What one HiGHS run ended with."""
+
+    status: str  # HiGHS's model status, e.g. "kOptimal"
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    start_misread: bool  # the reported objective is not its solution's, with a warm start (`_solve_highs`)
+
+
+def _outcome(h: Any, form: Formulation, options: SolveOptions) -> _Outcome:
+    status = str(h.getModelStatus()).split(".")[-1]
     info = h.getInfo()
     has_sol = info.primal_solution_status == 2
     x = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
     obj = float(info.objective_function_value) if has_sol else None
-    if (x is not None and obj is not None and options.warm_start is not None
-            and abs(float(form.objective @ x) - obj) > 1e-6 * max(1.0, abs(obj))):
-        # Given a starting incumbent, HiGHS has been seen to report an objective its solution does not have
-        # (random_small(2265): 248.93 reported, the start's 197.26 returned, the optimum 236.93): solve again
-        # without the start
-
-        left = max(float(options.time_limit_s) - elapsed, 1.0)
-        return _solve_highs(form, dataclasses.replace(options, warm_start=None, time_limit_s=left))
+    misread = (x is not None and obj is not None and options.warm_start is not None
+               and abs(float(form.objective @ x) - obj) > 1e-6 * max(1.0, abs(obj)))
     bound = float(info.mip_dual_bound) if info.mip_node_count >= 0 else obj
     if bound is not None and (not math.isfinite(bound) or abs(bound) >= 1e30):
         bound = None
-    return _classify(form, str(status).split(".")[-1], has_sol, x, obj, bound, "highspy (bulk)", elapsed, "")
+    return _Outcome(status, x, obj, bound, misread)
+
+
+def _solve_highs(form: Formulation, options: SolveOptions) -> Solution:
+    start = time.perf_counter()
+    h = _loaded(form, options, start, options.progress)
+    interruptible(h.run, h.cancelSolve)
+    elapsed = time.perf_counter() - start
+    out = _outcome(h, form, options)
+    if out.start_misread:
+        # Given a starting incumbent, HiGHS has been seen to report an objective its solution does not have
+        # (random_small(2265): 248.93 reported, the start's 197.26 returned, the optimum 236.93): solve again
+        # without the start
+        left = max(float(options.time_limit_s) - elapsed, 1.0)
+        return _solve_highs(form, dataclasses.replace(options, warm_start=None, time_limit_s=left))
+    return _classify(form, out.status, out.x is not None, out.x, out.objective, out.bound, "highspy (bulk)", elapsed,
+                     "")
+
+
+PROVED = ("kOptimal", "kInfeasible", "kUnboundedOrInfeasible")  # a run that ends so needs no other
+
+
+def race(form: Formulation, options: SolveOptions) -> Solution:
+    """Two HiGHS on the same model side by side, one thread each (`strategy.Strategy.race_up_to_columns`): the run
+    `options` asks for, and the same with `options.race`'s HiGHS options on top (another random seed, say). HiGHS's
+    time to prove an optimum on a small model is mostly its search tree, whose size depends on the path the search
+    happens to take; the first of the two to prove its answer cancels the other, so the race is never slower than
+    the first run alone, given a second core. At the time limit, or on Ctrl-C (which cancels both), the answer is
+    the better incumbent with the smaller of the two bounds (both are bounds of the same model)."""
+    start = time.perf_counter()
+    ensure_scheduler(1)
+    one = dataclasses.replace(options, threads=1, race=None)
+    lock = threading.Lock()
+    best: dict[str, float | None] = {"obj": None, "bound": None}
+
+    def combined(p: Progress) -> None:  # both runs report; the user sees the best of the two
+        assert options.progress is not None
+        with lock:
+            if p.objective is not None and (best["obj"] is None or p.objective > best["obj"]):
+                best["obj"] = p.objective
+            if p.best_bound is not None and (best["bound"] is None or p.best_bound < best["bound"]):
+                best["bound"] = p.best_bound
+            obj, bound = best["obj"], best["bound"]
+        options.progress(Progress(p.elapsed_s, obj, bound, relative_gap(obj, bound)))
+
+    report = combined if options.progress is not None else None
+    runs = [_loaded(form, one, start, report),
+            _loaded(form, dataclasses.replace(one, highs_options={**one.highs_options, **(options.race or {})}),
+                    start, report)]
+
+    def cancel() -> None:
+        for h in runs:
+            h.cancelSolve()
+
+    def both() -> None:
+        def run(i: int) -> None:
+            runs[i].run()
+            if str(runs[i].getModelStatus()).split(".")[-1] in PROVED:
+                runs[1 - i].cancelSolve()
+
+        workers = [threading.Thread(target=run, args=(i,), name=f"highs-race-{i}", daemon=True) for i in (0, 1)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+
+    interruptible(both, cancel)
+    elapsed = time.perf_counter() - start
+    outs = [_outcome(h, form, one) for h in runs]
+    if any(o.start_misread for o in outs):  # as in _solve_highs: again, without the start
+        left = max(float(options.time_limit_s) - elapsed, 1.0)
+        return race(form, dataclasses.replace(options, warm_start=None, time_limit_s=left))
+    proved = [o for o in outs if o.status in PROVED]
+    if proved:
+        o = proved[0]
+        return _classify(form, o.status, o.x is not None, o.x, o.objective, o.bound, "highspy (bulk, raced)",
+                         elapsed, "")
+    with_sol = [o for o in outs if o.x is not None]
+    o = max(with_sol, key=lambda o: o.objective or -math.inf) if with_sol else outs[0]
+    bounds = [b.bound for b in outs if b.bound is not None]
+    bound = min(bounds) if bounds else None
+    if bound is not None and o.objective is not None:
+        bound = max(bound, o.objective)
+    return _classify(form, o.status, o.x is not None, o.x, o.objective, bound, "highspy (bulk, raced)", elapsed, "")
 
 
 def _classify(form: Formulation, status_name: str, has_sol: bool, x: np.ndarray | None, obj: float | None,

@@ -1,0 +1,82 @@
+"""How a model is solved, by its size: the one place that holds the solve's tuning constants.
+
+`pipeline.run_scenario` reads `STRATEGY`; each figure's comment says what it was measured on. Three regimes:
+
+- up to `direct_up_to_columns` columns: HiGHS alone, on the whole model in bulk (the model `--write-model`
+  writes), with the best starting allocation as its MIP start and no side job; optionally raced against a second
+  HiGHS with other settings (`race_options`, `highs.race`: the first to prove its answer stops the other);
+- from there up to `search_from_columns`: the MIP on one thread with the district bound beside it on the other
+  (above `districts_from_columns`), then the district pairs;
+- above `search_from_columns`: the district search in the MIP's place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Strategy:
+    # Small models: up to this many columns the solve is HiGHS alone on the bulk path (the matrix `--write-model`
+    # writes), started from the best starting allocation, with no side job: there the machinery of larger models
+    # cost more than it saved (the example, 813 columns, --gap 0: 29 s of solve against 21 s for HiGHS alone on the
+    # written model), and HiGHS's time is its search tree (the example, one thread, gap 0: 4,243 nodes; the start
+    # left that unchanged, 4,243 nodes)
+    direct_up_to_columns: int = 1_000
+    # and there HiGHS gets no MIP start (the starting allocation still stands if HiGHS ends below it,
+    # `pipeline.keep_start`; another case's allocation, `RunOptions.start_plan`, and a work budget keep theirs):
+    # given the start, HiGHS searched no fewer nodes and took longer. Gap 0, threads chosen by HiGHS, CPU seconds:
+    # the example 5,382 nodes and 60.3 s with the start, 4,882 and 58.7 s without (HiGHS alone on the written model:
+    # 4,882 nodes); 120x13x3 149 nodes both, 7.1 s against 6.4 s; 60x6x3 3 nodes both, 1.9 s both
+    direct_mip_start: bool = False
+    # HiGHS options of a second HiGHS raced beside the first on small models (`highs.race`; None: no race). Not
+    # on by default: measured on the example (one thread each, a shared machine at a load of 8 to 9), the other
+    # paths tried were no faster than HiGHS's own (random seed 1: 3,620 nodes and 1.6% left after 150 s where the
+    # default proves the optimum in 4,243; seed 2: 2,023 nodes, 1.3% left; heuristic effort 0.3: 2,696 nodes but
+    # more time per node, 83 s against 58 s), and on a loaded machine the two runs share the CPU the one would
+    # have had (the example raced: 260 s against 133 s for HiGHS alone in the same round)
+    race_options: dict[str, Any] | None = None
+    lp_share: float = 0.25  # at most this share of the solve time goes to the LP relaxation behind the start
+    search_share: float = 0.98  # and the starting allocation, the district search included, ends at this share of
+    # it, on models of more than `search_from_columns` (measured with 25 s: at 6,230 columns the search ends at
+    # 9,633 where the MIP ended at 9,544, at 11,257 at 12,306 against 12,063; at 2,057 columns, with 7 s, the MIP
+    # is better: 4,244 against 4,173). The whole-model MIP is then not run (`searched`): given the rest of the time
+    # (a tenth) after the search, it never improved on the search's allocation, and its root overran its time
+    # limit (measured: 1000x13x5 and 1000x90x3, 25 s, its best 6,966 and 3,737 against the search's 12,149 and
+    # 9,653, 0.8 s over; 5000x90x5, 110 s and 295 s, ended where it started, the second time 7 s over the 24 s it
+    # had, and HiGHS's root did not honour a cancel either; its bound, 49,384, above the district bound, 49,186)
+    search_from_columns: int = 5_000
+    districts_from_columns: int = 1_000  # on models of more columns, the district bound runs beside the MIP (on
+    # one of its threads) and the district pairs after it. On smaller ones the MIP on every thread proves its
+    # optimum soonest and HiGHS's bound beats the district bound: on 120 projects (654 columns), 7 s, the MIP on two
+    # threads proved it in 5.5 to 7 s (three runs); on one thread beside the bound it missed in one run of three
+    # (0.05%), and in the benchmark of the time (7 s) in two of three (up to 0.56%)
+    pairs_share: float = 0.4  # of the MIP's time, when the district bound runs beside it: the district pairs after
+    # it (pipeline.pairs). Measured on 300 projects (2,057 columns), 7 s, three runs each: 0.25 → 4,236 on average;
+    # 0.4 → 4,246; 0.55 → 4,247; without the pairs (and 1 s more) 4,235 in five runs, from 4,213 to 4,265. With
+    # 8.5 s, seeds 1 to 3, two runs each: 0.8 gave 4,215, 3,327, 3,206 on average against 4,257, 3,361, 3,187 with
+    # 0.4 (the bound's MIPs, which share the MIP's time, then end short: fewer plans to recombine, a looser bound).
+    # The district pairs on one thread in place of the MIP, for the same time beside the bound: 4,249, 3,361, 3,193
+    # against 4,256, 3,352, 3,194 (two runs each), no better
+    job_share: float = 0.9  # the district bound beside the MIP gets this share of the MIP's time, so the MIP ends last
+    recombine_limit_s: float = 5.0  # the district combination after the MIP: a few hundred plans solve in well
+    # under a second
+    pair_min_s: float = 0.5  # less time than this is not worth loading the district pairs' models
+    nodes_per_second: float = 6.0  # the deterministic budget: HiGHS branch-and-bound nodes per second of the time
+    # limit. Measured on the example (793 columns), one thread: 50 nodes in 8.8 s of CPU (45 s of wall clock at a
+    # load of 15), the root node (cuts, heuristics) about a third of it
+    backstop: float = 10.0  # and a wall-clock limit this many times the time limit (at least `backstop_min_s`)
+    backstop_min_s: float = 300.0  # behind it, should the work overrun (the root node is not counted in nodes)
+
+    def direct(self, n_cols: int) -> bool:
+        """Whether a model of `n_cols` columns is solved by HiGHS alone (no district bound, no district pairs)."""
+        return n_cols <= self.direct_up_to_columns
+
+    def races(self, n_cols: int, cores: int, deterministic: bool = False) -> bool:
+        """Whether a model of `n_cols` columns is solved by two HiGHS racing (`cores`: how many the solve may use)."""
+        return (self.race_options is not None and n_cols > 0 and self.direct(n_cols) and cores > 1
+                and not deterministic)
+
+
+STRATEGY = Strategy()
