@@ -8,10 +8,13 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import quota_opt
+from builders import golden
 from quota_opt import api
+from quota_opt.core.scenario import Scenario, normalize_table
 
 SMALL = Path(__file__).parent.parent / "scenarios" / "small_en.xlsx"
 
@@ -138,6 +141,47 @@ def test_compare_a_scenario_with_a_results_workbook(done: api.Run) -> None:
     kpis = cmp.kpis()
     assert kpis.loc["projects_selected", ("adopted", "delta")] == 0
     assert cmp.to_bytes("en")[:2] == b"PK"
+
+
+def golden_with_more_quota() -> Scenario:
+    """builders.golden at 100 mu (optimum A + C = 60 + 24 = 84) with a variant "more" of 10% more quota: at 110 mu
+    A + B fits exactly and is worth 60 + 40 = 100, so B comes in and C goes out."""
+    sc = golden(100)
+    sc.variants = normalize_table("variants", pd.DataFrame([
+        {"variant": "more", "target": "district_quotas.new_land_quota", "operation": "scale", "value": "1.1"}]))
+    return sc
+
+
+def test_compare_takes_a_run_in_hand_as_the_base_of_its_variants() -> None:
+    done = quota_opt.run(golden_with_more_quota(), time_limit_s=10)
+    assert done.summary("en")["objective"] == pytest.approx(84, abs=1e-3)
+    solved: list[str] = []
+    compared = quota_opt.compare([done], variants="more", workers=1, progress=lambda d, t, r: solved.append(r.name))
+    assert solved == ["more"]  # the base is the run given, not solved again
+    assert [r.name for r in compared.results] == ["基准方案", "more"]
+    kpis = compared.kpis()
+    assert kpis.loc["objective", ("基准方案", "value")] == pytest.approx(84, abs=1e-3)
+    assert kpis.loc["objective", ("more", "value")] == pytest.approx(100, abs=1e-3)
+    changed = compared.decisions("en")
+    assert set(changed.loc[changed[("", "change")] != "", ("", "project_id")]) == {"B", "C"}
+    districts = compared.districts()
+    assert list(districts[("", "district_id")]) == ["A"] and list(districts[("", "year")]) == [2026]
+    assert districts[("基准方案", "land")].tolist() == pytest.approx([100])  # A 60 + C 40
+    assert districts[("more", "land")].tolist() == pytest.approx([110])  # A 60 + B 50
+
+
+def test_compare_takes_runs_in_hand_as_cases_and_refuses_a_varied_run_as_a_base() -> None:
+    sc = golden_with_more_quota()
+    base, more = quota_opt.run(sc, time_limit_s=10), quota_opt.run(sc, variant="more", time_limit_s=10)
+    solved: list[int] = []
+    compared = quota_opt.compare([base, more], names=["base", None], progress=lambda d, t, r: solved.append(d))
+    varied = f"{sc.settings.scenario_name} · more"  # a run with no workbook is named as its (varied) scenario
+    assert solved == [] and [r.name for r in compared.results] == ["base", varied]
+    assert compared.kpis().loc["objective", (varied, "delta")] == pytest.approx(16, abs=1e-3)
+    with pytest.raises(quota_opt.InputError) as caught:
+        quota_opt.compare([more], variants="all")
+    assert [p.code for p in caught.value.problems] == ["variants_run_has_variant"]
+    assert '"more"' in caught.value.report("en")
 
 
 @pytest.mark.slow
