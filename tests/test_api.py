@@ -5,6 +5,7 @@ what the stages give, names an upload as its user named it, and writes the workb
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -16,7 +17,8 @@ from builders import golden
 from quota_opt import api
 from quota_opt.core.scenario import Scenario, normalize_table
 
-SMALL = Path(__file__).parent.parent / "scenarios" / "small_en.xlsx"
+ROOT = Path(__file__).parent.parent
+SMALL = ROOT / "scenarios" / "small_en.xlsx"
 
 
 @pytest.fixture(scope="module")
@@ -208,3 +210,22 @@ def test_template_and_generate_write_workbooks_that_validate(tmp_path: Path) -> 
     checked = quota_opt.validate(generated.to_bytes(), name="g.xlsx")
     assert checked.ok and checked.scenario is not None and len(checked.scenario.projects) == 20
     assert generated.write(tmp_path / "g.xlsx").read_bytes() == generated.to_bytes()
+
+
+@pytest.mark.slow
+def test_the_readmes_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's "The library API" example, as written, in a copy of its folder (it writes beside the scenario)."""
+    text = ROOT.joinpath("README.md").read_text(encoding="utf-8")
+    section = text[text.index("## The library API"):]
+    block = section[section.index("```python\n") + len("```python\n"):]
+    block = block[:block.index("```")]
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(SMALL, tmp_path / "scenarios" / SMALL.name)
+    monkeypatch.chdir(tmp_path)
+    names: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), names)  # the README's own code
+    done, why, both, nxt = (names[k] for k in ("done", "why", "both", "nxt"))
+    assert isinstance(done, api.Run) and done.ok
+    assert isinstance(why, api.Explanation) and why.project_id == "P03"
+    assert isinstance(both, api.Comparison) and [r.ok for r in both.results] == [True, True]
+    assert isinstance(nxt, api.Rollover) and nxt.note.new_base_year == 2027
