@@ -5,15 +5,20 @@ what the stages give, names an upload as its user named it, and writes the workb
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import quota_opt
+from builders import golden
 from quota_opt import api
+from quota_opt.core.scenario import Scenario, normalize_table
 
-SMALL = Path(__file__).parent.parent / "scenarios" / "small_en.xlsx"
+ROOT = Path(__file__).parent.parent
+SMALL = ROOT / "scenarios" / "small_en.xlsx"
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +145,47 @@ def test_compare_a_scenario_with_a_results_workbook(done: api.Run) -> None:
     assert cmp.to_bytes("en")[:2] == b"PK"
 
 
+def golden_with_more_quota() -> Scenario:
+    """builders.golden at 100 mu (optimum A + C = 60 + 24 = 84) with a variant "more" of 10% more quota: at 110 mu
+    A + B fits exactly and is worth 60 + 40 = 100, so B comes in and C goes out."""
+    sc = golden(100)
+    sc.variants = normalize_table("variants", pd.DataFrame([
+        {"variant": "more", "target": "district_quotas.new_land_quota", "operation": "scale", "value": "1.1"}]))
+    return sc
+
+
+def test_compare_takes_a_run_in_hand_as_the_base_of_its_variants() -> None:
+    done = quota_opt.run(golden_with_more_quota(), time_limit_s=10)
+    assert done.summary("en")["objective"] == pytest.approx(84, abs=1e-3)
+    solved: list[str] = []
+    compared = quota_opt.compare([done], variants="more", workers=1, progress=lambda d, t, r: solved.append(r.name))
+    assert solved == ["more"]  # the base is the run given, not solved again
+    assert [r.name for r in compared.results] == ["基准方案", "more"]
+    kpis = compared.kpis()
+    assert kpis.loc["objective", ("基准方案", "value")] == pytest.approx(84, abs=1e-3)
+    assert kpis.loc["objective", ("more", "value")] == pytest.approx(100, abs=1e-3)
+    changed = compared.decisions("en")
+    assert set(changed.loc[changed[("", "change")] != "", ("", "project_id")]) == {"B", "C"}
+    districts = compared.districts()
+    assert list(districts[("", "district_id")]) == ["A"] and list(districts[("", "year")]) == [2026]
+    assert districts[("基准方案", "land")].tolist() == pytest.approx([100])  # A 60 + C 40
+    assert districts[("more", "land")].tolist() == pytest.approx([110])  # A 60 + B 50
+
+
+def test_compare_takes_runs_in_hand_as_cases_and_refuses_a_varied_run_as_a_base() -> None:
+    sc = golden_with_more_quota()
+    base, more = quota_opt.run(sc, time_limit_s=10), quota_opt.run(sc, variant="more", time_limit_s=10)
+    solved: list[int] = []
+    compared = quota_opt.compare([base, more], names=["base", None], progress=lambda d, t, r: solved.append(d))
+    varied = f"{sc.settings.scenario_name} · more"  # a run with no workbook is named as its (varied) scenario
+    assert solved == [] and [r.name for r in compared.results] == ["base", varied]
+    assert compared.kpis().loc["objective", (varied, "delta")] == pytest.approx(16, abs=1e-3)
+    with pytest.raises(quota_opt.InputError) as caught:
+        quota_opt.compare([more], variants="all")
+    assert [p.code for p in caught.value.problems] == ["variants_run_has_variant"]
+    assert '"more"' in caught.value.report("en")
+
+
 @pytest.mark.slow
 def test_sweep_solves_each_point_on_the_cli_executor() -> None:
     swept = quota_opt.sweep(SMALL, ["reward_ratio=0,1"], workers=1, time_limit_s=10, lang="en")
@@ -164,3 +210,22 @@ def test_template_and_generate_write_workbooks_that_validate(tmp_path: Path) -> 
     checked = quota_opt.validate(generated.to_bytes(), name="g.xlsx")
     assert checked.ok and checked.scenario is not None and len(checked.scenario.projects) == 20
     assert generated.write(tmp_path / "g.xlsx").read_bytes() == generated.to_bytes()
+
+
+@pytest.mark.slow
+def test_the_readmes_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's "The library API" example, as written, in a copy of its folder (it writes beside the scenario)."""
+    text = ROOT.joinpath("README.md").read_text(encoding="utf-8")
+    section = text[text.index("## The library API"):]
+    block = section[section.index("```python\n") + len("```python\n"):]
+    block = block[:block.index("```")]
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(SMALL, tmp_path / "scenarios" / SMALL.name)
+    monkeypatch.chdir(tmp_path)
+    names: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), names)  # the README's own code
+    done, why, both, nxt = (names[k] for k in ("done", "why", "both", "nxt"))
+    assert isinstance(done, api.Run) and done.ok
+    assert isinstance(why, api.Explanation) and why.project_id == "P03"
+    assert isinstance(both, api.Comparison) and [r.ok for r in both.results] == [True, True]
+    assert isinstance(nxt, api.Rollover) and nxt.note.new_base_year == 2027

@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from builders import golden, project, tiny
+from builders import INVESTMENT_ONLY, golden, project, tiny
+from quota_opt import pipeline
 from quota_opt.cli.app import app
 from quota_opt.core.scenario import Scenario, normalize_table
 from quota_opt.input.variants import apply_variant
@@ -270,6 +271,25 @@ def test_case_from_run_matches_a_case_solved_by_run_cases(flip: list[cmp.CaseRes
     assert mine.status == "optimal" and mine.name == "mine"
     assert [mine.kpi(k) for k in cmp.COMPARED_KPIS] == [flip[0].kpi(k) for k in cmp.COMPARED_KPIS]
     pd.testing.assert_frame_equal(mine.allocation, flip[0].allocation)
+
+
+def test_a_compared_case_is_solved_once_when_its_plan_requests_land(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run whose plan requests land from the province solves once more with the request at 0 (pipeline's
+    without_request, for its summary's "if the province grants nothing" and its reasons); a comparison shows
+    neither, so a compared case does not pay for it. test_golden_policy's M/N scenario: quota 100 mu, request cap
+    50 mu at 0.1 a mu; M (130 mu, 10 亿元) needs 30 mu by request: 130 - 0.1 x 30 = 127; N (100 mu) is left out."""
+    sc = tiny([project("M", 130, investment=10, city_led=True), project("N", 100, investment=5)],
+              quotas={("A", 2026): {"new_land_quota": 100}}, city={2026: {"province_request_cap": 50}},
+              major_investment_threshold=20, province_request_penalty=0.1, **INVESTMENT_ONLY)
+    solves: list[object] = []
+    real = pipeline.solve
+    monkeypatch.setattr(pipeline, "solve", lambda *a, **k: solves.append(a) or real(*a, **k))
+    assert run_scenario(sc, RunOptions()).no_request is not None and len(solves) == 2  # a run: 2 solves
+    solves.clear()
+    [case] = cmp.run_cases([cmp.Case("m", sc)], workers=1)
+    assert len(solves) == 1
+    assert case.kpi("objective") == pytest.approx(127, abs=1e-3) and case.kpi("mu_to_request") == pytest.approx(30)
+    assert case.allocation.set_index("project_id")["selected"].to_dict() == {"M": True, "N": False}
 
 
 def test_text_starting_with_equals_stays_text(tmp_path: Path) -> None:

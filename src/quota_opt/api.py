@@ -275,6 +275,11 @@ class Comparison:
         """KPIs side by side, with differences against the base (`studies.compare.kpi_frame`)."""
         return cmp.kpi_frame(self.results)
 
+    def districts(self) -> pd.DataFrame:
+        """Land supplied (mu) and energy granted (tce) per district and year, case beside case: columns
+        ("", district_id / district_name / year) and (case, land / energy) (`studies.compare.district_frame`)."""
+        return cmp.district_frame(self.results)
+
     def decisions(self, lang: str = "zh") -> pd.DataFrame:
         """One row per project, the projects whose decision changed first (`studies.compare.decision_frame`)."""
         return cmp.decision_frame(self.results, lang)
@@ -306,7 +311,26 @@ class InputErrors(InputError):
         super().__init__([p for _, problems in by_source for p in problems])
 
 
-CaseSource = Source | Scenario | CaseResult
+CaseSource = Source | Scenario | Run | CaseResult
+
+
+def _run_case(done: Run, name: str | None, source: str | None = None) -> CaseResult:
+    """A `Run` in hand as a case of a comparison (not solved again), named `name` or as its workbook is."""
+    sc = done.result.scenario
+    shown = sc.source_path.name if sc.source_path else ""
+    return cmp.case_from_run(done.result, name or Path(shown).stem or sc.settings.scenario_name, source=source)
+
+
+def _run_cases(done: Run, name: str | None, variants: str | Sequence[str] | None,
+               lang: str) -> list[Case | CaseResult]:
+    """A `Run` as a case of `compare`; with `variants`, the base case of its scenario's variants, as solved."""
+    if variants is None:
+        return [_run_case(done, name)]
+    if done.result.variant:
+        raise InputError([Problem(Severity.ERROR, "variants_run_has_variant", Location(),
+                                  {"variant": done.result.variant})])
+    base, *others = cmp.variant_cases(done.result.scenario, variants, lang=lang)
+    return [_run_case(done, base.name, base.source), *others]
 
 
 def compare(sources: Sequence[CaseSource], *, names: Sequence[str | None] | None = None,
@@ -315,10 +339,13 @@ def compare(sources: Sequence[CaseSource], *, names: Sequence[str | None] | None
             lang: str = "zh", progress: Callable[[int, int, CaseResult], None] | None = None,
             on_cases: Callable[[int], None] | None = None, warn: Warn | None = None,
             reading: Callable[[int], None] | None = None) -> Comparison:
-    """Compare alternatives, as `quota-opt compare`: each source a scenario (solved), a results workbook (read)
-    or a `CaseResult` already in hand; with `variants` ("all", "a,b" or names), one scenario's base case and its
-    variants. Cases are solved on the same executor as the CLI's (worker processes, or Dask at `dask`), one
-    HiGHS thread each, their time limit counted in solver work unless `deterministic` is False;
+    """Compare alternatives, as `quota-opt compare`: each source a scenario (solved), a results workbook (read),
+    a `Run` or a `CaseResult` already in hand (taken as it is, not solved again); with `variants` ("all", "a,b"
+    or names), one scenario's base case and its variants, the base being the `Run` when one is given (so a
+    notebook that has run the scenario solves only the variants; a run under a variant cannot be that base).
+    Cases are solved on the same executor as the CLI's (worker processes, or Dask at `dask`), one HiGHS thread
+    each, every one starting from the base case's allocation, their time limit counted in solver work unless
+    `deterministic` is False; `time_limit_s` and `mip_gap` apply to the cases solved here, not to a `Run` given.
     `on_cases(count)` once the cases to solve are known, `progress(done, total, result)` as each finishes. A
     case that fails is reported in the comparison. Raises `InputErrors` (every workbook's problems, each
     under its name) when workbooks have errors; `warn` and `reading` as in `load`."""
@@ -351,9 +378,12 @@ def compare(sources: Sequence[CaseSource], *, names: Sequence[str | None] | None
     return Comparison(results, protect=tuple(protect))
 
 
-def _cases_of(source: Source | Scenario, name: str | None, variants: str | Sequence[str] | None, lang: str,
+def _cases_of(source: Source | Scenario | Run, name: str | None, variants: str | Sequence[str] | None, lang: str,
               warn: Warn | None, reading: Callable[[int], None] | None) -> list[Case | CaseResult]:
-    """The cases one source of `compare` gives: its base case and variants, its results, or its scenario."""
+    """The cases one source of `compare` gives: its base case and variants, its results, or its scenario; a `Run`
+    is its own case, or the base case of its scenario's variants."""
+    if isinstance(source, Run):
+        return _run_cases(source, name, variants, lang)
     if variants is not None:
         return list(cmp.variant_cases(load(source, name=name, warn=warn, reading=reading), variants, lang=lang))
     if not isinstance(source, Scenario) and is_results_workbook(source):

@@ -509,6 +509,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "--variants takes exactly one scenario workbook; {count} were given. Give one scenario workbook, or leave "
         "out --variants to compare several workbooks.",
     ),
+    "variants_run_has_variant": (
+        "作为基准的运行结果是在方案变体“{variant}”下算出的，不能再与该方案的各变体比较。请给出未套用变体的运行结果，"
+        "或方案工作簿本身。",
+        "the run given as the base was computed under the variant \"{variant}\", so the scenario's variants cannot be "
+        "compared against it. Give a run without a variant, or the scenario workbook itself.",
+    ),
     "results_scenario_not_found": (
         "找不到结果 {results} 对应的方案工作簿（{scenario}），请用 --scenario 指定。",
         "cannot find the scenario workbook of {results} ({scenario}); pass it with --scenario.",

@@ -221,9 +221,11 @@ def run_case(case: Case, solve: SolveSettings | None = None) -> CaseResult:
             errors = [p for p in problems if p.is_error]
             if errors:
                 raise InputError(errors)
+        # no shadow prices and no re-solve without the province's land (pipeline.without_request): a comparison
+        # shows neither, and the re-solve would double the case's time whenever its plan requests land
         options = RunOptions(time_limit_s=solve.time_limit_s, mip_gap=solve.mip_gap, threads=solve.threads,
-                             backend=solve.backend, shadow_prices=False, start_plan=case.start_plan,
-                             deterministic=solve.deterministic)
+                             backend=solve.backend, shadow_prices=False, province_fallback=False,
+                             start_plan=case.start_plan, deterministic=solve.deterministic)
         with _SOLVE_LOCK:
             result = run_scenario(case.scenario, options, variant=case.variant, prepared=prepared)
         return case_from_run(result, case.name, source=case.source, params=case.params,
