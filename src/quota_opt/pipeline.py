@@ -26,7 +26,7 @@ from quota_opt.core.scenario import Scenario
 from quota_opt.core.schema import SETTINGS
 from quota_opt.core.version import __version__
 from quota_opt.interpret.infeasible import diagnose
-from quota_opt.interpret.plan import Plan, interpret, kpis
+from quota_opt.interpret.plan import Plan, interpret, kpis, supplied_years
 from quota_opt.interpret.reasons import assign_reasons, render_reason
 from quota_opt.interpret.shadow import shadow_prices
 from quota_opt.prepare import Prepared, objective_is_degenerate, prepare
@@ -163,13 +163,22 @@ class NoRequest:
 
 
 def without_request(scenario: Scenario, options: RunOptions, plan: Plan) -> NoRequest:
-    """One more solve of `scenario` with the province request cap at 0 every year, compared with `plan`."""
+    """One more solve of `scenario` with the province request cap at 0 every year, compared with `plan`.
+
+    It starts from `plan` (its projects kept in their years where they still fit, the rest repaired by the ranking
+    rule: `start.from_plan`) and keeps that unless it finds a better one by more than the gap target, as a
+    compared case does: what it reports dropped is then the request's doing, not another search's. Its time limit
+    is `STRATEGY.fallback_share` of the run's (at least `fallback_min_s`): at 5,000 projects a second solve of the
+    run's whole budget doubled the run."""
     sc = scenario.copy()
     sc.settings = sc.settings.replace(province_request_cap=0.0)
     if "province_request_cap" in sc.city_quotas.columns:
         sc.city_quotas["province_request_cap"] = 0.0
-    again = run_scenario(sc, dataclasses.replace(options, shadow_prices=False, province_fallback=False, progress=None,
-                                                 on_stage=None))
+    limit = solve_options(scenario, options, None).time_limit_s
+    again = run_scenario(sc, dataclasses.replace(
+        options, shadow_prices=False, province_fallback=False, progress=None, on_stage=None,
+        start_plan=supplied_years(plan.allocation),
+        time_limit_s=max(STRATEGY.fallback_min_s, STRATEGY.fallback_share * limit)))
     if not again.ok or again.plan is None:
         return NoRequest([], [], feasible=False)
 

@@ -38,6 +38,12 @@ class Plan:
     reward_next_plan: dict[str, float] = field(default_factory=dict)
 
 
+def supplied_years(allocation: pd.DataFrame) -> dict[str, int]:
+    """An allocation table as project id → the year it is supplied in, the form `RunOptions.start_plan` takes."""
+    chosen = allocation[allocation["selected"].astype(bool) & allocation["year"].notna()]
+    return {str(p): int(y) for p, y in zip(chosen["project_id"], chosen["year"], strict=True)}
+
+
 def supply_table(form: Formulation, x: np.ndarray) -> pd.DataFrame:
     """One row per candidate (project, year) pair with y and the amount from each source."""
     prep = form.prep

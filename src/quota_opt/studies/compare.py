@@ -65,6 +65,7 @@ from quota_opt.core.schema import header_candidates, normalize_name
 from quota_opt.core.vocabulary import SOURCE_WORDS, UNITS
 from quota_opt.input.results_read import read_results
 from quota_opt.input.variants import apply_variant, variant_names
+from quota_opt.interpret.plan import supplied_years
 from quota_opt.output import compare_workbook
 from quota_opt.output.excel import save_results
 from quota_opt.pipeline import RunOptions, run_scenario
@@ -444,11 +445,7 @@ def run_cases(cases: Sequence[Case | CaseResult], *, workers: int | None = None,
 
 def plan_of(result: CaseResult) -> dict[str, int] | None:
     """A case's allocation as project id → year supplied (None for a failed case)."""
-    if not result.ok:
-        return None
-    a = result.allocation
-    chosen = a[a["selected"].astype(bool) & a["year"].notna()]
-    return {str(p): int(y) for p, y in zip(chosen["project_id"], chosen["year"], strict=True)}
+    return supplied_years(result.allocation) if result.ok else None
 
 
 def _context() -> Any:
