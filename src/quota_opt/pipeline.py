@@ -281,6 +281,8 @@ START_WORDS = {  # heuristic.StartResult.source, in the report's words
                              "one plan per district, picked from those the district solves found"),
     "district pairs": ("每次放开两个区、其余固定后重新求解", "two districts at a time re-solved, the others fixed"),
     "base plan": ("基准方案的安排（不可行处已修补）", "the base case's allocation (repaired where it no longer fits)"),
+    "HiGHS alone": ("未给初始解，由 HiGHS 自行求解（排序法方案仅作下限）",
+                    "none: HiGHS on its own (the ranking rule's allocation kept only as a floor)"),
 }
 
 
@@ -384,6 +386,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
             sopts.backend = "highs"
         if not STRATEGY.direct_mip_start and near is None and not options.deterministic:
             sopts.warm_start = None  # the start still stands should HiGHS end below it (keep_start)
+            start = dataclasses.replace(start, source="HiGHS alone")  # the summary says HiGHS had no start
     if job is None and STRATEGY.races(form.n_cols, workers(sopts.threads), options.deterministic):
         sopts.race = dict(STRATEGY.race_options or {})  # and raced against a second HiGHS
     if start.interrupted:  # Ctrl-C during the starting allocation: report the best found so far
