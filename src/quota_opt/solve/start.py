@@ -44,6 +44,7 @@ from quota_opt.solve.decompose import (
 from quota_opt.solve.formulation import Formulation
 from quota_opt.solve.highs import ensure_scheduler, interruptible, load_highs, set_start
 from quota_opt.solve.ranking import GreedyResult, ranking_rule
+from quota_opt.solve.strategy import STRATEGY
 
 
 @dataclass
@@ -76,6 +77,8 @@ def lp_relaxation(form: Formulation, time_limit_s: float, threads: int = 0) -> R
     h.setOptionValue("time_limit", float(max(time_limit_s, 0.1)))
     if threads:
         h.setOptionValue("threads", int(threads))
+    if form.n_cols > STRATEGY.lp_ipm_from_columns:
+        h.setOptionValue("solver", "ipm")
     h.run()
     if str(h.getModelStatus()).split(".")[-1] != "kOptimal":
         return None
