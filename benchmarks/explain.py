@@ -74,8 +74,8 @@ def render(result: dict[str, Any] | None) -> list[str]:
         f"`explain` on the example (benchmarks/explain.py): {sample} of the {result['projects']} with a decision to "
         f"explain, from the adopted plan of a run with the example's settings, {result['workers']} worker "
         f"processes; load average {result['load_start']:.2f} at the start, {result['load_end']:.2f} at the end. "
-        "*CPU*: this process and its workers; on two idle cores the wall time would be about half of it plus the workers' start-up (not measured: the machine was never idle). Target: each "
-        "≤ 15 s, median ≤ 5 s.",
+        "*CPU*: this process and its workers, which share two cores; *wall* is what the user waits, and moves "
+        "with the machine's load. Target (wall, 2 cores): each ≤ 15 s, median ≤ 5 s.",
         "",
         "| projects | wall median | wall max | CPU median | CPU max | re-solves median | settled by LP bound | "
         "thresholds approximate |",

@@ -256,6 +256,11 @@ def _beside(name: str) -> Any:
     return module
 
 
+def earlier(peer: dict[str, Any]) -> str:
+    """The mark of a peer's figures kept from an earlier run (`--no-naive`, `--no-scip`)."""
+    return " ‡" if peer.get("earlier_run") else ""
+
+
 def render(rows: list[dict[str, Any]], info: dict[str, Any], explain: dict[str, Any] | None = None) -> str:
     lines = [
         "# Benchmark results",
@@ -302,8 +307,11 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any], explain: dict[str, 
         lines.append(
             f"| {r['case']['name']} | {num(q['objective'])} | {num(q['bound'])} | {pct(q['gap'])} | "
             f"{num(q.get('lp_bound'))} | {num(q.get('district_bound'))} | {q.get('start', '')} | {pct(vs)} | "
-            f"{num(n.get('objective'))} | "
-            f"{pct(n.get('gap'))} | {num(sc.get('objective'))} | {pct(sc.get('gap'))} |")
+            f"{num(n.get('objective'))}{earlier(n)} | "
+            f"{pct(n.get('gap'))} | {num(sc.get('objective'))}{earlier(sc)} | {pct(sc.get('gap'))} |")
+    if any(earlier(r.get(peer, {})) for r in rows for peer in ("naive", "scip")):
+        lines += ["", "‡ from an earlier run of that size (a partial `make bench` with `--no-naive` or `--no-scip` keeps "
+                  "the last figures): not the same run, so not a ratio on the same load."]
     lines += reference_lines(rows)
     repeated = [r for r in rows if len(r.get("runs", [])) > 1]
     if repeated:
@@ -442,9 +450,10 @@ def main() -> int:
     if args.only and previous.exists():  # a partial run keeps the other sizes' last figures
         done = {r["case"]["name"] for r in rows}
         old = {r["case"]["name"]: r for r in json.loads(previous.read_text("utf-8"))["rows"]}
-        for r in rows:  # --no-naive keeps the last naive figures, marked as such
-            if "naive" not in r and "naive" in old.get(r["case"]["name"], {}):
-                r["naive"] = {**old[r["case"]["name"]]["naive"], "earlier_run": True}
+        for r in rows:  # --no-naive and --no-scip keep the last naive and SCIP figures, marked as such
+            for peer in ("naive", "scip"):
+                if peer not in r and peer in old.get(r["case"]["name"], {}):
+                    r[peer] = {**old[r["case"]["name"]][peer], "earlier_run": True}
         kept = [r for name, r in old.items() if name not in done]
         order = [c.name for c in SUITE]
         rows = sorted(kept + rows, key=lambda r: order.index(r["case"]["name"]))
