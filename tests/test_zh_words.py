@@ -21,7 +21,7 @@ from quota_opt.pipeline import RunResult
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "hangzhou_example.xlsx"
 
 # software and file names a zh workbook may show as they are
-ALLOWED = {"HiGHS", "highs", "Pyomo", "pyomo.contrib.solver", "Python", "quota-opt", "SHA-256", "Ctrl-C", "xlsx"}
+ALLOWED = {"HiGHS", "highs", "highspy", "Pyomo", "pyomo.contrib.solver", "Python", "quota-opt", "SHA-256", "Ctrl-C", "xlsx"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 # terms the bureau does not use, and the doubled words a qualified name made

@@ -260,7 +260,7 @@ class RunResult:
             "time_write_s": self.timings.get("write", 0.0),
             "model_columns": self.form.n_cols,
             "model_rows": self.form.n_rows,
-            "backend": sol.backend,
+            "backend": BACKEND_WORDS.get(sol.backend, (sol.backend,) * 2)[0 if lang == "zh" else 1],
             "solver": sol.solver_version,
             "quota_opt_version": __version__,
             "pyomo_version": pyomo.version.version,
@@ -271,6 +271,9 @@ class RunResult:
         return rows
 
 
+BACKEND_WORDS = {  # solve.highs.Solution.backend, in the report's words (the package names stay as they are)
+    "highspy (bulk)": ("highspy（批量接口）", "highspy (bulk)"),
+}
 START_WORDS = {  # heuristic.StartResult.source, in the report's words
     "ranking rule": ("排序法", "the ranking rule"),
     "LP-guided": ("按线性松弛解排序的排序法", "the ranking rule ordered by the LP relaxation"),
