@@ -113,6 +113,15 @@ def wall_clock_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--wall-clock", "wall_clock", is_flag=True)(fn)
 
 
+def case_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The options compare and sweep share: how the cases are solved, and --force (in this order in --help)."""
+    for option in (force_option, wall_clock_option, click.option("--gap", type=float),
+                   click.option("--time-limit", "time_limit", type=float), click.option("--dask"),
+                   click.option("--workers", type=click.IntRange(min=1))):
+        fn = option(fn)
+    return fn
+
+
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn product errors into a clear message and exit code; anything else into exit 70 without a traceback."""
 
@@ -407,12 +416,7 @@ def generate(output: Path, projects: int, districts: int, years: int, seed: int,
 @click.option("--output", "-o", "output", type=PATH)
 @lang_option
 @click.option("--variants")
-@click.option("--workers", type=click.IntRange(min=1))
-@click.option("--dask")
-@click.option("--time-limit", "time_limit", type=float)
-@click.option("--gap", type=float)
-@wall_clock_option
-@force_option
+@case_options
 @guarded
 def compare(files: tuple[Path, ...], output: Path | None, lang: Lang, variants: str | None, workers: int | None,
             dask: str | None, time_limit: float | None, gap: float | None, wall_clock: bool, force: bool) -> None:
@@ -446,12 +450,7 @@ def compare(files: tuple[Path, ...], output: Path | None, lang: Lang, variants: 
 @click.option("--variant")
 @click.option("--x", "x", default="investment_selected")
 @click.option("--y", "y", default="average_output_per_mu")
-@click.option("--workers", type=click.IntRange(min=1))
-@click.option("--dask")
-@click.option("--time-limit", "time_limit", type=float)
-@click.option("--gap", type=float)
-@wall_clock_option
-@force_option
+@case_options
 @guarded
 def sweep(file: Path, param: tuple[str, ...], output: Path | None, lang: Lang, variant: str | None, x: str, y: str,
           workers: int | None, dask: str | None, time_limit: float | None, gap: float | None, wall_clock: bool,
