@@ -273,6 +273,7 @@ class RunResult:
 
 BACKEND_WORDS = {  # solve.highs.Solution.backend, in the report's words (the package names stay as they are)
     "highspy (bulk)": ("highspy（批量接口）", "highspy (bulk)"),
+    "highspy (bulk, raced)": ("highspy（批量接口，两路并行求解）", "highspy (bulk, raced)"),
 }
 START_WORDS = {  # heuristic.StartResult.source, in the report's words
     "ranking rule": ("排序法", "the ranking rule"),
