@@ -1,9 +1,10 @@
 """The example's results workbook, cell by cell, against a stored reference: refactors prove behaviour unchanged.
 
-scenarios/hangzhou_example.xlsx is run as `make demo` runs it (`quota-opt run`, Chinese, the settings sheet's
-gap of 0.1%) but so that the result cannot depend on the machine: on one solver thread (as test_example does; no
-district-bound job beside the solve) and with a time limit of an hour instead of the sheet's 60 s, so the run
-ends when HiGHS reaches the gap, never at the clock — on a busy machine the demo's 60 s stop short (5.5% gap) at
+scenarios/hangzhou_example.xlsx is run as `make demo` runs it (the settings sheet's gap of 0.1%, the results
+workbook `quota-opt run` writes, in Chinese) but so that the result cannot depend on the machine: on one solver
+thread (no district-bound job beside the solve) and with a time limit of an hour instead of the sheet's 60 s, so
+the run ends when HiGHS reaches the gap, never at the clock. That is the run conftest.example_run shares with the
+modules of the xdist group "example", so the example is solved once for all of them — on a busy machine the demo's 60 s stop short (5.5% gap) at
 an incumbent that depends on the machine's speed. Every sheet of the results workbook, every cell, is compared with
 tests/reference/hangzhou_example_results.json — except the run-time rows of the summary sheet, left out by name
 (RUN_TIME_KEYS: when, how long, which versions, which path).
@@ -20,19 +21,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import shutil
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from quota_opt.cli.app import app
 from quota_opt.core.results_schema import SUMMARY, SUMMARY_ROWS
+from quota_opt.output.results_workbook import write_results
+from quota_opt.pipeline import RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "scenarios" / "hangzhou_example.xlsx"
 REFERENCE = Path(__file__).resolve().parent / "reference" / "hangzhou_example_results.json"
 LANG = "zh"  # `make demo`'s language: the default
 # Rows of the summary sheet that differ from run to run or from machine to machine, not with the inputs.
@@ -85,12 +84,10 @@ def differences(got: dict[str, list[list[Any]]], want: dict[str, list[list[Any]]
 
 
 @pytest.mark.slow
-def test_example_results_workbook_matches_the_reference(runner: CliRunner, tmp_path: Path,
+@pytest.mark.xdist_group("example")
+def test_example_results_workbook_matches_the_reference(example_run: RunResult, tmp_path: Path,
                                                         request: pytest.FixtureRequest) -> None:
-    scenario = shutil.copy(EXAMPLE, tmp_path / EXAMPLE.name)
-    out = tmp_path / "results.xlsx"
-    res = runner.invoke(app, ["run", str(scenario), "-o", str(out), "--threads", "1", "--time-limit", "3600"])
-    assert res.exit_code == 0, res.output
+    out = write_results(example_run, tmp_path / "results.xlsx", LANG)  # what `quota-opt run` writes
     got = workbook_cells(out)
     assert all(got.values()), "every sheet has rows"
     if request.config.getoption("--update-reference"):
