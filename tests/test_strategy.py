@@ -66,7 +66,7 @@ def test_a_small_model_gives_highs_no_start_yet_never_ends_below_it(monkeypatch:
     assert given == [False]
     sol = result.solution
     assert sol.x is not None and sol.objective is not None and sol.objective >= result.greedy.objective - 1e-9
-    run_scenario(sc, dataclasses.replace(quick, deterministic=True))
+    run_scenario(sc, dataclasses.replace(quick, deterministic=True, time_limit_s=1))  # a budget of 6 nodes
     assert given == [False, True]
 
 
