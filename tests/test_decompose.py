@@ -304,7 +304,7 @@ def test_a_run_stopped_short_is_improved_by_district_pairs_and_says_so() -> None
     """A generated city of 300 projects (2,057 columns, more than STRATEGY.districts_from_columns) with 4 s: the MIP
     stops short, the district pairs run after it, and whatever improved the MIP's allocation is named in the
     summary, in both languages. The allocation is feasible and no worse than the ranking rule."""
-    from quota_opt.pipeline import START_WORDS
+    from quota_opt.core.vocabulary import START_WORDS
     from quota_opt.solve.strategy import STRATEGY
     from quota_opt.studies.generate import generate_scenario
 

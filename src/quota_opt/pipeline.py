@@ -21,10 +21,12 @@ import pyomo.version
 
 from quota_opt.core.errors import Location, Problem, Severity
 from quota_opt.core.messages import expected_words
+from quota_opt.core.reason_texts import IF_NO_REQUEST, no_request_text
 from quota_opt.core.results_schema import status_word, termination_word
 from quota_opt.core.scenario import Scenario
 from quota_opt.core.schema import SETTINGS
 from quota_opt.core.version import __version__
+from quota_opt.core.vocabulary import BACKEND_WORDS, START_WORDS
 from quota_opt.interpret.infeasible import diagnose
 from quota_opt.interpret.plan import Plan, interpret, kpis, supplied_years
 from quota_opt.interpret.reasons import assign_reasons, render_reason
@@ -143,23 +145,7 @@ class NoRequest:
     feasible: bool = True
 
     def text(self, lang: str) -> str:
-        zh = lang == "zh"
-        if not self.feasible:
-            return ("若省里不予支持（向省争取 0 亩）：方案不可行，必保项目无法全部安排。" if zh else
-                    "If the province grants nothing (0 mu requested): no plan is feasible; the mandatory projects "
-                    "cannot all be supplied.")
-        sep = "、" if zh else ", "
-        if not self.dropped and not self.added:
-            return ("若省里不予支持（向省争取 0 亩）：安排的项目不变，只是改用其他指标。" if zh else
-                    "If the province grants nothing (0 mu requested): the same projects are supplied, from other quotas.")
-        parts = []
-        if self.dropped:
-            parts.append(f"{sep.join(self.dropped)} 不能安排" if zh else f"{sep.join(self.dropped)} cannot be supplied")
-        if self.added:
-            parts.append(f"{sep.join(self.added)} 改为安排" if zh else
-                         f"{sep.join(self.added)} would be supplied instead")
-        return (f"若省里不予支持（向省争取 0 亩）：{'；'.join(parts)}。" if zh else
-                f"If the province grants nothing (0 mu requested): {'; '.join(parts)}.")
+        return no_request_text(self.dropped, self.added, self.feasible, lang)
 
 
 def without_request(scenario: Scenario, options: RunOptions, plan: Plan) -> NoRequest:
@@ -269,25 +255,6 @@ class RunResult:
             "input_sha256": self.scenario.source_sha256 or "",
         }
         return rows
-
-
-BACKEND_WORDS = {  # solve.highs.Solution.backend, in the report's words (the package names stay as they are)
-    "highspy (bulk)": ("highspy（批量接口）", "highspy (bulk)"),
-    "highspy (bulk, raced)": ("highspy（批量接口，两路并行求解）", "highspy (bulk, raced)"),
-}
-START_WORDS = {  # heuristic.StartResult.source, in the report's words
-    "ranking rule": ("排序法", "the ranking rule"),
-    "LP-guided": ("按线性松弛解排序的排序法", "the ranking rule ordered by the LP relaxation"),
-    "district split": ("按线性松弛分配市级指标后逐区求解", "each district solved alone, city pools shared as in the LP"),
-    "district neighbourhood": ("固定线性松弛解与逐区求解结果一致的项目后求解全市模型",
-                               "the whole city solved with each project fixed where the LP and the district split agree"),
-    "district combination": ("从各区求解所得方案中为每个区择一组合",
-                             "one plan per district, picked from those the district solves found"),
-    "district pairs": ("每次放开两个区、其余固定后重新求解", "two districts at a time re-solved, the others fixed"),
-    "base plan": ("基准方案的安排（不可行处已修补）", "the base case's allocation (repaired where it no longer fits)"),
-    "HiGHS alone": ("未给初始解，由 HiGHS 自行求解（排序法方案仅作下限）",
-                    "none: HiGHS on its own (the ranking rule's allocation kept only as a floor)"),
-}
 
 
 def work_budget(options: SolveOptions) -> None:
@@ -476,9 +443,8 @@ def mark_dropped(plan: Plan, no_request: NoRequest) -> None:
         params = dict(all_params[i])
         note = dict(params.get("conditional") or {})
         drops = str(a["project_id"].iat[i]) in no_request.dropped or not no_request.feasible
-        note["zh"] = note.get("zh", "") + ("若省里不予支持，本项目不能安排。" if drops else "若省里不予支持，本项目仍可改用其他指标安排。")
-        note["en"] = (note.get("en", "") + (" If the province grants nothing, it cannot be supplied." if drops else
-                                            " If the province grants nothing, it can still be supplied from other quotas."))
+        note["zh"] = note.get("zh", "") + IF_NO_REQUEST[drops][0]
+        note["en"] = note.get("en", "") + IF_NO_REQUEST[drops][1]
         params["conditional"] = note
         all_params[i] = params
         zh[i] = render_reason(str(a["reason_code"].iat[i]), params, "zh")

@@ -92,3 +92,31 @@ def reason_text(code: str, params: dict[str, Any] | None, lang: str) -> str:
         "why": _misfit_why(params, lang),
     }
     return template.format(**fill)
+
+
+# 五(一) 积极向省里争取: a request is not yet a grant. What the plan becomes if the province grants nothing
+# (pipeline.without_request), said in the summary (`if_no_request`) and in each conditional (待争取) project's reason.
+IF_NO_REQUEST = {  # does the project drop? → (zh, en), added to its reason
+    True: ("若省里不予支持，本项目不能安排。", " If the province grants nothing, it cannot be supplied."),
+    False: ("若省里不予支持，本项目仍可改用其他指标安排。", " If the province grants nothing, it can still be supplied from other quotas."),
+}
+
+
+def no_request_text(dropped: list[str], added: list[str], feasible: bool, lang: str) -> str:
+    """The summary's `if_no_request`: the projects the plan would drop and those it would supply instead."""
+    zh = lang == "zh"
+    if not feasible:
+        return ("若省里不予支持（向省争取 0 亩）：方案不可行，必保项目无法全部安排。" if zh else
+                "If the province grants nothing (0 mu requested): no plan is feasible; the mandatory projects "
+                "cannot all be supplied.")
+    sep = "、" if zh else ", "
+    if not dropped and not added:
+        return ("若省里不予支持（向省争取 0 亩）：安排的项目不变，只是改用其他指标。" if zh else
+                "If the province grants nothing (0 mu requested): the same projects are supplied, from other quotas.")
+    parts = []
+    if dropped:
+        parts.append(f"{sep.join(dropped)} 不能安排" if zh else f"{sep.join(dropped)} cannot be supplied")
+    if added:
+        parts.append(f"{sep.join(added)} 改为安排" if zh else f"{sep.join(added)} would be supplied instead")
+    return (f"若省里不予支持（向省争取 0 亩）：{'；'.join(parts)}。" if zh else
+            f"If the province grants nothing (0 mu requested): {'; '.join(parts)}.")

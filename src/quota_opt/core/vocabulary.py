@@ -78,3 +78,23 @@ CONSTRAINT_WORDS: dict[str, str] = {
     "platform_land_capacity": "平台用地容量约束",
     "city_reward_reserve": "市级存量盘活奖励指标储备约束",
 }
+
+# The solve path (solve.highs.Solution.backend) and the starting allocation (solve.start.StartResult.source, joined
+# by " + " in summary.improved_by), in the summary sheet's words; the package names stay as they are.
+BACKEND_WORDS = {
+    "highspy (bulk)": ("highspy（批量接口）", "highspy (bulk)"),
+    "highspy (bulk, raced)": ("highspy（批量接口，两路并行求解）", "highspy (bulk, raced)"),
+}
+START_WORDS = {
+    "ranking rule": ("排序法", "the ranking rule"),
+    "LP-guided": ("按线性松弛解排序的排序法", "the ranking rule ordered by the LP relaxation"),
+    "district split": ("按线性松弛分配市级指标后逐区求解", "each district solved alone, city pools shared as in the LP"),
+    "district neighbourhood": ("固定线性松弛解与逐区求解结果一致的项目后求解全市模型",
+                               "the whole city solved with each project fixed where the LP and the district split agree"),
+    "district combination": ("从各区求解所得方案中为每个区择一组合",
+                             "one plan per district, picked from those the district solves found"),
+    "district pairs": ("每次放开两个区、其余固定后重新求解", "two districts at a time re-solved, the others fixed"),
+    "base plan": ("基准方案的安排（不可行处已修补）", "the base case's allocation (repaired where it no longer fits)"),
+    "HiGHS alone": ("未给初始解，由 HiGHS 自行求解（排序法方案仅作下限）",
+                    "none: HiGHS on its own (the ranking rule's allocation kept only as a floor)"),
+}
