@@ -338,7 +338,13 @@ def atomic_path(path: Path, suffix: str, *, replace: bool = True) -> Iterator[st
         else:
             raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
         os.chmod(tmp, new_file_mode(path))
-        yield str(tmp)
+        try:
+            yield str(tmp)
+        except Exception as exc:
+            interrupt = _interrupt_behind(exc)
+            if interrupt is None:
+                raise
+            raise interrupt from None  # stops as the interrupt says (130 or 143), not as an internal error
         if replace:
             os.replace(tmp, path)
         else:
@@ -348,6 +354,20 @@ def atomic_path(path: Path, suffix: str, *, replace: bool = True) -> Iterator[st
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM (a KeyboardInterrupt) that `exc` was raised over, if any: a writer's clean-up can fail
+    because the interrupt cut its work short (openpyxl's zip file, closed on the way out with a sheet still open
+    for writing: "Can't close the ZIP file while there is an open writing handle on it")."""
+    seen: set[int] = set()
+    cause = exc.__context__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__context__
+    return None
 
 
 def _rename_new(tmp: Path, path: Path) -> None:
