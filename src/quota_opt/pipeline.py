@@ -355,6 +355,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     if STRATEGY.direct(form.n_cols):  # small models: HiGHS alone, on the model --write-model writes (strategy.py)
         if sopts.backend == "auto":
             sopts.backend = "highs"
+        sopts.source_tie_breaks = STRATEGY.direct_source_tie_breaks  # the polish below applies them
         if not STRATEGY.direct_mip_start and near is None and not options.deterministic:
             sopts.warm_start = None  # the start still stands should HiGHS end below it (keep_start)
             start = dataclasses.replace(start, source="HiGHS alone")  # the summary says HiGHS had no start
