@@ -12,7 +12,7 @@ from builders import INVESTMENT_ONLY, project, random_small, tiny
 from quota_opt.pipeline import RunOptions, run_scenario
 from quota_opt.prepare import TIE_BREAK, prepare
 from quota_opt.solve.formulation import build_formulation
-from quota_opt.solve.highs import SolveOptions, Status, solve
+from quota_opt.solve.highs import SolveOptions, Status, relative_gap, selection_gap, solve
 
 SOURCES = ("land_stock", "land_district_quota", "land_provincial_pool", "land_province_request")
 
@@ -92,3 +92,25 @@ def test_the_mip_without_source_tie_breaks_reports_its_allocations_value_with_th
     assert sol.objective == pytest.approx(float(form.objective @ sol.x), abs=1e-12)
     assert sol.best_bound is not None and sol.best_bound >= sol.objective - 1e-12
     assert float(form.selection_objective() @ sol.x) == pytest.approx(60, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_gap_given_to_highs_keeps_the_reported_gap_within_the_target(seed: int) -> None:
+    """HiGHS, on the selection objective, stops once its bound B is within g' of its incumbent's value S; the
+    allocation reported is worth F = S − m with every tie-break, m ≤ M the most the source tie-breaks can cost.
+    With g' = `selection_gap`, (B − F) / F stays within the target for any S at or above the floor, in the worst
+    case (B = S(1 + g'), m = M) too. By hand, the one-project case: M = 60 mu × (1e-6 + 2e-6) (each source column
+    with a tie-break at its bound: the district quota's and the pool's), so g' = 0.001 − 1.001 × 1.8e-4 / (50 −
+    1.8e-4) with a floor of 50."""
+    form = build_formulation(prepare(random_small(seed)))
+    floor = max(float(form.objective.max()), 1.0)
+    for target in (1e-3, 1e-2):
+        g = selection_gap(form, target, floor)
+        assert 0 <= g < target
+        most = (target - g) * floor / (1 + target + target - g)  # M, from g' = target − (1 + target)M/(floor − M)
+        for s in (floor, 2 * floor, 10 * floor):
+            gap = relative_gap(s - most, s * (1 + g))
+            assert gap is not None and gap <= target * (1 + 1e-9)
+    assert selection_gap(form, 0.0, floor) == 0.0 and selection_gap(form, 1e-3, None) == 1e-3
+    one = build_formulation(prepare(one_project(20, 30, 100, 100)))
+    assert selection_gap(one, 1e-3, 50.0) == pytest.approx(1e-3 - 1.001 * 60 * 3e-6 / (50 - 60 * 3e-6), rel=1e-12)

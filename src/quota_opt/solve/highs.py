@@ -103,6 +103,28 @@ def solver_version() -> str:
         return "HiGHS"
 
 
+def selection_gap(form: Formulation, gap: float, floor: float | None) -> float:
+    """The gap target to give HiGHS on the selection objective (`SolveOptions.source_tie_breaks` False) so that the
+    gap reported on the objective, every tie-break included, stays within `gap`, given `floor` ≤ the optimum (a
+    feasible allocation's value). HiGHS stops when B − S ≤ g'·S (S its incumbent's selection value, B its bound);
+    the allocation's objective is F = S − m, m ≤ M the source tie-breaks' most (per project, supplied once, its
+    costliest year's, every source column with a tie-break at its bound), so (B − F)/F ≤ gap once
+    g' = gap − (1 + gap)·M / (floor − M). On the example, 0.1% becomes 0.0991%."""
+    if gap <= 0 or floor is None:
+        return gap
+    tie = form.source_tie_break
+    cost = np.zeros(form.n_cols)
+    cost[tie < 0] = -tie[tie < 0] * form.bounds()[1][tie < 0]  # source columns have finite bounds (L_j, E_j)
+    per_year = np.zeros((len(form.prep.candidates), len(form.prep.years)))
+    for block in form.variables.values():
+        if len(block.project) and cost[block.cols].any():
+            np.add.at(per_year, (block.project, block.year), cost[block.cols])
+    mass = float(per_year.max(axis=1, initial=0.0).sum())
+    if floor - mass <= 0:
+        return gap
+    return max(gap - (1 + gap) * mass / (floor - mass), 0.0)
+
+
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """(bound − objective) / |objective| for a maximisation, 0 when both agree; None when unknown."""
     if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
