@@ -39,7 +39,10 @@ class Strategy:
     # 3,427 / 3,036 nodes, 28.3 / 24.8 / 25.3 s (1.5 times less CPU; the same selection and, after the polish, the
     # same objective, 2,042.59088). To the default gap of 0.1%: 993 / 1,293 / 1,355 nodes, 23.9 / 28.8 / 35.2 s,
     # against 1,399 / 877 / 1,068 nodes, 27.9 / 18.4 / 22.6 s. 120x13x3, gap 0: 189 / 259 / 252 nodes, 4.9 / 4.9 /
-    # 6.0 s, against 212 / 97 / 278, 4.9 / 4.4 / 5.8 s
+    # 6.0 s, against 212 / 97 / 278, 4.9 / 4.4 / 5.8 s. On two threads the gain is smaller: the example 4,882 /
+    # 4,216 / 4,308 nodes, 50.7 / 36.1 / 43.6 s, against 5,129 / 3,617 / 5,009, 42.6 / 31.3 / 44.4 s; 120x13x3 5.7
+    # / 7.0 / 8.3 s against 6.8 / 6.7 / 6.8 s (so benchmarks/proof.py, one seed, shows 120x13x3 slower than HiGHS
+    # alone: 6.9 s of CPU against 5.7)
     direct_source_tie_breaks: bool = False
     # HiGHS options of a second HiGHS raced beside the first on small models (`highs.race`; None: no race). Not
     # on by default: measured on the example (one thread each, a shared machine at a load of 8 to 9), the other
