@@ -50,6 +50,7 @@ from quota_opt.solve.highs import (
     Status,
     fixed_lp,
     relative_gap,
+    selection_gap,
     solve,
     solver_version,
 )
@@ -355,6 +356,9 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     if STRATEGY.direct(form.n_cols):  # small models: HiGHS alone, on the model --write-model writes (strategy.py)
         if sopts.backend == "auto":
             sopts.backend = "highs"
+        sopts.source_tie_breaks = STRATEGY.direct_source_tie_breaks  # the polish below applies them
+        if not sopts.source_tie_breaks:  # and the gap reported, with them, stays within the target
+            sopts.mip_gap = selection_gap(form, sopts.mip_gap, start.best.objective if start.best.feasible else None)
         if not STRATEGY.direct_mip_start and near is None and not options.deterministic:
             sopts.warm_start = None  # the start still stands should HiGHS end below it (keep_start)
             start = dataclasses.replace(start, source="HiGHS alone")  # the summary says HiGHS had no start

@@ -99,6 +99,8 @@ class Formulation:
     variables: dict[str, VarBlock] = field(default_factory=dict)
     constraints: dict[str, ConBlock] = field(default_factory=dict)
     objective: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # the tie-break costs (≤ 0) on the source columns n, p, s, e_d, e_c: which source carries a selected project
+    source_tie_break: np.ndarray = field(default_factory=lambda: np.zeros(0))
     elastic: bool = False
 
     @property
@@ -120,7 +122,14 @@ class Formulation:
         block.start = self.n_cols
         self.variables[block.name] = block
         self.objective = np.concatenate([self.objective, np.zeros(block.size)])
+        self.source_tie_break = np.concatenate([self.source_tie_break, np.zeros(block.size)])
         return block
+
+    def selection_objective(self) -> np.ndarray:
+        """The objective without the tie-breaks on the source columns (`source_tie_break`; those on the supply
+        decisions and on the request stay): given the selection, the source split is an LP, which the polish after
+        the solve settles. Each cost left out is ≤ 0 on a column ≥ 0, so selection_objective·x ≥ objective·x."""
+        return self.objective - self.source_tie_break
 
     def add_con(self, block: ConBlock) -> ConBlock:
         block.start = self.n_rows
@@ -346,6 +355,9 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
     obj[r.cols] = -(s.province_request_penalty + TIE_BREAK["land_province_request"])
     obj[ed.cols] = -TIE_BREAK["energy_district"]
     obj[ec.cols] = -TIE_BREAK["energy_city_pool"]
+    for block, source in ((n, "land_district_quota"), (p, "land_provincial_pool"), (st, "land_stock"),
+                          (ed, "energy_district"), (ec, "energy_city_pool")):
+        form.source_tie_break[block.cols] = -TIE_BREAK[source]  # the same costs, kept apart (selection_objective)
 
     # supply_once[j]: Σ_t y[j,t] ≤ 1, = 1 for mandatory projects
     mandatory = c["mandatory"].to_numpy(bool)
@@ -646,6 +658,7 @@ def _make_elastic(form: Formulation) -> None:
     answer is "the smallest relative increase of quotas that lets every requirement hold".
     """
     form.objective[:] = 0.0
+    form.source_tie_break[:] = 0.0
     for name in list(form.constraints):
         con = form.constraints[name]
         if con.kind == "resource":

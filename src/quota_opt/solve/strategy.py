@@ -3,8 +3,9 @@
 `pipeline.run_scenario` reads `STRATEGY`; each figure's comment says what it was measured on. Three regimes:
 
 - up to `direct_up_to_columns` columns: HiGHS alone, on the whole model in bulk (the model `--write-model`
-  writes), with the best starting allocation as its MIP start and no side job; optionally raced against a second
-  HiGHS with other settings (`race_options`, `highs.race`: the first to prove its answer stops the other);
+  writes, its source tie-breaks left to the polish: `direct_source_tie_breaks`), without a MIP start (`direct_mip_start`) and
+  with no side job; optionally raced against a second HiGHS with other settings (`race_options`, `highs.race`:
+  the first to prove its answer stops the other);
 - from there up to `search_from_columns`: the MIP on one thread with the district bound beside it on the other
   (above `districts_from_columns`), then the district pairs;
 - above `search_from_columns`: the district search in the MIP's place.
@@ -19,9 +20,9 @@ from typing import Any
 @dataclass(frozen=True)
 class Strategy:
     # Small models: up to this many columns the solve is HiGHS alone on the bulk path (the matrix `--write-model`
-    # writes), started from the best starting allocation, with no side job: there the machinery of larger models
-    # cost more than it saved (the example, 813 columns, --gap 0: 29 s of solve against 21 s for HiGHS alone on the
-    # written model), and HiGHS's time is its search tree (the example, one thread, gap 0: 4,243 nodes; the start
+    # writes, less its source tie-breaks), started from the best starting allocation, with no side job: there the
+    # machinery of larger models cost more than it saved (the example, 813 columns, --gap 0: 29 s of solve against
+    # 21 s for HiGHS alone on the written model), and HiGHS's time is its search tree (the example, one thread, gap 0: 4,243 nodes; the start
     # left that unchanged, 4,243 nodes)
     direct_up_to_columns: int = 1_000
     # and there HiGHS gets no MIP start (the starting allocation still stands if HiGHS ends below it,
@@ -30,6 +31,19 @@ class Strategy:
     # the example 5,382 nodes and 60.3 s with the start, 4,882 and 58.7 s without (HiGHS alone on the written model:
     # 4,882 nodes); 120x13x3 149 nodes both, 7.1 s against 6.4 s; 60x6x3 3 nodes both, 1.9 s both
     direct_mip_start: bool = False
+    # and there HiGHS maximises the objective without the tie-breaks on the source columns (n, p, e_c:
+    # `Formulation.selection_objective`, highs.SolveOptions.source_tie_breaks), which the polish then applies
+    # (`pipeline`, `highs.fixed_lp`); those on the supply decisions and the request stay. Those costs of 1e-9 to
+    # 2e-6 lengthened HiGHS's search without changing the optimum. The example's written model, gap 0, one thread,
+    # random seeds 0/1/2: with them 4,243 / 4,819 / 5,348 nodes, 33.2 / 41.7 / 44.6 s of CPU; without 3,961 /
+    # 3,427 / 3,036 nodes, 28.3 / 24.8 / 25.3 s (1.5 times less CPU; the same selection and, after the polish, the
+    # same objective, 2,042.59088). To the default gap of 0.1%: 993 / 1,293 / 1,355 nodes, 23.9 / 28.8 / 35.2 s,
+    # against 1,399 / 877 / 1,068 nodes, 27.9 / 18.4 / 22.6 s. 120x13x3, gap 0: 189 / 259 / 252 nodes, 4.9 / 4.9 /
+    # 6.0 s, against 212 / 97 / 278, 4.9 / 4.4 / 5.8 s. On two threads the gain is smaller: the example 4,882 /
+    # 4,216 / 4,308 nodes, 50.7 / 36.1 / 43.6 s, against 5,129 / 3,617 / 5,009, 42.6 / 31.3 / 44.4 s; 120x13x3 5.7
+    # / 7.0 / 8.3 s against 6.8 / 6.7 / 6.8 s (so benchmarks/proof.py, one seed, shows 120x13x3 slower than HiGHS
+    # alone: 6.9 s of CPU against 5.7)
+    direct_source_tie_breaks: bool = False
     # HiGHS options of a second HiGHS raced beside the first on small models (`highs.race`; None: no race). Not
     # on by default: measured on the example (one thread each, a shared machine at a load of 8 to 9), the other
     # paths tried were no faster than HiGHS's own (random seed 1: 3,620 nodes and 1.6% left after 150 s where the
