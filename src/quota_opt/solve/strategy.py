@@ -20,7 +20,7 @@ from typing import Any
 @dataclass(frozen=True)
 class Strategy:
     # Small models: up to this many columns the solve is HiGHS alone on the bulk path (the matrix `--write-model`
-    # writes, less its source tie-breaks), started from the best starting allocation, with no side job: there the
+    # writes, less its source tie-breaks), with no MIP start (`direct_mip_start`) and no side job: there the
     # machinery of larger models cost more than it saved (the example, 813 columns, --gap 0: 29 s of solve against
     # 21 s for HiGHS alone on the written model), and HiGHS's time is its search tree (the example, one thread, gap 0: 4,243 nodes; the start
     # left that unchanged, 4,243 nodes)
