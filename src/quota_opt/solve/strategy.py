@@ -42,7 +42,10 @@ class Strategy:
     # 6.0 s, against 212 / 97 / 278, 4.9 / 4.4 / 5.8 s. On two threads the gain is smaller: the example 4,882 /
     # 4,216 / 4,308 nodes, 50.7 / 36.1 / 43.6 s, against 5,129 / 3,617 / 5,009, 42.6 / 31.3 / 44.4 s; 120x13x3 5.7
     # / 7.0 / 8.3 s against 6.8 / 6.7 / 6.8 s (so benchmarks/proof.py, one seed, shows 120x13x3 slower than HiGHS
-    # alone: 6.9 s of CPU against 5.7)
+    # alone: 6.9 s of CPU against 5.7). Tried on the MIP path of larger models and not adopted: 300x13x3 at 10 s,
+    # seeds 1/2/3, the MIP on HiGHS in bulk without them 4,113 / 3,267 / 2,962, with them 4,119 / 3,263 / 2,928,
+    # on Pyomo's interface (as now) 4,098 / 3,263 / 2,982: noise, and the gap there is the bound's (4,153 / 3,293
+    # / 3,046 in all three runs)
     direct_source_tie_breaks: bool = False
     # HiGHS options of a second HiGHS raced beside the first on small models (`highs.race`; None: no race). Not
     # on by default: measured on the example (one thread each, a shared machine at a load of 8 to 9), the other
