@@ -21,9 +21,17 @@ def read_sheet(path: Path, sheet: str) -> pd.DataFrame:
     return pd.read_excel(path, sheet_name=sheet, engine="openpyxl")
 
 
-def read_summary(path: Path) -> dict[str, object]:
-    df = read_sheet(path, "summary")
+def read_sheets(path: Path) -> dict[str, pd.DataFrame]:
+    """Every sheet of a workbook, opened once."""
+    return pd.read_excel(path, sheet_name=None, engine="openpyxl")
+
+
+def summary_dict(df: pd.DataFrame) -> dict[str, object]:
     return dict(zip(df["key"], df["value"], strict=True))
+
+
+def read_summary(path: Path) -> dict[str, object]:
+    return summary_dict(read_sheet(path, "summary"))
 
 
 def _num(x: object) -> float:
@@ -35,13 +43,14 @@ def check_results(scenario_path: Path, results_path: Path) -> list[str]:
     s = sc.settings
     years = s.years
     bad: list[str] = []
-    alloc = read_sheet(results_path, "allocation")
-    ledger = read_sheet(results_path, "ledger")
+    sheets = read_sheets(results_path)
+    alloc = sheets["allocation"]
+    ledger = sheets["ledger"]
     # the city's rows (五(一) reward reserve: reserve − drawn = left), below the districts'
     city_rows = ledger[ledger["district_id"].astype(str) == CITY_ROW]
     ledger = ledger[ledger["district_id"].astype(str) != CITY_ROW]
     reserve = reward_reserve(sc)
-    summary = read_summary(results_path)
+    summary = summary_dict(sheets["summary"])
     p = sc.projects.set_index("project_id")
     plats = sc.platforms.set_index("platform_id")
     chains = sc.chains.set_index("chain_id")
@@ -176,7 +185,7 @@ def check_results(scenario_path: Path, results_path: Path) -> list[str]:
     bad += _reserve(reserve, led, city_rows)
     bad += check_major_priority(sc, a)
 
-    bad += _cross_sheet(results_path, sc, a, led, summary)
+    bad += _cross_sheet(sheets, sc, a, led, summary)
 
     bad += check_objective(sc, a, summary, reward_paid_gain(sc, ledger))
 
@@ -271,7 +280,7 @@ def check_objective(sc: object, a: pd.DataFrame, summary: dict[str, object], gai
     return []
 
 
-def _cross_sheet(results_path: Path, sc: object, a: pd.DataFrame, led: pd.DataFrame,
+def _cross_sheet(sheets: dict[str, pd.DataFrame], sc: object, a: pd.DataFrame, led: pd.DataFrame,
                  summary: dict[str, object]) -> list[str]:
     """Figures one sheet gives that another gives too: the ledger year to year, the summary's totals against the
     allocation and the ledger (horizon years only), the districts and city sheets against the allocation, and the
@@ -308,7 +317,7 @@ def _cross_sheet(results_path: Path, sc: object, a: pd.DataFrame, led: pd.DataFr
         if abs(_num(summary["average_output_per_mu"]) - out_mu) > 1e-3 * max(1.0, out_mu):
             bad.append(f"summary average_output_per_mu {summary['average_output_per_mu']} ≠ {out_mu}")
     # districts sheet: use against the ledger, utilisation of the quota the district had that year
-    dist = read_sheet(results_path, "districts").set_index(["district_id", "year"])
+    dist = sheets["districts"].set_index(["district_id", "year"])
     for (d, y), r in dist.iterrows():
         lr = led.loc[(d, y)]
         if abs(float(r["land_quota_used"]) - float(lr["used"])) > 1e-3:
@@ -317,7 +326,7 @@ def _cross_sheet(results_path: Path, sc: object, a: pd.DataFrame, led: pd.DataFr
         if had > 1e-9 and abs(_num(r["land_utilisation"]) - float(lr["used"]) / had) > 1e-4:
             bad.append(f"{d} {y}: utilisation {r['land_utilisation']} ≠ used / (opening + issued + reward)")
     # city sheet: use of the city quotas = the allocation's
-    city = read_sheet(results_path, "city").set_index("year")
+    city = sheets["city"].set_index("year")
     by_y = sel.groupby("year")[["land_provincial_pool", "land_province_request", "energy_city_pool"]].sum()
     for y in years:
         for ccol, acol in (("provincial_pool_used", "land_provincial_pool"), ("province_request",
@@ -326,7 +335,7 @@ def _cross_sheet(results_path: Path, sc: object, a: pd.DataFrame, led: pd.DataFr
             if abs(float(city.at[y, ccol]) - want) > 1e-3:
                 bad.append(f"{y}: city sheet {ccol} {city.at[y, ccol]} ≠ allocation's {want}")
     # shadow prices: a district's quota as the ledger has it
-    sp = read_sheet(results_path, "shadow_prices")
+    sp = sheets["shadow_prices"]
     for r in sp[sp["constraint"] == "district_land_quota"].to_dict("records"):
         lr = led.loc[(r["district_id"], int(r["year"]))]
         limit = float(lr["opening"]) + float(lr["issued"]) + float(lr["reward_received"])
