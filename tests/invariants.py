@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from quota_opt.core.scenario import Scenario
 from quota_opt.prepare import read_scenario
 
 TOL = 1e-4
@@ -38,8 +39,9 @@ def _num(x: object) -> float:
     return 0.0 if x is None or (isinstance(x, float) and np.isnan(x)) else float(x)  # type: ignore[arg-type]
 
 
-def check_results(scenario_path: Path, results_path: Path) -> list[str]:
-    sc = read_scenario(scenario_path)
+def check_results(scenario_path: Path, results_path: Path, *, scenario: Scenario | None = None) -> list[str]:
+    """`scenario`: the scenario workbook as read_scenario already read it, to save reading it twice."""
+    sc = scenario if scenario is not None else read_scenario(scenario_path)
     s = sc.settings
     years = s.years
     bad: list[str] = []
