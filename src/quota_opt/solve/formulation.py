@@ -349,15 +349,11 @@ def build_formulation(prep: Prepared, *, elastic: bool = False, prune: bool = Tr
     discount = s.deferral_discount ** (tt - t0[jj])
     obj = form.objective
     obj[y.cols] = value[jj] * discount - np.where(has_alt[jj], 0.0, TIE_BREAK["land_district_quota"] * land[jj])
-    obj[n.cols] = -TIE_BREAK["land_district_quota"]
-    obj[p.cols] = -TIE_BREAK["land_provincial_pool"]
-    obj[st.cols] = -TIE_BREAK["land_stock"]
     obj[r.cols] = -(s.province_request_penalty + TIE_BREAK["land_province_request"])
-    obj[ed.cols] = -TIE_BREAK["energy_district"]
-    obj[ec.cols] = -TIE_BREAK["energy_city_pool"]
+    # the source columns' costs are their tie-breaks alone, kept apart too (selection_objective)
     for block, source in ((n, "land_district_quota"), (p, "land_provincial_pool"), (st, "land_stock"),
                           (ed, "energy_district"), (ec, "energy_city_pool")):
-        form.source_tie_break[block.cols] = -TIE_BREAK[source]  # the same costs, kept apart (selection_objective)
+        form.source_tie_break[block.cols] = obj[block.cols] = -TIE_BREAK[source]
 
     # supply_once[j]: Σ_t y[j,t] ≤ 1, = 1 for mandatory projects
     mandatory = c["mandatory"].to_numpy(bool)
