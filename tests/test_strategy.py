@@ -7,13 +7,12 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from builders import random_small
+from builders import EXAMPLE, random_small
 from quota_opt.input.validate import read_scenario
 from quota_opt.pipeline import RunOptions, run_scenario
 from quota_opt.prepare import prepare
@@ -21,7 +20,6 @@ from quota_opt.solve.formulation import build_formulation
 from quota_opt.solve.highs import SolveOptions, Status, race, solve
 from quota_opt.solve.strategy import STRATEGY
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "hangzhou_example.xlsx"
 RACED = "highspy (bulk, raced)"
 BULK = "highspy (bulk)"
 RACING = dataclasses.replace(STRATEGY, race_options={"random_seed": 1})
