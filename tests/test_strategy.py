@@ -64,8 +64,34 @@ def test_a_small_model_gives_highs_no_start_yet_never_ends_below_it(monkeypatch:
     assert given == [False]
     sol = result.solution
     assert sol.x is not None and sol.objective is not None and sol.objective >= result.greedy.objective - 1e-9
-    run_scenario(sc, dataclasses.replace(quick, deterministic=True, time_limit_s=1))  # a budget of 6 nodes
+    run_scenario(sc, dataclasses.replace(quick, deterministic=True, time_limit_s=1))  # a budget of 41 nodes
     assert given == [False, True]
+
+
+def test_a_work_budget_gives_fewer_nodes_to_larger_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A time limit counted in work (`RunOptions.deterministic`) becomes a node limit of
+    `node_work_per_second` · limit / columns: a node's LP grows with the model, so that the run takes about its
+    limit at any size. The example's 60 s are 2,435 nodes (33,000 · 60 / 813), a 300-project model's (2,093
+    columns) 946, and never fewer than one."""
+    assert STRATEGY.nodes(60.0, 813) == round(STRATEGY.node_work_per_second * 60.0 / 813)
+    assert STRATEGY.nodes(60.0, 813) > STRATEGY.nodes(60.0, 2_093) > STRATEGY.nodes(60.0, 11_154) >= 1
+    assert STRATEGY.nodes(30.0, 2_093) < STRATEGY.nodes(60.0, 2_093)
+    assert STRATEGY.nodes(0.001, 10**7) == 1
+    import quota_opt.pipeline as pipeline
+
+    given: list[tuple[int, SolveOptions]] = []
+
+    def spy(form, options):  # type: ignore[no-untyped-def]
+        given.append((form.n_cols, dataclasses.replace(options)))
+        return solve(form, options)
+
+    monkeypatch.setattr(pipeline, "solve", spy)
+    run_scenario(random_small(3), RunOptions(time_limit_s=2.0, deterministic=True, shadow_prices=False,
+                                             province_fallback=False))
+    (n_cols, options), = given
+    assert options.highs_options["mip_max_nodes"] == STRATEGY.nodes(2.0, n_cols)
+    # the clock is only a safety net: the backstop, less what the starting allocation took
+    assert options.threads == 1 and STRATEGY.backstop_min_s - 5 < options.time_limit_s <= STRATEGY.backstop_min_s
 
 
 def test_the_strategy_races_small_models_only_with_two_cores_and_not_counted_in_work() -> None:

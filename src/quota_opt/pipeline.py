@@ -258,15 +258,15 @@ class RunResult:
         return rows
 
 
-def work_budget(options: SolveOptions) -> None:
-    """Turn a solve's time limit into deterministic work (`RunOptions.deterministic`): one HiGHS thread, a limit on
-    branch-and-bound nodes (`STRATEGY.nodes_per_second` per second of the time limit; HiGHS's root node always
-    completes) instead of seconds, and the wall-clock limit moved back to `STRATEGY.backstop` times, as a safety net
+def work_budget(options: SolveOptions, n_cols: int) -> None:
+    """Turn a solve's time limit into deterministic work (`RunOptions.deterministic`) on a model of `n_cols`
+    columns: one HiGHS thread, a limit on branch-and-bound nodes (`STRATEGY.nodes`, fewer the larger the model;
+    HiGHS's root node always completes) instead of seconds, and the wall-clock limit moved back to `STRATEGY.backstop` times, as a safety net
     only (solve/strategy.py). HiGHS is
     deterministic for the same model, options and thread count, so the same input gives the same plan whatever
     else the machine is doing."""
-    options.highs_options = {**options.highs_options, "mip_max_nodes": max(1, round(STRATEGY.nodes_per_second *
-                                                                                    options.time_limit_s))}
+    options.highs_options = {**options.highs_options,
+                             "mip_max_nodes": STRATEGY.nodes(options.time_limit_s, n_cols)}
     options.time_limit_s = max(options.time_limit_s * STRATEGY.backstop, STRATEGY.backstop_min_s)
     options.threads = 1
     if options.backend == "auto":
@@ -312,7 +312,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     t0 = time.perf_counter()
     sopts = solve_options(scenario, options, None)
     if options.deterministic:
-        work_budget(sopts)
+        work_budget(sopts, form.n_cols)
     near = from_plan(form, options.start_plan) if options.start_plan is not None else None
     if near is not None and near.feasible:  # another case's allocation: the MIP starts there
         stage("solve")

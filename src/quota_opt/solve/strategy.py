@@ -84,9 +84,18 @@ class Strategy:
     recombine_limit_s: float = 5.0  # the district combination after the MIP: a few hundred plans solve in well
     # under a second
     pair_min_s: float = 0.5  # less time than this is not worth loading the district pairs' models
-    nodes_per_second: float = 6.0  # the deterministic budget: HiGHS branch-and-bound nodes per second of the time
-    # limit. Measured on the example (793 columns), one thread: 50 nodes in 8.8 s of CPU (45 s of wall clock at a
-    # load of 15), the root node (cuts, heuristics) about a third of it
+    node_work_per_second: float = 33_000.0  # the deterministic budget (`nodes`): HiGHS branch-and-bound nodes
+    # per second of the time limit, times the model's columns (a node's LP grows with the model), so that a run
+    # counted in work takes about its time limit on a machine like this one (2 cores, one thread a solve). Measured,
+    # `run_scenario` with a 30-s limit counted in work, idle cores: the example (813 columns) 1,218 nodes in 18.9 s;
+    # 300x13x3 (2,093) 473 nodes in 40.4 s; 120x13x3 proved optimal in 5.0 s, under its budget; 1000x13x5 (11,154)
+    # 89 nodes in 72 s, nearly all of it the root node, which no node budget shortens. The budget was 6 nodes a
+    # second at any size (from a model of the first round, on a machine at a load of 15): on the example a 60-s
+    # case then searched 360 nodes, about 5 to 10 s, and `compare --variants all` (five cases, 60 s each) took
+    # 32 s; the base case stopped at its node limit 2.9% below the optimum (1,984.4 against 2,042.59; gap 5.2%),
+    # as did three of the four variants: 83 decisions changed against the base, none of them beyond the cases'
+    # gaps, and the 重亩均产值 variant changed 19. With this budget (2,435 nodes on the example) it took 76 s; every case
+    # was proved to the 0.1% gap target, 39 of 63 changed decisions are significant, and 重亩均产值 changes none
     backstop: float = 10.0  # and a wall-clock limit this many times the time limit (at least `backstop_min_s`)
     backstop_min_s: float = 300.0  # behind it, should the work overrun (the root node is not counted in nodes)
 
@@ -99,6 +108,11 @@ class Strategy:
     def direct(self, n_cols: int) -> bool:
         """Whether a model of `n_cols` columns is solved by HiGHS alone (no district bound, no district pairs)."""
         return n_cols <= self.direct_up_to_columns
+
+    def nodes(self, time_limit_s: float, n_cols: int) -> int:
+        """The deterministic budget of a solve limited to `time_limit_s` on a model of `n_cols` columns: how many
+        branch-and-bound nodes HiGHS may search (at least one; its root node always completes)."""
+        return max(1, round(self.node_work_per_second * time_limit_s / max(n_cols, 1)))
 
     def races(self, n_cols: int, cores: int, deterministic: bool = False) -> bool:
         """Whether a model of `n_cols` columns is solved by two HiGHS racing (`cores`: how many the solve may use)."""
