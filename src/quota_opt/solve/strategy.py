@@ -47,6 +47,18 @@ class Strategy:
     # on Pyomo's interface (as now) 4,098 / 3,263 / 2,982: noise, and the gap there is the bound's (4,153 / 3,293
     # / 3,046 in all three runs)
     direct_source_tie_breaks: bool = False
+    # Also tried on the example's proof (written model less the source tie-breaks, gap 0, one thread, random seeds
+    # 0/1/2: 29.8 / 24.3 / 25.8 s, 3,961 / 3,427 / 3,036 nodes) and not adopted. (a) Variable upper bounds on the
+    # source columns, x_jt <= min(demand_j, the year's limit of that source) * y_jt (the pools, the request cap, the
+    # district's energy budget, its stock by then, its quota plus the most reward it could earn): the LP relaxation
+    # falls from 2,405.9 to 2,239.7, but HiGHS's root cuts find most of that (2,098 after them without), and the
+    # proof took 22.4 / 25.1 / 28.9 s, 2,365 / 2,845 / 3,400 nodes; on 300x13x3 at 10 s HiGHS's bound was no
+    # tighter (4,212.5 / 4,210.1 against 4,209.6 / 4,198.9). (b) The district bound as cuts: column generation over
+    # district plans converges in 6 rounds (5 s) to the Dantzig-Wolfe bound 2,085.05, below HiGHS's root bound
+    # (2,097.8) but 2.1% above the optimum; each district's priced value <= its priced MIP's bound, added as 13
+    # rows at the best prices: 53.8 s and 5,240 nodes (seed 0); at the prices of all 7 rounds, 91 rows: 41.0 s and
+    # 2,809 nodes. The rest of the gap lies in how the city-level pools are shared between districts, where only
+    # branching helps (benchmarks/prove.py's branch and price)
     # HiGHS options of a second HiGHS raced beside the first on small models (`highs.race`; None: no race). Not
     # on by default: measured on the example (one thread each, a shared machine at a load of 8 to 9), the other
     # paths tried were no faster than HiGHS's own (random seed 1: 3,620 nodes and 1.6% left after 150 s where the
