@@ -42,16 +42,17 @@ def test_reference_rows_are_hidden_beside_another_instance():
 
 
 def test_the_proof_rows_compare_each_round_with_highs_alone_in_the_same_round():
-    """benchmarks/proof.py's section: quota-opt's solve time over HiGHS alone's in the same round, and the median."""
+    """benchmarks/proof.py's section: quota-opt's solve time over HiGHS alone's in the same round (one HiGHS random
+    seed, the same on both sides), and the median."""
     proof = _bench().proof_bench()
 
-    def round_(ours: float, alone: float) -> dict:
+    def round_(ours: float, alone: float, seed: int = 0) -> dict:
         return {"ours": {"solve_s": ours, "cpu_s": ours / 2, "status": "optimal", "cols": 813, "rows": 629},
-                "alone": {"solve_s": alone, "cpu_s": alone, "status": "kOptimal"}, "load": 1.0}
+                "alone": {"solve_s": alone, "cpu_s": alone, "status": "kOptimal"}, "load": 1.0, "seed": seed}
 
     lines = proof.lines({"date": "2026-12-07 05:00", "load_start": 1.0, "load_end": 2.0, "limit_s": 300.0,
-                         "rows": [{"case": "the example", "rounds": [round_(20.0, 25.0), round_(30.0, 20.0),
-                                                                     round_(10.0, 40.0)]}]})
+                         "rows": [{"case": "the example", "rounds": [round_(20.0, 25.0), round_(30.0, 20.0, 1),
+                                                                     round_(10.0, 40.0, 2)]}]})
     rows = [line for line in lines if line.startswith("| the example |")]
     # wall 20 / 25 = 0.80, 30 / 20 = 1.50, 10 / 40 = 0.25, their median 0.80; CPU half of each: 0.40, 0.75, 0.12
     assert [row.split("|")[-3:-1] for row in rows] == [[" 0.80 ", " 0.40 "], [" 1.50 ", " 0.75 "],
@@ -59,5 +60,6 @@ def test_the_proof_rows_compare_each_round_with_highs_alone_in_the_same_round():
     two = proof.lines({"date": "", "load_start": 1.0, "load_end": 1.0, "limit_s": 1.0,
                        "rows": [{"case": "x", "rounds": [round_(20.0, 25.0), round_(30.0, 20.0)]}]})
     assert two[-1].split("|")[-3:-1] == [" 1.15 ", " 0.57 "]  # an even count: the mean of the middle two
-    assert "| 813 × 629 | 1 | 20.0 | 10.0 | optimal | 25.0 | 25.0 | optimal |" in rows[0]
+    assert "| 813 × 629 | 0 | 20.0 | 10.0 | optimal | 25.0 | 25.0 | optimal |" in rows[0]
+    assert "| 813 × 629 | 2 | 10.0 |" in rows[2]  # each round's seed
     assert proof.lines(None) == []
