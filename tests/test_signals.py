@@ -89,6 +89,40 @@ def test_sigterm_during_the_solve_keeps_the_best_allocation(tmp_path: Path, lang
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+ZIP_LEFT_OPEN = """
+import gc, io, sys, zipfile
+if sys.argv[1] == "quiet":
+    from quota_opt.cli.signals import quiet_zip_clean_up
+    quiet_zip_clean_up()
+z = zipfile.ZipFile(io.BytesIO(), "w")
+w = z.open("sheet1.xml", "w")  # what an interrupted openpyxl write leaves: a member still open
+z.loop, w.loop = z, w  # collected by the garbage collector, as after the interrupt
+del z, w
+gc.collect()
+
+class Broken:
+    def __del__(self):
+        raise ValueError("another ignored exception")
+
+b = Broken()
+del b
+"""
+
+
+def test_an_interrupted_writes_zip_file_is_collected_without_a_traceback() -> None:
+    """A Ctrl-C or SIGTERM landing inside openpyxl's save leaves its zip file with a member open; when it is
+    collected, its `__del__` fails to close it and Python prints "Exception ignored in" with a traceback, after
+    the command's own message (seen once in a full run, on `generate` interrupted at exit 130). The command's
+    entry point leaves that one unsaid (`cli.signals.quiet_zip_clean_up`), and only that one."""
+    plain = subprocess.run([sys.executable, "-c", ZIP_LEFT_OPEN, "plain"], capture_output=True, text=True, env=ENV,
+                           check=True)
+    assert "ZipFile.__del__" in plain.stderr and "another ignored exception" in plain.stderr
+    quiet = subprocess.run([sys.executable, "-c", ZIP_LEFT_OPEN, "quiet"], capture_output=True, text=True, env=ENV,
+                           check=True)
+    assert "ZipFile" not in quiet.stderr and "Can't close the ZIP file" not in quiet.stderr
+    assert "another ignored exception" in quiet.stderr  # every other ignored exception is still said
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_while_writing_leaves_no_temporary_file(tmp_path: Path, signum: int, code: int) -> None:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import sys
 
 from quota_opt.cli.console import tolerant_streams
-from quota_opt.cli.signals import INTERRUPTED, TERMINATED, Terminated, handle_sigterm, is_termination
+from quota_opt.cli.signals import (
+    INTERRUPTED,
+    TERMINATED,
+    Terminated,
+    handle_sigterm,
+    is_termination,
+    quiet_zip_clean_up,
+)
 
 
 def main() -> None:
@@ -16,6 +23,7 @@ def main() -> None:
     here, and why this package imports nothing at the top but its signal handling, `cli.signals`): a Ctrl-C or
     SIGTERM while Python loads the command ends it quietly with 130 or 143, not a traceback."""
     handle_sigterm()
+    quiet_zip_clean_up()
     try:
         tolerant_streams()
         from quota_opt.cli.app import main as command

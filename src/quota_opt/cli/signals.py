@@ -7,6 +7,7 @@ command (`cli.app`) imports them without importing its entry point back (an impo
 from __future__ import annotations
 
 import signal
+import sys
 from typing import Any
 
 INTERRUPTED = 130  # Ctrl-C outside the solve (128 + SIGINT)
@@ -37,3 +38,20 @@ def handle_sigterm() -> None:
     """Have SIGTERM raise `Terminated` in the main thread, unless it is ignored (started under nohup & co)."""
     if signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:
         signal.signal(signal.SIGTERM, terminate)
+
+
+def quiet_zip_clean_up() -> None:
+    """Leave unsaid what Python can only ignore when an interrupted write's zip file is collected: a Ctrl-C or
+    SIGTERM landing while openpyxl writes a sheet leaves the zip file with a member open for writing, and when it
+    is collected, at exit or later, its `__del__` fails to close it ("Can't close the ZIP file while there is an
+    open writing handle on it"), which Python prints as "Exception ignored in" with a traceback. The write's
+    temporary file is already removed (`core.files.atomic_path`) and the command ends with 130 or 143, so that is
+    all the user needs; every other ignored exception goes to Python's own hook."""
+    default = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not (isinstance(unraisable.exc_value, ValueError)
+                and getattr(unraisable.object, "__qualname__", "") == "ZipFile.__del__"):
+            default(unraisable)
+
+    sys.unraisablehook = hook
