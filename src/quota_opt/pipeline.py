@@ -261,10 +261,9 @@ class RunResult:
 def work_budget(options: SolveOptions, n_cols: int) -> None:
     """Turn a solve's time limit into deterministic work (`RunOptions.deterministic`) on a model of `n_cols`
     columns: one HiGHS thread, a limit on branch-and-bound nodes (`STRATEGY.nodes`, fewer the larger the model;
-    HiGHS's root node always completes) instead of seconds, and the wall-clock limit moved back to `STRATEGY.backstop` times, as a safety net
-    only (solve/strategy.py). HiGHS is
-    deterministic for the same model, options and thread count, so the same input gives the same plan whatever
-    else the machine is doing."""
+    HiGHS's root node always completes) instead of seconds, and the wall-clock limit moved back to
+    `STRATEGY.backstop` times, as a safety net only (solve/strategy.py). HiGHS is deterministic for the same model,
+    options and thread count, so the same input gives the same plan whatever else the machine is doing."""
     options.highs_options = {**options.highs_options,
                              "mip_max_nodes": STRATEGY.nodes(options.time_limit_s, n_cols)}
     options.time_limit_s = max(options.time_limit_s * STRATEGY.backstop, STRATEGY.backstop_min_s)
