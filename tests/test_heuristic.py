@@ -232,6 +232,29 @@ def test_a_run_never_reports_less_than_its_start() -> None:
     assert better.objective == rule.objective + 1.0
 
 
+@pytest.mark.slow
+def test_over_its_size_the_district_search_runs_no_neighbourhood(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over `STRATEGY.neighbourhood_up_to_columns` the price rounds take every worker in the neighbourhood's place
+    (on 5,000 projects its root outlasted the search): here on 300 projects with the threshold lowered, the
+    neighbourhood is never built, and the split and the combination are found, feasible, below the bound."""
+    import quota_opt.solve.start as heuristic
+
+    def never(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the neighbourhood was built")
+
+    monkeypatch.setattr(heuristic, "STRATEGY", dataclasses.replace(heuristic.STRATEGY, neighbourhood_up_to_columns=0))
+    monkeypatch.setattr(heuristic, "_neighbourhood", never)
+    form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
+    relaxed = lp_relaxation(form, 60)
+    assert relaxed is not None
+    found, bound, interrupted = heuristic.district_search(form, relaxed, 6, threads=2)
+    assert not interrupted and bound is not None and bound <= relaxed.objective + 1e-6
+    assert {name for _, name in found} == {"district split", "district combination"}
+    for allocation, _ in found:
+        assert_feasible(form, allocation.x)
+        assert allocation.objective <= bound + 1e-6
+
+
 def _ctrl_c_in(seconds: float) -> None:
     """A real Ctrl-C (SIGINT to this process) after `seconds`."""
     import os
@@ -278,6 +301,36 @@ def test_ctrl_c_during_the_district_search_keeps_what_was_found(monkeypatch: pyt
     found, bound, interrupted = heuristic.district_search(form, relaxed, 120, threads=2)
     assert interrupted and bound is None
     assert time.perf_counter() - t0 < 30  # not the 42 s the split had
+    for allocation, _ in found:
+        assert_feasible(form, allocation.x)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("ctrl_c_raises")
+def test_ctrl_c_during_the_price_rounds_in_the_neighbourhoods_place_keeps_what_was_found(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over `STRATEGY.neighbourhood_up_to_columns`, a Ctrl-C in the price rounds ends the search at once with the
+    split's allocation, marked interrupted, and no bound."""
+    import time
+
+    import quota_opt.solve.start as heuristic
+
+    monkeypatch.setattr(heuristic, "STRATEGY", dataclasses.replace(heuristic.STRATEGY, neighbourhood_up_to_columns=0))
+    rounds = heuristic.price_rounds_or_warn
+
+    def then_ctrl_c(*args: object) -> object:  # the signal comes once the rounds are under way
+        _ctrl_c_in(0.5)
+        return rounds(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(heuristic, "price_rounds_or_warn", then_ctrl_c)
+    form = build_formulation(prepare(generate_scenario(300, 13, 3, seed=1)))
+    relaxed = lp_relaxation(form, 60)
+    assert relaxed is not None
+    t0 = time.perf_counter()
+    found, bound, interrupted = heuristic.district_search(form, relaxed, 120, threads=2)
+    assert interrupted and bound is None
+    assert time.perf_counter() - t0 < 60  # not the 120 s the search had
+    assert [name for _, name in found] == ["district split"]
     for allocation, _ in found:
         assert_feasible(form, allocation.x)
 

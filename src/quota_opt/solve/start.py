@@ -157,7 +157,8 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
        the split agree (in or out; the others free), started from the split (or from `fallback`, when the
        split found nothing), on one HiGHS thread, so it can only improve on its start; and the district
        bound's MIPs on the other workers, round after round while a round fits (`decompose.price_rounds`;
-       after the neighbourhood when there is one worker).
+       after the neighbourhood when there is one worker). Over `STRATEGY.neighbourhood_up_to_columns`, the
+       rounds alone, on every worker.
     3. The last `COMBINE_SHARE` of the time: the *district combination* (`decompose.Combination`), one plan
        per district from every district allocation met above, within the rows linking districts; never
        worse than the best whole allocation found, its start.
@@ -183,10 +184,17 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
         if whole is not None:
             combination.add_whole(whole.x)
     start = joined if joined is not None else fallback
-    guides = [relaxed.x] + ([start.x] if start is not None else [])
-    near = _neighbourhood(form, guides, start=start.x if start is not None else None)
     rounds_end = deadline - COMBINE_SHARE * time_limit_s
-    if n > 1:
+    x: np.ndarray | None = None
+    passed: list[np.ndarray] = []
+    if form.n_cols > STRATEGY.neighbourhood_up_to_columns:  # the price rounds on every worker, no neighbourhood
+        try:
+            bound = price_rounds_or_warn(form, combination, relaxed.row_gain, rounds_end, n, stop)
+        except KeyboardInterrupt:  # the district MIPs running are cancelled; what was found stands
+            stop()
+            bound = None
+    elif n > 1:
+        near = _neighbourhood(form, [relaxed.x] + ([start.x] if start is not None else []), start)
         with ThreadPoolExecutor(max_workers=2) as pool:
             job = pool.submit(price_rounds_or_warn, form, combination, relaxed.row_gain, rounds_end, n - 1, stop)
             x, passed = _run_neighbourhood(near, max(rounds_end - time.perf_counter(), 0.1), stop)
@@ -196,6 +204,7 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
                 stop()
                 bound = None
     else:
+        near = _neighbourhood(form, [relaxed.x] + ([start.x] if start is not None else []), start)
         x, passed = _run_neighbourhood(near, 0.6 * max(rounds_end - time.perf_counter(), 0.1), stop)
         bound = price_rounds_or_warn(form, combination, relaxed.row_gain, rounds_end, 1, stop)
     if (allocation := as_allocation(form, x)) is not None:
@@ -217,7 +226,7 @@ COMBINE_SHARE = 0.03  # of the district search's time: the district combination 
 AGREE = 1e-6  # a value this close to 0 or 1 counts as out or in
 
 
-def _neighbourhood(form: Formulation, guides: list[np.ndarray], start: np.ndarray | None) -> Any:
+def _neighbourhood(form: Formulation, guides: list[np.ndarray], start: GreedyResult | None) -> Any:
     """The whole model, loaded, with each project-year fixed out where every guide leaves it out, and in where
     every guide supplies it fully; `start` (which must agree) as HiGHS's starting incumbent."""
     y = form.variables["supply"]
@@ -228,7 +237,7 @@ def _neighbourhood(form: Formulation, guides: list[np.ndarray], start: np.ndarra
         if len(cols):
             h.changeColsBounds(len(cols), cols, np.full(len(cols), value), np.full(len(cols), value))
     if start is not None:
-        set_start(h, start)
+        set_start(h, start.x)
     return h
 
 

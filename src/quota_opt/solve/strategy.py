@@ -80,6 +80,13 @@ class Strategy:
     # 9,653, 0.8 s over; 5000x90x5, 110 s and 295 s, ended where it started, the second time 7 s over the 24 s it
     # had, and HiGHS's root did not honour a cancel either; its bound, 49,384, above the district bound, 49,186)
     search_from_columns: int = 5_000
+    neighbourhood_up_to_columns: int = 20_000  # in the district search, the neighbourhood (start._neighbourhood)
+    # runs beside the price rounds up to this many columns; above, the rounds get every worker, for their plans feed
+    # the district combination. Measured, 2 idle cores, the search's time as in make bench: 5000x90x5 (55,468
+    # columns, 106 s), the neighbourhood never passed its root and ended where it began (39,941); the combination
+    # then picked 43,074; without it, 44,232 and 43,979 (twice as many plans, 739 and 720), bound 46,741 and 46,753
+    # against 46,790. 1000x13x5 (11,154 columns, 24 s), where it took the split from 10,384 to 10,929: with it the
+    # combination gave 10,994 and 10,890, without 10,924
     districts_from_columns: int = 1_000  # on models of more columns, the district bound runs beside the MIP (on
     # one of its threads) and the district pairs after it. On smaller ones the MIP on every thread proves its
     # optimum soonest and HiGHS's bound beats the district bound: on 120 projects (654 columns), 7 s, the MIP on two
