@@ -84,8 +84,8 @@ class Strategy:
     # runs beside the price rounds up to this many columns; above, the rounds get every worker, for their plans feed
     # the district combination. Measured, 2 idle cores, the search's time as in make bench: 5000x90x5 (55,468
     # columns, 106 s), the neighbourhood never passed its root and ended where it began (39,941); the combination
-    # then picked 43,074; without it, 44,232 and 43,979 (twice as many plans, 739 and 720), bound 46,741 and 46,753
-    # against 46,790. 1000x13x5 (11,154 columns, 24 s), where it took the split from 10,384 to 10,929: with it the
+    # then picked 43,074; without it, 44,232 and 43,979 (from 739 and 720 plans), bound 46,741 and 46,753 against
+    # 46,790. 1000x13x5 (11,154 columns, 24 s), where it took the split from 10,384 to 10,929: with it the
     # combination gave 10,994 and 10,890, without 10,924
     districts_from_columns: int = 1_000  # on models of more columns, the district bound runs beside the MIP (on
     # one of its threads) and the district pairs after it. On smaller ones the MIP on every thread proves its
