@@ -113,8 +113,9 @@ def selection_gap(form: Formulation, gap: float, floor: float | None) -> float:
     if gap <= 0 or floor is None:
         return gap
     tie = form.source_tie_break
+    costly = tie < 0
     cost = np.zeros(form.n_cols)
-    cost[tie < 0] = -tie[tie < 0] * form.bounds()[1][tie < 0]  # source columns have finite bounds (L_j, E_j)
+    cost[costly] = -tie[costly] * form.bounds()[1][costly]  # source columns have finite bounds (L_j, E_j)
     per_year = np.zeros((len(form.prep.candidates), len(form.prep.years)))
     for block in form.variables.values():
         if len(block.project) and cost[block.cols].any():
@@ -237,14 +238,16 @@ def interruptible(run: Callable[[], T], cancel: Callable[[], None]) -> tuple[T, 
     return box["value"], interrupted
 
 
-def load_highs(form: Formulation, *, integer: bool = True, names: bool = False) -> Any:
-    """A highspy `Highs` holding the formulation (maximise), optionally with column and row names."""
+def load_highs(form: Formulation, *, integer: bool = True, names: bool = False,
+               objective: np.ndarray | None = None) -> Any:
+    """A highspy `Highs` holding the formulation (maximise), optionally with column and row names; `objective` in
+    place of the formulation's (`Formulation.selection_objective`)."""
     h = new_highs()
     lp = highspy.HighsLp()
     lp.num_col_ = form.n_cols
     lp.num_row_ = form.n_rows
     lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = form.objective.astype(float)
+    lp.col_cost_ = (form.objective if objective is None else objective).astype(float)
     lo, hi = form.bounds()
     lp.col_lower_ = lo
     lp.col_upper_ = np.where(np.isinf(hi), highspy.kHighsInf, hi)
@@ -310,10 +313,7 @@ def set_start(h: Any, x: np.ndarray) -> None:
 def _loaded(form: Formulation, options: SolveOptions, start: float, report: Callable[[Progress], None] | None) -> Any:
     """A HiGHS holding the formulation with `options` applied and the warm start set, reporting progress to
     `report` (time counted from `start`), cancellable (`cancelSolve` stops it and keeps the incumbent)."""
-    h = load_highs(form)
-    if not options.source_tie_breaks:
-        h.changeColsCost(form.n_cols, np.arange(form.n_cols, dtype=np.int32),
-                         form.selection_objective().astype(float))
+    h = load_highs(form, objective=None if options.source_tie_breaks else form.selection_objective())
     _apply_options(h, options)
     if options.warm_start is not None and len(options.warm_start) == form.n_cols:
         set_start(h, options.warm_start)

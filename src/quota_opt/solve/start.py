@@ -184,6 +184,7 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
         if whole is not None:
             combination.add_whole(whole.x)
     start = joined if joined is not None else fallback
+    guides = [relaxed.x] + ([start.x] if start is not None else [])  # of the neighbourhood, where there is one
     rounds_end = deadline - COMBINE_SHARE * time_limit_s
     x: np.ndarray | None = None
     passed: list[np.ndarray] = []
@@ -194,7 +195,7 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
             stop()
             bound = None
     elif n > 1:
-        near = _neighbourhood(form, [relaxed.x] + ([start.x] if start is not None else []), start)
+        near = _neighbourhood(form, guides, start)
         with ThreadPoolExecutor(max_workers=2) as pool:
             job = pool.submit(price_rounds_or_warn, form, combination, relaxed.row_gain, rounds_end, n - 1, stop)
             x, passed = _run_neighbourhood(near, max(rounds_end - time.perf_counter(), 0.1), stop)
@@ -204,7 +205,7 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
                 stop()
                 bound = None
     else:
-        near = _neighbourhood(form, [relaxed.x] + ([start.x] if start is not None else []), start)
+        near = _neighbourhood(form, guides, start)
         x, passed = _run_neighbourhood(near, 0.6 * max(rounds_end - time.perf_counter(), 0.1), stop)
         bound = price_rounds_or_warn(form, combination, relaxed.row_gain, rounds_end, 1, stop)
     if (allocation := as_allocation(form, x)) is not None:

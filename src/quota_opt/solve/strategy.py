@@ -31,7 +31,7 @@ class Strategy:
     # the example 5,382 nodes and 60.3 s with the start, 4,882 and 58.7 s without (HiGHS alone on the written model:
     # 4,882 nodes); 120x13x3 149 nodes both, 7.1 s against 6.4 s; 60x6x3 3 nodes both, 1.9 s both
     direct_mip_start: bool = False
-    # and there HiGHS maximises the objective without the tie-breaks on the source columns (n, p, e_c:
+    # and there HiGHS maximises the objective without the tie-breaks on the source columns (n, p, s, e_d, e_c:
     # `Formulation.selection_objective`, highs.SolveOptions.source_tie_breaks), which the polish then applies
     # (`pipeline`, `highs.fixed_lp`); those on the supply decisions and the request stay. Those costs of 1e-9 to
     # 2e-6 lengthened HiGHS's search without changing the optimum. The example's written model, gap 0, one thread,
