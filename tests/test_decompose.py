@@ -299,6 +299,29 @@ def test_district_pairs_side_by_side_share_the_pool(threads: int) -> None:
     assert float(form.objective @ found) == pytest.approx(sum(v.values()), abs=1e-3)
 
 
+def test_district_pairs_counted_in_steps_take_no_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted in work (`steps`, `nodes`: `STRATEGY.district_work`), the district pairs stop after their steps,
+    whatever time is left; unbounded, the same search from A1–D1 takes more than one step (six pairs of four
+    districts, most of which cannot improve the allocation)."""
+    import quota_opt.solve.decompose as decompose
+
+    form = build_formulation(prepare(four_districts_one_pool()))  # type: ignore[arg-type]
+    y = form.var("supply")
+    x = np.zeros(form.n_cols)
+    x[[y.start + i for i, key in enumerate(y.keys) if key[0].endswith("1")]] = 1.0
+    completed = fixed_lp(form, x)
+    assert completed is not None
+    drawn: list[object] = []
+    draw = decompose._draw_pairs
+    monkeypatch.setattr(decompose, "_draw_pairs", lambda *a: drawn.append(a) or draw(*a))
+    decompose.district_pairs(form, completed.x, 60, threads=1)
+    assert len(drawn) > 2
+    for steps in (0, 1, 2):
+        drawn.clear()
+        decompose.district_pairs(form, completed.x, 60, threads=1, steps=steps, nodes=10)
+        assert len(drawn) == steps
+
+
 @pytest.mark.slow
 def test_a_run_stopped_short_is_improved_by_district_pairs_and_says_so() -> None:
     """A generated city of 300 projects (2,057 columns, more than STRATEGY.districts_from_columns) with 4 s: the MIP

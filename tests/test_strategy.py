@@ -94,6 +94,21 @@ def test_a_work_budget_gives_fewer_nodes_to_larger_models(monkeypatch: pytest.Mo
     assert options.threads == 1 and STRATEGY.backstop_min_s - 5 < options.time_limit_s <= STRATEGY.backstop_min_s
 
 
+def test_counted_in_work_the_district_steps_take_the_shares_the_clock_gives_them() -> None:
+    """Between `districts_from_columns` and `search_from_columns`, a run counted in work gives the MIP, the district
+    bound beside it and the district pairs after it the shares of the limit a wall-clock run gives them, as nodes:
+    300 projects (2,093 columns, 13 districts) with 60 s: the MIP 60 · 0.6 s (568 nodes), each district MIP
+    0.9 · 36 / 13 s on its own columns, the pairs ⌊24 / 2.3⌋ = 10 steps."""
+    work = STRATEGY.district_work(60.0, 2_093, 13)
+    assert work.mip_nodes == STRATEGY.nodes(60.0 * (1 - STRATEGY.pairs_share), 2_093) == 568
+    part = type("Part", (), {"form": type("Form", (), {"n_cols": 160})()})()
+    assert work.part_nodes(part) == STRATEGY.nodes(STRATEGY.job_share * 36.0 / 13, 160)
+    assert work.pair_steps == int(60.0 * STRATEGY.pairs_share // STRATEGY.pair_step_s) == 10
+    assert work.pair_nodes == STRATEGY.nodes(STRATEGY.pair_node_s, 2_093 // 2)
+    assert STRATEGY.district_work(2.0, 2_093, 13).pair_steps == 0  # too little for one step: no pairs
+    assert STRATEGY.district_work(30.0, 2_093, 13).mip_nodes < work.mip_nodes
+
+
 def test_the_strategy_races_small_models_only_with_two_cores_and_not_counted_in_work() -> None:
     small = RACING.direct_up_to_columns
     assert not STRATEGY.races(small, 2)  # off by default (strategy.race_options)

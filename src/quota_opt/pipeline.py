@@ -55,8 +55,8 @@ from quota_opt.solve.highs import (
     solver_version,
 )
 from quota_opt.solve.ranking import GreedyResult, ranking_rule
-from quota_opt.solve.start import StartResult, as_allocation, from_plan, starting_allocation
-from quota_opt.solve.strategy import STRATEGY
+from quota_opt.solve.start import StartResult, as_allocation, from_plan, lp_relaxation, starting_allocation
+from quota_opt.solve.strategy import STRATEGY, DistrictWork
 
 OBJECTIVE_SENTENCE = {
     "priority": (
@@ -310,13 +310,25 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     timings["build"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     sopts = solve_options(scenario, options, None)
+    work_s = sopts.time_limit_s  # the limit as given: counted in work when deterministic
     if options.deterministic:
         work_budget(sopts, form.n_cols)
     near = from_plan(form, options.start_plan) if options.start_plan is not None else None
+    bound_beside = (options.district_bound and len(prep.districts) > 1 and not STRATEGY.direct(form.n_cols)
+                    and form.n_cols > STRATEGY.districts_from_columns
+                    and (workers(sopts.threads) > 1 or options.deterministic))
     if near is not None and near.feasible:  # another case's allocation: the MIP starts there
         stage("solve")
         rule = ranking_rule(form)
-        start = StartResult(best=near, ranking=rule, lp_bound=None, lp_seconds=0.0, source="base plan")
+        # the LP relaxation still prices the district bound (a variant's bound, so that its differences can be
+        # told from the search's)
+        relaxed, interrupted = None, False
+        try:
+            relaxed = lp_relaxation(form, STRATEGY.lp_share * sopts.time_limit_s, sopts.threads) if bound_beside else None
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the base case's allocation stands (start_solution, below)
+            interrupted = True
+        start = StartResult(best=near, ranking=rule, lp_bound=relaxed.objective if relaxed else None,
+                            lp_seconds=0.0, source="base plan", relaxation=relaxed, interrupted=interrupted)
         sopts.warm_start = near.x
         sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t0), 1.0)
     elif options.warm_start:
@@ -342,15 +354,19 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         start = StartResult(best=rule, ranking=rule, lp_bound=None, lp_seconds=0.0, source="ranking rule")
     greedy = start.ranking
     job = None
-    if (options.district_bound and start.relaxation is not None and start.district_bound is None
-            and not start.interrupted and not start.searched and len(prep.districts) > 1 and workers(sopts.threads) > 1
-            and form.n_cols > STRATEGY.districts_from_columns and not STRATEGY.direct(form.n_cols)):
+    if (bound_beside and start.relaxation is not None and start.district_bound is None and not start.interrupted
+            and not start.searched):
         # on one core beside the solve, which keeps the other (HiGHS's branch and bound gains little from a second)
         t_job = time.perf_counter()
         pairs_end = t_job + sopts.time_limit_s  # the district pairs after the MIP end when the MIP would have
-        sopts.time_limit_s *= 1 - STRATEGY.pairs_share
-        job = BoundJob(form, start.relaxation.row_gain, STRATEGY.job_share * sopts.time_limit_s)  # ends before MIP
-        sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t_job), 1.0)
+        work = STRATEGY.district_work(work_s, form.n_cols, len(prep.districts)) if options.deterministic else None
+        if work is None:
+            sopts.time_limit_s *= 1 - STRATEGY.pairs_share
+            job = BoundJob(form, start.relaxation.row_gain, STRATEGY.job_share * sopts.time_limit_s)  # ends first
+            sopts.time_limit_s = max(sopts.time_limit_s - (time.perf_counter() - t_job), 1.0)
+        else:  # each step's share counted in nodes (the wall-clock limit stays the backstop)
+            sopts.highs_options = {**sopts.highs_options, "mip_max_nodes": work.mip_nodes}
+            job = BoundJob(form, start.relaxation.row_gain, sopts.time_limit_s, work.part_nodes)
         threads, sopts.threads = sopts.threads, 1
     if STRATEGY.direct(form.n_cols):  # small models: HiGHS alone, on the model --write-model writes (strategy.py)
         if sopts.backend == "auto":
@@ -378,8 +394,8 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     if job is not None:
         district_bound = job.result(cancel=solution.status != Status.FEASIBLE or solution.termination == "interrupted")
         if solution.status == Status.FEASIBLE and solution.termination != "interrupted":  # the MIP stopped short
-            improved = [recombine(solution, form, [start.best], job.parts) if district_bound is not None else None,
-                        pairs(solution, form, pairs_end - time.perf_counter(), threads, job.parts)]
+            improved = [recombine(solution, form, [start.best], job.parts, work) if district_bound is not None else None,
+                        pairs(solution, form, pairs_end - time.perf_counter(), threads, job.parts, work)]
             improved_by = " + ".join(way for way in improved if way) or None
     keep_start(solution, start.best if options.warm_start or near is not None else None)
     tighten(solution, district_bound)
@@ -498,28 +514,36 @@ def keep_start(solution: Solution, start: GreedyResult | None) -> None:
     solution.gap = relative_gap(solution.objective, solution.best_bound)
 
 
-def recombine(solution: Solution, form: Formulation, starts: list[GreedyResult], parts: list[Part]) -> str | None:
+def recombine(solution: Solution, form: Formulation, starts: list[GreedyResult], parts: list[Part],
+              work: DistrictWork | None = None) -> str | None:
     """When the MIP stopped short of optimality: the district combination (decompose.Combination) over its
     allocation, the starting ones and the district bound's district allocations. If it is better, it replaces the
-    MIP's allocation (and "district combination" is returned)."""
+    MIP's allocation (and "district combination" is returned). Counted in `work`, it stops at a node limit."""
     if solution.x is None or solution.objective is None:
         return None
     combination = Combination(form)
     for part in parts:
         combination.add_part(part)
-    found = combination.improve([solution.x] + [start.x for start in starts if start.feasible],
-                                STRATEGY.recombine_limit_s)
+    wholes = [solution.x] + [start.x for start in starts if start.feasible]
+    if work is None:
+        found = combination.improve(wholes, STRATEGY.recombine_limit_s)
+    else:
+        found = combination.improve(wholes, STRATEGY.backstop * STRATEGY.recombine_limit_s, work.combination_nodes)
     return "district combination" if replace_if_better(solution, found) else None
 
 
 def pairs(solution: Solution, form: Formulation, time_limit_s: float, threads: int | None,
-          parts: list[Part]) -> str | None:
+          parts: list[Part], work: DistrictWork | None = None) -> str | None:
     """When the MIP stopped short of optimality: the district pairs (decompose.district_pairs), guided by the
-    district bound's `parts`, for `time_limit_s`. If they improve on the allocation, it is replaced (and
-    "district pairs" is returned). Ctrl-C ends them with the best allocation so far, marked interrupted."""
+    district bound's `parts`, for `time_limit_s` (counted in `work`: its steps and nodes). If they improve on the
+    allocation, it is replaced (and "district pairs" is returned). Ctrl-C ends them with the best allocation so
+    far, marked interrupted."""
     if solution.x is None or solution.objective is None or time_limit_s < STRATEGY.pair_min_s:
         return None
-    found, interrupted = district_pairs(form, solution.x, time_limit_s, threads or 0, district_losses(form, parts))
+    if work is not None and work.pair_steps < 1:
+        return None
+    found, interrupted = district_pairs(form, solution.x, time_limit_s, threads or 0, district_losses(form, parts),
+                                        steps=work.pair_steps if work else None, nodes=work.pair_nodes if work else None)
     if interrupted:
         solution.termination = "interrupted"
     return "district pairs" if replace_if_better(solution, as_allocation(form, found)) else None

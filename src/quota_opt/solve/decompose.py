@@ -150,12 +150,14 @@ class Stop:
 
 
 def solve_parts(parts: list[Part], time_limit_s: float, threads: int = 0, mip_gap: float = 1e-4,
-                stop: Stop | None = None, keep: bool = False) -> None:
+                stop: Stop | None = None, keep: bool = False, nodes: Callable[[Part], int] | None = None) -> None:
     """Solve every part (in place), `workers(threads)` at a time, within `time_limit_s` in all: each part, when it
     starts, gets an equal share of the time its worker has left. The caller sizes HiGHS's scheduler for one
     thread (`solve.ensure_scheduler(1)`) and loads the parts (`Part.load`) before: each district MIP runs on one
     HiGHS thread. With `keep`, each part also keeps every improving allocation HiGHS found (`Part.saved`), as
-    plans for the `Combination`."""
+    plans for the `Combination`. With `nodes` (a run counted in work: `pipeline.work_budget`), each part's MIP
+    also stops at `nodes(part)` branch-and-bound nodes; its outcome is then the same whatever the timing, as long
+    as the time limit does not bind first."""
     n = workers(threads)
     deadline = time.perf_counter() + time_limit_s
     lock = threading.Lock()
@@ -171,6 +173,8 @@ def solve_parts(parts: list[Part], time_limit_s: float, threads: int = 0, mip_ga
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         h.setOptionValue("threads", 1)
         h.setOptionValue("mip_improving_solution_save", keep)
+        if nodes is not None:
+            h.setOptionValue("mip_max_nodes", int(nodes(part)))
         if not stop.enter(h):
             return
         try:
@@ -270,7 +274,8 @@ BOUND_PRESOLVE = "off"  # HiGHS presolve in the district MIPs beside the MIP (`B
 class BoundJob:
     """`district_bound` on one worker thread beside the main solve (which then runs on one HiGHS thread too)."""
 
-    def __init__(self, form: Formulation, row_gain: np.ndarray, time_limit_s: float):
+    def __init__(self, form: Formulation, row_gain: np.ndarray, time_limit_s: float,
+                 nodes: Callable[[Part], int] | None = None):
         started = time.perf_counter()
         parts, paid_back = priced_parts(form, row_gain)
         # Smallest district first. Each gets an equal share of the time left when it starts, so what the small
@@ -291,7 +296,7 @@ class BoundJob:
 
         def work() -> None:
             try:
-                solve_parts(parts, limit, threads=1, stop=self.stop, keep=True)
+                solve_parts(parts, limit, threads=1, stop=self.stop, keep=True, nodes=nodes)
                 self.value = total_bound(parts, paid_back)
             except Exception as e:  # kept on the job, not raised in a background thread
                 self.error = e
@@ -399,13 +404,15 @@ class Combination:
             h.addRow(lo, hi, len(cols), cols, use[r, cols])
         return h
 
-    def solve(self, time_limit_s: float, start: list[int] | None = None) -> np.ndarray | None:
-        """The best choice of one plan per district found within `time_limit_s`, as whole-model column values
-        (None when no choice fits)."""
+    def solve(self, time_limit_s: float, start: list[int] | None = None, nodes: int | None = None) -> np.ndarray | None:
+        """The best choice of one plan per district found within `time_limit_s` (and `nodes` branch-and-bound
+        nodes, when given), as whole-model column values (None when no choice fits)."""
         if not self.plans:
             return None
         h = self._master(integer=True)
         h.setOptionValue("time_limit", max(float(time_limit_s), 0.1))
+        if nodes is not None:
+            h.setOptionValue("mip_max_nodes", int(nodes))
         h.setOptionValue("mip_rel_gap", 1e-6)  # threads: as many as HiGHS's scheduler has (solve.new_highs)
         if start is not None:
             z = np.zeros(len(self.plans))
@@ -421,12 +428,12 @@ class Combination:
             x[cols] = vals
         return x
 
-    def improve(self, wholes: list[np.ndarray], time_limit_s: float) -> GreedyResult | None:
+    def improve(self, wholes: list[np.ndarray], time_limit_s: float, nodes: int | None = None) -> GreedyResult | None:
         """Add `wholes` (whole allocations) as plans and solve, started from the best of them; the choice
         completed and checked (`as_allocation`), or None."""
         plans = [self.add_whole(x) for x in wholes]
         start = plans[int(np.argmax([self.form.objective @ x for x in wholes]))] if wholes else None
-        return as_allocation(self.form, self.solve(time_limit_s, start=start))
+        return as_allocation(self.form, self.solve(time_limit_s, start=start, nodes=nodes))
 
     def prices(self) -> np.ndarray | None:
         """The master's LP relaxation's value of one more unit of each linking row (≥ 0), in a whole-model row
@@ -577,7 +584,7 @@ def district_losses(form: Formulation, parts: list[Part]) -> Callable[[np.ndarra
 
 def district_pairs(form: Formulation, x: np.ndarray, time_limit_s: float, threads: int = 0,
                    losses: Callable[[np.ndarray], np.ndarray] | None = None, seed: int = 0,
-                   ) -> tuple[np.ndarray | None, bool]:
+                   steps: int | None = None, nodes: int | None = None) -> tuple[np.ndarray | None, bool]:
     """The *district pairs* neighbourhood: improve the allocation `x` two districts at a time.
 
     Each step frees every column of two districts, fixes all the others at the allocation, and solves that
@@ -589,6 +596,10 @@ def district_pairs(form: Formulation, x: np.ndarray, time_limit_s: float, thread
     workers (`workers(threads)`), as many pairs of distinct districts are solved at once, sharing the linking rows'
     slack: in turn, one pair may use all of it and the others none (they may still trade between their two
     districts), so that the changes, on disjoint columns, add up to a feasible allocation.
+
+    Counted in work (`pipeline.work_budget`): at most `steps` steps, each MIP stopped at `nodes` branch-and-bound
+    nodes and not at `PAIR_LIMIT_S`; the outcome is then the same whatever the timing, as long as `time_limit_s`
+    does not bind first.
 
     Returns the improved allocation (None when no step improved it) and whether Ctrl-C ended it.
     """
@@ -603,6 +614,8 @@ def district_pairs(form: Formulation, x: np.ndarray, time_limit_s: float, thread
     for h in solvers:
         h.setOptionValue("threads", 1)
         h.setOptionValue("mip_rel_gap", 1e-4)
+        if nodes is not None:
+            h.setOptionValue("mip_max_nodes", int(nodes))
     lo, hi = form.bounds()
     all_cols = np.arange(form.n_cols, dtype=np.int32)
     link_rows, link_cols, link_vals, link_lo, link_hi, link_where = _linking_rows(form, district)
@@ -611,7 +624,7 @@ def district_pairs(form: Formulation, x: np.ndarray, time_limit_s: float, thread
     improved, interrupted = False, False
     proven: set[tuple[int, int]] = set()
     stop = Stop()
-    steps = 0
+    done = 0
 
     def step(h: Any, pair: tuple[int, int], share: float, left: float) -> np.ndarray | None:
         free = np.isin(district, pair)
@@ -624,7 +637,7 @@ def district_pairs(form: Formulation, x: np.ndarray, time_limit_s: float, thread
                 down = np.where(np.isinf(link_lo), -np.inf, use - share * np.maximum(use - link_lo, 0.0))
             h.changeRowsBounds(len(link_where), link_where.astype(np.int32), down, up)
         set_start(h, best)
-        h.setOptionValue("time_limit", max(min(PAIR_LIMIT_S, left), 0.05))
+        h.setOptionValue("time_limit", max(min(PAIR_LIMIT_S, left) if steps is None else left, 0.05))
         if not stop.enter(h):
             return None
         try:
@@ -640,13 +653,13 @@ def district_pairs(form: Formulation, x: np.ndarray, time_limit_s: float, thread
 
     with ThreadPoolExecutor(max_workers=n) as pool:
         try:
-            while (left := deadline - time.perf_counter()) > 0.05:
+            while (left := deadline - time.perf_counter()) > 0.05 and (steps is None or done < steps):
                 weight = np.maximum(losses(best)[present] if losses is not None else np.ones(len(present)), 1e-6)
                 pairs = _draw_pairs(rng, present, weight, n, proven)
                 if not pairs:
                     break  # every pair proved it cannot improve this allocation
-                lead = steps % len(pairs)  # the pair that may use the linking rows' slack this step
-                steps += 1
+                lead = done % len(pairs)  # the pair that may use the linking rows' slack this step
+                done += 1
                 jobs = [pool.submit(step, solvers[i], pair, float(i == lead), left) for i, pair in enumerate(pairs)]
                 changed = [(pair, value) for pair, value in zip(pairs, [job.result() for job in jobs], strict=True)
                            if value is not None]

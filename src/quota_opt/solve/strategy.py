@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,13 @@ class Strategy:
     # as did three of the four variants: 83 decisions changed against the base, none of them beyond the cases'
     # gaps, and the 重亩均产值 variant changed 19. With this budget (2,435 nodes on the example) it took 76 s; every case
     # was proved to the 0.1% gap target, 39 of 63 changed decisions are significant, and 重亩均产值 changes none
+    # Counted in work (`district_work`), the district pairs take one step for each `pair_step_s` of their share of
+    # the limit, each step's MIP stopped at the nodes of `pair_node_s` seconds on half the model's columns: a pair's
+    # node cost about what one of a model of half the columns does, and its root node (which no node limit
+    # shortens) about 2 s. Measured on 300x13x3 (2,093 columns), idle cores: 102 nodes in 3.3 s, 79 in 3.1 s, 32
+    # in 2.3 to 2.5 s; seed 2 (1,843 columns) 116 nodes in 3.0 to 3.7 s, 36 in 2.1 to 2.9 s
+    pair_step_s: float = 2.3
+    pair_node_s: float = 1.0
     backstop: float = 10.0  # and a wall-clock limit this many times the time limit (at least `backstop_min_s`)
     backstop_min_s: float = 300.0  # behind it, should the work overrun (the root node is not counted in nodes)
 
@@ -133,10 +141,35 @@ class Strategy:
         branch-and-bound nodes HiGHS may search (at least one; its root node always completes)."""
         return max(1, round(self.node_work_per_second * time_limit_s / max(n_cols, 1)))
 
+    def district_work(self, time_limit_s: float, n_cols: int, n_districts: int) -> DistrictWork:
+        """The district steps of a run counted in work (`RunOptions.deterministic`) on a model of `n_cols` columns
+        and `n_districts` districts, between `districts_from_columns` and `search_from_columns`: the shares of
+        `time_limit_s` the wall-clock run gives the MIP, the district bound beside it, the combination and the
+        district pairs, as node limits and a number of steps (`nodes`)."""
+        mip_s = time_limit_s * (1 - self.pairs_share)
+        part_s = self.job_share * mip_s / max(n_districts, 1)
+        return DistrictWork(
+            mip_nodes=self.nodes(mip_s, n_cols),
+            part_nodes=lambda part: self.nodes(part_s, part.form.n_cols),
+            combination_nodes=self.nodes(self.recombine_limit_s, n_cols),
+            pair_steps=int(time_limit_s * self.pairs_share // self.pair_step_s),
+            pair_nodes=self.nodes(self.pair_node_s, n_cols // 2))
+
     def races(self, n_cols: int, cores: int, deterministic: bool = False) -> bool:
         """Whether a model of `n_cols` columns is solved by two HiGHS racing (`cores`: how many the solve may use)."""
         return (self.race_options is not None and n_cols > 0 and self.direct(n_cols) and cores > 1
                 and not deterministic)
+
+
+@dataclass(frozen=True)
+class DistrictWork:
+    """The district steps counted in work (`Strategy.district_work`): each a node limit in place of its time."""
+
+    mip_nodes: int  # the whole model's MIP
+    part_nodes: Callable[[Any], int]  # a district MIP of the bound beside it (a `decompose.Part`)
+    combination_nodes: int  # the district combination after it (`decompose.Combination`)
+    pair_steps: int  # how many steps of the district pairs after it (`decompose.district_pairs`)
+    pair_nodes: int  # and each step's node limit
 
 
 STRATEGY = Strategy()
