@@ -146,8 +146,9 @@ def test_template_and_scenario_workbooks_are_byte_for_byte_reproducible(tmp_path
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", ["the example", "200 projects"])
-def test_a_time_limited_run_counted_in_work_gives_the_same_plan_under_load(model: str) -> None:
+@pytest.mark.parametrize("model", ["the example", "200 projects", "200 projects searched"])
+def test_a_time_limited_run_counted_in_work_gives_the_same_plan_under_load(model: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """With the time limit counted in solver work (RunOptions.deterministic, the default of compare and sweep), a
     run stopped short of its gap gives the same plan with and without a busy process beside it (one HiGHS thread;
     no 待争取 second solve, as the plan is what is compared):
@@ -155,7 +156,10 @@ def test_a_time_limited_run_counted_in_work_gives_the_same_plan_under_load(model
       (`STRATEGY.nodes`), far short of its 0.1% gap;
     - a generated city of 200 projects (1,398 columns), a 6-s limit: the MIP from the LP-guided start, 85 nodes,
       with the district bound beside it (each district MIP to its own node limit), then the district combination
-      and one step of the district pairs (`STRATEGY.district_work`).
+      and one step of the district pairs (`STRATEGY.district_work`);
+    - the same city with the district search in the MIP's place (as over `search_from_columns`, lowered here to
+      1,000 columns), a 3-s limit: the split, the neighbourhood, one round of the bound and the combination, each
+      to its node limit (`STRATEGY.search_work`).
     Counted in seconds, where HiGHS stops depends on the load: two runs of the example with a 6-s wall-clock limit
     ended at 1,973.9 and 1,783.8 (load average 15 on 2 cores)."""
     import subprocess
@@ -169,6 +173,13 @@ def test_a_time_limited_run_counted_in_work_gives_the_same_plan_under_load(model
         limit = 1.0
     else:
         sc, limit = generate_scenario(200, 13, 3, seed=1), 6.0
+    if model.endswith("searched"):
+        import dataclasses
+
+        import quota_opt.pipeline as pipeline
+
+        limit = 3.0
+        monkeypatch.setattr(pipeline, "STRATEGY", dataclasses.replace(pipeline.STRATEGY, search_from_columns=1_000))
     options = RunOptions(time_limit_s=limit, deterministic=True, shadow_prices=False, province_fallback=False)
     quiet = run_scenario(sc, options)
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(1)]
@@ -180,8 +191,12 @@ def test_a_time_limited_run_counted_in_work_gives_the_same_plan_under_load(model
             p.wait()
     assert quiet.solution.termination != "time limit" and loaded.solution.termination != "time limit"
     assert quiet.solution.status.value == "feasible"
+    # stopped by its budget, and said so in the bureau's words (HiGHS's kSolutionLimit is its node limit)
+    assert quiet.solution.termination == "work limit" and quiet.summary("zh")["termination"] == "达到计算量上限"
     if model != "the example":  # the district steps ran, and gave the same bound
         assert quiet.district_bound is not None and quiet.district_bound == loaded.district_bound
+        searched = quiet.start_source in ("district split", "district neighbourhood", "district combination")
+        assert searched == model.endswith("searched")
     assert quiet.solution.objective == loaded.solution.objective
     assert quiet.solution.x is not None and loaded.solution.x is not None
     assert np.array_equal(quiet.solution.x, loaded.solution.x)

@@ -55,8 +55,15 @@ from quota_opt.solve.highs import (
     solver_version,
 )
 from quota_opt.solve.ranking import GreedyResult, ranking_rule
-from quota_opt.solve.start import StartResult, as_allocation, from_plan, lp_relaxation, starting_allocation
-from quota_opt.solve.strategy import STRATEGY, DistrictWork
+from quota_opt.solve.start import (
+    StartResult,
+    as_allocation,
+    from_plan,
+    lp_relaxation,
+    search_work,
+    starting_allocation,
+)
+from quota_opt.solve.strategy import STRATEGY, DistrictWork, SearchWork
 
 OBJECTIVE_SENTENCE = {
     "priority": (
@@ -314,6 +321,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     if options.deterministic:
         work_budget(sopts, form.n_cols)
     near = from_plan(form, options.start_plan) if options.start_plan is not None else None
+    search: SearchWork | None = None  # the district search counted in work (large models)
     bound_beside = (options.district_bound and len(prep.districts) > 1 and not STRATEGY.direct(form.n_cols)
                     and form.n_cols > STRATEGY.districts_from_columns
                     and (workers(sopts.threads) > 1 or options.deterministic))
@@ -334,12 +342,16 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
     elif options.warm_start:
         # the ranking rule, the rule steered by the LP relaxation when that is quick, and on large models the
         # district search (solve/start.py)
-        large = form.n_cols > STRATEGY.search_from_columns and not options.deterministic  # the search is timed
+        large = form.n_cols > STRATEGY.search_from_columns
+        # counted in work, each step of the search to its node limit, on the reference machine's workers (the
+        # outcome does not depend on how many run; strategy.work_cores)
+        search = search_work(form, work_s) if large and options.deterministic else None
         try:
             stage("solve")  # from here Ctrl-C keeps an allocation (cli.announce_interrupt promises it)
             start = starting_allocation(
-                form, lp_time_limit_s=STRATEGY.lp_share * sopts.time_limit_s, threads=sopts.threads,
-                search_time_limit_s=STRATEGY.search_share * sopts.time_limit_s if large else 0.0)
+                form, lp_time_limit_s=STRATEGY.lp_share * sopts.time_limit_s,
+                threads=STRATEGY.work_cores if search else sopts.threads,
+                search_time_limit_s=STRATEGY.search_share * sopts.time_limit_s if large else 0.0, search_work=search)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM before it had an allocation to keep (in the ranking rule,
             # which the solve stage starts with): the rule is quick, so it is finished and stands, as below
             rule = ranking_rule(form)
@@ -383,7 +395,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         solution = start_solution(start, time.perf_counter() - t0)
     elif start.searched and start.best.feasible:  # on large models the district search takes the MIP's place
         # (STRATEGY.search_from_columns); without any allocation the MIP still runs, to prove the scenario infeasible
-        solution = start_solution(start, time.perf_counter() - t0, "time limit")
+        solution = start_solution(start, time.perf_counter() - t0, "work limit" if search else "time limit")
     else:
         try:
             solution = solve(form, sopts)

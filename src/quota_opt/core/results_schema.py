@@ -338,7 +338,7 @@ TERMINATION_WORDS: dict[str, tuple[str, str]] = {
     "time limit": ("达到求解时限", "time limit"),
     "interrupted": ("用户中断（Ctrl-C）", "interrupted"),
     "iteration limit": ("达到迭代次数上限", "iteration limit"),
-    "solution limit": ("达到解的个数上限", "solution limit"),
+    "work limit": ("达到计算量上限", "work limit"),  # a run counted in work (`RunOptions.deterministic`): its nodes
     "memory limit": ("内存不足", "memory limit"),
     "objective bound": ("达到目标值界限", "objective bound"),
     "objective target": ("达到目标值", "objective target"),

@@ -450,10 +450,12 @@ def race(form: Formulation, options: SolveOptions) -> Solution:
 
 def _classify(form: Formulation, status_name: str, has_sol: bool, x: np.ndarray | None, obj: float | None,
               bound: float | None, backend: str, elapsed: float, log: str) -> Solution:
+    # kSolutionLimit is HiGHS's status for its node, leaf and improving-solution limits; of these quota-opt sets
+    # only the node limit, the budget of a run counted in work (pipeline.work_budget), so it is named as that
     words = {
         "kOptimal": "optimal", "kInfeasible": "infeasible", "kTimeLimit": "time limit",
         "kInterrupt": "interrupted", "kHighsInterrupt": "interrupted", "kUnboundedOrInfeasible": "infeasible",
-        "kIterationLimit": "iteration limit", "kSolutionLimit": "solution limit", "kMemoryLimit": "memory limit",
+        "kIterationLimit": "iteration limit", "kSolutionLimit": "work limit", "kMemoryLimit": "memory limit",
         "kObjectiveBound": "objective bound", "kObjectiveTarget": "objective target", "kModelEmpty": "empty model",
     }
     termination = words.get(status_name, status_name)

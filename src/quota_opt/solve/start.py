@@ -44,7 +44,7 @@ from quota_opt.solve.decompose import (
 from quota_opt.solve.formulation import Formulation
 from quota_opt.solve.highs import ensure_scheduler, interruptible, load_highs, set_start
 from quota_opt.solve.ranking import GreedyResult, ranking_rule
-from quota_opt.solve.strategy import STRATEGY
+from quota_opt.solve.strategy import STRATEGY, SearchWork
 
 
 @dataclass
@@ -111,11 +111,11 @@ def lp_guided(form: Formulation, x_lp: np.ndarray) -> GreedyResult:
 
 
 def starting_allocation(form: Formulation, *, lp_time_limit_s: float, search_time_limit_s: float = 0.0,
-                        threads: int = 0) -> StartResult:
+                        threads: int = 0, search_work: SearchWork | None = None) -> StartResult:
     """The ranking rule and, when the LP relaxation solves within `lp_time_limit_s`, the LP-guided rule and
     (given `search_time_limit_s`, for large models) the district search, which ends that long after this
-    began (the rules and the LP included); the best of them. Ctrl-C ends it with the best found so far
-    (`interrupted`)."""
+    began (the rules and the LP included), counted in `search_work` when given; the best of them. Ctrl-C ends it
+    with the best found so far (`interrupted`)."""
     began = time.perf_counter()
     ranking = ranking_rule(form)
     t0 = time.perf_counter()
@@ -132,7 +132,7 @@ def starting_allocation(form: Formulation, *, lp_time_limit_s: float, search_tim
     if searched:
         fallback = max((g for g in (ranking, guided) if g.feasible), key=lambda g: g.objective, default=None)
         left = max(search_time_limit_s - (time.perf_counter() - began), 0.1)
-        found, district_bound, interrupted = district_search(form, relaxed, left, threads, fallback)
+        found, district_bound, interrupted = district_search(form, relaxed, left, threads, fallback, search_work)
         candidates += found
     feasible = [(g, name) for g, name in candidates if g.feasible]
     best, source = max(feasible, key=lambda gn: gn[0].objective) if feasible else (ranking, "ranking rule")
@@ -146,7 +146,7 @@ SPLIT_SHARE = 0.35  # of the district search's time: the district split; the res
 
 
 def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float, threads: int = 0,
-                    fallback: GreedyResult | None = None,
+                    fallback: GreedyResult | None = None, work: SearchWork | None = None,
                     ) -> tuple[list[tuple[GreedyResult, str]], float | None, bool]:
     """For models too large for HiGHS to get beyond its root node: allocations found district by district, and
     the district bound (decompose.py).
@@ -163,16 +163,23 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
        per district from every district allocation met above, within the rows linking districts; never
        worse than the best whole allocation found, its start.
 
+    Counted in `work` (`Strategy.search_work`; `pipeline.work_budget`), each step stops at its node limit, the
+    rounds at their number, and `time_limit_s` is only the backstop: the outcome is then the same whatever the
+    timing and the number of workers.
+
     Returns what it found, the district bound (None when not proved) and whether Ctrl-C ended it early (then
     with what was found so far).
     """
+    w = work
+    rounds, round_nodes = (w.rounds, w.round_nodes) if w else (None, None)
     deadline = time.perf_counter() + time_limit_s
     n = workers(threads)
     split = _split_parts(form, relaxed.x)  # loaded here: see decompose.Part.load
     ensure_scheduler(1)  # one HiGHS thread per MIP; the next solve re-sizes the scheduler as it needs
     stop = Stop()
     with contextlib.suppress(KeyboardInterrupt):  # the districts solved so far, the others left empty, are still
-        solve_parts(split, SPLIT_SHARE * time_limit_s, threads, stop=stop, keep=True)  # a feasible allocation
+        solve_parts(split, (1.0 if w else SPLIT_SHARE) * time_limit_s, threads, stop=stop, keep=True,
+                    nodes=w.split_nodes if w else None)  # a feasible allocation
     joined = _join_split(form, split)
     found = [(joined, "district split")] if joined is not None else []
     if stop.event.is_set():
@@ -185,20 +192,22 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
             combination.add_whole(whole.x)
     start = joined if joined is not None else fallback
     guides = [relaxed.x] + ([start.x] if start is not None else [])  # of the neighbourhood, where there is one
-    rounds_end = deadline - COMBINE_SHARE * time_limit_s
+    rounds_end = deadline - (0.0 if w else COMBINE_SHARE) * time_limit_s
     x: np.ndarray | None = None
     passed: list[np.ndarray] = []
     if form.n_cols > STRATEGY.neighbourhood_up_to_columns:  # the price rounds on every worker, no neighbourhood
         try:
-            bound = price_rounds_or_warn(form, combination, relaxed.row_gain, rounds_end, n, stop)
+            bound = price_rounds_or_warn(form, combination, relaxed.row_gain, rounds_end, n, stop, rounds, round_nodes)
         except KeyboardInterrupt:  # the district MIPs running are cancelled; what was found stands
             stop()
             bound = None
     elif n > 1:
         near = _neighbourhood(form, guides, start)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            job = pool.submit(price_rounds_or_warn, form, combination, relaxed.row_gain, rounds_end, n - 1, stop)
-            x, passed = _run_neighbourhood(near, max(rounds_end - time.perf_counter(), 0.1), stop)
+            job = pool.submit(price_rounds_or_warn, form, combination, relaxed.row_gain, rounds_end, n - 1, stop,
+                              rounds, round_nodes)
+            x, passed = _run_neighbourhood(near, max(rounds_end - time.perf_counter(), 0.1), stop,
+                                           w.neighbourhood_nodes if w else None)
             try:
                 bound = job.result()
             except KeyboardInterrupt:
@@ -206,8 +215,9 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
                 bound = None
     else:
         near = _neighbourhood(form, guides, start)
-        x, passed = _run_neighbourhood(near, 0.6 * max(rounds_end - time.perf_counter(), 0.1), stop)
-        bound = price_rounds_or_warn(form, combination, relaxed.row_gain, rounds_end, 1, stop)
+        x, passed = _run_neighbourhood(near, (1.0 if w else 0.6) * max(rounds_end - time.perf_counter(), 0.1), stop,
+                                       w.neighbourhood_nodes if w else None)
+        bound = price_rounds_or_warn(form, combination, relaxed.row_gain, rounds_end, 1, stop, rounds, round_nodes)
     if (allocation := as_allocation(form, x)) is not None:
         found.append((allocation, "district neighbourhood"))
     if stop.event.is_set():
@@ -215,13 +225,20 @@ def district_search(form: Formulation, relaxed: Relaxation, time_limit_s: float,
     for y in passed:  # the neighbourhood's improving allocations on the way to its best
         combination.add_whole(y)
     wholes = [g.x for g in [fallback] + [g for g, _ in found] if g is not None]
-    if (allocation := combination.improve(wholes, max(deadline - time.perf_counter(), 0.1))) is not None:
+    if (allocation := combination.improve(wholes, max(deadline - time.perf_counter(), 0.1),
+                                          w.combination_nodes if w else None)) is not None:
         found.append((allocation, "district combination"))
     return found, bound, False
 
 
 COMBINE_SHARE = 0.03  # of the district search's time: the district combination (decompose.Combination), at the end
 # (measured at 5,000 projects, 775 plans: 48,297 after 1 s, 48,298 after 30 s)
+
+
+def search_work(form: Formulation, time_limit_s: float) -> SearchWork:
+    """The district search on `form` counted in work for `time_limit_s` (`Strategy.search_work`, with the shares
+    above)."""
+    return STRATEGY.search_work(time_limit_s, form.n_cols, len(form.prep.districts), SPLIT_SHARE, COMBINE_SHARE)
 
 
 AGREE = 1e-6  # a value this close to 0 or 1 counts as out or in
@@ -242,11 +259,14 @@ def _neighbourhood(form: Formulation, guides: list[np.ndarray], start: GreedyRes
     return h
 
 
-def _run_neighbourhood(h: Any, time_limit_s: float, stop: Stop) -> tuple[np.ndarray | None, list[np.ndarray]]:
-    """Solve a loaded neighbourhood (one HiGHS thread): its column values (None without a solution) and the
-    improving allocations it passed on the way. Ctrl-C ends it with its best allocation so far and sets `stop`
-    (which ends the district MIPs beside it)."""
+def _run_neighbourhood(h: Any, time_limit_s: float, stop: Stop, nodes: int | None = None,
+                       ) -> tuple[np.ndarray | None, list[np.ndarray]]:
+    """Solve a loaded neighbourhood (one HiGHS thread, at most `nodes` nodes when given): its column values (None
+    without a solution) and the improving allocations it passed on the way. Ctrl-C ends it with its best
+    allocation so far and sets `stop` (which ends the district MIPs beside it)."""
     h.setOptionValue("time_limit", float(time_limit_s))
+    if nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(nodes))
     h.setOptionValue("mip_rel_gap", 1e-4)
     h.setOptionValue("threads", 1)
     h.setOptionValue("mip_improving_solution_save", True)

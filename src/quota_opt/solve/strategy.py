@@ -9,6 +9,9 @@
 - from there up to `search_from_columns`: the MIP on one thread with the district bound beside it on the other
   (above `districts_from_columns`), then the district pairs;
 - above `search_from_columns`: the district search in the MIP's place.
+
+Counted in work (`pipeline.work_budget`, the default of compare and sweep) the same steps run, each to a node limit
+or a number of steps in place of its share of the time (`nodes`, `district_work`, `search_work`).
 """
 
 from __future__ import annotations
@@ -123,6 +126,10 @@ class Strategy:
     # in 2.3 to 2.5 s; seed 2 (1,843 columns) 116 nodes in 3.0 to 3.7 s, 36 in 2.1 to 2.9 s
     pair_step_s: float = 2.3
     pair_node_s: float = 1.0
+    work_cores: int = 2  # counted in work, the district search shares its steps as it does on a machine of this many
+    # cores (`search_work`); the outcome does not depend on the cores it runs on
+    work_rounds: int = 1  # and runs this many rounds of the district bound's MIPs: on 1000x13x5 (11,154 columns),
+    # 25 s on the clock, one round, every district MIP stopped before its root node ended; at 5000x90x5 none ends
     backstop: float = 10.0  # and a wall-clock limit this many times the time limit (at least `backstop_min_s`)
     backstop_min_s: float = 300.0  # behind it, should the work overrun (the root node is not counted in nodes)
 
@@ -155,6 +162,22 @@ class Strategy:
             pair_steps=int(time_limit_s * self.pairs_share // self.pair_step_s),
             pair_nodes=self.nodes(self.pair_node_s, n_cols // 2))
 
+    def search_work(self, time_limit_s: float, n_cols: int, n_districts: int, split_share: float,
+                    combine_share: float) -> SearchWork:
+        """The district search (`start.district_search`, above `search_from_columns`) counted in work: the shares
+        of `time_limit_s` it gives its steps on the clock (`split_share` to the district split, on the reference
+        machine's `work_cores`; the rest but `combine_share` to the neighbourhood on one of them and one round of
+        the bound's district MIPs on the other), as node limits (`nodes`)."""
+        middle_s = time_limit_s * (1 - split_share - combine_share)
+        split_s = time_limit_s * split_share * self.work_cores / max(n_districts, 1)
+        round_s = middle_s * (self.work_cores - 1) / max(n_districts, 1)
+        return SearchWork(
+            split_nodes=lambda part: self.nodes(split_s, part.form.n_cols),
+            round_nodes=lambda part: self.nodes(round_s, part.form.n_cols),
+            rounds=self.work_rounds,
+            neighbourhood_nodes=self.nodes(middle_s, n_cols),
+            combination_nodes=self.nodes(self.recombine_limit_s, n_cols))
+
     def races(self, n_cols: int, cores: int, deterministic: bool = False) -> bool:
         """Whether a model of `n_cols` columns is solved by two HiGHS racing (`cores`: how many the solve may use)."""
         return (self.race_options is not None and n_cols > 0 and self.direct(n_cols) and cores > 1
@@ -170,6 +193,17 @@ class DistrictWork:
     combination_nodes: int  # the district combination after it (`decompose.Combination`)
     pair_steps: int  # how many steps of the district pairs after it (`decompose.district_pairs`)
     pair_nodes: int  # and each step's node limit
+
+
+@dataclass(frozen=True)
+class SearchWork:
+    """The district search counted in work (`Strategy.search_work`): node limits and rounds in place of its times."""
+
+    split_nodes: Callable[[Any], int]  # a district MIP of the district split (a `decompose.Part`)
+    round_nodes: Callable[[Any], int]  # a district MIP of a round of the district bound
+    rounds: int  # how many rounds of the district bound (`decompose.price_rounds`)
+    neighbourhood_nodes: int  # the neighbourhood, the whole model near the split
+    combination_nodes: int  # the district combination at the end
 
 
 STRATEGY = Strategy()
