@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-EXAMPLE = HERE.parent / "scenarios" / "hangzhou_example.xlsx"
 GENERATED = (("60x6x3", 60, 6, 3), ("120x13x3", 120, 13, 3))  # seed 1
 LIMIT_S = 300.0
 REPEATS = 3  # rounds, one a HiGHS random seed (0, 1, 2)
@@ -88,18 +87,12 @@ def run_child(*args: str) -> dict[str, Any]:
 
 
 def measure(repeats: int, limit_s: float) -> dict[str, Any]:
-    from quota_opt.output.template import write_scenario
-    from quota_opt.studies.generate import generate_scenario
+    from models import scenario_files  # beside this file (on the path when run as a script or from run.py)
 
     out: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"), "load_start": os.getloadavg()[0],
                            "limit_s": limit_s, "rows": []}
     with tempfile.TemporaryDirectory() as folder:
-        cases = [("the example", EXAMPLE)]
-        for name, p, d, y in GENERATED:
-            path = Path(folder) / f"{name}.xlsx"
-            write_scenario(generate_scenario(p, d, y, seed=1), path, "en")
-            cases.append((name, path))
-        for name, path in cases:
+        for name, path in scenario_files(folder, GENERATED):
             mps = Path(folder) / f"{name.replace(' ', '_')}.mps"
             rounds = []
             for seed in range(repeats):

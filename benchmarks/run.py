@@ -246,6 +246,17 @@ def proof_lines() -> list[str]:
     return proof_bench().lines(json.loads(path.read_text("utf-8"))) if path.exists() else []
 
 
+def work_bench() -> Any:
+    """benchmarks/work.py (runs counted in work against the clock), loaded beside this file."""
+    return _beside("work")
+
+
+def work_lines() -> list[str]:
+    """The counted-in-work section, when it has been measured (work.py writes work_results.json)."""
+    path = HERE / "work_results.json"
+    return work_bench().lines(json.loads(path.read_text("utf-8"))) if path.exists() else []
+
+
 def _beside(name: str) -> Any:
     import importlib.util
 
@@ -332,7 +343,7 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any], explain: dict[str, 
                 f"{num(o[0]) if o else '—'}–{num(o[1]) if o else '—'} | "
                 f"{pct(ng[0]) if ng else '—'}–{pct(ng[1]) if ng else '—'} |")
     lines += explain_bench().render(explain)
-    return "\n".join(lines + proof_lines() + web_lines()) + "\n"
+    return "\n".join(lines + proof_lines() + work_lines() + web_lines()) + "\n"
 
 
 def web_lines() -> list[str]:
@@ -391,6 +402,9 @@ def main() -> int:
     ap.add_argument("--no-proof", action="store_true", help="skip the --gap 0 benchmark (benchmarks/proof.py)")
     ap.add_argument("--proof-only", action="store_true",
                     help="run only the --gap 0 benchmark, then write RESULTS.md with the other figures as they were")
+    ap.add_argument("--no-work", action="store_true", help="skip the counted-in-work benchmark (benchmarks/work.py)")
+    ap.add_argument("--work-only", action="store_true",
+                    help="run only the counted-in-work benchmark, then write RESULTS.md with the other figures as they were")
     ap.add_argument("--explain-every", type=int, default=1, help="explain every K-th project of the example only")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--render", action="store_true",
@@ -403,11 +417,15 @@ def main() -> int:
         print(json.dumps(fn(Path(path), float(limit))))
         return 0
 
-    if args.proof_only or (not args.render and not args.no_proof):
+    if args.proof_only or (not args.render and not args.no_proof and not args.work_only):
         print("--gap 0 on small models: quota-opt against HiGHS alone …", flush=True)
         proof = proof_bench()
         (HERE / "proof_results.json").write_text(json.dumps(proof.measure(proof.REPEATS, proof.LIMIT_S), indent=1), "utf-8")
-    if args.render or args.proof_only:
+    if args.work_only or (not args.render and not args.no_work and not args.proof_only):
+        print("counted in work against the clock …", flush=True)
+        work = work_bench()
+        (HERE / "work_results.json").write_text(json.dumps(work.measure(work.LIMIT_S), indent=1), "utf-8")
+    if args.render or args.proof_only or args.work_only:
         last = json.loads(args.out.with_name("results.json").read_text("utf-8"))
         args.out.write_text(render(last["rows"], last["machine"], last.get("explain")), encoding="utf-8")
         print(f"written {args.out}")

@@ -63,3 +63,23 @@ def test_the_proof_rows_compare_each_round_with_highs_alone_in_the_same_round():
     assert "| 813 × 629 | 0 | 20.0 | 10.0 | optimal | 25.0 | 25.0 | optimal |" in rows[0]
     assert "| 813 × 629 | 2 | 10.0 |" in rows[2]  # each round's seed
     assert proof.lines(None) == []
+
+
+def test_the_work_rows_say_whether_the_loaded_run_gave_the_same_plan():
+    """benchmarks/work.py's section: each model on the clock and counted in work, the time over the limit, and
+    whether the run beside a busy process gave the idle run's plan (its allocation's digest)."""
+    work = _bench().work_bench()
+
+    def run(objective: float, solve_s: float, plan: str) -> dict:
+        return {"objective": objective, "gap": 0.01, "solve_s": solve_s, "cols": 2093, "plan": plan}
+
+    lines = work.lines({"date": "2026-12-07 14:00", "load_start": 1.0, "load_end": 2.0, "limit_s": 30.0,
+                        "rows": [{"case": "300x13x3", "clock": run(4119.5, 30.0, "a"), "work": run(4118.1, 45.0, "b"),
+                                  "loaded": run(4118.1, 60.0, "b")},
+                                 {"case": "the example", "clock": run(2042.6, 30.0, "c"),
+                                  "work": run(2035.8, 21.0, "d"), "loaded": {"error": ["killed"]}}]})
+    same, differs = (line for line in lines if line.startswith("| 300x13x3 |") or line.startswith("| the example |"))
+    # 45 s over a 30-s limit: 1.5 times
+    assert same == ("| 300x13x3 | 2,093 | 4,119.5 | 1.00% | 30.0 | 1.0 | 4,118.1 | 1.00% | 45.0 | 1.5 | yes |")
+    assert differs.endswith("| **no** |")
+    assert work.lines(None) == []
