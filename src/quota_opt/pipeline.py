@@ -386,7 +386,7 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None, *, varia
         sopts.source_tie_breaks = STRATEGY.direct_source_tie_breaks  # the polish below applies them
         if not sopts.source_tie_breaks:  # and the gap reported, with them, stays within the target
             sopts.mip_gap = selection_gap(form, sopts.mip_gap, start.best.objective if start.best.feasible else None)
-        if not STRATEGY.direct_mip_start and near is None and not options.deterministic:
+        if not STRATEGY.direct_mip_start and near is None:
             sopts.warm_start = None  # the start still stands should HiGHS end below it (keep_start)
             start = dataclasses.replace(start, source="HiGHS alone")  # the summary says HiGHS had no start
     if job is None and STRATEGY.races(form.n_cols, workers(sopts.threads), options.deterministic):

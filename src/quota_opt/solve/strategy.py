@@ -30,10 +30,13 @@ class Strategy:
     # left that unchanged, 4,243 nodes)
     direct_up_to_columns: int = 1_000
     # and there HiGHS gets no MIP start (the starting allocation still stands if HiGHS ends below it,
-    # `pipeline.keep_start`; another case's allocation, `RunOptions.start_plan`, and a work budget keep theirs):
-    # given the start, HiGHS searched no fewer nodes and took longer. Gap 0, threads chosen by HiGHS, CPU seconds:
-    # the example 5,382 nodes and 60.3 s with the start, 4,882 and 58.7 s without (HiGHS alone on the written model:
-    # 4,882 nodes); 120x13x3 149 nodes both, 7.1 s against 6.4 s; 60x6x3 3 nodes both, 1.9 s both
+    # `pipeline.keep_start`; another case's allocation, `RunOptions.start_plan`, keeps it): given the start, HiGHS
+    # searched no fewer nodes and took longer. Gap 0, threads chosen by HiGHS, CPU seconds: the example 5,382 nodes
+    # and 60.3 s with the start, 4,882 and 58.7 s without (HiGHS alone on the written model: 4,882 nodes); 120x13x3
+    # 149 nodes both, 7.1 s against 6.4 s; 60x6x3 3 nodes both, 1.9 s both. Counted in work (one thread, a node
+    # budget) too, where it was kept until measured: the example, 15 s (609 nodes), 1,984.4 (gap 4.64%) with it,
+    # 2,025.7 (2.17%) without; 30 s, 2,035.8 (1.47%) against 2,040.9 (0.97%); 60 s, both proved to 0.1%, in 42.3 s
+    # against 30.6 s; 120x13x3, 3 s and 10 s, proved either way
     direct_mip_start: bool = False
     # and there HiGHS maximises the objective without the tie-breaks on the source columns (n, p, s, e_d, e_c:
     # `Formulation.selection_objective`, highs.SolveOptions.source_tie_breaks), which the polish then applies
