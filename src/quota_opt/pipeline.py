@@ -536,11 +536,9 @@ def recombine(solution: Solution, form: Formulation, starts: list[GreedyResult],
     combination = Combination(form)
     for part in parts:
         combination.add_part(part)
-    wholes = [solution.x] + [start.x for start in starts if start.feasible]
-    if work is None:
-        found = combination.improve(wholes, STRATEGY.recombine_limit_s)
-    else:
-        found = combination.improve(wholes, STRATEGY.backstop * STRATEGY.recombine_limit_s, work.combination_nodes)
+    found = combination.improve([solution.x] + [start.x for start in starts if start.feasible],
+                                STRATEGY.recombine_limit_s * (STRATEGY.backstop if work else 1.0),  # work: backstop
+                                work.combination_nodes if work else None)
     return "district combination" if replace_if_better(solution, found) else None
 
 
@@ -551,8 +549,6 @@ def pairs(solution: Solution, form: Formulation, time_limit_s: float, threads: i
     allocation, it is replaced (and "district pairs" is returned). Ctrl-C ends them with the best allocation so
     far, marked interrupted."""
     if solution.x is None or solution.objective is None or time_limit_s < STRATEGY.pair_min_s:
-        return None
-    if work is not None and work.pair_steps < 1:
         return None
     found, interrupted = district_pairs(form, solution.x, time_limit_s, threads or 0, district_losses(form, parts),
                                         steps=work.pair_steps if work else None, nodes=work.pair_nodes if work else None)

@@ -46,7 +46,7 @@ import numpy as np
 
 from quota_opt.prepare import Prepared
 from quota_opt.solve.formulation import Formulation, build_formulation, priority_pairs
-from quota_opt.solve.highs import ensure_scheduler, fixed_lp, load_highs, new_highs, set_start
+from quota_opt.solve.highs import ensure_scheduler, fixed_lp, limit_nodes, load_highs, new_highs, set_start
 from quota_opt.solve.ranking import GreedyResult
 
 LOG = logging.getLogger(__name__)
@@ -173,8 +173,7 @@ def solve_parts(parts: list[Part], time_limit_s: float, threads: int = 0, mip_ga
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         h.setOptionValue("threads", 1)
         h.setOptionValue("mip_improving_solution_save", keep)
-        if nodes is not None:
-            h.setOptionValue("mip_max_nodes", int(nodes(part)))
+        limit_nodes(h, nodes(part) if nodes is not None else None)
         if not stop.enter(h):
             return
         try:
@@ -411,8 +410,7 @@ class Combination:
             return None
         h = self._master(integer=True)
         h.setOptionValue("time_limit", max(float(time_limit_s), 0.1))
-        if nodes is not None:
-            h.setOptionValue("mip_max_nodes", int(nodes))
+        limit_nodes(h, nodes)
         h.setOptionValue("mip_rel_gap", 1e-6)  # threads: as many as HiGHS's scheduler has (solve.new_highs)
         if start is not None:
             z = np.zeros(len(self.plans))
@@ -611,7 +609,7 @@ def district_pairs(form: Formulation, x: np.ndarray, time_limit_s: float, thread
     district = _column_districts(form)
     present = np.unique(district)
     n = min(workers(threads), len(present) // 2)
-    if n < 1 or time_limit_s <= 0.05:
+    if n < 1 or time_limit_s <= 0.05 or steps == 0:  # no step to take: no solver to load
         return None, False
     deadline = time.perf_counter() + time_limit_s
     ensure_scheduler(1)
@@ -619,8 +617,7 @@ def district_pairs(form: Formulation, x: np.ndarray, time_limit_s: float, thread
     for h in solvers:
         h.setOptionValue("threads", 1)
         h.setOptionValue("mip_rel_gap", 1e-4)
-        if nodes is not None:
-            h.setOptionValue("mip_max_nodes", int(nodes))
+        limit_nodes(h, nodes)
     lo, hi = form.bounds()
     all_cols = np.arange(form.n_cols, dtype=np.int32)
     link_rows, link_cols, link_vals, link_lo, link_hi, link_where = _linking_rows(form, district)

@@ -302,6 +302,13 @@ def _apply_options(h: Any, options: SolveOptions) -> None:
         h.setOptionValue(key, value)
 
 
+def limit_nodes(h: Any, nodes: int | None) -> None:
+    """Stop the loaded HiGHS `h` at `nodes` branch-and-bound nodes (a step of a run counted in work,
+    `pipeline.work_budget`; its root node always completes); None leaves it unlimited."""
+    if nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(nodes))
+
+
 def set_start(h: Any, x: np.ndarray) -> None:
     """Give a loaded HiGHS `x` (a full column vector) as its starting incumbent."""
     sol = highspy.HighsSolution()

@@ -42,7 +42,7 @@ from quota_opt.solve.decompose import (
     workers,
 )
 from quota_opt.solve.formulation import Formulation
-from quota_opt.solve.highs import ensure_scheduler, interruptible, load_highs, set_start
+from quota_opt.solve.highs import ensure_scheduler, interruptible, limit_nodes, load_highs, set_start
 from quota_opt.solve.ranking import GreedyResult, ranking_rule
 from quota_opt.solve.strategy import STRATEGY, SearchWork
 
@@ -265,8 +265,7 @@ def _run_neighbourhood(h: Any, time_limit_s: float, stop: Stop, nodes: int | Non
     without a solution) and the improving allocations it passed on the way. Ctrl-C ends it with its best
     allocation so far and sets `stop` (which ends the district MIPs beside it)."""
     h.setOptionValue("time_limit", float(time_limit_s))
-    if nodes is not None:
-        h.setOptionValue("mip_max_nodes", int(nodes))
+    limit_nodes(h, nodes)
     h.setOptionValue("mip_rel_gap", 1e-4)
     h.setOptionValue("threads", 1)
     h.setOptionValue("mip_improving_solution_save", True)
