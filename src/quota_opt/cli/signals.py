@@ -40,6 +40,10 @@ def handle_sigterm() -> None:
         signal.signal(signal.SIGTERM, terminate)
 
 
+# ZipFile's own, and that of the workbooks' writer (`output.excel`), which calls it
+_ZIP_DELS = ("ZipFile.__del__", "_FixedTimeZip.__del__")
+
+
 def quiet_zip_clean_up() -> None:
     """Leave unsaid what Python can only ignore when an interrupted write's zip file is collected: a Ctrl-C or
     SIGTERM landing while openpyxl writes a sheet leaves the zip file with a member open for writing, and when it
@@ -51,7 +55,7 @@ def quiet_zip_clean_up() -> None:
 
     def hook(unraisable: Any) -> None:
         if not (isinstance(unraisable.exc_value, ValueError)
-                and getattr(unraisable.object, "__qualname__", "") == "ZipFile.__del__"):
+                and getattr(unraisable.object, "__qualname__", "") in _ZIP_DELS):
             default(unraisable)
 
     sys.unraisablehook = hook

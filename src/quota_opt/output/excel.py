@@ -309,6 +309,16 @@ _FIXED_TIMESTAMP = time.mktime(FIXED_TIME.timetuple())  # local time, as zip mem
 class _FixedTimeZip(zipfile.ZipFile):
     """A zip archive whose members are dated FIXED_TIME instead of the time they were written."""
 
+    def __del__(self) -> None:
+        """ZipFile.__del__ closes the archive. A signal landing inside ZipFile.__init__, after the file is open
+        and before `_writing` is set, leaves an archive that close() cannot handle: Python then printed
+        "Exception ignored in ... AttributeError: '_writing'" with a traceback after "Interrupted." (seen once
+        in CI). Half-built, only the open file is closed; the write guard removes it."""
+        if "_writing" in self.__dict__:
+            super().__del__()
+        elif self.fp is not None:
+            self.fp.close()
+
     def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: int | None = None,
                  compresslevel: int | None = None) -> None:
         if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
