@@ -197,14 +197,8 @@ def test_an_interrupt_inside_a_writer_whose_clean_up_then_fails_stays_an_interru
     book.close()
 
 
-# Known race, not yet found: about 3 runs in 20, a Ctrl-C soon after the handlers are in place ends the process
-# by the signal itself (-2, nothing on stderr) instead of exit 130; seen before and after round 2's signal work.
-_CTRL_C_RACE = pytest.mark.xfail(strict=False, reason="Ctrl-C race at start-up: -2 in ~15% of runs (open)")
-
-
 @pytest.mark.parametrize("delay", [0.0, 0.05, 0.15, 0.3])
-@pytest.mark.parametrize(("signum", "code"), [pytest.param(signal.SIGINT, 130, marks=_CTRL_C_RACE),
-                                              (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_while_the_command_loads_exits_quietly(tmp_path: Path, delay: float, signum: int,
                                                         code: int) -> None:
     """Ctrl-C (or SIGTERM) in the first moments, while Python imports the command: exit 130 (143), no
@@ -215,7 +209,13 @@ def test_a_signal_while_the_command_loads_exits_quietly(tmp_path: Path, delay: f
     time.sleep(delay)
     proc.send_signal(signum)
     _out, stderr = proc.communicate(timeout=60)
-    if proc.returncode == 1:  # validate ran to its end first (the machine was quick): nothing to check
+    if "找不到文件" in stderr:
+        # validate ran to its end first: the signal came after it had said all it had to say, and if it landed
+        # while Python shut down (after Python gives the default handlers back), the signal itself ended the
+        # process (-2 here, 130 in a shell). This was the "Ctrl-C race at start-up" marked xfail until stop 29:
+        # every such run had validate's whole message on stderr, and only signals sent about 0.6 s after the
+        # handler was in place (validate takes 0.65 s idle) gave it; none did at 0–0.5 s.
+        assert proc.returncode in (1, -signum), stderr
         return
     assert proc.returncode == code, stderr
     assert "Traceback" not in stderr and "Aborted" not in stderr
