@@ -65,7 +65,12 @@ class Strategy:
     # (2,097.8) but 2.1% above the optimum; each district's priced value <= its priced MIP's bound, added as 13
     # rows at the best prices: 53.8 s and 5,240 nodes (seed 0); at the prices of all 7 rounds, 91 rows: 41.0 s and
     # 2,809 nodes. The rest of the gap lies in how the city-level pools are shared between districts, where only
-    # branching helps (benchmarks/prove.py's branch and price)
+    # branching helps (benchmarks/prove.py's branch and price). (c) Columns for HiGHS to branch on (stop 29): a
+    # binary u_j = Σ_t y_jt per project of several years: 34.1 / 52.4 / 30.4 s, 5,147 / 8,114 / 5,619 nodes; binaries
+    # W_jt = Σ_τ≤t y_jτ ("supplied by year t"): 49.8 / 45.3 / 61.7 s, 7,051 / 7,067 / 9,601 nodes. (d) The proof is
+    # the bound's, not the search for the optimum: given the optimal allocation as its start, HiGHS took 19.2 /
+    # 18.3 / 24.3 s and 1,838 / 1,734 / 2,220 nodes (its root bound after cuts 2,094.7, 2.5% above the optimum).
+    # SCIP 10 on the same model, one thread: 38.2 s, 7,618 nodes, root bound 2,092.4
     # HiGHS options of a second HiGHS raced beside the first on small models (`highs.race`; None: no race). Not
     # on by default: measured on the example (one thread each, a shared machine at a load of 8 to 9), the other
     # paths tried were no faster than HiGHS's own (random seed 1: 3,620 nodes and 1.6% left after 150 s where the
