@@ -79,25 +79,22 @@ class Reference:
 
 
 REFERENCE = {
+    # The three 300-project instances as generated since the strict major priority (stop 29's long runs; the
+    # instances of the figures before, found by benchmarks/prove.py's branch-and-price, are no longer generated)
     "300x13x3": Reference(
-        4458.127190346289,
-        4286.87, "branch-and-price over district plans (benchmarks/prove.py, as its prototype), the master MIP over "
-        "its plans after 4 minutes; HiGHS on the whole model, one thread, 30 minutes, had found 4,283.46",
-        4291.86, "the same branch-and-price stopped after 42 minutes on 2 cores (273 nodes, 250 open): the largest "
-        "bound of an open node (column generation over district plans run to convergence, the Dantzig–Wolfe bound "
-        "at its root, gives 4,299.11; HiGHS's own bound after 30 minutes, 4,300.02)"),
+        4364.827451340217,
+        4134.33, "`quota-opt run` with a 900-s time limit on 2 cores (stop 29; the district combination and the "
+        "district pairs after the MIP)",
+        4153.38, "the same run's bound"),
     "300x13x3 seed 2": Reference(
-        3481.265322866691,
-        3381.84, "benchmarks/prove.py's branch-and-price, the master MIP over its plans after 3 minutes",
-        3383.91, "the same run stopped after 19 minutes on 2 cores (271 nodes, 244 open): the largest bound of an open "
-        "node (3,384.79 at its root, the Dantzig–Wolfe bound)"),
+        3408.324450874891,
+        3278.85, "`quota-opt run` with a 900-s time limit on 2 cores (stop 29; the district pairs after the MIP)",
+        3293.19, "the same run's district bound"),
     "300x13x3 seed 3": Reference(
-        3522.5326215719156,
-        3262.23, "`quota-opt run` with a 1,200-s time limit on 2 cores (benchmarks/prove.py's branch-and-price found "
-        "3,260.64 in 27 minutes)",
-        3263.60, "benchmarks/prove.py stopped after 27 minutes on 2 cores (316 nodes, 193 open; --cutoff 3262.23): the "
-        "largest bound of an open node (3,281.94 at its root, the Dantzig–Wolfe bound; HiGHS's own bound after "
-        "1,200 s, 3,283.36)"),
+        3357.0521340298956,
+        3003.97, "`quota-opt run` with a 900-s time limit on 2 cores (stop 29; the district combination and the "
+        "district pairs after the MIP)",
+        3044.62, "the same run's bound"),
     "5000x90x5": Reference(
         49914.51469162512,
         48645.73, "`quota-opt run` with a 295-s time limit on 2 cores (the district search, 303 s of solving in all; "
