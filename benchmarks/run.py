@@ -79,8 +79,8 @@ class Reference:
 
 
 REFERENCE = {
-    # The three 300-project instances as generated since the strict major priority (stop 29's long runs; the
-    # instances of the figures before, found by benchmarks/prove.py's branch-and-price, are no longer generated)
+    # The instances as generated since the strict major priority, from stop 29's long runs (the instances of the
+    # figures before, some found by benchmarks/prove.py's branch-and-price, are no longer generated)
     "300x13x3": Reference(
         4364.827451340217,
         4134.33, "`quota-opt run` with a 900-s time limit on 2 cores (stop 29; the district combination and the "
@@ -96,12 +96,9 @@ REFERENCE = {
         "district pairs after the MIP)",
         3044.62, "the same run's bound"),
     "5000x90x5": Reference(
-        49914.51469162512,
-        48645.73, "`quota-opt run` with a 295-s time limit on 2 cores (the district search, 303 s of solving in all; "
-        "12 minutes of a full round of the district bound's MIPs, the district split solved out and the district "
-        "combination had given 48,593.6)",
-        48976.0, "the district bound at the LP's prices, each district MIP solved to 1e-4 or for 20 s (11 of 90 "
-        "stopped at 20 s; their dual bounds count): 11 minutes of one core"),
+        47478.37001278709,
+        45309.20, "`quota-opt run` with a 600-s time limit on 2 cores (stop 29; the district search, 589 s in all)",
+        45976.45, "the same run's district bound (its price rounds)"),
 }
 
 
