@@ -110,7 +110,11 @@ class Strategy:
     # 8.5 s, seeds 1 to 3, two runs each: 0.8 gave 4,215, 3,327, 3,206 on average against 4,257, 3,361, 3,187 with
     # 0.4 (the bound's MIPs, which share the MIP's time, then end short: fewer plans to recombine, a looser bound).
     # The district pairs on one thread in place of the MIP, for the same time beside the bound: 4,249, 3,361, 3,193
-    # against 4,256, 3,352, 3,194 (two runs each), no better
+    # against 4,256, 3,352, 3,194 (two runs each), no better. Again on today's instances (stop 29; strict major
+    # priority), 8.5 s, seeds 1/2/3, two runs each: 0.4 → 4,090.8 / 3,264.1 / 2,978.9 on average; 0.6 → 4,063.4 /
+    # 3,250.8 / 2,918.5; 0.8 → 4,081.4 / 3,257.0 / 2,886.4. The pairs give most of the gain (seed 1: the MIP ends
+    # at 4,050.1, the combination 4,053.5, the pairs 4,101.1 in 3.2 s), but with less time the bound's MIPs beside
+    # the MIP end short, and the pairs are guided by their districts' losses
     job_share: float = 0.9  # the district bound beside the MIP gets this share of the MIP's time, so the MIP ends last
     recombine_limit_s: float = 5.0  # the district combination after the MIP: a few hundred plans solve in well
     # under a second
