@@ -13,6 +13,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any
 
 import openpyxl
@@ -141,7 +142,7 @@ def test_an_interrupt_while_the_zip_file_opens_is_collected_without_a_traceback(
 
     ignored: list[Any] = []
     workbook = openpyxl.Workbook()
-    monkeypatch.setattr(zipfile.threading, "RLock", lock)
+    monkeypatch.setattr(zipfile, "threading", SimpleNamespace(RLock=lock))  # zipfile's alone
     with pytest.raises(interrupt):
         save_atomic(workbook, tmp_path / "book.xlsx")
     monkeypatch.undo()
@@ -212,7 +213,7 @@ def test_a_signal_while_the_command_loads_exits_quietly(tmp_path: Path, delay: f
     if "找不到文件" in stderr:
         # validate ran to its end first: the signal came after it had said all it had to say, and if it landed
         # while Python shut down (after Python gives the default handlers back), the signal itself ended the
-        # process (-2 here, 130 in a shell). This was the "Ctrl-C race at start-up" marked xfail until stop 29:
+        # process (-2 here, 130 in a shell). This was the "Ctrl-C race at start-up" once marked xfail:
         # every such run had validate's whole message on stderr, and only signals sent about 0.6 s after the
         # handler was in place (validate takes 0.65 s idle) gave it; none did at 0–0.5 s.
         assert proc.returncode in (1, -signum), stderr
