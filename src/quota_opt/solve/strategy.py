@@ -71,6 +71,16 @@ class Strategy:
     # the bound's, not the search for the optimum: given the optimal allocation as its start, HiGHS took 19.2 /
     # 18.3 / 24.3 s and 1,838 / 1,734 / 2,220 nodes (its root bound after cuts 2,094.7, 2.5% above the optimum).
     # SCIP 10 on the same model, one thread: 38.2 s, 7,618 nodes, root bound 2,092.4
+    # (e) The tree split between the two cores at the root (stop 30), on the project with the most value at stake in
+    # the LP relaxation (XM039, supplied 0.59): the half without it holds the optimum and alone took 24.8 s and
+    # 3,025 nodes (seed 0; the whole tree 29.5 s, 3,961), the half with it 28.6 s to prove 1,875.1. Bound-limited,
+    # so the half with the optimum is as hard as the whole. (f) One aggregated energy row per year (the district
+    # budgets and the city pool summed): root bound 2,095.1 / 2,097.5 / 2,092.2, 2,237 / 2,889 / 3,133 nodes
+    # against 2,093.6 / 2,094.7 / 2,093.9 and 3,961 / 3,427 / 3,036 (seeds 0/1/2): within the seeds' spread.
+    # (g) No one family of rows carries the gap (2.5% at the root after cuts, seed 0): each dropped in turn, it
+    # stays 1.2 to 2.6% (root bound / optimum without them: priority rows 2,113.5 / 2,068.3, 2.2%; platform
+    # capacity 2,115.0 / 2,061.5, 2.6%; the city energy pool 2,249.5 / 2,223.6, 1.2%; the provincial pool and
+    # the request cap 2,316.1 / 2,288.7, 1.2%)
     # HiGHS options of a second HiGHS raced beside the first on small models (`highs.race`; None: no race). Not
     # on by default: measured on the example (one thread each, a shared machine at a load of 8 to 9), the other
     # paths tried were no faster than HiGHS's own (random seed 1: 3,620 nodes and 1.6% left after 150 s where the
