@@ -312,6 +312,33 @@ def _kpis_sheet(wb: Workbook, results: Sequence[Any], frame: pd.DataFrame, lang:
     ws.freeze_panes = "B3"
 
 
+def decision_header(names: Sequence[str], lang: str) -> list[tuple[str, str]]:
+    """The decision table's columns as (case, label): the project's own columns (case ""), then each case's
+    parts, as the decisions sheet heads them (the workbench's comparison page shows the same)."""
+    def label(c: OutCol) -> str:
+        return c.label_zh if lang == "zh" else c.label_en
+    return ([("", label(c)) for c in DECISIONS.columns]
+            + [(n, label(part)) for n in names for part in DECISION_PARTS.values()])
+
+
+def decision_row(rec: dict[Any, Any], names: Sequence[str], lang: str) -> list[Any]:
+    """One project's row of `compare.decision_frame` in words, column for column as `decision_header`: the
+    change in words, "beyond the gaps" yes or no where the selection or the year changed, selected yes or no."""
+    change = rec[("", "change")]
+    out: list[Any] = []
+    for c in DECISIONS.columns:
+        v = _word(CHANGE_WORDS, change, lang) if c.key == "change" else rec[("", c.key)]
+        if c.key == "significant":
+            v = yes_no(bool(v), lang) if change in ("selection", "year") else None
+        out.append(_clean(v))
+    for n in names:
+        for part in DECISION_PARTS.values():
+            v = rec[(n, part.key)]
+            shown = yes_no(v, lang) if part.key == "selected" and v is not None else v
+            out.append(_clean(shown) if shown != "" else None)
+    return out
+
+
 def _decisions_sheet(wb: Workbook, results: Sequence[Any], frame: pd.DataFrame, lang: str) -> None:
     ws = wb.create_sheet(DECISIONS.name(lang))
     names = [r.name for r in results]
@@ -323,11 +350,9 @@ def _decisions_sheet(wb: Workbook, results: Sequence[Any], frame: pd.DataFrame, 
     for i, rec in enumerate(frame.to_dict("records")):
         row = 3 + i
         change = rec[("", "change")]
+        shown_row = iter(decision_row(rec, names, lang))
         for c in DECISIONS.columns:
-            v = _word(CHANGE_WORDS, change, lang) if c.key == "change" else rec[("", c.key)]
-            if c.key == "significant":
-                v = yes_no(bool(v), lang) if change in ("selection", "year") else None
-            cell = _safe(ws.cell(row=row, column=pos[("", c.key)], value=_clean(v)))
+            cell = _safe(ws.cell(row=row, column=pos[("", c.key)], value=next(shown_row)))
             if change == "selection":
                 cell.fill = WARNING_FILL
             elif change:
@@ -335,8 +360,8 @@ def _decisions_sheet(wb: Workbook, results: Sequence[Any], frame: pd.DataFrame, 
         for n in names:
             for part in DECISION_PARTS.values():
                 v = rec[(n, part.key)]
-                shown = yes_no(v, lang) if part.key == "selected" and v is not None else v
-                cell = _safe(ws.cell(row=row, column=pos[(n, part.key)], value=_clean(shown) if shown != "" else None))
+                shown = next(shown_row)
+                cell = _safe(ws.cell(row=row, column=pos[(n, part.key)], value=shown))
                 if part.key == "selected" and v is not None:
                     cell.fill = GOOD_FILL if shown == yes else MUTED_FILL
                 if part.fmt and part.fmt != TEXT:

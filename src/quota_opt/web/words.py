@@ -171,7 +171,6 @@ WORDS: dict[str, tuple[str, str]] = {
                  "Beside each difference are the two cases' optimality gaps; a difference marked not significant lies "
                  "within them and may come from the solver's search, not from the cases."),
     "not_significant": ("≈ 在两情形的间隙之内，不显著", "≈ within the two cases' gaps: not significant"),
-    "significant_head": ("超出间隙", "beyond the gaps"),
     "changed_projects": ("决定有变化的项目", "Projects whose decision changed"),
     "no_changes": ("各情形的项目决定相同。", "Every case makes the same project decisions."),
     "tradeoff": ("权衡曲线", "Trade-off"),

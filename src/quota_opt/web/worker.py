@@ -19,6 +19,7 @@ from quota_opt.core.errors import QuotaOptError
 from quota_opt.core.messages import EXPLAIN_WORDS
 from quota_opt.core.results_schema import SUMMARY_ROWS, termination_word
 from quota_opt.interpret.whatif import amount_text, flip_text
+from quota_opt.output.compare_workbook import decision_header, decision_row
 from quota_opt.solve.highs import Progress
 from quota_opt.studies.compare import (
     COMPARED_KPIS,
@@ -173,8 +174,9 @@ def comparison_outcome(cmp: api.Comparison) -> dict[str, Any]:
     for lang in LANGS:
         frame = cmp.decisions(lang)
         changed = frame[frame[("", "change")].astype(str) != ""] if len(frame) else frame
-        decisions[lang] = {"columns": [[str(part) for part in col] for col in changed.columns],
-                           "data": [[plain(v) for v in row] for row in changed.head(500).itertuples(index=False)],
+        decisions[lang] = {"columns": decision_header(names, lang),
+                           "data": [[plain(v) for v in decision_row(rec, names, lang)]
+                                    for rec in changed.head(500).to_dict("records")],
                            "significant": [str(pid) in moved for pid in changed[("", "project_id")].head(500)]
                            if len(changed) else []}
     return {"names": names, "cases": {lang: frame_json(cmp.cases(lang)) for lang in LANGS},
