@@ -126,13 +126,8 @@ def option_problems(*, time_limit_s: float | None = None, mip_gap: float | None 
 
     for option, key, value in (("--time-limit", "time_limit_s", time_limit_s), ("--gap", "mip_gap", mip_gap),
                                ("--threads", "threads", threads)):
-        if value is None:
-            continue
-        column = SETTINGS.column(key)
-        lo, hi = column.minimum, column.maximum
-        if (not math.isfinite(value) or (lo is not None and (value < lo or (column.minimum_exclusive and value <= lo)))
-                or (hi is not None and value > hi)):
-            bad(option, expected_words(column, full=True), f"{value:g}")
+        if value is not None and _out_of_bounds(key, value):
+            bad(option, expected_words(SETTINGS.column(key), full=True), f"{value:g}")
     if backend is not None and backend not in BACKENDS:
         bad("--backend", {"zh": "以下之一：" + "、".join(BACKENDS), "en": "one of: " + ", ".join(BACKENDS)},
             f'"{backend}"')
@@ -140,6 +135,41 @@ def option_problems(*, time_limit_s: float | None = None, mip_gap: float | None 
         bad("--write-model", {"zh": "以 .mps 或 .lp 结尾的文件名", "en": "a file name ending in .mps or .lp"},
             f'"{write_model}"')
     return problems
+
+
+def _out_of_bounds(key: str, value: float) -> bool:
+    """Whether `value` is outside what the settings sheet allows for the setting `key` (its cell's rule)."""
+    column = SETTINGS.column(key)
+    lo, hi = column.minimum, column.maximum
+    return (not math.isfinite(value) or (lo is not None and (value < lo or (column.minimum_exclusive and value <= lo)))
+            or (hi is not None and value > hi))
+
+
+def field_problems(fields: dict[str, object]) -> tuple[dict[str, float | None], list[Problem]]:
+    """The solve settings typed into a form (the workbench's: settings key → the text typed; blank: the
+    scenario's own setting), as numbers, and one `bad_field` error, naming the field as the settings sheet does,
+    for each that is not a number or is out of the sheet's bounds."""
+    values: dict[str, float | None] = {}
+    problems = []
+    for key, typed in fields.items():
+        text = str(typed or "").strip()
+        values[key] = None
+        if not text:
+            continue
+        column = SETTINGS.column(key)
+        try:
+            value = float(text)
+        except ValueError:
+            value, found = math.nan, f'"{text}"'
+        else:
+            found = f"{value:g}"
+        if _out_of_bounds(key, value):
+            problems.append(Problem(Severity.ERROR, "bad_field", Location(), {
+                "field": {"zh": column.label_zh, "en": column.label_en},
+                "expected": expected_words(column, full=True), "found": found}))
+        else:
+            values[key] = value
+    return values, problems
 
 
 @dataclass

@@ -4,6 +4,7 @@ and a 5,000-project allocation served a page at a time."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -176,6 +177,26 @@ def test_a_run_its_pages_explain_rollover_and_compare(bench: Bench) -> None:
         assert r.status_code == 200 and words in r.text, url
 
 
+def test_a_form_field_it_cannot_take_is_named_as_the_form_names_it(bench: Bench) -> None:
+    """A solve setting typed into a form is refused in the form's words, never as a command-line option (a
+    bureau official has no command line), and a time limit that is not a number is refused, not ignored."""
+    version = bench.upload(SMALL)
+    for fields, said in ((dict(time_limit_s="abc"), '“求解时限”：应为大于0且不大于86,400的数，实际为 "abc"。'),
+                         (dict(time_limit_s="-5"), "“求解时限”：应为大于0且不大于86,400的数，实际为 -5。"),
+                         (dict(mip_gap="2"), "“最优性间隙”：应为"), (dict(time_limit_s="10", mip_gap="x"), "“最优性间隙”")):
+        r = bench.post(f"/versions/{version}/run", **fields)
+        text = html.unescape(r.text)
+        assert r.status_code == 400 and said in text and "命令行" not in text, fields
+        r = bench.post(f"/versions/{version}/sweep", param="reward_ratio", values="0,1", **fields)
+        assert r.status_code == 400 and said in html.unescape(r.text), fields
+    r = bench.post(f"/versions/{version}/sweep", param="reward_ratio", values="abc")
+    text = html.unescape(r.text)
+    assert r.status_code == 400 and "参数扫描“存量盘活奖励比例”的取值 abc，参数 存量盘活奖励比例(reward_ratio)：应为" in text
+    assert "命令行" not in text
+    with bench.store.db() as db:
+        assert db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0  # nothing was started
+
+
 def test_a_full_queue_says_so(make_bench: Callable[..., Bench]) -> None:
     bench = make_bench(slots=1, queue_size=1)
     version = bench.upload(SMALL)
@@ -241,7 +262,8 @@ def test_a_scenarios_variants_compared_and_a_sweep(bench: Bench, tmp_path: Path)
     assert len(tradeoff["points"]) == 3 and any(point[3] for point in tradeoff["points"])
     assert 'id="tradeoff-chart"' in bench.client.get(f"/jobs/{sweep}").text
     refused = bench.post(f"/versions/{version}/sweep", param="reward_ratio", values="5:1:1")
-    assert refused.status_code == 400 and "reward_ratio" in refused.text  # the CLI's refusal, in the page
+    assert refused.status_code == 400  # the CLI's refusal, in the form's words
+    assert "参数扫描“存量盘活奖励比例”的取值 5:1:1：区间无效" in html.unescape(refused.text)
 
 
 @pytest.mark.slow

@@ -543,34 +543,36 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "compare_no_cases": ("没有可比较的情形（情形列表为空）。", "there is nothing to compare (the list of cases is empty)."),
     "bad_option": ("命令行选项 {option}：应为{expected}，实际为 {found}。",  # as the --param messages below
                    "command-line option {option}: expected {expected}, got {found}."),
+    # the same of a field of the workbench's forms, named as the form labels it (pipeline.field_problems)
+    "bad_field": ("“{field}”：应为{expected}，实际为 {found}。", "{field}: expected {expected}, got {found}."),
     # the same of a library call's keyword (compare.run_cases(workers=0)), which no command line gave
     "bad_argument": ("选项 {option}：应为{expected}，实际为 {found}。", "option {option}: expected {expected}, got {found}."),
     # sweeps (sweep.parse_param: a --param's spec, typed on the command line; sweep_grid: the grid;
     # compare.Tradeoff: --x, --y)
-    "param_syntax": ("命令行选项 --param {spec}：应为 参数=起:止:步长 或 参数=值1,值2。",
-                     "command-line option --param {spec}: expected key=start:stop:step or key=v1,v2."),
-    "param_unknown": ("命令行选项 --param {spec}：未知或不可扫描的参数“{found}”；可用：{allowed}。",
-                      "command-line option --param {spec}: unknown or unsweepable setting '{found}'; use one of: "
+    "param_syntax": ("{given}：应为 参数=起:止:步长 或 参数=值1,值2。",
+                     "{given}: expected key=start:stop:step or key=v1,v2."),
+    "param_unknown": ("{given}：未知或不可扫描的参数“{found}”；可用：{allowed}。",
+                      "{given}: unknown or unsweepable setting '{found}'; use one of: "
                       "{allowed}."),
-    "param_no_values": ("命令行选项 --param {spec}：缺少取值。", "command-line option --param {spec}: no values given."),
-    "param_range_form": ("命令行选项 --param {spec}：区间写法 起:止:步长 需要三个数，且只适用于数值参数。",
-                         "command-line option --param {spec}: start:stop:step needs three numbers and a numeric "
+    "param_no_values": ("{given}：缺少取值。", "{given}: no values given."),
+    "param_range_form": ("{given}：区间写法 起:止:步长 需要三个数，且只适用于数值参数。",
+                         "{given}: start:stop:step needs three numbers and a numeric "
                          "setting."),
-    "param_range_numbers": ("命令行选项 --param {spec}：起、止和步长应为数。",
-                            "command-line option --param {spec}: start, stop and step must be numbers."),
-    "param_range_not_finite": ("命令行选项 --param {spec}：区间无效（起、止和步长应为有限的数）。",
-                               "command-line option --param {spec}: invalid range (start, stop and step must be "
+    "param_range_numbers": ("{given}：起、止和步长应为数。",
+                            "{given}: start, stop and step must be numbers."),
+    "param_range_not_finite": ("{given}：区间无效（起、止和步长应为有限的数）。",
+                               "{given}: invalid range (start, stop and step must be "
                                "finite numbers)."),
-    "param_step_zero": ("命令行选项 --param {spec}：区间无效（步长不能为 0）。",
-                        "command-line option --param {spec}: invalid range (step must not be 0)."),
-    "param_step_away": ("命令行选项 --param {spec}：区间无效（步长的方向背离终点：起点小于终点时步长应为正，反之为负）。",
-                        "command-line option --param {spec}: invalid range (step moves away from stop)."),
-    "param_too_many_values": ("命令行选项 --param {spec}：区间无效（共 {count} 个取值，最多 {max} 个）。",
-                              "command-line option --param {spec}: invalid range ({count} values; at most {max})."),
-    "param_empty_item": ("命令行选项 --param {spec}：取值列表中有空项。",
-                         "command-line option --param {spec}: empty item in the list."),
-    "param_value": ("命令行选项 --param {spec}，参数 {setting}：应为{expected}，实际为 {found}。",
-                    "command-line option --param {spec}, setting {setting}: expected {expected}, got {found}."),
+    "param_step_zero": ("{given}：区间无效（步长不能为 0）。",
+                        "{given}: invalid range (step must not be 0)."),
+    "param_step_away": ("{given}：区间无效（步长的方向背离终点：起点小于终点时步长应为正，反之为负）。",
+                        "{given}: invalid range (step moves away from stop)."),
+    "param_too_many_values": ("{given}：区间无效（共 {count} 个取值，最多 {max} 个）。",
+                              "{given}: invalid range ({count} values; at most {max})."),
+    "param_empty_item": ("{given}：取值列表中有空项。",
+                         "{given}: empty item in the list."),
+    "param_value": ("{given}，参数 {setting}：应为{expected}，实际为 {found}。",
+                    "{given}, setting {setting}: expected {expected}, got {found}."),
     "param_repeated": ("命令行选项 --param 多次给出同一参数：{keys}。每个参数只能用一个 --param。",
                        "command-line option --param gives the same setting more than once: {keys}. Give each "
                        "setting in one --param."),
@@ -671,7 +673,7 @@ _QUOTED = {"bad_value", "out_of_range", "coerced_number", "variant_bad_value", "
            "totals_row_skipped", "variant_value", "variant_factor", "variant_scaled_out_of_range", "param_value"}
 _MAX_SHOWN = 60  # characters of a cell value shown in a message
 _OWN_TEXT = {"expected", "reason", "columns", "code", "allowed"}  # parameters written by the product, shown as they are
-_LIMITS = {"path": 300, "workbook": 300, "detail": 300, "key_text": 200, "other_text": 200, "spec": 300}
+_LIMITS = {"path": 300, "workbook": 300, "detail": 300, "key_text": 200, "other_text": 200, "spec": 300, "given": 340}
 
 
 def _clean(text: str, limit: int = 120) -> str:
@@ -830,6 +832,21 @@ class _Params(dict[str, Any]):
 
     def __missing__(self, key: str) -> str:
         return "?"
+
+
+# Where a swept setting's values were given, as the param_… messages open: typed on the command line (`--param`)
+# or on the workbench's sweep form, where a bureau official picked the setting and typed the values
+PARAM_GIVEN = {"command line": ("命令行选项 --param {spec}", "command-line option --param {spec}"),
+               "form": ("参数扫描“{setting}”的取值 {values}", "the sweep of {setting}, values {values}")}
+
+
+def param_given(spec: str, given_on: str = "command line", setting: dict[str, str] | None = None) -> dict[str, str]:
+    """The opening of a param_… message for `spec` (key=values) given on `given_on` (a key of PARAM_GIVEN), the
+    setting named by `setting` (zh and en; by default as typed)."""
+    key, _, values = (part.strip() for part in spec.partition("="))
+    zh, en = PARAM_GIVEN[given_on]
+    named = setting or {"zh": key, "en": key}
+    return {lang: text.format(spec=spec, values=values, setting=named[lang]) for lang, text in (("zh", zh), ("en", en))}
 
 
 def render_problem(problem: Problem, lang: str) -> str:

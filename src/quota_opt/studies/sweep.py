@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quota_opt.core.errors import InputError, Location, Problem, Severity
-from quota_opt.core.messages import expected_words
+from quota_opt.core.messages import expected_words, param_given
 from quota_opt.core.results_schema import yes_no
 from quota_opt.core.schema import SETTINGS, Column, ColumnType, match_column
 from quota_opt.input.validate import BAD, parse_cell
@@ -37,7 +37,7 @@ class SweepError(InputError):
     error (exit 1)."""
 
 
-def _refused(code: str, **params: Any) -> SweepError:
+def refused(code: str, **params: Any) -> SweepError:
     return SweepError([Problem(Severity.ERROR, code, Location(), params)])
 
 
@@ -82,43 +82,51 @@ def float_range(start: float, stop: float, step: float) -> list[float]:
     return [float(f"{start + i * step:.12g}") for i in range(count)]
 
 
-def parse_param(text: str) -> Param:
+def parse_param(text: str, given_on: str = "command line") -> Param:
     """`key=start:stop:step` or `key=v1,v2,…` → Param. The key is a settings key or its Chinese/English label.
 
-    Raises SweepError with every problem (each value checked against the schema's type and bounds).
+    Raises SweepError with every problem (each value checked against the schema's type and bounds), each message
+    opening with where the values were given (`given_on`: messages.PARAM_GIVEN).
     """
     raw = str(text).strip()
+    given = param_given(raw, given_on)
+
+    def _refused(code: str, **params: Any) -> SweepError:
+        return refused(code, given=given, **params)
+
     if "=" not in raw:
-        raise _refused("param_syntax", spec=raw)
+        raise _refused("param_syntax")
     name, spec = (part.strip() for part in raw.split("=", 1))
     col = match_column(SETTINGS, name)
+    if col is not None:
+        given = param_given(raw, given_on, {"zh": col.label_zh, "en": col.label_en})
     if col is None or col.key in NOT_SWEPT:
         swept = [c for c in SETTINGS.columns if c.key not in NOT_SWEPT]
         # named as a zh user reads them on the settings sheet, with the key (either may be typed)
         allowed = {"zh": "、".join(f"{c.label_zh}({c.key})" for c in swept), "en": ", ".join(c.key for c in swept)}
-        raise _refused("param_unknown", spec=raw, found=name, allowed=allowed)
+        raise _refused("param_unknown", found=name, allowed=allowed)
     if not spec:
-        raise _refused("param_no_values", spec=raw)
+        raise _refused("param_no_values")
     parts: list[Any]
     if ":" in spec:
         pieces = [p.strip() for p in spec.split(":")]
         if col.type not in NUMERIC or len(pieces) != 3:
-            raise _refused("param_range_form", spec=raw)
+            raise _refused("param_range_form")
         try:
             start, stop, step = (float(p) for p in pieces)
         except ValueError:
-            raise _refused("param_range_numbers", spec=raw) from None
+            raise _refused("param_range_numbers") from None
         try:
             parts = list(float_range(start, stop, step))
         except RangeError as exc:
-            raise _refused(exc.code, spec=raw, **exc.params) from None
+            raise _refused(exc.code, **exc.params) from None
     else:
         parts = [p.strip() for p in spec.split(",")]
         if any(p == "" for p in parts):
-            raise _refused("param_empty_item", spec=raw)
+            raise _refused("param_empty_item")
     setting = {"zh": f"{col.label_zh}({col.key})", "en": f"{col.key} ({col.label_en})"}  # as a location names it
     values: list[Any] = []
-    refused: list[Problem] = []
+    rejected: list[Problem] = []
     for part in parts:
         problems: list[Problem] = []
         value = parse_cell(col, part, Location(), problems)
@@ -126,16 +134,16 @@ def parse_param(text: str) -> Param:
         if value is BAD or value is None or errors:
             # the cell's problem, said of the command line's --param: what the setting takes and the value given
             for p in errors or [Problem(Severity.ERROR, "bad_value", Location(), {})]:
-                refused.append(Problem(Severity.ERROR, "param_value", Location(), {
-                    "spec": raw, "setting": setting, "found": p.params.get("found", part),
+                rejected.append(Problem(Severity.ERROR, "param_value", Location(), {
+                    "given": given, "setting": setting, "found": p.params.get("found", part),
                     "expected": expected_words(col, full=bool(p.params.get("too_large")))}))
             continue
         if col.type is ColumnType.INT:
             value = int(value)
         if value not in values:
             values.append(value)
-    if refused:
-        raise SweepError(refused)
+    if rejected:
+        raise SweepError(rejected)
     return Param(col.key, tuple(values), spec)
 
 
@@ -150,11 +158,11 @@ def sweep_grid(params: Sequence[Param] | dict[str, Sequence[Any]]) -> list[dict[
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
         cols = [SETTINGS.column(k) for k in repeated]
-        raise _refused("param_repeated", keys={"zh": "、".join(f"{c.label_zh}({c.key})" for c in cols),
+        raise refused("param_repeated", keys={"zh": "、".join(f"{c.label_zh}({c.key})" for c in cols),
                                                "en": ", ".join(f"{c.key} ({c.label_en})" for c in cols)})
     size = math.prod(len(v) for _, v in items) if items else 0
     if size > MAX_POINTS:
-        raise _refused("sweep_too_many_points", size=f"{size:,}", max=f"{MAX_POINTS:,}")
+        raise refused("sweep_too_many_points", size=f"{size:,}", max=f"{MAX_POINTS:,}")
     if not items:
         return []
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(list(v) for _, v in items))]
@@ -219,13 +227,13 @@ def pareto(points: Sequence[tuple[float, float] | None],
     return out
 
 
-def parse_params(texts: Sequence[str]) -> list[Param]:
+def parse_params(texts: Sequence[str], given_on: str = "command line") -> list[Param]:
     """Every `--param` parsed; raises one SweepError listing the problems of all of them."""
     params: list[Param] = []
     problems: list[Problem] = []
     for text in texts:
         try:
-            params.append(parse_param(text))
+            params.append(parse_param(text, given_on))
         except SweepError as exc:
             problems.extend(exc.problems)
     if problems:

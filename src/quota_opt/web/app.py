@@ -27,10 +27,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from quota_opt import api
-from quota_opt.core.errors import InputError
+from quota_opt.core.errors import InputError, Problem
 from quota_opt.core.results_schema import SUMMARY_ROWS
 from quota_opt.core.schema import SETTINGS
-from quota_opt.pipeline import option_problems
+from quota_opt.pipeline import field_problems
 from quota_opt.studies.compare import COMPARED_KPIS, HEADLINE_KPIS, Tradeoff, kpi_name_zh
 from quota_opt.studies.sweep import parse_params
 from quota_opt.web import library, tables
@@ -192,16 +192,6 @@ def _int(value: Any, default: int | None = None) -> int | None:
         return default
 
 
-def _float(value: Any) -> float | None:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 # ---- the library ----
 
 
@@ -346,13 +336,15 @@ def _submit(wb: Workbench, request: Request, kind: str, viewer: Viewer, version_
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
-def _solve_options(form: FormData) -> dict[str, Any]:
-    return {"time_limit_s": _float(form.get("time_limit_s")), "mip_gap": _float(form.get("mip_gap")),
-            "variant": str(form.get("variant") or "").strip() or None}
+def _solve_options(form: FormData) -> tuple[dict[str, Any], list[Problem]]:
+    """The solve settings of a form (blank: the scenario's own), and a problem for each field it cannot take."""
+    values, problems = field_problems({"time_limit_s": form.get("time_limit_s"), "mip_gap": form.get("mip_gap")})
+    return {**values, "variant": str(form.get("variant") or "").strip() or None}, problems
 
 
-def _option_errors(options: dict[str, Any]) -> list[Any]:
-    return option_problems(time_limit_s=options.get("time_limit_s"), mip_gap=options.get("mip_gap"))
+def _refuse_fields(wb: Workbench, request: Request, problems: list[Problem]) -> Response:
+    return wb.render(request, "error.html", status=400,
+                     message="\n".join(p.message(wb.lang(request)) for p in problems))
 
 
 @page(role="editor", post=True)
@@ -360,11 +352,10 @@ async def start_run(wb: Workbench, request: Request, viewer: Viewer, form: FormD
     version = _visible_version(wb, viewer, request)
     if not version["valid"]:
         return wb.refuse(request, 400, "not_valid")
-    options = _solve_options(form)
+    options, problems = _solve_options(form)
+    if problems:
+        return _refuse_fields(wb, request, problems)
     options["threads"] = 1  # one solve per core: the queue runs one per slot
-    if problems := _option_errors(options):
-        return wb.render(request, "error.html", status=400, message="\n".join(p.message(wb.lang(request))
-                                                                              for p in problems))
     return _submit(wb, request, "run", viewer, version["id"], options)
 
 
@@ -373,7 +364,9 @@ async def start_variants(wb: Workbench, request: Request, viewer: Viewer, form: 
     version = _visible_version(wb, viewer, request)
     if not version["valid"] or not json.loads(version["facts"]).get("variants"):
         return wb.refuse(request, 400, "no_variants")
-    options = _solve_options(form)
+    options, problems = _solve_options(form)
+    if problems:
+        return _refuse_fields(wb, request, problems)
     options.update(variants="all", workers=wb.config.sweep_workers, dask=wb.config.dask)
     return _submit(wb, request, "compare", viewer, version["id"], options)
 
@@ -386,11 +379,13 @@ async def start_sweep(wb: Workbench, request: Request, viewer: Viewer, form: For
     key, values = str(form.get("param") or ""), str(form.get("values") or "").strip()
     param = f"{key}={values}"
     try:
-        parse_params([param])
+        parse_params([param], given_on="form")
         Tradeoff.parse(str(form.get("x") or "investment_selected"), str(form.get("y") or "average_output_per_mu"))
     except InputError as exc:
         return wb.render(request, "error.html", status=400, message=exc.report(wb.lang(request)))
-    options = _solve_options(form)
+    options, problems = _solve_options(form)
+    if problems:
+        return _refuse_fields(wb, request, problems)
     options.update(params=[param], x=str(form.get("x") or ""), y=str(form.get("y") or ""),
                    workers=wb.config.sweep_workers, dask=wb.config.dask)
     return _submit(wb, request, "sweep", viewer, version["id"], options)
@@ -529,9 +524,12 @@ async def job_explain(wb: Workbench, request: Request, viewer: Viewer, form: For
     project_id = str(form.get("project_id") or "").strip()
     if job["kind"] != "run" or not job["workbook_sha"] or not project_id:
         return wb.refuse(request, 400, "explain_needs_run")
+    limit, problems = field_problems({"time_limit_s": form.get("time_limit_s")})
+    if problems:
+        return _refuse_fields(wb, request, problems)
     return _submit(wb, request, "explain", viewer, job["version_id"],
                    {"run": job["id"], "project_id": project_id,
-                    "time_limit_s": _float(form.get("time_limit_s")) or EXPLAIN_LIMIT_S})
+                    "time_limit_s": limit["time_limit_s"] or EXPLAIN_LIMIT_S})
 
 
 @page(role="editor", post=True)

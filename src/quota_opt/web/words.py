@@ -18,6 +18,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "illustrative": ("示例数据仅供演示，非官方数据。", "Example data is illustrative, not official."),
     # the library
     "library": ("方案库", "Scenario library"),
+    "back": ("返回上一页", "Back"),
     "upload_new": ("上传方案工作簿", "Upload a scenario workbook"),
     "upload_version": ("上传新版本", "Upload a new version"),
     "upload_button": ("上传并校验", "Upload and validate"),
