@@ -34,6 +34,19 @@ def test_flags_show_no_metavar_in_help(runner: CliRunner, argv: list[str]) -> No
     assert re.search(r"--help\s+Show this message", help_row), help_row
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("argv", [[], *([name] for name in COMMANDS)], ids=lambda argv: " ".join(argv) or "-")
+def test_help_shows_no_placeholder_default_and_speaks_its_language(runner: CliRunner, argv: list[str],
+                                                                   lang: str) -> None:
+    """An option without a default shows none: since click 8.3 its mark for "no default" is a sentinel, which the
+    help showed as "[默认：<object object at 0x…>]" (or Sentinel.UNSET). And --help's own row is in the help's
+    language (click 8.5 renamed that option, and zh help said "Show this message and exit.")."""
+    text = "\n".join(help_lines(runner, *argv, lang=lang))
+    assert "object at 0x" not in text and "Sentinel" not in text and "UNSET" not in text, text
+    help_row = next(line for line in text.splitlines() if line.startswith("--help"))
+    assert help_row.endswith("显示本帮助并退出。" if lang == "zh" else "Show this message and exit."), help_row
+
+
 @pytest.mark.parametrize("name", COMMANDS)
 def test_help_text_wraps_at_the_terminal_not_at_the_source(runner: CliRunner, name: str) -> None:
     """Each paragraph of a command's docstring is one paragraph in --help: on a wide terminal, one line, not

@@ -280,13 +280,26 @@ def _metavar(param: click.Parameter) -> str:
     return f"<{word}>{bounds}"
 
 
+def _unset(default: Any) -> bool:
+    """Click's mark for "no default": None before 8.3, its own sentinel (an enum member named UNSET) since, which
+    the help would otherwise show as a default ("[默认：Sentinel.UNSET]")."""
+    return default is None or (type(default).__name__ == "Sentinel" and getattr(default, "name", "") == "UNSET")
+
+
+def _param_key(param: click.Parameter) -> str:
+    """The name PARAMS knows a parameter by: --help's is "help" (click 8.5 names it `_click_default_help`)."""
+    if isinstance(param, click.Option) and "--help" in param.opts:
+        return "help"
+    return param.name or ""
+
+
 def _param_row(param: click.Parameter, ctx: click.Context, lang: str) -> tuple[str, str, str]:
     if isinstance(param, click.Option):
         names = " ".join(sorted(param.opts, key=lambda o: not o.startswith("--")) + param.secondary_opts)
     else:
         names = param.make_metavar(ctx)
     words = [getattr(param, "help", None) or ""]
-    default = param.default
+    default = None if _unset(param.default) else param.default
     if param.required:
         words.append(_pick(REQUIRED, lang))
     elif (default is not None and default != () and not (isinstance(param, click.Option) and param.is_flag)
@@ -315,7 +328,7 @@ class LocalizedHelp(click.Command):
         params = self.get_params(ctx)
         name = "" if isinstance(self, click.Group) else self.name or ""
         for param in params:  # --help's own, which click adds here, with the others
-            param.help = param_help(name, param.name or "", lang) or getattr(param, "help", None)
+            param.help = param_help(name, _param_key(param), lang) or getattr(param, "help", None)
         sections: list[tuple[str, list[click.Parameter]]] = [
             ("arguments", [p for p in params if isinstance(p, click.Argument)]),
             ("options", [p for p in params if not isinstance(p, click.Argument)])]
