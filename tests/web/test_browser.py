@@ -124,6 +124,15 @@ def test_the_hangzhou_example_from_upload_to_comparison(server: str, browser: ob
     wait().until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")) > 0)
     time.sleep(1)  # the charts' animation
     driver.save_screenshot(str(shots / "results.png"))
+    # readable at a glance: the reason column keeps its width (it was squeezed to four characters, each row
+    # 200-300 px tall), and no explain button breaks over two lines
+    reason_width, row_height, button_height = driver.execute_script(
+        "const t = document.getElementById('results-table'); const i = [...t.tHead.rows[0].cells]"
+        ".findIndex(c => c.textContent.trim().startsWith('说明'));"
+        "const b = t.querySelector('button.explain'); const em = parseFloat(getComputedStyle(t).fontSize);"
+        "return [t.tBodies[0].rows[0].cells[i].offsetWidth / em, t.tBodies[0].rows[0].offsetHeight / em,"
+        " b.offsetHeight / em];")
+    assert reason_width >= 20 and row_height < 8 and button_height < 2.5, (reason_width, row_height, button_height)
 
     # the allocation filtered on the server: the projects left out, then explain one
     limit = driver.find_element(By.ID, "explain-limit")

@@ -105,6 +105,7 @@ class Page:
     columns: list[str]
     rows: list[list[Any]]
     formats: list[str | None]  # each column's number format (results_schema)
+    widths: list[int | None]  # each column's width in the workbook, in characters, where the sheet sets one
     total: int  # rows after filtering
     page: int
     pages: int
@@ -142,7 +143,8 @@ def page(store: Store, sha: str, lang: str, sheet: str, *, number: int = 1, sort
     part = frame.iloc[(number - 1) * size:number * size]
     columns = list(frame.columns)
     formats = [column_format(SHEETS[sheet], c) for c in columns]
-    return Page(SHEETS[sheet], columns, part.values.tolist(), formats, total, number, pages,
+    widths = [column_width(SHEETS[sheet], c) for c in columns]
+    return Page(SHEETS[sheet], columns, part.values.tolist(), formats, widths, total, number, pages,
                 sort if sort in frame.columns else None, desc, q, selected)
 
 
@@ -162,6 +164,13 @@ def column_label(sheet: OutSheet, key: str, lang: str) -> str:
 def column_format(sheet: OutSheet, key: str) -> str | None:
     try:
         return sheet.column(key).fmt
+    except KeyError:
+        return None
+
+
+def column_width(sheet: OutSheet, key: str) -> int | None:
+    try:
+        return sheet.column(key).width
     except KeyError:
         return None
 
