@@ -4,6 +4,7 @@ and a 5,000-project allocation served a page at a time."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import json
@@ -284,3 +285,12 @@ def test_the_library_pages_render_in_both_languages(bench: Bench) -> None:
         assert template.content[:2] == b"PK" and "attachment" in template.headers["content-disposition"]
     assert bench.post(f"/versions/{version}/restore").status_code == 200
     assert "已删除" not in bench.client.get("/lang/zh?next=/scenarios/1").text
+    # times on the machine's clock, to the minute, not as UTC in ISO 8601; the user of a workbench without
+    # accounts in words, not as its internal name
+    with bench.store.db() as db:
+        stamp = db.execute("SELECT uploaded_at FROM versions WHERE id = ?", (second,)).fetchone()[0]
+    shown = dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    for url in ("/", "/scenarios/1", f"/versions/{second}"):
+        page = bench.client.get(url).text
+        assert shown in page and stamp not in page and "+00:00" not in page, url
+        assert "本机用户" in page and ">local<" not in page and " local " not in page, url

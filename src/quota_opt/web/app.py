@@ -41,6 +41,7 @@ from quota_opt.web.store import (
     Store,
     end_session,
     has_users,
+    local_time,
     login,
     new_session,
     session,
@@ -95,7 +96,8 @@ class Workbench:
         self.env = Environment(loader=PackageLoader("quota_opt.web", "templates"),
                                autoescape=select_autoescape(["html"]))
         self.env.globals.update(fmt=tables.shown, label=tables.column_label, summary_format=tables.summary_format,
-                                json=lambda v: json.dumps(v, ensure_ascii=False))
+                                json=lambda v: json.dumps(v, ensure_ascii=False), when=local_time,
+                                local_user=LOCAL_USER)
 
     # ---- who is asking ----
 

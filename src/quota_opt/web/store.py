@@ -33,6 +33,17 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
+def local_time(stamp: str | None) -> str:
+    """A stored time (ISO 8601, UTC, as `now` writes it) as the clock of the workbench's machine reads it, to the
+    minute: "2026-12-08 01:25" (the bureau's staff read Beijing time, not UTC)."""
+    if not stamp:
+        return ""
+    try:
+        return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp
+
+
 def default_data_dir() -> Path:
     """Where the workbench keeps its database and workbooks unless told: $XDG_DATA_HOME/quota-opt, else
     ~/.local/share/quota-opt."""
