@@ -254,6 +254,8 @@ def test_a_scenarios_variants_compared_and_a_sweep(bench: Bench, tmp_path: Path)
     decisions = outcome["decisions"]["zh"]  # headed and worded as the comparison workbook's sheet
     assert ["", "项目编号"] in decisions["columns"] and ["more reward", "是否安排"] in decisions["columns"]
     assert not any(isinstance(v, bool) for row in decisions["data"] for v in row)
+    labels = {k["key"]: k["label"]["zh"] for k in outcome["kpis"]}  # each KPI with its unit, as the summary sheet
+    assert labels["output_selected"] == "安排项目年产值(万元)" and labels["land_selected"] == "供地合计(亩)"
     assert bench.client.get(f"/jobs/{job}/download").content[:2] == b"PK"
     sweep = bench.start(f"/versions/{version}/sweep", param="reward_ratio", values="0,0.5,1", x="investment_selected",
                         y="-mu_to_request", time_limit_s="10")

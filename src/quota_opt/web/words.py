@@ -107,6 +107,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "elapsed": ("已用时间", "Elapsed"),
     "objective": ("当前最好目标值", "Best objective"),
     "bound": ("上界", "Bound"),
+    "seconds_unit": ("秒", "s"),
     "gap_now": ("间隙", "Gap"),
     "cases_done": ("已完成 {done}/{total}", "{done} of {total} done"),
     "cancel": ("取消（保留目前最好方案）", "Cancel (keeps the best allocation so far)"),

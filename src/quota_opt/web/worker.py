@@ -24,7 +24,6 @@ from quota_opt.solve.highs import Progress
 from quota_opt.studies.compare import (
     COMPARED_KPIS,
     CaseResult,
-    kpi_name_zh,
     significance_sentence,
     significant_changes,
 )
@@ -164,7 +163,7 @@ def comparison_outcome(cmp: api.Comparison) -> dict[str, Any]:
     rows = []
     for key in COMPARED_KPIS:
         label = SUMMARY_ROWS.get(key, (key, key, None))
-        rows.append({"key": key, "label": {"zh": kpi_name_zh(key), "en": label[1]}, "fmt": label[2],
+        rows.append({"key": key, "label": {"zh": label[0], "en": label[1]}, "fmt": label[2],
                      "values": [plain(kpis.loc[key, (n, "value")]) for n in names],
                      "delta": [None] + [plain(kpis.loc[key, (n, "delta")]) for n in names[1:]],
                      "pct": [None] + [plain(kpis.loc[key, (n, "delta_pct")]) for n in names[1:]],
@@ -186,8 +185,8 @@ def comparison_outcome(cmp: api.Comparison) -> dict[str, Any]:
             "kpis": rows, "decisions": decisions,
             "tradeoff": None if cmp.tradeoff is None else {
                 "x": cmp.tradeoff.x, "y": cmp.tradeoff.y,
-                "x_label": {"zh": kpi_name_zh(cmp.tradeoff.x), "en": SUMMARY_ROWS[cmp.tradeoff.x][1]},
-                "y_label": {"zh": kpi_name_zh(cmp.tradeoff.y), "en": SUMMARY_ROWS[cmp.tradeoff.y][1]},
+                "x_label": {"zh": SUMMARY_ROWS[cmp.tradeoff.x][0], "en": SUMMARY_ROWS[cmp.tradeoff.x][1]},
+                "y_label": {"zh": SUMMARY_ROWS[cmp.tradeoff.y][0], "en": SUMMARY_ROWS[cmp.tradeoff.y][1]},
                 "points": [[r.kpi(cmp.tradeoff.x), r.kpi(cmp.tradeoff.y), r.name, front]
                            for r, front in zip(cmp.results, cmp.tradeoff.front(cmp.results), strict=True)]}}
 

@@ -19,7 +19,7 @@ function drawChart(el) {
   } else if (kind === "bars") {
     chart.setOption({title, tooltip: {trigger: "axis"}, grid: {top: 40, left: 70, right: 20, bottom: 60},
       xAxis: {type: "category", data: JSON.parse(el.dataset.categories), axisLabel: {rotate: 20, interval: 0}},
-      yAxis: {type: "value", scale: true}, series: [{type: "bar", data: JSON.parse(el.dataset.values)}]});
+      yAxis: {type: "value"}, series: [{type: "bar", data: JSON.parse(el.dataset.values)}]});  // from 0: a bar's length is its value
   } else if (kind === "scatter") {
     const points = JSON.parse(el.dataset.points).filter(p => p[0] !== null && p[1] !== null);
     const front = points.filter(p => p[3]).sort((a, b) => a[0] - b[0]);
@@ -32,9 +32,9 @@ function drawChart(el) {
   } else {  // the solve's progress: objective and bound over time
     const history = JSON.parse(el.dataset.history || "[]");
     chart.setOption({title, tooltip: {trigger: "axis"}, legend: {top: 24}, grid: {top: 60, left: 80, right: 20, bottom: 30},
-      xAxis: {type: "value", name: "s"}, yAxis: {type: "value", scale: true},
-      series: [{name: "objective", type: "line", step: "end", data: history.map(h => [h[0], h[1]])},
-               {name: "bound", type: "line", step: "end", data: history.filter(h => h[2] !== null).map(h => [h[0], h[2]])}]});
+      xAxis: {type: "value", name: el.dataset.seconds}, yAxis: {type: "value", scale: true},
+      series: [{name: el.dataset.objective, type: "line", step: "end", data: history.map(h => [h[0], h[1]])},
+               {name: el.dataset.bound, type: "line", step: "end", data: history.filter(h => h[2] !== null).map(h => [h[0], h[2]])}]});
   }
   window.addEventListener("resize", () => chart.resize());
   return chart;
