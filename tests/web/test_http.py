@@ -263,7 +263,10 @@ def test_a_scenarios_variants_compared_and_a_sweep(bench: Bench, tmp_path: Path)
     assert row["status"] == "done", row["message"]
     tradeoff = json.loads(row["outcome"])["tradeoff"]
     assert len(tradeoff["points"]) == 3 and any(point[3] for point in tradeoff["points"])
-    assert 'id="tradeoff-chart"' in bench.client.get(f"/jobs/{sweep}").text
+    page = bench.client.get(f"/jobs/{sweep}").text
+    assert 'id="tradeoff-chart"' in page and "存量盘活奖励比例 = 0,0.5,1" in page and "reward_ratio=" not in page
+    form = bench.client.get(f"/versions/{version}").text  # the sweep's settings named as the settings sheet does
+    assert '<option value="reward_ratio">存量盘活奖励比例</option>' in form
     refused = bench.post(f"/versions/{version}/sweep", param="reward_ratio", values="5:1:1")
     assert refused.status_code == 400  # the CLI's refusal, in the form's words
     assert "参数扫描“存量盘活奖励比例”的取值 5:1:1：区间无效" in html.unescape(refused.text)

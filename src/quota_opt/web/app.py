@@ -96,7 +96,7 @@ class Workbench:
         self.env = Environment(loader=PackageLoader("quota_opt.web", "templates"),
                                autoescape=select_autoescape(["html"]))
         self.env.globals.update(fmt=tables.shown, label=tables.column_label, summary_format=tables.summary_format,
-                                json=lambda v: json.dumps(v, ensure_ascii=False), when=local_time,
+                                json=lambda v: json.dumps(v, ensure_ascii=False), when=local_time, setting_name=_setting_name,
                                 local_user=LOCAL_USER)
 
     # ---- who is asking ----
@@ -268,6 +268,15 @@ async def version_page(wb: Workbench, request: Request, viewer: Viewer, form: An
                      options={r["id"]: json.loads(r["options"]) for r in runs},
                      kpis=COMPARED_KPIS, kpi_label=lambda k: kpi_name_zh(k) if lang == "zh" else SUMMARY_ROWS[k][1],
                      settings=_sweepable(lang))
+
+
+def _setting_name(key: str, lang: str) -> str:
+    """A setting as the settings sheet names it (its key when the sheet has no such setting)."""
+    try:
+        col = SETTINGS.column(key)
+    except KeyError:
+        return key
+    return col.label_zh if lang == "zh" else col.label_en
 
 
 def _sweepable(lang: str) -> list[tuple[str, str]]:
