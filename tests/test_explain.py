@@ -778,3 +778,20 @@ def test_explain_on_worker_processes_finds_the_same_thresholds() -> None:
     one = explain_project(sc, "P07", workers=1)
     two = explain_project(sc, "P07", workers=2)
     assert [(t.what, t.flip_at, t.exact) for t in one.thresholds] == [(t.what, t.flip_at, t.exact) for t in two.thresholds]
+
+
+def test_a_threshold_not_found_states_no_meaning_and_the_bound_count_only_when_it_counts() -> None:
+    """Where no change in the searched range flips the decision, the 含义 column said what the threshold would
+    mean ("用地需求降至此值即可入选") beside "在搜索范围内不会改变决定"; and the count of re-solves said
+    "(其中 0 次由线性松弛上界直接判定)", jargon about nothing."""
+    from quota_opt.core.messages import solves_text
+    from quota_opt.interpret.whatif import Threshold, meaning_text
+
+    note = {"zh": "用地需求降至此值即可入选", "en": "selected once its land demand is this or less"}
+    unit = {"zh": "亩", "en": "mu"}
+    found = Threshold("land_demand", {"zh": "用地需求", "en": "land demand"}, 30.0, 12.5, unit, note)
+    missing = Threshold("land_demand", {"zh": "用地需求", "en": "land demand"}, 30.0, None, unit, note)
+    assert meaning_text(found, "zh") == note["zh"] and meaning_text(missing, "zh") == ""
+    assert solves_text(29, 0, 34.6, "zh") == "共重新求解 29 次，用时 34.6 秒。"
+    assert solves_text(29, 3, 34.6, "zh").startswith("共重新求解 29 次，用时 34.6 秒。其中 3 次无需完整求解")
+    assert solves_text(29, 3, 34.6, "en").startswith("29 re-solves, 34.6 s. 3 of them needed no full re-solve")

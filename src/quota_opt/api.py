@@ -37,7 +37,13 @@ from quota_opt.core.files import Read
 from quota_opt.core.scenario import Scenario
 from quota_opt.input.results_read import ResultsBook, adoptable, find_scenario_for, read_results
 from quota_opt.input.variants import apply_variant
-from quota_opt.interpret.whatif import ProjectExplanation, amount_text, explain_project, flip_text
+from quota_opt.interpret.whatif import (
+    ProjectExplanation,
+    amount_text,
+    explain_project,
+    flip_text,
+    meaning_text,
+)
 from quota_opt.output.results_workbook import sheet_frames, write_results
 from quota_opt.output.template import scenario_workbook
 from quota_opt.pipeline import RunOptions, RunResult, option_problems, run_scenario
@@ -81,6 +87,7 @@ __all__ = [
     "generate",
     "is_results_workbook",
     "load",
+    "meaning_text",
     "rollover",
     "run",
     "sweep",

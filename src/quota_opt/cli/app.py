@@ -356,7 +356,7 @@ def explain(file: Path, project_id: str, lang: Lang, scenario: Path | None, vari
         ex = lib.explain(file, project_id, scenario=scenario, variant=variant, time_limit_s=time_limit,
                          workers=workers, progress=shown.progress, warn=warner(lang.value), reading=shown.reading,
                          on_stage=shown.stage)
-    print_explanation(ex, project_id, lang.value, lib.flip_text, lib.amount_text)
+    print_explanation(ex, project_id, lang.value, lib.flip_text, lib.amount_text, lib.meaning_text)
 
 
 @app.command(cls=Command)

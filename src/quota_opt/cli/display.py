@@ -21,7 +21,7 @@ from rich.text import Text
 
 from quota_opt.cli.printing import err, out, plain_console, t
 from quota_opt.cli.signals import Terminated
-from quota_opt.core.messages import EXPLAIN_WORDS, column_words, sheet_words
+from quota_opt.core.messages import EXPLAIN_WORDS, column_words, sheet_words, solves_text
 from quota_opt.core.results_schema import SUMMARY_ROWS
 
 BIG_WORKBOOK = 1_000_000  # bytes: a workbook this large shows a reading line on a terminal
@@ -205,9 +205,11 @@ def print_run_summary(result: Any, path: Path | None, lang: str) -> None:
         out.print(t(lang, f"结果已写出：{path}", f"Results written: {path}"))
 
 
-def print_explanation(ex: Any, project_id: str, lang: str, flip_text: Any, amount_text: Any) -> None:
+def print_explanation(ex: Any, project_id: str, lang: str, flip_text: Any, amount_text: Any,
+                      meaning_text: Any) -> None:
     """Why one project got what it got (`ex`: the library's `Explanation`) and the thresholds that flip it, with
-    `flip_text` and `amount_text` (the library's) to show a threshold and an amount."""
+    `flip_text`, `amount_text` and `meaning_text` (the library's) to show a threshold, an amount and what the
+    threshold means."""
     words = {key: pair[0 if lang == "zh" else 1] for key, pair in EXPLAIN_WORDS.items()}
     if ex.source:
         out.print(ex.source[lang])
@@ -228,11 +230,10 @@ def print_explanation(ex: Any, project_id: str, lang: str, flip_text: Any, amoun
             flip = flip_text(th, lang)
             if not th.exact and th.flip_at is not None:
                 flip = words["approximate"].format(value=flip)
-            table.add_row(th.label[lang], amount_text(th.current, th.unit, lang), flip,
-                          th.note.get(lang, ""))
+            table.add_row(th.label[lang], amount_text(th.current, th.unit, lang), flip, meaning_text(th, lang))
         out.print(table)
         out.print(words["neighbourhood"])
-        out.print(words["solves"].format(solves=ex.solves, skipped=ex.skipped, seconds=ex.seconds))
+        out.print(solves_text(ex.solves, ex.skipped, ex.seconds, lang))
 
 
 def print_rollover_note(note: Any, lang: str) -> None:

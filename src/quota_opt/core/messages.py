@@ -69,8 +69,11 @@ EXPLAIN_WORDS: dict[str, tuple[str, str]] = {
     "progress": ("正在重新求解以寻找临界值：已完成 {done}/{total} 次，已用 {elapsed:.0f} 秒，预计还需约 {left:.0f} 秒",
                  "Re-solving to find the thresholds: {done}/{total} done, {elapsed:.0f} s so far, about {left:.0f} s "
                  "left"),
-    "solves": ("共重新求解 {solves} 次（其中 {skipped} 次由线性松弛上界直接判定），用时 {seconds:.1f} 秒。",
-               "{solves} re-solves ({skipped} settled by the LP bound), {seconds:.1f} s."),
+    "solves": ("共重新求解 {solves} 次，用时 {seconds:.1f} 秒。", "{solves} re-solves, {seconds:.1f} s."),
+    # said only when some were: "settled by the LP bound" is what a what-if needed no full re-solve for
+    "solves_skipped": ("其中 {skipped} 次无需完整求解：放宽为连续变量后的上界已表明决定不会改变。",
+                       "{skipped} of them needed no full re-solve: the bound of the relaxation (the LP) already showed "
+                       "the decision cannot flip."),
 }
 
 
@@ -832,6 +835,16 @@ class _Params(dict[str, Any]):
 
     def __missing__(self, key: str) -> str:
         return "?"
+
+
+def solves_text(solves: int, skipped: int, seconds: float, lang: str) -> str:
+    """How many re-solves an explanation took (EXPLAIN_WORDS "solves"), and how many the LP bound settled when any
+    did."""
+    pick = 0 if lang == "zh" else 1
+    text = EXPLAIN_WORDS["solves"][pick].format(solves=solves, seconds=seconds)
+    if skipped:
+        text += ("" if lang == "zh" else " ") + EXPLAIN_WORDS["solves_skipped"][pick].format(skipped=skipped)
+    return text
 
 
 # Where a swept setting's values were given, as the param_… messages open: typed on the command line (`--param`)

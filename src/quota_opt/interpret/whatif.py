@@ -88,6 +88,12 @@ def flip_text(th: Threshold, lang: str) -> str:
     return "在搜索范围内不会改变决定" if lang == "zh" else "no change in the searched range flips it"
 
 
+def meaning_text(th: Threshold, lang: str) -> str:
+    """What the threshold means ("用地需求降至此值即可入选"), where there is one: beside "no change in the searched
+    range flips it", that sentence would contradict it."""
+    return th.note.get(lang, "") if th.flip_at is not None else ""
+
+
 @dataclass
 class ProjectExplanation:
     project_id: str

@@ -110,6 +110,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "seconds_unit": ("秒", "s"),
     "gap_now": ("间隙", "Gap"),
     "cases_done": ("已完成 {done}/{total}", "{done} of {total} done"),
+    "resolves_done": ("已重新求解 {done} 次，预计共约 {total} 次", "{done} re-solves of about {total}"),
     "cancel": ("取消（保留目前最好方案）", "Cancel (keeps the best allocation so far)"),
     "cancelled_kept": ("运行已取消，保留了取消时最好的方案（间隙 {gap}）。",
                        "The run was cancelled; the best allocation found by then is kept (gap {gap})."),

@@ -16,9 +16,9 @@ from typing import Any
 
 from quota_opt import api
 from quota_opt.core.errors import QuotaOptError
-from quota_opt.core.messages import EXPLAIN_WORDS
+from quota_opt.core.messages import EXPLAIN_WORDS, solves_text
 from quota_opt.core.results_schema import SUMMARY_ROWS, termination_word
-from quota_opt.interpret.whatif import amount_text, flip_text
+from quota_opt.interpret.whatif import amount_text, flip_text, meaning_text
 from quota_opt.output.compare_workbook import decision_header, decision_row
 from quota_opt.solve.highs import Progress
 from quota_opt.studies.compare import (
@@ -132,11 +132,11 @@ def do_explain(store: Store, job: dict[str, Any], options: dict[str, Any], repor
                                              "energy_demand")}
     outcome = {"project_id": ex.project_id, "selected": ex.selected, "row": row, "reason": ex.reason,
                "source": ex.source, "solves": ex.solves,
-               "thresholds": [{"label": th.label, "note": th.note,
+               "thresholds": [{"label": th.label, "note": {lang: meaning_text(th, lang) for lang in LANGS},
                                "current": {lang: amount_text(th.current, th.unit, lang) for lang in LANGS},
                                "flip": {lang: flip_words(th, lang) for lang in LANGS}} for th in ex.thresholds],
                "notes": {lang: [words(lang, "neighbourhood"),
-                                words(lang, "solves", solves=ex.solves, skipped=ex.skipped, seconds=ex.seconds)]
+                                solves_text(ex.solves, ex.skipped, ex.seconds, lang)]
                          for lang in LANGS}}
     _finish(store, job["id"], "done", outcome=outcome)
 
