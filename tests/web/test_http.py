@@ -161,7 +161,7 @@ def test_a_run_its_pages_explain_rollover_and_compare(bench: Bench) -> None:
     page = c.get(f"/jobs/{explain}").text
     assert 'id="thresholds"' in page and "临界值由已采用方案" in page and "共重新求解" in page
     r = bench.post(f"/jobs/{job}/rollover", year="2026")
-    assert r.url.path.startswith("/versions/") and 'id="validation-ok"' in r.text and "2027" in r.text
+    assert r.url.path.startswith("/versions/") and 'id="validation-ok"' in r.text and "small_en_2027年.xlsx" in r.text
     second = bench.start(f"/versions/{version}/run", time_limit_s="10", mip_gap="0.2")
     assert wait_job(bench.store, second)["status"] == "done"
     compared = bench.client.post("/jobs/compare", data={"csrf": bench.csrf, "run": [str(job), str(second)]})
@@ -232,6 +232,8 @@ def test_a_5000_project_allocation_is_served_a_page_at_a_time(bench: Bench) -> N
     assert "第 2/100 页" in r.text
     r = bench.client.get(f"/jobs/{job}/table/allocation?q=P04999")
     assert "共 1 行" in r.text and "P04999" in r.text
+    r = bench.client.get(f"/jobs/{job}/table/allocation?q=no-such-project")
+    assert "共 0 行" in r.text and "没有符合筛选条件的行。" in r.text
     r = bench.client.get(f"/jobs/{job}/table/allocation?sort=score&desc=1")
     top = max(range(5000), key=lambda i: i * 7919 % 5000)  # the highest score, sorted on the server
     assert re.search(r'data-project="(P\d+)"', r.text).group(1) == f"P{top:05d}"  # type: ignore[union-attr]
@@ -299,3 +301,11 @@ def test_the_library_pages_render_in_both_languages(bench: Bench) -> None:
         page = bench.client.get(url).text
         assert shown in page and stamp not in page and "+00:00" not in page, url
         assert "本机用户" in page and ">local<" not in page and " local " not in page, url
+
+
+def test_a_rounded_zero_never_shows_a_minus_sign() -> None:
+    """The ledger's balance check showed "-0.0" (a residue of −1e-12 at one decimal)."""
+    from quota_opt.web.tables import shown
+
+    assert shown(-1e-12, "#,##0.0") == "0.0" and shown(-0.0, None) == "0.0" and shown(-1e-9, "0.0%") == "0.0%"
+    assert shown(-1.5, "#,##0.0") == "-1.5" and shown(-1234.56, "#,##0.0") == "-1,234.6"

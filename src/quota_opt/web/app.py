@@ -572,7 +572,7 @@ async def job_rollover(wb: Workbench, request: Request, viewer: Viewer, form: Fo
         data, note = await asyncio.to_thread(roll)
     except InputError as exc:
         return wb.render(request, "error.html", status=400, message=exc.report(lang))
-    name = f"{note.new_base_year}{stem}.xlsx" if lang == "zh" else f"{stem}_{note.new_base_year}.xlsx"
+    name = f"{stem}_{note.new_base_year}年.xlsx" if lang == "zh" else f"{stem}_{note.new_base_year}.xlsx"
     new_id = await asyncio.to_thread(library.add_version, wb.store, viewer.name, name, data,
                                      version["scenario_id"], f"rollover:{job['id']}")
     return RedirectResponse(f"/versions/{new_id}", status_code=303)

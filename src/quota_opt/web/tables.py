@@ -176,19 +176,22 @@ def column_width(sheet: OutSheet, key: str) -> int | None:
 
 
 def shown(value: Any, fmt: str | None) -> str:
-    """A value as its sheet's number format shows it (#,##0.0 → 1,234.5; 0.0% → 12.3%)."""
+    """A value as its sheet's number format shows it (#,##0.0 → 1,234.5; 0.0% → 12.3%), never as "-0.0" (a
+    balance check of −1e-12, which Excel would show so too)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not fmt:
-        return str(value)
-    if fmt.endswith("%"):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not fmt or fmt in ("@",):
+        text = str(value)
+    elif fmt.endswith("%"):
         digits = len(fmt.split(".")[1]) - 1 if "." in fmt else 0
-        return f"{value * 100:,.{digits}f}%"
-    if fmt in ("@",):
-        return str(value)
-    digits = len(fmt.split(".")[1]) if "." in fmt else 0
-    grouped = "," if "," in fmt else ""
-    return f"{value:{grouped}.{digits}f}"
+        text = f"{value * 100:,.{digits}f}%"
+    else:
+        digits = len(fmt.split(".")[1]) if "." in fmt else 0
+        grouped = "," if "," in fmt else ""
+        text = f"{value:{grouped}.{digits}f}"
+    if isinstance(value, float) and text.startswith("-") and not any(c in "123456789" for c in text):
+        text = text[1:]  # a rounded zero
+    return text
 
 
 def summary_format(key: str) -> str | None:

@@ -55,7 +55,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "delete": ("删除", "Delete"),
     "restore": ("恢复", "Restore"),
     "deleted": ("已删除", "deleted"),
-    "deleted_note": ("已删除的项目可以恢复；文件本身从不删除。", "Deleted items can be restored; the files themselves are "
+    "deleted_note": ("已删除的方案、版本和运行记录都可以恢复；文件本身从不删除。", "Deleted items can be restored; the files themselves are "
                      "never removed."),
     "download": ("下载", "Download"),
     "open": ("打开", "Open"),
@@ -110,6 +110,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "seconds_unit": ("秒", "s"),
     "gap_now": ("间隙", "Gap"),
     "cases_done": ("已完成 {done}/{total}", "{done} of {total} done"),
+    "no_rows": ("没有符合筛选条件的行。", "No rows match the filter."),
     "resolves_done": ("已重新求解 {done} 次，预计共约 {total} 次", "{done} re-solves of about {total}"),
     "cancel": ("取消（保留目前最好方案）", "Cancel (keeps the best allocation so far)"),
     "cancelled_kept": ("运行已取消，保留了取消时最好的方案（间隙 {gap}）。",

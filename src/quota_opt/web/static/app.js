@@ -58,7 +58,7 @@ function watchProgress(box) {
     set("job-status", words.status[data.status] || data.status);
     document.getElementById("job-status").className = "status-" + data.status;
     if (data.status !== "queued") set("p-stage", words.stages[p.stage] || p.stage || "");
-    set("p-elapsed", fmt(p.elapsed || 0, 1) + " s");
+    set("p-elapsed", fmt(p.elapsed || 0, 1) + " " + words.seconds);
     set("p-objective", fmt(p.objective, 2));
     set("p-bound", fmt(p.bound, 2));
     set("p-gap", p.gap === null || p.gap === undefined ? "—" : (100 * p.gap).toFixed(3) + "%");
