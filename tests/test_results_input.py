@@ -62,23 +62,23 @@ def rename(old: str, new: str) -> Callable[[Any], None]:
     return edit
 
 
-# allocation: A1 项目编号, F 是否安排, G 供地年度, H 区县指标(亩); row 2 is project A (supplied in 2026)
+# allocation: A1 项目编号, D 区县名称, G 是否安排, H 供地年度, I 区县指标(亩); row 2 is project A (supplied in 2026)
 FAULTS = {
-    "year_as_text": (cell("项目分配", "G2", "2026年"),
-                     '工作表 项目分配(allocation)，第2行，供地年度(year)，单元格 G2：应为四位数年度（如 2026），实际为 "2026年"',
-                     'sheet 项目分配 (allocation), row 2, year (Year), cell G2: expected a year (e.g. 2026), got "2026年"'),
-    "land_as_words": (cell("项目分配", "H2", "六十"),
-                      '第2行，区县指标(亩)(land_district_quota)，单元格 H2：应为数（空白按0计），实际为 "六十"',
-                      'row 2, land_district_quota (Land: district quota), cell H2: expected a number (blank is read as 0), '
+    "year_as_text": (cell("项目分配", "H2", "2026年"),
+                     '工作表 项目分配(allocation)，第2行，供地年度(year)，单元格 H2：应为四位数年度（如 2026），实际为 "2026年"',
+                     'sheet 项目分配 (allocation), row 2, year (Year), cell H2: expected a year (e.g. 2026), got "2026年"'),
+    "land_as_words": (cell("项目分配", "I2", "六十"),
+                      '第2行，区县指标(亩)(land_district_quota)，单元格 I2：应为数（空白按0计），实际为 "六十"',
+                      'row 2, land_district_quota (Land: district quota), cell I2: expected a number (blank is read as 0), '
                       'got "六十"'),
     "id_cleared": (cell("项目分配", "A2", None), "第2行，项目编号(project_id)，单元格 A2：必填，应为项目编号，实际为空",
                    "row 2, project_id (Project id), cell A2: required: expected a project id, got a blank cell"),
-    "selected_cleared": (cell("项目分配", "F2", None), "第2行，是否安排(selected)，单元格 F2：必填，应为是/否，实际为空",
-                         "cell F2: required: expected yes/no, got a blank cell"),
-    "selected_nonsense": (cell("项目分配", "F2", "待定"), '单元格 F2：应为是/否，实际为 "待定"',
-                          'cell F2: expected yes/no, got "待定"'),
-    "year_cleared": (cell("项目分配", "G2", None), "单元格 G2：必填，应为四位数年度（如 2026），实际为空",
-                     "cell G2: required: expected a year (e.g. 2026), got a blank cell"),
+    "selected_cleared": (cell("项目分配", "G2", None), "第2行，是否安排(selected)，单元格 G2：必填，应为是/否，实际为空",
+                         "cell G2: required: expected yes/no, got a blank cell"),
+    "selected_nonsense": (cell("项目分配", "G2", "待定"), '单元格 G2：应为是/否，实际为 "待定"',
+                          'cell G2: expected yes/no, got "待定"'),
+    "year_cleared": (cell("项目分配", "H2", None), "单元格 H2：必填，应为四位数年度（如 2026），实际为空",
+                     "cell H2: required: expected a year (e.g. 2026), got a blank cell"),
     "id_twice": (cell("项目分配", "A3", "A"), '单元格 A3："A" 重复（第一次出现在第 2 行）',
                  'cell A3: "A" appears twice (first in row 2)'),
     "header_renamed": (cell("项目分配", "A1", "编号"), "缺少必需列“项目编号”(project_id)",
@@ -146,7 +146,7 @@ def test_rollover_and_explain_of_an_infeasible_run_say_it_has_no_plan(runner: Cl
 def test_explain_and_compare_read_the_results_as_rollover_does(runner: CliRunner, plan: Path, tmp_path: Path, command: str) -> None:
     """explain took the edited year as "not supplied" and explained a decision the plan never made; compare
     ended in exit 70 on a renamed header, and showed a blank objective for one typed over as text."""
-    for edit, zh in ((cell("项目分配", "G2", "明年"), '单元格 G2：应为四位数年度（如 2026），实际为 "明年"'),
+    for edit, zh in ((cell("项目分配", "H2", "明年"), '单元格 H2：应为四位数年度（如 2026），实际为 "明年"'),
                      (cell("项目分配", "A1", "编号"), "缺少必需列“项目编号”(project_id)"),
                      (summary_row("目标值", "很高"), '单元格 B6：应为“目标值”的数值，实际为 "很高"')):
         book = edited(plan, tmp_path, edit)

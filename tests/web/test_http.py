@@ -154,6 +154,9 @@ def test_a_run_its_pages_explain_rollover_and_compare(bench: Bench) -> None:
     assert "small_en_results.xlsx" in download.headers["content-disposition"]
     table = c.get(f"/jobs/{job}/table/allocation?selected=no&sort=score&desc=1").text
     assert ("共 " in table and "P04" not in table) or "P04" in table  # filtered on the server
+    # a district found by its name, which the allocation shows beside its code (staff think in names)
+    table = c.get(f"/jobs/{job}/table/allocation?q=River County").text
+    assert "区县名称" in table and "River County" in table and ">N<" not in table and ">R<" in table
     events = c.get(f"/jobs/{job}/events").text
     assert events.startswith("event: progress") and "event: end" in events
     explain = bench.start(f"/jobs/{job}/explain", project_id="P07", time_limit_s="5")

@@ -95,6 +95,7 @@ ALLOCATION = OutSheet("allocation", "项目分配", "Allocation", (
     OutCol("project_id", "项目编号", "Project id", TEXT, width=10),
     OutCol("name", "项目名称", "Project name", TEXT, width=30),
     OutCol("district_id", "区县代码", "District id", TEXT),
+    OutCol("district_name", "区县名称", "District name", TEXT),  # staff think in 萧山区, not D05
     OutCol("platform_id", "平台代码", "Platform id", TEXT),
     OutCol("chain_id", "产业链代码", "Chain id", TEXT),
     OutCol("selected", "是否安排", "Selected", TEXT),

@@ -172,6 +172,7 @@ def _summary_sheet(wb: Workbook, rows: dict[str, Any], lang: str) -> None:
 
 def allocation_frame(result: Any, lang: str) -> pd.DataFrame:
     a = result.plan.allocation.copy()
+    a["district_name"] = a["district_id"].map(_district_names(result))
     for col in ("selected", "major", "city_eligible", "mandatory"):
         a[col] = [yes_no(v, lang) for v in a[col]]
     a["status"] = [status_word(v, lang) for v in a["status"]]
