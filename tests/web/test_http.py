@@ -251,6 +251,7 @@ def test_a_scenarios_variants_compared_and_a_sweep(bench: Bench, tmp_path: Path)
     version = bench.upload(path)
     page = bench.client.get(f"/versions/{version}").text
     assert 'id="compare-variants"' in page and "more reward" in page
+    assert "停止原因显示为“达到计算量上限”" in html.unescape(page)  # why its cases stop at the work limit
     job = bench.start(f"/versions/{version}/variants", time_limit_s="10")
     row = wait_job(bench.store, job)
     assert row["status"] == "done", row["message"]

@@ -151,6 +151,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "meaning": ("含义", "meaning"),
     "back_to_run": ("返回运行 #{job}", "Back to run #{job}"),
     "rollover": ("结转下一年", "Roll over to next year"),
+    # compare's and sweep's default (pipeline.work_budget), which is why their cases stop at 达到计算量上限
+    "work_hint": ("比较和参数扫描把时限折算为固定的计算量，同一输入在任何机器、任何负载下都得到同一方案；因此各方案的停止原因显示为"
+                  "“达到计算量上限”，实际用时可能长于或短于所填时限。",
+                  "Comparisons and sweeps turn the time limit into a fixed amount of solver work, so that the same input "
+                  "gives the same plan on any machine at any load: their cases stop at the \"work limit\", in more or "
+                  "less time than the limit given."),
     "rollover_hint": ("把该方案截至所选年度的供地记为已落实，生成下一年的方案，作为该方案的新版本存入方案库。",
                       "Record this plan's supply up to the chosen year as done and make next year's scenario; it "
                       "lands in the library as a new version of this scenario."),
