@@ -167,10 +167,12 @@ def test_a_run_its_pages_explain_rollover_and_compare(bench: Bench) -> None:
     assert r.url.path.startswith("/versions/") and 'id="validation-ok"' in r.text and "small_en_2027年.xlsx" in r.text
     second = bench.start(f"/versions/{version}/run", time_limit_s="10", mip_gap="0.2")
     assert wait_job(bench.store, second)["status"] == "done"
-    compared = bench.client.post("/jobs/compare", data={"csrf": bench.csrf, "run": [str(job), str(second)]})
+    # ticked newest first, as the list shows them: the earlier run is still the base
+    compared = bench.client.post("/jobs/compare", data={"csrf": bench.csrf, "run": [str(second), str(job)]})
     assert compared.url.path.startswith("/jobs/")
     cmp_job = int(compared.url.path.rsplit("/", 1)[1])
-    assert wait_job(bench.store, cmp_job)["status"] == "done"
+    done = wait_job(bench.store, cmp_job)
+    assert done["status"] == "done" and json.loads(done["outcome"])["names"][0].startswith(f"#{job} ")
     page = c.get(f"/jobs/{cmp_job}").text
     assert 'id="kpi-table"' in page and "间隙 基准" in page and "与基准方案相比" in page
     c.get("/lang/en?next=/")  # and every page in English

@@ -545,8 +545,8 @@ async def job_explain(wb: Workbench, request: Request, viewer: Viewer, form: For
 
 @page(role="editor", post=True)
 async def compare_runs(wb: Workbench, request: Request, viewer: Viewer, form: FormData) -> Response:
-    ids = [_int(v) for v in form.getlist("run")]
-    runs = [_job(wb, viewer, i) for i in ids if i is not None]
+    ids = sorted({i for i in (_int(v) for v in form.getlist("run")) if i is not None})
+    runs = [_job(wb, viewer, i) for i in ids]  # the earliest run is the base, the later ones compared with it
     if len(runs) < 2 or any(r["kind"] != "run" or not r["workbook_sha"] for r in runs):
         return wb.refuse(request, 400, "compare_two")
     return _submit(wb, request, "compare", viewer, runs[0]["version_id"], {"runs": [r["id"] for r in runs]})
