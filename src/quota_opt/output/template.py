@@ -160,7 +160,8 @@ def _write_instructions(wb: Workbook, lang: str, note: str | None) -> None:
             "依据：杭州市《全市“一盘棋”产业链精准招商工作制度（试行）》（2019）。",
             "填写方法：每张工作表第1行为列名（可用中文名或英文键），从第2行起每行一条记录。鼠标悬停在列名上可查看单位和说明。",
             f"是/否列可填以下值（不区分大小写）——{yes_no_words('zh')}。代码按文本处理。选填列留空即取默认值。",
-            "填写完成后运行：quota-opt validate 本文件.xlsx 检查；quota-opt run 本文件.xlsx 计算分配方案。",
+            "填写完成后，在工作台（quota-opt serve）中上传本文件，即可校验并计算分配方案；"
+            "也可在命令行运行 quota-opt validate 本文件.xlsx 检查，quota-opt run 本文件.xlsx 计算。",
             "",
         ]
         for s in SHEETS:
@@ -172,7 +173,8 @@ def _write_instructions(wb: Workbook, lang: str, note: str | None) -> None:
             "Row 1 of each sheet holds the column names (keys or labels); one record per row from row 2. Hover over a header for its unit and help.",
             f"Yes/no cells accept (in any case) {yes_no_words('en')}. Ids are text. Blank optional cells take their "
             "defaults.",
-            "Then run: quota-opt validate THIS.xlsx to check it; quota-opt run THIS.xlsx to allocate.",
+            "Then upload it to the workbench (quota-opt serve) to check it and allocate; or, on the command line, "
+            "quota-opt validate THIS.xlsx to check it and quota-opt run THIS.xlsx to allocate.",
             "",
         ]
         for s in SHEETS:
