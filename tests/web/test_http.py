@@ -44,6 +44,13 @@ def test_accounts_are_made_on_the_command_line_with_the_password_from_stdin(runn
     from quota_opt.web.store import login, user_role
 
     assert user_role(store, "ann") == "viewer" and login(store, "ann", "s3cret pass")
+    assert "已创建或更新账号 ann（只读）。" in res.output and "建立账号之前" not in res.output
+    from quota_opt.web.library import add_version
+
+    add_version(store, "local", "small_en.xlsx", SMALL.read_bytes())  # work saved before any account
+    res = runner.invoke(cli, ["serve", "--add-user", "ed", "--role", "editor", "--data", str(tmp_path)],
+                        input="pw\n")
+    assert res.exit_code == 0 and "建立账号之前在本机保存的 1 个方案不属于任何编辑账号" in res.output, res.output
     res = runner.invoke(cli, ["serve", "--add-user", "a/b", "--data", str(tmp_path), "--lang", "en"],
                              input="x\n")
     assert res.exit_code == 1 and "An account name is" in res.output
@@ -91,9 +98,15 @@ def test_a_login_is_needed_once_accounts_exist_and_a_viewer_cannot_run(make_benc
     r = c.post("/login", data={"csrf": token, "name": "vera", "password": "pw-vera", "next": "//evil.example/"})
     assert r.url.path == "/"  # an outside address to go back to is not followed
     token = csrf_of(r.text)
-    assert c.get(f"/versions/{version}").status_code == 404  # the local user's library is not vera's
+    # a viewer, who has no library of their own, reads every one: here the work saved before any account
+    assert c.get(f"/versions/{version}").status_code == 200
     r = c.post("/upload", data={"csrf": token}, files={"file": ("small_en.xlsx", SMALL.read_bytes())})
     assert (r.status_code == 403 and "viewer" in r.text.lower()) or "只读" in r.text
+    c.post("/logout", data={"csrf": token})
+    token = csrf_of(c.get("/login").text)
+    r = c.post("/login", data={"csrf": token, "name": "ed", "password": "pw-ed", "next": "/"})
+    assert r.status_code == 200
+    assert c.get(f"/versions/{version}").status_code == 404  # an editor's library is their own (no --shared)
 
 
 @pytest.mark.slow

@@ -209,8 +209,9 @@ PARAMS: dict[tuple[str, str], tuple[str, str]] = {
     ("serve", "dask"): ("在此 Dask 调度器上计算比较和参数扫描。", "Solve comparisons and sweeps on this Dask scheduler."),
     ("serve", "add_user"): ("建立一个账号（询问密码，或从标准输入读取）后退出。",
                             "Create an account (password asked, or read from stdin) and exit."),
-    ("serve", "role"): ("新账号的角色：editor（上传、计算、删除）或 viewer（查看、下载）。",
-                        "The new account's role: editor (upload, run, delete) or viewer (read, download)."),
+    ("serve", "role"): ("新账号的角色：editor（上传、计算、删除，默认只看到自己的方案库）或 viewer（查看、下载全部方案库）。",
+                        "The new account's role: editor (upload, run, delete; sees its own library unless --shared) or "
+                        "viewer (reads and downloads every library)."),
 }
 
 # the help's section titles, its first word and the fixed words beside an option, in the language of the help

@@ -13,8 +13,9 @@ from pathlib import Path
 import uvicorn
 
 from quota_opt.core.errors import QuotaOptError
+from quota_opt.web import library
 from quota_opt.web.app import Config, create_app, is_loopback
-from quota_opt.web.store import Store, add_user, default_data_dir, has_users
+from quota_opt.web.store import LOCAL_USER, Store, add_user, default_data_dir, has_users
 from quota_opt.web.words import word
 
 DEFAULT_PORT = 8765
@@ -61,8 +62,12 @@ def add_account(name: str, role: str, data_dir: str | Path | None = None, lang: 
                 raise ServeRefused("password_mismatch")
         else:
             password = sys.stdin.readline().rstrip("\r\n")
+    store = Store.open(root)
     try:
-        add_user(Store.open(root), name, role, password)
+        add_user(store, name, role, password)
     except ValueError:
         raise ServeRefused("user_bad") from None
-    print(word("user_added", lang, name=name, role=role), file=sys.stderr)
+    print(word("user_added", lang, name=name, role=word(f"role_{role}", lang)), file=sys.stderr)
+    local = library.scenarios_of(store, LOCAL_USER)
+    if local:
+        print(word("local_work_note", lang, count=local), file=sys.stderr)

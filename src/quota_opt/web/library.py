@@ -29,7 +29,16 @@ class Viewer:
         return self.role == "editor"
 
     def sees(self, owner: str) -> bool:
-        return self.shared or owner == self.name
+        """An editor sees their own library (every one when the deployment shares them); a viewer, who has no
+        library of their own to look at, sees every one, read-only."""
+        return self.shared or not self.editor or owner == self.name
+
+
+def scenarios_of(store: Store, owner: str) -> int:
+    """How many scenarios `owner` keeps (deleted ones left out)."""
+    with store.db() as db:
+        return int(db.execute("SELECT COUNT(*) FROM scenarios WHERE owner = ? AND deleted_at IS NULL",
+                              (owner,)).fetchone()[0])
 
 
 def display_name(filename: str) -> str:

@@ -222,17 +222,23 @@ WORDS: dict[str, tuple[str, str]] = {
     "interrupted_by_restart": ("服务器重启时该任务正在运行，已中断。",
                                "The server restarted while this job was running; it was interrupted."),
     # serve
-    "serve_refused": ("拒绝在 {host} 上提供服务：除本机地址外，必须先创建账户（quota-opt serve --add-user 名字 "
+    "serve_refused": ("拒绝在 {host} 上提供服务：除本机地址外，必须先建立账号（quota-opt serve --add-user 名字 "
                       "--role editor）才能在其他地址上提供服务。",
                       "Refusing to serve on {host}: serving on any address but this machine's needs accounts first "
                       "(quota-opt serve --add-user NAME --role editor)."),
     "serving": ("工作台已启动：http://{host}:{port}/ （数据目录 {data}）。按 Ctrl-C 停止。",
                 "Workbench running at http://{host}:{port}/ (data in {data}). Press Ctrl-C to stop."),
-    "user_added": ("已创建或更新账户 {name}（{role}）。", "Account {name} ({role}) created or updated."),
-    "user_bad": ("账户名应为 1 至 40 个字母、数字或 . _ @ -（不能是 local），密码不能为空。",
+    "user_added": ("已创建或更新账号 {name}（{role}）。", "Account {name} ({role}) created or updated."),
+    # after user_added, when work was saved before any account existed (as the machine's local user)
+    "local_work_note": ("建立账号之前在本机保存的 {count} 个方案不属于任何编辑账号：只读账号可以查看；若要编辑账号也能看到并使用，"
+                        "请用 quota-opt serve --shared 启动（所有账号共用全部方案库）。",
+                        "The {count} scenarios saved on this machine before any account existed belong to no editor: "
+                        "viewers can read them; for editors to see and use them too, start with quota-opt serve "
+                        "--shared (every account shares every library)."),
+    "user_bad": ("账号名应为 1 至 40 个字母、数字或 . _ @ -（不能是 local），密码不能为空。",
                  "An account name is 1 to 40 letters, digits or . _ @ - (not local), and the password cannot be "
                  "empty."),
-    "password_prompt": ("账户 {name} 的密码：", "Password for {name}: "),
+    "password_prompt": ("账号 {name} 的密码：", "Password for {name}: "),
     "password_again": ("再输入一次：", "Again: "),
     "password_mismatch": ("两次输入的密码不一致。", "The two passwords differ."),
 }
