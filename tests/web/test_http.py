@@ -94,7 +94,7 @@ def test_a_login_is_needed_once_accounts_exist_and_a_viewer_cannot_run(make_benc
     assert r.url.path == "/login"
     token = csrf_of(r.text)
     r = c.post("/login", data={"csrf": token, "name": "vera", "password": "wrong", "next": "/"})
-    assert r.status_code == 401
+    assert r.status_code == 401 and 'value="vera"' in r.text  # the name kept, the password to type again
     r = c.post("/login", data={"csrf": token, "name": "vera", "password": "pw-vera", "next": "//evil.example/"})
     assert r.url.path == "/"  # an outside address to go back to is not followed
     token = csrf_of(r.text)
@@ -307,6 +307,11 @@ def test_the_library_pages_render_in_both_languages(bench: Bench) -> None:
         scenario = bench.client.get("/scenarios/1").text
         assert "v2" in scenario and ("已删除" if lang == "zh" else "deleted") in scenario  # v1 kept, marked
         assert words in bench.client.get("/").text
+        if lang == "zh":  # each page its own tab title, in the reader's words
+            titles = {url: re.search(r"<title>(.*?)</title>", bench.client.get(url).text).group(1)  # type: ignore[union-attr]
+                      for url in ("/", "/?deleted=1", "/jobs", f"/versions/{second}")}
+            assert titles["/"] == "方案库 · 指标分配工作台" and titles["/?deleted=1"] == "已删除的方案 · 指标分配工作台"
+            assert titles["/jobs"].startswith("运行记录") and titles[f"/versions/{second}"].startswith("small_en.xlsx v")
         template = bench.client.get(f"/template.xlsx?lang={lang}")
         assert template.content[:2] == b"PK" and "attachment" in template.headers["content-disposition"]
     assert bench.post(f"/versions/{version}/restore").status_code == 200

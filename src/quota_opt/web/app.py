@@ -603,7 +603,7 @@ async def login_post(request: Request) -> Response:
     ok = await asyncio.to_thread(login, wb.store, name, password)
     if not ok:
         return wb.render(request, "login.html", status=401, next=_safe_next(str(form.get("next") or "")),
-                         failed=True)
+                         failed=True, name=name)  # the name stays; the password is typed again
     end_session(wb.store, row["token"])
     token, _ = new_session(wb.store, name)  # a new token at login: a session fixed before cannot be taken over
     response = RedirectResponse(_safe_next(str(form.get("next") or "")), status_code=303)

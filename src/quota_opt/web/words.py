@@ -8,7 +8,7 @@ from typing import Any
 
 WORDS: dict[str, tuple[str, str]] = {
     # the frame
-    "title": ("quota-opt 工作台", "quota-opt workbench"),
+    "title": ("指标分配工作台", "quota-opt workbench"),
     "nav_library": ("方案库", "Library"),
     "nav_jobs": ("运行记录", "Runs"),
     "logout": ("退出登录", "Log out"),
@@ -18,6 +18,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "illustrative": ("示例数据仅供演示，非官方数据。", "Example data is illustrative, not official."),
     # the library
     "library": ("方案库", "Scenario library"),
+    "library_deleted": ("已删除的方案", "Deleted scenarios"),
+    "no_jobs": ("还没有运行记录：在方案页面上开始一次计算。", "No runs yet: start one from a scenario's page."),
     "back": ("返回上一页", "Back"),
     "upload_new": ("上传方案工作簿", "Upload a scenario workbook"),
     "upload_version": ("上传新版本", "Upload a new version"),
