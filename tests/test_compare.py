@@ -162,8 +162,9 @@ def test_comparison_workbook_sheets_and_highlights(flip: list[cmp.CaseResult], t
     dec = wb[DECISIONS.name(lang)]
     assert dec.cell(row=2, column=1).value == ("项目编号" if lang == "zh" else "project_id")
     assert dec.cell(row=3, column=1).value == "B" and dec.cell(row=3, column=1).fill.fgColor.rgb == WARNING_FILL.fgColor.rgb
-    assert dec.cell(row=3, column=4).value == ("是否安排改变" if lang == "zh" else "selection")
-    assert dec.cell(row=5, column=1).value == "A" and dec.cell(row=5, column=4).value in (None, "")
+    assert dec.cell(row=3, column=4).value == "甲区"  # the district's name beside its code
+    assert dec.cell(row=3, column=5).value == ("是否安排改变" if lang == "zh" else "selection")
+    assert dec.cell(row=5, column=1).value == "A" and dec.cell(row=5, column=5).value in (None, "")
     assert len(wb[CHARTS.name(lang)]._charts) >= 2
 
 
@@ -350,7 +351,7 @@ def test_a_change_beyond_the_gaps_is_marked_significant(tmp_path: Path) -> None:
     path = cmp.write_comparison(results, tmp_path / "c.xlsx", "en")
     wb = openpyxl.load_workbook(path)
     rows = list(wb[DECISIONS.name("en")].iter_rows(min_row=3, values_only=True))
-    assert {r[0]: r[4] for r in rows} == {"A": "yes", "B": "yes", "C": "yes"}
+    assert {r[0]: r[5] for r in rows} == {"A": "yes", "B": "yes", "C": "yes"}
     cases = list(wb[CASES.name("en")].iter_rows(values_only=True))
     col = cases[0].index(CASES.column("significant_changes").header("en"))
     assert cases[2][col] == 3

@@ -274,6 +274,7 @@ def test_a_scenarios_variants_compared_and_a_sweep(bench: Bench, tmp_path: Path)
     assert outcome["names"] == ["基准方案", "more reward"] and all(outcome["ok"])
     decisions = outcome["decisions"]["zh"]  # headed and worded as the comparison workbook's sheet
     assert ["", "项目编号"] in decisions["columns"] and ["more reward", "是否安排"] in decisions["columns"]
+    assert ["", "区县名称"] in decisions["columns"]
     assert not any(isinstance(v, bool) for row in decisions["data"] for v in row)
     labels = {k["key"]: k["label"]["zh"] for k in outcome["kpis"]}  # each KPI with its unit, as the summary sheet
     assert labels["output_selected"] == "安排项目年产值(万元)" and labels["land_selected"] == "供地合计(亩)"

@@ -90,6 +90,7 @@ DECISIONS = OutSheet("decisions", "项目决策对比", "Decisions", (
     OutCol("project_id", "项目编号", "Project id", TEXT, width=10),
     OutCol("name", "项目名称", "Project name", TEXT, width=28),
     OutCol("district_id", "区县代码", "District id", TEXT),
+    OutCol("district_name", "区县名称", "District name", TEXT),
     OutCol("change", "变化", "Change", TEXT, width=14),
     # a change of selection or year in some case beyond what its and the base's gaps allow
     # (compare.significant_changes); blank where nothing changed

@@ -603,7 +603,7 @@ def _decision(row: dict[str, Any] | None) -> tuple[Any, Any, tuple[float, ...]]:
 
 def decision_frame(results: Sequence[CaseResult], lang: str = "zh") -> pd.DataFrame:
     """The project decision matrix: one row per project, columns ("", project_id / name / district_id /
-    change / significant) and (case, selected / year / sources); `significant`: its selection or year changed
+    district_name / change / significant) and (case, selected / year / sources); `significant`: its selection or year changed
     beyond the gaps in some case (`significant_changes`). `change` is "selection" (selected in one case, not in
     another), "year", "sources" or "" (same everywhere); changed projects come first, then input order.
     Failed cases show blanks and do not count as changes."""
@@ -615,8 +615,12 @@ def decision_frame(results: Sequence[CaseResult], lang: str = "zh") -> pd.DataFr
         per_case.append(recs)
         for pid, first in recs.items():
             rows.setdefault(pid, {"name": first.get("name"), "district_id": first.get("district_id")})
-    data: dict[tuple[str, str], list[Any]] = {("", k): [] for k in ("project_id", "name", "district_id", "change",
-                                                                    "significant")}
+    data: dict[tuple[str, str], list[Any]] = {("", k): [] for k in ("project_id", "name", "district_id",
+                                                                    "district_name", "change", "significant")}
+    district_names: dict[str, Any] = {}  # from the cases' district tables (a results workbook's too)
+    for r in results:
+        dy = r.district_year
+        district_names.update(zip(dy["district_id"].astype(str), dy["district_name"], strict=True))
     significant = set().union(*(s[0] for s in significant_changes(results) if s is not None))
     for r in results:
         for part in ("selected", "year", "sources"):
@@ -635,6 +639,7 @@ def decision_frame(results: Sequence[CaseResult], lang: str = "zh") -> pd.DataFr
         data[("", "project_id")].append(pid)
         data[("", "name")].append(info["name"])
         data[("", "district_id")].append(info["district_id"])
+        data[("", "district_name")].append(district_names.get(str(info["district_id"])))
         data[("", "change")].append(change)
         data[("", "significant")].append(pid in significant)
         for r, recs in zip(results, per_case, strict=True):
