@@ -355,3 +355,13 @@ def test_a_change_beyond_the_gaps_is_marked_significant(tmp_path: Path) -> None:
     cases = list(wb[CASES.name("en")].iter_rows(values_only=True))
     col = cases[0].index(CASES.column("significant_changes").header("en"))
     assert cases[2][col] == 3
+
+
+def test_a_share_has_no_relative_difference(flip: list[cmp.CaseResult]) -> None:
+    """A KPI that is itself a share (the gap, a utilisation) differs in percentage points; its change relative to
+    itself ("差值% 130%" for a gap) said nothing an official could use, so it is left blank."""
+    frame = cmp.kpi_frame(flip)
+    other = flip[1].name
+    assert frame.loc["gap", (other, "delta_pct")] is None
+    assert frame.loc["district_quota_utilisation", (other, "delta_pct")] is None
+    assert frame.loc["objective", (other, "delta_pct")] is not None

@@ -552,9 +552,16 @@ def _delta(value: float | None, base: float | None) -> tuple[float | None, float
     return d, (d / abs(base) if abs(base) > 1e-12 else (0.0 if d == 0 else None))
 
 
+def _is_share(key: str) -> bool:
+    fmt = SUMMARY_ROWS.get(key, (key, key, None))[2]
+    return bool(fmt and fmt.endswith("%"))
+
+
 def kpi_frame(results: Sequence[CaseResult]) -> pd.DataFrame:
     """KPIs side by side: index the KPI keys (COMPARED_KPIS), columns (case, part) with part "value" for
-    every case and "delta" (value − base) and "delta_pct" (delta / |base|, a fraction) for the others."""
+    every case and "delta" (value − base) and "delta_pct" (delta / |base|, a fraction) for the others. A KPI
+    that is itself a share (the gap, a utilisation) has no delta_pct: its delta is already in percentage points,
+    and a change of a share relative to itself (a gap 130% larger) misleads."""
     cols: dict[tuple[str, str], list[Any]] = {}
     base = results[0] if results else None
     for k, r in enumerate(results):
@@ -564,7 +571,8 @@ def kpi_frame(results: Sequence[CaseResult]) -> pd.DataFrame:
             continue
         deltas = [_delta(v, base.kpi(key)) for v, key in zip(values, COMPARED_KPIS, strict=True)]
         cols[(r.name, "delta")] = [d for d, _ in deltas]
-        cols[(r.name, "delta_pct")] = [p for _, p in deltas]
+        cols[(r.name, "delta_pct")] = [None if _is_share(key) else p for (_, p), key in zip(deltas, COMPARED_KPIS,
+                                                                                               strict=True)]
     df = pd.DataFrame(cols, index=pd.Index(COMPARED_KPIS, name="kpi"), dtype=object)
     df.columns = pd.MultiIndex.from_tuples(list(cols), names=["case", "part"])
     return df
