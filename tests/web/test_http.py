@@ -187,10 +187,10 @@ def test_a_run_its_pages_explain_rollover_and_compare(bench: Bench) -> None:
     done = wait_job(bench.store, cmp_job)
     assert done["status"] == "done" and json.loads(done["outcome"])["names"][0].startswith(f"#{job} ")
     page = c.get(f"/jobs/{cmp_job}").text
-    assert 'id="kpi-table"' in page and "间隙 基准" in page and "与基准方案相比" in page
+    assert 'id="kpi-table"' in page and "间隙 基准" in page and "比较基准" in page and "与“#" in page
     c.get("/lang/en?next=/")  # and every page in English
     for url, words in ((f"/jobs/{job}", "Projects selected"), (f"/jobs/{job}/table/ledger", "rows, page 1 of"),
-                       (f"/jobs/{explain}", "Smallest change that flips"), (f"/jobs/{cmp_job}", "Against the base"),
+                       (f"/jobs/{explain}", "Smallest change that flips"), (f"/jobs/{cmp_job}", "Against \u201c#"),
                        (f"/versions/{version}", "Valid: 3 districts, 12 projects"), ("/jobs", "Compare the selected")):
         r = c.get(url)
         assert r.status_code == 200 and words in r.text, url

@@ -79,9 +79,10 @@ EXPLAIN_WORDS: dict[str, tuple[str, str]] = {
 
 # compare and sweep: how many of the differences against the base are beyond the solver's gaps
 COMPARE_WORDS: dict[str, tuple[str, str]] = {
-    "significant": ("与基准方案相比：决定改变 {decisions} 处，其中超出求解间隙（显著）{sig_decisions} 处；指标差异 {kpis} 处，"
+    # {base}: the first case's name, the one the others are compared with (基准方案, a sweep's first value, a run)
+    "significant": ("与“{base}”相比：决定改变 {decisions} 处，其中超出求解间隙（显著）{sig_decisions} 处；指标差异 {kpis} 处，"
                     "其中显著 {sig_kpis} 处。其余差异在两方案的最优性间隙之内，可能只是求解搜索的差异。",
-                    "Against the base: {decisions} decisions changed, {sig_decisions} of them beyond the solver's gaps "
+                    "Against \u201c{base}\u201d: {decisions} decisions changed, {sig_decisions} of them beyond the solver's gaps "
                     "(significant); {kpis} KPI differences, {sig_kpis} significant. The others lie within the two "
                     "cases' optimality gaps and may be the search's, not the input's."),
 }

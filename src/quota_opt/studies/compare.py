@@ -964,7 +964,8 @@ def significance_sentence(results: Sequence[CaseResult], lang: str = "zh") -> st
     changed = [c for c in changed_projects(results)[1:] if c is not None]
     kpis = kpi_differences(results)
     significant = [s for s in significant_changes(results)[1:] if s is not None]
-    args = {"decisions": sum(changed), "sig_decisions": sum(len(s[0]) for s in significant),
+    args = {"base": results[0].name if results else "", "decisions": sum(changed),
+            "sig_decisions": sum(len(s[0]) for s in significant),
             "kpis": sum(kpis), "sig_kpis": sum(len(s[1]) for s in significant)}
 
     return COMPARE_WORDS["significant"][0 if lang == "zh" else 1].format(**args)

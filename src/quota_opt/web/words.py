@@ -180,6 +180,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "case": ("情形", "Case"),
     "kpi": ("指标", "KPI"),
     "difference": ("与基准差异", "Difference from the base"),
+    "compared_with": ("比较基准", "compared with"),  # over the first case's column: the others' differences are from it
     "gaps_beside": ("间隙 基准 {base} / 本情形 {case}", "gaps: base {base} / this case {case}"),
     "gap_note": ("每项差异旁注明两个情形各自的最优性间隙；标有“不显著”的差异在间隙之内，可能来自求解搜索而非方案本身。",
                  "Beside each difference are the two cases' optimality gaps; a difference marked not significant lies "
