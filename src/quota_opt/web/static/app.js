@@ -6,6 +6,9 @@ function fmt(value, digits) {
   return Number(value).toLocaleString(undefined, {minimumFractionDigits: digits, maximumFractionDigits: digits});
 }
 
+// a category's name (a district's, a case's) on one slanted line, cut with "…" rather than clipped at the edge
+const LONG_LABEL = {rotate: 30, interval: 0, width: 120, overflow: "truncate"};
+
 function drawChart(el) {
   if (!window.echarts || el.dataset.drawn) return;
   el.dataset.drawn = "1";
@@ -14,18 +17,18 @@ function drawChart(el) {
   const kind = el.dataset.kind;
   if (kind === "stacked") {
     const series = JSON.parse(el.dataset.series).map(s => ({name: s.name, type: "bar", stack: "all", data: s.data}));
-    chart.setOption({title, tooltip: {trigger: "axis"}, legend: {top: 24, type: "scroll"}, grid: {top: 70, left: 60, right: 20, bottom: 60},
-      xAxis: {type: "category", data: JSON.parse(el.dataset.categories), axisLabel: {rotate: 30}}, yAxis: {type: "value"}, series});
+    chart.setOption({title, tooltip: {trigger: "axis"}, legend: {top: 24, type: "scroll"}, grid: {top: 70, left: 60, right: 20, bottom: 90},
+      xAxis: {type: "category", data: JSON.parse(el.dataset.categories), axisLabel: LONG_LABEL}, yAxis: {type: "value"}, series});
   } else if (kind === "bars") {
-    chart.setOption({title, tooltip: {trigger: "axis"}, grid: {top: 40, left: 70, right: 20, bottom: 60},
-      xAxis: {type: "category", data: JSON.parse(el.dataset.categories), axisLabel: {rotate: 20, interval: 0}},
+    chart.setOption({title, tooltip: {trigger: "axis"}, grid: {top: 40, left: 70, right: 20, bottom: 90},
+      xAxis: {type: "category", data: JSON.parse(el.dataset.categories), axisLabel: LONG_LABEL},
       yAxis: {type: "value"}, series: [{type: "bar", data: JSON.parse(el.dataset.values)}]});  // from 0: a bar's length is its value
   } else if (kind === "scatter") {
     const points = JSON.parse(el.dataset.points).filter(p => p[0] !== null && p[1] !== null);
     const front = points.filter(p => p[3]).sort((a, b) => a[0] - b[0]);
     chart.setOption({title, tooltip: {formatter: p => `${p.data[2]}<br>${fmt(p.data[0], 2)}, ${fmt(p.data[1], 2)}`},
-      legend: {top: 24}, grid: {top: 70, left: 70, right: 30, bottom: 50},
-      xAxis: {type: "value", name: el.dataset.x, nameLocation: "middle", nameGap: 30, scale: true},
+      legend: {top: 24}, grid: {top: 70, left: 70, right: 30, bottom: 60},
+      xAxis: {type: "value", name: el.dataset.x, nameLocation: "middle", nameGap: 32, scale: true},
       yAxis: {type: "value", name: el.dataset.y, scale: true},
       series: [{name: el.dataset.front, type: "line", data: front, symbolSize: 12},
                {name: el.dataset.other, type: "scatter", data: points.filter(p => !p[3]), symbolSize: 9}]});
