@@ -308,6 +308,8 @@ def test_the_library_pages_render_in_both_languages(bench: Bench) -> None:
         scenario = bench.client.get("/scenarios/1").text
         assert "v2" in scenario and ("已删除" if lang == "zh" else "deleted") in scenario  # v1 kept, marked
         assert words in bench.client.get("/").text
+        icon = bench.client.get("/static/favicon.svg")  # the tab's icon (no 404 logged on each page)
+        assert icon.status_code == 200 and icon.text.startswith("<svg")
         if lang == "zh":  # each page its own tab title, in the reader's words
             titles = {url: re.search(r"<title>(.*?)</title>", bench.client.get(url).text).group(1)  # type: ignore[union-attr]
                       for url in ("/", "/?deleted=1", "/jobs", f"/versions/{second}")}
