@@ -276,6 +276,8 @@ def test_a_scenarios_variants_compared_and_a_sweep(bench: Bench, tmp_path: Path)
     assert ["", "项目编号"] in decisions["columns"] and ["more reward", "是否安排"] in decisions["columns"]
     assert ["", "区县名称"] in decisions["columns"]
     assert not any(isinstance(v, bool) for row in decisions["data"] for v in row)
+    gap = next(k for k in outcome["kpis"] if k["key"] == "gap")
+    assert gap["significant"][1] is None  # the solver's own figure: never called (in)significant
     labels = {k["key"]: k["label"]["zh"] for k in outcome["kpis"]}  # each KPI with its unit, as the summary sheet
     assert labels["output_selected"] == "安排项目年产值(万元)" and labels["land_selected"] == "供地合计(亩)"
     assert bench.client.get(f"/jobs/{job}/download").content[:2] == b"PK"

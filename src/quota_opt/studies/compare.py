@@ -122,6 +122,10 @@ HEADLINE_KPIS: tuple[str, ...] = (
     "energy_selected", "mu_to_request",
 )
 
+# the solver's own figures among the KPIs: how far the search got, not what the plan does, so never a difference
+# to weigh against the gaps (significant_changes, kpi_differences)
+SOLVER_FIGURES = ("gap", "best_bound")
+
 ALLOCATION_COLUMNS = ("project_id", "name", "district_id", "selected", "year", *LAND_SOURCES, *ENERGY_SOURCES,
                       "land_demand", "energy_demand", "investment", "score", "reason_code")
 DISTRICT_YEAR_COLUMNS = ("district_id", "district_name", "year", "land_quota_issued", "reward_received",
@@ -726,7 +730,7 @@ def significant_changes(results: Sequence[CaseResult]) -> list[tuple[set[str], s
         projects = {k for k in set(before) | set(after) if before.get(k, (None, None)) != after.get(k, (None, None))
                     and (not base.values or not r.values
                          or abs(r.values.get(k, 0.0) - base.values.get(k, 0.0)) > room)}
-        kpis = {key for key in COMPARED_KPIS if key not in ("gap", "best_bound")
+        kpis = {key for key in COMPARED_KPIS if key not in SOLVER_FIGURES
                 and (d := _delta(r.kpi(key), base.kpi(key))[0]) is not None and d != 0.0}
         out.append((projects, kpis))
     return out
@@ -976,6 +980,6 @@ def kpi_differences(results: Sequence[CaseResult]) -> list[int]:
     if not results or not results[0].ok:
         return []
     base = results[0]
-    return [sum(1 for key in COMPARED_KPIS if key not in ("gap", "best_bound")
+    return [sum(1 for key in COMPARED_KPIS if key not in SOLVER_FIGURES
                 and (d := _delta(r.kpi(key), base.kpi(key))[0]) is not None and d != 0.0)
             for r in results[1:] if r.ok]

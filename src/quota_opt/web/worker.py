@@ -23,6 +23,7 @@ from quota_opt.output.compare_workbook import decision_header, decision_row
 from quota_opt.solve.highs import Progress
 from quota_opt.studies.compare import (
     COMPARED_KPIS,
+    SOLVER_FIGURES,
     CaseResult,
     significance_sentence,
     significant_changes,
@@ -167,7 +168,8 @@ def comparison_outcome(cmp: api.Comparison) -> dict[str, Any]:
                      "values": [plain(kpis.loc[key, (n, "value")]) for n in names],
                      "delta": [None] + [plain(kpis.loc[key, (n, "delta")]) for n in names[1:]],
                      "pct": [None] + [plain(kpis.loc[key, (n, "delta_pct")]) for n in names[1:]],
-                     "significant": [None] + [None if sig is None else key in sig[1] for sig in significant[1:]]})
+                     "significant": [None] + [None if sig is None or key in SOLVER_FIGURES else key in sig[1]
+                                              for sig in significant[1:]]})
     moved = set().union(*(sig[0] for sig in significant if sig is not None))
     decisions = {}
     for lang in LANGS:
