@@ -142,7 +142,7 @@ def test_run_rejects_bad_options_as_input_errors(runner: CliRunner, tmp_path: Pa
 def test_run_option_messages_state_the_bounds(runner: CliRunner, tmp_path: Path) -> None:
     res = runner.invoke(app, ["run", str(scenario(tmp_path)), "--time-limit", "0", "--gap", "2", "--lang", "en"])
     assert res.exit_code == 1
-    assert "command-line option --time-limit: expected a number > 0 and ≤ 86,400, got 0." in res.output
+    assert "command-line option --time-limit: expected a number > 0 and ≤ 86,400 (in s), got 0." in res.output
     assert "command-line option --gap: expected a number ≥ 0 and ≤ 1, got 2." in res.output
     res = runner.invoke(app, ["run", str(scenario(tmp_path, "zh")), "--threads", "-1"])
     assert "命令行选项 --threads：应为不小于0且不大于256的整数，实际为 -1。" in res.output

@@ -63,15 +63,15 @@ def _messages(path: Path, lang: str, code: str) -> list[str]:
 
 FAULTS: list[tuple[str, str, Edit | None, Callable[[dict[str, Any]], None] | None, str, str]] = [
     ("wrong_type", "bad_value", _set("projects", 3, "land_demand", "abc"), None,
-     '工作表 项目(projects)，第3行，用地需求(land_demand)，单元格 G3：应为不小于0.01的数，实际为 "abc"。',
-     'sheet projects, row 3, land_demand (Land demand), cell G3: expected a number ≥ 0.01, got "abc".'),
+     '工作表 项目(projects)，第3行，用地需求(land_demand)，单元格 G3：应为不小于0.01的数（单位：亩），实际为 "abc"。',
+     'sheet projects, row 3, land_demand (Land demand), cell G3: expected a number ≥ 0.01 (in mu), got "abc".'),
     ("out_of_range", "out_of_range", _set("projects", 2, "land_demand", -5), None,
-     "工作表 项目(projects)，第2行，用地需求(land_demand)，单元格 G2：应为不小于0.01的数，实际为 -5。",
-     "sheet projects, row 2, land_demand (Land demand), cell G2: expected a number ≥ 0.01, got -5."),
+     "工作表 项目(projects)，第2行，用地需求(land_demand)，单元格 G2：应为不小于0.01的数（单位：亩），实际为 -5。",
+     "sheet projects, row 2, land_demand (Land demand), cell G2: expected a number ≥ 0.01 (in mu), got -5."),
     ("above_sanity_bound", "out_of_range", _set("projects", 2, "energy_demand", 2e8), None,
-     "工作表 项目(projects)，第2行，年综合能耗(energy_demand)，单元格 K2：应为0或不小于0.01且不大于100,000,000的数，"
+     "工作表 项目(projects)，第2行，年综合能耗(energy_demand)，单元格 K2：应为0或不小于0.01且不大于100,000,000的数（单位：吨标准煤/年），"
      "实际为 200000000。",
-     "sheet projects, row 2, energy_demand (Energy demand), cell K2: expected 0 or a number ≥ 0.01 and ≤ 100,000,000, "
+     "sheet projects, row 2, energy_demand (Energy demand), cell K2: expected 0 or a number ≥ 0.01 and ≤ 100,000,000 (in tce/yr), "
      "got 200000000."),
     ("bad_yes_no", "bad_value", _set("projects", 4, "mandatory", "maybe"), None,
      '工作表 项目(projects)，第4行，必保(mandatory)，单元格 Q4：应为是/否（是：是、Y、yes、TRUE、1、T、对、√、✓；'
@@ -240,10 +240,10 @@ def test_messages_read_in_the_language_of_the_reader(tmp_path: Path) -> None:
     path = _make(tmp_path, "zh", _set("projects", 3, "land_demand", "abc"))
     (problem,) = validate_workbook(path).errors
     assert problem.message("en") == ('sheet 项目 (projects), row 3, land_demand (Land demand), cell G3: '
-                                     'expected a number ≥ 0.01, got "abc".')
+                                     'expected a number ≥ 0.01 (in mu), got "abc".')
     en_book = _make(tmp_path, "en", _set("projects", 3, "land_demand", "abc"))
     (problem,) = validate_workbook(en_book).errors
-    assert problem.message("zh") == '工作表 projects(项目)，第3行，用地需求(land_demand)，单元格 G3：应为不小于0.01的数，实际为 "abc"。'
+    assert problem.message("zh") == '工作表 projects(项目)，第3行，用地需求(land_demand)，单元格 G3：应为不小于0.01的数（单位：亩），实际为 "abc"。'
 
 
 def test_a_header_stating_another_unit_is_an_error(tmp_path: Path) -> None:
@@ -741,11 +741,11 @@ def test_every_number_is_bounded_where_it_is_typed() -> None:
 
 
 def test_expected_phrases() -> None:
-    assert expected_phrase(LAND, "en") == "a number ≥ 0.01"
-    assert expected_phrase(LAND, "en", full=True) == "a number ≥ 0.01 and ≤ 1,000,000"
-    assert expected_phrase(PROJECTS.column("energy_demand"), "zh", full=True) == "0或不小于0.01且不大于100,000,000的数"
+    assert expected_phrase(LAND, "en") == "a number ≥ 0.01 (in mu)"
+    assert expected_phrase(LAND, "en", full=True) == "a number ≥ 0.01 and ≤ 1,000,000 (in mu)"
+    assert expected_phrase(PROJECTS.column("energy_demand"), "zh", full=True) == "0或不小于0.01且不大于100,000,000的数（单位：吨标准煤/年）"
     assert expected_phrase(SETTINGS.column("reward_ratio"), "en") == "0 or a number ≥ 0.01 and ≤ 10"
-    assert expected_phrase(PROJECTS.column("investment"), "zh") == "大于0的数"
+    assert expected_phrase(PROJECTS.column("investment"), "zh") == "大于0的数（单位：亿元）"  # "约两亿" → 2
     assert expected_phrase(SETTINGS.column("deferral_discount"), "zh") == "大于0且不大于1的数"
     assert expected_phrase(SETTINGS.column("threads"), "en") == "a whole number ≥ 0 and ≤ 256"
 

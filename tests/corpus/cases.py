@@ -96,7 +96,7 @@ def _project(sc: Scenario, pid: str, column: str) -> Any:
 
 
 @case("error", "bad_value", sheet="projects", row=3, column="land_demand", cell="G3",
-      en=r'expected a number ≥ 0\.01, got "abc"\.$', zh=r'应为不小于0\.01的数，实际为 "abc"。$')
+      en=r'expected a number ≥ 0\.01 \(in mu\), got "abc"\.$', zh=r'应为不小于0\.01的数（单位：亩），实际为 "abc"。$')
 def text_in_number(tmp: Path) -> Path:
     """Text typed into a numeric cell."""
     return _edited(tmp, [("projects", 3, "land_demand", "abc")])
@@ -110,21 +110,21 @@ def blank_required(tmp: Path) -> Path:
 
 
 @case("error", "out_of_range", sheet="projects", row=2, column="land_demand", cell="G2",
-      en=r"expected a number ≥ 0\.01, got -5\.$")
+      en=r"expected a number ≥ 0\.01 \(in mu\), got -5\.$")
 def negative_land(tmp: Path) -> Path:
     """A negative land demand."""
     return _edited(tmp, [("projects", 2, "land_demand", -5)])
 
 
 @case("error", "out_of_range", sheet="projects", row=5, column="land_demand", cell="G5",
-      en=r"expected a number ≥ 0\.01, got 0\.$")
+      en=r"expected a number ≥ 0\.01 \(in mu\), got 0\.$")
 def zero_land(tmp: Path) -> Path:
     """A land demand of zero."""
     return _edited(tmp, [("projects", 5, "land_demand", 0)])
 
 
 @case("error", "out_of_range", sheet="projects", row=2, column="land_demand", cell="G2",
-      en=r"expected a number ≥ 0\.01, got 1e-12\.$", zh=r"应为不小于0\.01的数，实际为 1e-12。")
+      en=r"expected a number ≥ 0\.01 \(in mu\), got 1e-12\.$", zh=r"应为不小于0\.01的数（单位：亩），实际为 1e-12。")
 def tiny_land(tmp: Path) -> Path:
     """A land demand of 0.000000000001 mu (a unit conversion gone wrong): it passed the reader (> 0), then HiGHS
     refused the model (a coefficient below its small_matrix_value, 1e-9), exit 2 with no cell named. A land demand
@@ -133,7 +133,7 @@ def tiny_land(tmp: Path) -> Path:
 
 
 @case("error", "out_of_range", sheet="projects", row=3, column="energy_demand", cell="K3",
-      en=r"expected 0 or a number ≥ 0\.01, got 1e-12\.$", zh=r"应为0或不小于0\.01的数，实际为 1e-12。")
+      en=r"expected 0 or a number ≥ 0\.01 \(in tce/yr\), got 1e-12\.$", zh=r"应为0或不小于0\.01的数（单位：吨标准煤/年），实际为 1e-12。")
 def tiny_energy(tmp: Path) -> Path:
     """An energy demand of 0.000000000001 tce: as tiny_land, HiGHS refused the model. 0 (no energy) stays valid;
     any other energy demand is at least 0.01 tce (schema.MIN_TCE)."""
@@ -150,7 +150,7 @@ def tiny_reward_ratio(tmp: Path) -> Path:
 
 
 @case("error", "out_of_range", sheet="projects", row=4, column="energy_demand", cell="K4",
-      en=r"expected 0 or a number ≥ 0\.01 and ≤ 100,000,000, got 1e\+20\.$")
+      en=r"expected 0 or a number ≥ 0\.01 and ≤ 100,000,000 \(in tce/yr\), got 1e\+20\.$")
 def huge_energy(tmp: Path) -> Path:
     """An energy demand of 1e20 tce: an error at its cell, not a solver failure (every number column has a
     maximum)."""
@@ -158,14 +158,14 @@ def huge_energy(tmp: Path) -> Path:
 
 
 @case("error", "bad_value", sheet="projects", row=2, column="investment", cell="F2",
-      en=r'expected a number > 0, got "NaN"\.$')
+      en=r'expected a number > 0 \(in 100M yuan\), got "NaN"\.$')
 def nan_as_text(tmp: Path) -> Path:
     """NaN pasted from another program."""
     return _edited(tmp, [("projects", 2, "investment", "NaN")])
 
 
 @case("error", "bad_value", sheet="projects", row=3, column="annual_output", cell="I3",
-      en=r"expected a number ≥ 0, got inf\.$")
+      en=r"expected a number ≥ 0 \(in 10k yuan/yr\), got inf\.$")
 def infinite_number(tmp: Path) -> Path:
     """A number cell holding 1E309 (infinite once read), as a generating tool might write."""
     path = _edited(tmp, [])
@@ -173,7 +173,7 @@ def infinite_number(tmp: Path) -> Path:
 
 
 @case("error", "out_of_range", sheet="projects", row=4, column="land_demand", cell="G4",
-      en=r"expected a number ≥ 0\.01 and ≤ 1,000,000, got 1000000000000\.$", zh=r"应为不小于0\.01且不大于1,000,000的数")
+      en=r"expected a number ≥ 0\.01 and ≤ 1,000,000 \(in mu\), got 1000000000000\.$", zh=r"应为不小于0\.01且不大于1,000,000的数（单位：亩）")
 def huge_value(tmp: Path) -> Path:
     """A land demand typed in square metres times a thousand."""
     return _edited(tmp, [("projects", 4, "land_demand", 1e12)])
@@ -208,7 +208,7 @@ def year_out_of_range(tmp: Path) -> Path:
 
 
 @case("error", "bad_value", sheet="settings", row=settings_row("horizon_years"), column="horizon_years", cell="B4",
-      en=r"expected a whole number ≥ 1 and ≤ 10, got 2\.5\.$")
+      en=r"expected a whole number ≥ 1 and ≤ 10 \(in years\), got 2\.5\.$")
 def fraction_in_whole_number(tmp: Path) -> Path:
     """A fractional planning horizon."""
     return _edited(tmp, [("settings", settings_row("horizon_years"), "horizon_years", 2.5)])
@@ -236,14 +236,14 @@ def huge_string_in_number(tmp: Path) -> Path:
 
 
 @case("error", "out_of_range", sheet="platforms", row=3, column="evaluation_score", cell="E3",
-      en=r"expected a number ≥ 0 and ≤ 100, got 130\.$")
+      en=r"expected a number ≥ 0 and ≤ 100 \(in points\), got 130\.$")
 def score_above_100(tmp: Path) -> Path:
     """A platform score above 100."""
     return _edited(tmp, [("platforms", 3, "evaluation_score", 130)])
 
 
 @case("error", "out_of_range", sheet="districts", row=2, column="stock_land_initial", cell="C2",
-      en=r"expected a number ≥ 0, got -40\.$")
+      en=r"expected a number ≥ 0 \(in mu\), got -40\.$")
 def negative_stock_land(tmp: Path) -> Path:
     """A negative stock of land."""
     return _edited(tmp, [("districts", 2, "stock_land_initial", -40)])

@@ -200,8 +200,8 @@ def test_a_form_field_it_cannot_take_is_named_as_the_form_names_it(bench: Bench)
     """A solve setting typed into a form is refused in the form's words, never as a command-line option (a
     bureau official has no command line), and a time limit that is not a number is refused, not ignored."""
     version = bench.upload(SMALL)
-    for fields, said in ((dict(time_limit_s="abc"), '“求解时限”：应为大于0且不大于86,400的数，实际为 "abc"。'),
-                         (dict(time_limit_s="-5"), "“求解时限”：应为大于0且不大于86,400的数，实际为 -5。"),
+    for fields, said in ((dict(time_limit_s="abc"), '“求解时限”：应为大于0且不大于86,400的数（单位：秒），实际为 "abc"。'),
+                         (dict(time_limit_s="-5"), "“求解时限”：应为大于0且不大于86,400的数（单位：秒），实际为 -5。"),
                          (dict(mip_gap="2"), "“最优性间隙”：应为"), (dict(time_limit_s="10", mip_gap="x"), "“最优性间隙”")):
         r = bench.post(f"/versions/{version}/run", **fields)
         text = html.unescape(r.text)

@@ -728,10 +728,20 @@ def expected_words(column: Column, *, full: bool = False) -> dict[str, str]:
 
 
 def expected_phrase(column: Column, lang: str, *, full: bool = False) -> str:
-    """What a valid cell of this column looks like, e.g. "大于0的数" / "a number > 0".
+    """What a valid cell of this column looks like, with the unit a number is in: "大于0的数（单位：亿元）" / "a
+    number > 0 (in 100M yuan)" (an official who typed "约两亿" learns to type 2).
 
     `full` states the maximum even when it is only a sanity bound (for values above it).
     """
+    phrase = _bounds_phrase(column, lang, full=full)
+    unit = column.unit(lang) if column.type in (ColumnType.INT, ColumnType.FLOAT) else ""
+    if not unit:
+        return phrase
+    return f"{phrase}（单位：{unit}）" if lang == "zh" else f"{phrase} (in {unit})"
+
+
+def _bounds_phrase(column: Column, lang: str, *, full: bool = False) -> str:
+    """`expected_phrase` without the unit."""
     t = column.type
     zh = lang == "zh"
     if t is ColumnType.BOOL:
