@@ -615,9 +615,10 @@ def _decision(row: dict[str, Any] | None) -> tuple[Any, Any, tuple[float, ...]]:
 
 def decision_frame(results: Sequence[CaseResult], lang: str = "zh") -> pd.DataFrame:
     """The project decision matrix: one row per project, columns ("", project_id / name / district_id /
-    district_name / change / significant) and (case, selected / year / sources); `significant`: its selection or year changed
-    beyond the gaps in some case (`significant_changes`). `change` is "selection" (selected in one case, not in
-    another), "year", "sources" or "" (same everywhere); changed projects come first, then input order.
+    district_name / change / significant) and (case, selected / year / sources); `significant`: its selection
+    or year changed beyond the gaps in some case (`significant_changes`). `change` is "selection" (selected in
+    one case, not in another), "year", "sources" or "" (same everywhere); changed projects come first, then
+    input order.
     Failed cases show blanks and do not count as changes."""
     rows: dict[str, dict[str, Any]] = {}
     per_case: list[dict[str, dict[str, Any]]] = []

@@ -96,8 +96,8 @@ class Workbench:
         self.env = Environment(loader=PackageLoader("quota_opt.web", "templates"),
                                autoescape=select_autoescape(["html"]))
         self.env.globals.update(fmt=tables.shown, label=tables.column_label, summary_format=tables.summary_format,
-                                json=lambda v: json.dumps(v, ensure_ascii=False), when=local_time, setting_name=_setting_name,
-                                local_user=LOCAL_USER)
+                                json=lambda v: json.dumps(v, ensure_ascii=False), when=local_time,
+                                setting_name=_setting_name, local_user=LOCAL_USER)
 
     # ---- who is asking ----
 
