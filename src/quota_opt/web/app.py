@@ -97,7 +97,7 @@ class Workbench:
                                autoescape=select_autoescape(["html"]))
         self.env.globals.update(fmt=tables.shown, label=tables.column_label, summary_format=tables.summary_format,
                                 json=lambda v: json.dumps(v, ensure_ascii=False), when=local_time,
-                                setting_name=_setting_name, local_user=LOCAL_USER)
+                                setting_name=_setting_name)
 
     # ---- who is asking ----
 
@@ -131,6 +131,8 @@ class Workbench:
             token, csrf = new_session(self.store)
         page = self.env.get_template(template).render(
             request=request, lang=lang, w=lambda key, **kw: word(key, lang, **kw), viewer=viewer, csrf=csrf,
+            # a person as the pages name them: the user of a workbench without accounts in words, not as `local`
+            who=lambda name: word("local_user", lang) if name == LOCAL_USER else name,
             accounts=self.accounts(), sheets=tables.SHEETS, summary_rows=SUMMARY_ROWS,
             max_upload_mb=self.config.max_upload // (1024 * 1024), **context)
         response = HTMLResponse(page, status_code=status)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from quota_opt.core.results_schema import RESULT_SHEETS, SUMMARY_ROWS, OutSheet
+from quota_opt.core.results_schema import RESULT_SHEETS, SUMMARY_ROWS, OutCol, OutSheet
 from quota_opt.web.store import Store
 
 PAGE_SIZE = 50
@@ -153,26 +153,29 @@ def _numeric(series: pd.Series) -> bool:
     return bool(values.notna().sum() >= max(1, series.notna().sum()) * 0.9)
 
 
-def column_label(sheet: OutSheet, key: str, lang: str) -> str:
+def _column(sheet: OutSheet, key: str) -> OutCol | None:
+    """The sheet's column `key`; None for a column the sheet does not define (a table's extra column)."""
     try:
-        col = sheet.column(key)
+        return sheet.column(key)
     except KeyError:
+        return None
+
+
+def column_label(sheet: OutSheet, key: str, lang: str) -> str:
+    col = _column(sheet, key)
+    if col is None:
         return key
     return col.label_zh if lang == "zh" else col.label_en
 
 
 def column_format(sheet: OutSheet, key: str) -> str | None:
-    try:
-        return sheet.column(key).fmt
-    except KeyError:
-        return None
+    col = _column(sheet, key)
+    return col.fmt if col is not None else None
 
 
 def column_width(sheet: OutSheet, key: str) -> int | None:
-    try:
-        return sheet.column(key).width
-    except KeyError:
-        return None
+    col = _column(sheet, key)
+    return col.width if col is not None else None
 
 
 def shown(value: Any, fmt: str | None) -> str:
